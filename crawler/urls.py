@@ -1,0 +1,54 @@
+"""URL canonicalization: every spelling of a page maps to one canonical URL.
+
+The dupe filter, the parsers and the store all call `canonicalize`, so a
+page reached as `http://www.abai.kz/index.php/post/1?utm=x#top` is requested,
+keyed and stored once, as `https://abai.kz/post/1`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Query parameters that never change what a page shows.
+TRACKING_PARAMS = frozenset({"fbclid", "gclid", "yclid", "mc_cid", "mc_eid", "ref", "_ga"})
+
+
+def site_of(url: str) -> str:
+    """Host of `url` without port or a leading `www.`, lower-cased."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return host.removeprefix("www.")
+
+
+def canonicalize(
+    url: str,
+    *,
+    keep_query: Collection[str] | None = None,
+    https: bool = True,
+) -> str:
+    """Return the canonical form of an absolute http(s) URL.
+
+    Lower-cases the host and drops `www.`, the port of the scheme, an
+    `/index.php` front controller, a trailing slash, the fragment and
+    tracking parameters. `keep_query` names the only parameters kept (all
+    others are dropped); None keeps every non-tracking parameter. Kept
+    parameters are sorted, so their order does not matter.
+    """
+    parts = urlsplit(url.strip())
+    scheme = "https" if https else (parts.scheme.lower() or "http")
+    host = site_of(url)
+    port = parts.port
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    path = parts.path or "/"
+    if path == "/index.php" or path.startswith("/index.php/"):
+        path = path[len("/index.php"):] or "/"
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    params = [
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=False)
+        if not name.lower().startswith("utm_")
+        and name.lower() not in TRACKING_PARAMS
+        and (keep_query is None or name in keep_query)
+    ]
+    return urlunsplit((scheme, netloc, path, urlencode(sorted(params)), ""))
