@@ -1,0 +1,278 @@
+"""abai.kz article pages → `ArticleItem`, in Cyrillic, Latin and Arabic script.
+
+Each field is read by layered strategies: the site's selectors
+(`selectors.py`), then text patterns on the visible page (`patterns.py`),
+then generic page metadata (JSON-LD, OpenGraph). The item's `strategies`
+records which one produced each field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import urljoin
+
+from lxml.html import HtmlElement
+from parsel import Selector, SelectorList
+
+from crawler.dates import DEFAULT_TZ, iso, parse_date, parse_datetime
+from crawler.errors import ParseError
+from crawler.items import ArticleItem, BestMaterial
+from crawler.language import detect_language
+from crawler.parsers.abai import patterns as P
+from crawler.parsers.abai import selectors as S
+from crawler.parsers.abai.urls import SITE, article_key, article_ref, canonical
+from crawler.parsers.common import (
+    block_elements,
+    clean,
+    densest_paragraph_parent,
+    first_of,
+    json_ld_article,
+    meta_content,
+    node_text,
+    person_names,
+    to_int,
+)
+from crawler.parsers.sanitize import sanitize
+from crawler.quotes import extract_quotes
+
+def parse_article(html: str, url: str, fetched_at: str | None = None) -> ArticleItem:
+    """Parse an abai.kz article page. Pure: no network, no clock.
+
+    Raises ParseError when `url` is not an article URL or the page has no title.
+    """
+    ref = article_ref(url)
+    if ref is None:
+        raise ParseError(f"not an abai.kz article URL: {url}")
+    article_id, script = ref
+    page = _Page(Selector(text=html), canonical(url))
+    title, how = page.title
+    if not title:
+        raise ParseError("page has no title")
+    item = ArticleItem(
+        url=page.url, site=SITE, article_id=article_id, key=article_key(article_id),
+        script=script, language=None, title=title, fetched_at=fetched_at,
+    )
+    item.strategies["title"] = how or ""
+    for name, (value, strategy) in page.fields().items():
+        if value not in (None, "", []):
+            setattr(item, name, value)
+            item.strategies[name] = strategy or ""
+    item.body = "\n\n".join(page.body.paragraphs)
+    item.language = detect_language(item.body) or detect_language(title)
+    item.quotes = extract_quotes(page.body.paragraphs)
+    return item
+
+
+@dataclass
+class _Body:
+    """The article body: its paragraphs, and what its tail said (byline, source)."""
+
+    paragraphs: list[str] = field(default_factory=list)
+    elements: list[HtmlElement] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    source: str | None = None
+    dropped: list[HtmlElement] = field(default_factory=list)
+
+
+class _Page:
+    """One page, with the parts several fields read computed once."""
+
+    def __init__(self, sel: Selector, url: str) -> None:
+        self.sel = sel
+        self.url = url
+        self.ld = json_ld_article(sel)
+
+    def fields(self) -> dict[str, tuple[object, str | None]]:
+        return {
+            "category": self.category(), "views": self.views(), "comments": self.comments(),
+            "published_at": self.published_at(), "page_date": self.page_date(),
+            "authors": self.authors(), "source": (self.body.source, "text"),
+            "body_html": self.body_html(), "images": self.images(),
+            "best_materials": self.sidebar(S.BEST_MATERIALS, P.BEST_MATERIALS_HEADINGS),
+            "most_read": self.sidebar(S.MOST_READ, P.MOST_READ_HEADINGS),
+        }
+
+    # -- head -------------------------------------------------------------
+
+    @cached_property
+    def head(self) -> re.Match[str] | None:
+        """The head line ("Билік 2852 0 пікір 19 Қыркүйек, 2018 сағат 16:01"), wherever it sits."""
+        candidates = self.sel.css(S.HEAD) or self.sel.xpath(_deepest_containing(P.COMMENT_WORDS))
+        for node in candidates:
+            match = P.HEAD.match(node_text(node))
+            if match:
+                return match
+        return None
+
+    def _head(self, group: str) -> str | None:
+        return self.head[group] if self.head else None
+
+    @cached_property
+    def title(self) -> tuple[str | None, str | None]:
+        return first_of(
+            ("selector", lambda: _text(self.sel.css(S.TITLE))),
+            ("structure", lambda: _text(self.sel.css("article h1, h1"))),
+            ("meta", lambda: clean(self.ld.get("headline")) or meta_content(self.sel, "og:title")),
+            ("meta", lambda: P.TITLE_SUFFIX.sub("", _text(self.sel.css("title")) or "")),
+        )
+
+    def category(self) -> tuple[str | None, str | None]:
+        return first_of(
+            ("selector", lambda: _text(self.sel.css(S.CATEGORY))),
+            ("text", lambda: self._head("category")),
+            ("meta", lambda: clean(_first(self.ld.get("articleSection"))) or meta_content(self.sel, "article:section")),
+        )
+
+    def views(self) -> tuple[int | None, str | None]:
+        return first_of(
+            ("selector", lambda: to_int(_text(self.sel.css(S.VIEWS)))),
+            ("text", lambda: to_int(self._head("views"))),
+        )
+
+    def comments(self) -> tuple[int | None, str | None]:
+        return first_of(
+            ("selector", lambda: to_int(_text(self.sel.css(S.COMMENTS)))),
+            ("text", lambda: to_int(self._head("comments"))),
+            ("meta", lambda: to_int(str(self.ld.get("commentCount", "")))),
+        )
+
+    def published_at(self) -> tuple[str | None, str | None]:
+        def parsed(text: str | None) -> str | None:
+            moment = parse_datetime(text, DEFAULT_TZ) if text else None
+            return iso(moment) if moment else None
+
+        return first_of(
+            ("selector", lambda: parsed(_text(self.sel.css(S.DATE)))),
+            ("text", lambda: parsed(self._head("date"))),
+            ("meta", lambda: parsed(_first(self.ld.get("datePublished")) or meta_content(self.sel, "article:published_time"))),
+        )
+
+    def page_date(self) -> tuple[str | None, str | None]:
+        def parsed(text: str | None) -> str | None:
+            day = parse_date(text) if text else None
+            return day.isoformat() if day else None
+
+        return first_of(("selector", lambda: parsed(_text(self.sel.css(S.TODAY)))))
+
+    def authors(self) -> tuple[list[str] | None, str | None]:
+        return first_of(
+            ("selector", lambda: [a for a in (clean(t) for t in self.sel.css(S.AUTHOR).xpath("string()").getall()) if a]),
+            ("text", lambda: self.body.authors),
+            ("meta", lambda: person_names(self.ld.get("author")) or _split_names(meta_content(self.sel, "author"))),
+        )
+
+    # -- body ---------------------------------------------------------------
+
+    @cached_property
+    def content(self) -> Selector | None:
+        """The element holding the article text."""
+        found = self.sel.css(S.CONTENT)
+        if found:
+            return found[0]
+        scope = self.sel.css(S.ARTICLE) or self.sel.css("body")
+        return densest_paragraph_parent(scope[0]) if scope else None
+
+    @cached_property
+    def body(self) -> _Body:
+        body = _Body()
+        if self.content is None:
+            return body
+        # Keep the excluded elements referenced: lxml proxies (and their ids) live only as long.
+        not_body = [e.root for e in self.content.css(S.NOT_BODY)]
+        for element in block_elements(self.content.root, {id(e) for e in not_body}):
+            text = clean(element.text_content())
+            if text:
+                body.paragraphs.append(text)
+                body.elements.append(element)
+        _split_tail(body)
+        body.dropped.extend(not_body)
+        return body
+
+    def body_html(self) -> tuple[str | None, str | None]:
+        if self.content is None:
+            return None, None
+        return sanitize(self.content.root, self.url, self.body.dropped) or None, "selector"
+
+    def images(self) -> tuple[list[str] | None, str | None]:
+        if self.content is None:
+            return None, None
+        dropped = {id(e) for e in self.body.dropped}
+        sources = [
+            urljoin(self.url, img.get("src", "").strip())
+            for img in self.content.root.iter("img")
+            if img.get("src") and not any(id(a) in dropped for a in img.iterancestors())
+        ]
+        return list(dict.fromkeys(sources)), "selector"
+
+    # -- sidebars -------------------------------------------------------------
+
+    def sidebar(self, css: str, headings: tuple[str, ...]) -> tuple[list[BestMaterial] | None, str | None]:
+        """Items of a sidebar list found by its class, else by its printed heading."""
+        block = self.sel.css(css)
+        if block:
+            return _sidebar_items(block[0], self.url), "selector"
+        for heading in headings:
+            found = self.sel.xpath(f"//*[normalize-space(text())='{heading}']/..")
+            if found:
+                return _sidebar_items(found[0], self.url), "text"
+        return None, None
+
+
+def _sidebar_items(block: Selector, base_url: str) -> list[BestMaterial]:
+    items = block.css(S.SIDEBAR_ITEM) or block.xpath("./*[.//h3 or .//a]")
+    result = []
+    for item in items:
+        link = item.css(S.ITEM_TITLE_LINK) or item.css("h3")
+        title = _text(link)
+        if not title:
+            continue
+        href = link.attrib.get("href")
+        url = canonical(urljoin(base_url, href)) if href else None
+        ref = article_ref(url) if url else None
+        author, views = _text(item.css(S.ITEM_AUTHOR)), to_int(_text(item.css(S.ITEM_VIEWS)))
+        if author is None and views is None:
+            tail = P.AUTHOR_VIEWS.match(node_text(item).rsplit(title, 1)[-1].strip())
+            author, views = (clean(tail["author"]) or None, int(tail["views"])) if tail else (None, None)
+        result.append(BestMaterial(
+            url=url, title=title, category=_text(item.css(S.ITEM_TAG)), author=author, views=views,
+            key=article_key(ref[0]) if ref else None,
+        ))
+    return result
+
+
+def _split_tail(body: _Body) -> None:
+    """Move the byline, source line and comment count off the end of the body."""
+    while body.paragraphs:
+        text, element = body.paragraphs[-1], body.elements[-1]
+        byline, source = P.BYLINE.match(text), P.SOURCE.match(text)
+        if byline:
+            body.authors = [clean(n) for n in P.AUTHOR_SEPARATORS.split(byline["names"]) if clean(n)]
+        elif source:
+            body.source = source["source"]
+        elif not P.COMMENTS_LINE.match(text):
+            break
+        body.paragraphs.pop()
+        body.elements.pop()
+        body.dropped.append(element)
+
+
+def _deepest_containing(words: tuple[str, ...]) -> str:
+    """XPath for the innermost elements whose text contains one of `words`."""
+    test = " or ".join(f"contains(., '{w}')" for w in words)
+    return f"//body//*[{test}][not(*[{test}])]"
+
+
+def _text(nodes: SelectorList[Selector]) -> str | None:
+    return node_text(nodes[0]) or None if nodes else None
+
+
+def _first(value: object) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value) if value else None
+
+
+def _split_names(value: str | None) -> list[str]:
+    return [clean(n) for n in P.AUTHOR_SEPARATORS.split(value or "") if clean(n)]

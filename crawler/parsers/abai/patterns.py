@@ -1,0 +1,24 @@
+"""abai.kz text patterns: what the page says, in its three scripts.
+
+The second strategy of every field: they read the visible text, so they keep
+working when class names change.
+"""
+
+import re
+
+# "Билік 2852 0 пікір 19 Қыркүйек, 2018 сағат 16:01" (and pikir/saghat, پىكىر/ساعات).
+COMMENT_WORDS = ("пікір", "pikir", "پىكىر")
+HEAD = re.compile(
+    r"^(?:(?P<category>.*?\S)\s+)?(?:(?P<views>\d+)\s+)?(?P<comments>\d+)\s+(?:пікір|pikir|پىكىر)\s+"
+    r"(?P<date>\d{1,2}\s+[^\W\d_]+,?\s+\d{4}(?:\s+(?:сағат|saghat|ساعات)\s+\d{1,2}:\d{2})?)$"
+)
+# "Дайындаған Халима Бұқарқызы" = prepared by.
+BYLINE = re.compile(r"^(?:Дайындаған|Daiyndaghan|Dayyndaghan|Daıyndaǵan|دايىنداعان|ءدايىنداعان)\s*:?\s+(?P<names>.+?)\.?$")
+AUTHOR_SEPARATORS = re.compile(r"\s*(?:,|\bжәне\b|\bjәne\b|\bжане\b|\bجانە\b)\s*")
+SOURCE = re.compile(r"^(?P<source>Abai\.kz)$", re.IGNORECASE)
+COMMENTS_LINE = re.compile(r"^\d+\s+(?:пікір|pikir|پىكىر)$")
+BEST_MATERIALS_HEADINGS = ("Үздік материалдар", "Ýzdik materialdar", "ٴۇزدىك ماتەريالدار", "ۇزدىك ماتەريالدار")
+MOST_READ_HEADINGS = ("Көп оқылған", "Kóp oqylghan", "كوپ وقىلعان")
+# "Абай Мауқараұлы 1482": author then views, the tail of a sidebar item.
+AUTHOR_VIEWS = re.compile(r"^(?P<author>.*?)\s*(?P<views>\d+)$")
+TITLE_SUFFIX = re.compile(r"\s*[|–-]\s*Abai\.kz\s*$", re.IGNORECASE)

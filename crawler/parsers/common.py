@@ -1,0 +1,133 @@
+"""Helpers every parser shares: text cleanup, numbers, layered strategies, page metadata.
+
+A field is read by trying strategies in order (selectors, then text
+patterns, then generic metadata); `first_of` returns the value with the name
+of the strategy that produced it, so a layout change shows up as a strategy
+shift in the stats instead of as silent nulls.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from lxml.html import HtmlElement
+from parsel import Selector
+
+T = TypeVar("T")
+Strategy = tuple[str, Callable[[], T | None]]
+
+# Runs of ASCII whitespace collapse as in a browser; a no-break space is a
+# character the author typed, so it is kept inside text (and trimmed at the ends).
+_SPACE = re.compile(r"[ \t\r\n\f\v]+")
+_INT = re.compile(r"\d[\d\s\u00a0,.]*")
+_BLOCKS = frozenset("p h2 h3 h4 h5 h6 blockquote li figcaption pre".split())
+_CONTAINERS = frozenset("div section ul ol figure article main span".split())
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def clean(text: str | None) -> str:
+    """Collapse runs of whitespace and trim, as a browser shows text; inner no-break spaces stay."""
+    return _SPACE.sub(" ", text or "").strip()
+
+
+def to_int(text: str | None) -> int | None:
+    """The first integer printed in `text` ("2 852" -> 2852), or None."""
+    match = _INT.search((text or "").translate(_DIGITS))
+    if not match:
+        return None
+    digits = re.sub(r"\D", "", match.group())
+    return int(digits) if digits else None
+
+
+def first_of(*strategies: Strategy[T]) -> tuple[T | None, str | None]:
+    """Run (name, getter) strategies in order; return the first non-empty value and its name."""
+    for name, getter in strategies:
+        value = getter()
+        if value not in (None, "", [], {}):
+            return value, name
+    return None, None
+
+
+def node_text(sel: Selector) -> str:
+    """Visible text of a node, whitespace collapsed."""
+    return clean(" ".join(sel.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall()))
+
+
+def meta_content(sel: Selector, *names: str) -> str | None:
+    """Content of the first `<meta>` whose property or name is one of `names`."""
+    for name in names:
+        value = sel.xpath(f'//meta[@property="{name}" or @name="{name}"]/@content').get()
+        if value and value.strip():
+            return clean(value)
+    return None
+
+
+def json_ld_objects(sel: Selector) -> Iterator[dict[str, Any]]:
+    """Every JSON-LD object on the page, `@graph` members included; broken blocks are skipped."""
+    for raw in sel.xpath('//script[@type="application/ld+json"]/text()').getall():
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        stack = data if isinstance(data, list) else [data]
+        for obj in stack:
+            if isinstance(obj, dict):
+                yield obj
+                graph = obj.get("@graph")
+                if isinstance(graph, list):
+                    yield from (o for o in graph if isinstance(o, dict))
+
+
+ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting", "AnalysisNewsArticle", "OpinionNewsArticle"})
+
+
+def json_ld_article(sel: Selector) -> dict[str, Any]:
+    """The first JSON-LD object typed as an article, or an empty dict."""
+    for obj in json_ld_objects(sel):
+        kinds = obj.get("@type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if ARTICLE_TYPES.intersection(k for k in kinds if isinstance(k, str)):
+            return obj
+    return {}
+
+
+def person_names(value: Any) -> list[str]:
+    """Names of the Person objects (or plain strings) in a JSON-LD author value."""
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for item in items:
+        if isinstance(item, str):
+            names.append(clean(item))
+        elif isinstance(item, dict) and item.get("@type", "Person") == "Person" and item.get("name"):
+            names.append(clean(str(item["name"])))
+    return [n for n in names if n]
+
+
+def block_elements(root: HtmlElement, excluded: set[int]) -> list[HtmlElement]:
+    """Paragraph-level elements under `root`, in order; containers are walked into."""
+    found = []
+    for child in root:
+        if not isinstance(child.tag, str) or id(child) in excluded:
+            continue
+        if child.tag in _BLOCKS:
+            found.append(child)
+        elif child.tag in _CONTAINERS:
+            inner = block_elements(child, excluded)
+            if inner:
+                found.extend(inner)
+            elif clean(child.text_content()):
+                found.append(child)  # a container holding bare text is a paragraph
+    return found
+
+
+def densest_paragraph_parent(scope: Selector) -> Selector | None:
+    """The element whose direct <p> children hold the most text: the body when no selector matches."""
+    best, best_len = None, 0
+    for parent in scope.xpath(".//*[p]"):
+        length = sum(len(clean(p)) for p in parent.xpath("./p").xpath("string()").getall())
+        if length > best_len:
+            best, best_len = parent, length
+    return best

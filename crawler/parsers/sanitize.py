@@ -1,0 +1,62 @@
+"""Sanitized article HTML: the structure a reader needs, nothing a page could run.
+
+Keeps paragraphs, headings, lists, quotes, tables, emphasis, links and
+images; unwraps every other tag (its text stays); removes scripts, styles,
+frames, forms and the elements a parser marked as not part of the body
+(byline, source line, share buttons); keeps only href, src and alt, and only
+http(s) URLs in them.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from urllib.parse import urljoin
+
+from lxml import html as lxml_html
+from lxml.html import HtmlElement
+
+KEPT_TAGS = frozenset(
+    "p h2 h3 h4 h5 h6 blockquote ul ol li a img strong em b i u br figure figcaption "
+    "table thead tbody tr td th".split()
+)
+REMOVED_TAGS = frozenset("script style iframe frame form button input noscript svg object embed template".split())
+KEPT_ATTRS = {"a": ("href",), "img": ("src", "alt")}
+_DROP_MARK = "data-newsarchive-drop"
+
+
+def sanitize(container: HtmlElement, base_url: str, drop: Iterable[HtmlElement] = ()) -> str:
+    """Inner HTML of `container`, sanitized, with URLs made absolute against `base_url`."""
+    for element in drop:
+        element.set(_DROP_MARK, "1")
+    tree = copy.deepcopy(container)
+    for element in drop:
+        element.attrib.pop(_DROP_MARK, None)
+    for element in list(tree.iter()):
+        if element is tree or not isinstance(element.tag, str):
+            if not isinstance(element.tag, str):  # comments, processing instructions
+                element.drop_tree()
+            continue
+        if element.get(_DROP_MARK) or element.tag in REMOVED_TAGS:
+            element.drop_tree()
+        elif element.tag not in KEPT_TAGS:
+            element.drop_tag()
+        else:
+            _keep_safe_attributes(element, base_url)
+    parts = [lxml_html.tostring(child, encoding="unicode") for child in tree]
+    return ((tree.text or "") + "".join(parts)).strip()
+
+
+def _keep_safe_attributes(element: HtmlElement, base_url: str) -> None:
+    kept = {}
+    for name in KEPT_ATTRS.get(element.tag, ()):
+        value = element.get(name)
+        if value is None:
+            continue
+        if name in ("href", "src"):
+            value = urljoin(base_url, value.strip())
+            if not value.startswith(("http://", "https://")):
+                continue
+        kept[name] = value
+    element.attrib.clear()
+    element.attrib.update(kept)
