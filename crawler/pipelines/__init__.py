@@ -1,0 +1,1 @@
+"""Item pipelines, one job each, in order: validate, normalize, dedupe, store."""

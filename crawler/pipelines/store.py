@@ -1,0 +1,79 @@
+"""Write items to the archive in batched transactions, and record the crawl run.
+
+Also listens for items the validate pipeline rejected and writes them to
+`errors`, so no page is dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+
+from crawler.items import ArticleItem, PageError, UrlSeen
+from crawler.pipelines.validate import InvalidItem
+from crawler.storage import Store
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+class StorePipeline:
+    """Buffers article items and flushes them every STORE_BATCH_SIZE."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.db_path = crawler.settings.get("DB_PATH")
+        self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE")
+        self.pending: list[ArticleItem] = []
+        self.store: Store | None = None
+        self.run_id: int | None = None
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        self.store = Store(self.db_path)
+        spider = spider or self.crawler.spider
+        args = getattr(spider, "run_args", {})
+        self.run_id = self.store.start_run(getattr(spider, "name", "?"), args)
+        self.crawler.stats.set_value("newsarchive/crawl_run", self.run_id)  # type: ignore[union-attr]
+        self.crawler.stats.set_value("newsarchive/db_path", str(self.store.path))  # type: ignore[union-attr]
+
+    def process_item(self, item: Any) -> Any:
+        assert self.store is not None
+        if isinstance(item, ArticleItem):
+            self.pending.append(item)
+            if len(self.pending) >= self.batch_size:
+                self.flush()
+        elif isinstance(item, UrlSeen):
+            self.store.save_urls([(item.url, item.canonical_url, item.key, item.script)])
+        elif isinstance(item, PageError):
+            self.store.record_error(item.url, item.stage, item.kind, item.reason, self.run_id)
+            self.crawler.stats.inc_value(f"errors/{item.stage}/{item.kind}")  # type: ignore[union-attr]
+        return item
+
+    def flush(self) -> None:
+        assert self.store is not None
+        if not self.pending:
+            return
+        for status in self.store.save_articles(self.pending, self.run_id):
+            self.crawler.stats.inc_value(f"articles/{status}")  # type: ignore[union-attr]
+        self.pending.clear()
+
+    def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any = None) -> None:
+        if isinstance(exception, InvalidItem) and self.store is not None:
+            self.store.record_error(exception.url, "validate", exception.kind, exception.reason, self.run_id)
+            self.crawler.stats.inc_value(f"errors/validate/{exception.kind}")  # type: ignore[union-attr]
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        assert self.store is not None and self.run_id is not None
+        self.flush()
+        stats = self.crawler.stats.get_stats()  # type: ignore[union-attr]
+        self.store.finish_run(self.run_id, stats)

@@ -1,0 +1,1 @@
+"""Spiders: they only decide which links to follow; parsers read the pages."""
