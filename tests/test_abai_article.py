@@ -1,0 +1,100 @@
+"""abai.kz article pages: every mirror article parses to its checked-in expected JSON."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import FIXTURES, FixturePage, compare_to_expected, mirror_pages
+from crawler.errors import ParseError
+from crawler.parsers import parse_article
+from crawler.parsers.abai import parse_article as parse_abai_article
+
+ARTICLES = mirror_pages("abai.kz", "article")
+
+
+@pytest.mark.parametrize("page", ARTICLES, ids=[p.path.name for p in ARTICLES])
+def test_article_matches_expected_json(page: FixturePage, update_expected: bool) -> None:
+    item = parse_article(page.html(), page.url, page.fetched_at)
+    compare_to_expected(item.to_dict(), page.expected_path, update_expected)
+
+
+def seed_document() -> tuple[list[str], list[str]]:
+    """(lines, body paragraphs) of the seed document, as the site showed it."""
+    lines = (FIXTURES / "seed" / "000_e760ebb2c203a469.txt").read_text(encoding="utf-8").splitlines()
+    start, end = lines.index("Nur Otan Trends пікірталас клубының кезекті басқосуы өтті") + 1, lines.index("Дайындаған Халима Бұқарқызы")
+    return lines, [line for line in lines[start:end] if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def seed_item():
+    page = next(p for p in ARTICLES if p.url == "https://abai.kz/post/100000")
+    return parse_article(page.html(), page.url, page.fetched_at)
+
+
+def test_seed_article_fields_are_exact(seed_item) -> None:
+    assert seed_item.title == "Nur Otan Trends пікірталас клубының кезекті басқосуы өтті"
+    assert seed_item.category == "Билік"
+    assert (seed_item.views, seed_item.comments) == (2852, 0)
+    assert seed_item.published_at == "2018-09-19T16:01:00+06:00"
+    assert seed_item.authors == ["Халима Бұқарқызы"]
+    assert seed_item.source == "Abai.kz"
+    assert seed_item.page_date == "2024-11-23"
+    assert (seed_item.key, seed_item.script, seed_item.language) == ("abai.kz:100000", "cyrl", "kk")
+
+
+def test_seed_body_is_the_26_paragraphs_and_nothing_else(seed_item) -> None:
+    _, paragraphs = seed_document()
+    assert len(paragraphs) == 26
+    assert seed_item.paragraphs == paragraphs
+    assert "Дайындаған" not in seed_item.body_html and "Facebook</a>" not in seed_item.body_html
+
+
+def test_seed_best_materials(seed_item) -> None:
+    got = [(m.category, m.title, m.author, m.views) for m in seed_item.best_materials]
+    assert got == [
+        ("Сыни-эссе", "«Таласбек сыйлығы»: Талқандалған талғам...", "Абай Мауқараұлы", 1482),
+        ("Білгенге маржан", "«Шығыс Түркістан мемлекеті бейбіт түрде жоғалды»", "Әлімжан Әшімұлы", 3253),
+        ("Біртуар", "Шоқанның әзіл-сықақтары", "Бағдат Ақылбеков", 5475),
+    ]
+
+
+def test_russian_body_in_kazakh_chrome_is_detected_in_every_script() -> None:
+    variants = [p for p in ARTICLES if p.url.endswith("/post/124675")]
+    assert len(variants) == 3
+    items = [parse_article(p.html(), p.url, p.fetched_at) for p in variants]
+    assert {i.script for i in items} == {"cyrl", "latn", "arab"}
+    assert {i.language for i in items} == {"ru"}
+    assert {i.key for i in items} == {"abai.kz:124675"}
+    assert {i.published_at for i in items} == {"2020-11-30T12:03:00+06:00"}
+
+
+def test_layout_changes_shift_strategies_instead_of_emptying_fields() -> None:
+    by_url = {p.url: p for p in ARTICLES}
+    text_head = by_url["https://abai.kz/lt/post/51637"]
+    item = parse_article(text_head.html(), text_head.url, text_head.fetched_at)
+    assert (item.category, item.views, item.comments) == ("Bilgenge marjan", 17699, 21)
+    assert item.published_at == "2017-04-18T12:18:00+06:00"
+    assert item.strategies["views"] == "text" and item.strategies["title"] == "structure"
+    json_ld = by_url["https://abai.kz/tt/post/211030"]
+    item = parse_article(json_ld.html(), json_ld.url, json_ld.fetched_at)
+    assert item.published_at == "2026-01-30T13:48:00+05:00"
+    assert item.strategies["published_at"] == "meta"
+
+
+def test_selectors_gone_entirely_still_reads_the_head_and_body() -> None:
+    html = """<html><body><div class="x">Júma, 22 Qarasha 2024</div><main>
+      <div>Bilik 12 3 pikir 30 Qarasha, 2020 saghat 12:03</div><h1>Taqyryp</h1>
+      <div><p>Birinshi abzats jәne ekinshi sóilem osy jerde.</p><p>Ekinshi abzats búl.</p>
+      <p>Daiyndaghan Aidos Sarym</p><p>Abai.kz</p></div></main></body></html>"""
+    item = parse_abai_article(html, "https://abai.kz/lt/post/5", None)
+    assert (item.category, item.views, item.comments) == ("Bilik", 12, 3)
+    assert item.published_at == "2020-11-30T12:03:00+06:00"
+    assert item.authors == ["Aidos Sarym"] and item.source == "Abai.kz"
+    assert item.paragraphs == ["Birinshi abzats jәne ekinshi sóilem osy jerde.", "Ekinshi abzats búl."]
+
+
+def test_non_article_url_and_empty_page_raise_parse_error() -> None:
+    with pytest.raises(ParseError):
+        parse_abai_article("<html></html>", "https://abai.kz/part/1", None)
+    with pytest.raises(ParseError):
+        parse_abai_article("<html><body></body></html>", "https://abai.kz/post/1", None)

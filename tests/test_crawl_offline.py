@@ -1,0 +1,120 @@
+"""The main job end to end: `crawl abai --offline` serves the mirror on 127.0.0.1 and crawls it into SQLite."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from conftest import mirror_pages
+from crawler.parsers.abai import article_ref
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def crawl(db: Path, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler", "crawl", "abai", "--offline", "--db", str(db), *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    db = tmp_path_factory.mktemp("crawl") / "archive.sqlite"
+    first = crawl(db)
+    second = crawl(db)
+    return db, first, second
+
+
+def mirrored_articles() -> dict[str, set[str]]:
+    """Article key → scripts, for every article page the mirror serves with status 200."""
+    found: dict[str, set[str]] = {}
+    for page in mirror_pages("abai.kz", "article"):
+        article_id, script = article_ref(page.url)  # type: ignore[misc]
+        found.setdefault(f"abai.kz:{article_id}", set()).add(script)
+    return found
+
+
+def test_every_mirrored_article_is_one_row_with_its_variants(crawled) -> None:
+    db = sqlite_utils.Database(crawled[0])
+    expected = mirrored_articles()
+    assert {r["key"] for r in db["articles"].rows} == set(expected)
+    variants = {(r["key"], r["script"]) for r in db["article_variants"].rows}
+    assert variants == {(k, s) for k, scripts in expected.items() for s in scripts}
+    row = db["articles"].get("abai.kz:124675")
+    assert (row["script"], row["url"], row["views"]) == ("cyrl", "https://abai.kz/post/124675", 7931)
+
+
+def test_seed_article_row_and_children(crawled) -> None:
+    db = sqlite_utils.Database(crawled[0])
+    row = db["articles"].get("abai.kz:100000")
+    assert row["title"] == "Nur Otan Trends пікірталас клубының кезекті басқосуы өтті"
+    assert row["published_at"] == "2018-09-19T16:01:00+06:00"
+    assert json.loads(row["authors"]) == ["Халима Бұқарқызы"]
+    sidebar = list(db.query("select title, views from best_materials where key = ? order by position", ["abai.kz:100000"]))
+    assert [r["views"] for r in sidebar] == [1482, 3253, 5475]
+
+
+def test_url_variants_are_recorded_and_collapse_to_one_key(crawled) -> None:
+    db = sqlite_utils.Database(crawled[0])
+    urls = {r["url"]: r["key"] for r in db["urls"].rows}
+    assert urls["https://www.abai.kz/post/124675"] == "abai.kz:124675"
+    assert urls["https://abai.kz/index.php/post/124675"] == "abai.kz:124675"
+    assert urls["https://abai.kz/lt/post/124675"] == "abai.kz:124675"
+
+
+def test_no_loopback_address_is_stored(crawled) -> None:
+    db = sqlite_utils.Database(crawled[0])
+    for table in db.table_names():
+        for row in db[table].rows:
+            text = json.dumps(row, ensure_ascii=False, default=str)
+            assert "127.0.0.1" not in text and "localhost" not in text, (table, row)
+
+
+def test_the_404_fixture_is_an_error_not_a_row(crawled) -> None:
+    db = sqlite_utils.Database(crawled[0])
+    errors = {(r["url"], r["stage"], r["kind"]) for r in db["errors"].rows}
+    assert ("https://abai.kz/post/999999", "download", "http_404") in errors
+    assert not db.execute("select count(*) from articles where key = 'abai.kz:999999'").fetchone()[0]
+
+
+def test_second_crawl_changes_nothing(crawled) -> None:
+    db_path, first, second = crawled
+    db = sqlite_utils.Database(db_path)
+    runs = list(db.query("select * from crawl_runs order by id"))
+    assert len(runs) == 2
+    assert runs[0]["articles_new"] == len(mirrored_articles())
+    assert (runs[1]["articles_new"], runs[1]["articles_updated"]) == (0, 0)
+    assert runs[1]["articles_unchanged"] == len(mirrored_articles())
+    assert db["articles"].count == len(mirrored_articles())
+
+
+def test_summary_reports_the_run(crawled) -> None:
+    _, first, second = crawled
+    assert f"{len(mirrored_articles())} new, 0 updated, 0 unchanged" in first
+    assert "0 new, 0 updated" in second
+    for word in ("quotes", "links", "errors", "pages/s", "database"):
+        assert word in first
+
+
+def test_max_articles_and_scripts_limit_the_crawl(tmp_path: Path) -> None:
+    db = tmp_path / "small.sqlite"
+    crawl(db, "--max-articles", "2", "--scripts", "latn")
+    rows = list(sqlite_utils.Database(db)["article_variants"].rows)
+    assert len(rows) == 2 and {r["script"] for r in rows} == {"latn"}
+
+
+def test_bad_option_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler", "crawl", "abai", "--offline", "--db", str(tmp_path / "x.sqlite"), "--since", "yesterday"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --since must be a date like 2024-01-31, not 'yesterday'"

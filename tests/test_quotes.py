@@ -1,0 +1,259 @@
+"""Quote extraction: the seed article quote by quote, then each attribution form on small cases."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.items import Quote
+from crawler.quotes import extract_quotes, normal_case
+
+QUOTE_FIXTURES = Path(__file__).parent / "fixtures" / "quotes"
+
+
+def load(name: str) -> Any:
+    return json.loads((QUOTE_FIXTURES / name).read_text(encoding="utf-8"))
+
+
+SEED = load("seed.json")
+SEED_PARAGRAPHS: list[str] = SEED["paragraphs"]
+
+NUR_OTAN_DEPUTY = "«Нұр Отан» партиясы Төрағасының Бірінші орынбасары"
+MINISTER = "Қоғамдық даму министрі"
+# Every quote of the seed article, in order: paragraph, kind, speaker, role, first and last words.
+SEED_QUOTES = [
+    (0, "question", "Рахым Ошақбаев", "«Талап» қолданбалы зерттеу орталығының директоры", "Мемлекеттік органдар қоғаммен", "тиімді ме?"),
+    (4, "inline", "Мәулен Әшімбаев", NUR_OTAN_DEPUTY, "Біздің бүгінгі мемлекет", "талқылауымыз керек"),
+    (5, "inline", "Дархан Қалетаев", MINISTER, "Бізде азаматтық қоғамға", "жұмыс жүргізуі керек"),
+    (6, "indirect", "Дархан Қалетаев", MINISTER, "бүгінгі күні 220-дан", "кеңес жұмыс істейді"),
+    (7, "inline", "Айдос Сарым", "саясаттанушы", "Аймақтарда мәслихаттар тұрғанда", "жобасы соның мысалы"),
+    (9, "dash", "Асылбек Қожахметов", "Қазақстан азаматтық альянсының президенті", "Әрі-беріден соң партиялар", "орындалуын өзі бақыласын"),
+    (10, "indirect", "Михаил Дорофеев", "сарапшы", "билік қоғаммен байланысты", "ашық болса жеткілікті"),
+    (11, "inline", "Михаил Дорофеев", "сарапшы", "Билік өзінің қоғамға", "Кері байланысты дамытсын"),
+    (12, "indirect", "Михаил Дорофеев", "сарапшы", "билікке Фейсбуктен шошудың", "қажеті жоқ"),
+    (14, "inline", "Саясат Нұрбек", "сарапшы", "Бұл мәселенің шешімін", "мәселесін көтеруіміз керек"),
+    (17, "dash", "Мәулен Әшімбаев", NUR_OTAN_DEPUTY, "Бүгінде қандай да бір", "берері мол деп есептеймін"),
+    (20, "block", "Дархан Қалетаев", MINISTER, "Әлеуметтік желі – ол факт", "стандарты түсінікті болуы керек."),
+    (22, "block", "Айдос Сарым", "саясаттанушы", "Әкімдер мен министрлердің ашықтығы", "халыққа ашып та айта алмайды."),
+    (24, "block", "Талғат Қалиев", "сарапшы", "Азаматтық қоғам мүшелері", "азаматтық қоғамның мысалы бола алмайды."),
+    (25, "block", "Саясат Нұрбек", "сарапшы", "Біз бүгінгі талқылауда", "сөз тіркестеріне дейін жазылған."),
+]
+SEED_NAMES_NOT_QUOTES = [
+    "Талап", "Нұр Отан", "Рейтер", "Қоғамдық кеңестер туралы", "Аймақтық даму бағдарламасы", "Тілдің қарапайымдылығы туралы",
+]
+
+
+def summary(quote: Quote) -> tuple[int, str, str | None, str | None]:
+    return quote.paragraph, quote.kind, quote.speaker, quote.speaker_role
+
+
+# --- the seed article ---------------------------------------------------------------------
+
+
+def test_seed_fixture_holds_the_26_body_paragraphs() -> None:
+    assert len(SEED_PARAGRAPHS) == 26
+    assert SEED_PARAGRAPHS[0].startswith("Бүгінгі қоғам өзара әрекет")
+    assert SEED_PARAGRAPHS[-1].startswith("Саясат НҰРБЕК: –\xa0Біз")  # the page's own no-break space
+
+
+def test_seed_every_quote_is_found_with_its_speaker_role_and_kind() -> None:
+    quotes = extract_quotes(SEED_PARAGRAPHS)
+    assert [summary(q) for q in quotes] == [expected[:4] for expected in SEED_QUOTES]
+    for quote, (*_, head, tail) in zip(quotes, SEED_QUOTES):
+        assert quote.text.startswith(head) and quote.text.endswith(tail), quote.text
+
+
+def test_seed_fixture_annotations_are_the_tested_ones() -> None:
+    """The benchmark reads the JSON annotations; they must say what this test says."""
+    annotated = [(q["paragraph"], q["kind"], q["speaker"], q["speaker_role"], q["head"], q["tail"]) for q in SEED["quotes"]]
+    assert annotated == SEED_QUOTES
+
+
+def test_seed_guillemet_names_are_not_quotes() -> None:
+    texts = {q.text for q in extract_quotes(SEED_PARAGRAPHS)}
+    for name in SEED_NAMES_NOT_QUOTES:
+        assert name not in texts
+
+
+def test_seed_offsets_point_at_the_quote_text() -> None:
+    for quote in extract_quotes(SEED_PARAGRAPHS):
+        assert SEED_PARAGRAPHS[quote.paragraph][quote.start : quote.end] == quote.text
+        assert quote.text == quote.text.strip()
+        assert not quote.text.startswith(("«", "–", "—")) and not quote.text.endswith("»")
+
+
+def test_seed_spelling_variants_become_one_speaker() -> None:
+    """"Дархан Қалетаев" in the text and "Дарқан ҚАЛЕТАЕВ:" over his interview block."""
+    speakers = {q.speaker for q in extract_quotes(SEED_PARAGRAPHS)}
+    assert "Дархан Қалетаев" in speakers
+    assert not {"Дарқан Қалетаев", "Дарқан ҚАЛЕТАЕВ", "Айдос САРЫМ"} & speakers
+
+
+def test_extraction_is_pure_and_repeatable() -> None:
+    assert extract_quotes(SEED_PARAGRAPHS) == extract_quotes(list(SEED_PARAGRAPHS))
+    assert extract_quotes([]) == []
+
+
+def test_seed_article_takes_well_under_ten_milliseconds() -> None:
+    """About 1 ms on a developer machine; the bound only catches a runaway regex."""
+    extract_quotes(SEED_PARAGRAPHS)
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        extract_quotes(SEED_PARAGRAPHS)
+        timings.append(time.perf_counter() - started)
+    assert min(timings) < 0.010
+
+
+# --- the attribution forms, one by one ------------------------------------------------------
+
+
+def test_latin_script_dedi_ol_points_to_the_introduced_minister() -> None:
+    quotes = extract_quotes([
+        "Qoghamdyq damu ministri Darhan Qaletaev jiynda sóz sóiledi.",
+        "«Bizde azamattyq qogham kýsheydi» dedi ol.",
+    ])
+    assert quotes == [Quote("Bizde azamattyq qogham kýsheydi", "Darhan Qaletaev", "Qoghamdyq damu ministri", "inline", 1, 1, 32)]
+
+
+def test_latin_script_dash_quote_closed_by_deydi() -> None:
+    (quote,) = extract_quotes(["Sarapshy Aydos Sarym pikir bildirdi.", "– Biz sifrlyq sauatsyzdyqty joyuymyz kerek, – deydi."])
+    assert summary(quote) == (1, "dash", "Aydos Sarym", "sarapshy")
+    assert quote.text == "Biz sifrlyq sauatsyzdyqty joyuymyz kerek"
+
+
+def test_arabic_script_dedi_ol() -> None:
+    quotes = extract_quotes([
+        "قوعامدىق دامۋ ءمينيسترى دارحان قالەتاەۆ جيىندا ءسوز سويلەدى.",
+        "«بىزدە ازاماتتىق قوعام كۇشەيدى» دەدى ول.",
+    ])
+    assert [(summary(q), q.text) for q in quotes] == [
+        ((1, "inline", "دارحان قالەتاەۆ", "قوعامدىق دامۋ ءمينيسترى"), "بىزدە ازاماتتىق قوعام كۇشەيدى"),
+    ]
+
+
+def test_arabic_script_deydi_with_role_and_name() -> None:
+    (quote,) = extract_quotes(["«ءبىز بۇل ماسەلەنى شەشەمىز» دەيدى ساياساتتانۋشى ايدوس سارىم."])
+    assert summary(quote) == (0, "inline", "ايدوس سارىم", "ساياساتتانۋشى")
+
+
+def test_russian_skazal_and_po_slovam() -> None:
+    quotes = extract_quotes([
+        "Министр информации Иван Петров провёл брифинг.",
+        "«Мы откроем новые центры», — сказал министр Иван Петров.",
+        "По словам Петрова, центры заработают в мае.",
+    ])
+    assert [(summary(q), q.text) for q in quotes] == [
+        ((1, "inline", "Иван Петров", "министр информации"), "Мы откроем новые центры"),
+        ((2, "indirect", "Иван Петров", "министр информации"), "центры заработают в мае"),
+    ]
+
+
+def test_russian_otmetila_ona() -> None:
+    (quote,) = extract_quotes(["Эксперт Анна Смирнова выступила на форуме.", "«Рынок растёт», — отметила она."])
+    assert summary(quote) == (1, "inline", "Анна Смирнова", "эксперт")
+
+
+def test_russian_genitive_name_after_po_mneniyu_is_put_back_in_the_nominative() -> None:
+    (quote,) = extract_quotes(["По мнению аналитика Дмитрия Соколова, рынок восстановится."])
+    assert summary(quote) == (0, "indirect", "Дмитрий Соколов", "аналитик")
+
+
+def test_kazakh_genitive_suffix_is_stripped_from_names() -> None:
+    (quote,) = extract_quotes(["Ал сарапшы Михаил Дорофеевтің пікірінше, билік ашық болуы керек."])
+    assert summary(quote) == (0, "indirect", "Михаил Дорофеев", "сарапшы")
+    assert quote.text == "билік ашық болуы керек"
+
+
+def test_role_noun_points_to_the_last_person_with_that_role() -> None:
+    quotes = extract_quotes([
+        "Саясаттанушы Досым Сәтпаев пен экономист Мұрат Темірханов пікір білдірді.",
+        "Мұрат Темірханов бағаның өсуіне тоқталды.",
+        "«Сайлау науқаны қызып келеді» дейді саясаттанушы.",
+    ])
+    assert [q.speaker for q in quotes] == ["Досым Сәтпаев"]
+
+
+def test_speaker_line_in_capitals_merges_with_the_earlier_spelling() -> None:
+    quotes = extract_quotes(["Қоғамдық даму министрі Дархан Қалетаев форумға қатысты.", "ДАРҚАН ҚАЛЕТАЕВ:", "– Азаматтық қоғам күшейді."])
+    assert [(summary(q), q.text) for q in quotes] == [((2, "block", "Дархан Қалетаев", MINISTER), "Азаматтық қоғам күшейді.")]
+
+
+def test_dash_quote_continued_after_its_attribution() -> None:
+    quotes = extract_quotes(["Әкім Нұрлан Мәмбетов тұрғындармен кездесті.", "– Жол биыл жөнделеді, – деді ол. – Қаржы бөлінді."])
+    assert [(q.kind, q.speaker, q.text) for q in quotes] == [
+        ("dash", "Нұрлан Мәмбетов", "Жол биыл жөнделеді"),
+        ("dash", "Нұрлан Мәмбетов", "Қаржы бөлінді."),
+    ]
+
+
+def test_question_put_to_others() -> None:
+    (quote,) = extract_quotes(["Журналист Асқар Ермекұлы «Бағалар неге өсіп жатыр?» деп сұрады."])
+    assert summary(quote) == (0, "question", "Асқар Ермекұлы", "журналист")
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    ["деді ол", "дейді ол", "деп санайды ол", "атап өтті ол", "деп атап өтті", "деп мәлімдеді ол", "деп есептейді"],
+)
+def test_kazakh_attribution_verbs(attribution: str) -> None:
+    (quote,) = extract_quotes(["Депутат Ерлан Сайыров сөз сөйледі.", f"«Заң күзде қаралады», – {attribution}."])
+    assert (quote.kind, quote.speaker, quote.text) == ("inline", "Ерлан Сайыров", "Заң күзде қаралады")
+
+
+def test_speaker_line_in_capitals_with_the_quote_after_the_colon() -> None:
+    (quote,) = extract_quotes(["Айдос САРЫМ: Әкімдер ашық болуы керек."])
+    assert (quote.kind, quote.speaker, quote.text) == ("block", "Айдос Сарым", "Әкімдер ашық болуы керек.")
+
+
+def test_one_word_name_after_the_verb() -> None:
+    (quote,) = extract_quotes(["«Адам бол!» деп жазды Абай."])
+    assert (quote.speaker, quote.text) == ("Абай", "Адам бол!")
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "«Нұр Отан» партиясы мен «Рейтер» агенттігі «Қоғамдық кеңестер туралы» заң жобасын талқылады.",
+        "Кітап «Абай жолы» деп аталады.",
+        "Партия «Единая Россия» и агентство «Рейтер» обсудили закон «О СМИ».",
+        "Búl jazba «Jana qazaq әlipbii kerek» degen ataumen «Ana tili» gazetinde jariyalanghan.",
+    ],
+)
+def test_guillemet_names_are_not_quotes(paragraph: str) -> None:
+    assert extract_quotes([paragraph]) == []
+
+
+def test_quote_without_any_speaker_in_the_text_has_none() -> None:
+    (quote,) = extract_quotes(["«Бәрі жақсы болады» деді."])
+    assert (quote.speaker, quote.speaker_role) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("name", "normal"),
+    [("Айдос САРЫМ", "Айдос Сарым"), ("Дарқан ҚАЛЕТАЕВ", "Дарқан Қалетаев"), ("Ghalym ÁBIShEV", "Ghalym Ábishev"),
+     ("Қасым-Жомарт ТОҚАЕВ", "Қасым-Жомарт Тоқаев"), ("Иван Петров", "Иван Петров")],
+)
+def test_normal_case(name: str, normal: str) -> None:
+    assert normal_case(name) == normal
+
+
+# --- every annotated case -------------------------------------------------------------------
+
+ANNOTATED = [*load("cases.json")["cases"], *load("heldout.json")["cases"]]
+
+
+@pytest.mark.parametrize("case", ANNOTATED, ids=[case["id"] for case in ANNOTATED])
+def test_annotated_case(case: dict[str, Any]) -> None:
+    quotes = extract_quotes(case["paragraphs"])
+    assert [(q.paragraph, q.kind, q.speaker, q.text) for q in quotes] == [
+        (g["paragraph"], g["kind"], g["speaker"], g["text"]) for g in case["quotes"]
+    ]
+    for quote, gold in zip(quotes, case["quotes"]):
+        assert case["paragraphs"][quote.paragraph][quote.start : quote.end] == quote.text
+        if "speaker_role" in gold:
+            assert quote.speaker_role == gold["speaker_role"]

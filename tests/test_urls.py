@@ -1,0 +1,61 @@
+"""Every spelling of an abai.kz URL maps to one canonical URL and one article key."""
+
+import pytest
+
+from crawler.parsers.abai.urls import article_ref, article_url, canonical
+from crawler.urls import canonicalize, site_of
+
+SAME_ARTICLE = [
+    "https://abai.kz/post/124675",
+    "http://abai.kz/post/124675",
+    "https://www.abai.kz/post/124675",
+    "http://www.abai.kz/post/124675/",
+    "https://abai.kz/index.php/post/124675",
+    "https://www.abai.kz/index.php/post/124675?utm_source=fb#comments",
+    "https://ABAI.KZ/post/124675?page=2",
+    "https://abai.kz:443/post/124675",
+]
+
+
+@pytest.mark.parametrize("url", SAME_ARTICLE)
+def test_cyrillic_variants_collapse(url: str) -> None:
+    assert canonical(url) == "https://abai.kz/post/124675"
+    assert article_ref(url) == ("124675", "cyrl")
+
+
+@pytest.mark.parametrize(
+    ("url", "script", "expected"),
+    [
+        ("http://www.abai.kz/index.php/lt/post/51637/", "latn", "https://abai.kz/lt/post/51637"),
+        ("https://abai.kz/lt/post/51637#top", "latn", "https://abai.kz/lt/post/51637"),
+        ("https://abai.kz/index.php/tt/post/211030", "arab", "https://abai.kz/tt/post/211030"),
+        ("http://www.abai.kz/tt/post/211030?ref=x", "arab", "https://abai.kz/tt/post/211030"),
+    ],
+)
+def test_script_variants_keep_their_path_and_share_the_id(url: str, script: str, expected: str) -> None:
+    assert canonical(url) == expected
+    assert article_ref(url) == (expected.rsplit("/", 1)[1], script)
+
+
+def test_listing_keeps_only_the_page_parameter() -> None:
+    assert canonical("http://www.abai.kz/part/1?sort=new&page=2#x") == "https://abai.kz/part/1?page=2"
+    assert article_ref("https://abai.kz/part/1?page=2") is None
+
+
+def test_non_article_pages_have_no_ref() -> None:
+    for url in ("https://abai.kz/", "https://abai.kz/lt", "https://abai.kz/post/", "https://abai.kz/post/12x"):
+        assert article_ref(url) is None
+
+
+def test_article_url_builds_each_script() -> None:
+    assert article_url("7", "cyrl") == "https://abai.kz/post/7"
+    assert article_url("7", "latn") == "https://abai.kz/lt/post/7"
+    assert article_url("7", "arab") == "https://abai.kz/tt/post/7"
+
+
+def test_generic_canonicalize_drops_tracking_and_sorts_query() -> None:
+    url = "HTTP://www.Example.com/a/b/?b=2&utm_medium=x&a=1&fbclid=z#frag"
+    assert canonicalize(url) == "https://example.com/a/b?a=1&b=2"
+    assert canonicalize(url, https=False) == "http://example.com/a/b?a=1&b=2"
+    assert canonicalize("https://example.com:8080/") == "https://example.com:8080/"
+    assert site_of("https://www.Example.com:8080/x") == "example.com"
