@@ -118,3 +118,21 @@ def test_bad_option_is_one_line_and_exit_2(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "error: --since must be a date like 2024-01-31, not 'yesterday'"
+
+
+def test_quotes_are_stored_and_listed_by_speaker(crawled) -> None:
+    db = sqlite_utils.Database(crawled[0])
+    speakers = {r["speaker"] for r in db.query("select speaker from quotes where key = 'abai.kz:100000'")}
+    assert {"Айдос Сарым", "Дархан Қалетаев", "Мәулен Әшімбаев"} <= speakers
+    result = subprocess.run([sys.executable, "-m", "crawler", "quotes", "--speaker", "айдос САРЫМ", "--db", str(crawled[0])],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Айдос Сарым — Nur Otan Trends") == 2
+    assert "(2018-09-19, https://abai.kz/post/100000)" in result.stdout
+
+
+def test_quotes_on_a_missing_database_is_one_line_exit_2(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "crawler", "quotes", "--speaker", "x", "--db", str(tmp_path / "none.sqlite")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: no database at {tmp_path / 'none.sqlite'}"

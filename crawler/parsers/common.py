@@ -126,7 +126,7 @@ def block_elements(root: HtmlElement, excluded: set[int]) -> list[HtmlElement]:
 def densest_paragraph_parent(scope: Selector) -> Selector | None:
     """The element whose direct <p> children hold the most text: the body when no selector matches."""
     best, best_len = None, 0
-    for parent in scope.xpath(".//*[p]"):
+    for parent in scope.xpath("descendant-or-self::*[p]"):
         length = sum(len(clean(p)) for p in parent.xpath("./p").xpath("string()").getall())
         if length > best_len:
             best, best_len = parent, length

@@ -56,7 +56,8 @@ def parse_article(html: str, url: str, fetched_at: str | None = None, *, tz: str
     item.category = clean(str(ld.get("articleSection") or "")) or meta_content(sel, "article:section")
     image = meta_content(sel, "og:image")
     item.images = [urljoin(url, image)] if image else []
-    content = densest_paragraph_parent(sel.css("article") or sel.css("body")) if sel.css("body") else None
+    scope = sel.css("article") or sel.css("body")
+    content = densest_paragraph_parent(scope[0]) if scope else None
     if content is not None:
         paragraphs = [clean(e.text_content()) for e in block_elements(content.root, set())]
         item.body = "\n\n".join(p for p in paragraphs if p)

@@ -1,0 +1,92 @@
+"""`python -m crawler extract`: saved pages in, JSON Lines out, parser chosen by host."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import SITES
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = SITES / "abai.kz" / "pages"
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def lines(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def test_extract_one_page_with_url_prints_the_expected_item() -> None:
+    result = run("extract", str(PAGES / "post-100000.html"), "--url", "https://abai.kz/post/100000",
+                 "--fetched-at", "2024-11-23T06:00:00+00:00")
+    assert result.returncode == 0, result.stderr
+    [item] = lines(result.stdout)
+    assert item == json.loads((PAGES / "post-100000.json").read_text(encoding="utf-8"))
+    assert len(item["quotes"]) == 15
+
+
+def test_extract_manifest_echoes_keys_and_reads_gzip(tmp_path: Path) -> None:
+    with gzip.open(tmp_path / "a.html.gz", "wb") as out:
+        out.write((PAGES / "tt-post-124675.html").read_bytes())
+    shutil.copy(PAGES / "lt-post-51637.html", tmp_path / "b.html")
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(
+        json.dumps({"path": "a.html.gz", "url": "https://abai.kz/tt/post/124675", "key": "k1"}) + "\n"
+        + json.dumps({"path": "b.html", "url": "https://www.abai.kz/lt/post/51637"}) + "\n",
+        encoding="utf-8",
+    )
+    result = run("extract", "--manifest", str(manifest))
+    assert result.returncode == 0, result.stderr
+    first, second = lines(result.stdout)
+    assert (first["key"], first["article_key"], first["script"], first["language"]) == ("k1", "abai.kz:124675", "arab", "ru")
+    assert (second["key"], second["url"], second["views"]) == ("abai.kz:51637", "https://abai.kz/lt/post/51637", 17699)
+
+
+def test_extract_without_url_uses_the_canonical_link() -> None:
+    result = run("extract", str(PAGES / "post-67688.html"))
+    assert result.returncode == 0, result.stderr
+    assert lines(result.stdout)[0]["key"] == "abai.kz:67688"
+
+
+def test_extract_listing_page_prints_its_entries() -> None:
+    result = run("extract", str(PAGES / "part-1.html"), "--url", "https://abai.kz/part/1")
+    listing = lines(result.stdout)[0]
+    assert listing["next_page"] == "https://abai.kz/part/1?page=2"
+    assert listing["entries"] and all(e["key"].startswith("abai.kz:") for e in listing["entries"])
+
+
+def test_extract_unknown_host_goes_to_the_generic_parser(tmp_path: Path) -> None:
+    page = tmp_path / "news.html"
+    page.write_text(
+        """<html lang="en"><head><title>Site</title><script type="application/ld+json">
+        {"@context": "https://schema.org", "@graph": [{"@type": "WebSite"}, {"@type": "NewsArticle",
+         "headline": "Rivers rise in spring", "datePublished": "2024-04-02T08:00:00+05:00",
+         "author": [{"@type": "Person", "name": "Ann Lee"}]}]}</script></head>
+        <body><article><h1>Rivers rise in spring</h1><p>The rivers of the region rose by two metres this week.</p>
+        <p>Officials said the dams were holding and that no homes were at risk.</p></article></body></html>""",
+        encoding="utf-8",
+    )
+    result = run("extract", str(page), "--url", "https://news.example.org/2024/04/rivers?utm_source=x")
+    item = lines(result.stdout)[0]
+    assert (item["site"], item["title"], item["published_at"]) == ("news.example.org", "Rivers rise in spring", "2024-04-02T08:00:00+05:00")
+    assert item["authors"] == ["Ann Lee"] and item["language"] == "en"
+    assert item["url"] == "https://news.example.org/2024/04/rivers"
+    assert item["body"].startswith("The rivers of the region rose")
+
+
+def test_extract_bad_input_is_reported_not_raised(tmp_path: Path) -> None:
+    missing = run("extract", str(tmp_path / "nope.html"), "--url", "https://abai.kz/post/1")
+    assert missing.returncode == 1 and "cannot read" in missing.stderr and "Traceback" not in missing.stderr
+    no_args = run("extract")
+    assert no_args.returncode == 2 and no_args.stderr.strip() == "error: extract needs PATH... or --manifest FILE"
+    bad_manifest = tmp_path / "bad.jsonl"
+    bad_manifest.write_text("not json\n", encoding="utf-8")
+    result = run("extract", "--manifest", str(bad_manifest))
+    assert result.returncode == 2 and result.stderr.startswith(f"error: {bad_manifest}:1:")
