@@ -1,0 +1,148 @@
+"""Re-extract the archive from its WARC records with the current parsers, without the network.
+
+Each stored article variant is read back from the page that produced it
+(`Store.reparse_sources`), decoded as Scrapy decoded it during the crawl,
+parsed, validated and normalized as a crawled item is, and compared field by
+field with the stored row; a variant that changed, or was made by another
+parser version, is written back in batches (`Store.reparse_articles`).
+Listing pages are parsed again for the counts their cards print (`metrics`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scrapy.http import Headers, TextResponse
+from scrapy.responsetypes import responsetypes
+
+from crawler.errors import CrawlerError, StorageError
+from crawler.items import ArticleItem, Observation
+from crawler.parsers import PARSER_VERSION, parse_article, parse_listing
+from crawler.pipelines.normalize import NormalizePipeline
+from crawler.pipelines.validate import InvalidItem, ValidatePipeline
+from crawler.storage import VARIANT_FIELDS, Store
+from crawler.warc import read_response, resolve
+
+logger = logging.getLogger(__name__)
+
+# Fields compared per variant: the stored item fields but the fetch time (the same page's), and its children.
+COMPARED_FIELDS = tuple(f for f in VARIANT_FIELDS if f != "fetched_at") + ("quotes", "best_materials", "most_read")
+
+
+@dataclass
+class ReparseReport:
+    """What a reparse did: pages read, variants changed and how, pages that failed."""
+
+    parser_version: int = PARSER_VERSION
+    pages: int = 0
+    """Article pages re-extracted (one per stored variant that has a WARC record)."""
+    articles: int = 0
+    changed: int = 0
+    """Variants whose stored fields differ from the new extraction."""
+    restamped: int = 0
+    """Variants whose fields stayed but whose parser version was older (rewritten for the new version)."""
+    fields: Counter[str] = field(default_factory=Counter)
+    """Field → number of variants in which it changed."""
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    """(url, reason) of pages, article or listing, that could not be read or parsed."""
+    failed_articles: int = 0
+    listing_pages: int = 0
+    observations: int = 0
+
+    @property
+    def unchanged(self) -> int:
+        return self.pages - self.changed - self.failed_articles
+
+
+def reparse(store: Store, *, site: str | None = None, since: str | None = None, dry_run: bool = False,
+            batch_size: int = 100) -> ReparseReport:
+    """Re-extract the stored articles (and listing counts) of `site` fetched since `since`; write unless `dry_run`."""
+    report = ReparseReport()
+    sources = store.reparse_sources(site, since)
+    report.articles = len({row["key"] for row in sources})
+    batch: list[ArticleItem] = []
+    for row in sources:
+        report.pages += 1
+        try:
+            item = extract(store.path, row)
+        except CrawlerError as err:
+            report.failed.append((row["url"], str(err)))
+            report.failed_articles += 1
+            continue
+        old = store.stored_variant(row["key"], row["script"])
+        if old is None or item.key != row["key"] or (item.script or "und") != row["script"]:
+            report.failed.append((row["url"], f"parses to {item.key} ({item.script}), stored as {row['key']} ({row['script']})"))
+            report.failed_articles += 1
+            continue
+        changed = changed_fields(old, item.to_dict())
+        report.fields.update(changed)
+        report.changed += bool(changed)
+        if changed or old.get("parser_version") != PARSER_VERSION:
+            report.restamped += not changed
+            batch.append(item)
+        if len(batch) >= batch_size:
+            _write(store, batch, dry_run)
+    _write(store, batch, dry_run)
+    _reparse_listings(store, report, site, since, dry_run, batch_size)
+    return report
+
+
+def extract(db_path: Path, page: dict[str, Any]) -> ArticleItem:
+    """The item the current parsers make of a stored page, validated and normalized like a crawled one."""
+    response = stored_response(db_path, page)
+    item = parse_article(response.text, response.url, page["fetched_at"])
+    try:
+        ValidatePipeline().process_item(item)
+    except InvalidItem as err:
+        raise StorageError(f"{err.kind}: {err.reason}") from err
+    normalized: ArticleItem = NormalizePipeline().process_item(item)
+    return normalized
+
+
+def stored_response(db_path: Path, page: dict[str, Any]) -> TextResponse:
+    """A `pages` row's response, rebuilt from its WARC record as the spider received it (body unpacked)."""
+    url, status, pairs, body = read_response(resolve(db_path, page["warc_file"]), page["warc_offset"], page["warc_length"])
+    headers = Headers()
+    for name, value in pairs:
+        if name.lower() != "content-encoding":  # the body comes back already unpacked
+            headers.appendlist(name, value)
+    cls = responsetypes.from_args(headers=headers, url=url, body=body)
+    response = cls(url=url, status=status, headers=headers, body=body)
+    if not isinstance(response, TextResponse):
+        raise StorageError(f"not a text page: {headers.get('Content-Type')!r}")
+    return response
+
+
+def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The compared fields whose stored and re-extracted values differ."""
+    return [name for name in COMPARED_FIELDS if old.get(name) != new.get(name)]
+
+
+def _write(store: Store, batch: list[ArticleItem], dry_run: bool) -> None:
+    if batch and not dry_run:
+        store.reparse_articles(batch, PARSER_VERSION)
+    batch.clear()
+
+
+def _reparse_listings(store: Store, report: ReparseReport, site: str | None, since: str | None,
+                      dry_run: bool, batch_size: int) -> None:
+    found: list[Observation] = []
+    for page in store.pages("listing", site=site, since=since):
+        report.listing_pages += 1
+        try:
+            response = stored_response(store.path, page)
+            observations = list(parse_listing(response.text, response.url).observations(page["fetched_at"], page["url"]))
+        except CrawlerError as err:
+            report.failed.append((page["url"], str(err)))
+            continue
+        report.observations += len(observations)
+        found.extend(observations)
+        if len(found) >= batch_size and not dry_run:
+            store.save_observations(found)
+            found.clear()
+    if found and not dry_run:
+        store.save_observations(found)

@@ -1,0 +1,211 @@
+"""Issue 6 end to end: one offline crawl of the fixture mirror keeps every response in WARC files indexed
+in `pages`, every sighting of the counts in `metrics`; `reparse` rebuilds rows from the WARC records
+alone; `search` finds articles in any script."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from warcio.archiveiterator import ArchiveIterator
+
+from conftest import SITES
+from crawler.cli import main, read_page
+from crawler.mirror import Mirror
+from crawler.parsers import PARSER_VERSION
+from crawler.parsers.abai import parse_listing
+from crawler.seeds import site_names
+from crawler.settings import SEEDS_DIR
+from crawler.warc import read_response, resolve
+
+ROOT = Path(__file__).resolve().parent.parent
+MIRROR = SITES / "abai.kz"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command line in a subprocess (a crawl runs Twisted's reactor, which starts once per process)."""
+    return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+class Result:
+    """The command line run in this process: exit code and output."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str], *args: str) -> None:
+        capsys.readouterr()
+        self.returncode = main(list(args))
+        self.stdout, self.stderr = capsys.readouterr()
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("archive") / "data" / "archive.sqlite"
+    result = cli("crawl", "abai", "--offline", "--db", str(db))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "archive   " in result.stdout and " responses in 1 WARC file, " in result.stdout
+    return db
+
+
+def warc_records(db: Path) -> list[tuple[str, dict[str, str], bytes]]:
+    found = []
+    for path in sorted((db.parent / "warc").glob("*.warc.gz")):
+        with path.open("rb") as handle:
+            found += [(r.rec_type, dict(r.rec_headers.headers), r.raw_stream.read()) for r in ArchiveIterator(handle)]
+    return found
+
+
+def test_every_response_is_one_warc_record_and_one_pages_row(crawled: Path) -> None:
+    db = sqlite_utils.Database(crawled)
+    stats = json.loads(db.execute("select stats from crawl_runs").fetchone()[0])
+    pages = list(db.query("select * from pages order by id"))
+    assert len(pages) == stats["downloader/response_count"] == stats["warc/records"] > 80
+    records = warc_records(crawled)
+    assert records[0][0] == "warcinfo" and [r[0] for r in records[1:]] == ["response", "request"] * len(pages)
+    responses, requests = records[1::2], records[2::2]
+    assert [r[1]["WARC-Record-ID"] for r in responses] == [p["warc_record_id"] for p in pages]
+    assert [r[1]["WARC-Concurrent-To"] for r in requests] == [p["warc_record_id"] for p in pages]
+    assert [r[1]["WARC-Target-URI"] for r in responses] == [p["url"] for p in pages]
+    assert {p["warc_file"] for p in pages} == {f"warc/{p.name}" for p in (crawled.parent / "warc").glob("*.warc.gz")}
+    assert {(p["kind"], p["status"]) for p in pages} == {("robots", 404), ("listing", 200), ("article", 200), ("article", 404)}
+
+
+def test_warc_records_hold_the_pages_the_site_served(crawled: Path) -> None:
+    mirror = Mirror(MIRROR)
+    db = sqlite_utils.Database(crawled)
+    served = list(db.query("select * from pages where status = 200"))
+    assert len(served) == 22  # 12 article pages, 10 listing pages
+    for page in served:
+        url, status, headers, body = read_response(resolve(crawled, page["warc_file"]), page["warc_offset"], page["warc_length"])
+        saved = mirror.lookup(url)
+        assert saved is not None and (url, status) == (page["url"], saved.status)
+        raw = saved.file.read_bytes()
+        assert body == (gzip.decompress(raw) if saved.file.suffix == ".gz" else raw), url
+        assert page["payload_sha1"] == hashlib.sha1(raw).hexdigest(), url
+
+
+def test_no_loopback_address_is_kept_in_the_warc_files(crawled: Path) -> None:
+    for path in (crawled.parent / "warc").glob("*.warc.gz"):
+        data = gzip.decompress(path.read_bytes())
+        assert b"127.0.0.1" not in data and b"localhost" not in data
+    assert all(r[1].get("WARC-Target-URI", "https://abai.kz").startswith("https://abai.kz") for r in warc_records(crawled))
+
+
+def test_items_metrics_and_pages_share_the_fetch_time(crawled: Path) -> None:
+    db = sqlite_utils.Database(crawled)
+    variants = list(db.query("select key, url, fetched_at, views, comments, parser_version from article_variants"))
+    assert len(variants) == 12
+    for v in variants:
+        assert v["parser_version"] == PARSER_VERSION
+        assert db.execute("select count(*) from pages where url = ? and fetched_at = ? and status = 200",
+                          [v["url"], v["fetched_at"]]).fetchone()[0] == 1
+        if v["views"] is not None or v["comments"] is not None:
+            assert list(db.query("select views, comments from metrics where key = ? and source_kind = 'article' "
+                                 "and source_url = ? and observed_at = ?", [v["key"], v["url"], v["fetched_at"]])) == [
+                {"views": v["views"], "comments": v["comments"]}]
+    assert {r[0] for r in db.execute("select parser_version from articles")} == {PARSER_VERSION}
+
+
+def test_listing_cards_counts_are_observations(crawled: Path) -> None:
+    db = sqlite_utils.Database(crawled)
+    home = next(p for p in db.query("select * from pages where url = 'https://abai.kz/'"))
+    html = read_page(MIRROR / "pages" / "home-2018-03-22.html")
+    expected = {(o.key, o.views, o.comments) for o in parse_listing(html, "https://abai.kz/").observations("x", "y")}
+    assert len(expected) == 37  # distinct articles with counts on the 2018 homepage
+    stored = {(r["key"], r["views"], r["comments"]) for r in db.query(
+        "select key, views, comments from metrics where source_kind = 'listing' and source_url = ? and observed_at = ?",
+        ["https://abai.kz/", home["fetched_at"]])}
+    assert stored == expected
+
+
+@pytest.fixture
+def tampered(crawled: Path, tmp_path: Path) -> Path:
+    """A copy of the archive (moved: WARC paths are relative to the database) as an older parser left it."""
+    shutil.copytree(crawled.parent, tmp_path / "moved")
+    db = tmp_path / "moved" / crawled.name
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("update article_variants set parser_version = 0")
+        conn.execute("update article_variants set title = 'Old title' where key = 'abai.kz:124675' and script = 'latn'")
+        conn.execute("update article_variants set body = 'Old body.' where key = 'abai.kz:100000' and script = 'cyrl'")
+        conn.execute("delete from quotes where key = 'abai.kz:100000' and script = 'cyrl'")
+        conn.execute("update articles set body = 'Old body.', parser_version = 0 where key = 'abai.kz:100000'")
+    conn.close()
+    return db
+
+
+def table(db: Path, sql: str) -> list[dict]:
+    return list(sqlite_utils.Database(db).query(sql))
+
+
+VARIANTS = "select * from article_variants order by key, script"
+
+
+def test_reparse_reports_per_field_changes_and_restores_rows_from_the_warc(crawled: Path, tampered: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dry = Result(capsys, "reparse", "--db", str(tampered), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert table(tampered, "select title from article_variants where key = 'abai.kz:124675' and script = 'latn'") == [
+        {"title": "Old title"}]  # a dry run writes nothing
+    result = Result(capsys, "reparse", "--db", str(tampered))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Reparsed 12 article pages of 10 articles from their WARC records with parser version {PARSER_VERSION}"
+    assert lines[1:5] == [
+        "  changed    2 pages (body 1, quotes 1, title 1)",
+        "  unchanged  10 pages (10 restamped with the new parser version)",
+        "  failed     0 pages (0 articles, 0 listings)",
+        "  metrics    47 count observations from 10 listing pages",
+    ]
+    assert dry.stdout.splitlines()[1:5] == lines[1:5]
+    # Every row is back as the crawl wrote it, stamped with the current parser version.
+    assert table(tampered, VARIANTS) == table(crawled, VARIANTS)
+    for name in ("articles", "quotes", "best_materials", "metrics", "article_revisions"):
+        assert table(tampered, f"select * from {name} order by 1, 2, 3") == table(crawled, f"select * from {name} order by 1, 2, 3"), name
+    assert [h["key"] for h in sqlite_utils.Database(tampered).query(
+        "select v.key from article_variants_fts f join article_variants v on v.rowid = f.rowid "
+        "where article_variants_fts match 'Old'")] == []
+    again = Result(capsys, "reparse", "--db", str(tampered))
+    assert again.stdout.splitlines()[1:3] == ["  changed    0 pages (none)", "  unchanged  12 pages (0 restamped with the new parser version)"]
+
+
+def test_reparse_filters_by_site_and_fetch_date(crawled: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert Result(capsys, "reparse", "--db", str(crawled), "--dry-run", "--site", "abai.kz").stdout.startswith("Reparsed 12 article pages")
+    other = next(site for site in site_names(SEEDS_DIR) if site != "abai.kz")  # a known site this archive has no pages of
+    assert Result(capsys, "reparse", "--db", str(crawled), "--dry-run", "--site", other).stdout.startswith("Reparsed 0 article pages of 0")
+    assert Result(capsys, "reparse", "--db", str(crawled), "--dry-run", "--since", "2999-01-01").stdout.startswith("Reparsed 0 article pages")
+    assert Result(capsys, "reparse", "--db", str(crawled), "--dry-run", "--since", "2000-01-01").stdout.startswith("Reparsed 12 article pages")
+    bad = Result(capsys, "reparse", "--db", str(crawled), "--since", "last week")
+    assert (bad.returncode, bad.stderr.strip()) == (2, "error: --since must be a date like 2024-01-31, not 'last week'")
+
+
+def test_reparse_names_pages_whose_warc_file_is_gone(crawled: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(crawled, tmp_path / "alone.sqlite")
+    for suffix in ("-wal", "-shm"):
+        if Path(f"{crawled}{suffix}").exists():
+            shutil.copy(f"{crawled}{suffix}", tmp_path / f"alone.sqlite{suffix}")
+    result = Result(capsys, "reparse", "--db", str(tmp_path / "alone.sqlite"))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[1:4] == ["  changed    0 pages (none)", "  unchanged  0 pages (0 restamped with the new parser version)",
+                          "  failed     22 pages (12 articles, 10 listings)"]
+    assert lines[4].startswith(f"    https://abai.kz/") and f"cannot read the WARC record at {tmp_path / 'warc'}" in lines[4]
+
+
+def test_search_prints_ranked_hits_with_title_date_and_url(crawled: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = Result(capsys, "search", "Nur Otan", "--db", str(crawled), "--limit", "1")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == " 1. Nur Otan Trends пікірталас клубының кезекті басқосуы өтті (2018-09-19, https://abai.kz/post/100000)"
+    assert "[Nur] [Otan]" in lines[1] and len(lines) == 2
+    latin = Result(capsys, "search", "latyn", "--db", str(crawled))
+    assert latin.stdout.startswith(" 1. Jana qazaq әlipbii nemese latyn jazuyna «Ahmetshe» kóshu (") and "/lt/post/51637)" in latin.stdout
+    arabic = Result(capsys, "search", "قازاق", "--db", str(crawled))
+    assert "اباي– قازاق ادەبيەتىنىڭ كلاسسيگى" in arabic.stdout and "https://abai.kz/tt/post/202845" in arabic.stdout
+    none = Result(capsys, "search", "zzzqqq", "--db", str(crawled))
+    assert (none.returncode, none.stdout.strip()) == (1, f"no articles match 'zzzqqq' in {crawled}")

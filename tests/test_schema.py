@@ -1,0 +1,185 @@
+"""Schema versions (issue 6, point 6): a database of the first released schema migrates in place after a
+backup, ends up with the same schema as a new one, and a database newer than the code is refused."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from crawler import schema
+from crawler.errors import StorageError
+from crawler.storage import SCHEMA_VERSION, Store
+
+ROOT = Path(__file__).resolve().parent.parent
+V1_SQL = FIXTURES / "schema" / "v1.sql"  # frozen: the DDL crawler/storage.py created at commit eacfc5e
+
+
+def make_v1(path: Path) -> Path:
+    """A v1 archive exactly as the first release made it (frozen DDL), with rows as it wrote them."""
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_SQL.read_text(encoding="utf-8"))
+    conn.executescript("""
+        insert into crawl_runs (id, spider, args, started_at, finished_at, articles_new, articles_updated,
+                                articles_unchanged, errors, stats)
+        values (1, 'abai', '{}', '2024-11-23T06:00:00+00:00', '2024-11-23T06:01:00+00:00', 1, 0, 0, 1, '{}');
+        insert into articles (key, site, article_id, url, script, language, title, category, published_at, views,
+                              comments, authors, source, body, body_html, images, page_date, fetched_at, first_seen,
+                              last_seen, content_hash, strategies, crawl_run)
+        values ('abai.kz:7', 'abai.kz', '7', 'https://abai.kz/post/7', 'cyrl', 'kk', 'Қазақстанның жаңа заңы',
+                'Билік', '2018-09-19T16:01:00+06:00', 120, 4, '["Айдос Сарым"]', 'Abai.kz', 'Бірінші абзац.',
+                '<p>Бірінші абзац.</p>', '[]', '2024-11-23', '2024-11-23T06:00:10+00:00', '2024-11-23T06:00:30+00:00',
+                '2024-11-23T06:00:30+00:00', 'ab12', '{"title": "selector"}', 1);
+        insert into article_variants (key, script, url, language, title, category, published_at, views, comments,
+                                      authors, source, body, body_html, images, page_date, fetched_at, strategies,
+                                      content_hash, first_seen, last_seen, crawl_run)
+        values ('abai.kz:7', 'cyrl', 'https://abai.kz/post/7', 'kk', 'Қазақстанның жаңа заңы', 'Билік',
+                '2018-09-19T16:01:00+06:00', 120, 4, '["Айдос Сарым"]', 'Abai.kz', 'Бірінші абзац.',
+                '<p>Бірінші абзац.</p>', '[]', '2024-11-23', '2024-11-23T06:00:10+00:00', '{"title": "selector"}',
+                'cd34', '2024-11-23T06:00:30+00:00', '2024-11-23T06:00:30+00:00', 1),
+               ('abai.kz:7', 'latn', 'https://abai.kz/lt/post/7', 'kk', 'Qazaqstannyń jańa zańy', 'Bilik',
+                '2018-09-19T16:01:00+06:00', 118, null, '[]', null, 'Birinshi abzats.', '<p>Birinshi abzats.</p>',
+                '[]', '2024-11-23', '2024-11-23T06:00:20+00:00', '{}', 'ef56', '2024-11-23T06:00:30+00:00',
+                '2024-11-23T06:00:30+00:00', 1);
+        insert into best_materials (key, script, list, position, linked_key, url, title, category, author, views)
+        values ('abai.kz:7', 'cyrl', 'best_materials', 0, 'abai.kz:8', 'https://abai.kz/post/8', 'Басқа', null, null, 3);
+        insert into quotes (key, script, position, speaker, role, kind, text, paragraph, start, end)
+        values ('abai.kz:7', 'cyrl', 0, 'Айдос Сарым', null, 'inline', 'Сөз', 0, 1, 4);
+        insert into urls (url, canonical_url, key, script, first_seen, last_seen)
+        values ('https://www.abai.kz/post/7', 'https://abai.kz/post/7', 'abai.kz:7', 'cyrl',
+                '2024-11-23T06:00:05+00:00', '2024-11-23T06:00:05+00:00');
+        insert into errors (id, crawl_run, url, stage, kind, reason, occurred_at)
+        values (1, 1, 'https://abai.kz/post/9', 'download', 'http_404', 'HTTP 404', '2024-11-23T06:00:40+00:00');
+    """)
+    conn.commit()
+    conn.close()
+    return path
+
+
+def shape(path: Path) -> dict[str, object]:
+    """Every table's columns (name and type), index and trigger of a database, order aside."""
+    conn = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")]
+        return {
+            "tables": {t: sorted((r[1], r[2]) for r in conn.execute(f"pragma table_info([{t}])")) for t in tables},
+            "indexes": sorted(r[0] for r in conn.execute("select name from sqlite_master where type = 'index' and sql is not null")),
+            "triggers": sorted(r[0] for r in conn.execute("select name from sqlite_master where type = 'trigger'")),
+        }
+    finally:
+        conn.close()
+
+
+def user_version(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("pragma user_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_v1_fixture_is_the_first_released_schema(tmp_path: Path) -> None:
+    assert user_version(make_v1(tmp_path / "v1.sqlite")) == 1
+    assert SCHEMA_VERSION == 2
+
+
+def test_v1_database_migrates_in_place_after_a_backup(tmp_path: Path) -> None:
+    db = make_v1(tmp_path / "archive.sqlite")
+    store = Store(db)
+    assert store.db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION
+    backups = list(tmp_path.glob("archive.sqlite.v1-*.bak"))
+    assert len(backups) == 1
+    assert user_version(backups[0]) == 1
+    assert shape(backups[0]) == shape(make_v1(tmp_path / "pristine.sqlite"))
+    # Rows are kept, new columns are empty: v1 did not record the parser version.
+    row = store.db["articles"].get("abai.kz:7")
+    assert (row["title"], row["views"], row["first_seen"], row["parser_version"]) == (
+        "Қазақстанның жаңа заңы", 120, "2024-11-23T06:00:30+00:00", None)
+    assert store.db["quotes"].count == 1 and store.db["urls"].count == 1 and store.db["errors"].count == 1
+    # The counts v1 kept are the first observations of the view history.
+    metrics = list(store.rows("select key, observed_at, source_kind, source_url, views, comments, crawl_run from metrics "
+                              "order by key, source_url"))
+    assert metrics == [
+        {"key": "abai.kz:7", "observed_at": "2024-11-23T06:00:20+00:00", "source_kind": "article",
+         "source_url": "https://abai.kz/lt/post/7", "views": 118, "comments": None, "crawl_run": 1},
+        {"key": "abai.kz:7", "observed_at": "2024-11-23T06:00:10+00:00", "source_kind": "article",
+         "source_url": "https://abai.kz/post/7", "views": 120, "comments": 4, "crawl_run": 1},
+        {"key": "abai.kz:8", "observed_at": "2024-11-23T06:00:10+00:00", "source_kind": "best_materials",
+         "source_url": "https://abai.kz/post/7", "views": 3, "comments": None, "crawl_run": 1},
+    ]
+    # The full-text index covers the rows that were there before it.
+    assert [(h["key"], h["script"]) for h in store.search("қазақстан")] == [("abai.kz:7", "cyrl")]
+    assert [(h["key"], h["script"]) for h in store.search("zańy")] == [("abai.kz:7", "latn")]
+    assert store.count("pages") == store.count("article_revisions") == 0
+
+
+def test_a_migrated_database_has_the_schema_of_a_new_one(tmp_path: Path) -> None:
+    Store(make_v1(tmp_path / "old.sqlite"))
+    Store(tmp_path / "new.sqlite")
+    assert shape(tmp_path / "old.sqlite") == shape(tmp_path / "new.sqlite")
+
+
+def test_reopening_a_current_database_makes_no_backup(tmp_path: Path) -> None:
+    Store(make_v1(tmp_path / "archive.sqlite"))
+    Store(tmp_path / "archive.sqlite")
+    Store(tmp_path / "fresh.sqlite")
+    Store(tmp_path / "fresh.sqlite")
+    assert [p.name.split("-")[0] for p in tmp_path.glob("*.bak")] == ["archive.sqlite.v1"]
+
+
+def test_a_failed_migration_leaves_the_v1_database_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = make_v1(tmp_path / "archive.sqlite")
+    before = shape(db)
+
+    def broken(_db: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(schema.MIGRATIONS, 1, broken)
+    with pytest.raises(StorageError, match="disk on fire"):
+        Store(db)
+    assert user_version(db) == 1
+    assert shape(db) == before  # new tables, columns and triggers rolled back with it
+
+
+def test_a_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    db = tmp_path / "future.sqlite"
+    Store(db).db.execute("pragma user_version = 99")
+    with pytest.raises(StorageError, match=r"schema version 99, newer than this newsarchive understands \(2\)"):
+        Store(db)
+    assert user_version(db) == 99
+    result = subprocess.run([sys.executable, "-m", "crawler", "search", "x", "--db", str(db)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: database {db} has schema version 99, newer than this newsarchive understands (2): "
+        "upgrade newsarchive, or open a copy made for this version")
+
+
+def test_tables_of_another_program_are_not_taken_for_an_archive(tmp_path: Path) -> None:
+    db = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(db)
+    conn.execute("create table articles (id integer primary key, headline text)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StorageError, match="no schema version"):
+        Store(db)
+
+
+def test_opening_a_current_database_writes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "archive.sqlite"
+    Store(db)
+    writer = sqlite3.connect(db, timeout=0)
+    writer.execute("begin immediate")  # a crawl in the middle of a batch holds the write lock
+    try:
+        started = time.monotonic()
+        store = Store(db)  # would wait for the lock (5 s) and fail if opening wrote anything
+        assert store.search("anything") == []
+        assert time.monotonic() - started < 2
+    finally:
+        writer.rollback()
+        writer.close()

@@ -1,0 +1,159 @@
+"""WARC writing (issue 6, point 1): request and response records under the real URL with the fetch
+time, one gzip member each so a `pages` row reads one back, rotation by size, batched index rows."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler.storage import Store
+from crawler.warc import Exchange, WarcFiles, WarcMiddleware, read_response, resolve
+
+FETCHED = datetime(2024, 11, 23, 6, 0, 5, tzinfo=UTC)
+HTML = "<html><head><title>Мақала</title></head><body><p>Қазақ тілі</p></body></html>".encode()
+
+
+def exchange(url: str = "https://abai.kz/post/7", body: bytes = HTML, headers: list[tuple[str, str]] | None = None) -> Exchange:
+    return Exchange(url=url, method="GET", request_headers=[("User-Agent", "newsarchive/0.1"), ("Accept-Encoding", "gzip")],
+                    request_body=b"", status=200, protocol="HTTP/1.1",
+                    response_headers=headers or [("Content-Type", "text/html; charset=utf-8")], body=body, fetched_at=FETCHED)
+
+
+def records(path: Path) -> list:
+    with path.open("rb") as handle:
+        return [(r.rec_type, dict(r.rec_headers.headers), r.http_headers, r.content_stream().read())
+                for r in ArchiveIterator(handle)]
+
+
+def test_a_fetch_is_a_response_then_its_request_dated_with_the_fetch_time(tmp_path: Path) -> None:
+    files = WarcFiles(tmp_path / "warc", "newsarchive-run00007", 10**9, tmp_path, {"isPartOf": "crawl run 7"})
+    row = files.write(exchange())
+    files.close()
+    assert row["warc_file"].startswith("warc/newsarchive-run00007-") and row["warc_file"].endswith("-00000.warc.gz")
+    (kind0, info, _, payload), (kind1, response, http, body), (kind2, request, req_http, _) = records(resolve(tmp_path / "db", row["warc_file"]))
+    assert (kind0, kind1, kind2) == ("warcinfo", "response", "request")
+    assert b"isPartOf: crawl run 7" in payload and b"software: newsarchive/" in payload
+    assert response["WARC-Target-URI"] == request["WARC-Target-URI"] == "https://abai.kz/post/7"
+    assert response["WARC-Date"] == request["WARC-Date"] == "2024-11-23T06:00:05Z"
+    assert request["WARC-Concurrent-To"] == response["WARC-Record-ID"] == row["warc_record_id"]
+    assert http.statusline == "200 OK" and http.get_header("Content-Type") == "text/html; charset=utf-8"
+    assert body == HTML
+    assert req_http.protocol == "GET" and req_http.statusline.startswith("/post/7 HTTP/1.1")
+    assert req_http.get_header("Host") == "abai.kz" and req_http.get_header("User-Agent") == "newsarchive/0.1"
+    assert row["payload_sha1"] == hashlib.sha1(HTML).hexdigest()
+    assert (row["status"], row["fetched_at"], row["content_type"]) == (200, "2024-11-23T06:00:05+00:00", "text/html; charset=utf-8")
+
+
+def test_a_pages_row_reads_its_record_back_alone_and_unpacked(tmp_path: Path) -> None:
+    files = WarcFiles(tmp_path, "x", 10**9)
+    packed = gzip.compress(HTML)
+    rows = [files.write(exchange(f"https://abai.kz/post/{n}", packed, [("Content-Type", "text/html"), ("Content-Encoding", "gzip")]))
+            for n in range(3)]
+    files.close()
+    url, status, headers, body = read_response(Path(rows[1]["warc_file"]), rows[1]["warc_offset"], rows[1]["warc_length"])
+    assert (url, status, body) == ("https://abai.kz/post/1", 200, HTML)
+    assert ("Content-Encoding", "gzip") in headers
+    assert rows[1]["payload_sha1"] == hashlib.sha1(packed).hexdigest()  # the payload as stored: still compressed
+    with open(rows[2]["warc_file"], "rb") as handle:  # each record is its own gzip member
+        handle.seek(rows[2]["warc_offset"])
+        record = gzip.decompress(handle.read(rows[2]["warc_length"]))
+    assert record.startswith(b"WARC/1.0\r\n") and b"\r\nWARC-Type: response\r\n" in record
+    assert record.endswith(packed + b"\r\n\r\n")
+
+
+def test_files_rotate_at_the_configured_size(tmp_path: Path) -> None:
+    files = WarcFiles(tmp_path, "newsarchive-run00001", max_size=1)
+    rows = [files.write(exchange(f"https://abai.kz/post/{n}")) for n in range(3)]
+    files.close()
+    names = sorted(p.name for p in tmp_path.glob("*.warc.gz"))
+    assert [n.rsplit("-", 1)[1] for n in names] == ["00000.warc.gz", "00001.warc.gz", "00002.warc.gz"]
+    assert [Path(r["warc_file"]).name for r in rows] == names
+    for path in tmp_path.glob("*.warc.gz"):
+        assert [r[0] for r in records(path)] == ["warcinfo", "response", "request"]
+
+
+def crawler_for(tmp_path: Path, **settings: object) -> Crawler:
+    values = {"DB_PATH": str(tmp_path / "db" / "archive.sqlite"), "WARC_ENABLED": True, "WARC_DIR": "",
+              "WARC_MAX_SIZE": 10**9, "WARC_GZIP_LEVEL": 1, "STORE_BATCH_SIZE": 2, "USER_AGENT": "newsarchive-test"}
+    values.update(settings)
+    return get_crawler(settings_dict=values)
+
+
+def test_middleware_indexes_responses_in_batches_beside_the_database(tmp_path: Path) -> None:
+    crawler = crawler_for(tmp_path)
+    store = Store(tmp_path / "db" / "archive.sqlite")
+    run = store.start_run("abai", {})
+    crawler.stats.set_value("newsarchive/crawl_run", run)
+    middleware = WarcMiddleware.from_crawler(crawler)
+    urls = ["https://abai.kz/robots.txt", "https://abai.kz/post/7", "https://abai.kz/lt/part/1"]
+    requests = []
+    for url in urls:
+        request = Request(url, headers={"User-Agent": "newsarchive-test"})
+        response = HtmlResponse(url, status=200, headers={"Content-Type": "text/html; charset=utf-8", "Transfer-Encoding": "chunked"},
+                                body=HTML, request=request)
+        assert middleware.process_response(request, response) is response
+        requests.append(request)
+    assert store.count("pages") == 2  # the first batch; the third row waits for the next batch or the close
+    middleware.spider_closed()
+    rows = list(store.rows("select * from pages order by id"))
+    assert [(r["url"], r["kind"], r["key"], r["site"], r["crawl_run"]) for r in rows] == [
+        ("https://abai.kz/robots.txt", "robots", None, "abai.kz", run),
+        ("https://abai.kz/post/7", "article", "abai.kz:7", "abai.kz", run),
+        ("https://abai.kz/lt/part/1", "other", None, "abai.kz", run),
+    ]
+    assert all(r["warc_file"].startswith(f"warc/newsarchive-run{run:05d}-") for r in rows)  # beside the database
+    assert (tmp_path / "db" / rows[0]["warc_file"]).is_file()
+    # The spider stamps its items with the fetch time the WARC record and `pages` carry.
+    assert [q.meta["fetched_at"] for q in requests] == [r["fetched_at"] for r in rows]
+    _, _, headers, _ = read_response(resolve(store.path, rows[1]["warc_file"]), rows[1]["warc_offset"], rows[1]["warc_length"])
+    assert "Transfer-Encoding" not in dict(headers)  # the stored body is de-chunked
+    assert crawler.stats.get_value("warc/records") == 3
+
+
+def test_middleware_is_switched_off_by_its_setting(tmp_path: Path) -> None:
+    with pytest.raises(NotConfigured):
+        WarcMiddleware.from_crawler(crawler_for(tmp_path, WARC_ENABLED=False))
+
+
+def test_nothing_is_archived_outside_a_crawl_run(tmp_path: Path) -> None:
+    middleware = WarcMiddleware.from_crawler(crawler_for(tmp_path))  # no store pipeline: `scrapy check`, `scrapy shell`
+    request = Request("https://abai.kz/post/7")
+    response = HtmlResponse(request.url, body=HTML, request=request)
+    assert middleware.process_response(request, response) is response
+    middleware.spider_closed()
+    assert request.meta["fetched_at"]
+    assert not (tmp_path / "db").exists()
+
+
+def test_warc_dir_setting_moves_the_files(tmp_path: Path) -> None:
+    crawler = crawler_for(tmp_path, WARC_DIR=str(tmp_path / "elsewhere"))
+    crawler.stats.set_value("newsarchive/crawl_run", Store(tmp_path / "db" / "archive.sqlite").start_run("abai", {}))
+    middleware = WarcMiddleware.from_crawler(crawler)
+    request = Request("https://abai.kz/post/7")
+    middleware.process_response(request, HtmlResponse(request.url, body=HTML, request=request))
+    middleware.spider_closed()
+    row = next(Store(tmp_path / "db" / "archive.sqlite").rows("select warc_file from pages"))
+    assert row["warc_file"].startswith(str(tmp_path / "elsewhere" / "newsarchive-")) and Path(row["warc_file"]).is_file()
+    assert not (tmp_path / "db" / "warc").exists()
+
+
+def test_reader_refuses_what_is_not_a_response_record(tmp_path: Path) -> None:
+    from crawler.errors import StorageError
+
+    files = WarcFiles(tmp_path, "x", 10**9)
+    files.write(exchange())
+    files.close()
+    path = next(tmp_path.glob("*.warc.gz"))
+    with pytest.raises(StorageError, match="warcinfo record, not a response"):
+        read_response(path, 0, 10**6)
+    with pytest.raises(StorageError, match="cannot read"):
+        read_response(tmp_path / "missing.warc.gz", 0, 10)
