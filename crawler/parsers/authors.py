@@ -1,0 +1,194 @@
+"""Authors of any page: declared names (JSON-LD, microdata, meta tags), else the printed byline.
+
+Names are cleaned of what bylines wrap them in ("By", "Von", "Автор:",
+dates, e-mail addresses, "| Site") and of values that are not names at all
+(profile URLs, social handles, the site's own name when a person is known).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import etree
+from parsel import Selector
+
+from crawler.parsers.common import clean, node_text
+from crawler.parsers.metadata import PageMetadata
+from crawler.parsers.titles import names_site, site_names
+
+# Byline elements: rel=author links, <address> and <byline>, and elements whose class, id or test id says author or byline.
+_KEYS = "translate(concat(@class, ' ', @id, ' ', @data-testid), 'AUTHORBYLINEV', 'authorbylinev')"
+BYLINE = (
+    "//a[@rel='author'] | //*[contains(concat(' ', normalize-space(@rel), ' '), ' author ')][not(self::link)]"
+    " | //*[@itemprop='author'] | //body//address | //byline"
+    " | //body//*[not(self::article or self::section or self::main or self::body or self::html or self::ul or self::ol)]"
+    f"[contains({_KEYS}, 'author') or contains({_KEYS}, 'byline') or contains({_KEYS}, 'autor')]"
+)
+# A short printed line that is a byline: "By Jane Doe", "Posted by Konstantin @ 12:00", "von Klaus Stanjek".
+BYLINE_TEXT = re.compile(
+    r"^(?:(?:posted|written|geschrieben|erstellt|verfasst|eingestellt|blog|beitrag|blogbeitrag|gastbeitrag|ein|"
+    r"artikel|article|post|story|report|reported|interview|kommentar)\s+){0,2}(?:by|von|vom|par|por|автор:?|text:|autor(?:in)?:)"
+    r"\s+([^\W\d_][\w.'’-]*(?:\s+(?:[^\W\d_][\w.'’-]*)){0,3})",
+    re.IGNORECASE,
+)
+BLOCK_TAGS = frozenset({"p", "span", "div", "em", "small", "h4", "h5", "h6", "li", "address", "strong", "b", "i", "td"})
+_TEXT_NODES = etree.XPath("//body//text()[normalize-space()]")
+# A byline word anywhere in a short text node: the cheap screen before BYLINE_TEXT.
+LEAD_HINT = re.compile(r"\b(?:by|von|vom|par|por|автор|text:|autor)", re.IGNORECASE)
+
+
+# Words that introduce a byline, in the languages we read: at the start, or after a verb ("Posted by").
+LEAD_WORDS = re.compile(
+    r"^(?:(?:\w+\s+){0,2}(?:written|posted|published|eingestellt|erstellt|verfasst|geschrieben|beitrag|artikel|"
+    r"pressemitteilung|text|report(?:ed)?|story)\s+(?:by|von)|by|von|par|por|door|от|автор(?:ы)?|дайындаған|avtor|"
+    r"vom|text|texte|autor(?:in)?|auteur|author|redakteur(?:in)?)\b\s*:?\s*",
+    re.IGNORECASE,
+)
+NOT_NAMES = re.compile(
+    r"https?:|www\.|@|\[at\]|\d{2,}|admin|\b(?:guest|anonymous|unknown|"
+    r"kommentar|comments?|share|teilen|more|mehr|read|lesen|follow|folgen|minute|minuten|"
+    r"lesezeit|updated|aktualisiert|posted|on|profil|profile|published|publicado|hace)\b",
+    re.IGNORECASE,
+)
+_SPLIT = re.compile(r"\s*(?:,|;|\||/|&|\band\b|\bund\b|\bи\b|\bжәне\b|\bet\b|\by\b)\s*", re.IGNORECASE)
+# A newsroom rather than a person: kept only when no person is named.
+DESK = re.compile(r"redaktion|editorial|\bstaff\b|\bteam\b|newsdesk|desk\b|\bnews\b|agentur|agency|press(?:e)?stelle",
+                  re.IGNORECASE)
+# Words that end a name in a byline line: always ("Jane Doe Thursday", "… Illustration von"), or when
+# a date or nothing follows ("R. R. am", "Matthieu Hy le 3 mai").
+ENDS_NAME = frozenset(
+    "sagt says schreibt writes illustration illustrationen foto fotos photo photos bild bilder mon tue wed thu fri sat "
+    "sun mo di mi do fr sa so monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch "
+    "donnerstag freitag samstag sonntag lundi mardi mercredi jeudi vendredi samedi dimanche".split()
+)
+ENDS_NAME_BEFORE_DATE = frozenset("am um on at le el la il in im the is den der".split())
+# Name particles written in lower case ("Walter von Aachen", "Jose de la Cruz").
+PARTICLES = frozenset("von van de la del der da di du le ten ter zu y".split())
+# Titles and degrees printed after a name ("Grant Tinsley, PhD").
+SUFFIXES = frozenset({"phd", "md", "dr", "prof", "jr", "sr", "mba", "msc", "ma", "bsc"})
+MAX_NAME = 60
+MAX_NAMES = 6
+
+
+def clean_name(text: str) -> str | None:
+    """A person's name from a byline fragment, or None when it is not one."""
+    text = clean(text).strip(" .,:;–—-|·•")
+    text = LEAD_WORDS.sub("", text).strip(" .,:;–—-|·•")
+    if not text or len(text) > MAX_NAME or len(text) < 3:
+        return None
+    if NOT_NAMES.search(text) or not re.search(r"[^\W\d_]", text):
+        return None
+    words = text.split()
+    words = words[:next((i for i in range(1, len(words)) if _ends_name(words, i)), len(words))]
+    if not words or len(words) > 5:
+        return None
+    return " ".join(words)
+
+
+def _ends_name(words: list[str], index: int) -> bool:
+    word = words[index].lower().strip(".,:")
+    if word in ENDS_NAME:
+        return True
+    following = words[index + 1] if index + 1 < len(words) else ""
+    return word in ENDS_NAME_BEFORE_DATE and (not following or following[:1].isdigit())
+
+
+def split_names(text: str) -> list[str]:
+    """Names in one byline string ("A, B and C"); a URL or handle gives none."""
+    text = clean(text)
+    if re.match(r"(?:https?://|www\.|@)", text) or re.fullmatch(r"[\w.-]+\.[a-z]{2,6}", text):
+        return []
+    text = LEAD_WORDS.sub("", re.sub(r"(?:https?://|www\.)\S*", " ", text))
+    parts = [p for p in _SPLIT.split(text) if p and p.strip(" .").lower() not in SUFFIXES]
+    names = list(dict.fromkeys(n for part in parts if (n := clean_name(part))))
+    return names if len(names) <= MAX_NAMES else []
+
+
+# Author sources, most trusted first; `jsonld-page` is a WebPage's author, often the article's.
+SOURCES = ("jsonld", "microdata", "meta", "jsonld-page")
+
+
+def _organisation(name: str, sites: list[str]) -> bool:
+    return names_site(name, sites) or bool(DESK.search(name))
+
+
+def declared_authors(meta: PageMetadata, sites: list[str]) -> tuple[list[str], list[str]]:
+    """(people, organisations) the page declares: names of the first source that names a person, and site names seen."""
+    orgs: list[str] = []
+    for prefix in SOURCES:
+        for source, values in meta.authors:
+            if source.split(":")[0] != prefix:
+                continue
+            names = list(dict.fromkeys(n for value in values for n in split_names(value)))
+            people = [n for n in names if not _organisation(n, sites)]
+            orgs += [n for n in names if _organisation(n, sites)]
+            if people:
+                return people, orgs
+    return [], orgs
+
+
+def printed_authors(sel: Selector, sites: list[str], orgs: list[str] | None = None) -> list[str]:
+    """Names in the first byline element that holds a person's name; newsroom names seen go to `orgs`."""
+    for node in sel.xpath(BYLINE)[:20]:
+        if node.xpath("ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')]"):
+            continue
+        inner = node.xpath(".//*[@itemprop='name']")
+        text = node_text(inner[0]) if inner else node_text(node)
+        if not text or len(text) > 150:
+            continue
+        names = split_names(text)
+        if orgs is not None:
+            orgs += [n for n in names if _organisation(n, sites)]
+        people = [n for n in names if not _organisation(n, sites)]
+        if people:
+            return people
+    return []
+
+
+def byline_text(sel: Selector, sites: list[str]) -> list[str]:
+    """The name in the first short text block that reads as a byline ("By Jane Doe").
+
+    Text nodes are screened with a cheap test first: only those holding a byline word are
+    looked at as whole blocks.
+    """
+    seen: set[int] = set()
+    for text in _TEXT_NODES(sel.root):
+        if len(text) > 120 or not LEAD_HINT.search(text):
+            continue
+        node, block = text.getparent(), ""
+        while node is not None and (node.tag not in BLOCK_TAGS or len(block := node_text(node)) < 8):
+            node = node.getparent()  # "<span>By</span> <a>Name</a>": the name is in the enclosing block
+        if node is None or id(node) in seen or _in_furniture(node):
+            continue
+        seen.add(id(node))
+        if not 5 <= len(block) <= 80:
+            continue
+        match = BYLINE_TEXT.match(block)
+        if match and all(w[:1].isupper() or w in PARTICLES for w in match[1].split()[:2]):
+            names = [n for n in split_names(re.split(r"\s+(?:@|on|am|um|\|)\s+", match[1])[0]) if not names_site(n, sites)]
+            if names:
+                return names
+    return []
+
+
+def _in_furniture(node: Any) -> bool:
+    for ancestor in node.iterancestors():
+        if ancestor.tag in ("nav", "footer") or "comment" in (ancestor.get("class") or ""):
+            return True
+    return False
+
+
+def find_authors(sel: Selector, meta: PageMetadata, url: str) -> tuple[list[str], str | None]:
+    """(authors, strategy): "meta" for declared names, "structure" for a printed byline.
+
+    A site or agency name is kept only when no person is named anywhere.
+    """
+    sites = site_names(meta, url)
+    people, orgs = declared_authors(meta, sites)
+    if people:
+        return people, "meta"
+    people = printed_authors(sel, sites, orgs) or byline_text(sel, sites)
+    if people:
+        return people, "structure"
+    return (orgs[:1], "meta") if orgs else ([], None)

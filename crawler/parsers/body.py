@@ -1,0 +1,124 @@
+"""The article body of any page: trafilatura's main-content extraction, then our own cleanup.
+
+trafilatura (precision mode, without comments) finds the main content; we
+turn its XML into our paragraphs and sanitized HTML, and drop what a body
+paragraph never is: the headline repeated, a lone date or byline line at the
+top, share and "read more" lines. When trafilatura finds nothing, the
+densest block of `<p>` paragraphs is the body.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+
+from lxml.html import HtmlElement
+from parsel import Selector
+
+from crawler.dates import parse_local
+from crawler.parsers.common import block_elements, clean, densest_paragraph_parent
+from crawler.parsers.sanitize import sanitize
+
+# Lines that belong to the page's furniture, not to the text (whole-line matches only).
+FURNITURE = re.compile(
+    r"^(?:share|teilen|drucken|print|e-?mail|tweet|facebook|twitter|whatsapp|telegram|pinterest|linkedin|"
+    r"read more|mehr lesen|weiterlesen|advertisement|anzeige|werbung|реклама|жарнама|comments?|kommentare?)"
+    r"(?:\s+(?:this|on|via|article|artikel))*\s*:?$",
+    re.IGNORECASE,
+)
+# Closing calls to act, as the last paragraph of a page.
+PROMO = re.compile(
+    r"^(?:like this (?:story|article)|share (?:this|it)|subscribe|sign up|follow (?:us|him|her|them)|get the latest|"
+    r"also on |read (?:also|more|next)|related(?: articles| stories)?:|more (?:stories|news)|"
+    r"abonnieren|jetzt abonnieren|folgen sie|teilen sie|подписывайтесь|жазылыңыз)",
+    re.IGNORECASE,
+)
+TAGS_LABEL = re.compile(r"^(?:tags|schlagwörter|schlagworte|теги|тегтер|тэги|keywords)\s*:?$", re.IGNORECASE)
+DATE_LINE = re.compile(r"^(?:updated|published|posted|aktualisiert|veröffentlicht|обновлено|опубликовано)\b.*\d", re.IGNORECASE)
+# Block tags of trafilatura's XML (and of its HTML conversion) whose text is one paragraph.
+BLOCKS = ("p", "head", "item", "quote", "code", "row", "cell", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr")
+
+
+@dataclass(slots=True)
+class Body:
+    """An article body: plain paragraphs and sanitized HTML."""
+
+    paragraphs: list[str] = field(default_factory=list)
+    html: str = ""
+    strategy: str | None = None
+    """"trafilatura" or "structure" (densest paragraphs)."""
+
+
+def extract_body(html: str, url: str, sel: Selector | None = None, title: str | None = None) -> Body:
+    """The body of the page at `url`; `sel` (the parsed page) serves the fallback."""
+    found = _trafilatura(html, url)
+    if found is not None:
+        paragraphs, root = found
+        paragraphs = cleanup(paragraphs, title)
+        if paragraphs:
+            return Body(paragraphs, sanitize(root, url), "trafilatura")
+    sel = sel if sel is not None else Selector(text=html, type="html")
+    scope = sel.css("article") or sel.css("body")
+    content = densest_paragraph_parent(scope[0]) if scope else None
+    if content is None:
+        return Body()
+    paragraphs = cleanup([clean(e.text_content()) for e in block_elements(content.root, set())], title)
+    return Body(paragraphs, sanitize(content.root, url), "structure")
+
+
+def _trafilatura(html: str, url: str) -> tuple[list[str], HtmlElement] | None:
+    """trafilatura's main content as (paragraph texts, HTML tree), or None when it finds none."""
+    from trafilatura import bare_extraction
+    from trafilatura.htmlprocessing import convert_to_html
+    from trafilatura.xml import xmltotxt
+
+    # Links stay out: keeping them changes trafilatura's link-density filtering (F1 0.91 instead of 0.97 on the dev set).
+    document = bare_extraction(html, url=url, favor_precision=True, include_comments=False, include_links=False,
+                               include_images=False, with_metadata=False)
+    body = getattr(document, "body", None)
+    if body is None or not len(body):
+        return None
+    text = xmltotxt(body, False)
+    paragraphs = [clean(line) for line in text.split("\n")]
+    tree = convert_to_html(copy.deepcopy(body))
+    root = tree.find("body")
+    container = HtmlElement("div") if root is None else root
+    if root is not None:
+        root.tag = "div"
+    from lxml import html as lxml_html
+
+    return [p for p in paragraphs if p], lxml_html.fromstring(lxml_html.tostring(container, encoding="unicode"))
+
+
+def cleanup(paragraphs: list[str], title: str | None = None) -> list[str]:
+    """Our rules on top of the extractor.
+
+    Anywhere: no furniture lines ("Share", "Print"), no paragraph repeated
+    in a row. At the top: no repeated headline, no lone date line. At the
+    end: no date line, tag list, or call to share, subscribe or follow.
+    """
+    kept: list[str] = []
+    for paragraph in paragraphs:
+        if not paragraph or FURNITURE.match(paragraph) or (kept and kept[-1] == paragraph):
+            continue
+        kept.append(paragraph)
+    while kept and ((title and _same(kept[0], title)) or _date_line(kept[0])):
+        kept.pop(0)
+    while kept and (_date_line(kept[-1]) or PROMO.match(kept[-1]) or TAGS_LABEL.match(kept[-1])
+                    or (len(kept) > 1 and TAGS_LABEL.match(kept[-2]))):
+        kept.pop()
+    return kept
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def _date_line(paragraph: str) -> bool:
+    """A short line that only says when ("Updated at 1:23 p.m.", "22 de janeiro de 2018 às 0:13")."""
+    if len(paragraph) > 70:
+        return False
+    if parse_local(paragraph) is not None or DATE_LINE.search(paragraph):
+        return len(re.findall(r"[^\W\d_]{4,}", paragraph)) <= 5
+    return False

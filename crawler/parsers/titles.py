@@ -1,0 +1,154 @@
+"""The headline of any page: the shown `<h1>` confirmed by the declared titles, else the declared title without the site name.
+
+Declared titles (JSON-LD `headline`, `og:title`, `<title>`) are reliable but
+often carry the site name ("Headline | Site", "Site - Headline"); the `<h1>`
+is what the reader sees but is sometimes the site's logo. A headline that
+both agree on wins; otherwise the declared title is trimmed of the parts
+that name the site.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from parsel import Selector
+
+from crawler.parsers.common import clean, node_text
+from crawler.parsers.metadata import PageMetadata
+from crawler.urls import site_of
+
+# Separators between a headline and the site or section name in a declared title.
+SEPARATOR = re.compile(r"\s+[|\-–—·•»›:/~]{1,2}\s+|\s*[|│]\s*|\s+::\s+")
+_NON_ALNUM = re.compile(r"[\W_]+")
+# Declared-title sources, most trusted first.
+DECLARED = ("jsonld", "microdata", "og", "twitter", "meta", "jsonld-page")
+MAX_LENGTH = 400
+ARCHIVED = re.compile(r"https?://web\.archive\.org/web/[^/]+/(.+)")
+_PLAIN = str.maketrans("–—‐‑“”„«»‘’‚", "----\"\"\"\"\"'''")
+
+
+def norm(text: str) -> str:
+    """Comparison form: NFC, case-folded, whitespace collapsed, typographic dashes and quotes plain."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    text = text.translate(_PLAIN)
+    return " ".join(text.split())
+
+
+def squash(text: str) -> str:
+    """Letters and digits only, for matching a site name against a host ("Cicero Online" ~ cicero.de)."""
+    return _NON_ALNUM.sub("", norm(text))
+
+
+def site_names(meta: PageMetadata, url: str) -> list[str]:
+    """Squashed names the site goes by: its declared name and its host's labels (of the archived URL on archive.org)."""
+    archived = ARCHIVED.match(url)
+    host = site_of(archived[1] if archived else url)
+    labels = [label for label in host.split(".")[:-1] if len(label) >= 3 and label not in ("www", "com", "co", "org", "net")]
+    names = [squash(host), *(squash(label) for label in labels)]
+    if meta.site_name:
+        names.append(squash(meta.site_name))
+    return [n for n in names if len(n) >= 3]
+
+
+def names_site(part: str, sites: list[str]) -> bool:
+    """True when a title part is the site's name (or its host spelled out)."""
+    squashed = squash(part)
+    if not squashed:
+        return True
+    if re.search(r"\w\.(?:[a-z]{2,6})$", part.strip().lower()):
+        return True  # "MDR.DE", "jagd-oesterreich.at"
+    return any((site in squashed and len(squashed) <= 2 * len(site) + 12) or (squashed in site and len(squashed) >= 4)
+               for site in sites)
+
+
+# Parts of a declared title that name no headline (WordPress' default "Blog Archive" and the like).
+GENERIC_PARTS = frozenset({"blogarchive", "blogarchiv", "archive", "archiv", "home", "startseite", "news", "blog"})
+
+
+def strip_site(title: str, sites: list[str]) -> str:
+    """`title` without the parts that name the site: the parts before the first one that does, else after the last."""
+    parts = SEPARATOR.split(title)
+    seps = SEPARATOR.findall(title)
+    if len(parts) < 2:
+        return title
+    generic = [i for i, part in enumerate(parts) if squash(part) in GENERIC_PARTS]
+    named = [i for i, part in enumerate(parts) if names_site(part, sites) or i in generic]
+    if not named or len(named) == len(parts):
+        return title
+    if generic and generic[-1] < len(parts) - 1:
+        start, end = generic[-1] + 1, len(parts)  # "Blog » Blog Archive » Headline"
+        end = next((i for i in named if i > start), end)
+    else:
+        start, end = (0, named[0]) if named[0] > 0 else (named[-1] + 1, len(parts))
+    if start >= end:
+        start, end = next((i, i + 1) for i in range(len(parts)) if i not in named)
+    pieces = [parts[start]]
+    for index in range(start + 1, end):
+        pieces += [seps[index - 1], parts[index]]
+    return clean("".join(pieces))
+
+
+def _shown_texts(sel: Selector) -> list[str]:
+    """Visible headline candidates: the first `<h1>`s, then `<h2>`s (blogs whose `<h1>` is the logo).
+
+    An `<h1>` made of a kicker and a headline element gives its parts first.
+    """
+    found = []
+    for h1 in sel.xpath("//body//h1[not(ancestor::nav or ancestor::footer)]")[:4]:
+        text = node_text(h1)
+        parts = [part for child in h1.xpath("./*") if (part := node_text(child)) and part != text]
+        if len(parts) >= 2:
+            found += [p for p in parts if len(p) >= 12]
+        found.append(text)
+    found += [node_text(h2) for h2 in sel.xpath("//body//h2[not(ancestor::nav or ancestor::footer)]")[:6]]
+    return [t for t in dict.fromkeys(found) if 4 <= len(t) <= MAX_LENGTH]
+
+
+def grade(shown: str, declared: str, sites: list[str]) -> int:
+    """How well a declared title confirms a shown headline.
+
+    3: the same text (or the same once the site name is cut); 2: its first
+    part, or its end after a kicker, or its whole when the declared one was
+    cut short; 1: a later part ("Headline | Shown": the shown text is likely
+    the site's logo); 0: unrelated.
+    """
+    s, d = norm(shown), norm(declared)
+    stripped = norm(strip_site(declared, sites))
+    if s in (d, stripped):
+        return 3
+    parts = [norm(p) for p in SEPARATOR.split(declared)]
+    if len(parts) > 1 and parts[0] == s:
+        return 2
+    kicker = stripped.endswith(" " + s) and stripped[: -len(s)].rstrip().endswith(":")
+    if len(s) >= 20 and (kicker or (len(stripped) >= 20 and s.startswith(stripped))):
+        return 2
+    if s not in parts[1:]:
+        return 0
+    # "Site - Section - Headline": a later part that is the longest is the headline; a shorter one, a logo.
+    return 2 if all(len(s) > len(p) for p in parts if p != s) else 1
+
+
+def _trim(title: str) -> str:
+    """A title without separators left dangling at either end ("» Headline", "Headline -")."""
+    return title.strip(" |-–—:·•»›│") or title
+
+
+def choose_title(sel: Selector, meta: PageMetadata, url: str) -> tuple[str | None, str | None]:
+    """(headline, strategy): "structure" when a shown heading is confirmed, "meta" for a declared title."""
+    sites = site_names(meta, url)
+    declared = [t for source in DECLARED for s, t in meta.titles if s == source and t and len(t) <= MAX_LENGTH]
+    doc_title = clean(" ".join(sel.xpath("//head/title//text()").getall())) or clean(sel.xpath("//title/text()").get())
+    references = [*declared, *([doc_title] if doc_title else [])]
+    shown = [t for t in _shown_texts(sel) if not names_site(t, sites)]
+    graded = [(max((grade(t, ref, sites) for ref in references), default=0), -i, t) for i, t in enumerate(shown)]
+    best = max(graded, default=(0, 0, ""))
+    if best[0] >= 2:
+        return best[2], "structure"
+    logos = sites + [squash(t) for g, _, t in graded if g == 1]
+    if declared:
+        return _trim(strip_site(declared[0], logos)), "meta"
+    if doc_title:
+        return _trim(strip_site(doc_title, logos)), "structure"
+    h1 = next((t for t in _shown_texts(sel)[:1] if not names_site(t, sites)), None)
+    return (h1, "structure") if h1 else (None, None)

@@ -1,0 +1,137 @@
+"""Any news site from a profile: `crawl <site> --offline` and `crawl site --profile` on the qamshy.kz, egemen.kz and nypost.com mirrors (issue 5).
+
+The CLI runs in a subprocess, as a user runs it; where the test must see what
+was requested, it runs `scrapy crawl site` against a mirror server it starts
+itself and reads the server's request log.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from conftest import SITES, mirror_pages
+from crawler.cli import main
+from crawler.mirror import Mirror, MirrorServer
+from crawler.parsers import canonical_url
+
+ROOT = Path(__file__).resolve().parent.parent
+HANDLER = "crawler.mirror.MirrorDownloadHandler"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def crawl(db: Path, *args: str) -> str:
+    result = cli("crawl", *args, "--offline", "--db", str(db))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def scrapy_crawl(server: MirrorServer, db: Path, profile: str, *spider_args: str) -> None:
+    handlers = json.dumps({"http": HANDLER, "https": HANDLER})
+    command = [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"profile={profile}",
+               "-s", f"MIRROR_ADDRESS={server.address}", "-s", f"DOWNLOAD_HANDLERS={handlers}", "-s", f"DB_PATH={db}",
+               "-s", "LOG_LEVEL=WARNING", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0"]
+    for arg in spider_args:
+        command += ["-a", arg]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def mirrored_keys(site: str) -> set[str]:
+    return {f"{site}:{canonical_url(p.url).split(site, 1)[1]}" for p in mirror_pages(site, "article")}
+
+
+@pytest.fixture(scope="module")
+def qamshy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    db = tmp_path_factory.mktemp("qamshy") / "archive.sqlite"
+    return db, crawl(db, "qamshy"), crawl(db, "qamshy")
+
+
+def test_crawl_by_name_stores_every_mirrored_article_with_almaty_dates(qamshy) -> None:
+    db = sqlite_utils.Database(qamshy[0])
+    rows = {r["key"]: r for r in db["articles"].rows}
+    assert set(rows) == mirrored_keys("qamshy.kz")
+    row = rows["qamshy.kz:/article/balasi-zhemqor-adam-mazhiliske-layiq-pa.html"]
+    assert (row["title"], row["published_at"], row["language"]) == (
+        "Баласы жемқор адам Мәжіліске лайық па?", "2018-03-15T15:52:00+06:00", "kk")
+    assert json.loads(row["strategies"])["published_at"] == "selector"  # the profile's override
+    assert all(r["published_at"].endswith("+06:00") for r in rows.values())
+
+
+def test_every_homepage_link_is_recorded_and_unmirrored_pages_are_404_errors(qamshy) -> None:
+    db = sqlite_utils.Database(qamshy[0])
+    seen = {r["canonical_url"] for r in db["urls"].rows}
+    assert len({u for u in seen if "/article/" in u}) >= 34  # the real homepage links 34 distinct articles
+    errors = {(r["url"], r["kind"]) for r in db.query("select url, kind from errors where crawl_run = 1")}
+    assert ("https://qamshy.kz/article/eski-maqala-2017.html", "http_404") in errors  # from the 2017 sitemap
+    assert {kind for _, kind in errors} == {"http_404"}
+    assert not any("robots.txt" in url or "sitemap" in url or url.endswith("/rss") for url, _ in errors)
+
+
+def test_second_crawl_changes_nothing(qamshy) -> None:
+    _, first, second = qamshy
+    assert "Crawled qamshy (offline mirror" in first and "6 new, 0 updated, 0 unchanged" in first
+    assert "0 new, 0 updated, 6 unchanged" in second
+
+
+def test_since_skips_old_sitemaps_feed_items_and_articles(tmp_path: Path) -> None:
+    db = tmp_path / "since.sqlite"
+    with MirrorServer(Mirror(SITES / "qamshy.kz")) as server:
+        scrapy_crawl(server, db, "seeds/qamshy.kz.toml", "since=2018-03-12")
+    requested = {canonical_url(url) for url, _ in server.requests}
+    assert "https://qamshy.kz/sitemap-news.xml" in requested and "https://qamshy.kz/rss" in requested
+    assert "https://qamshy.kz/sitemap-2017.xml" not in requested  # its lastmod is 2017-12-31
+    assert "https://qamshy.kz/article/eski-zhanhaliq-aqpan-2018.html" not in requested  # a feed item of 24 Feb
+    dates = [r["published_at"] for r in sqlite_utils.Database(db)["articles"].rows]
+    assert len(dates) == 4 and min(dates) >= "2018-03-12"
+
+
+def test_crawl_site_with_profile_follows_pagination_feeds_and_sitemaps(tmp_path: Path) -> None:
+    db = tmp_path / "egemen.sqlite"
+    with MirrorServer(Mirror(SITES / "egemen.kz")) as server:
+        scrapy_crawl(server, db, "seeds/egemen.kz.toml")
+    requested = [canonical_url(url) for url, _ in server.requests]
+    assert "https://egemen.kz/category/sayasat?page=2" in requested
+    assert {"https://egemen.kz/robots.txt", "https://egemen.kz/sitemap.xml", "https://egemen.kz/feed"} <= set(requested)
+    articles = [u for u in requested if "/article/" in u]
+    assert len(articles) == len(set(articles)) == 4  # each once, whatever found it; 350001 (2023) is not mirrored
+    rows = {r["key"]: r["published_at"] for r in sqlite_utils.Database(db)["articles"].rows}
+    assert rows == {
+        "egemen.kz:/article/370001-astanada-zhana-kitaphana-ashyldy": "2024-05-02T10:30:00+05:00",
+        "egemen.kz:/article/370002-koktemgi-egis-nauqany-bastaldy": "2024-02-20T09:15:00+06:00",
+        "egemen.kz:/article/370003-oqushylar-gylymi-zhobalaryn-qorgady": "2024-05-03T15:00:00+06:00",
+    }
+
+
+def test_crawl_site_cli_and_english_profile(tmp_path: Path) -> None:
+    db = tmp_path / "nypost.sqlite"
+    out = crawl(db, "site", "--profile", "seeds/nypost.com.toml", "--max-articles", "1")
+    assert "1 new" in out
+    out = crawl(db, "nypost")
+    rows = {r["key"]: r for r in sqlite_utils.Database(db)["articles"].rows}
+    assert set(rows) == mirrored_keys("nypost.com")
+    row = rows["nypost.com:/2019/11/19/three-taliban-prisoners-flown-to-qatar-for-hostage-swap"]
+    assert json.loads(row["authors"]) == ["Lia Eustachewich", "Yaron Steinbuch"] and row["language"] == "en"
+    assert row["published_at"] == "2019-11-19T09:20:50+00:00"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("nowhere",), "error: no site profile named 'nowhere'"),
+    (("site",), "error: crawl site needs --profile seeds/<site>.toml"),
+    (("qamshy", "--scripts", "latn"), "error: --scripts is for the abai spider, not for site profiles"),
+    (("abai", "--profile", "seeds/qamshy.kz.toml"), "error: --profile is for `crawl site`; abai has its own spider"),
+])
+def test_bad_crawl_arguments_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     args: tuple[str, ...], message: str) -> None:
+    code = main(["crawl", *args, "--offline", "--db", str(tmp_path / "x.sqlite")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.startswith(message) and "\n" not in err, err
+    assert not (tmp_path / "x.sqlite").exists()  # refused before anything ran

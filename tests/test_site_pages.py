@@ -1,0 +1,103 @@
+"""Generic extraction on the site mirrors' article pages, and the metadata rules behind it (issue 5).
+
+Every article page of the qamshy.kz, egemen.kz and nypost.com mirrors parses to its
+checked-in expected JSON, with the site profile's time zone and selectors.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import mirror_pages
+from crawler.fixtures import SavedPage
+from crawler.parsers import generic, parse_article
+from crawler.parsers.authors import clean_name, split_names
+from crawler.parsers.titles import choose_title
+from crawler.parsers.metadata import read_metadata
+
+SITES = ("qamshy.kz", "egemen.kz", "nypost.com")
+ARTICLES = [page for site in SITES for page in mirror_pages(site, "article")]
+
+
+@pytest.mark.parametrize("page", ARTICLES, ids=[f"{p.site}/{p.path.name}" for p in ARTICLES])
+def test_article_matches_expected_json(page: SavedPage, parse_fixture) -> None:
+    parse_fixture(page)
+
+
+def egemen(story_id: int):
+    page = next(p for p in mirror_pages("egemen.kz", "article") if f"/{story_id}-" in p.url)
+    return parse_article(page.html(), page.url)
+
+
+def test_profile_time_zone_applies_to_naive_dates_from_the_tz_database() -> None:
+    # JSON-LD "2024-05-02T10:30:00" and "2024-02-20T09:15:00": Almaty was UTC+6 until 2024-03-01, UTC+5 after.
+    assert egemen(370001).published_at == "2024-05-02T10:30:00+05:00"
+    assert egemen(370002).published_at == "2024-02-20T09:15:00+06:00"
+
+
+def test_an_explicit_offset_wins_over_the_profile_time_zone() -> None:
+    assert egemen(370003).published_at == "2024-05-03T15:00:00+06:00"
+
+
+def test_json_ld_graph_author_by_id_section_and_language() -> None:
+    item = egemen(370001)
+    assert (item.authors, item.category, item.language) == (["Айгүл Серікқызы"], "Мәдениет", "kk")
+    assert item.body.split("\n\n")[0] == "Елорданың сол жағалауында жаңа қалалық кітапхана оқырмандарға есігін ашты."
+    assert "Бөлісу" not in item.body
+
+
+def test_profile_selectors_beat_the_generic_layers() -> None:
+    page = mirror_pages("qamshy.kz", "article")[0]
+    item = parse_article(page.html(), page.url)
+    assert item.strategies["published_at"] == "selector" and item.strategies["title"] == "selector"
+    assert item.published_at == "2018-03-15T15:52:00+06:00"
+
+
+NEWS_PAGE = """<!DOCTYPE html><html lang="en"><head><title>Rivers rise in spring | Daily Example</title>
+<meta property="og:site_name" content="Daily Example">
+<meta property="og:title" content="Rivers rise in spring | Daily Example">
+<meta property="article:published_time" content="2024-04-02T08:00:00-05:00">
+<meta property="article:modified_time" content="2024-04-03T09:00:00-05:00">
+<meta property="article:section" content="Weather"><meta property="article:tag" content="rivers">
+<meta property="article:tag" content="floods"><meta property="og:image" content="/img/lead.jpg">
+<meta name="author" content="https://www.facebook.com/dailyexample"></head>
+<body><header><h1 class="logo">Daily Example</h1></header><article><h1>Rivers rise in spring</h1>
+<div class="byline">By Ann Lee and Bo Chen | Updated 9:00</div>
+<p>The rivers of the region rose by two metres this week after heavy rain in the hills.</p>
+<p>Officials said the dams were holding and that no homes were at risk for now.</p>
+<p>Share this article</p></article></body></html>"""
+
+
+def test_generic_page_metadata_in_one_item() -> None:
+    item = generic.parse_article(NEWS_PAGE, "https://news.example.org/2024/04/02/rivers?utm_source=x", tz="Europe/Berlin")
+    assert item.title == "Rivers rise in spring"
+    assert (item.published_at, item.modified_at) == ("2024-04-02T08:00:00-05:00", "2024-04-03T09:00:00-05:00")
+    assert item.authors == ["Ann Lee", "Bo Chen"]  # the profile URL in meta author is no name; the byline is
+    assert (item.category, item.tags, item.image) == ("Weather", ["rivers", "floods"], "https://news.example.org/img/lead.jpg")
+    assert item.url == "https://news.example.org/2024/04/02/rivers" and item.language == "en"
+
+
+def test_kazakh_printed_date_takes_the_sites_time_zone() -> None:
+    html = ("<html><body><h1>Жаңалық тақырыбы</h1><span class='date'>19 Қыркүйек, 2018 сағат 16:01</span>"
+            "<p>Мәтін бірінші абзац, бұл жаңалықтың негізгі бөлігі және ол жеткілікті ұзын болуы керек.</p></body></html>")
+    item = generic.parse_article(html, "https://example.kz/news/1", tz="Asia/Almaty")
+    assert item.published_at == "2018-09-19T16:01:00+06:00"
+
+
+@pytest.mark.parametrize(("declared", "shown", "expected"), [
+    ("Headline here and more | Site Name", "Headline here and more", "Headline here and more"),
+    ("Site Name » Blog Archive » The real headline", None, "The real headline"),
+    ("The real headline : Example-Blog | tagline | 2005", None, "The real headline"),
+])
+def test_title_without_the_site_name(declared: str, shown: str | None, expected: str) -> None:
+    body = f"<h1>{shown}</h1>" if shown else "<h1>Example-Blog</h1>"
+    html = f"<html><head><title>{declared}</title><meta property='og:site_name' content='Site Name'></head><body>{body}</body></html>"
+    sel = generic.page_selector(html)
+    assert choose_title(sel, read_metadata(sel, "https://example-blog.org/x"), "https://example-blog.org/x")[0] == expected
+
+
+def test_byline_names_are_cleaned() -> None:
+    assert split_names("By Jane Doe, PhD and John Roe") == ["Jane Doe", "John Roe"]
+    assert split_names("Posted by Konstantin") == ["Konstantin"]
+    assert split_names("https://www.facebook.com/someone") == []
+    assert clean_name("Matthieu Hy le 3 mai") == "Matthieu Hy" and clean_name("Walter von Aachen") == "Walter von Aachen"
