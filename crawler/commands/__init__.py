@@ -1,0 +1,1 @@
+"""The project's Scrapy commands (COMMANDS_MODULE): `check` runs spider contracts against the fixture mirrors."""

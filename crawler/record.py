@@ -1,0 +1,112 @@
+"""`fixtures record`: fetch pages with the project's own Scrapy settings and save them as fixtures.
+
+The fetch is a tiny Scrapy crawl with the settings every crawl uses (User-Agent,
+robots.txt, throttling, retries, size limit, compression), so a saved page is
+what the crawler itself would have received. Nothing is stored in the archive:
+the responses are written into the site's fixture mirror (`crawler/fixtures.py`)
+with their expected JSON from the current parser.
+
+Redirects are saved as they came (status and `Location`) and their target,
+on the same site, is fetched and saved too, so a replayed crawl follows the
+same hops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import scrapy
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler import settings as project_settings
+from crawler.fixtures import RecordedResponse, SavedPage, check_site_urls, parse_saved, save_page, write_expected
+from crawler.spiders.abai import fetched_time
+from crawler.urls import site_of
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+MAX_REDIRECTS = 5
+
+
+@dataclass
+class RecordResult:
+    """What one `record` saved, and the URLs it could not fetch."""
+
+    saved: list[tuple[SavedPage, dict[str, Any] | None]] = field(default_factory=list)
+    """Each saved page with the expected JSON written for it (None when its kind has no parser)."""
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    """(URL, reason) of every request that got no response."""
+
+
+def record(urls: list[str], directory: Path, site: str, kind: str | None = None,
+           overrides: dict[str, Any] | None = None) -> RecordResult:
+    """Fetch `urls` and save each response, and its expected JSON, into the fixture folder `directory`."""
+    check_site_urls(urls, site)
+    responses, failed = fetch(urls, site, overrides or {})
+    result = RecordResult(failed=failed)
+    requested = set(urls)
+    order = {url: i for i, url in reversed(list(enumerate(urls)))}
+    responses.sort(key=lambda r: order.get(r.url, len(urls)))  # as asked; redirect targets last, as they came
+    for response in responses:
+        page = save_page(directory, response, kind if response.url in requested else None)
+        expected = parse_saved(page)
+        if expected is not None:
+            write_expected(page, expected)
+        result.saved.append((page, expected))
+    return result
+
+
+def fetch(urls: list[str], site: str, overrides: dict[str, Any]) -> tuple[list[RecordedResponse], list[tuple[str, str]]]:
+    """Run a Scrapy crawl of exactly `urls` (plus same-site redirect targets) with the project's settings."""
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    settings.set("ITEM_PIPELINES", {}, priority="cmdline")  # nothing goes to the archive
+    settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    settings.setdict(overrides, priority="cmdline")
+    responses: list[RecordedResponse] = []
+    failed: list[tuple[str, str]] = []
+    process = CrawlerProcess(settings)
+    process.crawl(RecordSpider, urls=urls, site=site, responses=responses, failed=failed)
+    process.start()
+    return responses, failed
+
+
+class RecordSpider(scrapy.Spider):
+    """Requests the given URLs once each, keeps every response whatever its status."""
+
+    name = "newsarchive-record"
+
+    def __init__(self, urls: list[str], site: str, responses: list[RecordedResponse],
+                 failed: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.urls, self.site, self.responses, self.failed = urls, site, responses, failed
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.urls:
+            yield self._request(url, hops=0)
+
+    def _request(self, url: str, hops: int, dont_filter: bool = False) -> scrapy.Request:
+        # No redirect following and no status filtering: a 301 or a 404 is saved as it is.
+        return scrapy.Request(url, callback=self.keep, errback=self.lost, cb_kwargs={"hops": hops},
+                              meta={"dont_redirect": True, "handle_httpstatus_all": True}, dont_filter=dont_filter)
+
+    def keep(self, response: Response, hops: int) -> Iterator[scrapy.Request]:
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        self.responses.append(RecordedResponse(response.url, response.status, headers, response.body,
+                                               fetched_time(response)))
+        location = response.headers.get("Location")
+        if 300 <= response.status < 400 and location and hops < MAX_REDIRECTS:
+            target = response.urljoin(location.decode("latin-1"))
+            if site_of(target) == self.site or site_of(target).endswith("." + self.site):
+                # Not filtered: http → https is the same page to the dupe filter, and its line replaces the 301's.
+                yield self._request(target, hops + 1, dont_filter=True)
+
+    def lost(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        self.failed.append((request.url, f"{type(failure.value).__name__}: {failure.value}"))

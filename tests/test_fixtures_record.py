@@ -1,0 +1,278 @@
+"""`fixtures record` saves pages the way the crawler fetches them, into the mirror format, with expected JSON.
+
+Every fetch goes to a server this module starts on 127.0.0.1, which serves
+pages written into a temporary folder and logs each request with its
+headers. The command runs in a subprocess (it starts Twisted's reactor).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import SITES
+from crawler import settings as project_settings
+from crawler.cli import main
+from crawler.fixtures import saved_pages
+from crawler.mirror import offline_settings, setting_args
+from crawler.parsers import parse_article
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ARTICLE = """<!DOCTYPE html><html lang="kk"><head><meta charset="utf-8"><title>{title} | Demo</title>
+<meta property="og:title" content="{title}">
+<meta property="article:published_time" content="2024-05-01T10:00:00+05:00">
+</head><body><header>Demo News</header><article><h1>{title}</h1>
+<p>Бұл мақаланың бірінші абзацы: жеткілікті ұзын, толық сөйлем.</p>
+<p>Екінші абзац, «осылай болды» деді Айдос Сарым.</p></article></body></html>"""
+
+
+@dataclass
+class Route:
+    """What the server answers for one path: a file from the temp folder, or a redirect."""
+
+    file: Path | None = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    gzip: bool = False
+
+
+class PageServer:
+    """Serves `routes` (path → Route) on an ephemeral 127.0.0.1 port; logs (path, request headers)."""
+
+    def __init__(self, routes: dict[str, Route]) -> None:
+        self.routes = routes
+        self.log: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802
+                server.log.append((self.path, dict(self.headers.items())))
+                route = server.routes.get(self.path, Route(status=404))
+                body = route.file.read_bytes() if route.file else b"not here"
+                if route.gzip:
+                    body = gzip.compress(body)
+                self.send_response(route.status)
+                for name, value in route.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                if route.gzip:
+                    self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self) -> PageServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def fixtures(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m crawler fixtures ARGS` in a subprocess: `record` starts Twisted's reactor, once per process."""
+    return subprocess.run([sys.executable, "-m", "crawler", "fixtures", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def fixtures_here(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`fixtures check` (no reactor) in this process: exit code, stdout, stderr."""
+    code = main(["fixtures", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def manifest(site_dir: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (site_dir / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, PageServer, subprocess.CompletedProcess[str]]]:
+    """One `record` of an article (gzipped, with a cookie), a redirect to a second article, a 404 and the home page."""
+    www = tmp_path_factory.mktemp("www")
+    (www / "first.html").write_text(ARTICLE.format(title="Бірінші жаңалық"), encoding="utf-8")
+    (www / "second.html").write_text(ARTICLE.format(title="Екінші жаңалық"), encoding="utf-8")
+    (www / "home.html").write_text("<html><body><a href='/news/first-story'>Бірінші</a></body></html>", encoding="utf-8")
+    routes = {
+        "/news/first-story": Route(www / "first.html", gzip=True,
+                                   headers={"X-Served-By": "test", "Set-Cookie": "session=secret"}),
+        "/old-story": Route(status=301, headers={"Location": "/news/second-story.html"}),
+        "/news/second-story.html": Route(www / "second.html"),
+        "/": Route(www / "home.html"),
+    }
+    sites = tmp_path_factory.mktemp("sites")
+    with PageServer(routes) as server:
+        urls = [f"{server.base}{path}" for path in ("/news/first-story", "/old-story", "/gone", "/")]
+        result = fixtures("record", *urls, "--site", "127.0.0.1", "--sites-dir", str(sites))
+        yield sites / "127.0.0.1", server, result
+
+
+def test_record_saves_each_page_with_its_manifest_line(recorded) -> None:
+    site_dir, server, result = recorded
+    assert result.returncode == 0, result.stderr
+    lines = {urlpath(e["url"]): e for e in manifest(site_dir)}
+    assert sorted(lines) == sorted(["/news/first-story", "/old-story", "/gone", "/", "/news/second-story.html"])
+    assert len(manifest(site_dir)) == 5
+    today = datetime.now(UTC).date().isoformat()
+    first = lines["/news/first-story"]
+    assert (first["file"], first["status"], first["kind"]) == ("pages/news-first-story.html", 200, "article")
+    assert first["content_type"] == "text/html; charset=utf-8"
+    assert first["source"] == f"saved {today}" and first["fetched_at"].startswith(today)
+    assert first["headers"]["X-Served-By"] == "test"
+    # Cookies are private; Content-Encoding and Content-Length no longer describe the saved (unpacked) body.
+    assert not {"Set-Cookie", "Content-Encoding", "Content-Length"} & set(first["headers"])
+    assert (site_dir / first["file"]).read_text(encoding="utf-8") == ARTICLE.format(title="Бірінші жаңалық")
+    assert (lines["/gone"]["status"], lines["/gone"]["kind"]) == (404, "not_found")
+    assert lines["/"]["kind"] == "home"
+
+
+def test_redirects_are_saved_as_they_came_and_their_target_too(recorded) -> None:
+    site_dir, server, _ = recorded
+    lines = {urlpath(e["url"]): e for e in manifest(site_dir)}
+    redirect = lines["/old-story"]
+    assert (redirect["status"], redirect["kind"], redirect["headers"]["Location"]) == (301, "redirect", "/news/second-story.html")
+    target = lines["/news/second-story.html"]
+    assert (target["status"], target["kind"], target["file"]) == (200, "article", "pages/news-second-story.html")
+
+
+def test_the_recorded_site_replays_status_headers_and_redirects(recorded, mirror) -> None:
+    site_dir, _, _ = recorded
+    server = mirror(site_dir)
+    host = next(iter(server.mirror.pages.values())).url.split("/")[2]  # the recorded server's host:port
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
+    replies = {}
+    for path in ("/old-story", "/news/first-story", "/gone"):
+        request = urllib.request.Request(f"http://{server.address}{path}", headers={"X-Forwarded-Host": host})
+        try:
+            with opener.open(request, timeout=10) as reply:
+                replies[path] = (reply.status, dict(reply.headers), reply.read())
+        except urllib.error.HTTPError as err:
+            replies[path] = (err.code, dict(err.headers), err.read())
+    assert replies["/old-story"][0] == 301 and replies["/old-story"][1]["Location"] == "/news/second-story.html"
+    status, headers, body = replies["/news/first-story"]
+    assert (status, headers["X-Served-By"], "Set-Cookie" in headers) == (200, "test", False)
+    assert body.decode("utf-8") == ARTICLE.format(title="Бірінші жаңалық")  # saved unpacked, served as saved
+    assert replies["/gone"][0] == 404
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None
+
+
+def test_expected_json_is_the_current_parse_of_each_article(recorded) -> None:
+    site_dir, _, _ = recorded
+    articles = saved_pages(site_dir, "article")
+    assert len(articles) == 2
+    for page in articles:
+        expected = json.loads(page.expected_path.read_text(encoding="utf-8"))
+        item = parse_article(page.html(), page.url, page.fetched_at)
+        assert expected == json.loads(json.dumps(item.to_dict(), ensure_ascii=False))
+        assert expected["title"] in ("Бірінші жаңалық", "Екінші жаңалық")
+    # Pages no parser covers get no expected JSON: the 404, the redirect, a non-abai home page.
+    assert sorted(p.name for p in (site_dir / "pages").glob("*.json")) == ["news-first-story.json", "news-second-story.json"]
+
+
+def test_fetch_uses_the_project_downloader_settings(recorded) -> None:
+    _, server, _ = recorded
+    paths = [path for path, _ in server.log]
+    assert paths[0] == "/robots.txt"  # ROBOTSTXT_OBEY
+    assert sorted(paths[1:]) == sorted(["/news/first-story", "/old-story", "/gone", "/", "/news/second-story.html"])
+    for path, headers in server.log:
+        assert headers["User-Agent"] == project_settings.USER_AGENT, path
+        assert "gzip" in headers.get("Accept-Encoding", "")
+
+
+def test_recorded_site_checks_clean_then_reports_a_changed_page_field_by_field(recorded, tmp_path: Path, capsys) -> None:
+    site_dir = tmp_path / "127.0.0.1"
+    shutil.copytree(recorded[0], site_dir)
+    code, out, _ = fixtures_here(capsys, "check", str(site_dir))
+    assert code == 0, out
+    assert "Checked 2 pages of 1 site: 2 match, 0 differ." in out
+    page = site_dir / "pages" / "news-first-story.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("Бірінші жаңалық", "Өзгерген тақырып"), encoding="utf-8")
+    code, out, _ = fixtures_here(capsys, "check", str(site_dir))
+    assert code == 1
+    assert "pages/news-first-story.json" in out and "2 fields differ: title, body_html" in out
+    assert '      expected "Бірінші жаңалық"\n      got      "Өзгерген тақырып"' in out
+    code, out, _ = fixtures_here(capsys, "check", str(site_dir), "--accept")
+    assert code == 0 and "1 accepted" in out
+    assert json.loads((site_dir / "pages" / "news-first-story.json").read_text(encoding="utf-8"))["title"] == "Өзгерген тақырып"
+    assert fixtures_here(capsys, "check", str(site_dir))[0] == 0
+
+
+def test_recording_a_url_again_replaces_its_page_and_line(tmp_path: Path) -> None:
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "a.html").write_text(ARTICLE.format(title="Бірінші нұсқа"), encoding="utf-8")
+    sites = tmp_path / "sites"
+    with PageServer({"/a": Route(www / "a.html")}) as server:
+        first = fixtures("record", f"{server.base}/a", "--site", "127.0.0.1", "--sites-dir", str(sites),
+                         "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0")
+        (www / "a.html").write_text(ARTICLE.format(title="Екінші нұсқа"), encoding="utf-8")
+        second = fixtures("record", f"{server.base}/a", "--site", "127.0.0.1", "--sites-dir", str(sites),
+                          "--kind", "article", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0")
+    assert first.returncode == 0 and second.returncode == 0, second.stderr
+    [line] = manifest(sites / "127.0.0.1")
+    assert line["file"] == "pages/a.html"
+    [page] = saved_pages(sites / "127.0.0.1")
+    assert json.loads(page.expected_path.read_text(encoding="utf-8"))["title"] == "Екінші нұсқа"
+
+
+def test_abai_pages_recorded_through_the_mirror_handler_match_the_bundled_expected_json(tmp_path: Path) -> None:
+    """The real URLs are kept (the mirror download handler sends them to our server): the abai parsers apply."""
+    bundled = SITES / "abai.kz" / "pages"
+    routes = {"/post/100000": Route(bundled / "post-100000.html"), "/lt/part/1": Route(bundled / "lt-part-1.html")}
+    sites = tmp_path / "sites"
+    with PageServer(routes) as server:
+        args = setting_args(offline_settings(address=server.base.removeprefix("http://")))
+        result = fixtures("record", "https://abai.kz/post/100000", "https://www.abai.kz/lt/part/1",
+                          "--site", "abai.kz", "--sites-dir", str(sites), *args)
+    assert result.returncode == 0, result.stderr
+    lines = {e["url"]: e for e in manifest(sites / "abai.kz")}
+    assert (lines["https://abai.kz/post/100000"]["kind"], lines["https://www.abai.kz/lt/part/1"]["kind"]) == ("article", "listing")
+    article = json.loads((sites / "abai.kz" / "pages" / "post-100000.json").read_text(encoding="utf-8"))
+    bundled_article = json.loads((bundled / "post-100000.json").read_text(encoding="utf-8"))
+    assert article["fetched_at"] == lines["https://abai.kz/post/100000"]["fetched_at"]
+    assert {**article, "fetched_at": None} == {**bundled_article, "fetched_at": None}
+    listing = json.loads((sites / "abai.kz" / "pages" / "lt-part-1.json").read_text(encoding="utf-8"))
+    assert listing == json.loads((bundled / "lt-part-1.json").read_text(encoding="utf-8"))
+
+
+def test_a_url_off_the_site_is_one_line_and_exit_2(tmp_path: Path, capsys) -> None:
+    code, _, err = fixtures_here(capsys, "record", "https://example.org/a", "--site", "abai.kz", "--sites-dir", str(tmp_path))
+    assert code == 2
+    assert err.strip() == "error: https://example.org/a is not on site abai.kz"
+    assert not list(tmp_path.iterdir())
+
+
+def urlpath(url: str) -> str:
+    return "/" + url.split("/", 3)[3]
