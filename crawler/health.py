@@ -1,0 +1,153 @@
+"""The layout-change alarm: compare a site's last crawl run with the runs before it.
+
+A site that changes its markup rarely breaks a crawl outright: fields come
+back empty, or move from the site's selectors to a fallback strategy, and
+error rates rise. `check` compares the last run's per-field fill rates,
+strategies and error rate with the median of the previous comparable runs
+(same kind of pass, scripts and categories: a full `--refresh` pass
+refetches known dead links and an incremental run does not, and Arabic-script
+pages print fewer fields than Cyrillic ones) and says what moved; `python -m crawler health` prints that and exits 1 on an
+alarm, so a cron job can act on it. Pure: it takes `crawl_runs` rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Any, Literal
+
+Level = Literal["alarm", "warning", "ok", "note"]
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """When a change is an alarm. Rates are shares (0.25 = 25 percentage points)."""
+
+    max_drop: float = 0.25
+    """A field whose fill rate falls by this much or more raises an alarm."""
+    max_error_rise: float = 0.05
+    """An error rate (errors per request, overall or of one kind) that rises by this much or more raises an alarm..."""
+    min_errors: int = 3
+    """...when the run had at least this many errors."""
+    min_pages: int = 5
+    """Runs that stored fewer article pages are not compared on fill rates (too few to judge)."""
+    baseline_runs: int = 5
+    """How many earlier runs make the baseline (their median)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    level: Level
+    subject: str
+    """A field name, "errors" or "run"."""
+    message: str
+
+
+@dataclass(slots=True)
+class HealthReport:
+    run: dict[str, Any]
+    """The run checked (a `crawl_runs` row, JSON columns decoded)."""
+    comparable: list[int] = field(default_factory=list)
+    """Ids of the earlier comparable runs, newest first."""
+    baseline: list[int] = field(default_factory=list)
+    """Ids of the runs its fill rates were compared with."""
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def alarms(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "alarm"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "warning"]
+
+
+def check(runs: list[dict[str, Any]], limits: Thresholds = Thresholds()) -> HealthReport:
+    """Compare `runs[0]` (the newest) with the runs after it in the list (older ones, newest first)."""
+    last = runs[0]
+    earlier = [run for run in runs[1:] if comparable(run) == comparable(last)]
+    report = HealthReport(last, [run["id"] for run in earlier])
+    reason = last.get("finish_reason")
+    if reason and reason != "finished":
+        report.findings.append(Finding("warning", "run", f"run {last['id']} ended early ({reason})"))
+    _check_fields(report, earlier, limits)
+    _check_errors(report, earlier, limits)
+    return report
+
+
+def comparable(run: dict[str, Any]) -> tuple[Any, ...]:
+    """What must match for two runs' rates to be compared: full pass or not, scripts, categories."""
+    args = run.get("args") or {}
+    return bool(args.get("refresh")), tuple(args.get("scripts") or ()), tuple(args.get("categories") or ())
+
+
+def _check_fields(report: HealthReport, earlier: list[dict[str, Any]], limits: Thresholds) -> None:
+    last = report.run
+    pages = int(last.get("items") or 0)
+    if pages < limits.min_pages:
+        report.findings.append(Finding("note", "fields", f"run {last['id']} stored {pages} article pages: "
+                                       f"fewer than {limits.min_pages}, fill rates not compared"))
+        return
+    base = [r for r in earlier if int(r.get("items") or 0) >= limits.min_pages][: limits.baseline_runs]
+    if not base:
+        report.findings.append(Finding("note", "fields", "no comparable earlier run with enough article pages to compare fill rates with"))
+        return
+    report.baseline = [r["id"] for r in base]
+    fields = dict.fromkeys([*last["fill_rates"], *(name for r in base for name in r["fill_rates"])])
+    for name in fields:
+        now = float(last["fill_rates"].get(name, 0.0))
+        was = median(float(r["fill_rates"].get(name, 0.0)) for r in base)
+        text = f"filled in {now:.0%} of {pages} article pages, was {was:.0%}"
+        if was - now >= limits.max_drop:
+            report.findings.append(Finding("alarm", name, text))
+            continue
+        shift = _strategy_shift(name, last, base, limits)
+        report.findings.append(Finding("warning", name, f"{text}; {shift}") if shift else Finding("ok", name, text))
+
+
+def _strategy_shift(name: str, last: dict[str, Any], base: list[dict[str, Any]], limits: Thresholds) -> str | None:
+    """A message when the strategy that used to fill `name` now fills much less of it."""
+    totals: dict[str, float] = {}
+    for run in base:
+        for strategy, count in run["field_strategies"].get(name, {}).items():
+            totals[strategy] = totals.get(strategy, 0.0) + count
+    if not totals:
+        return None
+    main = max(totals, key=lambda s: totals[s])
+
+    def share(run: dict[str, Any]) -> float:
+        return float(run["field_strategies"].get(name, {}).get(main, 0)) / max(int(run.get("items") or 0), 1)
+
+    now, was = share(last), median(share(r) for r in base)
+    if was - now < limits.max_drop:
+        return None
+    others = {s: n for s, n in last["field_strategies"].get(name, {}).items() if s != main}
+    moved = ", ".join(f"{s} {n / max(int(last['items']), 1):.0%}" for s, n in sorted(others.items())) or "no other strategy"
+    return f"strategy {main} fills {now:.0%}, was {was:.0%} (now {moved}): has the markup changed?"
+
+
+def error_rate(run: dict[str, Any]) -> tuple[float, int]:
+    """(errors per request, requests) of a run; requests count responses and download exceptions."""
+    requests = sum(int(n) for n in run["requests_by_status"].values())
+    return (int(run.get("errors") or 0) / requests if requests else 0.0), requests
+
+
+def _check_errors(report: HealthReport, earlier: list[dict[str, Any]], limits: Thresholds) -> None:
+    """Alarm when the error rate, or the rate of one kind of error, rose by `max_error_rise` or more."""
+    last = report.run
+    rate, requests = error_rate(last)
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(last["errors_by_kind"].items(), key=lambda kv: -kv[1])) or "none"
+    base = [r for r in earlier if error_rate(r)[1]][: limits.baseline_runs]
+    if not base:
+        report.findings.append(Finding("note", "errors", f"{rate:.1%} of {requests} requests ({kinds}); no comparable earlier run to compare with"))
+        return
+    was = median(error_rate(r)[0] for r in base)
+    rising = []
+    for kind, count in sorted(last["errors_by_kind"].items()):
+        now_kind = count / requests if requests else 0.0
+        was_kind = median(r["errors_by_kind"].get(kind, 0) / error_rate(r)[1] for r in base)
+        if now_kind - was_kind >= limits.max_error_rise and count >= limits.min_errors:
+            rising.append(f"{kind} {now_kind:.1%}, was {was_kind:.1%}")
+    spike = rate - was >= limits.max_error_rise and int(last.get("errors") or 0) >= limits.min_errors
+    text = f"{rate:.1%} of {requests} requests ({kinds}), was {was:.1%}" + (f"; rising: {'; '.join(rising)}" if rising else "")
+    report.findings.append(Finding("alarm" if spike or rising else "ok", "errors", text))

@@ -1,0 +1,184 @@
+"""Incremental crawling: which article pages a run fetches, decided from what the archive already holds.
+
+Data teams crawl every day for years, so a run against an existing archive
+fetches an article page only when it is new (its key and script are not
+stored), when it is due for a revisit, or when the run is a full pass
+(`--refresh`). Revisits refresh the counts of young articles at ages of
+about 1, 7 and 30 days (`REVISIT_AGES`) and then stop: old articles hardly
+change. A listing is paged until it shows `INCREMENTAL_STOP_AFTER_KNOWN`
+stored articles in a row, since listings are newest first and everything
+past that point was stored by an earlier job. A job lasts until a run
+finishes: what a killed or interrupted run stored is new to the run after it
+(`Store.job_started_at`), which therefore pages on past it and leaves no gap.
+A page that answered 404 or 410 is not asked again for `GONE_RETRY_DAYS`. All of this state lives in the
+database (`article_variants`, `articles`, `errors`), not in a side file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from crawler.errors import ConfigError
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
+
+    from crawler.storage import Store, VariantState
+
+Decision = Literal["new", "due", "fresh", "gone", "refresh"]
+"""What a run does with one listed article: fetch it (new, due, refresh) or skip it (fresh, gone)."""
+FETCH: frozenset[Decision] = frozenset({"new", "due", "refresh"})
+GONE_KINDS = ("http_404", "http_410")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+@dataclass(frozen=True, slots=True)
+class RevisitPolicy:
+    """When a stored article page is fetched again: each time it passes an age since publication."""
+
+    ages: tuple[float, ...] = (1.0, 7.0, 30.0)
+    """Ages in days, ascending; after the last one the page is never revisited."""
+
+    def due(self, published: datetime, fetched: datetime, now: datetime) -> bool:
+        """True when some age was reached after the last fetch: published + age in (fetched, now]."""
+        return any(fetched < published + timedelta(days=age) <= now for age in self.ages)
+
+    @property
+    def horizon_days(self) -> float:
+        """Pages last fetched later than this many days after publication are never due again."""
+        return max(self.ages, default=0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class IncrementalParams:
+    """The incremental options of a run, checked up front (spider arguments override settings)."""
+
+    refresh: bool = False
+    stop_after_known: int = 20
+    """Stop paging a listing after this many stored articles in a row; 0 pages to the end."""
+    revisit: RevisitPolicy = field(default_factory=RevisitPolicy)
+    gone_retry_days: float = 30.0
+
+    @classmethod
+    def parse(cls, settings: BaseSettings, refresh: Any = None, stop_after_known: Any = None,
+              revisit_ages: Any = None) -> IncrementalParams:
+        """From spider arguments (strings from `-a`, or Python values), falling back to the settings."""
+        flag = str(refresh if refresh is not None else "").strip().lower()
+        if flag not in _TRUE | _FALSE:
+            raise ConfigError(f"refresh must be true or false, not {refresh!r}")
+        known = stop_after_known if stop_after_known not in (None, "") else settings.getint("INCREMENTAL_STOP_AFTER_KNOWN", 20)
+        try:
+            known = int(known)
+        except (TypeError, ValueError):
+            raise ConfigError(f"--stop-after-known must be a whole number, not {stop_after_known!r}") from None
+        if known < 0:
+            raise ConfigError("--stop-after-known must be 0 (never stop) or more")
+        ages = revisit_ages if revisit_ages not in (None, "") else settings.getlist("REVISIT_AGES", ["1", "7", "30"])
+        return cls(flag in _TRUE, known, RevisitPolicy(parse_ages(ages)), settings.getfloat("GONE_RETRY_DAYS", 30.0))
+
+    def as_args(self) -> dict[str, Any]:
+        """The options as recorded in `crawl_runs.args`."""
+        return {"refresh": self.refresh, "stop_after_known": self.stop_after_known, "revisit_ages": list(self.revisit.ages)}
+
+
+def parse_ages(value: Any) -> tuple[float, ...]:
+    """Revisit ages from "1,7,30", ["1", "7"] or [1, 7]: positive days, ascending; "" or "none" means no revisits."""
+    parts = value.split(",") if isinstance(value, str) else list(value)
+    texts = [str(p).strip() for p in parts if str(p).strip()]
+    if texts in (["none"], ["0"]):
+        return ()
+    try:
+        ages = sorted({float(t) for t in texts})
+    except ValueError:
+        raise ConfigError(f"revisit ages must be days like 1,7,30, not {value!r}") from None
+    if any(age <= 0 for age in ages):
+        raise ConfigError(f"revisit ages must be positive days, not {value!r}")
+    return tuple(ages)
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO 8601 time from the archive; naive ones are UTC."""
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Frontier:
+    """Decides, from the archive's state, which listed articles a run fetches and how far each listing is paged.
+
+    `started_at` is when the job began (kept in the job's state across a
+    pause, and carried over from killed runs): an article first stored after
+    it was new to this job, so it does not count as "already stored" when
+    deciding to stop paging.
+    """
+
+    def __init__(self, store: Store, params: IncrementalParams, started_at: datetime,
+                 now: datetime | None = None) -> None:
+        self.store = store
+        self.params = params
+        self.started_at = started_at
+        self.now = now or datetime.now(UTC)
+        self.known_in_a_row: dict[str, int] = {}
+
+    def plan(self, series: str, entries: Sequence[tuple[str, str, str]]) -> list[Decision]:
+        """A decision for each (key, script, url) of one listing page, in page order.
+
+        Also advances the series' count of stored articles in a row, which
+        `keep_paging` reads.
+        """
+        if self.params.refresh:
+            return ["refresh"] * len(entries)
+        states = self.store.variant_states(key for key, _, _ in entries)
+        gone = self.store.failed_urls((url for _, _, url in entries), GONE_KINDS,
+                                      since=self._ago(self.params.gone_retry_days))
+        decisions: list[Decision] = []
+        for key, script, url in entries:
+            state = states.get((key, script))
+            decision = self._decide(state, url in gone)
+            decisions.append(decision)
+            stored_before = decision in ("gone", "fresh", "due")
+            self.known_in_a_row[series] = self.known_in_a_row.get(series, 0) + 1 if stored_before else 0
+        return decisions
+
+    def keep_paging(self, series: str) -> bool:
+        """False once the series showed `stop_after_known` stored articles in a row."""
+        limit = self.params.stop_after_known
+        return self.params.refresh or not limit or self.known_in_a_row.get(series, 0) < limit
+
+    def due_revisits(self, site: str, scripts: Sequence[str]) -> list[VariantState]:
+        """Stored pages of `site` in `scripts` that reached a revisit age since their last fetch."""
+        policy = self.params.revisit
+        if not policy.ages:
+            return []
+        found = []
+        for state in self.store.revisit_candidates(site, scripts, policy.horizon_days):
+            published, fetched = self._published(state), parse_time(state.fetched_at)
+            if published and fetched and policy.due(published, fetched, self.now):
+                found.append(state)
+        return found
+
+    def _decide(self, state: VariantState | None, gone: bool) -> Decision:
+        if state is None:
+            return "gone" if gone else "new"
+        if not self._before_job(state.first_seen):
+            return "new"  # stored by this job: new to it (the dupe filter keeps it from a second fetch)
+        published, fetched = self._published(state), parse_time(state.fetched_at)
+        if published and fetched and self.params.revisit.due(published, fetched, self.now):
+            return "due"
+        return "fresh"
+
+    def _published(self, state: VariantState) -> datetime | None:
+        """Publication time, or when the archive first stored the article for an undated one."""
+        return parse_time(state.published_at) or parse_time(state.article_first_seen)
+
+    def _before_job(self, first_seen: str | None) -> bool:
+        moment = parse_time(first_seen)
+        return moment is not None and moment < self.started_at
+
+    def _ago(self, days: float) -> str:
+        return (self.now - timedelta(days=days)).isoformat(timespec="seconds")

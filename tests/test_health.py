@@ -1,0 +1,167 @@
+"""The run report and the layout-change alarm (issue 9): `crawl_runs` records each run, `health` compares them.
+
+Full passes (`--refresh`) of the fixture mirror make the baseline; then the
+same pages with changed markup (the article head's `post-meta` class
+renamed, as a redesign would) and with failing article pages are crawled,
+and `python -m crawler health` must exit 1 naming what dropped or spiked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from conftest import SITES
+from crawler.health import Thresholds, check
+
+ROOT = Path(__file__).resolve().parent.parent
+MIRROR = SITES / "abai.kz"
+
+
+def crawl(db: Path, mirror: Path = MIRROR) -> None:
+    result = subprocess.run([sys.executable, "-m", "crawler", "crawl", "abai", "--offline", "--mirror", str(mirror),
+                             "--db", str(db), "--refresh"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def health(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "crawler", "health", "--db", str(db), *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def variant_mirror(directory: Path, change: callable) -> Path:
+    """A copy of the fixture mirror in which `change(entry, html)` → (entry, html) rewrites each article page."""
+    directory.mkdir()
+    lines = []
+    for line in (MIRROR / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        source = MIRROR / entry["file"]
+        if entry["kind"] == "article":
+            entry, html = change(entry, source.read_text(encoding="utf-8"))
+            target = directory / Path(entry["file"]).name
+            target.write_text(html, encoding="utf-8")
+            entry["file"] = target.name
+        else:
+            entry["file"] = str(source)  # unchanged pages are read from the fixture mirror itself
+        lines.append(json.dumps(entry, ensure_ascii=False))
+    (directory / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return directory
+
+
+def redesigned(entry: dict, html: str) -> tuple[dict, str]:
+    """The article head's class renamed: the selectors no longer find it."""
+    return entry, re.sub(r"\bpost-meta\b", "entry-info", html)
+
+
+def failing(entry: dict, html: str) -> tuple[dict, str]:
+    """Every article page answers 500."""
+    return {**entry, "status": 500}, html
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two full passes of the fixture mirror."""
+    db = tmp_path_factory.mktemp("health") / "archive.sqlite"
+    crawl(db)
+    crawl(db)
+    return db
+
+
+def copy_of(db: Path, tmp_path: Path) -> Path:
+    import sqlite3
+
+    target = tmp_path / db.name
+    source, copy = sqlite3.connect(db), sqlite3.connect(target)
+    source.backup(copy)
+    source.close(), copy.close()
+    return target
+
+
+def test_each_run_records_its_report(baseline: Path) -> None:
+    run = sqlite_utils.Database(baseline)["crawl_runs"].get(1)
+    assert (run["site"], run["finish_reason"], run["items"]) == ("abai.kz", "finished", 12)
+    assert json.loads(run["args"])["refresh"] is True
+    assert json.loads(run["requests_by_status"]) == {"200": 22, "404": 67}  # robots.txt is not in the mirror either
+    assert json.loads(run["errors_by_kind"]) == {"http_404": 66}
+    fill = json.loads(run["fill_rates"])
+    assert fill["title"] == 1.0 and fill["published_at"] == 0.75  # 9 of 12 pages print a date
+    strategies = json.loads(run["field_strategies"])
+    assert strategies["published_at"] == {"selector": 7, "text": 1, "meta": 1}
+    assert strategies["title"] == {"selector": 11, "structure": 1}
+    stats = json.loads(run["stats"])
+    assert stats["finish_reason"] == "finished" and stats["fields/pages"] == 12
+
+
+def test_steady_runs_are_healthy(baseline: Path) -> None:
+    result = health(baseline)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "health of abai.kz: run 2" in result.stdout and "against runs 1" in result.stdout
+    assert result.stdout.strip().endswith("healthy")
+    assert "ALARM" not in result.stdout
+
+
+def test_a_layout_change_raises_a_field_alarm(baseline: Path, tmp_path: Path) -> None:
+    db = copy_of(baseline, tmp_path)
+    crawl(db, variant_mirror(tmp_path / "redesigned", redesigned))
+    result = health(db)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "  ALARM    published_at    filled in 17% of 12 article pages, was 75%" in lines
+    alarmed = {line.split()[1] for line in lines if line.startswith("  ALARM")}
+    assert alarmed == {"published_at", "category", "views", "comments"}  # what the head line carried; title and errors hold
+    assert lines[-1].startswith("ALARM: ") and "published_at" in lines[-1]
+
+
+def test_an_error_spike_raises_an_error_alarm(baseline: Path, tmp_path: Path) -> None:
+    db = copy_of(baseline, tmp_path)
+    crawl(db, variant_mirror(tmp_path / "failing", failing))
+    result = health(db)
+    assert result.returncode == 1, result.stdout + result.stderr
+    errors = next(line for line in result.stdout.splitlines() if line.split()[:2] == ["ALARM", "errors"])
+    assert "rising: http_500" in errors
+    run = sqlite_utils.Database(db)["crawl_runs"].get(3)
+    assert json.loads(run["errors_by_kind"])["http_500"] == 12
+
+
+def test_health_without_runs_is_one_line_exit_2(tmp_path: Path) -> None:
+    result = health(tmp_path / "none.sqlite")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: no database at {tmp_path / 'none.sqlite'}"
+
+
+def run(id: int, fill: dict[str, float], items: int = 100, errors: dict[str, int] | None = None,
+        requests: int = 100, refresh: bool = False) -> dict:
+    errors = errors or {}
+    return {"id": id, "items": items, "fill_rates": fill, "field_strategies": {}, "errors": sum(errors.values()),
+            "errors_by_kind": errors, "requests_by_status": {"200": requests}, "finish_reason": "finished",
+            "args": {"refresh": refresh, "scripts": ["cyrl"], "categories": ["1"]}}
+
+
+def test_check_compares_with_the_median_of_comparable_runs() -> None:
+    runs = [run(5, {"published_at": 0.4}), run(4, {"published_at": 1.0}), run(3, {"published_at": 0.2}, refresh=True),
+            run(2, {"published_at": 0.98}), run(1, {"published_at": 1.0})]
+    report = check(runs, Thresholds(max_drop=0.25))
+    assert report.baseline == [4, 2, 1]  # the full pass (3) is not comparable with incremental runs
+    assert [(f.level, f.subject) for f in report.findings if f.subject == "published_at"] == [("alarm", "published_at")]
+
+
+def test_small_runs_are_not_judged_on_fill_rates() -> None:
+    report = check([run(2, {"published_at": 0.0}, items=2), run(1, {"published_at": 1.0})])
+    assert not report.alarms
+    assert report.findings[0].level == "note"
+
+
+def test_a_strategy_shift_is_a_warning() -> None:
+    before = {**run(1, {"published_at": 1.0}), "field_strategies": {"published_at": {"selector": 100}}}
+    after = {**run(2, {"published_at": 1.0}), "field_strategies": {"published_at": {"text": 100}}}
+    report = check([after, before])
+    assert not report.alarms
+    [warning] = report.warnings
+    assert warning.subject == "published_at"
+    assert "strategy selector fills 0%, was 100% (now text 100%)" in warning.message

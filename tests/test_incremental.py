@@ -1,0 +1,175 @@
+"""Incremental crawls (issue 9): a run against an existing archive fetches only new or due pages.
+
+Each test starts from a copy of one archive made by a first full crawl of the
+fixture mirror, runs `scrapy crawl abai` again against a mirror server this
+test starts on 127.0.0.1, and reads the server's own request log.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from conftest import SITES, mirror_pages
+from crawler.incremental import RevisitPolicy, parse_ages
+from crawler.mirror import Mirror, MirrorServer
+from crawler.parsers import canonical_url
+
+ROOT = Path(__file__).resolve().parent.parent
+HANDLER = "crawler.mirror.MirrorDownloadHandler"
+ROBOTS = "https://abai.kz/robots.txt"
+LISTINGS = {canonical_url(p.url) for p in mirror_pages("abai.kz", "listing", "home")}
+ARTICLES = {canonical_url(p.url) for p in mirror_pages("abai.kz", "article")}
+
+
+def scrapy_crawl(server: MirrorServer, db: Path, *spider_args: str) -> set[str]:
+    """Run `scrapy crawl abai` on the mirror; return the canonical URLs the server saw during the run."""
+    before = len(server.requests)
+    handlers = json.dumps({"http": HANDLER, "https": HANDLER})
+    command = [sys.executable, "-m", "scrapy", "crawl", "abai", "-s", f"MIRROR_ADDRESS={server.address}",
+               "-s", f"DOWNLOAD_HANDLERS={handlers}", "-s", f"DB_PATH={db}", "-s", "LOG_LEVEL=WARNING",
+               "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
+    for arg in spider_args:
+        command += ["-a", arg]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen = [canonical_url(url) for url, _ in server.requests[before:]]
+    assert len(seen) == len(set(seen)), "a page was fetched twice in one run"
+    return set(seen)
+
+
+@pytest.fixture(scope="module")
+def server() -> MirrorServer:
+    with MirrorServer(Mirror(SITES / "abai.kz")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def first_run(server: MirrorServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[str]]:
+    """An archive made by one crawl of the whole mirror, and what that crawl fetched."""
+    db = tmp_path_factory.mktemp("first") / "archive.sqlite"
+    return db, scrapy_crawl(server, db)
+
+
+@pytest.fixture
+def archive(first_run: tuple[Path, set[str]], tmp_path: Path) -> Path:
+    """A private copy of the first run's archive."""
+    copy = tmp_path / "archive.sqlite"
+    source, target = sqlite3.connect(first_run[0]), sqlite3.connect(copy)
+    source.backup(target)
+    source.close(), target.close()
+    return copy
+
+
+def run_row(db: Path, run_id: int) -> dict:
+    row = dict(sqlite_utils.Database(db)["crawl_runs"].get(run_id))
+    row["stats"] = json.loads(row["stats"])
+    return row
+
+
+def test_first_run_fetches_every_page(first_run) -> None:
+    _, fetched = first_run
+    assert LISTINGS | ARTICLES <= fetched
+    assert "https://abai.kz/post/999999" in fetched  # the mirror's 404 page, linked from a listing
+
+
+def test_second_run_fetches_only_listings(server, archive: Path) -> None:
+    fetched = scrapy_crawl(server, archive)
+    assert fetched == LISTINGS | {ROBOTS}  # no article page, no known dead link: only the listings, paged to the end
+    run = run_row(archive, 2)
+    assert (run["articles_new"], run["articles_updated"], run["articles_unchanged"], run["errors"]) == (0, 0, 0, 0)
+    assert run["stats"]["incremental/skipped_fresh"] >= len(ARTICLES)
+    assert run["stats"]["incremental/skipped_gone"] >= 66  # 65 dead homepage links and the 404 page
+    assert json.loads(run["args"])["refresh"] is False
+
+
+def test_paging_stops_after_n_stored_articles_in_a_row(server, archive: Path) -> None:
+    fetched = scrapy_crawl(server, archive, "stop_after_known=2")
+    # part/1 and lt/part/1 show two stored articles on page 1; tt/part/1 shows one a page.
+    assert fetched == {ROBOTS, "https://abai.kz/", "https://abai.kz/part/1", "https://abai.kz/lt/part/1",
+                       "https://abai.kz/tt/part/1", "https://abai.kz/tt/part/1?page=2"}
+    assert run_row(archive, 2)["stats"]["incremental/stopped_paging"] == 3
+
+
+def test_a_new_script_variant_is_fetched(server, tmp_path: Path) -> None:
+    db = tmp_path / "cyrillic-first.sqlite"
+    first = scrapy_crawl(server, db, "scripts=cyrl")
+    assert not any("/lt/" in url or "/tt/" in url for url in first)
+    fetched = scrapy_crawl(server, db)
+    articles = fetched & ARTICLES
+    assert articles == {url for url in ARTICLES if "/lt/" in url or "/tt/" in url}
+    run = run_row(db, 2)
+    # 51637, 94535, 39968 (Latin only) and 211030, 202845 (Arabic only) are new; 124675 gains two variants.
+    assert (run["articles_new"], run["articles_updated"]) == (5, 1)
+    assert sqlite_utils.Database(db)["article_variants"].count == len(ARTICLES)
+
+
+def test_due_articles_are_revisited_and_others_are_not(server, archive: Path) -> None:
+    db = sqlite_utils.Database(archive)
+    # 100000 (published 2018-09-19) last fetched on day 2: its 7- and 30-day revisits are due. It is on page 2 of
+    # part/1, which this run does not reach (stop_after_known=1): the revisit comes from the archive itself.
+    db.execute("update article_variants set fetched_at = '2018-09-21T00:00:00+00:00' where key = 'abai.kz:100000'")
+    # lt/124675 (published 2020-11-30) fetched on day 1: due, and listed on page 1 of lt/part/1.
+    db.execute("update article_variants set fetched_at = '2020-12-01T06:00:00+00:00' where key = 'abai.kz:124675' and script = 'latn'")
+    # tt/211030 (published 2026-01-30) last fetched after its 30-day revisit: never due again.
+    db.execute("update article_variants set fetched_at = '2026-03-05T00:00:00+00:00' where key = 'abai.kz:211030'")
+    db.conn.commit()
+    fetched = scrapy_crawl(server, archive, "stop_after_known=1")
+    assert fetched & ARTICLES == {"https://abai.kz/post/100000", "https://abai.kz/lt/post/124675"}
+    run = run_row(archive, 2)
+    assert run["articles_unchanged"] == 2
+    assert run["stats"]["incremental/revisit"] + run["stats"].get("incremental/due", 0) == 2
+    refetched = sqlite_utils.Database(archive)["article_variants"].get(("abai.kz:100000", "cyrl"))["fetched_at"]
+    assert refetched > "2026"
+    # Fetched now, past its last revisit age: the next run leaves it alone.
+    assert scrapy_crawl(server, archive, "stop_after_known=1") & ARTICLES == set()
+
+
+def test_refresh_is_a_full_pass(server, archive: Path, first_run) -> None:
+    fetched = scrapy_crawl(server, archive, "refresh=true")
+    assert fetched == first_run[1]
+    run = run_row(archive, 2)
+    assert (run["articles_new"], run["articles_updated"], run["articles_unchanged"]) == (0, 0, 10)
+    assert json.loads(run["args"])["refresh"] is True
+
+
+def test_bad_incremental_options_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler", "crawl", "abai", "--offline", "--db", str(tmp_path / "x.sqlite"),
+         "--revisit-ages", "1,soon"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: revisit ages must be days like 1,7,30, not '1,soon'"
+
+
+# -- the revisit policy -------------------------------------------------------
+
+PUBLISHED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("fetched_after", "now_after", "due"), [
+    (0.1, 0.5, False),   # fetched at publication, not a day old yet
+    (0.1, 1.5, True),    # the 1-day revisit
+    (1.5, 3.0, False),   # revisited on day 1.5, next at day 7
+    (1.5, 7.5, True),    # the 7-day revisit
+    (8.0, 29.0, False),
+    (8.0, 31.0, True),   # the 30-day revisit
+    (31.0, 400.0, False),  # past the last age: never again
+    (0.1, 400.0, True),  # long unvisited: one revisit catches up
+])
+def test_revisit_policy(fetched_after: float, now_after: float, due: bool) -> None:
+    policy = RevisitPolicy((1, 7, 30))
+    fetched, now = PUBLISHED + timedelta(days=fetched_after), PUBLISHED + timedelta(days=now_after)
+    assert policy.due(PUBLISHED, fetched, now) is due
+
+
+def test_revisit_ages_parse() -> None:
+    assert parse_ages("30, 1,7") == (1.0, 7.0, 30.0)
+    assert parse_ages(["2", "14"]) == (2.0, 14.0)
+    assert parse_ages("none") == ()

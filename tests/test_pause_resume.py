@@ -1,0 +1,141 @@
+"""Pause and resume (issue 9): Ctrl-C stops a crawl gracefully, the same command with the same job folder finishes it.
+
+Real crawl processes are interrupted with SIGINT once a mirror server this
+test starts on 127.0.0.1 (slowed down, so the interrupt lands mid-crawl) has
+seen 25 requests; its request log and the archive then show what each run
+did. The first test runs `scrapy crawl abai -s JOBDIR=…`, the second
+`python -m crawler crawl --jobdir`.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+from conftest import SITES
+from crawler.mirror import Mirror, MirrorServer
+from crawler.parsers import canonical_url
+
+ROOT = Path(__file__).resolve().parent.parent
+HANDLER = "crawler.mirror.MirrorDownloadHandler"
+ROBOTS = "https://abai.kz/robots.txt"
+
+
+def wait_for(condition: Callable[[], bool], process: subprocess.Popen[str], seconds: float = 120) -> None:
+    """Poll until `condition` holds; fail if the process ends or time runs out first."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert process.poll() is None, f"the crawl ended before it could be interrupted: {process.communicate()}"
+        assert time.monotonic() < deadline, "the crawl made no progress"
+        time.sleep(0.02)
+
+
+def interrupt(process: subprocess.Popen[str]) -> tuple[int, str, str]:
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    return process.returncode, out, err
+
+
+def scrapy_command(server: MirrorServer, db: Path, jobdir: Path | None) -> list[str]:
+    settings = {"MIRROR_ADDRESS": server.address, "DOWNLOAD_HANDLERS": json.dumps({"http": HANDLER, "https": HANDLER}),
+                "DB_PATH": str(db), "LOG_LEVEL": "INFO", "AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0",
+                "CONCURRENT_REQUESTS": "2"}
+    if jobdir is not None:
+        settings["JOBDIR"] = str(jobdir)
+    command = [sys.executable, "-m", "scrapy", "crawl", "abai"]
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def stored_pages(run: dict) -> int:
+    """Article pages a run wrote to the archive (new, updated or unchanged), from its Scrapy stats."""
+    stats = json.loads(run["stats"])
+    return sum(int(stats.get(f"articles/{status}", 0)) for status in ("new", "updated", "unchanged"))
+
+
+def fetched(server: MirrorServer, start: int, end: int | None = None) -> list[str]:
+    return [canonical_url(url) for url, _ in server.requests[start:end]]
+
+
+def test_sigint_pauses_and_the_same_jobdir_resumes(tmp_path: Path) -> None:
+    mirror = Mirror(SITES / "abai.kz")
+    with MirrorServer(mirror) as server:
+        subprocess.run(scrapy_command(server, tmp_path / "reference.sqlite", None), cwd=ROOT, check=True,
+                       capture_output=True, timeout=300)
+        reference = fetched(server, 0)
+        start = len(server.requests)
+        lookup = mirror.lookup
+        mirror.lookup = lambda url: (time.sleep(0.05), lookup(url))[1]  # type: ignore[method-assign]  # slow enough to interrupt
+
+        db, jobdir = tmp_path / "paused.sqlite", tmp_path / "job"
+        process = subprocess.Popen(scrapy_command(server, db, jobdir), cwd=ROOT, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: len(server.requests) - start >= 25, process)
+        code, _, err = interrupt(process)
+        first = fetched(server, start)
+        middle = len(server.requests)
+        assert code == 0, err[-3000:]
+        assert "shutting down gracefully" in err
+        assert (jobdir / "requests.seen").is_file() and (jobdir / "spider.state").is_file()
+
+        subprocess.run(scrapy_command(server, db, jobdir), cwd=ROOT, check=True, capture_output=True, timeout=300)
+        second = fetched(server, middle)
+
+    assert len(first) < len(reference), "the interrupt came after the crawl had finished"
+    # Nothing lost: together the two runs asked for every page an uninterrupted crawl asks for...
+    assert set(first) | set(second) == set(reference)
+    # ...and nothing twice (each process reads robots.txt once).
+    assert set(first) & set(second) == {ROBOTS}
+    assert len(first) + len(second) == len(reference) + 1
+
+    archive = sqlite_utils.Database(db)
+    runs = list(archive.query("select * from crawl_runs order by id"))
+    assert [r["finish_reason"] for r in runs] == ["shutdown", "finished"]
+    assert all(r["finished_at"] for r in runs)
+    assert sum(r["articles_new"] for r in runs) == 10 and runs[1]["articles_unchanged"] == 0
+    assert sum(stored_pages(r) for r in runs) == 12  # each article page stored once, by one run or the other
+    reference_db = sqlite_utils.Database(tmp_path / "reference.sqlite")
+    assert {(r["key"], r["script"]) for r in archive["article_variants"].rows} == \
+        {(r["key"], r["script"]) for r in reference_db["article_variants"].rows}
+    assert list(archive.query("select url from errors group by url having count(*) > 1")) == []
+    assert archive["errors"].count == reference_db["errors"].count == 66
+
+
+def test_cli_jobdir_resumes_after_ctrl_c_and_clears_when_done(tmp_path: Path) -> None:
+    mirror = Mirror(SITES / "abai.kz")
+    lookup = mirror.lookup
+    mirror.lookup = lambda url: (time.sleep(0.05), lookup(url))[1]  # type: ignore[method-assign]
+    db, jobdir = tmp_path / "archive.sqlite", tmp_path / "job"
+    with MirrorServer(mirror) as server:
+        command = [sys.executable, "-m", "crawler", "crawl", "abai", "--offline", "--db", str(db), "--jobdir", str(jobdir),
+                   "-s", f"MIRROR_ADDRESS={server.address}", "-s", "CONCURRENT_REQUESTS=2"]
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: len(server.requests) >= 25, process)
+        code, out, err = interrupt(process)
+        first, middle = fetched(server, 0), len(server.requests)
+        assert code == 130, err[-3000:]
+        assert f"stopped early (interrupted): run the same command (with --jobdir {jobdir}) to resume" in out
+        assert (jobdir / "requests.seen").is_file()
+
+        resumed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        second = fetched(server, middle)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "stopped early" not in resumed.stdout
+    assert not (jobdir / "requests.seen").exists() and not (jobdir / "spider.state").exists()  # the next run starts afresh
+
+    assert set(first) & set(second) == {ROBOTS}  # nothing fetched twice
+    archive = sqlite_utils.Database(db)
+    runs = list(archive.query("select * from crawl_runs order by id"))
+    assert [r["finish_reason"] for r in runs] == ["shutdown", "finished"]
+    assert runs[0]["articles_new"] < 10, "the interrupt came after the crawl had finished"
+    assert sum(r["articles_new"] for r in runs) == 10 and sum(stored_pages(r) for r in runs) == 12
+    assert archive["article_variants"].count == 12 and archive["errors"].count == 66
+    assert list(archive.query("select url from errors group by url having count(*) > 1")) == []
