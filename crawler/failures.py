@@ -1,0 +1,104 @@
+"""Why a request failed, as the (kind, reason) pair stored in `errors`.
+
+The one place that knows Scrapy's and Twisted's exceptions. Scrapy 2.19's
+download handlers wrap Twisted errors in their own classes
+(`DownloadTimeoutError`, `DownloadFailedError`, ...); older code paths and
+other handlers still raise the Twisted ones, so both are listed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import zlib
+from typing import TYPE_CHECKING
+
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import (
+    ConnectionDone,
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.web.client import ResponseFailed
+
+if TYPE_CHECKING:
+    from twisted.python.failure import Failure
+
+# Exception classes → kind, first match wins.
+KINDS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
+    ((CannotResolveHostError, DNSLookupError), "dns"),
+    ((DownloadTimeoutError, TimeoutError, TCPTimedOutError), "timeout"),
+    ((DownloadConnectionRefusedError, ConnectionRefusedError), "connection_refused"),
+    ((ResponseDataLossError,), "truncated"),
+    ((DownloadFailedError, ResponseFailed, ConnectionLost, ConnectionDone), "connection_lost"),
+    # Scrapy 2.19's HTTP/1.1 handler cancels a download only when the body
+    # passes DOWNLOAD_MAXSIZE (announced or while streaming); timeouts
+    # surface as DownloadTimeoutError.
+    ((DownloadCancelledError,), "too_large"),
+    # A Content-Encoding the body does not match (HttpCompressionMiddleware).
+    ((zlib.error, gzip.BadGzipFile, EOFError), "bad_encoding"),
+)
+# IgnoreRequest messages of Scrapy's own middlewares → kind.
+IGNORED: tuple[tuple[str, str], ...] = (
+    ("Forbidden by robots.txt", "robots_disallowed"),
+    ("DOWNLOAD_MAXSIZE", "too_large"),
+    ("max redirections reached", "too_many_redirects"),
+    ("Filtered offsite request", "offsite"),
+)
+
+
+class FetchRefused(IgnoreRequest):
+    """One of our middlewares refused a response on purpose; `kind` says why (redirect_loop, ...)."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+def classify(failure: Failure) -> tuple[str, str]:
+    """(kind, reason) of a failed request, for the `errors` table."""
+    error = failure.value
+    if isinstance(error, FetchRefused):
+        return error.kind, error.reason
+    if isinstance(error, HttpError):
+        response = error.response
+        reason = f"HTTP {response.status}"
+        retry_after = response.headers.get("Retry-After")
+        if retry_after:
+            reason += f", Retry-After {retry_after.decode('latin-1')}"
+        return f"http_{response.status}", reason
+    reason = str(error) or type(error).__name__
+    if isinstance(error, IgnoreRequest):
+        kind = next((kind for text, kind in IGNORED if text in reason), "ignored")
+        return kind, reason
+    for classes, kind in KINDS:
+        if isinstance(error, classes):
+            return kind, _reason(kind, error)
+    return _snake(type(error).__name__), reason
+
+
+def _reason(kind: str, error: BaseException) -> str:
+    text = str(error)
+    if text:
+        return text
+    return {
+        "too_large": "body passed DOWNLOAD_MAXSIZE while streaming; download cancelled",
+        "truncated": "connection closed before the announced Content-Length arrived",
+    }.get(kind, type(error).__name__)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

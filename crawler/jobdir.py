@@ -1,0 +1,75 @@
+"""A JOBDIR left behind by a crawl that died (SIGKILL, power loss, a second Ctrl-C) is cleared, not resumed from.
+
+Scrapy writes a job's queue and spider state only when the spider closes,
+while the dupe filter appends to `requests.seen` as requests are scheduled.
+After an unclean death the folder holds fingerprints of requests whose queue
+entries are gone, and resuming from it would skip those pages for good.
+`JobdirGuard` holds an exclusive lock on `JOBDIR/newsarchive.lock` while the
+crawl runs, with "running" written in it; a clean close (finished, or paused
+with Ctrl-C) empties it. A crawl that can take the lock but finds "running"
+knows its predecessor died, and clears the folder's state before Scrapy reads
+it: the job starts over, and what the dead run stored is stored again, once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from crawler.crawl import JOBDIR_FILES, clear_jobdir
+from crawler.errors import ConfigError
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+LOCK_FILE = "newsarchive.lock"
+RUNNING = "running"
+
+
+class JobdirGuard:
+    """Extension: lock the JOBDIR for this process; clear it first if the last process using it died."""
+
+    def __init__(self, crawler: Crawler, jobdir: Path) -> None:
+        self.crawler = crawler
+        jobdir.mkdir(parents=True, exist_ok=True)
+        self.lock: IO[str] = (jobdir / LOCK_FILE).open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.lock.close()
+            raise ConfigError(f"JOBDIR {jobdir} is in use by another running crawl") from None
+        self.lock.seek(0)
+        if self.lock.read().startswith(RUNNING) and any((jobdir / name).exists() for name in JOBDIR_FILES):
+            logger.warning("JOBDIR %s was left by a crawl that did not close (killed?); its queue is not "
+                           "trustworthy, so this crawl starts the job over", jobdir)
+            crawler.stats.set_value("jobdir/cleared_after_crash", 1)
+            clear_jobdir(jobdir)
+        self._write(f"{RUNNING} pid {os.getpid()}\n")
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> JobdirGuard:
+        jobdir = crawler.settings.get("JOBDIR")
+        if not jobdir:
+            raise NotConfigured
+        return cls(crawler, Path(jobdir))
+
+    def spider_closed(self, spider: Any = None, reason: str | None = None) -> None:
+        """Closed cleanly (finished or paused): Scrapy has saved the queue, so the folder may be resumed."""
+        self._write("")
+        self.lock.close()  # releases the lock
+
+    def _write(self, text: str) -> None:
+        self.lock.seek(0)
+        self.lock.truncate()
+        self.lock.write(text)
+        self.lock.flush()
+        os.fsync(self.lock.fileno())

@@ -1,0 +1,207 @@
+"""Bad input to every CLI command: one line `error: …` naming the problem, exit code 2, no traceback; `--debug` shows it.
+
+Most cases call `crawler.cli.main` in this process (fast; every case fails
+before Scrapy starts); a few run `python -m crawler` for real to show the
+exit code, the absence of a traceback, and `--debug`. The last test fails
+when a command has no case here, so a new command gets its bad-input cases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crawler.cli import build_parser, main
+from crawler.storage import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def bad(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of bad inputs: broken databases, profiles, pages and manifests."""
+    root = tmp_path_factory.mktemp("bad")
+    good = Store(root / "good.sqlite")
+    good.db.conn.close()
+    data = (root / "good.sqlite").read_bytes()
+    (root / "truncated.sqlite").write_bytes(data[: len(data) // 3])
+    (root / "corrupt.sqlite").write_bytes(b"this is not a database\n" * 200)
+    with sqlite3.connect(root / "newer.sqlite") as conn:
+        conn.execute("create table notes (x)")
+        conn.execute("pragma user_version = 99")
+    (root / "folder.sqlite").mkdir()
+    (root / "a-file").write_text("x", encoding="utf-8")
+    (root / "garbage.html.gz").write_bytes(b"\x1f\x8b\x08\x00" + bytes(range(64)))
+    (root / "cut.html.gz").write_bytes(gzip.compress(b"<html><body>" + b"x" * 5000)[:40])
+    (root / "bad.jsonl").write_text('{"path": "a.html"\nnot json\n', encoding="utf-8")
+    (root / "badmirror").mkdir()
+    (root / "badmirror" / "manifest.jsonl").write_text("{not json\n", encoding="utf-8")
+    profiles = {
+        "broken.toml": "[profile\nname = 1\n",
+        "noprofile.toml": 'site = "x.kz"\n',
+        "badzone.toml": 'site = "x.kz"\ntimezone = "Mars/Olympus"\n[profile]\nname = "x"\nstart_urls = ["https://x.kz/"]\n',
+        "badpattern.toml": 'site = "x.kz"\n[profile]\nname = "x"\nstart_urls = ["https://x.kz/"]\narticle_patterns = ["(unclosed"]\n',
+    }
+    for name, text in profiles.items():
+        (root / name).write_text(text, encoding="utf-8")
+    for folder, text in {"seeds-broken": '[scripts\n', "seeds-mistyped": 'site = "abai.kz"\nhomepage = 5\nallowed_domains = 7\n'}.items():
+        (root / folder).mkdir()
+        (root / folder / "abai.kz.toml").write_text(text, encoding="utf-8")
+    (root / "seeds-empty").mkdir()
+    return root
+
+
+# (argv, a part of the expected message); {bad} is the folder above.
+DATABASES = [
+    ("missing.sqlite", "no database at"),
+    ("corrupt.sqlite", "file is not a database"),
+    ("truncated.sqlite", "database disk image is malformed"),
+    ("folder.sqlite", "no database at"),
+    ("newer.sqlite", "schema version 99, newer than this newsarchive understands"),
+]
+READERS = [
+    ["quotes", "--speaker", "x"], ["health"], ["export", "--format", "jsonl", "--out", "{bad}/out"], ["reparse"],
+    ["search", "x"],
+]
+CASES: list[tuple[list[str], str]] = [
+    *[([*command, "--db", f"{{bad}}/{db}"], message) for command in READERS for db, message in DATABASES],
+    # crawl: databases, spiders and profiles, options, mirrors
+    (["crawl", "abai", "--offline", "--db", "{bad}/corrupt.sqlite"], "file is not a database"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/truncated.sqlite"], "database disk image is malformed"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/folder.sqlite"], "unable to open database file"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/newer.sqlite"], "newer than this newsarchive understands"),
+    (["crawl", "abai", "--offline", "--db", "/proc/no-such-folder/a.sqlite"], "cannot create the folder of database"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/a-file/a.sqlite"], "unable to open database file"),
+    (["crawl", "nosuch", "--db", "{bad}/ok.sqlite"], "no site profile named 'nosuch'"),
+    (["crawl", "site", "--db", "{bad}/ok.sqlite"], "crawl site needs --profile"),
+    (["crawl", "site", "--profile", "{bad}/missing.toml", "--db", "{bad}/ok.sqlite"], "no site profile"),
+    (["crawl", "site", "--profile", "{bad}/broken.toml", "--db", "{bad}/ok.sqlite"], "cannot read site profile"),
+    (["crawl", "site", "--profile", "{bad}/noprofile.toml", "--db", "{bad}/ok.sqlite"], "is not a site profile"),
+    (["crawl", "site", "--profile", "{bad}/badzone.toml", "--db", "{bad}/ok.sqlite"], "unknown time zone 'Mars/Olympus'"),
+    (["crawl", "site", "--profile", "{bad}/badpattern.toml", "--db", "{bad}/ok.sqlite"], "bad pattern '(unclosed'"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "-s", "SEEDS_DIR={bad}/seeds-broken"], "cannot read seed file"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "-s", "SEEDS_DIR={bad}/seeds-mistyped"], "lacks or mistypes"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "-s", "SEEDS_DIR={bad}/seeds-empty"], "no seed file"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "--since", "yesterday"], "--since must be a date"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "--since", "2024-02-30"], "--since must be a date"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "--max-articles", "many"], "crawl: argument --max-articles"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "--max-articles", "0"], "--max-articles must be at least 1"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "--categories", "999"], "unknown category 999"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "--scripts", "cyrl,xx"], "unknown script xx"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "--revisit-ages", "soon"], "revisit ages must be days"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "--jobdir", "{bad}/a-file"], "is a file, not a folder"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "-s", "NOEQUALS"], "-s takes NAME=VALUE"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "--mirror", "{bad}/nowhere"], "no manifest.jsonl"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "--mirror", "{bad}/badmirror"], "bad manifest line"),
+    # extract: unreadable pages and manifests, a bad time
+    (["extract"], "extract needs PATH"),
+    (["extract", "{bad}/missing.html"], "cannot read: No such file or directory"),
+    (["extract", "{bad}/folder.sqlite"], "cannot read: Is a directory"),
+    (["extract", "{bad}/garbage.html.gz"], "cannot read: not a whole gzip file"),
+    (["extract", "{bad}/cut.html.gz"], "cannot read: not a whole gzip file"),
+    (["extract", "--manifest", "{bad}/missing.jsonl"], "cannot read manifest"),
+    (["extract", "--manifest", "{bad}/bad.jsonl"], "bad.jsonl:1: needs a JSON object"),
+    (["extract", "{bad}/a-file", "--url", "https://abai.kz/post/1", "--fetched-at", "teatime"], "--fetched-at must be an ISO 8601 time"),
+    # quotes, health, search, reparse, export: options
+    (["quotes", "--speaker", "x", "--db", "{bad}/good.sqlite", "--limit", "0"], "--limit must be at least 1"),
+    (["quotes", "--db", "{bad}/good.sqlite"], "quotes: the following arguments are required: --speaker"),
+    (["health", "--db", "{bad}/good.sqlite", "--runs", "0"], "--runs must be at least 1"),
+    (["health", "--db", "{bad}/good.sqlite", "--max-drop", "5"], "--max-drop must be a share"),
+    (["health", "--db", "{bad}/good.sqlite", "--site", "nosuch.kz"], "unknown site 'nosuch.kz'"),
+    (["search", "x", "--db", "{bad}/good.sqlite", "--limit", "-1"], "--limit must be at least 1"),
+    (["reparse", "--db", "{bad}/good.sqlite", "--since", "yesterday"], "--since must be a date"),
+    (["reparse", "--db", "{bad}/good.sqlite", "--site", "nosuch.kz"], "unknown site 'nosuch.kz'"),
+    (["export", "--db", "{bad}/good.sqlite", "--format", "xml", "--out", "{bad}/o"], "export: argument --format: invalid choice"),
+    (["export", "--db", "{bad}/good.sqlite", "--format", "jsonl"], "export needs --format FORMAT and --out DIR"),
+    (["export", "--db", "{bad}/good.sqlite", "--format", "jsonl", "--out", "{bad}/a-file"], "is a file, not a folder"),
+    (["export", "--db", "{bad}/good.sqlite", "--format", "jsonl", "--out", "{bad}/o", "--since", "yesterday"], "--since must be a date"),
+    (["export", "--db", "{bad}/good.sqlite", "--format", "jsonl", "--out", "{bad}/o", "--until", "2024-13-01"], "--until must be a date"),
+    (["export", "--db", "{bad}/good.sqlite", "--format", "jsonl", "--out", "{bad}/o", "--site", "nosuch.kz"], "unknown site 'nosuch.kz'"),
+    (["export", "--db", "{bad}/good.sqlite", "--format", "jsonl", "--out", "{bad}/o", "--script", "xx"], "--script must be among"),
+    (["export", "verify", "{bad}/nowhere"], "no export folder at"),
+    (["export", "verify", "{bad}/badmirror"], "not an export"),
+    # fixtures
+    (["fixtures", "check", "nosuch.kz"], "no manifest.jsonl"),
+    (["fixtures", "check", "{bad}/badmirror"], "bad manifest line"),
+    (["fixtures", "serve", "nosuch.kz"], "no manifest.jsonl"),
+    (["fixtures", "serve", "{bad}/badmirror"], "bad manifest line"),
+    (["fixtures", "record", "--site", "abai.kz", "not-a-url"], "not an http(s) URL"),
+    (["fixtures", "record", "--site", "x.kz", "https://abai.kz/post/1"], "is not on site x.kz"),
+    (["fixtures"], "fixtures: the following arguments are required"),
+    # ingest
+    (["ingest", "--redis", "nothing", "--db", "{bad}/good.sqlite"], "--redis takes a URL"),
+    (["ingest", "--redis", "redis://127.0.0.1:1/0", "--db", "{bad}/good.sqlite"], "cannot reach Redis"),
+    (["ingest", "--redis", "redis://127.0.0.1:1/0", "--db", "{bad}/good.sqlite", "--spider", "nosuch"], "ingest: argument --spider"),
+    # no command at all
+    ([], "the following arguments are required: COMMAND"),
+]
+
+
+def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        code = main(argv)
+    except SystemExit as exit_:  # argparse
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def expand(argv: list[str], bad: Path) -> list[str]:
+    return [arg.replace("{bad}", str(bad)) for arg in argv]
+
+
+@pytest.mark.parametrize(("argv", "message"), CASES, ids=[" ".join(a)[:80] for a, _ in CASES])
+def test_bad_input_is_one_line_and_exit_2(bad: Path, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_main(expand(argv, bad), capsys)
+    lines = err.strip().splitlines()
+    assert code == 2, err
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert message.replace("{bad}", str(bad)) in lines[0], lines[0]
+
+
+def test_an_unreadable_page_is_exit_2_but_the_other_pages_are_still_extracted(bad: Path, tmp_path: Path,
+                                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "page.html"
+    page.write_text('<html><head><link rel="canonical" href="https://x.kz/news/1"><title>Title</title></head>'
+                    "<body><article><h1>Title</h1><p>A paragraph of body text.</p></article></body></html>", encoding="utf-8")
+    code, out, err = run_main(["extract", str(bad / "missing.html"), str(page)], capsys)
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 2 and err.strip().splitlines() == [f"error: {bad / 'missing.html'}: cannot read: No such file or directory"]
+    assert records[0]["error"] == "cannot read: No such file or directory"
+    assert records[1]["title"] == "Title"
+
+
+@pytest.mark.parametrize(("argv", "exception"), [
+    (["quotes", "--speaker", "x", "--db", "{bad}/corrupt.sqlite"], "StorageError"),
+    (["crawl", "site", "--profile", "{bad}/badzone.toml", "--db", "{bad}/ok.sqlite"], "ConfigError"),
+])
+def test_a_real_process_exits_2_without_traceback_and_debug_shows_it(bad: Path, argv: list[str], exception: str) -> None:
+    command = [sys.executable, "-m", "crawler", *expand(argv, bad)]
+    plain = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert plain.returncode == 2 and "Traceback" not in plain.stderr
+    assert len(plain.stderr.strip().splitlines()) == 1
+    debug = subprocess.run([*command[:3], "--debug", *command[3:]], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert debug.returncode != 0
+    assert "Traceback (most recent call last)" in debug.stderr and exception in debug.stderr
+
+
+def command_paths(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*prefix, name)
+                yield from command_paths(sub, (*prefix, name))
+
+
+def test_every_command_has_bad_input_cases() -> None:
+    covered = {tuple(argv[:2]) for argv, _ in CASES} | {tuple(argv[:1]) for argv, _ in CASES}
+    missing = [" ".join(path) for path in command_paths(build_parser()) if path not in covered]
+    assert not missing, f"commands without a bad-input case in {Path(__file__).name}: {missing}"
