@@ -1,0 +1,100 @@
+"""How an export reports its progress: a rich bar on a terminal, plain lines otherwise.
+
+The exporter only calls `start`/`advance`/`finish`; the CLI picks the
+reporter for its standard error stream, so library callers and tests get
+`NoProgress` and print nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+if TYPE_CHECKING:
+    from rich.progress import Progress as RichProgress, TaskID
+
+
+class Progress(Protocol):
+    """Receives the rows written, one labelled task (a table, a WARC) at a time."""
+
+    def start(self, label: str, total: int) -> None: ...
+
+    def advance(self, rows: int) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class NoProgress:
+    """Reports nothing."""
+
+    def start(self, label: str, total: int) -> None:
+        pass
+
+    def advance(self, rows: int) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+class LineProgress:
+    """Plain lines for logs and pipes: one per tenth of a large task, and one when each task ends."""
+
+    # Tasks smaller than this get only their closing line.
+    STEPPED_FROM = 10_000
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.label, self.total, self.done, self.next_mark = "", 0, 0, 0
+
+    def start(self, label: str, total: int) -> None:
+        self.label, self.total, self.done = label, total, 0
+        self.next_mark = total // 10 if total >= self.STEPPED_FROM else total + 1
+
+    def advance(self, rows: int) -> None:
+        self.done += rows
+        if self.done >= self.next_mark and self.done < self.total:
+            print(f"export: {self.label}: {self.done}/{self.total} rows", file=self.stream, flush=True)
+            while self.next_mark <= self.done:
+                self.next_mark += self.total // 10
+
+    def finish(self) -> None:
+        print(f"export: {self.label}: {self.done} rows written", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+class BarProgress:
+    """A rich progress bar per task, drawn on a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeRemainingColumn
+
+        self.bar: RichProgress = RichProgress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=Console(file=stream), transient=False,
+        )
+        self.task: TaskID | None = None
+
+    def start(self, label: str, total: int) -> None:
+        if self.task is None:
+            self.bar.start()
+        self.task = self.bar.add_task(label, total=total)
+
+    def advance(self, rows: int) -> None:
+        if self.task is not None:
+            self.bar.advance(self.task, rows)
+
+    def finish(self) -> None:
+        if self.task is not None:
+            self.bar.refresh()
+
+    def close(self) -> None:
+        """Stop drawing; the bars stay on screen."""
+        self.bar.stop()
+
+
+def progress_for(stream: TextIO) -> LineProgress | BarProgress:
+    """A bar when `stream` is a terminal, plain lines otherwise."""
+    return BarProgress(stream) if stream.isatty() else LineProgress(stream)

@@ -1,0 +1,463 @@
+"""Exports for archivists (issue 7): tables read back equal to the database, manifests that verify, safe folders.
+
+The archive is made by the real offline crawl of the fixture mirror, once
+per module; each test exports it through the CLI into its own folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+import sqlite_utils
+
+from crawler.cli import main
+from crawler.errors import ExportError
+from crawler.exports.outdir import OutDir
+from crawler.items import ArticleItem, Quote
+from crawler.storage import JSON_COLUMNS, Store
+
+ROOT = Path(__file__).resolve().parent.parent
+# Tables of the export, with the columns the expected rows are ordered by (article key first).
+TABLE_ORDER = {
+    "articles": "key",
+    "article_variants": "key, script",
+    "quotes": "key, script, position",
+    "best_materials": "key, script, list, position",
+    "metrics": "key, observed_at, source_kind, source_url",
+    "article_revisions": "key, id",
+}
+NESTED = {"article_variants": "variants", "quotes": "quotes", "best_materials": "best_materials",
+          "metrics": "metrics", "article_revisions": "revisions"}
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("crawl") / "archive.sqlite"
+    result = subprocess.run([sys.executable, "-m", "crawler", "crawl", "abai", "--offline", "--db", str(db)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return db
+
+
+def export(db: Path, out: Path, *args: str) -> int:
+    return main(["export", "--db", str(db), "--out", str(out), *args])
+
+
+def db_rows(db: Path, table: str, where: str = "1") -> list[dict[str, Any]]:
+    """A table's rows of stored articles as SQLite holds them, read without the exporter's queries.
+
+    (`metrics` also counts articles only seen on listings; an export takes those of its articles.)
+    """
+    database = sqlite_utils.Database(db)
+    if not database[table].exists():
+        return []
+    if table != "articles":
+        where += " and key in (select key from articles)"
+    return list(database.query(f"select * from [{table}] where {where} order by {TABLE_ORDER[table]}"))
+
+
+def tables_of(db: Path) -> list[str]:
+    return [t for t in TABLE_ORDER if sqlite_utils.Database(db)[t].exists()]
+
+
+def verify(out: Path) -> tuple[int, str, str]:
+    """`export verify OUT`: exit code, standard output, standard error."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(["export", "verify", str(out)])
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+# -- what the files hold ----------------------------------------------------------
+
+
+def test_parquet_reads_back_equal_to_the_database_rows(archive: Path, tmp_path: Path) -> None:
+    assert export(archive, tmp_path / "out", "--format", "parquet") == 0
+    for table in tables_of(archive):
+        expected = db_rows(archive, table)
+        assert pq.read_table(tmp_path / "out" / f"{table}.parquet").to_pylist() == expected, table
+    assert len(db_rows(archive, "articles")) == 10 and len(db_rows(archive, "quotes")) == 15
+    schema = pq.read_schema(tmp_path / "out" / "articles.parquet")
+    assert (str(schema.field("views").type), str(schema.field("title").type)) == ("int64", "string")
+
+
+def test_jsonl_round_trip_gives_back_every_row_of_every_table(archive: Path, tmp_path: Path) -> None:
+    assert export(archive, tmp_path / "out", "--format", "jsonl") == 0
+    lines = (tmp_path / "out" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    rebuilt: dict[str, list[dict[str, Any]]] = {table: [] for table in tables_of(archive)}
+    for record in records:
+        for table, name in NESTED.items():
+            rebuilt.setdefault(table, []).extend({"key": record["key"], **row} for row in record.pop(name))
+        rebuilt["articles"].append(record)
+    for table in tables_of(archive):
+        expected = [{k: json.loads(v) if k in JSON_COLUMNS and v is not None else v for k, v in row.items()}
+                    for row in db_rows(archive, table)]
+        assert sorted(rebuilt[table], key=json.dumps) == sorted(expected, key=json.dumps), table
+    seed = next(r for r in records if r["key"] == "abai.kz:100000")
+    assert seed["authors"] == ["Халима Бұқарқызы"] and "Nur Otan Trends" in seed["title"]  # UTF-8, not escaped
+    assert "Nur Otan Trends пікірталас" in lines[[r["key"] for r in records].index("abai.kz:100000")]
+
+
+def test_csv_tables_hold_the_database_rows_as_text(archive: Path, tmp_path: Path) -> None:
+    assert export(archive, tmp_path / "out", "--format", "csv") == 0
+    for table in tables_of(archive):
+        with (tmp_path / "out" / f"{table}.csv").open(encoding="utf-8", newline="") as handle:
+            got = list(csv.DictReader(handle))
+        expected = [{k: "" if v is None else str(v) for k, v in row.items()} for row in db_rows(archive, table)]
+        assert got == expected, table
+
+
+def test_same_archive_exports_to_the_same_bytes_in_a_stable_order(archive: Path, tmp_path: Path) -> None:
+    digests = []
+    for name in ("one", "two"):
+        assert export(archive, tmp_path / name, "--format", "parquet") == 0
+        manifest = json.loads((tmp_path / name / "manifest.json").read_text(encoding="utf-8"))
+        digests.append({f["path"]: f["sha256"] for f in manifest["files"]})
+    assert digests[0] == digests[1]
+    keys = [r["key"] for r in pq.read_table(tmp_path / "one" / "articles.parquet").to_pylist()]
+    assert keys == sorted(keys)
+
+
+# -- the manifest and verify -------------------------------------------------------
+
+
+def test_manifest_names_versions_query_runs_counts_and_every_file(archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", "csv", "--since", "2018-01-01", "--until", "2018-12-31") == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    from crawler import __version__
+
+    assert manifest["tool"]["version"] == __version__
+    assert manifest["schema_version"] == sqlite_utils.Database(archive).execute("PRAGMA user_version").fetchone()[0]
+    assert manifest["filters"]["since"] == "2018-01-01" and manifest["filters"]["until"] == "2018-12-31"
+    in_2018 = db_rows(archive, "articles", "published_at like '2018-%'")
+    assert manifest["counts"]["articles"] == len(in_2018) == 4
+    sql = manifest["queries"]["articles"]
+    database = sqlite_utils.Database(archive)
+    assert [r["key"] for r in database.query(sql["sql"], sql["params"])] == [r["key"] for r in in_2018]
+    assert [run["id"] for run in manifest["crawl_runs"]] == [1]
+    assert sorted(f["path"] for f in manifest["files"]) == sorted(p.name for p in out.iterdir() if p.name != "manifest.json")
+    import hashlib
+
+    for entry in manifest["files"]:
+        data = (out / entry["path"]).read_bytes()
+        assert (entry["bytes"], entry["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_verify_passes_then_fails_on_one_changed_byte(archive: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", fmt) == 0
+    code, stdout, _ = verify(out)
+    assert code == 0 and "OK" in stdout, stdout
+    target = out / f"articles.{fmt}"
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    target.write_bytes(bytes(data))
+    code, stdout, stderr = verify(out)
+    assert code == 1
+    assert stderr.startswith(f"FAILED articles.{fmt}: sha256 "), stderr
+
+
+def test_verify_reports_missing_and_unlisted_files(archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", "csv") == 0
+    (out / "quotes.csv").unlink()
+    (out / "extra.txt").write_text("x", encoding="utf-8")
+    code, _, stderr = verify(out)
+    assert code == 1
+    assert stderr.splitlines() == ["FAILED quotes.csv: missing", "FAILED extra.txt: not named in manifest.json"]
+
+
+def test_bag_wraps_the_export_and_verify_checks_the_bag(archive: Path, tmp_path: Path) -> None:
+    import bagit
+
+    out = tmp_path / "bag"
+    assert export(archive, out, "--format", "jsonl", "--bag") == 0
+    assert sorted(p.name for p in (out / "data").iterdir()) == ["articles.jsonl", "manifest.json"]
+    assert bagit.Bag(str(out)).is_valid()
+    code, stdout, _ = verify(out)
+    assert code == 0 and "BagIt bag valid" in stdout
+    with (out / "data" / "articles.jsonl").open("r+b") as handle:
+        handle.seek(100)
+        byte = handle.read(1)
+        handle.seek(100)
+        handle.write(bytes([byte[0] ^ 0x20]))
+    code, _, stderr = verify(out)
+    assert code == 1 and "FAILED bag: " in stderr and "FAILED articles.jsonl: sha256" in stderr
+
+
+# -- filters -----------------------------------------------------------------------
+
+
+def test_filters_select_articles_and_their_rows(archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "latn"
+    assert export(archive, out, "--format", "parquet", "--script", "latn", "--category", "Bilgenge marjan",
+                  "--category", "Билік") == 0
+    articles = pq.read_table(out / "articles.parquet").to_pylist()
+    with_latn = {r["key"] for r in db_rows(archive, "article_variants", "script = 'latn'")}
+    expected = [r for r in db_rows(archive, "articles", "category in ('Bilgenge marjan', 'Билік')") if r["key"] in with_latn]
+    assert articles == expected and len(expected) >= 1
+    variants = pq.read_table(out / "article_variants.parquet").to_pylist()
+    assert variants and {v["script"] for v in variants} == {"latn"}
+    assert {v["key"] for v in variants} == {a["key"] for a in articles}
+
+
+def test_filters_with_no_match_write_empty_tables(archive: Path, tmp_path: Path) -> None:
+    assert export(archive, tmp_path / "none", "--format", "csv", "--site", "abai.kz", "--since", "2030-01-01") == 0
+    with (tmp_path / "none" / "articles.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows == [[name for name in db_rows(archive, "articles")[0]]]
+
+
+# -- safety ------------------------------------------------------------------------
+
+
+def test_refuses_to_overwrite_without_force(archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", "jsonl") == 0
+    before = (out / "articles.jsonl").read_bytes()
+    capsys.readouterr()
+    assert export(archive, out, "--format", "csv") == 2
+    assert capsys.readouterr().err.strip() == f"error: {out} is not empty; pass --force to replace the export in it"
+    assert (out / "articles.jsonl").read_bytes() == before and not (out / "articles.csv").exists()
+    assert export(archive, out, "--format", "csv", "--force") == 0
+    assert sorted(p.suffix for p in out.iterdir()) == [".csv"] * len(tables_of(archive)) + [".json"]
+
+
+def test_force_never_removes_files_an_export_did_not_write(archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    assert export(archive, out, "--format", "jsonl", "--force") == 2
+    assert "holds no export" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def test_nothing_is_written_outside_the_export_folder(tmp_path: Path) -> None:
+    out = OutDir.prepare(tmp_path / "out", force=False)
+    for name in ("../escape.txt", "/tmp/escape.txt", "a/../../escape.txt"):
+        with pytest.raises(ExportError):
+            out.create(name)
+    (tmp_path / "elsewhere").mkdir()
+    (out.root / "link").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(ExportError):
+        out.create("link/file.txt")
+    (out.root / "planted.csv").symlink_to(tmp_path / "victim.csv")
+    with pytest.raises(ExportError):
+        out.create("planted.csv")
+    assert not (tmp_path / "victim.csv").exists() and not list((tmp_path / "elsewhere").iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "out"]
+
+
+def test_csv_neutralizes_formula_cells_unless_raw(tmp_path: Path) -> None:
+    db = tmp_path / "a.sqlite"
+    item = ArticleItem(url="https://abai.kz/post/7", site="abai.kz", article_id="7", key="abai.kz:7", script="cyrl",
+                       language="kk", title='=HYPERLINK("http://x","y")', body="-2+3", authors=["@someone"],
+                       quotes=[Quote("+7 700 000", "Айдос Сарым", None, "inline", 0, 0, 10)])
+    Store(db).save_articles([item])
+    assert export(db, tmp_path / "safe", "--format", "csv") == 0
+    assert export(db, tmp_path / "raw", "--format", "csv", "--raw-csv") == 0
+
+    def row(folder: str, table: str) -> dict[str, str]:
+        with (tmp_path / folder / f"{table}.csv").open(encoding="utf-8", newline="") as handle:
+            return next(csv.DictReader(handle))
+
+    safe, raw = row("safe", "articles"), row("raw", "articles")
+    assert (safe["title"], safe["body"], safe["authors"]) == ("'=HYPERLINK(\"http://x\",\"y\")", "'-2+3", '["@someone"]')
+    assert (raw["title"], raw["body"]) == ('=HYPERLINK("http://x","y")', "-2+3")
+    assert row("safe", "quotes")["text"] == "'+7 700 000" and row("raw", "quotes")["text"] == "+7 700 000"
+    assert row("safe", "articles")["language"] == "kk"
+    manifest = json.loads((tmp_path / "safe" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["csv"]["formulas_neutralized"] is True
+
+
+# -- the command line ----------------------------------------------------------------
+
+
+def test_export_prints_counts_and_path_and_plain_progress_off_a_terminal(archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-m", "crawler", "export", "--format", "csv", "--db", str(archive), "--out", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Exported 10 articles, 12 article_variants, 15 quotes, 3 best_materials")
+    assert f" as csv to {out} (" in result.stdout and result.stdout.count("\n") == 1
+    assert "export: articles: 10 rows written" in result.stderr.splitlines()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--format", "csv", "--since", "yesterday"], "error: --since must be a date like 2024-01-31, not 'yesterday'"),
+    (["--format", "csv", "--script", "cyrl,greek"], "error: --script must be among cyrl, latn, arab, not greek"),
+    (["--format", "csv", "--since", "2020-01-02", "--until", "2020-01-01"], "error: --since 2020-01-02 is after --until 2020-01-01"),
+    (["--format", "csv", "--site", "example.org"], "error: unknown site 'example.org'; known: "),
+])
+def test_bad_options_are_one_line_and_exit_2(archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             args: list[str], message: str) -> None:
+    assert export(archive, tmp_path / "out", *args) == 2
+    assert capsys.readouterr().err.strip().startswith(message)
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_database_and_missing_manifest_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert export(tmp_path / "none.sqlite", tmp_path / "out", "--format", "csv") == 2
+    assert capsys.readouterr().err.strip() == f"error: no database at {tmp_path / 'none.sqlite'}"
+    assert main(["export", "verify", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == f"error: no manifest.json in {tmp_path}: not an export"
+
+
+# -- raw pages: WARC and WACZ ------------------------------------------------------
+
+
+def test_warc_export_replays_each_record_to_its_pages_row(archive: Path, tmp_path: Path) -> None:
+    import hashlib
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    out = tmp_path / "warc"
+    assert export(archive, out, "--format", "warc") == 0
+    expected = db_rows_pages(archive)
+    assert len(expected) == 12  # one 200 response per stored variant
+    warcs = sorted((out / "archive").iterdir())
+    records = []
+    for path in warcs:
+        with path.open("rb") as handle:
+            for record in ArchiveIterator(handle):
+                if record.rec_type == "warcinfo":
+                    continue
+                records.append((record.rec_headers.get_header("WARC-Target-URI"),
+                                record.rec_headers.get_header("WARC-Record-ID"),
+                                hashlib.sha1(record.raw_stream.read()).hexdigest()))
+    assert records == [(p["url"], p["warc_record_id"], p["payload_sha1"]) for p in expected]
+    # The index finds every record where it is: seek to its offset, read its length, get that page back.
+    lines = (out / "indexes" / "index.cdxj").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(expected) and lines == sorted(lines)
+    by_url = {p["url"]: p for p in expected}
+    for line in lines:
+        entry = json.loads(line.split(" ", 2)[2])
+        data = (out / "archive" / entry["filename"]).read_bytes()[int(entry["offset"]):][: int(entry["length"])]
+        record = next(iter(ArchiveIterator(io.BytesIO(data))))
+        assert record.rec_headers.get_header("WARC-Target-URI") == entry["url"]
+        assert hashlib.sha1(record.raw_stream.read()).hexdigest() == by_url[entry["url"]]["payload_sha1"]
+    code, stdout, _ = verify(out)
+    assert code == 0 and "12 pages" in stdout
+
+
+def db_rows_pages(db: Path) -> list[dict[str, Any]]:
+    return list(sqlite_utils.Database(db).query(
+        "select * from pages where key in (select key from articles) order by key, id"))
+
+
+def test_warc_export_of_one_script_takes_only_its_pages(archive: Path, tmp_path: Path) -> None:
+    assert export(archive, tmp_path / "latn", "--format", "warc", "--script", "latn") == 0
+    manifest = json.loads((tmp_path / "latn" / "manifest.json").read_text(encoding="utf-8"))
+    latn = [p for p in db_rows_pages(archive) if "/lt/post/" in p["url"]]
+    assert manifest["counts"] == {"pages": len(latn)} and len(latn) == 4
+
+
+def test_warc_export_refuses_a_record_that_changed_since_the_crawl(archive: Path, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    copy = tmp_path / "db"
+    shutil.copytree(archive.parent, copy)
+    page = db_rows_pages(copy / archive.name)[0]
+    sqlite_utils.Database(copy / archive.name).execute(
+        "update pages set payload_sha1 = ? where id = ?", ["0" * 40, page["id"]]).connection.commit()
+    assert export(copy / archive.name, tmp_path / "out", "--format", "warc") == 2
+    assert f"is not the page stored for {page['url']}" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # the partial export is removed
+
+
+def test_wacz_export_is_a_valid_wacz_with_titled_pages(archive: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    from wacz.main import main as wacz_main
+
+    out = tmp_path / "wacz"
+    assert export(archive, out, "--format", "wacz") == 0
+    assert sorted(p.name for p in out.iterdir()) == ["archive.wacz", "manifest.json"]
+    assert wacz_main(["validate", "-f", str(out / "archive.wacz")]) == 0
+    with zipfile.ZipFile(out / "archive.wacz") as wacz:
+        pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").decode("utf-8").splitlines()[1:]]
+        assert [n for n in wacz.namelist() if n.startswith("archive/")] == ["archive/newsarchive-export-00000.warc.gz"]
+    titles = {p["url"]: p["title"] for p in pages}
+    assert titles["https://abai.kz/post/100000"] == "Nur Otan Trends пікірталас клубының кезекті басқосуы өтті"
+    assert len(titles) == 12
+    code, stdout, _ = verify(out)
+    assert code == 0
+
+
+def test_force_replaces_a_bagged_export(archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", "jsonl", "--bag") == 0
+    assert export(archive, out, "--format", "csv", "--force") == 0
+    assert "bagit.txt" not in {p.name for p in out.iterdir()} and not (out / "data").exists()
+    assert verify(out)[0] == 0
+
+
+def test_an_export_reads_one_snapshot_while_a_crawl_writes(archive: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from crawler.exports import ExportOptions
+    from crawler.exports import export as export_to
+
+    copy = tmp_path / "db"
+    shutil.copytree(archive.parent, copy)
+    db = copy / archive.name
+
+    class WriteMidway:
+        """Progress that stores a new article (through another connection) once the first table is written."""
+
+        def start(self, label: str, total: int) -> None:
+            if label == "article_variants":
+                item = ArticleItem(url="https://abai.kz/post/1", site="abai.kz", article_id="1", key="abai.kz:1",
+                                   script="cyrl", language="kk", title="Кейін қосылған")
+                Store(db).save_articles([item])
+
+        def advance(self, rows: int) -> None:
+            pass
+
+        def finish(self) -> None:
+            pass
+
+    result = export_to(Store(db), ExportOptions("parquet", tmp_path / "out"), WriteMidway())
+    variants = pq.read_table(tmp_path / "out" / "article_variants.parquet").to_pylist()
+    assert "abai.kz:1" not in {v["key"] for v in variants} and len(variants) == result.counts["article_variants"] == 12
+    assert sqlite_utils.Database(db)["article_variants"].count == 13  # the write did land, after the snapshot
+
+
+def test_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
+    import os
+
+    from crawler.exports.progress import BarProgress, LineProgress, progress_for
+
+    leader, follower = os.openpty()
+    with open(follower, "w", encoding="utf-8") as terminal:
+        bar = progress_for(terminal)
+        assert isinstance(bar, BarProgress)
+        bar.start("quotes", 15)
+        bar.advance(15)
+        bar.finish()
+        bar.close()
+    drawn = os.read(leader, 1 << 16).decode("utf-8", "replace")
+    os.close(leader)
+    assert "quotes" in drawn and "15/15" in drawn and "━" in drawn
+    log = io.StringIO()
+    lines = progress_for(log)
+    assert isinstance(lines, LineProgress)
+    lines.start("quotes", 20_000)
+    for _ in range(20):
+        lines.advance(1000)
+    lines.finish()
+    assert log.getvalue().splitlines() == [f"export: quotes: {n}/20000 rows" for n in range(2000, 20000, 2000)] + [
+        "export: quotes: 20000 rows written"]
