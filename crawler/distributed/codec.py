@@ -1,0 +1,75 @@
+"""Items on the wire between workers and the ingester: one JSON object per item, tagged with its type.
+
+Workers push what their spider yields (`ArticleItem`, `UrlSeen`,
+`Observation`, `PageError`) and the `pages` rows of the WARC records they
+wrote; the ingester turns each line back into the same dataclass, so the
+pipelines see exactly what a single-machine crawl would have handed them.
+JSON rather than pickle because the ingester must never run code a worker
+(or anyone who can write to Redis) chose.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from typing import Any
+
+from crawler.errors import FrontierError
+from crawler.items import ArticleItem, BestMaterial, Observation, PageError, Quote, UrlSeen
+
+# The dataclasses a spider yields, by the type tag they travel under.
+ITEM_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in (ArticleItem, UrlSeen, Observation, PageError)}
+# Nested dataclasses inside them, rebuilt from their dicts.
+_NESTED: dict[str, type[Any]] = {cls.__name__: cls for cls in (Quote, BestMaterial)}
+# A `pages` row (crawler/warc.py): where one fetched response sits in which WARC file.
+PAGE = "page"
+
+
+def encode_item(item: Any) -> str:
+    """One item (a dataclass of `ITEM_TYPES`) as a JSON line: {"type": class name, "data": fields}."""
+    name = type(item).__name__
+    if name not in ITEM_TYPES:
+        raise TypeError(f"cannot send a {name} through the frontier; known: {', '.join(ITEM_TYPES)}")
+    return json.dumps({"type": name, "data": dataclasses.asdict(item)}, ensure_ascii=False)
+
+
+def encode_page(row: dict[str, Any]) -> str:
+    """One `pages` row (a WARC record's reference) as a JSON line."""
+    return json.dumps({"type": PAGE, "data": row}, ensure_ascii=False)
+
+
+def decode(raw: bytes | str) -> tuple[str, Any]:
+    """(type tag, value) of one line: the dataclass for items, the dict for a page row."""
+    try:
+        message = json.loads(raw)
+        kind, data = message["type"], message["data"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise FrontierError(f"not an item from a worker: {str(raw)[:200]!r} ({err})") from err
+    if kind == PAGE:
+        return kind, data
+    if kind not in ITEM_TYPES:
+        raise FrontierError(f"unknown item type {kind!r} from a worker; known: {', '.join([*ITEM_TYPES, PAGE])}")
+    return kind, _build(ITEM_TYPES[kind], data)
+
+
+def _build(cls: type[Any], data: dict[str, Any]) -> Any:
+    """`cls(**data)` with lists of nested dataclasses (quotes, sidebar entries) rebuilt too."""
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for field in dataclasses.fields(cls):
+        value = data[field.name] if field.name in data else _default(field)
+        inner = typing.get_args(hints[field.name])
+        nested = _NESTED.get(getattr(inner[0], "__name__", "")) if inner else None
+        if nested is not None and isinstance(value, list):
+            value = [_build(nested, v) if isinstance(v, dict) else v for v in value]
+        values[field.name] = value
+    return cls(**values)
+
+
+def _default(field: dataclasses.Field[Any]) -> Any:
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    raise FrontierError(f"item field {field.name!r} is missing")

@@ -1,0 +1,292 @@
+"""The single writer of a distributed crawl: items from Redis into the archive, through the crawl's own pipelines.
+
+Workers push JSON items to `<spider>:items`; `ingest` takes them in
+batches and runs each through ITEM_PIPELINES (validate → normalize → dedupe →
+store, the very classes a single-machine crawl runs), stores the WARC
+`pages` rows beside them, and commits the batch in one SQLite transaction.
+
+Nothing is lost and nothing is stored twice, whenever the ingester is
+stopped or killed: a batch is moved (atomically, in Redis) to
+`<spider>:items:processing` under a new batch id before it is written; the
+id is inserted into `ingest_batches` in the same transaction as the batch's
+rows; only then is the processing list deleted. A restarted ingester finds a
+leftover batch and either deletes it (its id is in the database: it was
+committed) or writes it (it was not). One ingester runs at a time: it holds
+`<spider>:ingester`, a key that expires if it dies.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import DropItem
+from scrapy.settings import Settings
+from scrapy.signalmanager import SignalManager
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.misc import build_from_crawler, load_object
+
+from crawler import settings as project_settings
+from crawler.distributed import scripts
+from crawler.distributed.codec import PAGE, decode
+from crawler.distributed.keys import Keys, connect, redact
+from crawler.errors import ConfigError, FrontierError
+from crawler.pipelines.store import StorePipeline
+
+if TYPE_CHECKING:
+    import redis
+
+    from crawler.storage import Store
+
+logger = logging.getLogger(__name__)
+
+# KEYS: items, processing, batch. ARGV: batch size, new batch id.
+# Up to N items, oldest first, from the queue to the processing list, under a new batch id.
+TAKE_BATCH = """
+if redis.call('LLEN', KEYS[2]) > 0 then return false end
+for i = 1, tonumber(ARGV[1]) do
+  if not redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT') then break end
+end
+if redis.call('LLEN', KEYS[2]) == 0 then return false end
+redis.call('SET', KEYS[3], ARGV[2])
+return redis.call('LRANGE', KEYS[2], 0, -1)
+"""
+
+# KEYS: lock. ARGV: token, ttl (ms). Renew the lock if this ingester still holds it.
+RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+# KEYS: lock. ARGV: token. Release the lock if this ingester holds it.
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+# The project's extensions that watch items, run here too: the run report (fill rates for `health`).
+ITEM_EXTENSIONS = ("crawler.runstats.RunReport",)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSource:
+    """Stands in for the spider the pipelines are told about: its name and seed site, and the run's arguments."""
+
+    name: str
+    run_args: dict[str, Any]
+    site: str | None = None
+
+    @property
+    def seed(self) -> Any:  # RunReport reads spider.seed.site
+        return self
+
+
+class PipelineHost:
+    """What item pipelines and extensions use of a Scrapy crawler (settings, signals, stats, spider), outside a crawl."""
+
+    def __init__(self, settings: Settings, spider: IngestSource) -> None:
+        self.settings = settings
+        self.signals = SignalManager(self)
+        self.stats = MemoryStatsCollector(self)  # type: ignore[arg-type]
+        self.spider = spider
+
+
+class Ingester:
+    """Drains one spider's items from Redis into one database, batch by batch, exactly once."""
+
+    def __init__(self, redis_url: str, db: Path, *, spider: str = "abai", batch_size: int = 500,
+                 lock_ttl: float = 30.0, poll: float = 0.5, settings: Settings | None = None) -> None:
+        if batch_size < 1:
+            raise ConfigError("--batch-size must be at least 1")
+        self.server: redis.Redis = connect(redis_url)
+        self.keys = Keys(spider)
+        self.batch_size = batch_size
+        self.lock_ttl_ms = int(lock_ttl * 1000)
+        self.poll = poll
+        self.token = uuid.uuid4().hex
+        if settings is None:
+            settings = Settings()
+            settings.setmodule(project_settings, priority="project")
+        settings.set("DB_PATH", str(db), priority="cmdline")
+        source = IngestSource(spider, {"ingest": redact(redis_url), "spider": spider}, site=_site_of(spider))
+        self.host = PipelineHost(settings, source)
+        self.pipelines: list[Any] = []
+        self.store_pipeline: StorePipeline | None = None
+        self.items = 0
+        self.batches = 0
+
+    # -- running ------------------------------------------------------------
+
+    def run(self, follow: bool = False, stop: threading.Event | None = None) -> str:
+        """Drain the items; with `follow`, keep going until the crawl is finished. Return why it stopped."""
+        stop = stop or threading.Event()
+        self._acquire()
+        reason = "cancelled"
+        try:
+            self._open()
+            self._recover()
+            reason = self._drain(follow, stop)
+        finally:
+            self._close(reason)
+            self.server.eval(RELEASE, 1, self.keys.ingester, self.token)
+        return reason
+
+    def _drain(self, follow: bool, stop: threading.Event) -> str:
+        while not stop.is_set():
+            self._renew()
+            batch_id = uuid.uuid4().hex
+            raw = self.server.eval(TAKE_BATCH, 3, self.keys.items, self.keys.processing, self.keys.batch,
+                                   self.batch_size, batch_id)
+            if raw:
+                self._write(batch_id, raw)
+                continue
+            if not follow:
+                return "drained"
+            if self.crawl_finished():
+                return "finished"
+            stop.wait(self.poll)
+        return "stopped"
+
+    def crawl_finished(self) -> bool:
+        """A crawl was seeded, nothing is queued or leased (no worker can push more), and no item waits."""
+        return (bool(self.server.exists(self.keys.dupefilter)) and scripts.crawl_done(self.server, self.keys)
+                and self.server.llen(self.keys.items) == 0)
+
+    # -- one batch ------------------------------------------------------------
+
+    def _write(self, batch_id: str, raw: list[Any]) -> None:
+        """Every item of the batch through the pipelines, its page rows, and its id: one commit; then the ack."""
+        store = self._store()
+        with store.transaction():
+            pages = []
+            for line in raw:
+                try:
+                    kind, value = decode(line)
+                except FrontierError as err:  # kept as an error row: one bad line must not block the queue
+                    store.record_error("", "ingest", "bad_item", str(err), self.run_id)
+                    self.host.stats.inc_value("errors/ingest/bad_item")
+                    continue
+                if kind == PAGE:
+                    pages.append({**value, "crawl_run": value.get("crawl_run") or self.run_id})
+                else:
+                    self._process(value)
+            assert self.store_pipeline is not None
+            self.store_pipeline.flush()
+            if pages:
+                store.save_pages(pages)
+                self.host.stats.inc_value("warc/records", len(pages))
+            store.mark_batch_ingested(batch_id, len(raw), self.run_id)
+        self.server.delete(self.keys.processing, self.keys.batch)
+        self.items += len(raw)
+        self.batches += 1
+        self.host.stats.inc_value("ingest/items", len(raw))
+
+    def _process(self, item: Any) -> None:
+        """One item through the pipelines in order, with the signals Scrapy would send."""
+        for pipeline in self.pipelines:
+            try:
+                item = pipeline.process_item(item)
+            except DropItem as exc:
+                self.host.stats.inc_value("item_dropped_count")
+                self.host.signals.send_catch_log(signal=signals.item_dropped, item=item, response=None,
+                                                 exception=exc, spider=self.host.spider)
+                return
+        self.host.stats.inc_value("item_scraped_count")
+        self.host.signals.send_catch_log(signal=signals.item_scraped, item=item, response=None, spider=self.host.spider)
+
+    def _recover(self) -> None:
+        """A batch a previous ingester left in `processing`: drop it if it was committed, else write it now."""
+        raw = self.server.lrange(self.keys.processing, 0, -1)
+        found = self.server.get(self.keys.batch)
+        batch_id = found.decode() if isinstance(found, bytes) else (found or uuid.uuid4().hex)
+        if not raw:
+            self.server.delete(self.keys.batch)
+            return
+        if self._store().batch_ingested(batch_id):
+            logger.warning("Batch %s (%d items) was committed by an ingester that stopped before acknowledging it: "
+                           "dropped it from Redis", batch_id, len(raw))
+            self.server.delete(self.keys.processing, self.keys.batch)
+            return
+        logger.warning("Batch %s (%d items) was taken by an ingester that stopped before committing it: writing it now",
+                       batch_id, len(raw))
+        self._write(batch_id, raw)
+        self.host.stats.inc_value("ingest/recovered_batches")
+
+    # -- pipelines, run, lock ----------------------------------------------------
+
+    def _open(self) -> None:
+        """Build ITEM_PIPELINES and the extensions that read items (the run report), and start the run."""
+        settings = self.host.settings
+        order = settings.getwithbase("ITEM_PIPELINES")
+        paths = sorted((path for path, rank in order.items() if rank is not None), key=lambda p: order[p])
+        self.pipelines = [build_from_crawler(load_object(path), self.host) for path in paths]  # type: ignore[call-overload]
+        stores = [p for p in self.pipelines if isinstance(p, StorePipeline)]
+        if len(stores) != 1:
+            raise FrontierError("ITEM_PIPELINES must hold crawler.pipelines.store.StorePipeline once for `ingest`")
+        self.store_pipeline = stores[0]
+        enabled = settings.getdict("EXTENSIONS")
+        self.extensions = [build_from_crawler(load_object(path), self.host)  # type: ignore[call-overload]
+                           for path in ITEM_EXTENSIONS if enabled.get(path) is not None]
+        self.started = time.monotonic()
+        self.host.stats.set_value("start_time", time.time())
+        for pipeline in self.pipelines:
+            if hasattr(pipeline, "open_spider"):
+                pipeline.open_spider(self.host.spider)
+
+    def _close(self, reason: str) -> None:
+        if self.store_pipeline is None or self.store_pipeline.store is None:
+            return
+        stats = self.host.stats
+        # Scrapy's words: a run stopped by a signal is a "shutdown"; a drained or finished one "finished".
+        stats.set_value("finish_reason", {"stopped": "shutdown", "cancelled": "cancelled"}.get(reason, "finished"))
+        stats.set_value("elapsed_time_seconds", time.monotonic() - self.started)
+        for pipeline in self.pipelines:
+            if hasattr(pipeline, "close_spider"):
+                pipeline.close_spider(self.host.spider)
+        self.host.signals.send_catch_log(signal=signals.spider_closed, spider=self.host.spider,
+                                         reason=stats.get_value("finish_reason"))
+
+    def _store(self) -> Store:
+        assert self.store_pipeline is not None and self.store_pipeline.store is not None
+        return self.store_pipeline.store
+
+    @property
+    def run_id(self) -> int | None:
+        return self.store_pipeline.run_id if self.store_pipeline else None
+
+    def _acquire(self) -> None:
+        if not self.server.set(self.keys.ingester, self.token, nx=True, px=self.lock_ttl_ms):
+            left = max(0, int(self.server.pttl(self.keys.ingester))) / 1000
+            raise FrontierError(f"another ingester is writing {self.keys.spider}'s items ({self.keys.ingester} is held); "
+                                f"if it was killed, its hold expires in {left:.0f} s")
+
+    def _renew(self) -> None:
+        if not self.server.eval(RENEW, 1, self.keys.ingester, self.token, self.lock_ttl_ms):
+            raise FrontierError(f"lost {self.keys.ingester} (this ingester stalled longer than its hold): "
+                                "stopped so that two ingesters never write at once; run it again")
+
+
+def _site_of(spider: str) -> str | None:
+    from crawler.parsers.abai import SITE
+
+    return {"abai": SITE}.get(spider)
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT: the ingester finishes its batch and stops cleanly."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: Any) -> None:
+        stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, handler)
+    return stop

@@ -1,0 +1,90 @@
+"""The Redis keys of one spider's distributed crawl, and the connection to Redis.
+
+Every key starts with the spider's name, so several spiders can share one
+Redis database. scrapy-redis owns the first two; the rest are ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import redis
+
+from crawler.errors import FrontierError
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """Names of a spider's keys (`abai:requests`, ...)."""
+
+    spider: str
+
+    @property
+    def requests(self) -> str:
+        """Sorted set: the requests still to fetch, scored by -priority (scrapy-redis's PriorityQueue)."""
+        return f"{self.spider}:requests"
+
+    @property
+    def dupefilter(self) -> str:
+        """Set: the fingerprint (hex, of the canonical URL) of every request ever scheduled (scrapy-redis's dupe filter)."""
+        return f"{self.spider}:dupefilter"
+
+    @property
+    def items(self) -> str:
+        """List: JSON items from the workers, oldest first, waiting for `ingest`."""
+        return f"{self.spider}:items"
+
+    @property
+    def processing(self) -> str:
+        """List: the batch `ingest` is writing; back in `items`' place if the ingester dies before its commit."""
+        return f"{self.spider}:items:processing"
+
+    @property
+    def batch(self) -> str:
+        """String: the id of the batch in `processing`, recorded in the database's `ingest_batches` when committed."""
+        return f"{self.spider}:items:batch"
+
+    @property
+    def ingester(self) -> str:
+        """String with a time to live: held by the one running ingester."""
+        return f"{self.spider}:ingester"
+
+    @property
+    def workers(self) -> str:
+        """Set: ids of the workers that may hold leased requests."""
+        return f"{self.spider}:workers"
+
+    def lease(self, worker: str) -> str:
+        """Hash: the requests a worker has taken from the queue and not finished (encoded request → score)."""
+        return f"{self.spider}:lease:{worker}"
+
+    def heartbeat(self, worker: str) -> str:
+        """String with a time to live: present while the worker is alive."""
+        return f"{self.spider}:heartbeat:{worker}"
+
+    def stopped(self, worker: str) -> str:
+        """String: set by a worker that closed, with its reason (kept an hour, for monitoring)."""
+        return f"{self.spider}:stopped:{worker}"
+
+
+def connect(url: str) -> redis.Redis:
+    """A client for `url` (redis://[:password@]host:port/db), checked with a PING."""
+    if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+        raise FrontierError(f"--redis takes a URL like redis://127.0.0.1:6379/0, not {url!r}")
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=10, socket_timeout=30)
+        client.ping()
+    except (redis.RedisError, ValueError) as err:
+        raise FrontierError(f"cannot reach Redis at {redact(url)}: {err}") from err
+    return client
+
+
+def redact(url: str) -> str:
+    """`url` without its password, for messages and the run's recorded arguments."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return parts._replace(netloc=netloc).geturl()

@@ -1,0 +1,65 @@
+"""WARC records in a distributed crawl: each worker writes its own files, the `pages` rows travel through Redis.
+
+The worker keeps `WarcMiddleware`'s files (in WARC_DIR, one folder per
+worker so two workers never write one file) and, instead of inserting the
+`pages` rows that locate each record into SQLite, pushes them to the items
+list, where the ingester stores them with the articles, under its own crawl
+run (a worker has none: `WarcMiddleware` archives only under a run, so this
+subclass gives it run 0 and names its files after the worker; it overrides
+`WarcMiddleware._run_id`, `_files` and `flush`). A row names its file
+relative to the worker's database folder (`warc/<worker>/…warc.gz`), so
+once the files are copied or mounted beside the ingester's database,
+`reparse` finds every record.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy_redis.connection import from_settings
+
+from crawler.distributed.codec import encode_page
+from crawler.warc import WarcFiles, WarcMiddleware
+
+if TYPE_CHECKING:
+    import redis
+    from scrapy.crawler import Crawler
+
+
+class RedisWarcMiddleware(WarcMiddleware):
+    """`WarcMiddleware` whose index rows go to Redis, one per response, right after the record is written."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.server: redis.Redis = from_settings(crawler.settings)
+        self.key = crawler.settings.get("REDIS_ITEMS_KEY")
+        # One row per push: a row still buffered here when the worker is killed would be lost,
+        # while its request, already finished, would not be fetched again.
+        self.batch_size = 1
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedisWarcMiddleware:
+        return cls(crawler)
+
+    def _run_id(self) -> int | None:
+        """A worker has no crawl run of its own (0 in its rows): the ingester files them under its run."""
+        return 0
+
+    def _files(self, run_id: int) -> WarcFiles:
+        if self.files is None:
+            worker = self.crawler.settings.get("REDIS_WORKER_ID") or "worker"
+            info = {"isPartOf": f"distributed crawl, worker {worker}", "http-header-user-agent": self.user_agent or ""}
+            self.files = WarcFiles(self.directory, f"newsarchive-{worker}", self.max_size, self.db_path.parent, info)
+        return self.files
+
+    def flush(self) -> None:
+        """The records made durable in their file, then their rows pushed for the ingester."""
+        if not self.pending:
+            return
+        assert self.files is not None
+        self.files.flush()
+        spider = self.crawler.spider
+        assert spider is not None  # rows are only written while a spider crawls
+        key = self.key % {"spider": spider.name}
+        self.server.rpush(key, *(encode_page(row) for row in self.pending))
+        self.pending = []

@@ -1,0 +1,89 @@
+"""Run one distributed worker: the project's crawl, with its frontier, dupe filter and output in Redis.
+
+`python -m crawler crawl abai --redis URL` calls `run_worker`. Start as many
+as you like, on as many machines: the first one's start requests seed the
+shared queue, later ones find them already seen. A worker closes when the
+whole crawl is done (nothing queued, nothing leased by anyone); stopping one
+early (Ctrl-C, SIGTERM) gives its unfinished requests back, and killing it
+outright leaves them leased until its heartbeat expires and another worker
+takes them back (crawler/distributed/scheduler.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler import settings as project_settings
+from crawler.crawl import crawl_settings
+from crawler.distributed.keys import connect, redact
+from crawler.distributed.scheduler import default_worker_id
+from crawler.errors import ConfigError
+from crawler.mirror import Mirror
+from crawler.seeds import load_seed
+from crawler.spiders.abai import INCREMENTAL_OPTIONS, AbaiSpider, CrawlParams
+
+WARC_MIDDLEWARE = "crawler.warc.WarcMiddleware"
+
+
+def worker_settings(redis_url: str, *, db: Path, mirror: Path | None = None, log_level: str = "WARNING",
+                    overrides: dict[str, Any] | None = None, worker_id: str | None = None) -> Settings:
+    """The project's crawl settings, turned into a scrapy-redis worker that writes nothing to SQLite."""
+    settings = crawl_settings(db, mirror, log_level)
+    overrides = dict(overrides or {})
+    worker = overrides.get("REDIS_WORKER_ID") or worker_id or settings.get("REDIS_WORKER_ID") or default_worker_id()
+    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+    if WARC_MIDDLEWARE in middlewares:
+        middlewares["crawler.distributed.warc.RedisWarcMiddleware"] = middlewares.pop(WARC_MIDDLEWARE)
+    warc_dir = Path(overrides.pop("WARC_DIR", None) or settings.get("WARC_DIR") or Path(db).parent / "warc") / worker
+    settings.setdict({
+        "REDIS_URL": redis_url,
+        "REDIS_WORKER_ID": worker,
+        "SCHEDULER": "crawler.distributed.scheduler.LeasingScheduler",
+        "DUPEFILTER_CLASS": "crawler.distributed.dupefilter.CanonicalDupeFilter",
+        "SCHEDULER_PERSIST": True,
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+        "ITEM_PIPELINES": {"crawler.distributed.pipeline.ItemQueuePipeline": 900},
+        "DOWNLOADER_MIDDLEWARES": middlewares,
+        "WARC_DIR": str(warc_dir),
+        # Workers have no archive to read: every listed article is fetched (a full pass).
+        "INCREMENTAL_FROM_DB": False,
+        # The stored report belongs to the ingester's run; a worker has none.
+        "EXTENSIONS": {**settings.getdict("EXTENSIONS"), "crawler.runstats.RunReport": None},
+    }, priority="cmdline")
+    settings.setdict(overrides, priority="cmdline")
+    return settings
+
+
+def run_worker(spider: str, *, redis_url: str, db: Path, mirror: Path | None = None,
+               options: dict[str, Any] | None = None, log_level: str = "WARNING",
+               overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Crawl as one worker until the shared crawl is done or this worker is stopped; return what it did."""
+    options = {k: v for k, v in (options or {}).items() if v is not None}
+    incremental = sorted(k for k in options if k in INCREMENTAL_OPTIONS)
+    if incremental:
+        flags = ", ".join("--" + k.replace("_", "-") for k in incremental)
+        raise ConfigError(f"{flags} need the archive, which distributed workers do not read: they always do full passes")
+    seed = load_seed(Path(project_settings.SEEDS_DIR) / "abai.kz.toml")
+    CrawlParams.parse(seed, **options)
+    if mirror is not None:
+        Mirror(mirror)
+    connect(redis_url)  # an unreachable Redis fails here, with one line
+    settings = worker_settings(redis_url, db=db, mirror=mirror, log_level=log_level, overrides=overrides)
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(AbaiSpider)
+    process.crawl(crawler, seed=seed, **options)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    seconds = float(stats.get("elapsed_time_seconds") or 0.0)
+    pages = int(stats.get("response_received_count", 0))
+    return {
+        "worker": settings.get("REDIS_WORKER_ID"), "redis": redact(redis_url), "spider": spider,
+        "finish_reason": str(stats.get("finish_reason") or ""), "seconds": seconds, "pages": pages,
+        "pages_per_second": pages / seconds if seconds else 0.0, "items": int(stats.get("redis/items", 0)),
+        "warc_records": int(stats.get("warc/records", 0)), "warc_dir": settings.get("WARC_DIR"),
+        "recovered": int(stats.get("redis/recovered", 0)),
+    }

@@ -1,0 +1,398 @@
+"""Distributed crawls (issue 10): workers share a scrapy-redis frontier in a real Redis; `ingest` is the single writer.
+
+The Redis server is Debian's `redis-server`, started here on a free loopback
+port (.ci/run installs it). The big test crawls a synthetic abai.kz mirror of
+2,000 articles with three worker processes and kills one of them mid-crawl.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+import sqlite_utils
+
+from benchmarks.synthetic import SyntheticMirror, make_mirror
+from crawler.distributed.codec import decode, encode_item, encode_page
+from crawler.distributed.dupefilter import CanonicalDupeFilter
+from crawler.distributed.ingest import Ingester
+from crawler.distributed.keys import Keys
+from crawler.errors import FrontierError
+from crawler.fingerprint import CanonicalRequestFingerprinter
+from crawler.items import PageError, UrlSeen
+from crawler.mirror import Mirror, MirrorServer
+from crawler.parsers import parse_article
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_PAGE = ROOT / "tests" / "fixtures" / "sites" / "abai.kz" / "pages" / "post-100000.html"
+KEYS = Keys("abai")
+DEADLINE = 400  # seconds any one crawl in this file may take before the test fails (generous: CI machines are shared)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway redis-server on 127.0.0.1 (no persistence); each test takes its own database number."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        message = "redis-server is not installed (apt-get install -y redis-server; .ci/run does)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                               "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    client = redis.Redis(port=port)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("redis-server did not answer within 10 s")
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "crawler", *args]
+
+
+def spawn(command: list[str], log: Path) -> subprocess.Popen[str]:
+    """A CLI process whose output goes to `log` (a pipe nobody reads while it runs could fill and block it)."""
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True)
+    process.log = log  # type: ignore[attr-defined]
+    return process
+
+
+def worker(url: str, mirror: Path, server: MirrorServer, db: Path, name: str, *extra: str) -> subprocess.Popen[str]:
+    """One `crawl --redis` worker process on the test's mirror server (whose request log is the ground truth)."""
+    command = cli("crawl", "abai", "--redis", url, "--offline", "--mirror", str(mirror), "--db", str(db),
+                  "-s", f"MIRROR_ADDRESS={server.address}", "-s", f"REDIS_WORKER_ID={name}", *extra)
+    return spawn(command, db.parent / f"{name}.log")
+
+
+def ingester(url: str, db: Path, *extra: str, log: str = "ingest") -> subprocess.Popen[str]:
+    return spawn(cli("ingest", "--redis", url, "--db", str(db), *extra), db.parent / f"{log}.log")
+
+
+def finish(process: subprocess.Popen[str], started: float) -> tuple[int, str]:
+    """Wait (within the file's deadline) for a process; its exit code and its output."""
+    try:
+        process.wait(timeout=max(1.0, DEADLINE - (time.monotonic() - started)))
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        pytest.fail(f"{process.args} still running after {DEADLINE} s:\n{output_of(process)[-3000:]}")
+    return process.returncode, output_of(process)
+
+
+def output_of(process: subprocess.Popen[str]) -> str:
+    return process.log.read_text(encoding="utf-8", errors="replace")  # type: ignore[attr-defined]
+
+
+def wait_for(condition: object, what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.05)
+
+
+# -- three workers, one killed, two ingesters --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big_mirror(tmp_path_factory: pytest.TempPathFactory) -> SyntheticMirror:
+    """2,000 articles in Cyrillic, 20 a listing page: 2,101 pages, every one a 200."""
+    return make_mirror(tmp_path_factory.mktemp("mirror"), 2000, seed=10, scripts=("cyrl",))
+
+
+@pytest.fixture(scope="module")
+def distributed_crawl(redis_url: str, big_mirror: SyntheticMirror, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Three workers and an ingester; mid-crawl, worker w3 is SIGKILLed and the ingester is stopped and restarted."""
+    url = f"{redis_url}/1"
+    client = redis.Redis.from_url(url)
+    db = tmp_path_factory.mktemp("distributed") / "archive.sqlite"
+    server = MirrorServer(Mirror(big_mirror.directory)).start()
+    started = time.monotonic()
+    try:
+        first_ingester = ingester(url, db, "--follow", "--batch-size", "200", log="ingest-1")
+        workers = {name: worker(url, big_mirror.directory, server, db, name, "--scripts", "cyrl",
+                                "-s", "REDIS_WORKER_TIMEOUT=10", "-s", "REDIS_POLL_INTERVAL=0.2",
+                                "--log-level", "INFO")
+                   for name in ("w1", "w2", "w3")}
+        articles = set(big_mirror.article_urls)
+        fetched = lambda: sum(1 for u, _ in list(server.requests) if u in articles)  # noqa: E731
+        wait_for(lambda: fetched() >= len(articles) // 4, "a quarter of the articles fetched", timeout=DEADLINE)
+        wait_for(lambda: client.hlen(KEYS.lease("w3")) >= 2, "w3 to hold leased requests")
+        workers["w3"].send_signal(signal.SIGKILL)
+        workers["w3"].wait(timeout=10)
+        leased = [pickle.loads(member)["url"] for member in client.hkeys(KEYS.lease("w3"))]
+        first_ingester.send_signal(signal.SIGTERM)
+        stopped_code, stopped_output = finish(first_ingester, started)
+        second_ingester = ingester(url, db, "--follow", "--batch-size", "200", log="ingest-2")
+        results = {name: finish(process, started) for name, process in workers.items() if name != "w3"}
+        ingest_code, ingest_output = finish(second_ingester, started)
+    finally:
+        server.stop()
+    return {"db": db, "client": client, "requests": list(server.requests), "leased": leased, "workers": results,
+            "stopped": (stopped_code, stopped_output), "ingest": (ingest_code, ingest_output)}
+
+
+def test_workers_and_ingesters_exit_cleanly(distributed_crawl) -> None:
+    for name, (code, output) in distributed_crawl["workers"].items():
+        assert code == 0 and "stopped (finished)" in output, f"{name}: {output[-3000:]}"
+    code, output = distributed_crawl["stopped"]
+    assert code == 130 and "(stopped)" in output, output[-3000:]
+    code, output = distributed_crawl["ingest"]
+    assert code == 0 and "(finished)" in output, output[-3000:]
+
+
+def test_every_page_is_fetched_once_except_the_killed_workers_unfinished_ones(distributed_crawl, big_mirror) -> None:
+    """The server's log: every mirror page asked; a second fetch only for what w3 held when it died."""
+    counts = Counter(url for url, _ in distributed_crawl["requests"] if not url.endswith("/robots.txt"))
+    leased = set(distributed_crawl["leased"])
+    assert leased, "w3 held no requests when it was killed: the kill tested nothing"
+    expected = set(big_mirror.article_urls) | set(big_mirror.listing_urls)
+    assert set(counts) == expected
+    twice = {url for url, n in counts.items() if n > 1}
+    recoveries = [line for _, out in distributed_crawl["workers"].values() for line in out.splitlines()
+                  if "stopped answering" in line or "retry/" in line]
+    assert twice <= leased, f"fetched twice without having been w3's: {sorted(twice - leased)[:5]}; {recoveries[:5]}"
+    assert max(counts.values()) <= 2
+    assert all(status == 200 for url, status in distributed_crawl["requests"] if not url.endswith("/robots.txt"))
+
+
+def test_survivors_took_back_exactly_what_the_killed_worker_held(distributed_crawl) -> None:
+    recovered = 0
+    for output in (out for _, out in distributed_crawl["workers"].values()):
+        line = next(line for line in output.splitlines() if "requests taken back" in line)
+        recovered += int(line.split(";")[1].split()[0])
+    assert recovered == len(distributed_crawl["leased"])
+
+
+def test_database_holds_exactly_the_mirrors_articles(distributed_crawl, big_mirror) -> None:
+    db = sqlite_utils.Database(distributed_crawl["db"])
+    assert {r["key"] for r in db["articles"].rows} == big_mirror.keys
+    variants = list(db.query("select key, script, url from article_variants"))
+    assert len(variants) == len(big_mirror.article_ids)
+    assert {v["url"] for v in variants} == set(big_mirror.article_urls)
+    assert db["errors"].count == 0
+    assert db.execute("select count(*) from articles where title is null or body = ''").fetchone()[0] == 0
+    # Every fetch left one WARC index row: pages fetched once have exactly one.
+    rows = Counter(r["url"] for r in db.query("select url from pages where kind = 'article'"))
+    once = set(big_mirror.article_urls) - set(distributed_crawl["leased"])
+    assert all(rows[url] == 1 for url in once)
+    runs = list(db.query("select finish_reason from crawl_runs order by id"))
+    assert [r["finish_reason"] for r in runs] == ["shutdown", "finished"]
+
+
+def test_redis_is_left_empty_but_for_the_seen_set(distributed_crawl, big_mirror) -> None:
+    client = distributed_crawl["client"]
+    assert client.zcard(KEYS.requests) == 0
+    assert client.llen(KEYS.items) == 0 and client.llen(KEYS.processing) == 0
+    assert client.scard(KEYS.workers) == 0 and not client.keys("abai:lease:*")
+    assert client.scard(KEYS.dupefilter) == big_mirror.pages  # one fingerprint per page ever scheduled
+    batches = sqlite_utils.Database(distributed_crawl["db"])["ingest_batches"]
+    assert sum(r["items"] for r in batches.rows) > big_mirror.pages
+
+
+def test_a_restarted_worker_finds_the_crawl_done(distributed_crawl, big_mirror, tmp_path) -> None:
+    """The frontier persists: a worker started after the crawl fetches nothing (its seeds are already seen)."""
+    server = MirrorServer(Mirror(big_mirror.directory)).start()
+    try:
+        late = worker(_url_of(distributed_crawl["client"]), big_mirror.directory, server, tmp_path / "db.sqlite", "late",
+                      "--scripts", "cyrl")
+        code, output = finish(late, time.monotonic())
+    finally:
+        server.stop()
+    assert code == 0, output[-3000:]
+    assert [u for u, _ in server.requests if not u.endswith("/robots.txt")] == []
+    assert not (tmp_path / "db.sqlite").exists()  # a worker writes no database
+
+
+def _url_of(client: redis.Redis) -> str:
+    kwargs = client.connection_pool.connection_kwargs
+    return f"redis://{kwargs['host']}:{kwargs['port']}/{kwargs['db']}"
+
+
+def test_the_dupe_filter_in_redis_holds_the_crawlers_canonical_fingerprints(distributed_crawl, big_mirror) -> None:
+    """scrapy-redis's own RFPDupeFilter ignores REQUEST_FINGERPRINTER_CLASS; ours stores the crawler's fingerprints."""
+    from scrapy import Request
+
+    fingerprinter = CanonicalRequestFingerprinter()
+    expected = {fingerprinter.fingerprint(Request(url)).hex().encode() for url in big_mirror.article_urls}
+    assert expected <= distributed_crawl["client"].smembers(KEYS.dupefilter)
+
+
+# -- the same crawl with and without Redis (point 4) ---------------------------------------------------
+
+VOLATILE = {"first_seen", "last_seen", "crawl_run", "fetched_at"}  # when and by which run, not what
+
+
+def rows(db: Path, sql: str) -> list[dict]:
+    return [{k: v for k, v in row.items() if k not in VOLATILE} for row in sqlite_utils.Database(db).query(sql)]
+
+
+def test_a_crawl_with_redis_stores_the_same_rows_as_one_without(redis_url, tmp_path) -> None:
+    mirror = make_mirror(tmp_path / "mirror", 40, seed=4)  # all three scripts: variants merge into one row
+    single, shared = tmp_path / "single.sqlite", tmp_path / "shared.sqlite"
+    url = f"{redis_url}/2"
+    started = time.monotonic()
+    alone = spawn(cli("crawl", "abai", "--offline", "--mirror", str(mirror.directory), "--db", str(single)),
+                  tmp_path / "single.log")
+    unused = tmp_path / "worker-side.sqlite"  # workers write no database; their WARC files go beside it
+    workers = [spawn(cli("crawl", "abai", "--redis", url, "--offline", "--mirror", str(mirror.directory), "--db", str(unused),
+                         "-s", f"REDIS_WORKER_ID=p4-{n}"), tmp_path / f"p4-{n}.log") for n in (1, 2)]
+    for process in (alone, *workers):
+        code, output = finish(process, started)
+        assert code == 0, output[-3000:]
+    code, output = finish(ingester(url, shared), started)
+    assert code == 0, output[-3000:]
+
+    for sql in ("select * from articles order by key", "select * from article_variants order by key, script",
+                "select * from quotes order by key, script, position",
+                "select * from best_materials order by key, script, list, position",
+                "select url, canonical_url, key, script from urls order by url",
+                "select url, stage, kind from errors order by url"):
+        assert rows(shared, sql) == rows(single, sql), sql
+    assert len(rows(single, "select key from articles")) == 40
+    assert len(rows(single, "select key from article_variants")) == 120
+    assert not unused.exists()
+    # The WARC records the workers wrote are found through the rows the ingester stored.
+    reparse = subprocess.run(cli("reparse", "--db", str(shared), "--dry-run"), cwd=ROOT, capture_output=True, text=True,
+                             timeout=120)
+    assert reparse.returncode == 0 and "unchanged  120 pages" in reparse.stdout, reparse.stdout + reparse.stderr[-2000:]
+
+
+# -- the ingester on its own -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def frontier(redis_url: str) -> Iterator[tuple[str, redis.Redis]]:
+    url = f"{redis_url}/3"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url, client
+    client.flushdb()
+
+
+def sample_lines() -> list[str]:
+    item = parse_article(SEED_PAGE.read_text(encoding="utf-8"), "https://abai.kz/post/100000", "2024-05-01T06:00:00+00:00")
+    page = {"url": item.url, "status": 200, "fetched_at": "2024-05-01T06:00:00+00:00", "content_type": "text/html",
+            "warc_file": "warc/w1/a.warc.gz", "warc_offset": 0, "warc_length": 10, "warc_record_id": "<urn:uuid:1>",
+            "payload_sha1": "0" * 40, "crawl_run": 0, "site": "abai.kz", "key": item.key, "kind": "article"}
+    return [encode_item(item), encode_item(UrlSeen("http://www.abai.kz/post/100000", item.url, item.key, "cyrl")),
+            encode_item(PageError("https://abai.kz/post/1", "download", "http_404", "Not Found")), encode_page(page)]
+
+
+def counts(db: Path) -> dict[str, int]:
+    database = sqlite_utils.Database(db)
+    return {t: database[t].count for t in ("articles", "article_variants", "quotes", "urls", "errors", "pages",
+                                           "ingest_batches")}
+
+
+def test_ingest_stores_every_kind_of_item_as_the_pipelines_do(frontier, tmp_path) -> None:
+    url, client = frontier
+    client.rpush(KEYS.items, *sample_lines())
+    db = tmp_path / "archive.sqlite"
+    assert Ingester(url, db).run() == "drained"
+    assert counts(db) == {"articles": 1, "article_variants": 1, "quotes": 15, "urls": 2, "errors": 1, "pages": 1,
+                          "ingest_batches": 1}
+    database = sqlite_utils.Database(db)
+    run = database["crawl_runs"].get(1)
+    assert (run["articles_new"], run["errors"], run["finish_reason"], run["items"]) == (1, 1, "finished", 1)
+    assert database["pages"].get(1)["crawl_run"] == 1  # a worker's rows join the ingester's run
+    assert client.llen(KEYS.items) == 0 and client.llen(KEYS.processing) == 0
+
+
+def test_a_batch_left_uncommitted_is_written_and_one_left_unacknowledged_is_not_written_twice(frontier, tmp_path) -> None:
+    """What a killed ingester leaves in `processing`: written by the next one if not committed, else dropped."""
+    url, client = frontier
+    db = tmp_path / "archive.sqlite"
+    client.rpush(KEYS.processing, *sample_lines())  # taken, then the ingester died before its commit
+    client.set(KEYS.batch, "batch-1")
+    Ingester(url, db).run()
+    assert counts(db) == {"articles": 1, "article_variants": 1, "quotes": 15, "urls": 2, "errors": 1, "pages": 1,
+                          "ingest_batches": 1}
+    client.rpush(KEYS.processing, *sample_lines())  # committed, then the ingester died before deleting it
+    client.set(KEYS.batch, "batch-1")
+    Ingester(url, db).run()
+    assert counts(db)["errors"] == 1 and counts(db)["pages"] == 1 and counts(db)["ingest_batches"] == 1
+    assert client.llen(KEYS.processing) == 0 and not client.exists(KEYS.batch)
+
+
+def test_a_malformed_line_becomes_an_error_row_and_the_rest_is_stored(frontier, tmp_path) -> None:
+    url, client = frontier
+    client.rpush(KEYS.items, "not json", *sample_lines())
+    db = tmp_path / "archive.sqlite"
+    Ingester(url, db).run()
+    errors = list(sqlite_utils.Database(db).query("select stage, kind from errors order by stage"))
+    assert errors == [{"stage": "download", "kind": "http_404"}, {"stage": "ingest", "kind": "bad_item"}]
+    assert counts(db)["articles"] == 1
+
+
+def test_only_one_ingester_writes_at_a_time(frontier, tmp_path) -> None:
+    url, client = frontier
+    client.set(KEYS.ingester, "another", px=60_000)
+    with pytest.raises(FrontierError, match="another ingester"):
+        Ingester(url, tmp_path / "archive.sqlite").run()
+
+
+def test_items_cross_redis_as_the_same_dataclasses() -> None:
+    lines = sample_lines()
+    item = parse_article(SEED_PAGE.read_text(encoding="utf-8"), "https://abai.kz/post/100000", "2024-05-01T06:00:00+00:00")
+    assert decode(lines[0]) == ("ArticleItem", item)
+    assert decode(lines[2]) == ("PageError", PageError("https://abai.kz/post/1", "download", "http_404", "Not Found"))
+    assert decode(lines[3])[0] == "page"
+    with pytest.raises(FrontierError):
+        decode(b'{"type": "Pickle", "data": {}}')
+
+
+def test_the_dupe_filter_fingerprints_canonical_urls(frontier) -> None:
+    from scrapy import Request
+    from scrapy_redis.dupefilter import RFPDupeFilter
+
+    _, client = frontier
+    ours = CanonicalDupeFilter(client, "test:ours", fingerprinter=CanonicalRequestFingerprinter())
+    assert not ours.request_seen(Request("http://www.abai.kz/index.php/post/1"))
+    assert ours.request_seen(Request("https://abai.kz/post/1"))
+    theirs = RFPDupeFilter(client, "test:theirs")  # why the subclass exists
+    assert not theirs.request_seen(Request("http://www.abai.kz/index.php/post/1"))
+    assert not theirs.request_seen(Request("https://abai.kz/post/1"))
+
+
+@pytest.mark.parametrize("command", [
+    ("crawl", "abai", "--redis", "redis://127.0.0.1:1/0"),
+    ("ingest", "--redis", "redis://127.0.0.1:1/0"),
+    ("crawl", "abai", "--redis", "http://127.0.0.1:6379"),
+    ("crawl", "abai", "--redis", "redis://127.0.0.1:1/0", "--refresh"),
+])
+def test_a_bad_redis_or_option_is_one_line_and_exit_2(command, tmp_path) -> None:
+    result = subprocess.run(cli(*command, "--db", str(tmp_path / "db.sqlite")), cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1, result.stderr
