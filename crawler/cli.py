@@ -7,10 +7,12 @@ import gzip
 import json
 import logging
 import sys
+import unicodedata
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from w3lib.encoding import html_to_unicode
 
@@ -35,21 +37,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CrawlerError as err:
         if args.debug:
             raise
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {' '.join(str(err).splitlines())}", file=sys.stderr)  # one line, whatever the message
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line like every other error: `error: COMMAND: …`, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.partition("crawler")[2].strip()
+        self.exit(2, f"error: {command + ': ' if command else ''}{message} (see --help)\n")
+
+
+def printable(text: str) -> str:
+    """Page text made safe for a terminal: control characters (ESC, BEL, CR, ...) shown as escapes, never sent raw."""
+    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in text)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m crawler", description="Crawl news archives into SQLite.")
+    parser = _Parser(prog="python -m crawler", description="Crawl news archives into SQLite.")
     parser.add_argument("--version", action="version", version=f"newsarchive {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     crawl = commands.add_parser("crawl", help="crawl a site into the archive")
-    crawl.add_argument("spider", choices=SPIDERS, help="which site to crawl")
+    crawl.add_argument("spider", metavar="SITE",
+                       help='which site: abai, "site" with --profile, or the name of a profile in seeds/ (qamshy)')
+    crawl.add_argument("--profile", type=Path, help="site profile for `crawl site` (seeds/<site>.toml)")
     crawl.add_argument("--offline", action="store_true", help="crawl the bundled fixture mirror, served on 127.0.0.1")
     crawl.add_argument("--mirror", type=Path, help="mirror folder for --offline (default: the bundled one)")
     crawl.add_argument("--db", type=Path, default=Path(default_settings.DB_PATH), help="database file (default: %(default)s)")
@@ -57,7 +74,22 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--since", help="skip articles published before this date (YYYY-MM-DD) and stop paging there")
     crawl.add_argument("--categories", help='comma-separated category ids from the seed file, or "all"')
     crawl.add_argument("--scripts", help="comma-separated scripts: cyrl, latn, arab")
+    crawl.add_argument("--refresh", action="store_true",
+                       help="full pass: fetch every listed article and page every listing, stored or not")
+    crawl.add_argument("--stop-after-known", type=int, metavar="N",
+                       help="stop paging a listing after N already-stored articles in a row, 0 never "
+                            f"(default: {default_settings.INCREMENTAL_STOP_AFTER_KNOWN})")
+    crawl.add_argument("--revisit-ages", metavar="DAYS",
+                       help="refetch stored articles at these ages in days, or none "
+                            f"(default: {','.join(map(str, default_settings.REVISIT_AGES))})")
+    crawl.add_argument("--jobdir", type=Path, metavar="DIR",
+                       help="keep the crawl's queue in DIR: Ctrl-C pauses, the same command resumes")
     crawl.add_argument("--log-level", default="WARNING", help="Scrapy log level (default: %(default)s)")
+    crawl.add_argument("--redis", metavar="URL",
+                       help="run as one worker of a distributed crawl sharing its frontier in Redis "
+                            "(redis://HOST:PORT/DB); items go to Redis for `ingest` (docs/distributed.md)")
+    crawl.add_argument("-s", dest="set", action="append", default=[], metavar="NAME=VALUE",
+                       help="override a Scrapy setting (repeatable), e.g. -s MIRROR_ADDRESS=127.0.0.1:8000 with --offline")
     crawl.set_defaults(run=run_crawl)
 
     extract = commands.add_parser("extract", help="parse saved pages and print one JSON object per page")
@@ -72,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     quotes.add_argument("--db", type=Path, default=Path(default_settings.DB_PATH), help="database file (default: %(default)s)")
     quotes.add_argument("--limit", type=int, default=50, help="at most this many quotes (default: %(default)s)")
     quotes.set_defaults(run=run_quotes)
+    add_health_parser(commands)
+    add_export_parser(commands)
+    add_fixtures_parser(commands)
+    add_archive_parsers(commands)
+    add_ingest_parser(commands)
     return parser
 
 
@@ -81,18 +118,98 @@ def build_parser() -> argparse.ArgumentParser:
 def run_crawl(args: argparse.Namespace) -> int:
     from crawler.crawl import crawl  # imports Scrapy and Twisted: only when crawling
 
+    profile = crawl_profile(args.spider, args.profile)
     mirror = None
     if args.offline:
-        mirror = args.mirror or bundled_mirror(args.spider)
-    options = {"max_articles": args.max_articles, "since": args.since, "categories": args.categories, "scripts": args.scripts}
-    result = crawl(args.spider, db=args.db, mirror=mirror, options=options, log_level=args.log_level)
+        mirror = args.mirror or bundled_mirror(profile.site if profile else args.spider)
+    options = {"max_articles": args.max_articles, "since": args.since, "categories": args.categories, "scripts": args.scripts,
+               "refresh": args.refresh or None, "stop_after_known": args.stop_after_known, "revisit_ages": args.revisit_ages}
+    overrides = _settings_overrides(args.set)
+    if args.redis:
+        if profile is not None:
+            raise ConfigError("--redis crawls with the abai spider only, not with site profiles")
+        return run_worker(args, mirror, options, overrides)
+    result = crawl(profile.name if profile else args.spider, db=args.db, mirror=mirror, options=options,
+                   log_level=args.log_level, jobdir=args.jobdir, overrides=overrides, profile=profile)
     print(format_summary(result))
-    return 0
+    return 130 if result["finish_reason"] == "shutdown" else 0
+
+
+def crawl_profile(spider: str, path: Path | None) -> Any:
+    """The site profile a `crawl` names: `site --profile FILE`, or a profile's name; None for abai's own spider."""
+    from crawler.profiles import find_profile, load_profile
+
+    if spider in SPIDERS:
+        if path is not None:
+            raise ConfigError(f"--profile is for `crawl site`; {spider} has its own spider")
+        return None
+    if spider == "site":
+        if path is None:
+            raise ConfigError("crawl site needs --profile seeds/<site>.toml")
+        return load_profile(path)
+    if path is not None:
+        raise ConfigError(f"--profile goes with `crawl site`, not with `crawl {spider}`")
+    return find_profile(spider)
+
+
+def _settings_overrides(items: list[str]) -> dict[str, str]:
+    overrides = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ConfigError(f"-s takes NAME=VALUE, not {item!r}")
+        overrides[name] = value
+    return overrides
+
+
+# -- distributed: crawl --redis, ingest ---------------------------------------
+
+
+def run_worker(args: argparse.Namespace, mirror: Path | None, options: dict[str, Any], overrides: dict[str, str]) -> int:
+    from crawler.distributed.worker import run_worker as work  # imports Scrapy, Twisted and redis
+
+    if args.jobdir:
+        raise ConfigError("--jobdir and --redis exclude each other: a distributed crawl keeps its queue in Redis")
+    r = work(args.spider, redis_url=args.redis, db=args.db, mirror=mirror, options=options, log_level=args.log_level,
+             overrides=overrides)
+    print(f"Worker {r['worker']} ({r['spider']}, {r['redis']}) stopped ({r['finish_reason']}) after {r['seconds']:.1f} s")
+    print(f"  pages     {r['pages']} fetched, {r['pages_per_second']:.1f} pages/s; {r['recovered']} requests taken back "
+          "from stopped workers")
+    print(f"  items     {r['items']} sent to Redis for `ingest`; {r['warc_records']} WARC records in {r['warc_dir']}")
+    return 0 if r["finish_reason"] == "finished" else 130
+
+
+def add_ingest_parser(commands: Any) -> None:
+    ingest = commands.add_parser("ingest", help="write a distributed crawl's items from Redis into the database (the single writer)")
+    ingest.add_argument("--redis", required=True, metavar="URL", help="the crawl's Redis (redis://HOST:PORT/DB)")
+    ingest.add_argument("--db", type=Path, default=Path(default_settings.DB_PATH), help="database file (default: %(default)s)")
+    ingest.add_argument("--spider", choices=SPIDERS, default="abai", help="whose items (default: %(default)s)")
+    ingest.add_argument("--follow", action="store_true",
+                        help="keep writing while the crawl runs; stop when it is finished and every item is stored")
+    ingest.add_argument("--batch-size", type=int, default=500, help="items per transaction (default: %(default)s)")
+    ingest.set_defaults(run=run_ingest)
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    from crawler.distributed.ingest import Ingester, stop_on_signals
+
+    ingester = Ingester(args.redis, args.db, spider=args.spider, batch_size=args.batch_size)
+    reason = ingester.run(follow=args.follow, stop=stop_on_signals())
+    summary = Store(args.db, create=False).run_summary(ingester.run_id) if ingester.run_id is not None else None
+    run = summary["run"] if summary else {}
+    print(f"Ingested {ingester.items} items in {ingester.batches} batches into {args.db} ({reason})")
+    if summary:
+        errors = ", ".join(f"{kind} {n}" for kind, n in summary["errors_by_kind"].items()) or "none"
+        print(f"  articles  {run['articles_new']} new, {run['articles_updated']} updated, {run['articles_unchanged']} unchanged"
+              f"  ({summary['variants']} pages in {summary['scripts']} scripts)")
+        print(f"  errors    {run['errors']} ({errors})")
+        print(f"  archive   {summary['warc_records']} WARC records indexed, {summary['observations']} count observations")
+    return 130 if reason == "stopped" else 0
 
 
 def bundled_mirror(spider: str) -> Path:
-    """The fixture mirror shipped in the repository for `spider`'s site."""
-    site = {"abai": abai.SITE}[spider]
+    """The fixture mirror shipped in the repository for `spider`'s site (or for a site named directly)."""
+    site = {"abai": abai.SITE}.get(spider, spider)
     for root in (Path.cwd(), default_settings.PROJECT_ROOT):
         candidate = root / "tests" / "fixtures" / "sites" / site
         if (candidate / "manifest.jsonl").is_file():
@@ -111,24 +228,359 @@ def format_summary(result: dict[str, Any]) -> str:
         f"  links     {result['links']} sidebar links, {result['urls']} URLs seen",
         f"  errors    {run['errors']} ({errors})",
         f"  pages     {result['pages']} fetched, {result['pages_per_second']:.1f} pages/s",
+        f"  archive   {result['warc_records']} responses in {len(result['warc_files'])} WARC"
+        f" file{'' if len(result['warc_files']) == 1 else 's'}, {result['observations']} count observations",
         f"  database  {result['db']}",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + _incremental_lines(result))
+
+
+def _incremental_lines(result: dict[str, Any]) -> list[str]:
+    """What the incremental crawl skipped, and how to resume a paused one."""
+    done = result.get("incremental") or {}
+    lines = []
+    if done:
+        fetched = f"{done.get('new', 0)} new, {done.get('due', 0) + done.get('revisit', 0)} due for a revisit"
+        if done.get("refresh"):
+            fetched = f"{done['refresh']} listed (--refresh)"
+        lines.append(f"  fetched   {fetched}; skipped {done.get('skipped_fresh', 0)} stored, {done.get('skipped_gone', 0)} gone"
+                     f"; {done.get('stopped_paging', 0)} listings stopped paging early")
+    if result.get("finish_reason") == "shutdown":
+        resume = f"run the same command (with --jobdir {result['jobdir']}) to resume" if result.get("jobdir") \
+            else "pass --jobdir DIR to make a crawl resumable"
+        lines.append(f"  stopped early (interrupted): {resume}")
+    return lines
+
+
+# -- health -----------------------------------------------------------------
+
+
+def add_health_parser(commands: Any) -> None:
+    from crawler.health import Thresholds
+
+    limits = Thresholds()
+    health = commands.add_parser("health", help="compare the last crawl run with earlier ones; exit 1 on a field drop or error spike")
+    health.add_argument("--db", type=Path, default=Path(default_settings.DB_PATH), help="database file (default: %(default)s)")
+    health.add_argument("--site", help="check this site's runs (default: the site of the latest run)")
+    health.add_argument("--runs", type=int, default=limits.baseline_runs,
+                        help="compare with the median of this many earlier runs (default: %(default)s)")
+    health.add_argument("--max-drop", type=float, default=limits.max_drop,
+                        help="alarm when a field's fill rate falls by this share or more (default: %(default)s)")
+    health.add_argument("--max-error-rise", type=float, default=limits.max_error_rise,
+                        help="alarm when errors per request rise by this share or more (default: %(default)s)")
+    health.add_argument("--min-pages", type=int, default=limits.min_pages,
+                        help="compare fill rates only of runs that stored this many article pages (default: %(default)s)")
+    health.add_argument("--strict", action="store_true", help="warnings (a field's strategy moved, a run ended early) fail too")
+    health.set_defaults(run=run_health)
+
+
+def run_health(args: argparse.Namespace) -> int:
+    from crawler.health import Thresholds, check
+
+    if args.runs < 1 or args.min_pages < 0:
+        raise ConfigError("--runs must be at least 1 and --min-pages at least 0")
+    if not (0 < args.max_drop <= 1 and args.max_error_rise > 0):
+        raise ConfigError("--max-drop must be a share in (0, 1] and --max-error-rise above 0")
+    store = Store(args.db, create=False)
+    site = _checked_site(args.site) or store.run().get("site")
+    runs = store.finished_runs(site, limit=args.runs * 4 + 1)
+    if not runs:
+        raise ConfigError(f"no finished crawl run{f' of {site}' if site else ''} in {args.db}")
+    limits = Thresholds(max_drop=args.max_drop, max_error_rise=args.max_error_rise, min_pages=args.min_pages,
+                        baseline_runs=args.runs)
+    report = check(runs, limits)
+    run = report.run
+    compared = report.baseline or report.comparable[: args.runs]
+    against = f"runs {', '.join(map(str, compared))}" if compared else "no comparable earlier run"
+    print(f"health of {site or 'all sites'}: run {run['id']} (started {run['started_at']}, "
+          f"{run.get('items') or 0} article pages) against {against}")
+    for finding in report.findings:
+        print(f"  {finding.level.upper():8} {finding.subject:15} {finding.message}")
+    failed = report.alarms or (args.strict and report.warnings)
+    verdict = "ALARM: " + ", ".join(f.subject for f in report.alarms) if report.alarms else (
+        "warnings: " + ", ".join(f.subject for f in report.warnings) if report.warnings else "healthy")
+    print(verdict)
+    return 1 if failed else 0
 
 
 # -- quotes -----------------------------------------------------------------
 
 
 def run_quotes(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise ConfigError("--limit must be at least 1")
     rows = list(Store(args.db, create=False).speaker_quotes(args.speaker, args.limit))
     if not rows:
         print(f"no quotes by {args.speaker!r} in {args.db}")
         return 1
     for row in rows:
         date = (row["published_at"] or "")[:10] or "undated"
-        print(f"{row['speaker']} — {row['title']} ({date}, {row['url']})")
-        print(f"  «{row['text']}»")
+        print(printable(f"{row['speaker']} — {row['title']} ({date}, {row['url']})"))
+        print(printable(f"  «{row['text']}»"))
     return 0
+
+
+# -- reparse and search -----------------------------------------------------
+
+
+def add_archive_parsers(commands: Any) -> None:
+    db_help = "database file (default: %(default)s)"
+    reparse = commands.add_parser("reparse", help="re-extract stored articles from their WARC records (no network)")
+    reparse.add_argument("--site", help="only this site (abai.kz)")
+    reparse.add_argument("--since", help="only pages fetched on or after this date (YYYY-MM-DD)")
+    reparse.add_argument("--db", type=Path, default=Path(default_settings.DB_PATH), help=db_help)
+    reparse.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    reparse.set_defaults(run=run_reparse)
+
+    search = commands.add_parser("search", help="full-text search over the titles and bodies of every script")
+    search.add_argument("query", help="words to find; each matches as a word prefix (Қазақстан finds Қазақстанның)")
+    search.add_argument("--limit", type=int, default=20, help="at most this many hits (default: %(default)s)")
+    search.add_argument("--db", type=Path, default=Path(default_settings.DB_PATH), help=db_help)
+    search.set_defaults(run=run_search)
+
+
+def run_reparse(args: argparse.Namespace) -> int:
+    from crawler.reparse import reparse  # imports Scrapy's response classes: only when reparsing
+
+    since = _checked_date(args.since, "--since")
+    report = reparse(Store(args.db, create=False), site=_checked_site(args.site), since=since, dry_run=args.dry_run,
+                     batch_size=default_settings.STORE_BATCH_SIZE)
+    print(format_reparse(report, args.db, args.dry_run))
+    return 1 if report.failed else 0
+
+
+def format_reparse(report: Any, db: Path, dry_run: bool) -> str:
+    fields = ", ".join(f"{name} {n}" for name, n in report.fields.most_common()) or "none"
+    lines = [
+        f"Reparsed {report.pages} article pages of {report.articles} articles from their WARC records"
+        f" with parser version {report.parser_version}" + (" (dry run: nothing written)" if dry_run else ""),
+        f"  changed    {report.changed} pages ({fields})",
+        f"  unchanged  {report.unchanged} pages ({report.restamped} restamped with the new parser version)",
+        f"  failed     {len(report.failed)} pages ({report.failed_articles} articles, {len(report.failed) - report.failed_articles} listings)",
+        *(printable(f"    {url}: {reason}") for url, reason in report.failed[:10]),
+        f"  metrics    {report.observations} count observations from {report.listing_pages} listing pages",
+        f"  database   {db}",
+    ]
+    return "\n".join(lines)
+
+
+def run_search(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise ConfigError("--limit must be at least 1")
+    hits = Store(args.db, create=False).search(args.query, args.limit)
+    if not hits:
+        print(f"no articles match {args.query!r} in {args.db}")
+        return 1
+    for number, hit in enumerate(hits, 1):
+        date = (hit["published_at"] or "")[:10] or "undated"
+        print(printable(f"{number:>2}. {hit['title']} ({date}, {hit['url']})"))
+        print(printable(f"    {' '.join(hit['snippet'].split())}"))
+    return 0
+
+
+def _checked_site(value: str | None) -> str | None:
+    """A --site value: a site with a seed file (seeds/<site>.toml), or None."""
+    from crawler.seeds import site_names
+
+    known = site_names(default_settings.SEEDS_DIR)
+    if value is not None and value not in known:
+        raise ConfigError(f"unknown site {value!r}; known: {', '.join(known) or 'none'}")
+    return value
+
+
+def _checked_date(value: str | None, option: str) -> str | None:
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ConfigError(f"{option} must be a date like 2024-01-31, not {value!r}") from None
+
+
+# -- export -----------------------------------------------------------------
+
+
+def add_export_parser(commands: Any) -> None:
+    from crawler.exports import FORMATS
+
+    export = commands.add_parser(
+        "export", help="export articles with a verifiable manifest; `export verify DIR` checks one",
+        usage="python -m crawler export --format FORMAT --out DIR [filters] [--force] [--raw-csv] [--bag]\n"
+              "       python -m crawler export verify DIR")
+    export.add_argument("--format", choices=FORMATS, help="jsonl, csv, parquet (tables) or warc, wacz (raw pages)")
+    export.add_argument("--out", type=Path, metavar="DIR", help="folder to write (must be empty unless --force)")
+    export.add_argument("--db", type=Path, default=Path(default_settings.DB_PATH), help="database file (default: %(default)s)")
+    export.add_argument("--site", help="only this site (abai.kz)")
+    export.add_argument("--since", metavar="DATE", help="only articles published on or after this date (YYYY-MM-DD)")
+    export.add_argument("--until", metavar="DATE", help="only articles published on or before this date (YYYY-MM-DD)")
+    export.add_argument("--category", action="append", metavar="NAME", help="only this category, as stored (repeatable)")
+    export.add_argument("--script", action="append", metavar="LIST",
+                        help="only these scripts' variants: cyrl, latn, arab (repeatable or comma-separated)")
+    export.add_argument("--force", action="store_true", help="replace a previous export in --out")
+    export.add_argument("--raw-csv", action="store_true", help="do not neutralize CSV cells a spreadsheet would run as formulas")
+    export.add_argument("--bag", action="store_true", help="wrap the export as a BagIt bag for handoff")
+    export.set_defaults(run=run_export)
+    verify = export.add_subparsers(dest="export_command", title="subcommand", metavar="verify DIR").add_parser(
+        "verify", help="recompute an export's manifest (and bag) and report every difference")
+    verify.add_argument("dir", type=Path, help="an export folder")
+    verify.set_defaults(run=run_export_verify)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from crawler.exports import ExportOptions, export, progress_for, selection_from
+
+    if not args.format or not args.out:
+        raise ConfigError("export needs --format FORMAT and --out DIR (or: export verify DIR)")
+    selection = selection_from(_checked_site(args.site), args.since, args.until, args.category, args.script)
+    options = ExportOptions(args.format, args.out, selection, force=args.force, raw_csv=args.raw_csv, bag=args.bag)
+    store = Store(args.db, create=False)
+    progress = progress_for(sys.stderr)
+    try:
+        result = export(store, options, progress)
+    finally:
+        progress.close()
+    counts = ", ".join(f"{n} {table}" for table, n in result.counts.items())
+    size = sum(f["bytes"] for f in result.files) / 1e6
+    bag = ", as a BagIt bag" if result.bagged else ""
+    print(f"Exported {counts} as {result.format} to {result.out} ({len(result.files)} files, {size:.1f} MB{bag}; manifest.json)")
+    return 0
+
+
+def run_export_verify(args: argparse.Namespace) -> int:
+    from crawler.exports import verify
+
+    report = verify(args.dir)
+    for problem in report.problems:
+        print(f"FAILED {problem}", file=sys.stderr)
+    if not report.ok:
+        print(f"{args.dir}: {len(report.problems)} problems; the export does not match its manifest")
+        return 1
+    rows = "".join(f", {n} {table}" for table, n in report.rows.items())
+    bag = "; BagIt bag valid" if report.bag else ""
+    print(f"{args.dir}: OK, {report.files} files, {report.bytes} bytes{rows} match manifest.json{bag}")
+    return 0
+
+
+# -- fixtures ---------------------------------------------------------------
+
+
+def add_fixtures_parser(commands: Any) -> None:
+    fixtures = commands.add_parser("fixtures", help="saved pages as tests: record, serve and check a site's fixture mirror")
+    sub = fixtures.add_subparsers(dest="fixtures_command", required=True, metavar="record|serve|check")
+    sites_dir = argparse.ArgumentParser(add_help=False)
+    sites_dir.add_argument("--sites-dir", type=Path, help="folder of site mirrors (default: tests/fixtures/sites)")
+
+    record = sub.add_parser("record", parents=[sites_dir], help="fetch pages with the crawler's settings and save them")
+    record.add_argument("urls", nargs="+", metavar="URL", help="pages to fetch (all on --site)")
+    record.add_argument("--site", required=True, help="the site, and its folder under --sites-dir (example.kz)")
+    record.add_argument("--kind", help="manifest kind of the pages (default: by status and URL: article, listing, home, …)")
+    record.add_argument("-s", dest="set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a Scrapy setting for this fetch (repeatable)")
+    record.set_defaults(run=run_fixtures_record)
+
+    serve = sub.add_parser("serve", parents=[sites_dir], help="serve a mirror on 127.0.0.1 for a browser or a crawl")
+    serve.add_argument("site", metavar="SITE|DIR", help="a site under --sites-dir, or a mirror folder")
+    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    serve.set_defaults(run=run_fixtures_serve)
+
+    check = sub.add_parser("check", parents=[sites_dir], help="re-parse every saved page; diff against its expected JSON")
+    check.add_argument("site", nargs="?", metavar="SITE|DIR", help="one site (default: every site under --sites-dir)")
+    check.add_argument("--accept", action="store_true", help="rewrite the expected JSON of every differing page")
+    check.set_defaults(run=run_fixtures_check)
+
+
+def run_fixtures_record(args: argparse.Namespace) -> int:
+    from crawler import fixtures
+    from crawler.record import record  # imports Scrapy and Twisted: only when recording
+
+    directory = fixtures.site_dir(args.site, args.sites_dir)
+    result = record(args.urls, directory, args.site, args.kind, _settings_overrides(args.set))
+    for page, expected in result.saved:
+        note = f"{page.status} {page.kind}"
+        if expected is not None:
+            refused = f", the parser refuses it: {expected['error']}" if "error" in expected else ""
+            note += f"; expected {page.expected_path.relative_to(directory)}{refused}"
+        print(f"saved {page.url} → {_near(page.path)} ({note})")
+    for url, reason in result.failed:
+        print(f"error: {url}: {reason}", file=sys.stderr)
+    if result.saved:
+        print(f"Review the new pages and expected JSON in {_near(directory)} before committing.")
+    return 1 if result.failed else 0
+
+
+def _near(path: Path) -> Path:
+    """`path` relative to the working directory when it is below it (shorter to read)."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def run_fixtures_serve(args: argparse.Namespace) -> int:
+    import threading
+
+    import shlex
+    import signal
+
+    from crawler import fixtures
+    from crawler.mirror import INDEX_PATH, Mirror, MirrorServer, offline_settings, setting_args
+
+    directory = fixtures.site_dir(args.site, args.sites_dir)
+    mirror = Mirror(directory)
+    try:
+        server = MirrorServer(mirror, args.port).start()
+    except OSError as err:
+        raise ConfigError(f"cannot serve on 127.0.0.1:{args.port}: {err.strerror}") from err
+    options = shlex.join(setting_args(offline_settings(address=server.address)))
+    print(f"Serving {directory} ({len(mirror.pages)} pages) on http://{server.address}", flush=True)
+    print(f"  browse  http://{server.address}{INDEX_PATH}")
+    print(f"  crawl   scrapy crawl SPIDER {options}")
+    print("Press Ctrl-C to stop.", flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    print(f"Stopped; served {len(server.requests)} requests.")
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run_fixtures_check(args: argparse.Namespace) -> int:
+    from crawler import fixtures
+
+    directories = [fixtures.site_dir(args.site, args.sites_dir)] if args.site else fixtures.site_dirs(args.sites_dir)
+    if not directories:
+        raise ConfigError(f"no site mirrors in {args.sites_dir or fixtures.default_sites_dir()}")
+    checked = differing = 0
+    for directory in directories:
+        for result in fixtures.check_site(directory):
+            checked += 1
+            if result.ok:
+                continue
+            differing += 1
+            name = f"{result.page.site} {result.page.expected_path.relative_to(directory)} ({result.page.url})"
+            if result.expected is None:
+                print(f"{name}: no expected JSON")
+            else:
+                fields = ", ".join(d.field for d in result.diffs)
+                count = "1 field differs" if len(result.diffs) == 1 else f"{len(result.diffs)} fields differ"
+                print(f"{name}: {count}: {fields}")
+                print(fixtures.format_diffs(result.diffs, indent="    "))
+            if args.accept:
+                fixtures.write_expected(result.page, result.actual)
+                print(f"  accepted: rewrote {result.page.expected_path}")
+    sites = f"{len(directories)} site{'s' if len(directories) != 1 else ''}"
+    verdict = f"{differing} accepted" if args.accept else f"{differing} differ"
+    print(f"Checked {checked} pages of {sites}: {checked - differing} match, {verdict}.")
+    return 1 if differing and not args.accept else 0
 
 
 # -- extract ----------------------------------------------------------------
@@ -139,16 +591,19 @@ def run_extract(args: argparse.Namespace) -> int:
         raise ConfigError("extract needs PATH... or --manifest FILE")
     if args.url and len(args.paths) != 1:
         raise ConfigError("--url goes with exactly one PATH")
-    failures = 0
+    if args.fetched_at is not None:
+        _checked_time(args.fetched_at, "--fetched-at")
+    failures = unreadable = 0
     for path, url, key in _extract_jobs(args):
         record = extract_one(path, url, args.fetched_at)
         if key is not None:
             record = {"key": key, **{k: v for k, v in record.items() if k != "key"}, "article_key": record.get("key")}
         if "error" in record:
             failures += 1
-            print(f"error: {path}: {record['error']}", file=sys.stderr)
+            unreadable += record["error"].startswith(UNREADABLE)
+            print(printable(f"error: {path}: {record['error']}"), file=sys.stderr)
         print(json.dumps(record, ensure_ascii=False), flush=True)
-    return 1 if failures else 0
+    return 2 if unreadable else 1 if failures else 0  # an unreadable file is bad input; an unparsable page, a result
 
 
 def _extract_jobs(args: argparse.Namespace) -> Iterator[tuple[Path, str | None, str | None]]:
@@ -170,12 +625,26 @@ def _extract_jobs(args: argparse.Namespace) -> Iterator[tuple[Path, str | None, 
             yield path, entry.get("url"), entry.get("key")
 
 
+UNREADABLE = "cannot read"
+
+
+def _checked_time(value: str, option: str) -> str:
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ConfigError(f"{option} must be an ISO 8601 time like 2024-01-31T12:00:00+06:00, not {value!r}") from None
+
+
 def extract_one(path: Path, url: str | None, fetched_at: str | None) -> dict[str, Any]:
     """Parse one saved page; a page that cannot be read or parsed gives {"path", "error"}."""
     try:
         html = read_page(path)
     except OSError as err:
-        return {"path": str(path), "error": f"cannot read: {err.strerror or err}"}
+        return {"path": str(path), "error": f"{UNREADABLE}: {err.strerror or err}"}
+    except (EOFError, zlib.error) as err:  # a .gz file that is cut short or not gzip
+        return {"path": str(path), "error": f"{UNREADABLE}: not a whole gzip file ({err})"}
     url = url or _declared_url(html)
     if not url:
         return {"path": str(path), "error": "no URL: pass --url or a manifest url"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -9,13 +10,14 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import settings as project_settings
-from crawler.errors import CrawlerError
-from crawler.mirror import Mirror
+from crawler.errors import ConfigError, CrawlerError
+from crawler.incremental import IncrementalParams
+from crawler.mirror import Mirror, offline_settings
 from crawler.seeds import load_seed
-from crawler.spiders.abai import AbaiSpider, CrawlParams
+from crawler.profiles import Profile
+from crawler.spiders.abai import INCREMENTAL_OPTIONS, AbaiSpider, CrawlParams
+from crawler.spiders.site import SITE_OPTIONS, SiteParams, SiteSpider
 from crawler.storage import Store
-
-MIRROR_HANDLER = "crawler.mirror.MirrorDownloadHandler"
 
 
 def crawl_settings(db: Path, mirror: Path | None, log_level: str = "WARNING") -> Settings:
@@ -25,33 +27,53 @@ def crawl_settings(db: Path, mirror: Path | None, log_level: str = "WARNING") ->
     settings.set("DB_PATH", str(db), priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     if mirror is not None:
-        settings.set("MIRROR_DIR", str(mirror), priority="cmdline")
-        settings.set("DOWNLOAD_HANDLERS", {"http": MIRROR_HANDLER, "https": MIRROR_HANDLER}, priority="cmdline")
-        # A loopback server needs no politeness; everything else stays as live.
-        settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
-        settings.set("DOWNLOAD_DELAY", 0, priority="cmdline")
-        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 8, priority="cmdline")
+        settings.setdict(offline_settings(mirror), priority="cmdline")
     return settings
 
 
 def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[str, Any] | None = None,
-          log_level: str = "WARNING") -> dict[str, Any]:
+          log_level: str = "WARNING", jobdir: Path | None = None,
+          overrides: dict[str, Any] | None = None, profile: Profile | None = None) -> dict[str, Any]:
     """Crawl with `spider` into `db`, offline on `mirror` when given; return the run's summary.
 
+    With a site `profile`, the generic `site` spider crawls that site (`spider` is then the profile's name).
+
     Arguments are checked before Scrapy starts, so a bad option fails fast
-    with a ConfigError instead of a log line.
+    with a ConfigError instead of a log line. With `jobdir`, Scrapy keeps
+    the crawl's queue there: Ctrl-C pauses the crawl (in-flight pages are
+    finished and stored), the same call resumes it, and a run that finishes
+    clears the folder so the next one starts afresh.
     """
     options = {k: v for k, v in (options or {}).items() if v is not None}
-    seed = load_seed(Path(project_settings.SEEDS_DIR) / "abai.kz.toml")
-    CrawlParams.parse(seed, **options)
+    settings = crawl_settings(db, mirror, log_level)
+    settings.setdict(overrides or {}, priority="cmdline")  # `crawl -s NAME=VALUE`
+    spider_class: type[AbaiSpider | SiteSpider]
+    if profile is not None:
+        abai_only = sorted(set(options) - set(SITE_OPTIONS))
+        if abai_only:
+            raise ConfigError(f"--{abai_only[0].replace('_', '-')} is for the abai spider, not for site profiles")
+        SiteParams.parse(**options)
+        spider_class, spider_args = SiteSpider, {"profile": profile}
+    else:
+        seed = load_seed(Path(settings["SEEDS_DIR"]) / "abai.kz.toml")  # `-s SEEDS_DIR=...` included
+        CrawlParams.parse(seed, **{k: v for k, v in options.items() if k not in INCREMENTAL_OPTIONS})
+        IncrementalParams.parse(settings, **{k: v for k, v in options.items() if k in INCREMENTAL_OPTIONS})
+        spider_class, spider_args = AbaiSpider, {"seed": seed}
     if mirror is not None:
         Mirror(mirror)  # a missing or broken manifest fails here, not in the downloader
     Store(db)  # likewise an unusable database
-    process = CrawlerProcess(crawl_settings(db, mirror, log_level))
-    crawler = process.create_crawler(AbaiSpider)
-    process.crawl(crawler, seed=seed, **options)
+    if jobdir is not None:
+        if jobdir.exists() and not jobdir.is_dir():
+            raise ConfigError(f"--jobdir {jobdir} is a file, not a folder")
+        settings.set("JOBDIR", str(jobdir), priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(spider_class)
+    process.crawl(crawler, **spider_args, **options)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
+    reason = str(stats.get("finish_reason") or "")
+    if jobdir is not None and reason == "finished":
+        clear_jobdir(jobdir)
     run_id = stats.get("newsarchive/crawl_run")
     if run_id is None:
         raise CrawlerError("the crawl did not start; run again with --log-level INFO to see why")
@@ -60,6 +82,21 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
     pages = int(stats.get("response_received_count", 0))
     summary.update(
         seconds=seconds, pages=pages, pages_per_second=pages / seconds if seconds else 0.0, db=str(db),
-        source=f"offline mirror {mirror}" if mirror else "live",
+        source=f"offline mirror {mirror}" if mirror else "live", finish_reason=reason, jobdir=jobdir,
+        incremental={k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("incremental/")},
     )
     return summary
+
+
+# What Scrapy keeps in a JOBDIR: the dupe filter's fingerprints, the queue, the spider's state.
+JOBDIR_FILES = ("requests.seen", "requests.queue", "spider.state")
+
+
+def clear_jobdir(jobdir: Path) -> None:
+    """Remove a finished job's files (only Scrapy's own), so the next run with this folder starts a new job."""
+    for name in JOBDIR_FILES:
+        path = jobdir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()

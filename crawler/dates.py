@@ -20,18 +20,18 @@ DEFAULT_TZ = "Asia/Almaty"
 # Month names by number, as abai.kz prints them in its three scripts, with the
 # spelling variants seen elsewhere. Lookup is on `_fold`ed names.
 _MONTH_NAMES: dict[int, tuple[str, ...]] = {
-    1: ("қаңтар", "qangtar", "qantar", "qañtar", "قاڭتار", "январь", "января", "january", "jan"),
-    2: ("ақпан", "aqpan", "اقپان", "февраль", "февраля", "february", "feb"),
-    3: ("наурыз", "nauryz", "naýryz", "ناۋرىز", "март", "марта", "march", "mar"),
+    1: ("қаңтар", "qangtar", "qantar", "qañtar", "قاڭتار", "январь", "января", "january", "jan", "januar", "jänner"),
+    2: ("ақпан", "aqpan", "اقپان", "февраль", "февраля", "february", "feb", "februar"),
+    3: ("наурыз", "nauryz", "naýryz", "ناۋرىز", "март", "марта", "march", "mar", "märz", "maerz"),
     4: ("сәуір", "sәuir", "säuir", "sauir", "sәýir", "sáýir", "ءساۋىر", "апрель", "апреля", "april", "apr"),
-    5: ("мамыр", "mamyr", "مامىر", "май", "мая", "may"),
-    6: ("маусым", "mausym", "maýsym", "ماۋسىم", "июнь", "июня", "june", "jun"),
-    7: ("шілде", "shilde", "شىلدە", "июль", "июля", "july", "jul"),
+    5: ("мамыр", "mamyr", "مامىر", "май", "мая", "may", "mai"),
+    6: ("маусым", "mausym", "maýsym", "ماۋسىم", "июнь", "июня", "june", "jun", "juni"),
+    7: ("шілде", "shilde", "شىلدە", "июль", "июля", "july", "jul", "juli"),
     8: ("тамыз", "tamyz", "تامىز", "август", "августа", "august", "aug"),
     9: ("қыркүйек", "qyrkýiek", "qyrkuiek", "qyrkýyek", "qyrkүiek", "قىركۇيەك", "сентябрь", "сентября", "september", "sep", "sept"),
-    10: ("қазан", "qazan", "قازان", "октябрь", "октября", "october", "oct"),
+    10: ("қазан", "qazan", "قازان", "октябрь", "октября", "october", "oct", "oktober", "okt"),
     11: ("қараша", "qarasha", "قاراشا", "ноябрь", "ноября", "november", "nov"),
-    12: ("желтоқсан", "jeltoqsan", "zheltoqsan", "جەلتوقسان", "декабрь", "декабря", "december", "dec"),
+    12: ("желтоқсан", "jeltoqsan", "zheltoqsan", "جەلتوقسان", "декабрь", "декабря", "december", "dec", "dezember", "dez"),
 }
 
 # Words for "at" between the date and the time.
@@ -49,9 +49,14 @@ def _fold(word: str) -> str:
 MONTHS: dict[str, int] = {_fold(name): number for number, names in _MONTH_NAMES.items() for name in names}
 
 _AT = "|".join(re.escape(w) for w in AT_WORDS)
-# "19 Қыркүйек, 2018 сағат 16:01" and its Latin and Arabic-script twins.
+_AMPM = r"(?:\s*([ap])\.?\s?m\b\.?)?"
+# "19 Қыркүйек, 2018 сағат 16:01" and its Latin and Arabic-script twins; "6. November 2023, 15:25".
 _DAY_MONTH_YEAR = re.compile(
-    rf"(?<!\d)(\d{{1,2}})\s+([^\W\d_]+)\.?,?\s+(\d{{4}})(?:\s*(?:ж\.?|жыл[ыі]?|г\.?|года)?,?\s*(?:(?:{_AT})\s+)?(\d{{1,2}})[:.](\d{{2}}))?",
+    rf"(?<!\d)(\d{{1,2}})\.?\s+([^\W\d_]+)\.?,?\s+(\d{{4}})(?:\s*(?:ж\.?|жыл[ыі]?|г\.?|года)?,?\s*(?:(?:{_AT})\s+)?(\d{{1,2}})[:.](\d{{2}}){_AMPM})?",
+)
+# "November 6, 2023 at 3:25 pm" (English, month first).
+_MONTH_DAY_YEAR = re.compile(
+    rf"\b([^\W\d_]{{3,}})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?:,?\s*(?:at\s+)?(\d{{1,2}}):(\d{{2}}){_AMPM})?",
 )
 # "17/03/2018 12:40", "17.03.2018, 12:40"
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})[./](\d{1,2})[./](\d{4})(?:,?\s+(\d{1,2}):(\d{2}))?(?!\d)")
@@ -76,9 +81,12 @@ def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def _build(year: int, month: int, day: int, hour: str | None, minute: str | None) -> datetime | None:
+def _build(year: int, month: int, day: int, hour: str | None, minute: str | None, half: str | None = None) -> datetime | None:
+    clock = int(hour or 0)
+    if half and clock <= 12:
+        clock = clock % 12 + (12 if half.lower() == "p" else 0)
     try:
-        return datetime(year, month, day, int(hour or 0), int(minute or 0))
+        return datetime(year, month, day, clock, int(minute or 0))
     except ValueError:
         return None
 
@@ -92,7 +100,13 @@ def parse_local(text: str) -> tuple[datetime, bool] | None:
     for match in _DAY_MONTH_YEAR.finditer(text):
         month = MONTHS.get(_fold(match[2]))
         if month:
-            moment = _build(int(match[3]), month, int(match[1]), match[4], match[5])
+            moment = _build(int(match[3]), month, int(match[1]), match[4], match[5], match[6])
+            if moment:
+                return moment, match[4] is not None
+    for match in _MONTH_DAY_YEAR.finditer(text):
+        month = MONTHS.get(_fold(match[1]))
+        if month:
+            moment = _build(int(match[3]), month, int(match[2]), match[4], match[5], match[6])
             if moment:
                 return moment, match[4] is not None
     match = _NUMERIC.search(text)

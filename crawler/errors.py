@@ -15,3 +15,11 @@ class ConfigError(CrawlerError):
 
 class StorageError(CrawlerError):
     """The database is missing, unreadable or of an unknown schema."""
+
+
+class FrontierError(CrawlerError):
+    """The shared frontier (Redis) of a distributed crawl is unreachable, malformed, or held by another ingester."""
+
+
+class ExportError(CrawlerError):
+    """An export cannot be written where asked (folder not empty, unsafe path), or a folder holds no export to verify."""

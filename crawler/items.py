@@ -65,6 +65,14 @@ class Listing:
     page_date: str | None = None
     """The site's "today" header as an ISO date (YYYY-MM-DD)."""
 
+    def observations(self, observed_at: str, source_url: str) -> list[Observation]:
+        """The counts the entries print, once per article (its first entry that prints any)."""
+        found: dict[str, Observation] = {}
+        for entry in self.entries:
+            if entry.key not in found and (entry.views is not None or entry.comments is not None):
+                found[entry.key] = Observation(entry.key, observed_at, source_url, "listing", entry.views, entry.comments)
+        return list(found.values())
+
 
 @dataclass(slots=True)
 class Quote:
@@ -134,6 +142,12 @@ class ArticleItem:
     """Direct quotations found in the body."""
     strategies: dict[str, str] = field(default_factory=dict)
     """For each filled field, the strategy that produced it ("selector", "text", "meta")."""
+    modified_at: str | None = None
+    """ISO 8601 with offset: when the page says the article was last modified."""
+    tags: list[str] = field(default_factory=list)
+    """Tags or keywords the page declares (`article:tag`, JSON-LD `keywords`), trimmed, in page order."""
+    image: str | None = None
+    """Absolute URL of the lead image the page declares (`og:image`, JSON-LD `image`)."""
 
     @property
     def paragraphs(self) -> list[str]:
@@ -154,6 +168,25 @@ class UrlSeen:
     canonical_url: str
     key: str
     script: Script | None
+
+
+ObservationKind = Literal["article", "listing", "best_materials", "feed"]
+
+
+@dataclass(slots=True)
+class Observation:
+    """An article's counts as one page showed them at one moment: a row of `metrics`."""
+
+    key: str
+    """`site:id` key of the article counted (which may not be in the archive)."""
+    observed_at: str
+    """ISO 8601 UTC time of the fetch of the page that printed the counts."""
+    source_url: str
+    """URL of that page, as in `pages.url`."""
+    source_kind: ObservationKind
+    """What printed them: the article's own page, a listing card, a sidebar list, a feed item."""
+    views: int | None = None
+    comments: int | None = None
 
 
 @dataclass(slots=True)

@@ -67,10 +67,11 @@ def detect_language(text: str, *, sample: int = 4000) -> str | None:
     Scores the share of each language's function words among the first
     `sample` characters; Kazakh-only Cyrillic letters add to Kazakh's score.
     """
-    words = [w.casefold() for w in _WORD.findall(text[:sample])]
-    if len(words) < 5:
+    head = text[:sample]
+    words = Counter(map(str.casefold, _WORD.findall(head)))
+    if words.total() < 5:
         return None
-    scores = {lang: sum(1 for w in words if w in stop) for lang, stop in _STOPWORDS.items()}
-    scores["kk"] += sum(1 for c in text[:sample] if c in _KAZAKH_LETTERS) // 8
+    scores = {lang: sum(words[w] for w in stop.intersection(words)) for lang, stop in _STOPWORDS.items()}
+    scores["kk"] += sum(head.count(c) for c in _KAZAKH_LETTERS) // 8
     lang, best = max(scores.items(), key=lambda kv: kv[1])
     return lang if best >= 2 else None

@@ -1,16 +1,19 @@
 """A fixture mirror of a site, served over HTTP on 127.0.0.1, and the download handler that reaches it.
 
 A mirror is a folder with `manifest.jsonl` (one line per page: url, file,
-status, content_type, source) and the page files. `MirrorServer` serves it on
-an ephemeral loopback port; `MirrorDownloadHandler` sends every request to
-that server through Scrapy's own HTTP/1.1 handler, carrying the real host and
-scheme in `X-Forwarded-Host`/`X-Forwarded-Proto`, and hands the response back
-under the site's real URL. Spiders, parsers and the store never see a
-loopback address.
+status, content_type, headers, source) and the page files, or a folder of such
+site folders. `MirrorServer` serves it on an ephemeral loopback port;
+`MirrorDownloadHandler` sends every request to that server through Scrapy's
+own HTTP/1.1 handler, carrying the real host and scheme in
+`X-Forwarded-Host`/`X-Forwarded-Proto`, and hands the response back under the
+site's real URL. Spiders, parsers and the store never see a loopback address.
+A browser (no `X-Forwarded-Host`) gets pages by path, and an index of the
+mirror at `/_mirror/`.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import threading
@@ -33,6 +36,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.jsonl"
+MIRROR_HANDLER = "crawler.mirror.MirrorDownloadHandler"
+INDEX_PATH = "/_mirror/"
+# Headers the server computes itself instead of replaying them from the manifest.
+_COMPUTED_HEADERS = frozenset({
+    "content-type", "content-length", "content-encoding", "transfer-encoding", "connection", "date", "server",
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,21 +56,28 @@ class MirrorPage:
 
 
 class Mirror:
-    """The pages of a mirror folder, looked up by canonical URL."""
+    """The pages of a mirror folder (or of a folder of site mirrors), looked up by canonical URL."""
 
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)
-        manifest = self.directory / MANIFEST
-        if not manifest.is_file():
-            raise ConfigError(f"no {MANIFEST} in mirror folder {self.directory}")
         self.pages: dict[str, MirrorPage] = {}
+        if (self.directory / MANIFEST).is_file():
+            self._read(self.directory / MANIFEST)
+            return
+        sites = sorted(d / MANIFEST for d in self.directory.glob("*") if (d / MANIFEST).is_file())
+        if not sites:
+            raise ConfigError(f"no {MANIFEST} in mirror folder {self.directory} nor in its subfolders")
+        for manifest in sites:
+            self._read(manifest)
+
+    def _read(self, manifest: Path) -> None:
         for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
             try:
                 entry = json.loads(line)
                 page = MirrorPage(
-                    url=entry["url"], file=self.directory / entry["file"], status=int(entry.get("status", 200)),
+                    url=entry["url"], file=manifest.parent / entry["file"], status=int(entry.get("status", 200)),
                     content_type=entry.get("content_type", "text/html; charset=utf-8"), entry=entry,
                 )
             except (ValueError, KeyError) as err:
@@ -71,6 +87,15 @@ class Mirror:
     def lookup(self, url: str) -> MirrorPage | None:
         """The page a request for `url` gets, as the live site would serve it."""
         return self.pages.get(canonical_url(url))
+
+    def lookup_path(self, path: str) -> MirrorPage | None:
+        """The first page whose canonical path and query are `path`'s, whatever its host (for browsing)."""
+        wanted = urlsplit(canonical_url("http://mirror" + path))
+        for key, page in self.pages.items():
+            parts = urlsplit(key)
+            if (parts.path, parts.query) == (wanted.path, wanted.query):
+                return page
+        return None
 
 
 class MirrorServer:
@@ -116,16 +141,27 @@ def _handler_for(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             scheme = self.headers.get("X-Forwarded-Proto", "http")
-            host = self.headers.get("X-Forwarded-Host") or self.headers.get("Host", "")
-            url = f"{scheme}://{host}{self.path}"
+            forwarded = self.headers.get("X-Forwarded-Host")
+            url = f"{scheme}://{forwarded or self.headers.get('Host', '')}{self.path}"
             page = server.mirror.lookup(url)
+            if page is None and not forwarded:  # a browser: find the page by path
+                if self.path == INDEX_PATH:
+                    server.record(url, 200)
+                    return self._send(200, _index(server.mirror), "text/html; charset=utf-8")
+                page = server.mirror.lookup_path(self.path)
             if page is None:
-                body, status, ctype, encoding = b"Not in mirror", 404, "text/plain; charset=utf-8", None
-            else:
-                body, status, ctype = page.file.read_bytes(), page.status, page.content_type
-                encoding = "gzip" if page.file.suffix == ".gz" else None
-            server.record(url, status)
+                server.record(url, 404)
+                return self._send(404, b"Not in mirror", "text/plain; charset=utf-8")
+            server.record(url, page.status)
+            encoding = "gzip" if page.file.suffix == ".gz" else None
+            saved = {k: str(v) for k, v in page.entry.get("headers", {}).items() if k.lower() not in _COMPUTED_HEADERS}
+            self._send(page.status, page.file.read_bytes(), page.content_type, encoding, saved)
+
+        def _send(self, status: int, body: bytes, ctype: str, encoding: str | None = None,
+                  extra: dict[str, str] | None = None) -> None:
             self.send_response(status)
+            for name, value in (extra or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", ctype)
             if encoding:
                 self.send_header("Content-Encoding", encoding)
@@ -137,6 +173,41 @@ def _handler_for(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
             logger.debug("mirror: " + format, *args)
 
     return Handler
+
+
+def _index(mirror: Mirror) -> bytes:
+    """An HTML list of the mirror's pages, linked by path, for browsing."""
+    rows = []
+    for page in mirror.pages.values():
+        parts = urlsplit(page.url)
+        path = html.escape(parts.path + (f"?{parts.query}" if parts.query else ""))
+        kind = html.escape(str(page.entry.get("kind", "")))
+        rows.append(f'<li><a href="{path}">{html.escape(page.url)}</a> {page.status} {kind}</li>')
+    title = html.escape(f"Mirror {mirror.directory}")
+    return f"<!DOCTYPE html><title>{title}</title><h1>{title}</h1><ul>{''.join(rows)}</ul>".encode()
+
+
+def offline_settings(mirror: Path | str | None = None, address: str | None = None) -> dict[str, Any]:
+    """Scrapy settings that send every request to a mirror (a folder to serve, or a running server's host:port).
+
+    A loopback server needs no politeness; everything else stays as it is for
+    the live sites.
+    """
+    settings: dict[str, Any] = {
+        "DOWNLOAD_HANDLERS": {"http": MIRROR_HANDLER, "https": MIRROR_HANDLER},
+        "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    }
+    if address:
+        settings["MIRROR_ADDRESS"] = address
+    if mirror is not None:
+        settings["MIRROR_DIR"] = str(mirror)
+    return settings
+
+
+def setting_args(settings: dict[str, Any]) -> list[str]:
+    """Settings as `-s NAME=VALUE` command-line arguments (a dict as JSON), for `scrapy crawl` or `fixtures record`."""
+    return [arg for name, value in settings.items()
+            for arg in ("-s", f"{name}={json.dumps(value) if isinstance(value, dict) else value}")]
 
 
 class MirrorDownloadHandler(HTTP11DownloadHandler):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,11 +29,26 @@ class Seed:
     default_scripts: tuple[str, ...]
 
 
+def read_text(path: Path) -> str:
+    """A seed file's text, also from inside a zipped egg: scrapyd runs a deployed project without unpacking it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except NotADirectoryError:
+        archive = next((p for p in path.parents if p.is_file() and zipfile.is_zipfile(p)), None)
+        if archive is None:
+            raise
+        with zipfile.ZipFile(archive) as egg:
+            try:
+                return egg.read(path.relative_to(archive).as_posix()).decode("utf-8")
+            except KeyError:
+                raise FileNotFoundError(path) from None
+
+
 def load_seed(path: Path | str) -> Seed:
     """Read and check a seed file; raise ConfigError naming what is wrong."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(path))
     except FileNotFoundError as err:
         raise ConfigError(f"no seed file {path}") from err
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
@@ -53,3 +69,8 @@ def load_seed(path: Path | str) -> Seed:
     if unknown:
         raise ConfigError(f"seed file {path}: default_categories not in [categories]: {sorted(unknown)}")
     return seed
+
+
+def site_names(directory: Path | str) -> list[str]:
+    """The sites that have a seed file in `directory` (`abai.kz` for `abai.kz.toml`), sorted."""
+    return sorted(path.stem for path in Path(directory).glob("*.toml"))

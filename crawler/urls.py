@@ -8,10 +8,18 @@ keyed and stored once, as `https://abai.kz/post/1`.
 from __future__ import annotations
 
 from collections.abc import Collection
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Query parameters that never change what a page shows.
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "yclid", "mc_cid", "mc_eid", "ref", "_ga"})
+
+
+def join_url(base: str, href: str) -> str | None:
+    """`href` made absolute against `base`; None when it is no URL at all (a page may say "https://[x")."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
 
 
 def site_of(url: str) -> str:
@@ -37,7 +45,10 @@ def canonicalize(
     parts = urlsplit(url.strip())
     scheme = "https" if https else (parts.scheme.lower() or "http")
     host = site_of(url)
-    port = parts.port
+    try:
+        port = parts.port
+    except ValueError:  # "abai.kz:99kz": no usable port, so the page is the host's own
+        port = None
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
     path = parts.path or "/"
     if path == "/index.php" or path.startswith("/index.php/"):

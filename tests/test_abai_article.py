@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import FIXTURES, FixturePage, compare_to_expected, mirror_pages
+from conftest import FIXTURES, mirror_pages
 from crawler.errors import ParseError
+from crawler.fixtures import SavedPage
 from crawler.parsers import parse_article
 from crawler.parsers.abai import parse_article as parse_abai_article
 
@@ -13,9 +14,8 @@ ARTICLES = mirror_pages("abai.kz", "article")
 
 
 @pytest.mark.parametrize("page", ARTICLES, ids=[p.path.name for p in ARTICLES])
-def test_article_matches_expected_json(page: FixturePage, update_expected: bool) -> None:
-    item = parse_article(page.html(), page.url, page.fetched_at)
-    compare_to_expected(item.to_dict(), page.expected_path, update_expected)
+def test_article_matches_expected_json(page: SavedPage, parse_fixture) -> None:
+    parse_fixture(page)
 
 
 def seed_document() -> tuple[list[str], list[str]]:

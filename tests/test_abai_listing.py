@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
 
 import pytest
 
-from conftest import FixturePage, compare_to_expected, mirror_pages
+from conftest import mirror_pages
+from crawler.fixtures import SavedPage
 from crawler.parsers.abai import parse_listing
 
 LISTINGS = mirror_pages("abai.kz", "listing", "home")
@@ -15,8 +15,8 @@ HOME = next(p for p in LISTINGS if p.kind == "home")
 
 
 @pytest.mark.parametrize("page", LISTINGS, ids=[p.path.name for p in LISTINGS])
-def test_listing_matches_expected_json(page: FixturePage, update_expected: bool) -> None:
-    compare_to_expected(asdict(parse_listing(page.html(), page.url)), page.expected_path, update_expected)
+def test_listing_matches_expected_json(page: SavedPage, parse_fixture) -> None:
+    parse_fixture(page)
 
 
 def test_real_homepage_yields_every_linked_article() -> None:

@@ -83,7 +83,8 @@ def test_extract_unknown_host_goes_to_the_generic_parser(tmp_path: Path) -> None
 
 def test_extract_bad_input_is_reported_not_raised(tmp_path: Path) -> None:
     missing = run("extract", str(tmp_path / "nope.html"), "--url", "https://abai.kz/post/1")
-    assert missing.returncode == 1 and "cannot read" in missing.stderr and "Traceback" not in missing.stderr
+    # An unreadable input file is bad input (exit 2, issue 11); a page that reads but does not parse exits 1.
+    assert missing.returncode == 2 and "cannot read" in missing.stderr and "Traceback" not in missing.stderr
     no_args = run("extract")
     assert no_args.returncode == 2 and no_args.stderr.strip() == "error: extract needs PATH... or --manifest FILE"
     bad_manifest = tmp_path / "bad.jsonl"

@@ -27,9 +27,10 @@ def crawl(db: Path, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """A first crawl, then a full pass (`--refresh`) over the same mirror: it must change nothing."""
     db = tmp_path_factory.mktemp("crawl") / "archive.sqlite"
     first = crawl(db)
-    second = crawl(db)
+    second = crawl(db, "--refresh")
     return db, first, second
 
 
@@ -85,7 +86,7 @@ def test_the_404_fixture_is_an_error_not_a_row(crawled) -> None:
     assert not db.execute("select count(*) from articles where key = 'abai.kz:999999'").fetchone()[0]
 
 
-def test_second_crawl_changes_nothing(crawled) -> None:
+def test_second_full_pass_changes_nothing(crawled) -> None:
     db_path, first, second = crawled
     db = sqlite_utils.Database(db_path)
     runs = list(db.query("select * from crawl_runs order by id"))

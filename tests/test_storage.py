@@ -9,7 +9,7 @@ import pytest
 
 from crawler.errors import StorageError
 from crawler.items import ArticleItem, BestMaterial, Quote
-from crawler.storage import Store
+from crawler.storage import SCHEMA_VERSION, Store
 
 
 def item(script: str = "cyrl", **changes) -> ArticleItem:
@@ -75,7 +75,7 @@ def test_errors_and_runs_are_recorded(store: Store) -> None:
 def test_foreign_keys_and_wal_are_on(store: Store) -> None:
     assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
 
 
 def test_unusable_database_is_a_storage_error(tmp_path: Path) -> None:

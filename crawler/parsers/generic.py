@@ -1,12 +1,20 @@
-"""Any host's article page → `ArticleItem`, from standard page metadata.
+"""Any host's article page → `ArticleItem`: metadata, dates, authors and body of any news page.
 
-The fallback for sites without a parser of their own: JSON-LD, OpenGraph and
-meta tags for the metadata, and the densest block of paragraphs for the body.
+The parser for sites without one of their own, and the filler behind the
+site parsers: `parse_article` reads a whole page (declared metadata, the
+shown headline, dates in Kazakh, Russian and English, the byline, and the
+body through trafilatura); `fill` completes an item a site parser built,
+from declared metadata only (cheap: no body extraction, no date
+heuristics), never overwriting what the site parser found. A site profile
+may name per-field CSS or XPath `overrides`, tried before everything else.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlsplit
 
 from parsel import Selector
 
@@ -14,55 +22,173 @@ from crawler.dates import iso, parse_datetime
 from crawler.errors import ParseError
 from crawler.items import ArticleItem
 from crawler.language import detect_language, detect_script
-from crawler.parsers.common import (
-    block_elements,
-    clean,
-    densest_paragraph_parent,
-    first_of,
-    json_ld_article,
-    meta_content,
-    node_text,
-    person_names,
-)
+from crawler.parsers.authors import find_authors, split_names
+from crawler.parsers.body import cleanup, extract_body
+from crawler.parsers.common import clean
+from crawler.parsers.metadata import PageMetadata, read_metadata
+from crawler.parsers.pubdates import declared, modification_date, publication_date
 from crawler.parsers.sanitize import sanitize
+from crawler.parsers.titles import choose_title
 from crawler.quotes import extract_quotes
-from crawler.urls import canonicalize, site_of
+from crawler.urls import canonicalize, join_url, site_of
+
+@dataclass(slots=True)
+class Picked:
+    """What a profile's per-field selectors found on one page."""
+
+    title: str | None = None
+    published_at: str | None = None
+    modified_at: str | None = None
+    authors: list[str] = field(default_factory=list)
+    category: str | None = None
+    tags: list[str] = field(default_factory=list)
+    image: str | None = None
+    body: list[str] = field(default_factory=list)
+    body_html: str = ""
 
 
-def parse_article(html: str, url: str, fetched_at: str | None = None, *, tz: str = "UTC") -> ArticleItem:
-    """Parse an article page of any host. Pure; `tz` applies to dates printed without an offset."""
-    sel = Selector(text=html)
-    ld = json_ld_article(sel)
-    canonical_href = sel.css("link[rel=canonical]::attr(href)").get()
-    page_url = canonicalize(urljoin(url, canonical_href) if canonical_href else url, https=urlsplit(url).scheme == "https")
-    title, title_how = first_of(
-        ("meta", lambda: clean(ld.get("headline")) or meta_content(sel, "og:title")),
-        ("structure", lambda: node_text(sel.css("h1")[0]) if sel.css("h1") else None),
-        ("structure", lambda: node_text(sel.css("title")[0]) if sel.css("title") else None),
-    )
+# Fields a profile may override with a selector.
+OVERRIDABLE = frozenset({"title", "published_at", "modified_at", "authors", "category", "tags", "body", "image"})
+
+
+def page_selector(html: str) -> Selector:
+    """The page parsed as HTML, whatever its prolog says (an XHTML page would otherwise parse as XML)."""
+    return Selector(text=html, type="html")
+
+
+def parse_article(html: str, url: str, fetched_at: str | None = None, *, tz: str = "UTC",
+                  overrides: Mapping[str, str] | None = None, today: date | None = None) -> ArticleItem:
+    """Parse an article page of any host. Pure; `tz` applies to dates printed without an offset.
+
+    Raises ParseError when the page has no title.
+    """
+    sel = page_selector(html)
+    meta = read_metadata(sel, url)
+    picked = _overridden(sel, overrides or {}, url)
+    title, title_how = (picked.title, "selector") if picked.title else choose_title(sel, meta, url)
     if not title:
         raise ParseError("page has no title")
+    page_url = _canonical(url, meta)
     site = site_of(page_url)
-    item = ArticleItem(
-        url=page_url, site=site, article_id=None, key=f"{site}:{urlsplit(page_url).path}",
-        script=None, language=None, title=title, fetched_at=fetched_at,
-    )
+    item = ArticleItem(url=page_url, site=site, article_id=None, key=f"{site}:{urlsplit(page_url).path}",
+                       script=None, language=None, title=title, fetched_at=fetched_at)
     item.strategies["title"] = title_how or ""
-    published = str(ld.get("datePublished") or "") or meta_content(sel, "article:published_time", "datePublished", "pubdate", "date")
-    moment = parse_datetime(published, tz) if published else None
-    if moment:
-        item.published_at, item.strategies["published_at"] = iso(moment), "meta"
-    item.authors = person_names(ld.get("author")) or ([a] if (a := meta_content(sel, "author", "article:author")) else [])
-    item.category = clean(str(ld.get("articleSection") or "")) or meta_content(sel, "article:section")
-    image = meta_content(sel, "og:image")
-    item.images = [urljoin(url, image)] if image else []
-    scope = sel.css("article") or sel.css("body")
-    content = densest_paragraph_parent(scope[0]) if scope else None
-    if content is not None:
-        paragraphs = [clean(e.text_content()) for e in block_elements(content.root, set())]
-        item.body = "\n\n".join(p for p in paragraphs if p)
-        item.body_html = sanitize(content.root, page_url)
+    _dates(item, sel, html, url, meta, picked, tz, today)
+    _people_and_labels(item, sel, meta, picked, url)
+    paragraphs: list[str]
+    how: str | None
+    if picked.body:
+        paragraphs, body_html, how = picked.body, picked.body_html, "selector"
+    else:
+        body = extract_body(html, url, sel, title)
+        paragraphs, body_html, how = body.paragraphs, body.html, body.strategy
+    item.body, item.body_html = "\n\n".join(paragraphs), body_html
+    if how and paragraphs:
+        item.strategies["body"] = how
     item.script = detect_script(item.body or title)
-    item.language = detect_language(item.body) or (sel.xpath("/html/@lang").get() or "").split("-")[0].lower() or None
+    item.language = detect_language(item.body) or meta.language
     item.quotes = extract_quotes(item.paragraphs)
     return item
+
+
+def fill(item: ArticleItem, html: str, *, tz: str = "UTC") -> ArticleItem:
+    """Complete the empty fields of a site parser's item from the page's declared metadata; returns `item`.
+
+    Cheap by design (no body extraction, no date heuristics): it runs on
+    every page of sites that have their own parser.
+    """
+    empty = [name for name in ("title", "published_at", "modified_at", "authors", "category", "tags", "image")
+             if getattr(item, name) in (None, "", [])]
+    if not empty:
+        return item
+    sel = page_selector(html)
+    meta = read_metadata(sel, item.url)
+    if "title" in empty and (title := choose_title(sel, meta, item.url)[0]):
+        _set(item, "title", title, "meta")
+    if "published_at" in empty and (moment := declared(meta.published, tz)):
+        _set(item, "published_at", iso(moment), "meta")
+    if "modified_at" in empty and (moment := modification_date(meta, tz)):
+        _set(item, "modified_at", iso(moment), "meta")
+    if "authors" in empty:
+        names = [n for source, values in meta.authors if source.startswith(("jsonld", "microdata", "meta:author"))
+                 for value in values for n in split_names(value)]
+        _set(item, "authors", list(dict.fromkeys(names)), "meta")
+    for name, value in (("category", meta.section), ("tags", meta.tags), ("image", meta.image)):
+        if name in empty:
+            _set(item, name, value, "meta")
+    return item
+
+
+def _set(item: ArticleItem, name: str, value: object, strategy: str) -> None:
+    if value not in (None, "", []):
+        setattr(item, name, value)
+        item.strategies[name] = strategy
+
+
+def _canonical(url: str, meta: PageMetadata) -> str:
+    """The page's canonical URL: its `<link rel=canonical>` when it stays on the same site, else its own URL."""
+    https = urlsplit(url).scheme == "https"
+    declared_url = meta.canonical
+    if declared_url and site_of(declared_url) == site_of(url) and urlsplit(declared_url).path not in ("", "/"):
+        return canonicalize(declared_url, https=https)
+    return canonicalize(url, https=https)
+
+
+def _dates(item: ArticleItem, sel: Selector, html: str, url: str, meta: PageMetadata,
+           picked: Picked, tz: str, today: date | None) -> None:
+    moment = parse_datetime(picked.published_at, tz) if picked.published_at else None
+    how: str | None = "selector" if moment else None
+    if moment is None:
+        moment, how = publication_date(sel, html, url, meta, tz, today)
+    if moment is not None:
+        item.published_at, item.strategies["published_at"] = iso(moment), how or ""
+    modified = parse_datetime(picked.modified_at, tz) if picked.modified_at else None
+    if modified is not None:
+        item.modified_at, item.strategies["modified_at"] = iso(modified), "selector"
+    elif (modified := modification_date(meta, tz, today)) is not None:
+        item.modified_at, item.strategies["modified_at"] = iso(modified), "meta"
+
+
+def _people_and_labels(item: ArticleItem, sel: Selector, meta: PageMetadata, picked: Picked, url: str) -> None:
+    if picked.authors:
+        item.authors, item.strategies["authors"] = picked.authors, "selector"
+    else:
+        names, how = find_authors(sel, meta, url)
+        if names:
+            item.authors, item.strategies["authors"] = names, how or ""
+    if picked.category or meta.section:
+        item.category, item.strategies["category"] = picked.category or meta.section, "selector" if picked.category else "meta"
+    if picked.tags or meta.tags:
+        item.tags, item.strategies["tags"] = picked.tags or meta.tags, "selector" if picked.tags else "meta"
+    if picked.image or meta.image:
+        item.image, item.strategies["image"] = picked.image or meta.image, "selector" if picked.image else "meta"
+        item.images = [item.image] if item.image else []
+
+
+def _overridden(sel: Selector, overrides: Mapping[str, str], url: str) -> Picked:
+    """Values the profile's per-field selectors find on this page (a selector starting with "/" or "(" is XPath)."""
+    picked = Picked()
+    for name, query in overrides.items():
+        nodes = sel.xpath(query) if query.lstrip().startswith(("/", "(", "./")) else sel.css(query)
+        texts = [t for t in (clean(_text_of(n)) for n in nodes) if t]
+        if not texts:
+            continue
+        if name == "body":
+            picked.body = cleanup(texts)
+            picked.body_html = "".join(sanitize(n.root, url) for n in nodes if not isinstance(n.root, str))
+        elif name == "authors":
+            picked.authors = list(dict.fromkeys(n for t in texts for n in split_names(t)))
+        elif name == "tags":
+            picked.tags = list(dict.fromkeys(texts))
+        elif name == "image":
+            picked.image = join_url(url, texts[0])
+        elif name in ("title", "published_at", "modified_at", "category"):
+            setattr(picked, name, texts[0])
+    return picked
+
+
+def _text_of(node: Selector) -> str:
+    """A selected node's visible text, or the string itself for `::text` / `::attr()` / `@attr` selections."""
+    if isinstance(node.root, str):
+        return node.root
+    return " ".join(node.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall())

@@ -10,6 +10,7 @@ http(s) URLs in them.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable
 from urllib.parse import urljoin
 
@@ -23,6 +24,8 @@ KEPT_TAGS = frozenset(
 REMOVED_TAGS = frozenset("script style iframe frame form button input noscript svg object embed template".split())
 KEPT_ATTRS = {"a": ("href",), "img": ("src", "alt")}
 _DROP_MARK = "data-newsarchive-drop"
+# Characters XML 1.0 forbids: lxml parses them from a page but refuses them in text it is given back.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def sanitize(container: HtmlElement, base_url: str, drop: Iterable[HtmlElement] = ()) -> str:
@@ -32,6 +35,7 @@ def sanitize(container: HtmlElement, base_url: str, drop: Iterable[HtmlElement] 
     tree = copy.deepcopy(container)
     for element in drop:
         element.attrib.pop(_DROP_MARK, None)
+    _drop_control_characters(tree)  # else moving text around (drop_tag, drop_tree) raises on them
     for element in list(tree.iter()):
         if element is tree or not isinstance(element.tag, str):
             if not isinstance(element.tag, str):  # comments, processing instructions
@@ -47,6 +51,14 @@ def sanitize(container: HtmlElement, base_url: str, drop: Iterable[HtmlElement] 
     return ((tree.text or "") + "".join(parts)).strip()
 
 
+def _drop_control_characters(tree: HtmlElement) -> None:
+    for element in tree.iter():
+        if element.text and _NOT_XML.search(element.text):
+            element.text = _NOT_XML.sub("", element.text)
+        if element.tail and _NOT_XML.search(element.tail):
+            element.tail = _NOT_XML.sub("", element.tail)
+
+
 def _keep_safe_attributes(element: HtmlElement, base_url: str) -> None:
     kept = {}
     for name in KEPT_ATTRS.get(element.tag, ()):
@@ -54,9 +66,12 @@ def _keep_safe_attributes(element: HtmlElement, base_url: str) -> None:
         if value is None:
             continue
         if name in ("href", "src"):
-            value = urljoin(base_url, value.strip())
+            try:
+                value = urljoin(base_url, value.strip())
+            except ValueError:  # no URL at all ("https://[x"): drop the attribute, keep the text
+                continue
             if not value.startswith(("http://", "https://")):
                 continue
-        kept[name] = value
+        kept[name] = _NOT_XML.sub("", value)
     element.attrib.clear()
     element.attrib.update(kept)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
-from crawler.items import ArticleItem, PageError, UrlSeen
+from crawler.items import ArticleItem, Observation, PageError, UrlSeen
+from crawler.parsers import PARSER_VERSION
 from crawler.pipelines.validate import InvalidItem
 from crawler.storage import Store
 
@@ -23,13 +24,14 @@ logger = logging.getLogger(__name__)
 
 
 class StorePipeline:
-    """Buffers article items and flushes them every STORE_BATCH_SIZE."""
+    """Buffers article items and count observations and flushes them every STORE_BATCH_SIZE."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.db_path = crawler.settings.get("DB_PATH")
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE")
         self.pending: list[ArticleItem] = []
+        self.observations: list[Observation] = []
         self.store: Store | None = None
         self.run_id: int | None = None
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
@@ -52,6 +54,10 @@ class StorePipeline:
             self.pending.append(item)
             if len(self.pending) >= self.batch_size:
                 self.flush()
+        elif isinstance(item, Observation):
+            self.observations.append(item)
+            if len(self.observations) >= self.batch_size:
+                self.flush()
         elif isinstance(item, UrlSeen):
             self.store.save_urls([(item.url, item.canonical_url, item.key, item.script)])
         elif isinstance(item, PageError):
@@ -61,9 +67,13 @@ class StorePipeline:
 
     def flush(self) -> None:
         assert self.store is not None
+        if self.observations:
+            self.store.save_observations(self.observations, self.run_id)
+            self.crawler.stats.inc_value("metrics/observations", len(self.observations))  # type: ignore[union-attr]
+            self.observations.clear()
         if not self.pending:
             return
-        for status in self.store.save_articles(self.pending, self.run_id):
+        for status in self.store.save_articles(self.pending, self.run_id, PARSER_VERSION):
             self.crawler.stats.inc_value(f"articles/{status}")  # type: ignore[union-attr]
         self.pending.clear()
 

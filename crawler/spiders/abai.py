@@ -2,7 +2,9 @@
 
 Options (as `-a name=value` or `python -m crawler crawl abai --name value`):
 max_articles, since (YYYY-MM-DD), categories (comma-separated ids or "all"),
-scripts (comma-separated: cyrl, latn, arab).
+scripts (comma-separated: cyrl, latn, arab); and for incremental crawls
+(crawler/incremental.py) refresh (true: a full pass), stop_after_known (N)
+and revisit_ages (days, "1,7,30").
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import scrapy
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
 from crawler.errors import ConfigError, ParseError
+from crawler.failures import classify
+from crawler.incremental import FETCH, Decision, Frontier, IncrementalParams, parse_time
 from crawler.items import ArticleItem, PageError, UrlSeen
 from crawler.parsers.abai import article_ref, parse_article, parse_listing
 from crawler.seeds import SCRIPTS, Seed, load_seed
+from crawler.storage import Store
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ARTICLE_PRIORITY = 10  # articles before the next listing page, so --since can stop paging early
+INCREMENTAL_OPTIONS = ("refresh", "stop_after_known", "revisit_ages")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,7 @@ class AbaiSpider(scrapy.Spider):
 
     def __init__(self, seed: Seed, **kwargs: Any) -> None:
         options = {k: kwargs.pop(k, None) for k in ("max_articles", "since", "categories", "scripts")}
+        self.incremental_options = {k: kwargs.pop(k, None) for k in INCREMENTAL_OPTIONS}
         super().__init__(**kwargs)
         self.seed = seed
         self.params = CrawlParams.parse(seed, **options)
@@ -81,50 +86,104 @@ class AbaiSpider(scrapy.Spider):
         self.run_args = {k: (str(v) if isinstance(v, date) else v) for k, v in asdict(self.params).items()}
         self.requested: set[str] = set()
         self.exhausted: set[str] = set()
+        self.incremental = IncrementalParams()
+        self.frontier: Frontier | None = None  # set in start(); `scrapy check` replaces start() and gets full passes
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> AbaiSpider:
         kwargs.setdefault("seed", load_seed(Path(crawler.settings["SEEDS_DIR"]) / "abai.kz.toml"))
-        return super().from_crawler(crawler, *args, **kwargs)  # type: ignore[return-value]
+        spider: AbaiSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider.incremental = IncrementalParams.parse(crawler.settings, **spider.incremental_options)
+        spider.run_args.update(spider.incremental.as_args())
+        return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        # Distributed workers have no archive to read (INCREMENTAL_FROM_DB off): they do full passes.
+        self.frontier = self._open_frontier() if self.settings.getbool("INCREMENTAL_FROM_DB", True) else None
         yield self._listing(self.seed.homepage, series="home")
         for script in self.params.scripts:
             prefix = self.seed.scripts[script]
             for category in self.params.categories:
                 url = f"https://{self.seed.site}{prefix}/part/{category}"
                 yield self._listing(url, series=url)
+        for state in self.frontier.due_revisits(self.seed.site, self.params.scripts) if self.frontier else ():
+            if state.url not in self.requested and not self._full():
+                self.requested.add(state.url)
+                self.crawler.stats.inc_value("incremental/revisit")
+                yield scrapy.Request(state.url, callback=self.parse_article, errback=self.failed, priority=ARTICLE_PRIORITY)
+
+    def _open_frontier(self) -> Frontier:
+        """This job's incremental state; a paused job (JOBDIR) keeps its start time, requests and paging counts."""
+        store = Store(self.settings["DB_PATH"])
+        # After a killed or stopped run the job goes on from that run's start (what it stored is not "known").
+        started = parse_time(store.job_started_at(self.name)) or datetime.now(UTC).replace(microsecond=0)
+        state = getattr(self, "state", None)  # Scrapy's SpiderState sets it, and saves it, when JOBDIR is set
+        frontier = Frontier(store, self.incremental, started)
+        if state is not None:
+            frontier.started_at = state.setdefault("started_at", started)
+            frontier.known_in_a_row = state.setdefault("known_in_a_row", frontier.known_in_a_row)
+            self.requested = state.setdefault("requested", self.requested)
+            self.exhausted = state.setdefault("exhausted", self.exhausted)
+        return frontier
 
     def _listing(self, url: str, series: str, priority: int = 0) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_listing, errback=self.failed,
                               cb_kwargs={"series": series}, priority=priority)
 
     def parse_listing(self, response: Response, series: str) -> Iterator[Any]:
-        """Listing → article requests (and URL sightings), then the next page unless done."""
+        """Listing → article requests (and URL sightings), then the next page unless done.
+
+        Contracts (`scrapy check abai`, run on the fixture mirror): page 1 of
+        the Latin news listing links two articles and has a next page.
+
+        @url https://abai.kz/lt/part/1
+        @cb_kwargs {"series": "https://abai.kz/lt/part/1"}
+        @returns requests 3 3
+        @fields UrlSeen url canonical_url key script
+        """
         if series in self.exhausted:
             return
         listing = parse_listing(response.text, response.url)
-        for entry in listing.entries:
-            ref = article_ref(entry.url)
-            if ref is None or ref[1] not in self.params.scripts:
-                continue
-            yield UrlSeen(entry.link, entry.url, entry.key, ref[1])
+        yield from listing.observations(fetched_time(response), response.url)  # the cards' counts, for `metrics`
+        entries = [(entry, ref[1]) for entry in listing.entries
+                   if (ref := article_ref(entry.url)) is not None and ref[1] in self.params.scripts]
+        decisions = self._plan(series, [(entry.key, script, entry.url) for entry, script in entries])
+        for (entry, script), decision in zip(entries, decisions, strict=True):
+            yield UrlSeen(entry.link, entry.url, entry.key, script)
             if self._too_old(entry.published_at):
                 self.exhausted.add(series)
                 continue
-            if entry.url not in self.requested and not self._full():
+            if decision not in FETCH:
+                self.crawler.stats.inc_value(f"incremental/skipped_{decision}")
+            elif entry.url not in self.requested and not self._full():
                 self.requested.add(entry.url)
+                self.crawler.stats.inc_value(f"incremental/{decision}")
                 yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.failed,
                                      cb_kwargs={"series": series}, priority=ARTICLE_PRIORITY)
         if listing.next_page and series not in self.exhausted and not self._full():
-            yield self._listing(listing.next_page, series)
+            if self.frontier is None or self.frontier.keep_paging(series):
+                yield self._listing(listing.next_page, series)
+            else:
+                self.crawler.stats.inc_value("incremental/stopped_paging")
+
+    def _plan(self, series: str, entries: list[tuple[str, str, str]]) -> list[Decision]:
+        """What to do with each listed (key, script, url): everything is new without a frontier."""
+        return self.frontier.plan(series, entries) if self.frontier else ["new"] * len(entries)
 
     def parse_article(self, response: Response, series: str | None = None) -> Iterator[Any]:
-        """Article page → ArticleItem (or a PageError saying why not)."""
+        """Article page → ArticleItem (or a PageError saying why not).
+
+        Contracts (`scrapy check abai`, run on the fixture mirror): the seed
+        article gives one full item and follows no link.
+
+        @url https://abai.kz/post/100000
+        @returns requests 0 0
+        @fields ArticleItem url key title category published_at authors body quotes best_materials
+        """
         if not isinstance(response, scrapy.http.TextResponse):
             yield PageError(response.url, "parse", "not_html", f"content type {response.headers.get('Content-Type')!r}")
             return
-        fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
+        fetched_at = fetched_time(response)
         try:
             item: ArticleItem = parse_article(response.text, response.url, fetched_at)
         except ParseError as err:
@@ -138,18 +197,10 @@ class AbaiSpider(scrapy.Spider):
         yield item
 
     def failed(self, failure: Failure) -> Iterator[PageError]:
-        """Errback: every failed request becomes a row in `errors`."""
+        """Errback: every failed request becomes a row in `errors` (kinds: crawler/failures.py), under the URL first asked for."""
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(HttpError):
-            status = failure.value.response.status
-            kind, reason = f"http_{status}", f"HTTP {status}"
-        elif failure.check(DNSLookupError):
-            kind, reason = "dns", str(failure.value)
-        elif failure.check(TimeoutError, TCPTimedOutError):
-            kind, reason = "timeout", str(failure.value)
-        else:
-            kind, reason = type(failure.value).__name__.lower(), str(failure.value)
-        yield PageError(request.url, "download", kind, reason)
+        kind, reason = classify(failure)
+        yield PageError(request.meta.get("redirect_urls", [request.url])[0], "download", kind, reason)
 
     def _too_old(self, published_at: str | None) -> bool:
         since = self.params.since
@@ -158,3 +209,10 @@ class AbaiSpider(scrapy.Spider):
     def _full(self) -> bool:
         limit = self.params.max_articles
         return limit is not None and len(self.requested) >= limit
+
+
+def fetched_time(response: Response) -> str:
+    """When the response arrived: the WARC middleware's stamp (so items, metrics and `pages` agree), else now."""
+    request = response.request
+    stamped = request.meta.get("fetched_at") if request is not None else None
+    return str(stamped) if stamped else datetime.now(UTC).isoformat(timespec="seconds")

@@ -4,17 +4,23 @@ Each field is read by layered strategies: the site's selectors
 (`selectors.py`), then text patterns on the visible page (`patterns.py`),
 then generic page metadata (JSON-LD, OpenGraph). The item's `strategies`
 records which one produced each field.
+
+The page is read on lxml elements with selectors compiled once, through a
+`PageIndex` that reads the page's class attributes in one pass: a re-parse of
+an archive parses every page, so the parser must cost little more than the
+HTML parse itself (`benchmarks/parse.py`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
-from urllib.parse import urljoin
+from functools import cached_property, lru_cache
+from typing import Any
 
+from lxml import etree
 from lxml.html import HtmlElement
-from parsel import Selector, SelectorList
+from parsel import Selector
 
 from crawler.dates import DEFAULT_TZ, iso, parse_date, parse_datetime
 from crawler.errors import ParseError
@@ -24,18 +30,33 @@ from crawler.parsers.abai import patterns as P
 from crawler.parsers.abai import selectors as S
 from crawler.parsers.abai.urls import SITE, article_key, article_ref, canonical
 from crawler.parsers.common import (
+    PageIndex,
+    anchor_class,
     block_elements,
     clean,
+    css_xpath,
     densest_paragraph_parent,
     first_of,
     json_ld_article,
+    may_hold_text,
     meta_content,
     node_text,
+    page_text,
+    parse_html,
     person_names,
     to_int,
 )
 from crawler.parsers.sanitize import sanitize
 from crawler.quotes import extract_quotes
+from crawler.urls import join_url
+
+# Classes the page-level selectors are anchored on: read once per page by `PageIndex`.
+_INDEXED = frozenset(
+    c for c in map(anchor_class, (S.TODAY, S.HEAD, S.CATEGORY, S.VIEWS, S.COMMENTS, S.DATE, S.AUTHOR, S.TITLE,
+                                  S.CONTENT, S.BEST_MATERIALS, S.MOST_READ)) if c
+)
+_STRING = etree.XPath("string()")
+
 
 def parse_article(html: str, url: str, fetched_at: str | None = None) -> ArticleItem:
     """Parse an abai.kz article page. Pure: no network, no clock.
@@ -46,7 +67,7 @@ def parse_article(html: str, url: str, fetched_at: str | None = None) -> Article
     if ref is None:
         raise ParseError(f"not an abai.kz article URL: {url}")
     article_id, script = ref
-    page = _Page(Selector(text=html), canonical(url))
+    page = _Page(parse_html(html), canonical(url))
     title, how = page.title
     if not title:
         raise ParseError("page has no title")
@@ -79,10 +100,22 @@ class _Body:
 class _Page:
     """One page, with the parts several fields read computed once."""
 
-    def __init__(self, sel: Selector, url: str) -> None:
-        self.sel = sel
+    def __init__(self, root: HtmlElement, url: str) -> None:
+        self.root = root
         self.url = url
-        self.ld = json_ld_article(sel)
+        self.index = PageIndex(root, _INDEXED)
+
+    def css(self, css: str) -> list[Any]:
+        return self.index.css(css)
+
+    @cached_property
+    def sel(self) -> Selector:
+        """The page as a parsel Selector, for the metadata helpers of the last strategy."""
+        return Selector(root=self.root)
+
+    @cached_property
+    def ld(self) -> dict[str, Any]:
+        return json_ld_article(self.sel)
 
     def fields(self) -> dict[str, tuple[object, str | None]]:
         return {
@@ -99,7 +132,7 @@ class _Page:
     @cached_property
     def head(self) -> re.Match[str] | None:
         """The head line ("Билік 2852 0 пікір 19 Қыркүйек, 2018 сағат 16:01"), wherever it sits."""
-        candidates = self.sel.css(S.HEAD) or self.sel.xpath(_deepest_containing(P.COMMENT_WORDS))
+        candidates = self.css(S.HEAD) or self.root.xpath(_deepest_containing(P.COMMENT_WORDS))
         for node in candidates:
             match = P.HEAD.match(node_text(node))
             if match:
@@ -112,28 +145,28 @@ class _Page:
     @cached_property
     def title(self) -> tuple[str | None, str | None]:
         return first_of(
-            ("selector", lambda: _text(self.sel.css(S.TITLE))),
-            ("structure", lambda: _text(self.sel.css("article h1, h1"))),
+            ("selector", lambda: _text(self.css(S.TITLE))),
+            ("structure", lambda: _text(self.css("article h1, h1"))),
             ("meta", lambda: clean(self.ld.get("headline")) or meta_content(self.sel, "og:title")),
-            ("meta", lambda: P.TITLE_SUFFIX.sub("", _text(self.sel.css("title")) or "")),
+            ("meta", lambda: P.TITLE_SUFFIX.sub("", _text(self.css("title")) or "")),
         )
 
     def category(self) -> tuple[str | None, str | None]:
         return first_of(
-            ("selector", lambda: _text(self.sel.css(S.CATEGORY))),
+            ("selector", lambda: _text(self.css(S.CATEGORY))),
             ("text", lambda: self._head("category")),
             ("meta", lambda: clean(_first(self.ld.get("articleSection"))) or meta_content(self.sel, "article:section")),
         )
 
     def views(self) -> tuple[int | None, str | None]:
         return first_of(
-            ("selector", lambda: to_int(_text(self.sel.css(S.VIEWS)))),
+            ("selector", lambda: to_int(_text(self.css(S.VIEWS)))),
             ("text", lambda: to_int(self._head("views"))),
         )
 
     def comments(self) -> tuple[int | None, str | None]:
         return first_of(
-            ("selector", lambda: to_int(_text(self.sel.css(S.COMMENTS)))),
+            ("selector", lambda: to_int(_text(self.css(S.COMMENTS)))),
             ("text", lambda: to_int(self._head("comments"))),
             ("meta", lambda: to_int(str(self.ld.get("commentCount", "")))),
         )
@@ -144,7 +177,7 @@ class _Page:
             return iso(moment) if moment else None
 
         return first_of(
-            ("selector", lambda: parsed(_text(self.sel.css(S.DATE)))),
+            ("selector", lambda: parsed(_text(self.css(S.DATE)))),
             ("text", lambda: parsed(self._head("date"))),
             ("meta", lambda: parsed(_first(self.ld.get("datePublished")) or meta_content(self.sel, "article:published_time"))),
         )
@@ -154,11 +187,11 @@ class _Page:
             day = parse_date(text) if text else None
             return day.isoformat() if day else None
 
-        return first_of(("selector", lambda: parsed(_text(self.sel.css(S.TODAY)))))
+        return first_of(("selector", lambda: parsed(_text(self.css(S.TODAY)))))
 
     def authors(self) -> tuple[list[str] | None, str | None]:
         return first_of(
-            ("selector", lambda: [a for a in (clean(t) for t in self.sel.css(S.AUTHOR).xpath("string()").getall()) if a]),
+            ("selector", lambda: [a for a in (clean(_STRING(e)) for e in self.css(S.AUTHOR)) if a]),
             ("text", lambda: self.body.authors),
             ("meta", lambda: person_names(self.ld.get("author")) or _split_names(meta_content(self.sel, "author"))),
         )
@@ -166,13 +199,14 @@ class _Page:
     # -- body ---------------------------------------------------------------
 
     @cached_property
-    def content(self) -> Selector | None:
+    def content(self) -> HtmlElement | None:
         """The element holding the article text."""
-        found = self.sel.css(S.CONTENT)
+        found = self.css(S.CONTENT)
         if found:
             return found[0]
-        scope = self.sel.css(S.ARTICLE) or self.sel.css("body")
-        return densest_paragraph_parent(scope[0]) if scope else None
+        scope = self.css(S.ARTICLE) or self.css("body")
+        best = densest_paragraph_parent(Selector(root=scope[0])) if scope else None
+        return best.root if best is not None else None
 
     @cached_property
     def body(self) -> _Body:
@@ -180,8 +214,8 @@ class _Page:
         if self.content is None:
             return body
         # Keep the excluded elements referenced: lxml proxies (and their ids) live only as long.
-        not_body = [e.root for e in self.content.css(S.NOT_BODY)]
-        for element in block_elements(self.content.root, {id(e) for e in not_body}):
+        not_body = css_xpath(S.NOT_BODY)(self.content)
+        for element in block_elements(self.content, {id(e) for e in not_body}):
             text = clean(element.text_content())
             if text:
                 body.paragraphs.append(text)
@@ -193,50 +227,68 @@ class _Page:
     def body_html(self) -> tuple[str | None, str | None]:
         if self.content is None:
             return None, None
-        return sanitize(self.content.root, self.url, self.body.dropped) or None, "selector"
+        return sanitize(self.content, self.url, self.body.dropped) or None, "selector"
 
     def images(self) -> tuple[list[str] | None, str | None]:
         if self.content is None:
             return None, None
         dropped = {id(e) for e in self.body.dropped}
         sources = [
-            urljoin(self.url, img.get("src", "").strip())
-            for img in self.content.root.iter("img")
+            join_url(self.url, img.get("src", "").strip())
+            for img in self.content.iter("img")
             if img.get("src") and not any(id(a) in dropped for a in img.iterancestors())
         ]
-        return list(dict.fromkeys(sources)), "selector"
+        return list(dict.fromkeys(s for s in sources if s)), "selector"
 
     # -- sidebars -------------------------------------------------------------
 
+    @cached_property
+    def text(self) -> str:
+        return page_text(self.root)
+
     def sidebar(self, css: str, headings: tuple[str, ...]) -> tuple[list[BestMaterial] | None, str | None]:
         """Items of a sidebar list found by its class, else by its printed heading."""
-        block = self.sel.css(css)
+        block = self.css(css)
         if block:
             return _sidebar_items(block[0], self.url), "selector"
         for heading in headings:
-            found = self.sel.xpath(f"//*[normalize-space(text())='{heading}']/..")
+            if not may_hold_text(self.text, heading):
+                continue  # the XPath below tests every element of the page: skip it when it cannot match
+            found = _heading_parents(heading)(self.root)
             if found:
                 return _sidebar_items(found[0], self.url), "text"
         return None, None
 
 
-def _sidebar_items(block: Selector, base_url: str) -> list[BestMaterial]:
-    items = block.css(S.SIDEBAR_ITEM) or block.xpath("./*[.//h3 or .//a]")
+def _heading_parents(heading: str) -> etree.XPath:
+    """Parents of the elements whose first text is `heading`: a sidebar found by its printed title."""
+    return _xpath(f"//*[normalize-space(text())='{heading}']/..")
+
+
+@lru_cache(maxsize=64)
+def _xpath(query: str) -> etree.XPath:
+    """An XPath compiled once."""
+    return etree.XPath(query, smart_strings=False)
+
+
+def _sidebar_items(block: HtmlElement, base_url: str) -> list[BestMaterial]:
+    items = css_xpath(S.SIDEBAR_ITEM)(block) or _xpath("./*[.//h3 or .//a]")(block)
     result = []
     for item in items:
-        link = item.css(S.ITEM_TITLE_LINK) or item.css("h3")
+        link = css_xpath(S.ITEM_TITLE_LINK)(item) or css_xpath("h3")(item)
         title = _text(link)
         if not title:
             continue
-        href = link.attrib.get("href")
-        url = canonical(urljoin(base_url, href)) if href else None
+        href = link[0].get("href")
+        joined = join_url(base_url, href) if href else None
+        url = canonical(joined) if joined else None
         ref = article_ref(url) if url else None
-        author, views = _text(item.css(S.ITEM_AUTHOR)), to_int(_text(item.css(S.ITEM_VIEWS)))
+        author, views = _text(css_xpath(S.ITEM_AUTHOR)(item)), to_int(_text(css_xpath(S.ITEM_VIEWS)(item)))
         if author is None and views is None:
             tail = P.AUTHOR_VIEWS.match(node_text(item).rsplit(title, 1)[-1].strip())
             author, views = (clean(tail["author"]) or None, int(tail["views"])) if tail else (None, None)
         result.append(BestMaterial(
-            url=url, title=title, category=_text(item.css(S.ITEM_TAG)), author=author, views=views,
+            url=url, title=title, category=_text(css_xpath(S.ITEM_TAG)(item)), author=author, views=views,
             key=article_key(ref[0]) if ref else None,
         ))
     return result
@@ -264,7 +316,7 @@ def _deepest_containing(words: tuple[str, ...]) -> str:
     return f"//body//*[{test}][not(*[{test}])]"
 
 
-def _text(nodes: SelectorList[Selector]) -> str | None:
+def _text(nodes: list[HtmlElement]) -> str | None:
     return node_text(nodes[0]) or None if nodes else None
 
 

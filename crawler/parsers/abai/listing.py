@@ -10,55 +10,66 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from parsel import Selector
+from lxml import etree
+from lxml.html import HtmlElement
 
 from crawler.dates import DEFAULT_TZ, iso, parse_date, parse_datetime
 from crawler.items import Listing, ListingEntry
 from crawler.parsers.abai import selectors as S
 from crawler.parsers.abai.urls import article_key, article_ref, canonical
-from crawler.parsers.common import node_text, to_int
+from crawler.parsers.common import css_xpath, node_text, parse_html, to_int
 
 _CARD_TEST = " or ".join(f"contains(concat(' ', normalize-space(@class), ' '), ' {c} ')" for c in S.CARD_CLASSES)
 _CARD = f"ancestor::*[{_CARD_TEST} or self::li][1]"
 _VIEWS_ICON = "span[contains(@class, 'icon-photo') or contains(@class, 'icon-eye')]"
 _CHAT_ICON = "span[contains(@class, 'icon-chat')]"
 
+# Compiled once: a listing page has a hundred links, each read with several queries.
+_LINKS = etree.XPath(S.CARD_LINKS, smart_strings=False)
+_CARD_OF = etree.XPath(_CARD, smart_strings=False)
+_PARENT = etree.XPath("..", smart_strings=False)
+_VIEWS_TEXT = etree.XPath(f".//{_VIEWS_ICON}/following-sibling::text()[1]", smart_strings=False)
+_CHAT_TEXT = etree.XPath(f".//{_CHAT_ICON}/following-sibling::text()[1]", smart_strings=False)
+
 
 def parse_listing(html: str, url: str) -> Listing:
     """Parse a listing page: its entries in page order and the next page. Pure."""
-    sel = Selector(text=html)
+    root = parse_html(html)
     listing = Listing(url=canonical(url))
-    tree = sel.root.getroottree()
-    seen: set[tuple[str, str]] = set()
-    for link in sel.xpath(S.CARD_LINKS):
-        absolute = urljoin(url, link.attrib["href"].strip())
-        ref = article_ref(absolute)
+    seen: set[tuple[HtmlElement, str]] = set()  # holding the cards keeps their proxies, so identity is stable
+    for link in _LINKS(root):
+        try:
+            absolute = urljoin(url, link.attrib["href"].strip())
+            ref = article_ref(absolute)
+        except ValueError:  # no URL at all ("https://[x", port "99kz"): no entry; the rest of the page counts
+            continue
         title = node_text(link)
         if ref is None or not title:
             continue
-        card = link.xpath(_CARD) or link.xpath("..")
-        place = (tree.getpath(card[0].root), ref[0])  # one entry per article per card
+        card = _CARD_OF(link) or _PARENT(link)
+        place = (card[0], ref[0])  # one entry per article per card
         if place in seen:
             continue
         seen.add(place)
         listing.entries.append(_entry(card[0], absolute, ref[0], title))
-    listing.next_page = _next_page(sel, listing.url)
-    today = sel.css(S.TODAY)
+    listing.next_page = _next_page(root, listing.url)
+    today = css_xpath(S.TODAY)(root)
     day = parse_date(node_text(today[0])) if today else None
     listing.page_date = day.isoformat() if day else None
     return listing
 
 
-def _entry(card: Selector, link: str, article_id: str, title: str) -> ListingEntry:
-    views_box = card.css(S.CARD_VIEWS)
+def _entry(card: HtmlElement, link: str, article_id: str, title: str) -> ListingEntry:
+    views_box = css_xpath(S.CARD_VIEWS)(card)
     views = comments = None
     if views_box:
-        views = to_int(views_box.xpath(f".//{_VIEWS_ICON}/following-sibling::text()[1]").get())
-        comments = to_int(views_box.xpath(f".//{_CHAT_ICON}/following-sibling::text()[1]").get())
+        views = to_int(next((t for box in views_box for t in _VIEWS_TEXT(box)), None))
+        comments = to_int(next((t for box in views_box for t in _CHAT_TEXT(box)), None))
         if views is None and comments is None:
             numbers = [to_int(t) for t in re.findall(r"\d+", node_text(views_box[0]))]
             views, comments = (numbers + [None, None])[:2]
-    date_text = node_text(card.css(S.CARD_DATE)[0]) if card.css(S.CARD_DATE) else ""
+    dates = css_xpath(S.CARD_DATE)(card)
+    date_text = node_text(dates[0]) if dates else ""
     moment = parse_datetime(date_text, DEFAULT_TZ, fallback=False) if date_text else None
     return ListingEntry(
         url=canonical(link), link=link, key=article_key(article_id), title=title,
@@ -67,19 +78,26 @@ def _entry(card: Selector, link: str, article_id: str, title: str) -> ListingEnt
     )
 
 
-def _first_text(card: Selector, css: str) -> str | None:
-    nodes = card.css(css)
+def _first(texts: list[str]) -> str | None:
+    return texts[0] if texts else None
+
+
+def _first_text(card: HtmlElement, css: str) -> str | None:
+    nodes = css_xpath(css)(card)
     return node_text(nodes[0]) or None if nodes else None
 
 
-def _next_page(sel: Selector, url: str) -> str | None:
-    """The rel=next link, else the pagination link to the page after this one."""
-    href = sel.css(S.NEXT_PAGE).get()
-    if href:
-        return canonical(urljoin(url, href))
-    current = int(parse_qs(urlsplit(url).query).get("page", ["1"])[0])
-    for link in sel.css(S.PAGINATION_LINKS):
-        target = canonical(urljoin(url, link.attrib.get("href", "")))
-        if parse_qs(urlsplit(target).query).get("page") == [str(current + 1)]:
-            return target
+def _next_page(root: HtmlElement, url: str) -> str | None:
+    """The rel=next link, else the pagination link to the page after this one (None when they are no URLs)."""
+    try:
+        href = _first(css_xpath(S.NEXT_PAGE)(root))
+        if href:
+            return canonical(urljoin(url, href))
+        current = int(parse_qs(urlsplit(url).query).get("page", ["1"])[0])
+        for link in css_xpath(S.PAGINATION_LINKS)(root):
+            target = canonical(urljoin(url, link.attrib.get("href", "")))
+            if parse_qs(urlsplit(target).query).get("page") == [str(current + 1)]:
+                return target
+    except ValueError:  # a next link that is no URL, or a page number that is no number
+        return None
     return None

@@ -8,6 +8,7 @@ same page. Only `page` survives in a listing's query; an article keeps none.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from crawler.items import Script
@@ -22,6 +23,8 @@ _ARTICLE_PATH = re.compile(r"^/(?:(lt|tt)/)?post/(\d+)$")
 _SCRIPT_PATH = re.compile(r"^/(lt|tt)(?:/|$)")
 
 
+# Cached: listing pages and sidebars repeat the same links page after page.
+@lru_cache(maxsize=4096)
 def canonical(url: str) -> str:
     """Canonical URL of an abai.kz page (article: no query at all)."""
     url = canonicalize(url, keep_query=LISTING_QUERY)
@@ -30,10 +33,12 @@ def canonical(url: str) -> str:
     return url
 
 
+@lru_cache(maxsize=4096)
 def article_ref(url: str) -> tuple[str, Script] | None:
-    """(article id, script) of an article URL, or None for any other page."""
-    match = _ARTICLE_PATH.match(urlsplit(canonical(url)).path)
-    if not match:
+    """(article id, script) of an abai.kz article URL, or None for any other page, another host's included."""
+    parts = urlsplit(canonical(url))
+    match = _ARTICLE_PATH.match(parts.path)
+    if not match or parts.hostname not in HOSTS:  # evil.example/post/1 is no abai.kz article
         return None
     return match[2], _PREFIX_SCRIPT[match[1]]
 
