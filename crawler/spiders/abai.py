@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import scrapy
 
 from crawler.errors import ConfigError, ParseError
+from crawler.spiders.params import max_articles_arg, since_arg
 from crawler.failures import classify
 from crawler.incremental import FETCH, Decision, Frontier, IncrementalParams, parse_time
 from crawler.items import ArticleItem, PageError, UrlSeen
@@ -49,16 +50,7 @@ class CrawlParams:
     @classmethod
     def parse(cls, seed: Seed, max_articles: Any = None, since: Any = None,
               categories: Any = None, scripts: Any = None) -> CrawlParams:
-        try:
-            limit = int(max_articles) if max_articles not in (None, "") else None
-        except ValueError:
-            raise ConfigError(f"--max-articles must be a whole number, not {max_articles!r}") from None
-        if limit is not None and limit < 1:
-            raise ConfigError("--max-articles must be at least 1")
-        try:
-            day = date.fromisoformat(str(since)) if since not in (None, "") else None
-        except ValueError:
-            raise ConfigError(f"--since must be a date like 2024-01-31, not {since!r}") from None
+        limit, day = max_articles_arg(max_articles), since_arg(since)
         return cls(limit, day, _choose(categories, seed.categories, seed.default_categories, "category"),
                    _choose(scripts, seed.scripts, seed.default_scripts, "script"))
 

@@ -23,6 +23,7 @@ import scrapy
 
 from crawler.discovery import Found, read_feed, read_sitemap, robots_sitemaps
 from crawler.errors import ConfigError, ParseError
+from crawler.spiders.params import max_articles_arg, since_arg
 from crawler.failures import classify
 from crawler.items import ArticleItem, PageError, UrlSeen
 from crawler.parsers import canonical_url, parse_article
@@ -50,16 +51,7 @@ class SiteParams:
 
     @classmethod
     def parse(cls, max_articles: Any = None, since: Any = None) -> SiteParams:
-        try:
-            limit = int(max_articles) if max_articles not in (None, "") else None
-        except ValueError:
-            raise ConfigError(f"--max-articles must be a whole number, not {max_articles!r}") from None
-        if limit is not None and limit < 1:
-            raise ConfigError("--max-articles must be at least 1")
-        try:
-            day = date.fromisoformat(str(since)) if since not in (None, "") else None
-        except ValueError:
-            raise ConfigError(f"--since must be a date like 2024-01-31, not {since!r}") from None
+        limit, day = max_articles_arg(max_articles), since_arg(since)
         return cls(limit, day)
 
 
