@@ -4,7 +4,8 @@ Real `scrapy crawl abai` subprocesses crawl the fixture mirror, served slowly
 (`FaultServer(delay=...)`) so a crawl lasts a few seconds and one article is
 written four per transaction (STORE_BATCH_SIZE=4): the kills land before, between
 and inside writes. Each kill waits until the database holds a random number
-of fetched pages (1 to 40 of a run's ~90), then a random few milliseconds more.
+of fetched pages (1 to 39 of a run's ~90 for the first kill, fewer for each later one,
+since each rerun has less left to fetch), then a random few milliseconds more.
 After the kills one run goes to the end; then the database must pass
 `PRAGMA integrity_check` and `foreign_key_check`, hold each mirrored article
 and variant once, and every WARC file must read back record by record, the
@@ -94,7 +95,9 @@ def test_sigkill_at_random_points_then_rerun_loses_nothing(tmp_path: Path, resum
     jobdir = tmp_path / "job" if resume == "jobdir" else None
     with fs.FaultServer(Mirror(SITES / "abai.kz"), home=False, delay=DELAY) as server:
         args = command(server, db, jobdir)
-        seen_at_kill = [kill_at(args, db, rng.randrange(1, 40), rng.uniform(0, 0.15)) for _ in range(KILLS[resume])]
+        # Each rerun has less left to fetch, so each later kill comes sooner (1–39, 1–19, 1–9 pages in):
+        # a kill point past a run's end would let the run finish unkilled.
+        seen_at_kill = [kill_at(args, db, rng.randrange(1, 40 >> n), rng.uniform(0, 0.15)) for n in range(KILLS[resume])]
         final = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert final.returncode == 0, final.stderr[-3000:]
     assert any(0 < n for n in seen_at_kill), f"no kill landed mid-crawl: {seen_at_kill}"
