@@ -30,7 +30,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 import faultserver as fs
 from conftest import SITES, mirror_pages
-from crawler.mirror import Mirror
+from crawler.mirror import Mirror, setting_args
 from crawler.parsers.abai import article_ref
 from crawler.warc import read_response, resolve
 
@@ -41,9 +41,8 @@ DELAY = 0.0  # seconds the server waits before each answer (the crawl is slow en
 
 
 def command(server: fs.FaultServer, db: Path, jobdir: Path | None) -> list[str]:
-    handlers = json.dumps({"http": HANDLER, "https": HANDLER})
     settings = {
-        "MIRROR_ADDRESS": server.address, "DOWNLOAD_HANDLERS": handlers, "DB_PATH": str(db), "LOG_LEVEL": "WARNING",
+        "MIRROR_ADDRESS": server.address, "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER}, "DB_PATH": str(db), "LOG_LEVEL": "WARNING",
         "AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", "CONCURRENT_REQUESTS_PER_DOMAIN": "2",
         "STORE_BATCH_SIZE": "4", "TELNETCONSOLE_ENABLED": "0",
         # Stop paging after one stored article in a row: a rerun that took a killed run's articles for an
@@ -52,10 +51,7 @@ def command(server: fs.FaultServer, db: Path, jobdir: Path | None) -> list[str]:
     }
     if jobdir is not None:
         settings["JOBDIR"] = str(jobdir)
-    args = [sys.executable, "-m", "scrapy", "crawl", "abai"]
-    for name, value in settings.items():
-        args += ["-s", f"{name}={value}"]
-    return args
+    return [sys.executable, "-m", "scrapy", "crawl", "abai", *setting_args(settings)]
 
 
 def pages_fetched(db: Path) -> int:

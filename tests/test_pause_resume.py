@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlite_utils
 
 from conftest import SITES
-from crawler.mirror import Mirror, MirrorServer
+from crawler.mirror import Mirror, MirrorServer, setting_args
 from crawler.parsers import canonical_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,15 +44,12 @@ def interrupt(process: subprocess.Popen[str]) -> tuple[int, str, str]:
 
 
 def scrapy_command(server: MirrorServer, db: Path, jobdir: Path | None) -> list[str]:
-    settings = {"MIRROR_ADDRESS": server.address, "DOWNLOAD_HANDLERS": json.dumps({"http": HANDLER, "https": HANDLER}),
+    settings = {"MIRROR_ADDRESS": server.address, "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
                 "DB_PATH": str(db), "LOG_LEVEL": "INFO", "AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0",
                 "CONCURRENT_REQUESTS": "2"}
     if jobdir is not None:
         settings["JOBDIR"] = str(jobdir)
-    command = [sys.executable, "-m", "scrapy", "crawl", "abai"]
-    for name, value in settings.items():
-        command += ["-s", f"{name}={value}"]
-    return command
+    return [sys.executable, "-m", "scrapy", "crawl", "abai", *setting_args(settings)]
 
 
 def stored_pages(run: dict) -> int:
