@@ -7,7 +7,6 @@ server's own request log.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections import Counter
@@ -16,18 +15,15 @@ from pathlib import Path
 import sqlite_utils
 
 from conftest import SITES
-from crawler.mirror import Mirror, MirrorServer
+from crawler.mirror import Mirror, MirrorServer, offline_settings, setting_args
 from crawler.parsers import canonical_url
 
 ROOT = Path(__file__).resolve().parent.parent
-HANDLER = "crawler.mirror.MirrorDownloadHandler"
 
 
 def scrapy_crawl(server: MirrorServer, db: Path, *spider_args: str) -> None:
-    handlers = json.dumps({"http": HANDLER, "https": HANDLER})
-    command = [sys.executable, "-m", "scrapy", "crawl", "abai", "-s", f"MIRROR_ADDRESS={server.address}",
-               "-s", f"DOWNLOAD_HANDLERS={handlers}", "-s", f"DB_PATH={db}", "-s", "LOG_LEVEL=WARNING",
-               "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0"]
+    settings = {**offline_settings(address=server.address), "DB_PATH": str(db), "LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "scrapy", "crawl", "abai", *setting_args(settings)]
     for arg in spider_args:
         command += ["-a", arg]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
