@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from parsel import Selector
+
 from crawler.dates import DEFAULT_TZ
 from crawler.items import ArticleItem, Listing
 from crawler.parsers import abai, generic
@@ -36,7 +38,8 @@ def parse_article(html: str, url: str, fetched_at: str | None = None, *, tz: str
     time zone and per-field selectors (`seeds/<site>.toml`), else UTC and none.
     """
     if is_abai(url):
-        return generic.fill(abai.parse_article(html, url, fetched_at), html, tz=DEFAULT_TZ)
+        item, root = abai.read_article(html, url, fetched_at)
+        return generic.fill(item, Selector(root=root), tz=DEFAULT_TZ)  # the page parsed once
     from crawler.profiles import profile_for_url  # reads seeds/ once; imported late (profiles import the parsers)
 
     profile = profile_for_url(url) if tz is None or overrides is None else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -18,7 +18,6 @@ from lxml import etree
 from lxml import html as lxml_html
 from lxml.html import HtmlElement
 from parsel import Selector
-from parsel.csstranslator import HTMLTranslator
 
 T = TypeVar("T")
 Strategy = tuple[str, Callable[[], T | None]]
@@ -152,85 +151,19 @@ _LOOKUP = etree.ElementDefaultClassLookup(
 )
 
 
+# One parser for every page: setting one up costs a seventh of parsing a 100 kB page. lxml locks
+# a parser while it parses, so threads may share it (as lxml.html shares its default parser).
+_PARSER = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+_PARSER.set_element_class_lookup(_LOOKUP)
+
+
 def parse_html(text: str) -> HtmlElement:
     """The root element of an HTML page, parsed exactly as `parsel.Selector(text=text)` parses it."""
     body = text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
-    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
-    parser.set_element_class_lookup(_LOOKUP)
-    root = etree.fromstring(body, parser=parser)
+    root = etree.fromstring(body, parser=_PARSER)
     if root is None:
-        root = etree.fromstring(b"<html/>", parser=parser)
+        root = etree.fromstring(b"<html/>", parser=_PARSER)
     return root
-
-
-# -- selectors on a whole page ---------------------------------------------------
-
-_TRANSLATOR = HTMLTranslator()
-_CLASS_ATTRIBUTES = etree.XPath("//@class")
-_XML_SPACE = re.compile(r"[ \t\r\n]+")
-# "div.preheader .date", ".post-meta", "h1.post-title": a tag and one class, then any descendant selector.
-_ANCHORED = re.compile(r"^(?P<tag>[a-z][a-z0-9]*)?\.(?P<cls>[A-Za-z_][\w-]*)(?:\s+(?P<rest>[^\s>+~,:][^,:]*))?$")
-
-
-@lru_cache(maxsize=512)
-def css_xpath(css: str, prefix: str = "descendant-or-self::") -> etree.XPath:
-    """A CSS selector compiled once, to the XPath parsel's `.css()` would run."""
-    return etree.XPath(_TRANSLATOR.css_to_xpath(css, prefix=prefix), smart_strings=False)
-
-
-def anchor_class(css: str) -> str | None:
-    """The class a selector is anchored on ("div.preheader .date" → "preheader"), if it has that form."""
-    match = _ANCHORED.match(css)
-    return match["cls"] if match else None
-
-
-class PageIndex:
-    """Answers CSS selectors on one page, reading the page's class attributes once.
-
-    libxml2 evaluates `.post-meta .views` by testing the class of every element;
-    on a 100 kB page (about 1,000 elements) each such query costs a third of a
-    millisecond, a page runs a dozen of them, and together they cost more than
-    parsing the page. The index reads every class attribute in one pass and
-    keeps the elements carrying the `classes` asked for; a selector anchored on
-    one of them ("tag.class rest") then searches only inside those elements.
-    Results are exactly parsel's `.css()` results, in document order; any
-    other selector runs as parsel would run it.
-    """
-
-    def __init__(self, root: HtmlElement, classes: Iterable[str]) -> None:
-        self.root = root
-        self.classes = frozenset(classes)
-        self._by_class: dict[str, list[HtmlElement]] | None = None
-
-    def _index(self) -> dict[str, list[HtmlElement]]:
-        found: dict[str, list[HtmlElement]] = {}
-        wanted = self.classes
-        for value in _CLASS_ATTRIBUTES(self.root):
-            for token in value.split():
-                # str.split also splits on spaces XPath does not: confirm on the XML-space split.
-                if token in wanted and token in _XML_SPACE.split(value.strip(" \t\r\n")):
-                    element = value.getparent()
-                    elements = found.setdefault(token, [])
-                    if not elements or elements[-1] is not element:
-                        elements.append(element)
-        return found
-
-    def css(self, css: str) -> list[Any]:
-        """Elements (or strings, for `::text`/`::attr`) `css` selects on the page, in document order."""
-        match = _ANCHORED.match(css)
-        if match is None or match["cls"] not in self.classes:
-            return css_xpath(css)(self.root)  # type: ignore[no-any-return]
-        if self._by_class is None:
-            self._by_class = self._index()
-        tag, rest = match["tag"], match["rest"]
-        anchors = [e for e in self._by_class.get(match["cls"], ()) if tag is None or e.tag == tag]
-        if rest is None:
-            return anchors
-        query = css_xpath(rest.strip(), "descendant::")
-        if len(anchors) == 1:
-            return query(anchors[0])  # type: ignore[no-any-return]
-        # Nested anchors see the same descendants: keep the first sighting, which keeps document order.
-        return list(dict.fromkeys(node for anchor in anchors for node in query(anchor)))
 
 
 _ALL_TEXT = etree.XPath("string(/)")

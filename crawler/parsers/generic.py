@@ -91,17 +91,17 @@ def parse_article(html: str, url: str, fetched_at: str | None = None, *, tz: str
     return item
 
 
-def fill(item: ArticleItem, html: str, *, tz: str = "UTC") -> ArticleItem:
+def fill(item: ArticleItem, sel: Selector, *, tz: str = "UTC") -> ArticleItem:
     """Complete the empty fields of a site parser's item from the page's declared metadata; returns `item`.
 
     Cheap by design (no body extraction, no date heuristics): it runs on
-    every page of sites that have their own parser.
+    every page of sites that have their own parser, on the page the site
+    parser already parsed (`sel`, as `page_selector` would give it).
     """
     empty = [name for name in ("title", "published_at", "modified_at", "authors", "category", "tags", "image")
              if getattr(item, name) in (None, "", [])]
     if not empty:
         return item
-    sel = page_selector(html)
     meta = read_metadata(sel, item.url)
     if "title" in empty and (title := choose_title(sel, meta, item.url)[0]):
         _set(item, "title", title, "meta")

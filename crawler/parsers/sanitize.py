@@ -29,12 +29,20 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def sanitize(container: HtmlElement, base_url: str, drop: Iterable[HtmlElement] = ()) -> str:
-    """Inner HTML of `container`, sanitized, with URLs made absolute against `base_url`."""
-    for element in drop:
+    """Inner HTML of `container`, sanitized, with URLs made absolute against `base_url`.
+
+    The dropped elements are marked only while the container is copied, and
+    their attributes restored after, so other readers of the tree see the page as parsed.
+    """
+    marked = {id(e): (e, e.get(_DROP_MARK)) for e in drop}
+    for element, _ in marked.values():
         element.set(_DROP_MARK, "1")
     tree = copy.deepcopy(container)
-    for element in drop:
-        element.attrib.pop(_DROP_MARK, None)
+    for element, before in marked.values():
+        if before is None:
+            element.attrib.pop(_DROP_MARK, None)
+        else:
+            element.set(_DROP_MARK, before)
     _drop_control_characters(tree)  # else moving text around (drop_tag, drop_tree) raises on them
     for element in list(tree.iter()):
         if element is tree or not isinstance(element.tag, str):

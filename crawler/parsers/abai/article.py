@@ -5,10 +5,10 @@ Each field is read by layered strategies: the site's selectors
 then generic page metadata (JSON-LD, OpenGraph). The item's `strategies`
 records which one produced each field.
 
-The page is read on lxml elements with selectors compiled once, through a
-`PageIndex` that reads the page's class attributes in one pass: a re-parse of
-an archive parses every page, so the parser must cost little more than the
-HTML parse itself (`benchmarks/parse.py`).
+The page is read on lxml elements through `crawler/parsers/select.py`: a
+`PageIndex` that reads the page's class attributes in one pass, and a
+`Subtree` per sidebar item: a re-parse of an archive parses every page, so the
+parser must cost little more than the HTML parse itself (`benchmarks/parse.py`).
 """
 
 from __future__ import annotations
@@ -30,11 +30,8 @@ from crawler.parsers.abai import patterns as P
 from crawler.parsers.abai import selectors as S
 from crawler.parsers.abai.urls import SITE, article_key, article_ref, canonical
 from crawler.parsers.common import (
-    PageIndex,
-    anchor_class,
     block_elements,
     clean,
-    css_xpath,
     densest_paragraph_parent,
     first_of,
     json_ld_article,
@@ -47,13 +44,14 @@ from crawler.parsers.common import (
     to_int,
 )
 from crawler.parsers.sanitize import sanitize
+from crawler.parsers.select import PageIndex, Subtree, anchor_class
 from crawler.quotes import extract_quotes
 from crawler.urls import join_url
 
 # Classes the page-level selectors are anchored on: read once per page by `PageIndex`.
 _INDEXED = frozenset(
     c for c in map(anchor_class, (S.TODAY, S.HEAD, S.CATEGORY, S.VIEWS, S.COMMENTS, S.DATE, S.AUTHOR, S.TITLE,
-                                  S.CONTENT, S.BEST_MATERIALS, S.MOST_READ)) if c
+                                  S.CONTENT, S.BEST_MATERIALS, S.MOST_READ, *S.NOT_BODY.split(","))) if c
 )
 _STRING = etree.XPath("string()")
 
@@ -63,6 +61,11 @@ def parse_article(html: str, url: str, fetched_at: str | None = None) -> Article
 
     Raises ParseError when `url` is not an article URL or the page has no title.
     """
+    return read_article(html, url, fetched_at)[0]
+
+
+def read_article(html: str, url: str, fetched_at: str | None = None) -> tuple[ArticleItem, HtmlElement]:
+    """`parse_article`, also returning the parsed page (unchanged), so a caller that reads more of it parses it once."""
     ref = article_ref(url)
     if ref is None:
         raise ParseError(f"not an abai.kz article URL: {url}")
@@ -83,7 +86,7 @@ def parse_article(html: str, url: str, fetched_at: str | None = None) -> Article
     item.body = "\n\n".join(page.body.paragraphs)
     item.language = detect_language(item.body) or detect_language(title)
     item.quotes = extract_quotes(page.body.paragraphs)
-    return item
+    return item, page.root
 
 
 @dataclass
@@ -214,7 +217,7 @@ class _Page:
         if self.content is None:
             return body
         # Keep the excluded elements referenced: lxml proxies (and their ids) live only as long.
-        not_body = css_xpath(S.NOT_BODY)(self.content)
+        not_body = self.index.css_within(S.NOT_BODY, self.content)
         for element in block_elements(self.content, {id(e) for e in not_body}):
             text = clean(element.text_content())
             if text:
@@ -272,10 +275,11 @@ def _xpath(query: str) -> etree.XPath:
 
 
 def _sidebar_items(block: HtmlElement, base_url: str) -> list[BestMaterial]:
-    items = css_xpath(S.SIDEBAR_ITEM)(block) or _xpath("./*[.//h3 or .//a]")(block)
+    items = Subtree(block).css(S.SIDEBAR_ITEM) or _xpath("./*[.//h3 or .//a]")(block)
     result = []
     for item in items:
-        link = css_xpath(S.ITEM_TITLE_LINK)(item) or css_xpath("h3")(item)
+        inside = Subtree(item)
+        link = inside.css(S.ITEM_TITLE_LINK) or inside.css("h3")
         title = _text(link)
         if not title:
             continue
@@ -283,12 +287,12 @@ def _sidebar_items(block: HtmlElement, base_url: str) -> list[BestMaterial]:
         joined = join_url(base_url, href) if href else None
         url = canonical(joined) if joined else None
         ref = article_ref(url) if url else None
-        author, views = _text(css_xpath(S.ITEM_AUTHOR)(item)), to_int(_text(css_xpath(S.ITEM_VIEWS)(item)))
+        author, views = _text(inside.css(S.ITEM_AUTHOR)), to_int(_text(inside.css(S.ITEM_VIEWS)))
         if author is None and views is None:
             tail = P.AUTHOR_VIEWS.match(node_text(item).rsplit(title, 1)[-1].strip())
             author, views = (clean(tail["author"]) or None, int(tail["views"])) if tail else (None, None)
         result.append(BestMaterial(
-            url=url, title=title, category=_text(css_xpath(S.ITEM_TAG)(item)), author=author, views=views,
+            url=url, title=title, category=_text(inside.css(S.ITEM_TAG)), author=author, views=views,
             key=article_key(ref[0]) if ref else None,
         ))
     return result

@@ -17,17 +17,14 @@ from crawler.dates import DEFAULT_TZ, iso, parse_date, parse_datetime
 from crawler.items import Listing, ListingEntry
 from crawler.parsers.abai import selectors as S
 from crawler.parsers.abai.urls import article_key, article_ref, canonical
-from crawler.parsers.common import css_xpath, node_text, parse_html, to_int
+from crawler.parsers.common import node_text, parse_html, to_int
+from crawler.parsers.select import Subtree, css_xpath, has_class
 
-_CARD_TEST = " or ".join(f"contains(concat(' ', normalize-space(@class), ' '), ' {c} ')" for c in S.CARD_CLASSES)
-_CARD = f"ancestor::*[{_CARD_TEST} or self::li][1]"
 _VIEWS_ICON = "span[contains(@class, 'icon-photo') or contains(@class, 'icon-eye')]"
 _CHAT_ICON = "span[contains(@class, 'icon-chat')]"
 
 # Compiled once: a listing page has a hundred links, each read with several queries.
 _LINKS = etree.XPath(S.CARD_LINKS, smart_strings=False)
-_CARD_OF = etree.XPath(_CARD, smart_strings=False)
-_PARENT = etree.XPath("..", smart_strings=False)
 _VIEWS_TEXT = etree.XPath(f".//{_VIEWS_ICON}/following-sibling::text()[1]", smart_strings=False)
 _CHAT_TEXT = etree.XPath(f".//{_CHAT_ICON}/following-sibling::text()[1]", smart_strings=False)
 
@@ -46,12 +43,12 @@ def parse_listing(html: str, url: str) -> Listing:
         title = node_text(link)
         if ref is None or not title:
             continue
-        card = _CARD_OF(link) or _PARENT(link)
-        place = (card[0], ref[0])  # one entry per article per card
+        card = _card_of(link)
+        place = (card, ref[0])  # one entry per article per card
         if place in seen:
             continue
         seen.add(place)
-        listing.entries.append(_entry(card[0], absolute, ref[0], title))
+        listing.entries.append(_entry(card, absolute, ref[0], title))
     listing.next_page = _next_page(root, listing.url)
     today = css_xpath(S.TODAY)(root)
     day = parse_date(node_text(today[0])) if today else None
@@ -59,8 +56,17 @@ def parse_listing(html: str, url: str) -> Listing:
     return listing
 
 
+def _card_of(link: HtmlElement) -> HtmlElement:
+    """The link's card: its nearest ancestor of a card class or `<li>`, else its parent."""
+    for ancestor in link.iterancestors():
+        if ancestor.tag == "li" or any(has_class(ancestor.get("class"), c) for c in S.CARD_CLASSES):
+            return ancestor
+    return link.getparent()
+
+
 def _entry(card: HtmlElement, link: str, article_id: str, title: str) -> ListingEntry:
-    views_box = css_xpath(S.CARD_VIEWS)(card)
+    inside = Subtree(card)
+    views_box = inside.css(S.CARD_VIEWS)
     views = comments = None
     if views_box:
         views = to_int(next((t for box in views_box for t in _VIEWS_TEXT(box)), None))
@@ -68,12 +74,12 @@ def _entry(card: HtmlElement, link: str, article_id: str, title: str) -> Listing
         if views is None and comments is None:
             numbers = [to_int(t) for t in re.findall(r"\d+", node_text(views_box[0]))]
             views, comments = (numbers + [None, None])[:2]
-    dates = css_xpath(S.CARD_DATE)(card)
+    dates = inside.css(S.CARD_DATE)
     date_text = node_text(dates[0]) if dates else ""
     moment = parse_datetime(date_text, DEFAULT_TZ, fallback=False) if date_text else None
     return ListingEntry(
         url=canonical(link), link=link, key=article_key(article_id), title=title,
-        category=_first_text(card, S.CARD_TAG), author=_first_text(card, S.CARD_AUTHOR),
+        category=_first_text(inside, S.CARD_TAG), author=_first_text(inside, S.CARD_AUTHOR),
         views=views, comments=comments, published_at=iso(moment) if moment else None,
     )
 
@@ -82,8 +88,8 @@ def _first(texts: list[str]) -> str | None:
     return texts[0] if texts else None
 
 
-def _first_text(card: HtmlElement, css: str) -> str | None:
-    nodes = css_xpath(css)(card)
+def _first_text(card: Subtree, css: str) -> str | None:
+    nodes = card.css(css)
     return node_text(nodes[0]) or None if nodes else None
 
 

@@ -1,0 +1,320 @@
+"""People in an article's text, for the quote extractor: names, roles and who is who.
+
+Finds the people a paragraph names (a run of capitalised words, or in Arabic
+script the words after a role noun) with the role printed before them, and
+keeps the article's people in a `Registry` that merges spelling variants of
+one person ("Дархан Қалетаев", "Дарқан ҚАЛЕТАЕВ") into the first seen.
+Pure: all state lives in the registry of one call.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from crawler.quote_words import (
+    ARABIC,
+    CAPITAL_STOPS,
+    CASE_STOP,
+    CHAIN_STOPS,
+    FEMALE_GENITIVE,
+    GENITIVE,
+    GENITIVE_PRONOUNS,
+    KAZAKH_LETTERS,
+    LATIN,
+    LATIN_DIGRAPH_H,
+    LIST_SEPARATOR,
+    NAME_LIKE_ROLES,
+    NAME_RUN,
+    NOMINATIVE_FEMALE,
+    NOMINATIVE_MALE,
+    NOT_ROLES,
+    OTHER_CASE,
+    PATRONYMIC,
+    PLURAL,
+    PRONOUNS,
+    ROLE_STEMS,
+    RUSSIAN_GENITIVE_CONTEXT,
+    SKELETON,
+    SURNAME_END,
+    TOKEN,
+    VERB_WORD,
+    WORD,
+)
+
+# --------------------------------------------------------------------------
+# Words and names
+# --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8192)
+def fold(word: str) -> str:
+    """Case-fold a word, drop the Arabic-script hamza and surrounding punctuation."""
+    return word.casefold().replace("ء", "").replace("ٴ", "").strip("«»\"'“”.,:;!?()…؟،")
+
+
+def is_caps(word: str) -> bool:
+    """True for an all-capitals word ("САРЫМ", Latin "ÁBIShEV" with its h digraphs)."""
+    letters = LATIN_DIGRAPH_H.sub("", word).replace("-", "")
+    return len(letters) > 1 and letters.isupper()
+
+
+@lru_cache(maxsize=4096)
+def normal_case(name: str) -> str:
+    """A name in normal case: "Айдос САРЫМ" → "Айдос Сарым", "ÁBIShEV" → "Ábishev"."""
+    def fix(part: str) -> str:
+        return part[0] + part[1:].lower() if is_caps(part) else part
+
+    return " ".join("-".join(fix(p) for p in word.split("-") if p) for word in name.split())
+
+
+def strip_case(word: str) -> str:
+    """Drop a Kazakh case suffix from a surname: "Дорофеевтің" → "Дорофеев"."""
+    if len(word) > 5 and GENITIVE.search(word.casefold()):
+        return word[:-4] if word.casefold().endswith("ng") else word[:-3]
+    match = OTHER_CASE.search(word.casefold())
+    return word[: match.start()] if match and match.start() >= 4 else word
+
+
+@lru_cache(maxsize=8192)
+def is_verb(folded: str) -> bool:
+    """True for a folded word that is a speech verb or "деп" (the verb pattern is long: cached per word)."""
+    return VERB_WORD.fullmatch(folded) is not None
+
+
+@lru_cache(maxsize=8192)
+def role_stem(word: str) -> str | None:
+    """The role stem a word starts with ("министрі" → "министр"), if any."""
+    folded = fold(word).rsplit("-", 1)[-1]  # "Премьер-министр", "вице-министр"
+    if not folded.startswith(ROLE_STEMS) or folded.startswith(NOT_ROLES):
+        return None
+    return next(stem for stem in ROLE_STEMS if folded.startswith(stem))
+
+
+def script_of(text: str) -> str:
+    """Writing system of a text: "arab", "cyrl" or "latn".
+
+    Cyrillic letters take two bytes in UTF-8 and Latin ones one, so the byte
+    length of a sample tells them apart without counting letters.
+    """
+    sample = text[:200]
+    if ARABIC.search(sample):
+        return "arab"
+    return "cyrl" if len(sample.encode()) > 1.4 * len(sample) else "latn"
+
+
+@lru_cache(maxsize=4096)
+def _skeleton(name: str) -> tuple[str, ...]:
+    """A name's words folded and with Kazakh letters mapped to their Russian bases."""
+    return tuple(fold(w).translate(SKELETON) for w in name.split())
+
+
+def _close(a: str, b: str) -> bool:
+    """True when two words differ by at most one edit."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) <= 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _same_surname(a: str, b: str) -> bool:
+    """Equal surnames, allowing a Russian case ending ("Петрова" ~ "Петров")."""
+    short, long_ = sorted((a, b), key=len)
+    return a == b or (len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 2)
+
+
+def _same_person(a: str, b: str) -> bool:
+    """True when two spellings name one person ("Дархан Қалетаев" ~ "Дарқан ҚАЛЕТАЕВ")."""
+    wa, wb = _skeleton(a), _skeleton(b)
+    if not _same_surname(wa[-1], wb[-1]):
+        return False
+    if len(wa) == 1 or len(wb) == 1:
+        return True
+    fa, fb = wa[0], wb[0]
+    return _close(fa, fb) or (fa[0] == fb[0] and min(len(fa), len(fb)) <= 2) or _same_surname(fa, fb)
+
+
+# --------------------------------------------------------------------------
+# People mentioned in the text
+# --------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Person:
+    """One person of the article, under the first spelling seen, with the most specific role given."""
+
+    name: str
+    role: str | None = None
+
+
+@dataclass(slots=True)
+class Registry:
+    """People of one article, the most recently mentioned last."""
+
+    people: list[Person] = field(default_factory=list)
+    subject: Person | None = None
+    spellings: dict[str, Person] = field(default_factory=dict)  # every spelling met, for a fast lookup
+
+    def find(self, name: str) -> Person | None:
+        known = self.spellings.get(name)
+        return known or next((p for p in reversed(self.people) if _same_person(p.name, name)), None)
+
+    def mention(self, name: str, role: str | None) -> Person:
+        person = self.find(name)
+        if person is None:
+            person = Person(name)
+        else:
+            self.people.remove(person)
+        self.people.append(person)
+        self.spellings[name] = person
+        person.role = _merge_role(person.role, role)
+        return person
+
+    def with_role(self, stem: str) -> Person | None:
+        return next((p for p in reversed(self.people) if p.role and stem in fold(p.role)), None)
+
+
+def _merge_role(old: str | None, new: str | None) -> str | None:
+    """Keep the more specific role: "министр" adds nothing to "Қоғамдық даму министрі"."""
+    if not new or not old:
+        return new or old
+    stems = {s for w in new.split() if (s := role_stem(w))}
+    return old if stems and all(s in fold(old) for s in stems) else new
+
+
+@dataclass(slots=True)
+class Mention:
+    """A person named in a paragraph, at `start`."""
+
+    start: int
+    end: int
+    name: str
+    role: str | None
+
+
+def _nominative_word(word: str, female: bool) -> str:
+    """A Russian word from the genitive back to the nominative: "Соколова" → "Соколов"."""
+    for old, new in NOMINATIVE_FEMALE if female else NOMINATIVE_MALE:
+        if word.endswith(old):
+            return word[: len(word) - len(old)] + new
+    return word
+
+
+def _russian_nominative(name: str, head_only: bool = False) -> str:
+    """"Дмитрия Соколова" → "Дмитрий Соколов", "Ирины Смирновой" → "Ирина Смирнова"; a role by its head."""
+    female = bool(FEMALE_GENITIVE.search(name)) and not head_only
+    words = name.split()
+    changed = words[:1] if head_only else words
+    return " ".join([_nominative_word(word, female) for word in changed] + words[len(changed) :])
+
+
+def _stops_chain(token: str, script: str, kazakh: bool) -> bool:
+    """True when a token, read backwards from a name, cannot belong to its role phrase."""
+    folded = fold(token)
+    if not folded or token in ",.;:!?()…؟،" or folded in CHAIN_STOPS or folded in PRONOUNS:
+        return True
+    if folded in GENITIVE_PRONOUNS or is_verb(folded):
+        return True
+    suffix_stop = CASE_STOP[script] if (script != "cyrl" or kazakh) else None
+    return bool(suffix_stop and len(folded) > 3 and not token.startswith("«") and suffix_stop.search(folded))
+
+
+def _role_before(text: str, name_start: int, script: str, kazakh: bool) -> tuple[str | None, bool]:
+    """The role phrase printed right before a name, and whether it was plural ("сарапшылар")."""
+    tokens = TOKEN.findall(text, max(0, name_start - 120), name_start)
+    chain: list[str] = []
+    head = -1
+    for token in reversed(tokens):
+        stem = role_stem(token)
+        if stem and not GENITIVE.search(fold(token)):
+            if head >= 0:
+                break
+            head = len(chain)
+        elif len(chain) >= 6 or _stops_chain(token, script, kazakh):
+            break
+        chain.append(token)
+    if head < 0:
+        return None, False
+    if script == "cyrl" and not kazakh:
+        chain = chain[: head + 1]  # Russian: the role noun comes first ("министр информации")
+    plural = bool(PLURAL.search(fold(chain[head])))
+    if plural:
+        chain[head] = chain[head][:-3]
+    words = list(reversed(chain))
+    if role_stem(words[0]):
+        words[0] = words[0][0].lower() + words[0][1:]
+    return " ".join(words), plural
+
+
+def droppable(word: str) -> bool:
+    """A capitalised word that opens a run but is no part of the name: "Сарапшы", "Төрағасының"."""
+    folded = fold(word)
+    if folded in CAPITAL_STOPS or GENITIVE.search(folded):
+        return True
+    return role_stem(word) is not None and folded not in NAME_LIKE_ROLES
+
+
+@lru_cache(maxsize=4096)
+def _name_in(words: tuple[str, ...], latin: bool) -> tuple[int, int, str] | None:
+    """(first, last + 1, name) of the person's name inside a run of capitalised words."""
+    first = next((i for i, w in enumerate(words) if not droppable(w)), len(words))
+    if len(words) - first < 2:
+        return None
+    # The last word pair ending in a surname: "Мажилиса Ирина Смирнова" → "Ирина Смирнова".
+    ends = [i for i in range(first, len(words) - 1) if SURNAME_END.search(fold(strip_case(words[i + 1])))]
+    pick, size = (ends[-1] if ends else first), 2
+    if pick > first and PATRONYMIC.search(fold(words[pick])):
+        pick, size = pick - 1, 3  # "Дмитрий Сергеевич Иванов"
+    chosen = list(words[pick : pick + size])
+    if any(droppable(w) for w in chosen[:-1]) or (LATIN.search(" ".join(chosen)) is not None) != latin:
+        return None  # "Open Government Partnership" in a Cyrillic text
+    chosen[-1] = strip_case(chosen[-1])
+    return pick, pick + size, normal_case(" ".join(chosen))
+
+
+def _person_in_run(run: re.Match[str], script: str) -> tuple[int, int, str] | None:
+    """The person's name inside a run of capitalised words, as (start, end, name)."""
+    spans = [m.span() for m in WORD.finditer(run.string, run.start(), run.end())]
+    found = _name_in(tuple(run.string[a:b] for a, b in spans), script == "latn")
+    return (spans[found[0]][0], spans[found[1] - 1][1], found[2]) if found else None
+
+
+def _arabic_mentions(masked: str, text: str, lo: int, hi: int) -> list[Mention]:
+    """Arabic script has no capitals: a name is the two words after a role noun."""
+    tokens = list(TOKEN.finditer(masked, lo, hi))
+    found: list[Mention] = []
+    for i, token in enumerate(tokens[:-2]):
+        if not role_stem(token.group()) or GENITIVE.search(fold(token.group())):
+            continue
+        first, last = tokens[i + 1], tokens[i + 2]
+        if any(_stops_chain(t.group(), "arab", False) or role_stem(t.group()) for t in (first, last)):
+            continue
+        role, _ = _role_before(text, first.start(), "arab", False)
+        found.append(Mention(first.start(), last.end(), f"{first.group()} {strip_case(last.group())}", role))
+    return found
+
+
+def find_mentions(masked: str, text: str, lo: int, hi: int, script: str) -> list[Mention]:
+    """People named in text[lo:hi] (quotes blanked out in `masked`), with their roles."""
+    if script == "arab":
+        return _arabic_mentions(masked, text, lo, hi)
+    kazakh = script == "latn" or bool(KAZAKH_LETTERS.search(text))
+    found: list[Mention] = []
+    list_role: str | None = None
+    for run in NAME_RUN.finditer(masked, lo, hi):
+        person = _person_in_run(run, script)
+        if person is None:
+            continue
+        start, end, name = person
+        role, plural = _role_before(text, start, script, kazakh)
+        if not kazakh and RUSSIAN_GENITIVE_CONTEXT.search(text, max(0, start - 60), start):
+            name, role = _russian_nominative(name), role and _russian_nominative(role, head_only=True)
+        if role is None and list_role and found and LIST_SEPARATOR.fullmatch(text[found[-1].end : start]):
+            role = list_role
+        elif role is not None:
+            list_role = role if plural else None
+        found.append(Mention(start, end, name, role))
+    return found

@@ -1,0 +1,138 @@
+"""Word lists and patterns of the quote extractor (`crawler/quotes.py`), in Kazakh (three scripts) and Russian.
+
+Kept apart from the rules that use them so a new verb, role or spelling is a
+one-line change here. Words are compared after `quote_names.fold`:
+case-folded, Arabic hamza dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --------------------------------------------------------------------------
+# Word lists (compared on `fold`ed words: case-folded, Arabic hamza dropped)
+# --------------------------------------------------------------------------
+
+SAY_VERBS = (
+    # Kazakh, Cyrillic
+    r"деді", r"дейді", r"атап\s+өтті", r"мәлімдеді",
+    r"деп\s+(?:санайды|есептейді|мәлімдеді|атап\s+өтті|атап\s+көрсетті|айтты|айтады|жазды|жазады|"
+    r"түйіндеді|қосты|ескертті|сендірді|хабарлады|түсіндірді|мойындады|толықтырды|пайымдайды|сенеді)",
+    # Kazakh, Latin (abai.kz transliteration)
+    r"dedi", r"deydi", r"atap\s+ótti", r"mәlimdedi",
+    r"dep\s+(?:sanaydy|esepteydi|mәlimdedi|atap\s+ótti|aytty|aytady|jazdy|qosty|eskertti|habarlady|týsindirdi)",
+    # Kazakh, Arabic script
+    r"دەدى", r"دەيدى", r"اتاپ\s+ء?وتتى", r"ء?مالىمدەدى",
+    r"دەپ\s+(?:سانايدى|ەسەپتەيدى|ء?مالىمدەدى|اتاپ\s+ء?وتتى|ايتتى|جازدى|قوستى)",
+    # Russian
+    r"(?:сказал|отметил|заявил|добавил|подчеркнул|пояснил|рассказал|сообщил|признал|уточнил|заключил)а?",
+    r"считает", r"говорит", r"полагает", r"уверена?",
+)
+ASK_VERBS = (
+    r"деп\s+сұрады", r"деген\s+(?:сауал|сұрақ)\w*(?:\s+(?:тастады|қойды|жолдады|берді))?",
+    r"dep\s+súrady", r"degen\s+(?:saual|saýal|súraq)\w*(?:\s+(?:tastady|qoydy))?",
+    r"دەپ\s+سۇرادى", r"دەگەن\s+(?:ساۋال|سۇراق)\w*(?:\s+(?:تاستادى|قويدى))?",
+    r"спросила?", r"поинтересовал(?:ся|ась)",
+)
+# Indirect-speech markers: "Оның айтуынша, …", "Дорофеевтің пікірінше, …".
+INDIRECT_MARKERS = (
+    "айтуынша", "пікірінше", "сөзінше", "aytuynsha", "aituynsha", "pikirinshe", "sózinshe",
+    "ايتۋىنشا", "پىكىرىنشە", "سوزىنشە",
+)
+PRONOUNS = frozenset({"ол", "ol", "ول", "он", "она", "они"})
+GENITIVE_PRONOUNS = frozenset({"оның", "onyng", "ونىڭ", "его", "её", "ее", "их"})
+# Role nouns, as stems: "министрі", "сарапшылар", "министра" all start with one.
+ROLE_STEMS = (
+    "министр", "сарапшы", "саясаттанушы", "директор", "президент", "төраға", "орынбасар", "депутат",
+    "әкім", "модератор", "маман", "ғалым", "профессор", "журналист", "эксперт", "политолог",
+    "аналитик", "глава", "председател", "заместител", "спикер", "аким", "хатшы", "секретар", "басшы",
+    "төрайым", "елші", "посол", "ректор", "прокурор", "судья", "экономист", "губернатор",
+    "ministr", "sarapshy", "sayasattanushy", "sayasattanýshy", "direktor", "prezident", "tóragha",
+    "orynbasar", "deputat", "әkim", "akim", "moderator", "maman", "ghalym", "professor", "jurnalist",
+    "hatshy", "ekonomist",
+    "مينيستر", "ساراپشى", "ساياساتتانۋشى", "ديرەكتور", "پرەزيدەنت", "توراعا", "ورىنباسار",
+    "دەپۋتات", "اكىم", "جۋرناليست",
+)
+# Role nouns that are also first names ("Ғалым Әбішев"): before a capitalised word, a name.
+NAME_LIKE_ROLES = frozenset({"ғалым", "ghalym"})
+# Words that start with a role stem but name an office, not a person.
+NOT_ROLES = (
+    "министрлі", "ministrli", "مينيسترلى", "әкімдік", "әкімшіл", "әkimdik", "әkimshil", "акимат",
+    "басшылы", "ректорат", "посольств",
+)
+# Words that end a role phrase when read backwards from a name.
+CHAIN_STOPS = frozenset(
+    "және мен пен бен ал әрі бірақ бұл осы сол бүгін кеше сондай-ақ да де та те "
+    "jәne men pen ben al biraq búl osy býgin keshe "
+    "جانە مەن پەن بەن ال بۇل "
+    "и а но в на по с о об от для это также".split()
+)
+# Capitalised words that start a run of capitals but are never a first name.
+CAPITAL_STOPS = frozenset(
+    "бұл ал бірақ мысалы мәселен бірінші екінші үшінші қазақстан республикасы мемлекет "
+    "үкімет парламент мәжіліс сенат азаматтық қоғамдық ұлттық "
+    "búl al biraq mysaly qazaqstan respublikasy "
+    "в на по и а но однако когда казахстан россия республика".split()
+)
+LIST_SEPARATOR = re.compile(r"\s*(?:,|және|мен|пен|бен|jәne|men|pen|ben|جانە|مەن|پەن|بەن|и|and)\s*", re.I)
+
+# --------------------------------------------------------------------------
+# Regexes
+# --------------------------------------------------------------------------
+
+DASHES = "–—-"
+ENDS = ".!?…؟"
+_VERB = rf"(?:(?P<ask>{'|'.join(ASK_VERBS)})|(?P<say>{'|'.join(SAY_VERBS)}))(?!\w)"
+_REST = rf"(?P<rest>[^{ENDS}«»\n]*)"
+# What may follow a closing guillemet: «…», – деді ол.
+INLINE_ATTRIBUTION = re.compile(rf"[\s,،.!?…؟]*(?:[{DASHES}]\s*)?{_VERB}{_REST}", re.I)
+# The closing attribution inside a dash paragraph: – …, – дейді.
+DASH_ATTRIBUTION = re.compile(rf"[,،]?\s+[{DASHES}]\s*{_VERB}{_REST}", re.I)
+LEADING_DASH = re.compile(rf"\s*[{DASHES}]\s*(?=\S)")
+CONTINUATION = re.compile(rf"[{ENDS},،]?\s*[{DASHES}]\s+(?=\S)")
+INDIRECT_TAIL = re.compile(r"\s*[,،]\s*")
+RUSSIAN_INDIRECT_WORDS = ("словам", "мнению", "оценке", "утверждению")
+INDIRECT_RU = re.compile(
+    r"(?<!\w)[Пп]о\s+(?P<who>(?:его|её|ее|их)\s+(?:словам|мнению)|"
+    r"(?:словам|мнению|оценке|утверждению)\s+[^,.!?«»]{2,80}?)\s*,\s*"
+)
+# "Дарқан ҚАЛЕТАЕВ:" alone, or followed by its quote: "Саясат НҰРБЕК: – Біз …".
+SPEAKER_LINE = re.compile(r"\s*(?P<name>[^\s:.!?…؟«»–—]+(?:[ \xa0][^\s:.!?…؟«»–—]+){0,2})\s*:\s*(?P<rest>.*)$", re.S)
+SENTENCE_END = re.compile(r"[.!?…؟]+(?=\s|$)")
+_UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІÁÓÚÝÄÖÜÇĞŞÑİƏ"
+_CAPITALISED = rf"[{_UPPER}](?:[^\W\d_]|['’-](?=[^\W\d_]))+"
+# The capital comes first and the look-behind after it: far faster than a leading look-behind.
+NAME_RUN = re.compile(rf"[{_UPPER}](?<![\w'’-].)(?:[^\W\d_]|['’-](?=[^\W\d_]))+(?:[ \xa0]{_CAPITALISED})+(?![\w'’-])")
+CAPITAL_WORD = re.compile(rf"[{_UPPER}](?<![\w'’-].)(?:[^\W\d_]|['’-](?=[^\W\d_]))+(?![\w'’-])")
+TOKEN = re.compile(r"«[^«»]*»|[^\s,.;:!?()«»…؟،\"“”]+|[,.;:!?()…؟،]")
+GENITIVE = re.compile(r"(?:[тдн][ыі]ң|[tdn][yi]ng|[تدن]ىڭ)$")
+# Other case endings, stripped from a surname only after a surname ending.
+OTHER_CASE = re.compile(
+    r"(?<=ов|ев|ин|ov|ev|in|وۆ|ەۆ)(?:қа|ке|ға|ге|ты|ті|ды|ді|та|те|тан|тен|пен|qa|ke|gha|ge|ty|ti|ta|te|tan|ten|pen)$"
+)
+PLURAL = re.compile(r"(?:[лдт][ае]р|[ldt][ae]r|[لدت][اە]ر)$")
+SURNAME_END = re.compile(
+    r"(?:ов|ев|ёв|ин|ова|ева|ина|овой|евой|иной|ский|ская|бек|ұлы|қызы|ov|ev|in|ova|eva|ina|bek|uly|úly|qyzy)$"
+)
+PATRONYMIC = re.compile(r"(?:ович|евич|овна|евна|ична|ұлы|қызы|uly|úly|qyzy)$")
+# Russian genitive → nominative, for names after "по словам": male, and female by the surname.
+RUSSIAN_GENITIVE_CONTEXT = re.compile(r"(?<!\w)[Пп]о\s+(?:словам|мнению|оценке|утверждению)\s+(?:[^\W\d_]+\s+){0,3}$")
+FEMALE_GENITIVE = re.compile(r"(?:овой|евой|иной|ской|цкой)$")
+NOMINATIVE_MALE = (("ского", "ский"), ("ия", "ий"), ("ея", "ей"), ("ая", "ай"), ("я", "ь"), ("ы", "а"), ("а", ""))
+NOMINATIVE_FEMALE = (
+    ("ской", "ская"), ("ой", "а"), ("ии", "ия"), ("ьи", "ья"), ("ги", "га"), ("ки", "ка"), ("хи", "ха"), ("ы", "а"),
+)
+# Kazakh case and verb endings that cannot sit inside "Қоғамдық даму министрі".
+CASE_STOP = {
+    "cyrl": re.compile(r"(?:[дтн][ыі]|[ғгқк][ае]|[ғгқк][ае]н|[дт][ае])$"),
+    "latn": re.compile(r"(?:[dtn][yi]|(?:gh|g|q|k)[ae]n?|[dt][ae])$"),
+    "arab": re.compile(r"(?:[دتن][ىي]|[عگقك][اە]ن?|[دت][اە])$"),
+}
+VERB_WORD = re.compile(rf"(?:{'|'.join(SAY_VERBS + ASK_VERBS)}|деп|dep|دەپ)", re.I)
+WORD = re.compile(r"\S+")
+OTHER_QUOTES = re.compile(r'"[^"\n]+"|“[^“”\n]+”|„[^“”\n]+[“”]')
+LATIN_DIGRAPH_H = re.compile(r"(?<=[A-Z])h")  # "SYILYGhY": abai.kz writes Ғ as Gh even in capitals
+ARABIC = re.compile(r"[\u0621-\u064A\u0671-\u06FF]")
+LATIN = re.compile(r"[A-Za-zÁÓÚÝáóúýÄÖÜäöüÇĞŞÑçğşñİı]")
+KAZAKH_LETTERS = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
+SKELETON = str.maketrans("әғқңөұүһіё", "агкноуухие")

@@ -1,0 +1,102 @@
+"""The parsers' selector shortcuts answer exactly as parsel's `.css()` does, and parsing leaves the page as parsed.
+
+Issue 12 (parse cost): `PageIndex` and `Subtree` answer selectors in Python
+instead of libxml2, and the dispatcher lets `generic.fill` read the tree the
+abai.kz parser already built. These tests pin that neither changes a result.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from lxml import etree
+
+from conftest import mirror_pages
+from crawler.dates import DEFAULT_TZ
+from crawler.fixtures import SavedPage
+from crawler.parsers import generic, parse_article
+from crawler.parsers.abai import parse_article as parse_abai_article
+from crawler.parsers.abai import read_article
+from crawler.parsers.abai import selectors as S
+from crawler.parsers.common import parse_html
+from crawler.parsers.sanitize import sanitize
+from crawler.parsers.select import (
+    PageIndex,
+    Subtree,
+    css_xpath,
+    has_class,
+    simple_selector,
+)
+
+PAGES = mirror_pages("abai.kz", "article", "listing", "home")
+PAGE_SELECTORS = [
+    S.TODAY, S.HEAD, S.CATEGORY, S.VIEWS, S.COMMENTS, S.DATE, S.AUTHOR, S.TITLE, S.CONTENT, S.NOT_BODY,
+    S.BEST_MATERIALS, S.MOST_READ, S.ARTICLE, "title", "div.col-md-4 .views", ".post-meta span", ".bm-item, .tag",
+]
+INNER_SELECTORS = [
+    S.SIDEBAR_ITEM, S.ITEM_TITLE_LINK, S.ITEM_AUTHOR, S.ITEM_VIEWS, S.ITEM_TAG, S.CARD_VIEWS, S.CARD_DATE,
+    S.CARD_TAG, S.CARD_AUTHOR, "h3", "div a", "div span.views, h3 a", "li", "a.title", "span span",
+]
+
+
+def _anchors(css: str) -> set[str]:
+    return set(re.findall(r"\.([\w-]+)", css))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.path.name for p in PAGES])
+def test_page_index_answers_as_parsel(page: SavedPage) -> None:
+    root = parse_html(page.html())
+    index = PageIndex(root, set().union(*map(_anchors, PAGE_SELECTORS)))
+    for css in PAGE_SELECTORS:
+        assert index.css(css) == css_xpath(css)(root), css
+    for scope in root.iter("div", "article", "body"):
+        assert index.css_within(S.NOT_BODY, scope) == css_xpath(S.NOT_BODY)(scope)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.path.name for p in PAGES])
+def test_subtree_answers_as_parsel(page: SavedPage) -> None:
+    root = parse_html(page.html())
+    for scope in root.iter("div", "li", "article"):
+        inside = Subtree(scope)
+        for css in INNER_SELECTORS:
+            assert inside.css(css) == css_xpath(css)(scope), css
+            assert inside.css(css, strict=True) == css_xpath(css, "descendant::")(scope), css
+
+
+def test_selectors_beyond_tags_and_classes_go_to_xpath() -> None:
+    assert simple_selector("h3 a, a.title") == ((("h3", None), ("a", None)), (("a", "title"),))
+    for css in ("a[rel=next]", "ul > li", "a::attr(href)", "*", ".a.b", "", "p,"):
+        assert simple_selector(css) is None, css
+    root = parse_html('<div><ul class="x"><li><a rel="next" href="/2">2</a></li></ul></div>')
+    assert [a.get("href") for a in Subtree(root).css("ul > li a[rel=next]")] == ["/2"]
+
+
+def test_class_tokens_split_on_xml_space_only() -> None:
+    assert has_class("a\tpost-meta\nb", "post-meta")
+    assert not has_class("a\u00a0post-meta", "post-meta")  # a no-break space is no separator in CSS
+    assert not has_class("post-metadata", "post-meta")
+    assert not has_class(None, "post-meta")
+
+
+def test_sanitize_leaves_the_page_as_parsed() -> None:
+    html = ('<html><body><div class="c"><p>one</p><p data-newsarchive-drop="kept">two</p>'
+            '<div class="share-buttons">x</div><p>three</p></div></body></html>')
+    root = parse_html(html)
+    before = etree.tostring(root)
+    container = root.find(".//div")
+    dropped = [container[1], container[2], container[2]]
+    assert sanitize(container, "https://abai.kz/", dropped) == "<p>one</p><p>three</p>"
+    assert etree.tostring(root) == before
+
+
+ARTICLES = [p for p in PAGES if p.kind == "article"]
+
+
+@pytest.mark.parametrize("page", ARTICLES, ids=[p.path.name for p in ARTICLES])
+def test_dispatcher_fills_from_the_parsed_page_as_from_a_fresh_parse(page: SavedPage) -> None:
+    html = page.html()
+    fresh = generic.fill(parse_abai_article(html, page.url, page.fetched_at), generic.page_selector(html), tz=DEFAULT_TZ)
+    assert parse_article(html, page.url, page.fetched_at) == fresh
+    _, root = read_article(html, page.url, page.fetched_at)
+    assert etree.tostring(root) == etree.tostring(parse_html(html))  # the parser changed nothing on the page
