@@ -12,19 +12,13 @@ our extractor (the whole CLI process, start-up included) and for
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
-from evalset import pages, run_extract, scorer, timed
+from evalset import pages, parse_args, run_extract, scorer, timed
 
 GOAL_F1 = 0.96
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("eval_dir", type=Path, help="the article-body eval folder (manifest.jsonl, ground-truth.json)")
-    parser.add_argument("--worst", type=int, default=0, metavar="N", help="list our N lowest-F1 pages")
-    args = parser.parse_args()
+    args = parse_args(__doc__, "article-body", "--worst", "list our N lowest-F1 pages")
 
     import trafilatura
 

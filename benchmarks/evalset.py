@@ -8,6 +8,7 @@ there, so the figures are the ones the set's README defines.
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import subprocess
@@ -31,6 +32,18 @@ class Page:
     key: str
     path: Path
     url: str
+
+
+def parse_args(doc: str, eval_name: str, list_flag: str, list_help: str) -> argparse.Namespace:
+    """The command line every eval-set benchmark takes: the set's folder, and how many of our worst cases to list.
+
+    `doc` is the benchmark's module docstring (its first paragraph is the
+    description); the listing option is `list_flag` N, 0 by default.
+    """
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("eval_dir", type=Path, help=f"the {eval_name} eval folder (manifest.jsonl, ground-truth.json)")
+    parser.add_argument(list_flag, type=int, default=0, metavar="N", help=list_help)
+    return parser.parse_args()
 
 
 def pages(eval_dir: Path) -> list[Page]:

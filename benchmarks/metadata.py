@@ -14,11 +14,9 @@ here), all on the same decoded pages.
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
 from typing import Any
 
-from evalset import pages, run_extract, scorer, timed
+from evalset import pages, parse_args, run_extract, scorer, timed
 
 GOALS = {"date_acc": 0.92, "title_acc": 0.85, "author_f1": 0.75}
 LABELS = {"date_acc": "date accuracy", "title_acc": "title accuracy", "author_f1": "author F1"}
@@ -41,10 +39,7 @@ def htmldate_date(html: str, url: str) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("eval_dir", type=Path, help="the metadata eval folder (manifest.jsonl, ground-truth.json)")
-    parser.add_argument("--errors", type=int, default=0, metavar="N", help="list up to N of our misses per field")
-    args = parser.parse_args()
+    args = parse_args(__doc__, "metadata", "--errors", "list up to N of our misses per field")
 
     import htmldate
     import trafilatura

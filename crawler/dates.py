@@ -109,11 +109,11 @@ def parse_local(text: str) -> tuple[datetime, bool] | None:
             moment = _build(int(match[3]), month, int(match[2]), match[4], match[5], match[6])
             if moment:
                 return moment, match[4] is not None
-    match = _NUMERIC.search(text)
-    if match:
-        moment = _build(int(match[3]), int(match[2]), int(match[1]), match[4], match[5])
+    numeric = _NUMERIC.search(text)
+    if numeric:
+        moment = _build(int(numeric[3]), int(numeric[2]), int(numeric[1]), numeric[4], numeric[5])
         if moment:
-            return moment, match[4] is not None
+            return moment, numeric[4] is not None
     return None
 
 
@@ -146,10 +146,12 @@ def _parse_iso(text: str) -> datetime | None:
 
 
 def _parse_with_dateparser(text: str, tz: str) -> datetime | None:
-    import dateparser  # imported late: slow to load, and rarely needed
+    # Imported late: slow to load, and rarely needed. Typed only where types-dateparser is installed.
+    import dateparser  # type: ignore[import-untyped, unused-ignore]
 
     settings = {"TIMEZONE": tz, "RETURN_AS_TIMEZONE_AWARE": True, "PREFER_DAY_OF_MONTH": "first"}
-    return dateparser.parse(text, languages=["kk", "ru", "en"], settings=settings)  # type: ignore[arg-type]
+    parsed: datetime | None = dateparser.parse(text, languages=["kk", "ru", "en"], settings=settings)
+    return parsed
 
 
 def parse_date(text: str) -> date | None:

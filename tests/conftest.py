@@ -1,4 +1,4 @@
-"""Shared test setup: where the fixtures are, no proxies, and the project's own pytest plugin.
+"""Shared test setup: where the fixtures are, no proxies, the project's own pytest plugin, and helpers many tests use.
 
 The saved-page helpers (`mirror`, `parse_fixture`, `--update-expected`) live in
 the package's pytest plugin, `crawler/pytest_plugin.py`. An installed package
@@ -8,13 +8,23 @@ same module, under the same name, from an uninstalled checkout.
 
 from __future__ import annotations
 
+import json
 import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from crawler.fixtures import SavedPage, saved_pages
+from crawler.mirror import offline_settings, setting_args
+from crawler.storage import Store
 
 pytest_plugins = ["crawler.pytest_plugin", "pytester"]
 
+ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 SITES = FIXTURES / "sites"
 
@@ -26,3 +36,43 @@ for _var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_prox
 def mirror_pages(site: str, *kinds: str) -> list[SavedPage]:
     """The saved pages of a site's mirror under tests/fixtures/sites, optionally only those of some kinds."""
     return saved_pages(SITES / site, *kinds)
+
+
+def read_manifest(directory: Path) -> list[dict[str, Any]]:
+    """The lines of a mirror folder's `manifest.jsonl`, as JSON objects."""
+    return [json.loads(line) for line in (directory / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command line in a subprocess (a crawl runs Twisted's reactor, which starts once per process)."""
+    return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def offline_crawl(db: Path, *args: str) -> str:
+    """`crawl ARGS --offline --db DB` on the bundled mirrors in a subprocess; its output, once it exited 0."""
+    result = cli("crawl", *args, "--offline", "--db", str(db))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def scrapy_crawl(spider: str, address: str, db: Path, *spider_args: str) -> None:
+    """`scrapy crawl SPIDER -a ARG…` in a subprocess, against the mirror server at `address`, into `db`; it must exit 0."""
+    settings = {**offline_settings(address=address), "DB_PATH": str(db), "LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, *setting_args(settings)]
+    for arg in spider_args:
+        command += ["-a", arg]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago, for a server the test starts as a process."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """A fresh, empty archive of the test's own."""
+    return Store(tmp_path / "a.sqlite")

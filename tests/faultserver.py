@@ -145,6 +145,15 @@ class FaultHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def send_half(self, body: bytes) -> None:
+        """A 200 whose headers promise all of the HTML `body`, then only its first half, flushed."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2])
+        self.wfile.flush()
+
     def reset(self) -> None:
         """Abort the connection with a TCP RST (SO_LINGER 0), as a crashing server or middlebox does."""
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -193,12 +202,7 @@ def stall(seconds: float) -> Serve:
 def stall_mid_body(body: bytes, seconds: float) -> Serve:
     """Headers and half the body, then silence for `seconds` (a server stuck mid-response)."""
     def serve(h: FaultHandler, attempt: int) -> None:
-        h.send_response(200)
-        h.send_header("Content-Type", "text/html; charset=utf-8")
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body[: len(body) // 2])
-        h.wfile.flush()
+        h.send_half(body)
         time.sleep(seconds)
         h.close_connection = True
     return serve
@@ -212,12 +216,7 @@ def reset() -> Serve:
 def truncated(body: bytes) -> Serve:
     """Promise the whole body in Content-Length, send half, close."""
     def serve(h: FaultHandler, attempt: int) -> None:
-        h.send_response(200)
-        h.send_header("Content-Type", "text/html; charset=utf-8")
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body[: len(body) // 2])
-        h.wfile.flush()
+        h.send_half(body)
         h.close_connection = True
     return serve
 

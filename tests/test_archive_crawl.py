@@ -9,30 +9,23 @@ import hashlib
 import json
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import sqlite_utils
+from conftest import SITES, offline_crawl
 from warcio.archiveiterator import ArchiveIterator
 
-from conftest import SITES
 from crawler.cli import main, read_page
 from crawler.mirror import Mirror
 from crawler.parsers import PARSER_VERSION
-from crawler.parsers.abai import parse_listing
+from crawler.parsers.abai import parse_article, parse_listing
+from crawler.reparse import COMPARED_FIELDS, comparable
 from crawler.seeds import site_names
 from crawler.settings import SEEDS_DIR
 from crawler.warc import read_response, resolve
 
-ROOT = Path(__file__).resolve().parent.parent
 MIRROR = SITES / "abai.kz"
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """The command line in a subprocess (a crawl runs Twisted's reactor, which starts once per process)."""
-    return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 class Result:
@@ -47,9 +40,8 @@ class Result:
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("archive") / "data" / "archive.sqlite"
-    result = cli("crawl", "abai", "--offline", "--db", str(db))
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "archive   " in result.stdout and " responses in 1 WARC file, " in result.stdout
+    out = offline_crawl(db, "abai")
+    assert "archive   " in out and " responses in 1 WARC file, " in out
     return db
 
 
@@ -172,6 +164,14 @@ def test_reparse_reports_per_field_changes_and_restores_rows_from_the_warc(crawl
         "where article_variants_fts match 'Old'")] == []
     again = Result(capsys, "reparse", "--db", str(tampered))
     assert again.stdout.splitlines()[1:3] == ["  changed    0 pages (none)", "  unchanged  12 pages (0 restamped with the new parser version)"]
+
+
+def test_reparse_compares_an_item_as_its_to_dict_gives_it() -> None:
+    item = parse_article((MIRROR / "pages" / "post-100000.html").read_text(encoding="utf-8"),
+                         "https://abai.kz/post/100000", "2024-11-23T06:00:00+00:00")
+    assert item.quotes and item.best_materials  # the children are compared too
+    full = item.to_dict()
+    assert comparable(item) == {name: full[name] for name in COMPARED_FIELDS}
 
 
 def test_reparse_filters_by_site_and_fetch_date(crawled: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -30,20 +30,18 @@ from warcio.archiveiterator import ArchiveIterator
 
 import faultserver as fs
 from conftest import SITES, mirror_pages
-from crawler.mirror import Mirror, setting_args
+from crawler.mirror import Mirror, offline_settings, setting_args
 from crawler.parsers.abai import article_ref
 from crawler.warc import read_response, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
-HANDLER = "crawler.mirror.MirrorDownloadHandler"
 KILLS = {"rerun": 3, "jobdir": 2}  # crawls SIGKILLed before the one that runs to the end
 DELAY = 0.0  # seconds the server waits before each answer (the crawl is slow enough: one transaction per item)
 
 
 def command(server: fs.FaultServer, db: Path, jobdir: Path | None) -> list[str]:
     settings = {
-        "MIRROR_ADDRESS": server.address, "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER}, "DB_PATH": str(db), "LOG_LEVEL": "WARNING",
-        "AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", "CONCURRENT_REQUESTS_PER_DOMAIN": "2",
+        **offline_settings(address=server.address), "DB_PATH": str(db), "LOG_LEVEL": "WARNING", "CONCURRENT_REQUESTS_PER_DOMAIN": "2",
         "STORE_BATCH_SIZE": "4", "TELNETCONSOLE_ENABLED": "0",
         # Stop paging after one stored article in a row: a rerun that took a killed run's articles for an
         # earlier run's would stop paging before the articles the killed run never reached.

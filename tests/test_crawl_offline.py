@@ -10,27 +10,18 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from conftest import mirror_pages
+from conftest import mirror_pages, offline_crawl
 from crawler.parsers.abai import article_ref
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def crawl(db: Path, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "crawler", "crawl", "abai", "--offline", "--db", str(db), *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
 
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     """A first crawl, then a full pass (`--refresh`) over the same mirror: it must change nothing."""
     db = tmp_path_factory.mktemp("crawl") / "archive.sqlite"
-    first = crawl(db)
-    second = crawl(db, "--refresh")
+    first = offline_crawl(db, "abai")
+    second = offline_crawl(db, "abai", "--refresh")
     return db, first, second
 
 
@@ -107,7 +98,7 @@ def test_summary_reports_the_run(crawled) -> None:
 
 def test_max_articles_and_scripts_limit_the_crawl(tmp_path: Path) -> None:
     db = tmp_path / "small.sqlite"
-    crawl(db, "--max-articles", "2", "--scripts", "latn")
+    offline_crawl(db, "abai", "--max-articles", "2", "--scripts", "latn")
     rows = list(sqlite_utils.Database(db)["article_variants"].rows)
     assert len(rows) == 2 and {r["script"] for r in rows} == {"latn"}
 

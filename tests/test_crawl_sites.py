@@ -8,41 +8,15 @@ itself and reads the server's request log.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 
-from conftest import SITES, mirror_pages
+from conftest import SITES, mirror_pages, offline_crawl, scrapy_crawl
 from crawler.cli import main
 from crawler.mirror import Mirror, MirrorServer
 from crawler.parsers import canonical_url
-
-ROOT = Path(__file__).resolve().parent.parent
-HANDLER = "crawler.mirror.MirrorDownloadHandler"
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
-
-
-def crawl(db: Path, *args: str) -> str:
-    result = cli("crawl", *args, "--offline", "--db", str(db))
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
-
-
-def scrapy_crawl(server: MirrorServer, db: Path, profile: str, *spider_args: str) -> None:
-    handlers = json.dumps({"http": HANDLER, "https": HANDLER})
-    command = [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"profile={profile}",
-               "-s", f"MIRROR_ADDRESS={server.address}", "-s", f"DOWNLOAD_HANDLERS={handlers}", "-s", f"DB_PATH={db}",
-               "-s", "LOG_LEVEL=WARNING", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0"]
-    for arg in spider_args:
-        command += ["-a", arg]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def mirrored_keys(site: str) -> set[str]:
@@ -52,7 +26,7 @@ def mirrored_keys(site: str) -> set[str]:
 @pytest.fixture(scope="module")
 def qamshy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     db = tmp_path_factory.mktemp("qamshy") / "archive.sqlite"
-    return db, crawl(db, "qamshy"), crawl(db, "qamshy")
+    return db, offline_crawl(db, "qamshy"), offline_crawl(db, "qamshy")
 
 
 def test_crawl_by_name_stores_every_mirrored_article_with_almaty_dates(qamshy) -> None:
@@ -85,7 +59,7 @@ def test_second_crawl_changes_nothing(qamshy) -> None:
 def test_since_skips_old_sitemaps_feed_items_and_articles(tmp_path: Path) -> None:
     db = tmp_path / "since.sqlite"
     with MirrorServer(Mirror(SITES / "qamshy.kz")) as server:
-        scrapy_crawl(server, db, "seeds/qamshy.kz.toml", "since=2018-03-12")
+        scrapy_crawl("site", server.address, db, "profile=seeds/qamshy.kz.toml", "since=2018-03-12")
     requested = {canonical_url(url) for url, _ in server.requests}
     assert "https://qamshy.kz/sitemap-news.xml" in requested and "https://qamshy.kz/rss" in requested
     assert "https://qamshy.kz/sitemap-2017.xml" not in requested  # its lastmod is 2017-12-31
@@ -97,7 +71,7 @@ def test_since_skips_old_sitemaps_feed_items_and_articles(tmp_path: Path) -> Non
 def test_crawl_site_with_profile_follows_pagination_feeds_and_sitemaps(tmp_path: Path) -> None:
     db = tmp_path / "egemen.sqlite"
     with MirrorServer(Mirror(SITES / "egemen.kz")) as server:
-        scrapy_crawl(server, db, "seeds/egemen.kz.toml")
+        scrapy_crawl("site", server.address, db, "profile=seeds/egemen.kz.toml")
     requested = [canonical_url(url) for url, _ in server.requests]
     assert "https://egemen.kz/category/sayasat?page=2" in requested
     assert {"https://egemen.kz/robots.txt", "https://egemen.kz/sitemap.xml", "https://egemen.kz/feed"} <= set(requested)
@@ -113,9 +87,9 @@ def test_crawl_site_with_profile_follows_pagination_feeds_and_sitemaps(tmp_path:
 
 def test_crawl_site_cli_and_english_profile(tmp_path: Path) -> None:
     db = tmp_path / "nypost.sqlite"
-    out = crawl(db, "site", "--profile", "seeds/nypost.com.toml", "--max-articles", "1")
+    out = offline_crawl(db, "site", "--profile", "seeds/nypost.com.toml", "--max-articles", "1")
     assert "1 new" in out
-    out = crawl(db, "nypost")
+    out = offline_crawl(db, "nypost")
     rows = {r["key"]: r for r in sqlite_utils.Database(db)["articles"].rows}
     assert set(rows) == mirrored_keys("nypost.com")
     row = rows["nypost.com:/2019/11/19/three-taliban-prisoners-flown-to-qatar-for-hostage-swap"]

@@ -12,8 +12,6 @@ from crawler.discovery import read_feed, read_sitemap, robots_sitemaps
 from crawler.errors import ConfigError
 from crawler.profiles import find_profile, load_profile, profile_for_url
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def test_every_profile_in_seeds_loads_and_matches_its_mirror_urls() -> None:
     qamshy = find_profile("qamshy")

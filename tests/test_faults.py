@@ -9,7 +9,6 @@ about ten seconds.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,12 +19,11 @@ import sqlite_utils
 
 import faultserver as fs
 from conftest import SITES, mirror_pages
-from crawler.mirror import Mirror
+from crawler.mirror import Mirror, offline_settings, setting_args
 from crawler.parsers.abai import article_ref, parse_article
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = SITES / "abai.kz" / "pages"
-HANDLER = "crawler.mirror.MirrorDownloadHandler"
 TIMEOUT = 2.0  # DOWNLOAD_TIMEOUT for this crawl, seconds
 RETRIES = 2  # RETRY_TIMES: three requests at most per URL
 MAXSIZE = 4 * 1024 * 1024  # DOWNLOAD_MAXSIZE for this crawl: 4 MiB, unpacked
@@ -98,17 +96,13 @@ MEASURED_SCRAPY = ("import atexit, resource, sys; from scrapy.cmdline import exe
 
 def scrapy_crawl(address: str, db: Path, **extra: str) -> tuple[subprocess.CompletedProcess[str], float]:
     """Crawl the server at `address` into `db` with short timeouts; return the run and its peak memory in MB."""
-    handlers = json.dumps({"http": HANDLER, "https": HANDLER})
     settings = {
-        "MIRROR_ADDRESS": address, "DOWNLOAD_HANDLERS": handlers, "DB_PATH": str(db), "LOG_LEVEL": "WARNING",
-        "AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+        **offline_settings(address=address), "DB_PATH": str(db), "LOG_LEVEL": "WARNING", "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
         "CONCURRENT_REQUESTS": "16", "DOWNLOAD_TIMEOUT": str(TIMEOUT), "RETRY_TIMES": str(RETRIES),
         "DOWNLOAD_MAXSIZE": str(MAXSIZE), "RETRY_AFTER_MAX": "2", **extra,
     }
     peak = db.with_name("peak_rss_kib")
-    command = [sys.executable, "-c", MEASURED_SCRAPY, str(peak), "crawl", "abai"]
-    for name, value in settings.items():
-        command += ["-s", f"{name}={value}"]
+    command = [sys.executable, "-c", MEASURED_SCRAPY, str(peak), "crawl", "abai", *setting_args(settings)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     return result, int(peak.read_text()) / 1024 if peak.exists() else float("nan")
 

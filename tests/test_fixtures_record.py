@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from conftest import SITES
+from conftest import SITES, read_manifest
 from crawler import settings as project_settings
 from crawler.cli import main
 from crawler.fixtures import saved_pages
@@ -110,10 +110,6 @@ def fixtures_here(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, 
     return code, out, err
 
 
-def manifest(site_dir: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (site_dir / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
-
-
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, PageServer, subprocess.CompletedProcess[str]]]:
     """One `record` of an article (gzipped, with a cookie), a redirect to a second article, a 404 and the home page."""
@@ -138,9 +134,9 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, P
 def test_record_saves_each_page_with_its_manifest_line(recorded) -> None:
     site_dir, server, result = recorded
     assert result.returncode == 0, result.stderr
-    lines = {urlpath(e["url"]): e for e in manifest(site_dir)}
+    lines = {urlpath(e["url"]): e for e in read_manifest(site_dir)}
     assert sorted(lines) == sorted(["/news/first-story", "/old-story", "/gone", "/", "/news/second-story.html"])
-    assert len(manifest(site_dir)) == 5
+    assert len(read_manifest(site_dir)) == 5
     today = datetime.now(UTC).date().isoformat()
     first = lines["/news/first-story"]
     assert (first["file"], first["status"], first["kind"]) == ("pages/news-first-story.html", 200, "article")
@@ -156,7 +152,7 @@ def test_record_saves_each_page_with_its_manifest_line(recorded) -> None:
 
 def test_redirects_are_saved_as_they_came_and_their_target_too(recorded) -> None:
     site_dir, server, _ = recorded
-    lines = {urlpath(e["url"]): e for e in manifest(site_dir)}
+    lines = {urlpath(e["url"]): e for e in read_manifest(site_dir)}
     redirect = lines["/old-story"]
     assert (redirect["status"], redirect["kind"], redirect["headers"]["Location"]) == (301, "redirect", "/news/second-story.html")
     target = lines["/news/second-story.html"]
@@ -241,7 +237,7 @@ def test_recording_a_url_again_replaces_its_page_and_line(tmp_path: Path) -> Non
         second = fixtures("record", f"{server.base}/a", "--site", "127.0.0.1", "--sites-dir", str(sites),
                           "--kind", "article", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0")
     assert first.returncode == 0 and second.returncode == 0, second.stderr
-    [line] = manifest(sites / "127.0.0.1")
+    [line] = read_manifest(sites / "127.0.0.1")
     assert line["file"] == "pages/a.html"
     [page] = saved_pages(sites / "127.0.0.1")
     assert json.loads(page.expected_path.read_text(encoding="utf-8"))["title"] == "Екінші нұсқа"
@@ -257,7 +253,7 @@ def test_abai_pages_recorded_through_the_mirror_handler_match_the_bundled_expect
         result = fixtures("record", "https://abai.kz/post/100000", "https://www.abai.kz/lt/part/1",
                           "--site", "abai.kz", "--sites-dir", str(sites), *args)
     assert result.returncode == 0, result.stderr
-    lines = {e["url"]: e for e in manifest(sites / "abai.kz")}
+    lines = {e["url"]: e for e in read_manifest(sites / "abai.kz")}
     assert (lines["https://abai.kz/post/100000"]["kind"], lines["https://www.abai.kz/lt/part/1"]["kind"]) == ("article", "listing")
     article = json.loads((sites / "abai.kz" / "pages" / "post-100000.json").read_text(encoding="utf-8"))
     bundled_article = json.loads((bundled / "post-100000.json").read_text(encoding="utf-8"))

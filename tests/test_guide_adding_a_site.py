@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
+from conftest import read_manifest
 from crawler.mirror import offline_settings, setting_args
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -254,7 +255,7 @@ def test_recording_fetched_each_page_once_from_the_local_site(walked) -> None:
 def test_the_site_is_added_as_the_guide_says(walked) -> None:
     scratch, _ = walked
     site = scratch / "tests" / "fixtures" / "sites" / "dala.example"
-    lines = [json.loads(line) for line in (site / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+    lines = read_manifest(site)
     assert [(line["url"].removeprefix("https://dala.example"), line["kind"]) for line in lines] == [
         ("/robots.txt", "robots"), ("/", "home"), ("/kk/category/madeniet", "listing"),
         ("/kk/category/madeniet?page=2", "listing"), ("/kk/news/2024/05/02/zhana-kitaphana", "article"),

@@ -17,29 +17,21 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from conftest import SITES, mirror_pages
+from conftest import SITES, mirror_pages, scrapy_crawl
 from crawler.incremental import RevisitPolicy, parse_ages
 from crawler.mirror import Mirror, MirrorServer
 from crawler.parsers import canonical_url
 
 ROOT = Path(__file__).resolve().parent.parent
-HANDLER = "crawler.mirror.MirrorDownloadHandler"
 ROBOTS = "https://abai.kz/robots.txt"
 LISTINGS = {canonical_url(p.url) for p in mirror_pages("abai.kz", "listing", "home")}
 ARTICLES = {canonical_url(p.url) for p in mirror_pages("abai.kz", "article")}
 
 
-def scrapy_crawl(server: MirrorServer, db: Path, *spider_args: str) -> set[str]:
+def crawl_seen(server: MirrorServer, db: Path, *spider_args: str) -> set[str]:
     """Run `scrapy crawl abai` on the mirror; return the canonical URLs the server saw during the run."""
     before = len(server.requests)
-    handlers = json.dumps({"http": HANDLER, "https": HANDLER})
-    command = [sys.executable, "-m", "scrapy", "crawl", "abai", "-s", f"MIRROR_ADDRESS={server.address}",
-               "-s", f"DOWNLOAD_HANDLERS={handlers}", "-s", f"DB_PATH={db}", "-s", "LOG_LEVEL=WARNING",
-               "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
-    for arg in spider_args:
-        command += ["-a", arg]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
+    scrapy_crawl("abai", server.address, db, *spider_args)
     seen = [canonical_url(url) for url, _ in server.requests[before:]]
     assert len(seen) == len(set(seen)), "a page was fetched twice in one run"
     return set(seen)
@@ -55,7 +47,7 @@ def server() -> MirrorServer:
 def first_run(server: MirrorServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[str]]:
     """An archive made by one crawl of the whole mirror, and what that crawl fetched."""
     db = tmp_path_factory.mktemp("first") / "archive.sqlite"
-    return db, scrapy_crawl(server, db)
+    return db, crawl_seen(server, db)
 
 
 @pytest.fixture
@@ -81,7 +73,7 @@ def test_first_run_fetches_every_page(first_run) -> None:
 
 
 def test_second_run_fetches_only_listings(server, archive: Path) -> None:
-    fetched = scrapy_crawl(server, archive)
+    fetched = crawl_seen(server, archive)
     assert fetched == LISTINGS | {ROBOTS}  # no article page, no known dead link: only the listings, paged to the end
     run = run_row(archive, 2)
     assert (run["articles_new"], run["articles_updated"], run["articles_unchanged"], run["errors"]) == (0, 0, 0, 0)
@@ -91,7 +83,7 @@ def test_second_run_fetches_only_listings(server, archive: Path) -> None:
 
 
 def test_paging_stops_after_n_stored_articles_in_a_row(server, archive: Path) -> None:
-    fetched = scrapy_crawl(server, archive, "stop_after_known=2")
+    fetched = crawl_seen(server, archive, "stop_after_known=2")
     # part/1 and lt/part/1 show two stored articles on page 1; tt/part/1 shows one a page.
     assert fetched == {ROBOTS, "https://abai.kz/", "https://abai.kz/part/1", "https://abai.kz/lt/part/1",
                        "https://abai.kz/tt/part/1", "https://abai.kz/tt/part/1?page=2"}
@@ -100,9 +92,9 @@ def test_paging_stops_after_n_stored_articles_in_a_row(server, archive: Path) ->
 
 def test_a_new_script_variant_is_fetched(server, tmp_path: Path) -> None:
     db = tmp_path / "cyrillic-first.sqlite"
-    first = scrapy_crawl(server, db, "scripts=cyrl")
+    first = crawl_seen(server, db, "scripts=cyrl")
     assert not any("/lt/" in url or "/tt/" in url for url in first)
-    fetched = scrapy_crawl(server, db)
+    fetched = crawl_seen(server, db)
     articles = fetched & ARTICLES
     assert articles == {url for url in ARTICLES if "/lt/" in url or "/tt/" in url}
     run = run_row(db, 2)
@@ -121,7 +113,7 @@ def test_due_articles_are_revisited_and_others_are_not(server, archive: Path) ->
     # tt/211030 (published 2026-01-30) last fetched after its 30-day revisit: never due again.
     db.execute("update article_variants set fetched_at = '2026-03-05T00:00:00+00:00' where key = 'abai.kz:211030'")
     db.conn.commit()
-    fetched = scrapy_crawl(server, archive, "stop_after_known=1")
+    fetched = crawl_seen(server, archive, "stop_after_known=1")
     assert fetched & ARTICLES == {"https://abai.kz/post/100000", "https://abai.kz/lt/post/124675"}
     run = run_row(archive, 2)
     assert run["articles_unchanged"] == 2
@@ -129,11 +121,11 @@ def test_due_articles_are_revisited_and_others_are_not(server, archive: Path) ->
     refetched = sqlite_utils.Database(archive)["article_variants"].get(("abai.kz:100000", "cyrl"))["fetched_at"]
     assert refetched > "2026"
     # Fetched now, past its last revisit age: the next run leaves it alone.
-    assert scrapy_crawl(server, archive, "stop_after_known=1") & ARTICLES == set()
+    assert crawl_seen(server, archive, "stop_after_known=1") & ARTICLES == set()
 
 
 def test_refresh_is_a_full_pass(server, archive: Path, first_run) -> None:
-    fetched = scrapy_crawl(server, archive, "refresh=true")
+    fetched = crawl_seen(server, archive, "refresh=true")
     assert fetched == first_run[1]
     run = run_row(archive, 2)
     assert (run["articles_new"], run["articles_updated"], run["articles_unchanged"]) == (0, 0, 10)

@@ -20,11 +20,10 @@ from pathlib import Path
 import sqlite_utils
 
 from conftest import SITES
-from crawler.mirror import Mirror, MirrorServer, setting_args
+from crawler.mirror import Mirror, MirrorServer, offline_settings, setting_args
 from crawler.parsers import canonical_url
 
 ROOT = Path(__file__).resolve().parent.parent
-HANDLER = "crawler.mirror.MirrorDownloadHandler"
 ROBOTS = "https://abai.kz/robots.txt"
 
 
@@ -44,8 +43,7 @@ def interrupt(process: subprocess.Popen[str]) -> tuple[int, str, str]:
 
 
 def scrapy_command(server: MirrorServer, db: Path, jobdir: Path | None) -> list[str]:
-    settings = {"MIRROR_ADDRESS": server.address, "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
-                "DB_PATH": str(db), "LOG_LEVEL": "INFO", "AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0",
+    settings = {**offline_settings(address=server.address), "DB_PATH": str(db), "LOG_LEVEL": "INFO",
                 "CONCURRENT_REQUESTS": "2"}
     if jobdir is not None:
         settings["JOBDIR"] = str(jobdir)

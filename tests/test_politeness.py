@@ -9,7 +9,6 @@ request came, its User-Agent and how many were in flight.
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
@@ -23,10 +22,9 @@ import pytest
 
 from conftest import SITES
 from crawler import settings
-from crawler.mirror import Mirror
+from crawler.mirror import Mirror, offline_settings, setting_args
 
 ROOT = Path(__file__).resolve().parent.parent
-HANDLER = "crawler.mirror.MirrorDownloadHandler"
 ROBOTS = b"User-agent: *\nDisallow: /part/\n"
 LATENCY = 0.1  # seconds each answer takes, so overlapping requests would show
 
@@ -99,10 +97,11 @@ class PoliteServer:
 def polite_crawl(tmp_path_factory: pytest.TempPathFactory) -> tuple[PoliteServer, str]:
     server = PoliteServer()
     db = tmp_path_factory.mktemp("polite") / "archive.sqlite"
-    handlers = json.dumps({"http": HANDLER, "https": HANDLER})
+    # The mirror's handler and address only: the politeness settings under test stay the live ones.
+    settings = {"MIRROR_ADDRESS": server.address, "DOWNLOAD_HANDLERS": offline_settings()["DOWNLOAD_HANDLERS"],
+                "DB_PATH": str(db), "LOG_LEVEL": "INFO"}
     command = [sys.executable, "-m", "scrapy", "crawl", "abai", "-a", "scripts=cyrl", "-a", "max_articles=3",
-               "-s", f"MIRROR_ADDRESS={server.address}", "-s", f"DOWNLOAD_HANDLERS={handlers}", "-s", f"DB_PATH={db}",
-               "-s", "LOG_LEVEL=INFO"]
+               *setting_args(settings)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     server.httpd.shutdown()
     assert result.returncode == 0, result.stderr[-3000:]

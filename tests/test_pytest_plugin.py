@@ -19,10 +19,9 @@ from pathlib import Path
 import pytest
 
 import crawler.pytest_plugin
-from conftest import SITES
+from conftest import SITES, read_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = SITES / "abai.kz" / "pages"
 
 TESTS = '''
 import json, urllib.request
@@ -49,7 +48,7 @@ def project(pytester: pytest.Pytester) -> Path:
     """A test project outside this repository with a two-page abai.kz mirror in `sites/` (ini: fixture_sites)."""
     site = pytester.path / "sites" / "abai.kz"
     (site / "pages").mkdir(parents=True)
-    lines = [json.loads(line) for line in (SITES / "abai.kz" / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
+    lines = read_manifest(SITES / "abai.kz")
     keep = [e for e in lines if e["url"] in ("https://abai.kz/lt/post/94535", "https://abai.kz/lt/part/1")]
     for entry in keep:
         for name in (entry["file"], entry["file"].replace(".html", ".json")):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from urllib.request import urlopen
 import pytest
 import sqlite_utils
 
-from conftest import SITES, mirror_pages
+from conftest import SITES, free_port, mirror_pages
 from crawler.parsers.abai import article_ref
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,12 +32,6 @@ DEPLOY_FILES = ("crawler", "seeds", "scrapy.cfg", "pyproject.toml", "setup.py", 
 TIMEOUT = 180  # seconds for scrapyd to start and for the job to finish
 
 pytest.importorskip("scrapyd", reason="pip install -e '.[test]' installs scrapyd")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def api(base: str, endpoint: str, data: list[tuple[str, str]] | None = None) -> dict:

@@ -23,11 +23,10 @@ import sqlite_utils
 import faultserver as fs
 from conftest import SITES
 from crawler.discovery import read_feed, read_sitemap
-from crawler.mirror import Mirror
+from crawler.mirror import Mirror, offline_settings, setting_args
 from crawler.parsers.abai import parse_article
 
 ROOT = Path(__file__).resolve().parent.parent
-HANDLER = "crawler.mirror.MirrorDownloadHandler"
 ON_SITE = {"abai.kz", "www.abai.kz"}
 MARK = f"newsarchive-pwned-{uuid.uuid4().hex[:8]}"  # a file by this name anywhere means a page chose a path
 ESCAPE = f"../../../../../../../../tmp/{MARK}"
@@ -77,12 +76,9 @@ def hostile_crawl(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, fs.Fa
     db = sandbox / "archive" / "archive.sqlite"
     server = fs.FaultServer(Mirror(SITES / "abai.kz"), FAULTS, robots=ROBOTS, extra_links=OFF_SITE_LINKS,
                             next_page="https://evil.example/part/1?page=2")
-    handlers = json.dumps({"http": HANDLER, "https": HANDLER})
-    settings = {"MIRROR_ADDRESS": server.address, "DOWNLOAD_HANDLERS": handlers, "DB_PATH": str(db),
-                "LOG_LEVEL": "WARNING", "AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", "ROBOTSTXT_OBEY": "1"}
-    command = [sys.executable, "-m", "scrapy", "crawl", "abai"]
-    for name, value in settings.items():
-        command += ["-s", f"{name}={value}"]
+    settings = {**offline_settings(address=server.address), "DB_PATH": str(db), "LOG_LEVEL": "WARNING",
+                "ROBOTSTXT_OBEY": True}
+    command = [sys.executable, "-m", "scrapy", "crawl", "abai", *setting_args(settings)]
     with server:
         result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]

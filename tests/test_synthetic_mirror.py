@@ -5,7 +5,6 @@ No timing here: the benchmarks that use it print their figures and assert nothin
 
 from __future__ import annotations
 
-import json
 import sys
 import urllib.request
 from pathlib import Path
@@ -17,6 +16,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.synthetic import SyntheticMirror, article_url, make_mirror  # noqa: E402
+from conftest import read_manifest  # noqa: E402
 from crawler.mirror import Mirror, MirrorServer  # noqa: E402
 from crawler.parsers.abai import parse_article, parse_listing  # noqa: E402
 
@@ -28,12 +28,8 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> SyntheticMirror:
     return make_mirror(tmp_path_factory.mktemp("synthetic"), ARTICLES, seed=3, per_page=PER_PAGE)
 
 
-def manifest(directory: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in (directory / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
-
-
 def test_manifest_lists_every_page_once_and_every_file_exists(synthetic: SyntheticMirror) -> None:
-    entries = manifest(synthetic.directory)
+    entries = read_manifest(synthetic.directory)
     assert len(entries) == synthetic.pages == 1 + 3 * 3 + ARTICLES * 3  # homepage, 3 listing pages × 3 scripts
     assert len({e["url"] for e in entries}) == len(entries)
     assert all((synthetic.directory / str(e["file"])).is_file() and e["status"] == 200 for e in entries)
@@ -42,7 +38,7 @@ def test_manifest_lists_every_page_once_and_every_file_exists(synthetic: Synthet
 
 
 def test_article_pages_are_realistic_and_parse_in_every_script(synthetic: SyntheticMirror) -> None:
-    articles = [e for e in manifest(synthetic.directory) if e["kind"] == "article"]
+    articles = [e for e in read_manifest(synthetic.directory) if e["kind"] == "article"]
     sizes = [(synthetic.directory / str(e["file"])).stat().st_size for e in articles]
     assert 80_000 < sum(sizes) / len(sizes) < 130_000  # like a real abai.kz page
     items = [parse_article((synthetic.directory / str(e["file"])).read_text(encoding="utf-8"), str(e["url"]))
@@ -56,7 +52,7 @@ def test_article_pages_are_realistic_and_parse_in_every_script(synthetic: Synthe
 
 
 def test_listings_page_through_every_article_in_each_script(synthetic: SyntheticMirror) -> None:
-    pages = {str(e["url"]): synthetic.directory / str(e["file"]) for e in manifest(synthetic.directory)}
+    pages = {str(e["url"]): synthetic.directory / str(e["file"]) for e in read_manifest(synthetic.directory)}
     for prefix in ("", "/lt", "/tt"):
         url: str | None = f"https://abai.kz{prefix}/part/1"
         seen: list[str] = []
@@ -70,7 +66,7 @@ def test_listings_page_through_every_article_in_each_script(synthetic: Synthetic
 
 def test_same_seed_same_bytes(synthetic: SyntheticMirror, tmp_path: Path) -> None:
     again = make_mirror(tmp_path, ARTICLES, seed=3, per_page=PER_PAGE)
-    for entry in manifest(synthetic.directory):
+    for entry in read_manifest(synthetic.directory):
         assert (tmp_path / str(entry["file"])).read_bytes() == (synthetic.directory / str(entry["file"])).read_bytes()
     assert again.article_ids == synthetic.article_ids
 
