@@ -190,6 +190,23 @@ class Observation:
 
 
 @dataclass(slots=True)
+class LinksSeen:
+    """What one listing page showed of other articles: its links (rows of `urls`) and the counts beside them (`metrics`).
+
+    One item per page rather than one per link: a listing links about a
+    hundred articles, and Scrapy's machinery for each item (spider
+    middlewares, pipelines, signals) costs more than storing the rows.
+    """
+
+    page_url: str
+    """URL of the listing page."""
+    links: list[UrlSeen] = field(default_factory=list)
+    """Every article link, in page order."""
+    observations: list[Observation] = field(default_factory=list)
+    """Counts printed beside the links, one per article."""
+
+
+@dataclass(slots=True)
 class PageError:
     """A page that could not be fetched or parsed; stored in `errors`, never dropped silently."""
 

@@ -85,6 +85,8 @@ WARC_DIR = ""
 WARC_MAX_SIZE = 1024 * 1024 * 1024
 # zlib level of the WARC records (1 fastest … 9 smallest); 3 costs ~2 ms a 100 kB page and packs HTML to ~16 %.
 WARC_GZIP_LEVEL = 3
+# Write WARC records (digests, gzip) and their `pages` rows on a thread of their own, beside the crawl's.
+WARC_THREAD = True
 # Next to the downloader, so it records responses as sent, before redirects, retries and unpacking.
 DOWNLOADER_MIDDLEWARES = {"crawler.warc.WarcMiddleware": 950, **FAULT_MIDDLEWARES}
 

@@ -41,7 +41,7 @@ def test_contracts_fail_when_the_saved_page_no_longer_parses(tmp_path: Path) -> 
     assert result.returncode == 1
     assert "ContractFail: returned no ArticleItem (got PageError)" in result.stderr
     assert "ContractFail: Returned 0 requests, expected 3" in result.stderr
-    assert "FAILED (failures=3)" in result.stderr  # and @fields UrlSeen: no links, no sightings
+    assert "FAILED (failures=3)" in result.stderr  # and @fields LinksSeen: no links, no sightings
 
 
 def options(*args: str) -> tuple[Command, argparse.Namespace]:

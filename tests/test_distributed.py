@@ -11,7 +11,6 @@ import os
 import pickle
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,13 +23,14 @@ import redis
 import sqlite_utils
 
 from benchmarks.synthetic import SyntheticMirror, make_mirror
+from conftest import free_port
 from crawler.distributed.codec import decode, encode_item, encode_page
 from crawler.distributed.dupefilter import CanonicalDupeFilter
 from crawler.distributed.ingest import Ingester
 from crawler.distributed.keys import Keys
 from crawler.errors import FrontierError
 from crawler.fingerprint import CanonicalRequestFingerprinter
-from crawler.items import PageError, UrlSeen
+from crawler.items import LinksSeen, PageError, UrlSeen
 from crawler.mirror import Mirror, MirrorServer
 from crawler.parsers import parse_article
 
@@ -38,12 +38,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED_PAGE = ROOT / "tests" / "fixtures" / "sites" / "abai.kz" / "pages" / "post-100000.html"
 KEYS = Keys("abai")
 DEADLINE = 400  # seconds any one crawl in this file may take before the test fails (generous: CI machines are shared)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -305,7 +299,7 @@ def sample_lines() -> list[str]:
     page = {"url": item.url, "status": 200, "fetched_at": "2024-05-01T06:00:00+00:00", "content_type": "text/html",
             "warc_file": "warc/w1/a.warc.gz", "warc_offset": 0, "warc_length": 10, "warc_record_id": "<urn:uuid:1>",
             "payload_sha1": "0" * 40, "crawl_run": 0, "site": "abai.kz", "key": item.key, "kind": "article"}
-    return [encode_item(item), encode_item(UrlSeen("http://www.abai.kz/post/100000", item.url, item.key, "cyrl")),
+    return [encode_item(item), encode_item(LinksSeen("https://abai.kz/", [UrlSeen("http://www.abai.kz/post/100000", item.url, item.key, "cyrl")])),
             encode_item(PageError("https://abai.kz/post/1", "download", "http_404", "Not Found")), encode_page(page)]
 
 

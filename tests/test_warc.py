@@ -102,6 +102,7 @@ def test_middleware_indexes_responses_in_batches_beside_the_database(tmp_path: P
                                 body=HTML, request=request)
         assert middleware.process_response(request, response) is response
         requests.append(request)
+    middleware.drain()  # the writer thread has caught up
     assert store.count("pages") == 2  # the first batch; the third row waits for the next batch or the close
     middleware.spider_closed()
     rows = list(store.rows("select * from pages order by id"))
@@ -157,3 +158,35 @@ def test_reader_refuses_what_is_not_a_response_record(tmp_path: Path) -> None:
         read_response(path, 0, 10**6)
     with pytest.raises(StorageError, match="cannot read"):
         read_response(tmp_path / "missing.warc.gz", 0, 10)
+
+
+@pytest.mark.parametrize("thread", [True, False])
+def test_in_line_and_threaded_writers_archive_alike(tmp_path: Path, thread: bool) -> None:
+    crawler = crawler_for(tmp_path, WARC_THREAD=thread, STORE_BATCH_SIZE=100)
+    store = Store(tmp_path / "db" / "archive.sqlite")
+    crawler.stats.set_value("newsarchive/crawl_run", store.start_run("abai", {}))
+    middleware = WarcMiddleware.from_crawler(crawler)
+    assert (middleware.writer is not None) is thread
+    urls = [f"https://abai.kz/post/{n}" for n in range(1, 41)]  # more than the writer may have queued
+    for url in urls:
+        request = Request(url)
+        middleware.process_response(request, HtmlResponse(url, body=HTML, request=request))
+    middleware.spider_closed()
+    rows = list(store.rows("select url, warc_file, warc_offset, warc_length from pages order by id"))
+    assert [r["url"] for r in rows] == urls
+    for row in rows:
+        url, status, _, body = read_response(resolve(store.path, row["warc_file"]), row["warc_offset"], row["warc_length"])
+        assert (url, status, body) == (row["url"], 200, HTML)
+
+
+def test_a_record_that_cannot_be_written_is_logged_and_counted(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "taken").write_text("a file where the WARC folder should be")
+    crawler = crawler_for(tmp_path, WARC_DIR=str(tmp_path / "taken"))
+    crawler.stats.set_value("newsarchive/crawl_run", Store(tmp_path / "db" / "archive.sqlite").start_run("abai", {}))
+    middleware = WarcMiddleware.from_crawler(crawler)
+    request = Request("https://abai.kz/post/7")
+    response = HtmlResponse(request.url, body=HTML, request=request)
+    assert middleware.process_response(request, response) is response  # the crawl goes on
+    middleware.spider_closed()
+    assert crawler.stats.get_value("warc/errors") == 1
+    assert "Could not archive https://abai.kz/post/7 in WARC" in caplog.text

@@ -33,9 +33,13 @@ class RedisWarcMiddleware(WarcMiddleware):
         super().__init__(crawler)
         self.server: redis.Redis = from_settings(crawler.settings)
         self.key = crawler.settings.get("REDIS_ITEMS_KEY")
-        # One row per push: a row still buffered here when the worker is killed would be lost,
-        # while its request, already finished, would not be fetched again.
+        # One row per push, written before the response goes on: a row still buffered or queued here
+        # when the worker is killed would be lost, while its request, already finished, would not be
+        # fetched again.
         self.batch_size = 1
+        if self.writer is not None:
+            self.writer.shutdown()
+            self.writer = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisWarcMiddleware:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
-from crawler.items import ArticleItem, Observation, PageError, UrlSeen
+from crawler.items import ArticleItem, LinksSeen, Observation, PageError, UrlSeen
 from crawler.parsers import PARSER_VERSION
 from crawler.pipelines.validate import InvalidItem
 from crawler.storage import Store
@@ -24,14 +24,16 @@ logger = logging.getLogger(__name__)
 
 
 class StorePipeline:
-    """Buffers article items and count observations and flushes them every STORE_BATCH_SIZE."""
+    """Buffers articles and listing pages' links and counts; writes them every STORE_BATCH_SIZE items, in one transaction."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.db_path = crawler.settings.get("DB_PATH")
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE")
         self.pending: list[ArticleItem] = []
+        self.links: list[UrlSeen] = []
         self.observations: list[Observation] = []
+        self.listings = 0  # LinksSeen items buffered in `links` and `observations`
         self.store: Store | None = None
         self.run_id: int | None = None
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
@@ -52,30 +54,34 @@ class StorePipeline:
         assert self.store is not None
         if isinstance(item, ArticleItem):
             self.pending.append(item)
-            if len(self.pending) >= self.batch_size:
-                self.flush()
-        elif isinstance(item, Observation):
-            self.observations.append(item)
-            if len(self.observations) >= self.batch_size:
-                self.flush()
-        elif isinstance(item, UrlSeen):
-            self.store.save_urls([(item.url, item.canonical_url, item.key, item.script)])
+        elif isinstance(item, LinksSeen):
+            self.links.extend(item.links)
+            self.observations.extend(item.observations)
+            self.listings += 1
         elif isinstance(item, PageError):
             self.store.record_error(item.url, item.stage, item.kind, item.reason, self.run_id)
             self.crawler.stats.inc_value(f"errors/{item.stage}/{item.kind}")  # type: ignore[union-attr]
+        if len(self.pending) + self.listings >= self.batch_size:
+            self.flush()
         return item
 
     def flush(self) -> None:
+        """Write what is buffered in one transaction."""
         assert self.store is not None
+        with self.store.transaction():
+            if self.links:
+                self.store.save_urls([(seen.url, seen.canonical_url, seen.key, seen.script) for seen in self.links])
+            if self.observations:
+                self.store.save_observations(self.observations, self.run_id)
+            statuses = self.store.save_articles(self.pending, self.run_id, PARSER_VERSION) if self.pending else []
         if self.observations:
-            self.store.save_observations(self.observations, self.run_id)
             self.crawler.stats.inc_value("metrics/observations", len(self.observations))  # type: ignore[union-attr]
-            self.observations.clear()
-        if not self.pending:
-            return
-        for status in self.store.save_articles(self.pending, self.run_id, PARSER_VERSION):
+        for status in statuses:
             self.crawler.stats.inc_value(f"articles/{status}")  # type: ignore[union-attr]
+        self.links.clear()
+        self.observations.clear()
         self.pending.clear()
+        self.listings = 0
 
     def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any = None) -> None:
         if isinstance(exception, InvalidItem) and self.store is not None:

@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 import scrapy
 
 from crawler.errors import ConfigError, ParseError
-from crawler.spiders.params import max_articles_arg, since_arg
 from crawler.failures import classify
 from crawler.incremental import FETCH, Decision, Frontier, IncrementalParams, parse_time
-from crawler.items import ArticleItem, PageError, UrlSeen
+from crawler.items import ArticleItem, LinksSeen, PageError, UrlSeen
+from crawler.parsepool import ParsePool
 from crawler.parsers.abai import article_ref, parse_article, parse_listing
 from crawler.seeds import SCRIPTS, Seed, load_seed
+from crawler.spiders.params import max_articles_arg, since_arg
 from crawler.storage import Store
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ class AbaiSpider(scrapy.Spider):
         self.exhausted: set[str] = set()
         self.incremental = IncrementalParams()
         self.frontier: Frontier | None = None  # set in start(); `scrapy check` replaces start() and gets full passes
+        self.parsers = ParsePool(0)  # from_crawler gives the crawl's pool of parser processes
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> AbaiSpider:
@@ -87,6 +89,7 @@ class AbaiSpider(scrapy.Spider):
         spider: AbaiSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.incremental = IncrementalParams.parse(crawler.settings, **spider.incremental_options)
         spider.run_args.update(spider.incremental.as_args())
+        spider.parsers = ParsePool.from_crawler(crawler)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -122,7 +125,7 @@ class AbaiSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_listing, errback=self.failed,
                               cb_kwargs={"series": series}, priority=priority)
 
-    def parse_listing(self, response: Response, series: str) -> Iterator[Any]:
+    async def parse_listing(self, response: Response, series: str) -> AsyncIterator[Any]:
         """Listing → article requests (and URL sightings), then the next page unless done.
 
         Contracts (`scrapy check abai`, run on the fixture mirror): page 1 of
@@ -131,17 +134,18 @@ class AbaiSpider(scrapy.Spider):
         @url https://abai.kz/lt/part/1
         @cb_kwargs {"series": "https://abai.kz/lt/part/1"}
         @returns requests 3 3
-        @fields UrlSeen url canonical_url key script
+        @fields LinksSeen page_url links observations
         """
         if series in self.exhausted:
             return
-        listing = parse_listing(response.text, response.url)
-        yield from listing.observations(fetched_time(response), response.url)  # the cards' counts, for `metrics`
+        listing = await self.parsers.run(parse_listing, response.text, response.url)
         entries = [(entry, ref[1]) for entry in listing.entries
                    if (ref := article_ref(entry.url)) is not None and ref[1] in self.params.scripts]
+        # The links for `urls`, the cards' counts for `metrics`: one item for the whole page.
+        yield LinksSeen(response.url, [UrlSeen(entry.link, entry.url, entry.key, script) for entry, script in entries],
+                        listing.observations(fetched_time(response), response.url))
         decisions = self._plan(series, [(entry.key, script, entry.url) for entry, script in entries])
         for (entry, script), decision in zip(entries, decisions, strict=True):
-            yield UrlSeen(entry.link, entry.url, entry.key, script)
             if self._too_old(entry.published_at):
                 self.exhausted.add(series)
                 continue
@@ -162,7 +166,7 @@ class AbaiSpider(scrapy.Spider):
         """What to do with each listed (key, script, url): everything is new without a frontier."""
         return self.frontier.plan(series, entries) if self.frontier else ["new"] * len(entries)
 
-    def parse_article(self, response: Response, series: str | None = None) -> Iterator[Any]:
+    async def parse_article(self, response: Response, series: str | None = None) -> AsyncIterator[Any]:
         """Article page → ArticleItem (or a PageError saying why not).
 
         Contracts (`scrapy check abai`, run on the fixture mirror): the seed
@@ -177,7 +181,7 @@ class AbaiSpider(scrapy.Spider):
             return
         fetched_at = fetched_time(response)
         try:
-            item: ArticleItem = parse_article(response.text, response.url, fetched_at)
+            item: ArticleItem = await self.parsers.run(parse_article, response.text, response.url, fetched_at)
         except ParseError as err:
             yield PageError(response.url, "parse", "parse_error", str(err))
             return

@@ -23,15 +23,17 @@ import scrapy
 
 from crawler.discovery import Found, read_feed, read_sitemap, robots_sitemaps
 from crawler.errors import ConfigError, ParseError
-from crawler.spiders.params import max_articles_arg, since_arg
 from crawler.failures import classify
-from crawler.items import ArticleItem, PageError, UrlSeen
+from crawler.items import ArticleItem, LinksSeen, PageError, UrlSeen
+from crawler.parsepool import ParsePool
 from crawler.parsers import canonical_url, parse_article
 from crawler.profiles import Profile, find_profile, load_profile
 from crawler.spiders.abai import fetched_time
+from crawler.spiders.params import max_articles_arg, since_arg
 from crawler.urls import join_url
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
@@ -53,6 +55,12 @@ class SiteParams:
     def parse(cls, max_articles: Any = None, since: Any = None) -> SiteParams:
         limit, day = max_articles_arg(max_articles), since_arg(since)
         return cls(limit, day)
+
+
+def _seen(page_url: str, links: list[UrlSeen]) -> Iterator[LinksSeen]:
+    """The page's article links as one item, if it had any."""
+    if links:
+        yield LinksSeen(page_url, links)
 
 
 def resolve_profile(value: Profile | str | Path) -> Profile:
@@ -83,6 +91,13 @@ class SiteSpider(scrapy.Spider):
         self.pages_read: dict[str, int] = {}
         self.known_old: set[str] = set()
         """Articles a sitemap or feed dated before --since."""
+        self.parsers = ParsePool(0)  # from_crawler gives the crawl's pool of parser processes
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
+        spider: SiteSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider.parsers = ParsePool.from_crawler(crawler)
+        return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         profile = self.profile
@@ -115,6 +130,7 @@ class SiteSpider(scrapy.Spider):
         entries = read_sitemap(response.body, response.url, self.profile.timezone)
         if not entries:
             self._stat("discovery/empty_sitemaps")
+        links: list[UrlSeen] = []
         for found in entries:
             if found.sitemap:
                 if self._too_old(found.published):  # lastmod: nothing in it changed since before --since
@@ -122,14 +138,17 @@ class SiteSpider(scrapy.Spider):
                     continue
                 yield self._sitemap(found.url)
             else:
-                yield from self._discovered(found, "sitemap")
+                yield from self._discovered(found, "sitemap", links)
+        yield from _seen(response.url, links)
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         """RSS or Atom feed → its article URLs."""
+        links: list[UrlSeen] = []
         for found in read_feed(response.body, response.url, self.profile.timezone):
-            yield from self._discovered(found, "feed")
+            yield from self._discovered(found, "feed", links)
+        yield from _seen(response.url, links)
 
-    def _discovered(self, found: Found, source: str) -> Iterator[Any]:
+    def _discovered(self, found: Found, source: str, links: list[UrlSeen]) -> Iterator[scrapy.Request]:
         self._stat(f"discovery/{source}_urls")
         if not self.profile.allows(found.url):
             return
@@ -140,7 +159,7 @@ class SiteSpider(scrapy.Spider):
             self.known_old.add(canonical_url(found.url))  # a listing linking it later does not fetch it either
             self._stat("discovery/too_old")
             return
-        yield from self._article_request(found.url, found.url, series=None)
+        yield from self._article_request(found.url, found.url, None, links)
 
     # -- listings ---------------------------------------------------------------
 
@@ -154,22 +173,25 @@ class SiteSpider(scrapy.Spider):
             return
         self.pages_read[series] = self.pages_read.get(series, 0) + 1
         is_start = response.url in self.profile.start_urls or series in self.profile.start_urls
+        links: list[UrlSeen] = []
         for link in dict.fromkeys(response.css("a::attr(href)").getall()):
             url = join_url(response.url, link.strip())
             if url is None or not url.startswith(("http://", "https://")) or not self.profile.allows(url):
                 continue
             if self.profile.is_article(url):
-                yield from self._article_request(url, link, series)
+                yield from self._article_request(url, link, series, links)
             elif self.profile.is_next_page(url) and series not in self.exhausted:
                 if self.pages_read[series] < self.profile.max_listing_pages:
                     yield self._listing(url, series)
             elif is_start and self.profile.is_listing(url):
                 yield self._listing(url, series=canonical_url(url))
+        yield from _seen(response.url, links)
 
-    def _article_request(self, url: str, link: str, series: str | None) -> Iterator[Any]:
+    def _article_request(self, url: str, link: str, series: str | None, links: list[UrlSeen]) -> Iterator[scrapy.Request]:
+        """The request for an article link (unless asked already, known too old or over --max-articles); notes the sighting in `links`."""
         canonical = canonical_url(url)
         key = f"{self.profile.site}:{urlsplit(canonical).path}"
-        yield UrlSeen(join_url(url, link) or url, canonical, key, None)
+        links.append(UrlSeen(join_url(url, link) or url, canonical, key, None))
         if canonical in self.requested or canonical in self.known_old or self._full():
             return
         self.requested.add(canonical)
@@ -178,14 +200,14 @@ class SiteSpider(scrapy.Spider):
 
     # -- articles ---------------------------------------------------------------
 
-    def parse_article(self, response: Response, series: str | None = None) -> Iterator[Any]:
+    async def parse_article(self, response: Response, series: str | None = None) -> AsyncIterator[Any]:
         """Article page → ArticleItem, parsed with the profile's time zone and selectors (or a PageError)."""
         if not isinstance(response, scrapy.http.TextResponse):
             yield PageError(response.url, "parse", "not_html", f"content type {response.headers.get('Content-Type')!r}")
             return
         try:
-            item: ArticleItem = parse_article(response.text, response.url, fetched_time(response),
-                                              tz=self.profile.timezone, overrides=self.profile.overrides)
+            item: ArticleItem = await self.parsers.run(parse_article, response.text, response.url, fetched_time(response),
+                                                       tz=self.profile.timezone, overrides=self.profile.overrides)
         except ParseError as err:
             yield PageError(response.url, "parse", "parse_error", str(err))
             return

@@ -1,0 +1,113 @@
+"""Parsing in worker processes (crawler/parsepool.py): same rows as parsing in line, errors and dead workers handled."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from conftest import offline_crawl
+from scrapy.settings import Settings
+
+from crawler.errors import ConfigError
+from crawler.parsepool import MAX_AUTO_PROCESSES, processes_setting
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Runs in its own process: the pool needs a running reactor (the asyncio one, as in a crawl).
+POOL_SCRIPT = textwrap.dedent("""
+    import logging, multiprocessing, os, sys
+    logging.basicConfig()
+    from scrapy.utils.reactor import install_reactor
+    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+    from scrapy.utils.defer import deferred_from_coro
+    from twisted.internet import reactor
+    from crawler.errors import ParseError
+    from crawler.parsepool import ParsePool
+
+    def double(value):
+        return value * 2, multiprocessing.parent_process() is not None
+
+    def refuse(value):
+        raise ParseError(f"no article in {value}")
+
+    def die_in_worker(value):
+        if multiprocessing.parent_process() is not None:
+            os._exit(3)
+        return value, False
+
+    async def main():
+        pool = ParsePool(1)
+        print("double", *await pool.run(double, 21))
+        try:
+            await pool.run(refuse, "page.html")
+        except ParseError as err:
+            print("refused", err)
+        print("after death", *await pool.run(die_in_worker, 5))
+        print("still", *await pool.run(double, 1))
+        pool.close()
+        print("closed", *await pool.run(double, 2))
+
+    def run():
+        d = deferred_from_coro(main())  # as Scrapy runs an async callback
+        d.addErrback(lambda failure: print("failed", failure.getTraceback()))
+        d.addBoth(lambda _: reactor.stop())
+
+    if __name__ == "__main__":
+        reactor.callWhenRunning(run)
+        reactor.run()
+""")
+
+
+def test_pool_returns_results_raises_errors_and_survives_a_dead_worker(tmp_path: Path) -> None:
+    script = tmp_path / "pool_script.py"
+    script.write_text(POOL_SCRIPT, encoding="utf-8")
+    result = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.splitlines() == [
+        "double 42 True",  # parsed in the worker
+        "refused no article in page.html",  # the parser's exception, raised in the caller
+        "after death 5 False",  # the worker died: the page was parsed in line, not lost
+        "still 2 False",  # and every later page too
+        "closed 4 False",
+    ]
+    assert "Parser worker process failed" in result.stderr
+
+
+@pytest.mark.parametrize(("value", "expected"), [("0", 0), ("2", 2), (3, 3)])
+def test_processes_setting(value: object, expected: int) -> None:
+    assert processes_setting(Settings({"PARSE_PROCESSES": value})) == expected
+
+
+def test_auto_leaves_a_core_to_the_crawl(monkeypatch: pytest.MonkeyPatch) -> None:
+    for cores, expected in ((1, 0), (2, 1), (4, 3), (64, MAX_AUTO_PROCESSES)):
+        monkeypatch.setattr("os.cpu_count", lambda cores=cores: cores)
+        assert processes_setting(Settings({"PARSE_PROCESSES": "auto"})) == expected
+
+
+@pytest.mark.parametrize("value", ["-1", "many", "1.5"])
+def test_bad_processes_setting_is_refused(value: str) -> None:
+    with pytest.raises(ConfigError, match="PARSE_PROCESSES must be 'auto' or a whole number"):
+        processes_setting(Settings({"PARSE_PROCESSES": value}))
+
+
+def rows(db: Path, table: str) -> list[dict[str, object]]:
+    """A table's rows without its times and run ids, in a stable order."""
+    drop = {"fetched_at", "first_seen", "last_seen", "crawl_run", "observed_at", "occurred_at", "id"}
+    found = [{k: v for k, v in row.items() if k not in drop} for row in sqlite_utils.Database(db)[table].rows]
+    return sorted(found, key=repr)
+
+
+def test_a_crawl_stores_the_same_rows_with_and_without_worker_processes(tmp_path: Path) -> None:
+    offline_crawl(tmp_path / "in-line.sqlite", "abai", "-s", "PARSE_PROCESSES=0")
+    offline_crawl(tmp_path / "workers.sqlite", "abai", "-s", "PARSE_PROCESSES=2")
+    for table in ("articles", "article_variants", "quotes", "best_materials", "urls", "metrics", "errors"):
+        in_line, workers = rows(tmp_path / "in-line.sqlite", table), rows(tmp_path / "workers.sqlite", table)
+        assert in_line == workers, table
+        assert in_line or table == "errors", table
+    stats = {run["id"]: run["stats"] for run in sqlite_utils.Database(tmp_path / "workers.sqlite")["crawl_runs"].rows}
+    assert '"parse/processes": 2' in next(iter(stats.values()))
