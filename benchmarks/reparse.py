@@ -32,8 +32,14 @@ from benchmarks.harness import CACHE, machine, mirror, run_child, served  # noqa
 
 
 def crawled_archive(articles: int) -> Path:
-    """Folder with `archive.sqlite` and its `warc/` from one full crawl of the mirror (made once, then reused)."""
-    folder = CACHE / f"archive-{articles}"
+    """Folder with `archive.sqlite` and its `warc/` from one full crawl of the mirror (made once per schema version, then reused).
+
+    An archive of an older schema would be migrated on open and its new
+    columns found empty: every page would count as changed.
+    """
+    from crawler.schema import SCHEMA_VERSION
+
+    folder = CACHE / f"archive-{articles}-v{SCHEMA_VERSION}"
     if not (folder / "complete").exists():
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)

@@ -1,5 +1,6 @@
 """The store as an archive (issue 6): revisions of changed text, an unchanged page moving only its
-fetch times, every sighting of the counts in `metrics`, and a full-text index kept in sync."""
+fetch times, every sighting of the counts in `metrics`, and a full-text index kept in sync, which
+re-tokenizes a page only when its title or body changed (issue 12)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,12 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
 from crawler.items import BestMaterial, Observation
 from crawler.storage import Store
 from test_storage import item
 
 ROOT = Path(__file__).resolve().parent.parent
 T1, T2, T3 = "2025-01-01T06:00:00+00:00", "2025-01-02T06:00:00+00:00", "2025-01-03T06:00:00+00:00"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "a.sqlite")
 
 
 def row(store: Store, table: str, where: str = "key = 'abai.kz:7' and script = 'cyrl'") -> dict:
@@ -123,3 +117,18 @@ def test_search_takes_fts_syntax_literally(store: Store) -> None:
     store.save_articles([item(title="Nur-Otan AND NOT съезі")])
     assert [h["key"] for h in store.search('Nur-Otan "AND NOT')] == ["abai.kz:7"]
     assert store.search("* ( ) -") == []
+
+
+def test_the_index_is_rewritten_only_when_title_or_body_change(store: Store) -> None:
+    def index() -> list[dict]:
+        return list(store.rows("select * from article_variants_fts_data order by id"))
+
+    store.save_articles([item(fetched_at=T1)], 1, parser_version=1)
+    before = index()
+    store.save_articles([item(fetched_at=T2)], 2, parser_version=1)  # unchanged: fetch times move
+    store.save_articles([item(fetched_at=T2, views=99)], 2, parser_version=2)  # rewritten, same text
+    store.reparse_articles([item(fetched_at=T2, views=99, category="Қоғам")], parser_version=3)
+    assert index() == before
+    store.save_articles([item(fetched_at=T3, body="Үш.")], 3, parser_version=3)
+    assert index() != before
+    assert [h["key"] for h in store.search("үш")] == ["abai.kz:7"] and store.search("екі") == []

@@ -1,5 +1,5 @@
-"""Schema versions (issue 6, point 6): a database of the first released schema migrates in place after a
-backup, ends up with the same schema as a new one, and a database newer than the code is refused."""
+"""Schema versions (issue 6, point 6; issue 12): databases of the earlier schemas (v1, v2) migrate in place after a
+backup and end up with the same schema as a new one; a database newer than the code is refused."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from crawler.storage import SCHEMA_VERSION, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 V1_SQL = FIXTURES / "schema" / "v1.sql"  # frozen: the DDL crawler/storage.py created at commit eacfc5e
+V2_SQL = FIXTURES / "schema" / "v2.sql"  # frozen: the DDL of schema version 2, before issue 12
 
 
 def make_v1(path: Path) -> Path:
@@ -61,15 +62,35 @@ def make_v1(path: Path) -> Path:
     return path
 
 
+def make_v2(path: Path) -> Path:
+    """A v2 archive as that schema's code made it (frozen DDL), one article page stored (its v2 triggers index it)."""
+    conn = sqlite3.connect(path)
+    conn.executescript(V2_SQL.read_text(encoding="utf-8"))
+    conn.executescript("""
+        insert into crawl_runs (id, spider, args, started_at) values (1, 'abai', '{}', '2024-11-23T06:00:00+00:00');
+        insert into articles (key, site, article_id, url, script, title, body, authors, images, strategies, first_seen,
+                              last_seen, content_hash, crawl_run, parser_version)
+        values ('abai.kz:7', 'abai.kz', '7', 'https://abai.kz/post/7', 'cyrl', 'Қазақстанның жаңа заңы', 'Бірінші абзац.',
+                '[]', '[]', '{}', '2024-11-23T06:00:30+00:00', '2024-11-23T06:00:30+00:00', 'ab12', 1, 3);
+        insert into article_variants (key, script, url, title, body, authors, images, strategies, content_hash,
+                                      first_seen, last_seen, fetched_at, crawl_run, parser_version)
+        values ('abai.kz:7', 'cyrl', 'https://abai.kz/post/7', 'Қазақстанның жаңа заңы', 'Бірінші абзац.', '[]', '[]',
+                '{}', 'cd34', '2024-11-23T06:00:30+00:00', '2024-11-23T06:00:30+00:00', '2024-11-23T06:00:10+00:00', 1, 3);
+    """)
+    conn.commit()
+    conn.close()
+    return path
+
+
 def shape(path: Path) -> dict[str, object]:
-    """Every table's columns (name and type), index and trigger of a database, order aside."""
+    """Every table's columns (name and type), index and trigger (with its SQL) of a database, order aside."""
     conn = sqlite3.connect(path)
     try:
         tables = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")]
         return {
             "tables": {t: sorted((r[1], r[2]) for r in conn.execute(f"pragma table_info([{t}])")) for t in tables},
             "indexes": sorted(r[0] for r in conn.execute("select name from sqlite_master where type = 'index' and sql is not null")),
-            "triggers": sorted(r[0] for r in conn.execute("select name from sqlite_master where type = 'trigger'")),
+            "triggers": sorted(conn.execute("select name, sql from sqlite_master where type = 'trigger'")),
         }
     finally:
         conn.close()
@@ -83,9 +104,10 @@ def user_version(path: Path) -> int:
         conn.close()
 
 
-def test_v1_fixture_is_the_first_released_schema(tmp_path: Path) -> None:
+def test_fixtures_are_the_earlier_schemas(tmp_path: Path) -> None:
     assert user_version(make_v1(tmp_path / "v1.sqlite")) == 1
-    assert SCHEMA_VERSION == 2
+    assert user_version(make_v2(tmp_path / "v2.sqlite")) == 2
+    assert SCHEMA_VERSION == 3
 
 
 def test_v1_database_migrates_in_place_after_a_backup(tmp_path: Path) -> None:
@@ -118,18 +140,37 @@ def test_v1_database_migrates_in_place_after_a_backup(tmp_path: Path) -> None:
     assert store.count("pages") == store.count("article_revisions") == 0
 
 
+def test_v2_database_migrates_in_place_after_a_backup(tmp_path: Path) -> None:
+    db = make_v2(tmp_path / "archive.sqlite")
+    store = Store(db)
+    assert store.schema_version() == SCHEMA_VERSION
+    backups = list(tmp_path.glob("archive.sqlite.v2-*.bak"))
+    assert len(backups) == 1 and user_version(backups[0]) == 2
+    assert shape(backups[0]) == shape(make_v2(tmp_path / "pristine.sqlite"))
+    # Rows are kept; the v3 columns are empty until a page is stored or reparsed again.
+    row = next(store.rows("select title, parser_version, modified_at, tags, image from article_variants"))
+    assert row == {"title": "Қазақстанның жаңа заңы", "parser_version": 3, "modified_at": None, "tags": None, "image": None}
+    assert [(h["key"], h["script"]) for h in store.search("заңы")] == [("abai.kz:7", "cyrl")]
+    # The index follows a change of the text through the new triggers.
+    store.db.execute("update article_variants set body = 'Екінші абзац.' where key = 'abai.kz:7'")
+    assert store.search("бірінші") == [] and len(store.search("екінші")) == 1
+
+
 def test_a_migrated_database_has_the_schema_of_a_new_one(tmp_path: Path) -> None:
-    Store(make_v1(tmp_path / "old.sqlite"))
+    Store(make_v1(tmp_path / "v1.sqlite"))
+    Store(make_v2(tmp_path / "v2.sqlite"))
     Store(tmp_path / "new.sqlite")
-    assert shape(tmp_path / "old.sqlite") == shape(tmp_path / "new.sqlite")
+    assert shape(tmp_path / "v1.sqlite") == shape(tmp_path / "v2.sqlite") == shape(tmp_path / "new.sqlite")
 
 
 def test_reopening_a_current_database_makes_no_backup(tmp_path: Path) -> None:
     Store(make_v1(tmp_path / "archive.sqlite"))
     Store(tmp_path / "archive.sqlite")
+    Store(make_v2(tmp_path / "second.sqlite"))
+    Store(tmp_path / "second.sqlite")
     Store(tmp_path / "fresh.sqlite")
     Store(tmp_path / "fresh.sqlite")
-    assert [p.name.split("-")[0] for p in tmp_path.glob("*.bak")] == ["archive.sqlite.v1"]
+    assert sorted(p.name.split("-")[0] for p in tmp_path.glob("*.bak")) == ["archive.sqlite.v1", "second.sqlite.v2"]
 
 
 def test_a_failed_migration_leaves_the_v1_database_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -149,14 +190,14 @@ def test_a_failed_migration_leaves_the_v1_database_as_it_was(tmp_path: Path, mon
 def test_a_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     db = tmp_path / "future.sqlite"
     Store(db).db.execute("pragma user_version = 99")
-    with pytest.raises(StorageError, match=r"schema version 99, newer than this newsarchive understands \(2\)"):
+    with pytest.raises(StorageError, match=r"schema version 99, newer than this newsarchive understands \(3\)"):
         Store(db)
     assert user_version(db) == 99
     result = subprocess.run([sys.executable, "-m", "crawler", "search", "x", "--db", str(db)],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"error: database {db} has schema version 99, newer than this newsarchive understands (2): "
+        f"error: database {db} has schema version 99, newer than this newsarchive understands (3): "
         "upgrade newsarchive, or open a copy made for this version")
 
 

@@ -1,12 +1,16 @@
-"""The store: variants merge into one article row, statuses, children, errors, the quotes query."""
+"""The store: variants merge into one article row, statuses, children, errors, the quotes query, and a batch
+storing what its pages would have stored one by one (issue 12)."""
 
 from __future__ import annotations
 
+import itertools
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from crawler import storage_articles
 from crawler.errors import StorageError
 from crawler.items import ArticleItem, BestMaterial, Quote
 from crawler.storage import SCHEMA_VERSION, Store
@@ -22,11 +26,6 @@ def item(script: str = "cyrl", **changes) -> ArticleItem:
         best_materials=[BestMaterial(url="https://abai.kz/post/8", title="Басқа", views=3, key="abai.kz:8")],
     )
     return replace(base, **changes)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "a.sqlite")
 
 
 def test_variants_merge_into_one_row_whatever_the_order(tmp_path: Path) -> None:
@@ -75,7 +74,7 @@ def test_errors_and_runs_are_recorded(store: Store) -> None:
 def test_foreign_keys_and_wal_are_on(store: Store) -> None:
     assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
 
 
 def test_unusable_database_is_a_storage_error(tmp_path: Path) -> None:
@@ -85,3 +84,64 @@ def test_unusable_database_is_a_storage_error(tmp_path: Path) -> None:
         Store(broken)
     with pytest.raises(StorageError, match="no database"):
         Store(tmp_path / "missing.sqlite", create=False)
+
+
+def test_modified_at_tags_and_image_reach_the_variant_and_article_rows(store: Store) -> None:
+    store.save_articles([item(modified_at="2018-09-20T10:00:00+06:00", tags=["Саясат", "Сайлау"],
+                              image="https://abai.kz/uploads/7.jpg")])
+    store.save_articles([item("latn", tags=["Saiasat"])])
+    variants = {r["script"]: r for r in store.rows("select script, modified_at, tags, image from article_variants")}
+    assert variants["cyrl"] == {"script": "cyrl", "modified_at": "2018-09-20T10:00:00+06:00",
+                                "tags": '["Саясат", "Сайлау"]', "image": "https://abai.kz/uploads/7.jpg"}
+    assert variants["latn"] == {"script": "latn", "modified_at": None, "tags": '["Saiasat"]', "image": None}
+    article = next(store.rows("select modified_at, tags, image from articles"))
+    assert article == {"modified_at": "2018-09-20T10:00:00+06:00", "tags": '["Саясат", "Сайлау"]',
+                       "image": "https://abai.kz/uploads/7.jpg"}
+
+
+def everything(path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table, in a stable order; of the full-text index (whose segments follow the commits), what it finds."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("insert into article_variants_fts (article_variants_fts) values ('integrity-check')")
+        tables = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'"
+                                             " and name not like 'article_variants_fts%'")]
+        found = {t: sorted(conn.execute(f"select * from [{t}]").fetchall(), key=repr) for t in tables}
+        for word in ("тақырып", "жаңа", "үшінші", "бір"):
+            found[word] = conn.execute("select rowid from article_variants_fts where article_variants_fts match ? order by rowid",
+                                       [word]).fetchall()
+        return found
+    finally:
+        conn.close()
+
+
+def test_a_batch_stores_what_its_pages_would_store_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    later = "2025-02-01T00:00:00+00:00"
+    pages = [
+        item("latn", views=5), item("cyrl"), item("cyrl", fetched_at=later),  # a new script, then two touches
+        item("arab", title="Жаңа"), item("cyrl", title="Жаңа"), item("cyrl", title="Жаңа", fetched_at=later),
+        replace(item(), key="abai.kz:8", article_id="8", url="https://abai.kz/post/8", quotes=[], views=None),
+        replace(item("latn"), key="abai.kz:8", article_id="8", url="https://abai.kz/lt/post/8"),  # made in this batch
+        item("latn", views=9, quotes=[], best_materials=[]), item("cyrl", title="Үшінші", fetched_at=later),
+        item("cyrl", title="Үшінші", fetched_at="2025-03-01T00:00:00+00:00"),  # a touch after a write
+    ]
+    statuses = {}
+    for name, batches in (("one_by_one", [[page] for page in pages]), ("one_batch", [pages])):
+        clock = (f"2025-01-01T00:00:{n:02d}+00:00" for n in itertools.count())  # the same times for both stores
+        monkeypatch.setattr(storage_articles, "utcnow", clock.__next__)
+        store = Store(tmp_path / f"{name}.sqlite")
+        store.save_articles([item("cyrl", fetched_at="2024-12-31T00:00:00+00:00")], 1, parser_version=1)
+        statuses[name] = [status for batch in batches for status in store.save_articles(batch, 2, parser_version=1)]
+        store.db.conn.close()
+    assert statuses["one_by_one"] == statuses["one_batch"] == [
+        "updated", "unchanged", "unchanged", "updated", "updated", "unchanged", "new", "updated", "updated", "updated",
+        "unchanged"]
+    assert everything(tmp_path / "one_by_one.sqlite") == everything(tmp_path / "one_batch.sqlite")
+
+
+def test_a_failing_batch_writes_nothing(store: Store) -> None:
+    store.save_articles([item()])
+    before = {t: list(store.rows(f"select * from {t}")) for t in ("articles", "article_variants", "quotes", "urls", "metrics")}
+    with pytest.raises(StorageError, match="no stored variant"):
+        store.reparse_articles([item(title="Жаңа"), item("latn")], parser_version=2)
+    assert {t: list(store.rows(f"select * from {t}")) for t in before} == before

@@ -1,0 +1,223 @@
+"""Writing article pages in batches: statuses, revisions, children, metrics and the merged article row (part of crawler/storage.py).
+
+A batch is worked out in Python first, page by page, against the stored rows
+of its articles read once (`_Plan`): each page sees the batch's earlier pages
+as written, exactly as if they had been stored one by one. Then every table
+gets one statement for the whole batch, and an article whose three scripts
+arrive in one batch has its row (body and HTML included) written once rather
+than once per page. All of it is one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from crawler.errors import StorageError
+from crawler.items import ArticleItem, Observation
+from crawler.storage_rows import (
+    METRIC_COLUMNS,
+    QUOTE_COLUMNS,
+    SIDEBAR_COLUMNS,
+    VARIANT_FIELDS,
+    Status,
+    content_hash,
+    decoded,
+    merge_variants,
+    metric_rows,
+    observations_of,
+    quote_rows,
+    sidebar_rows,
+)
+from crawler.storage_sql import Connected, chunks, insert_sql, marks, utcnow
+
+# A count seen again at the same moment on the same page replaces the first sighting; a run id is never lost.
+METRICS_SQL = insert_sql("metrics", METRIC_COLUMNS, (), False) + """
+    ON CONFLICT (key, observed_at, source_kind, source_url) DO UPDATE SET
+    views = excluded.views, comments = excluded.comments, crawl_run = coalesce(excluded.crawl_run, metrics.crawl_run)"""
+QUOTES_SQL = insert_sql("quotes", QUOTE_COLUMNS, (), False)
+SIDEBAR_SQL = insert_sql("best_materials", SIDEBAR_COLUMNS, (), False)
+
+
+class _Plan:
+    """One batch's writes, worked out page by page against its articles' stored rows."""
+
+    def __init__(self, variants: dict[str, dict[str, dict[str, Any]]], existing: set[str]) -> None:
+        self.variants = variants
+        """key → script → the variant row (JSON decoded) as stored once the pages planned so far are written."""
+        self.existing = existing
+        """Keys that have an article row, stored or planned."""
+        self.articles: dict[str, dict[str, Any]] = {}
+        """key → the article row to upsert (its latest merge)."""
+        self.written: dict[tuple[str, str], ArticleItem] = {}
+        """(key, script) of the variants to upsert → the page whose quotes and sidebar lists replace the stored ones."""
+        self.variant_touches: list[tuple[str, str, str, str]] = []
+        self.article_touches: list[tuple[str, str, str]] = []
+        self.metrics: list[tuple[Any, ...]] = []
+        self.urls: list[tuple[str, str, str, str | None, str]] = []
+
+    def write(self, item: ArticleItem, variant: dict[str, Any], article: dict[str, Any], now: str) -> None:
+        """Store one variant and its children, and re-derive the article row from all its variants."""
+        old = self.variants.setdefault(item.key, {})
+        old[variant["script"]] = decoded(variant)
+        merged = merge_variants(old)
+        merged.update(key=item.key, site=item.site, article_id=item.article_id, **article)
+        if item.key not in self.existing:
+            merged.update(first_seen=now, last_seen=now)
+            self.existing.add(item.key)
+        elif "first_seen" in self.articles.get(item.key, {}):  # made earlier in this batch: keep its first sighting
+            merged["first_seen"] = self.articles[item.key]["first_seen"]
+        self.articles[item.key] = merged
+        self.written[(item.key, variant["script"])] = item
+
+    def touch(self, key: str, script: str, now: str, fetched_at: str) -> None:
+        """An unchanged page fetched again: only its `last_seen` and `fetched_at` move (the article's fetch time only forward).
+
+        A row already planned for an upsert takes the change in place; any
+        other gets an UPDATE, run before the upserts, which a later write of
+        the same row in this batch then overwrites as it would have.
+        """
+        self.variants[key][script].update(last_seen=now, fetched_at=fetched_at)
+        if (key, script) not in self.written:
+            self.variant_touches.append((now, fetched_at, key, script))
+        article = self.articles.get(key)
+        if article is None:
+            self.article_touches.append((now, fetched_at, key))
+        else:
+            article.update(last_seen=now, fetched_at=max(article.get("fetched_at") or "", fetched_at))
+
+
+class ArticleWrites(Connected):
+    """Article pages, their counts, URLs and fetched pages into the archive."""
+
+    _run_status: dict[str, Status]
+
+    def save_articles(self, items: Iterable[ArticleItem], run_id: int | None = None,
+                      parser_version: int | None = None) -> list[Status]:
+        """Upsert a batch of article pages in one transaction; return each one's status.
+
+        Every page's counts, and its sidebar's, become `metrics` rows. A page
+        whose title or body changed moves the old ones to `article_revisions`;
+        an unchanged page (same content hash, same parser version) only moves
+        `last_seen` and `fetched_at`, the time of its latest fetch.
+        """
+        items = list(items)
+        with self._batch():
+            plan = self._plan(items)
+            statuses = [self._plan_save(plan, item, run_id, parser_version) for item in items]
+            self._flush(plan)
+        return statuses
+
+    def _plan_save(self, plan: _Plan, item: ArticleItem, run_id: int | None, parser_version: int | None) -> Status:
+        now = utcnow()
+        script = item.script or "und"
+        variant = {name: getattr(item, name) for name in VARIANT_FIELDS}
+        variant["content_hash"] = content_hash(variant)
+        old = plan.variants.get(item.key, {})
+        previous = old.get(script)
+        plan.metrics += metric_rows(observations_of(item, now), run_id)
+        status: Status
+        if not old and item.key not in plan.existing:
+            status = "new"
+        elif previous and previous["content_hash"] == variant["content_hash"]:
+            status = "unchanged"
+        else:
+            status = "updated"
+        if previous and status == "unchanged" and previous.get("parser_version") == parser_version:
+            plan.touch(item.key, script, now, item.fetched_at or now)
+        else:
+            if previous and (previous["title"], previous["body"]) != (item.title, item.body):
+                self._save_revision(previous, item.fetched_at or now, run_id)
+            variant.update(key=item.key, script=script, crawl_run=run_id, last_seen=now, parser_version=parser_version,
+                           first_seen=previous["first_seen"] if previous else now)
+            plan.write(item, variant, {"crawl_run": run_id, "last_seen": now}, now)
+        plan.urls.append((item.url, item.url, item.key, item.script, now))
+        known = self._run_status.get(item.key)
+        if known is None or (known == "unchanged" and status == "updated"):
+            self._run_status[item.key] = status
+        return status
+
+    def reparse_articles(self, items: Iterable[ArticleItem], parser_version: int | None) -> None:
+        """Overwrite stored variants with a re-extraction of the same fetched pages, in one transaction.
+
+        The same observation read again: no revision, and `first_seen`,
+        `last_seen` and `crawl_run` stay; metrics of the page are rewritten
+        under its fetch time.
+        """
+        items = list(items)
+        with self._batch():
+            plan = self._plan(items)
+            for item in items:
+                script = item.script or "und"
+                previous = plan.variants.get(item.key, {}).get(script)
+                if previous is None:
+                    raise StorageError(f"no stored variant {item.key} ({script}) to reparse")
+                variant = {name: getattr(item, name) for name in VARIANT_FIELDS}
+                variant.update(content_hash=content_hash(variant), key=item.key, script=script,
+                               parser_version=parser_version)
+                plan.write(item, {**previous, **variant}, {}, utcnow())
+                plan.metrics += metric_rows(observations_of(item, item.fetched_at or previous["fetched_at"]), None)
+            self._flush(plan)
+
+    def _plan(self, items: list[ArticleItem]) -> _Plan:
+        """A plan over the stored variants and article rows of the batch's articles, read with one query per table."""
+        keys = list(dict.fromkeys(item.key for item in items))
+        variants: dict[str, dict[str, dict[str, Any]]] = {}
+        existing: set[str] = set()
+        for chunk in chunks(keys):
+            for row in self.db.query(f"select * from article_variants where key in ({marks(chunk)})", chunk):
+                variants.setdefault(row["key"], {})[row["script"]] = decoded(row)
+            existing.update(r[0] for r in self.db.execute(f"select key from articles where key in ({marks(chunk)})", chunk))
+        return _Plan(variants, existing)
+
+    def _flush(self, plan: _Plan) -> None:
+        """Write a plan: one statement per table, parents before children (foreign keys), touches before upserts."""
+        conn = self.db.conn
+        conn.executemany(METRICS_SQL, plan.metrics)
+        conn.executemany("update articles set last_seen = ?, fetched_at = max(coalesce(fetched_at, ''), ?) where key = ?",
+                         plan.article_touches)
+        self._write_rows("articles", list(plan.articles.values()), upsert=("key",))
+        conn.executemany("update article_variants set last_seen = ?, fetched_at = ? where key = ? and script = ?",
+                         plan.variant_touches)
+        self._write_rows("article_variants", [plan.variants[key][script] for key, script in plan.written],
+                         upsert=("key", "script"))
+        conn.executemany("delete from quotes where key = ? and script = ?", list(plan.written))
+        conn.executemany("delete from best_materials where key = ? and script = ?", list(plan.written))
+        conn.executemany(QUOTES_SQL, [row for (_, script), item in plan.written.items() for row in quote_rows(item, script)])
+        conn.executemany(SIDEBAR_SQL, [row for (_, script), item in plan.written.items() for row in sidebar_rows(item, script)])
+        self._save_urls(plan.urls)
+
+    def _save_revision(self, previous: dict[str, Any], replaced_at: str, run_id: int | None) -> None:
+        """Keep a variant's old title and body, from the fetch that first showed them to the last that did."""
+        since = self.db.execute("select max(replaced_at) from article_revisions where key = ? and script = ?",
+                                [previous["key"], previous["script"]]).fetchone()[0]
+        self._write_rows("article_revisions", [{
+            "key": previous["key"], "script": previous["script"], "url": previous["url"],
+            "observed_at": since or previous["first_seen"], "last_seen": previous.get("fetched_at") or previous["last_seen"],
+            "replaced_at": replaced_at, "title": previous["title"], "body": previous["body"],
+            "content_hash": previous["content_hash"], "parser_version": previous.get("parser_version"),
+            "crawl_run": run_id,
+        }])
+
+    def save_observations(self, observations: Iterable[Observation], run_id: int | None = None) -> None:
+        """Add sightings of articles' counts to `metrics`, in one transaction."""
+        with self._batch():
+            self.db.conn.executemany(METRICS_SQL, metric_rows(list(observations), run_id))
+
+    def save_pages(self, pages: Iterable[dict[str, Any]]) -> None:
+        """Index fetched responses (rows of `pages`: where each one sits in which WARC file), in one transaction."""
+        with self._batch():
+            self._write_rows("pages", list(pages))
+
+    def save_urls(self, sightings: Iterable[tuple[str, str, str, str | None]], now: str | None = None) -> None:
+        """Record URLs as seen: (url as seen, canonical url, key, script)."""
+        with self._batch():
+            at = now or utcnow()
+            self._save_urls([(url, canonical, key, script, at) for url, canonical, key, script in sightings])
+
+    def _save_urls(self, sightings: list[tuple[str, str, str, str | None, str]]) -> None:
+        """(url, canonical url, key, script, seen at): a new URL is added, a known one only moves `last_seen`."""
+        self.db.conn.executemany(
+            "insert or ignore into urls (url, canonical_url, key, script, last_seen, first_seen) values (?, ?, ?, ?, ?, ?)",
+            [(*sighting, sighting[4]) for sighting in sightings])
+        self.db.conn.executemany("update urls set last_seen = ? where url = ?", [(s[4], s[0]) for s in sightings])

@@ -1,0 +1,157 @@
+"""Reads of the archive: search, quotes, stored variants for reparse, crawl state for incremental crawls (part of crawler/storage.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from crawler.storage_rows import SIDEBARS, decoded
+from crawler.storage_sql import Connected, chunks, marks
+
+
+@dataclass(frozen=True, slots=True)
+class VariantState:
+    """What an incremental crawl needs to know of one stored article page."""
+
+    key: str
+    script: str
+    url: str
+    published_at: str | None
+    """The article's publication time, when known."""
+    article_first_seen: str | None
+    """When the archive first stored the article (any script)."""
+    first_seen: str | None
+    """When the archive first stored this page."""
+    fetched_at: str | None
+    """When this page was last fetched."""
+
+
+def casefold(text: str | None) -> str | None:
+    """Unicode case folding for SQL (SQLite's lower() folds only ASCII)."""
+    return text.casefold() if text else text
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 MATCH expression: every word of `text`, quoted, as a prefix."""
+    words = [w for w in text.split() if any(c.isalnum() for c in w)]
+    return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+
+
+class Reads(Connected):
+    """Queries for the CLI, reparse and incremental crawls."""
+
+    def count(self, table: str) -> int:
+        return self.db.table(table).count
+
+    def rows(self, sql: str, params: Iterable[Any] = ()) -> Iterator[dict[str, Any]]:
+        """Rows of a read-only query, for the CLI and tests."""
+        yield from self.db.query(sql, list(params))
+
+    def speaker_quotes(self, speaker: str, limit: int = 50) -> Iterator[dict[str, Any]]:
+        """Quotes whose speaker name contains `speaker` (case-insensitive), newest article first."""
+        yield from self.db.query(
+            """select q.speaker, q.role, q.kind, q.text, v.title, v.url, a.published_at
+               from quotes q join article_variants v using (key, script) join articles a using (key)
+               where casefold(q.speaker) like '%' || casefold(:speaker) || '%'
+               order by a.published_at desc, q.key, q.script, q.position limit :limit""",
+            {"speaker": speaker, "limit": limit},
+        )
+
+    def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Article variants whose title or body match every word of `query`, best first.
+
+        Ranked by bm25 with a title match worth five body matches. Each word
+        matches as a prefix, since Kazakh inflects by suffix (`Қазақстан` finds
+        `Қазақстанның`); words are quoted, so FTS5 syntax is taken literally.
+        """
+        match = fts_query(query)
+        if not match:
+            return []
+        return list(self.db.query(
+            """select v.key, v.script, v.title, v.url, a.published_at,
+                      snippet(article_variants_fts, 1, '[', ']', '…', 12) as snippet,
+                      bm25(article_variants_fts, 5.0, 1.0) as score
+               from article_variants_fts f join article_variants v on v.rowid = f.rowid join articles a on a.key = v.key
+               where article_variants_fts match :match order by score, v.key, v.script limit :limit""",
+            {"match": match, "limit": limit},
+        ))
+
+    def reparse_sources(self, site: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
+        """For each stored variant, the fetched page that produced it (`pages` row), oldest variant first.
+
+        That is the page with the variant's URL and fetch time; failing that
+        (a row older than the WARC index), the latest page fetched with status
+        200 under its URL. Variants with neither are left out. `since` keeps
+        pages fetched on or after that date.
+        """
+        return list(self.db.query(
+            """select v.key, v.script, p.* from article_variants v join pages p on p.id = coalesce(
+                 (select id from pages where url = v.url and fetched_at = v.fetched_at and status = 200 order by id desc limit 1),
+                 (select id from pages where url = v.url and status = 200 order by fetched_at desc, id desc limit 1))
+               where (:site is null or p.site = :site) and (:since is null or p.fetched_at >= :since)
+               order by v.first_seen, v.key, v.script""",
+            {"site": site, "since": since},
+        ))
+
+    def pages(self, kind: str, *, site: str | None = None, since: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every fetch of a kind of page (`listing`, `article`, ...) that got status 200, oldest first."""
+        yield from self.db.query(
+            """select * from pages where kind = :kind and status = 200
+               and (:site is null or site = :site) and (:since is null or fetched_at >= :since) order by fetched_at, id""",
+            {"kind": kind, "site": site, "since": since},
+        )
+
+    def stored_variant(self, key: str, script: str) -> dict[str, Any] | None:
+        """A variant as its item's `to_dict()` would give it: row fields, quotes and sidebar lists."""
+        where = {"key": key, "script": script}
+        rows = list(self.db.query("select * from article_variants where key = :key and script = :script", where))
+        if not rows:
+            return None
+        row = decoded(rows[0])
+        row["quotes"] = [
+            {"text": text, "speaker": speaker, "speaker_role": role, "kind": kind, "paragraph": paragraph,
+             "start": start, "end": end}
+            for text, speaker, role, kind, paragraph, start, end in self.db.execute(
+                "select text, speaker, role, kind, paragraph, start, [end] from quotes where key = :key and script = :script"
+                " order by position", where)
+        ]
+        lists: dict[str, list[dict[str, Any]]] = {name: [] for name in SIDEBARS}
+        for name, url, title, category, author, views, linked in self.db.execute(
+                "select list, url, title, category, author, views, linked_key from best_materials"
+                " where key = :key and script = :script order by list, position", where):
+            if name in lists:
+                lists[name].append({"url": url, "title": title, "category": category, "author": author,
+                                    "views": views, "key": linked})
+        row.update(lists)
+        return row
+
+    # -- crawl state (crawler/incremental.py, crawler/health.py) -----------
+
+    _STATE_SQL = """select v.key, v.script, v.url, a.published_at, a.first_seen as article_first_seen,
+                           v.first_seen, coalesce(v.fetched_at, v.last_seen) as fetched_at
+                    from article_variants v join articles a using (key)"""
+
+    def variant_states(self, keys: Iterable[str]) -> dict[tuple[str, str], VariantState]:
+        """What the archive holds of these articles: (key, script) → when published, first stored, last fetched."""
+        found: dict[tuple[str, str], VariantState] = {}
+        for chunk in chunks(list(dict.fromkeys(keys))):
+            for row in self.db.query(f"{self._STATE_SQL} where v.key in ({marks(chunk)})", chunk):
+                found[(row["key"], row["script"])] = VariantState(**row)
+        return found
+
+    def revisit_candidates(self, site: str, scripts: Iterable[str], horizon_days: float) -> list[VariantState]:
+        """Stored pages of `site` last fetched less than `horizon_days` after publication (or first storage)."""
+        scripts = list(scripts)
+        sql = (f"{self._STATE_SQL} where a.site = ? and v.script in ({marks(scripts)}) and "
+               "julianday(coalesce(v.fetched_at, v.last_seen)) < julianday(coalesce(a.published_at, a.first_seen)) + ?")
+        return [VariantState(**row) for row in self.db.query(sql, [site, *scripts, horizon_days])]
+
+    def failed_urls(self, urls: Iterable[str], kinds: Iterable[str], since: str) -> set[str]:
+        """The URLs among `urls` that failed with one of `kinds` at or after `since` (ISO 8601 UTC)."""
+        kinds = list(kinds)
+        found: set[str] = set()
+        for chunk in chunks(list(dict.fromkeys(urls))):
+            sql = f"select distinct url from errors where url in ({marks(chunk)}) and kind in ({marks(kinds)}) and occurred_at >= ?"
+            found.update(row[0] for row in self.db.execute(sql, [*chunk, *kinds, since]))
+        return found

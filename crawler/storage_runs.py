@@ -1,0 +1,138 @@
+"""Crawl-run bookkeeping: runs, their reports and summaries, errors, ingested batches (part of crawler/storage.py)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlite_utils.db import NotFoundError
+
+from crawler.errors import StorageError
+from crawler.storage_rows import Status
+from crawler.storage_sql import Connected, utcnow
+
+# JSON columns of `crawl_runs`, decoded by `finished_runs`.
+RUN_JSON_COLUMNS = ("args", "stats", "requests_by_status", "errors_by_kind", "fill_rates", "field_strategies")
+
+
+class RunBook(Connected):
+    """Crawl runs and what went wrong in them."""
+
+    _run_status: dict[str, Status]
+    """Article key → its status in the current run (the strongest of its pages'), counted by `finish_run`."""
+
+    def job_started_at(self, spider: str) -> str | None:
+        """Start of the oldest run of `spider` since its last one that finished: when the current job began.
+
+        A run that was killed (no `finished_at`) or stopped early (a
+        `finish_reason` other than "finished") stored some articles and not
+        the rest, so until a run of the spider finishes, what those runs stored
+        does not count as stored by an earlier job (crawler/incremental.py).
+        """
+        row = self.db.execute(
+            "select min(started_at) from crawl_runs where spider = ? and id > coalesce((select max(id) from crawl_runs"
+            " where spider = ? and finished_at is not null and coalesce(finish_reason, 'finished') = 'finished'), 0)",
+            [spider, spider]).fetchone()
+        return row[0] if row else None
+
+    def start_run(self, spider: str, args: dict[str, Any]) -> int:
+        self._run_status = {}
+        with self.db.conn:
+            table = self.db.table("crawl_runs").insert(
+                {"spider": spider, "args": json.dumps(args, ensure_ascii=False, sort_keys=True), "started_at": utcnow()}
+            )
+        return int(table.last_pk)  # type: ignore[arg-type]
+
+    def finish_run(self, run_id: int, stats: dict[str, Any]) -> dict[str, Any]:
+        counts = {status: 0 for status in ("new", "updated", "unchanged")}
+        for status in self._run_status.values():
+            counts[status] += 1
+        errors = self.db.execute("select count(*) from errors where crawl_run = ?", [run_id]).fetchone()[0]
+        row = {
+            "finished_at": utcnow(), "articles_new": counts["new"], "articles_updated": counts["updated"],
+            "articles_unchanged": counts["unchanged"], "errors": errors,
+            "stats": json.dumps(stats, default=str, sort_keys=True),
+            "errors_by_kind": json.dumps(dict(self.db.execute(
+                "select kind, count(*) from errors where crawl_run = ? group by kind order by kind", [run_id]).fetchall())),
+        }
+        with self.db.conn:
+            self.db.table("crawl_runs").update(run_id, row)
+        return self.run(run_id)
+
+    def save_run_report(self, run_id: int, stats: dict[str, Any], report: dict[str, Any]) -> None:
+        """A closed run's final Scrapy stats and report columns (crawler/runstats.py)."""
+        row = {name: json.dumps(value, sort_keys=True) if isinstance(value, dict) else value for name, value in report.items()}
+        row["stats"] = json.dumps(stats, default=str, sort_keys=True)
+        with self.db.conn:
+            self.db.table("crawl_runs").update(run_id, row)
+
+    def run(self, run_id: int | None = None) -> dict[str, Any]:
+        """A crawl run's row (the latest when `run_id` is None)."""
+        if run_id is None:
+            found = list(self.db.query("select id from crawl_runs order by id desc limit 1"))
+            if not found:
+                raise StorageError(f"no crawl runs in {self.path}")
+            run_id = found[0]["id"]
+        try:
+            return dict(self.db.table("crawl_runs").get(run_id))
+        except NotFoundError as err:
+            raise StorageError(f"no crawl run {run_id} in {self.path}") from err
+
+    def finished_runs(self, site: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest finished crawl runs (of `site`), newest first, with their JSON columns decoded."""
+        where = "finished_at is not null" + (" and site = ?" if site else "")
+        rows = self.db.query(f"select * from crawl_runs where {where} order by id desc limit ?", [*([site] if site else []), limit])
+        runs = []
+        for row in rows:
+            for name in RUN_JSON_COLUMNS:
+                row[name] = json.loads(row[name]) if row.get(name) else {}
+            runs.append(row)
+        return runs
+
+    def run_summary(self, run_id: int) -> dict[str, Any]:
+        """What one crawl run stored: its row, pages per script, quotes, links, URLs, errors by kind, WARC records.
+
+        A variant belongs to the run when the run wrote it or saw it unchanged
+        (its `last_seen` falls within the run).
+        """
+        run = self.run(run_id)
+        params = {"run": run_id, "start": run["started_at"], "end": run["finished_at"] or "9999"}
+        seen = "(v.crawl_run = :run or v.last_seen between :start and :end)"
+
+        def one(sql: str) -> int:
+            return int(self.db.execute(sql, params).fetchone()[0])
+
+        return {
+            "run": run,
+            "variants": one(f"select count(*) from article_variants v where {seen}"),
+            "scripts": one(f"select count(distinct script) from article_variants v where {seen}"),
+            "quotes": one(f"select count(*) from quotes q join article_variants v using (key, script) where {seen}"),
+            "links": one(f"select count(*) from best_materials b join article_variants v using (key, script) where {seen}"),
+            "observations": one("select count(*) from metrics where crawl_run = :run"),
+            "warc_records": one("select count(*) from pages where crawl_run = :run"),
+            "warc_files": [r[0] for r in self.db.execute(
+                "select distinct warc_file from pages where crawl_run = ? order by warc_file", [run_id])],
+            "urls": one("select count(*) from urls"),
+            "errors_by_kind": {
+                row["kind"]: row["n"] for row in self.db.query(
+                    "select kind, count(*) as n from errors where crawl_run = ? group by kind order by n desc", [run_id])
+            },
+        }
+
+    def record_error(self, url: str, stage: str, kind: str, reason: str, run_id: int | None = None) -> None:
+        with self._batch():  # inside an open transaction (`transaction()`), part of it
+            self.db.table("errors").insert(
+                {"crawl_run": run_id, "url": url, "stage": stage, "kind": kind, "reason": reason[:2000], "occurred_at": utcnow()}
+            )
+
+    # -- distributed ingest (crawler/distributed/ingest.py) -----------------
+
+    def batch_ingested(self, batch_id: str) -> bool:
+        """True when a batch of items from Redis was committed (its id is in `ingest_batches`)."""
+        return self.db.execute("select 1 from ingest_batches where id = ?", [batch_id]).fetchone() is not None
+
+    def mark_batch_ingested(self, batch_id: str, items: int, run_id: int | None) -> None:
+        """Record a batch as committed; inside `transaction()`, in the same commit as its rows."""
+        with self._batch():
+            self.db.table("ingest_batches").insert(
+                {"id": batch_id, "crawl_run": run_id, "items": items, "ingested_at": utcnow()})

@@ -1,0 +1,87 @@
+"""The connection every part of the store shares: transactions and prepared row writes (part of crawler/storage.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.db import jsonify_if_needed, quote_identifier
+
+# Values sqlite-utils' `jsonify_if_needed` passes through unchanged: skipping the call for them is most of its cost.
+_PLAIN = frozenset({str, int, float, type(None), bytes})
+
+
+def utcnow() -> str:
+    """Current UTC time, ISO 8601 with offset."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@lru_cache(maxsize=256)
+def insert_sql(table: str, columns: tuple[str, ...], upsert: tuple[str, ...], ignore: bool) -> str:
+    """The INSERT statement sqlite-utils builds for these columns (ON CONFLICT ... DO UPDATE for an upsert)."""
+    names = ", ".join(quote_identifier(c) for c in columns)
+    sql = f"INSERT{' OR IGNORE' if ignore else ''} INTO {quote_identifier(table)} ({names}) VALUES ({', '.join('?' * len(columns))})"
+    if upsert:
+        updates = [f"{quote_identifier(c)} = excluded.{quote_identifier(c)}" for c in columns if c not in upsert]
+        conflict = ", ".join(quote_identifier(c) for c in upsert)
+        sql += f" ON CONFLICT({conflict}) " + (f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING")
+    return sql
+
+
+def chunks(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    """Slices small enough for SQLite's limit on query parameters."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def marks(values: Sequence[Any]) -> str:
+    """`?, ?, ?`: one placeholder per value, for an `in (...)` list."""
+    return ", ".join("?" * len(values))
+
+
+class Connected:
+    """The open database, and the two ways the store writes to it: in one transaction, a prepared statement per table."""
+
+    db: sqlite_utils.Database
+    path: Path
+
+    @contextmanager
+    def _batch(self) -> Iterator[None]:
+        """One explicit transaction around a batch of writes.
+
+        sqlite-utils' helpers commit on their own when no transaction is
+        open, and Python's sqlite3 opens one only before plain DML, so without
+        this a batch could commit once per row (an fsync each in WAL mode).
+        Inside an open transaction (`Store.transaction()`) it is part of that one.
+        """
+        if self.db.conn.in_transaction:
+            yield
+            return
+        self.db.conn.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.db.conn.rollback()
+            raise
+        self.db.conn.commit()
+
+    def _write_rows(self, table: str, rows: list[dict[str, Any]], *, upsert: tuple[str, ...] = (),
+                    ignore: bool = False) -> None:
+        """Insert rows (or upsert them on the `upsert` key columns, or skip those already there with `ignore`).
+
+        What sqlite-utils' `insert_all`/`upsert` write, values converted by its own
+        `jsonify_if_needed`, as one prepared statement per batch of rows with the
+        same columns: its helpers read the table's schema on every call, which
+        cost more than the writes themselves (`benchmarks/ingest.py`).
+        """
+        groups: dict[tuple[str, ...], list[list[Any]]] = {}
+        for row in rows:
+            groups.setdefault(tuple(row), []).append(
+                [v if type(v) in _PLAIN else jsonify_if_needed(v) for v in row.values()])
+        for columns, values in groups.items():
+            self.db.conn.executemany(insert_sql(table, columns, upsert, ignore), values)
