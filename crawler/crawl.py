@@ -48,6 +48,7 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
     settings = crawl_settings(db, mirror, log_level)
     settings.setdict(overrides or {}, priority="cmdline")  # `crawl -s NAME=VALUE`
     spider_class: type[AbaiSpider | SiteSpider]
+    spider_args: dict[str, Any]
     if profile is not None:
         abai_only = sorted(set(options) - set(SITE_OPTIONS))
         if abai_only:

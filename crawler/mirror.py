@@ -112,7 +112,7 @@ class MirrorServer:
     @property
     def address(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"{host}:{port}"
+        return f"{host!s}:{port}"
 
     def record(self, url: str, status: int) -> None:
         with self._lock:

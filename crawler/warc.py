@@ -268,7 +268,7 @@ class WarcMiddleware:
         )
         labels = {"crawl_run": run_id, "site": site_of(request.url), "key": page_key(request.url),
                   "kind": page_kind(request, request.url)}
-        self.crawler.stats.inc_value("warc/records")  # type: ignore[union-attr]
+        self.crawler.stats.inc_value("warc/records")
         if self.writer is None:
             self._archive(run_id, exchange, labels)
         else:
@@ -294,7 +294,7 @@ class WarcMiddleware:
             error = future.exception()
             if error is not None:
                 logger.error("Could not archive %s in WARC: %s", url, error, exc_info=error)
-                self.crawler.stats.inc_value("warc/errors")  # type: ignore[union-attr]
+                self.crawler.stats.inc_value("warc/errors")
 
     def flush(self) -> None:
         """Make the records durable, then index them: a `pages` row never points past the file's end."""
@@ -321,7 +321,7 @@ class WarcMiddleware:
             self.files.close()
 
     def _run_id(self) -> int | None:
-        run = self.crawler.stats.get_value("newsarchive/crawl_run")  # type: ignore[union-attr]
+        run = self.crawler.stats.get_value("newsarchive/crawl_run")
         return int(run) if run is not None else None
 
     def _files(self, run_id: int) -> WarcFiles:

@@ -122,7 +122,7 @@ class KeyGroups:
 
 
 def decoded(row: dict[str, Any]) -> dict[str, Any]:
-    """A row with its JSON text columns (authors, images, strategies) as JSON values."""
+    """A row with its JSON text columns (authors, images, tags, strategies) as JSON values."""
     out = dict(row)
     for name in JSON_COLUMNS & out.keys():
         if isinstance(out[name], str):

@@ -179,7 +179,7 @@ class PageIndex:
         anchored = self._anchors(css)
         if anchored is None:
             found = self._union(css) if "," in css else None
-            return css_xpath(css)(self.root) if found is None else found  # type: ignore[no-any-return]
+            return css_xpath(css)(self.root) if found is None else found
         anchors, rest = anchored
         if rest is None:
             return anchors
@@ -191,7 +191,7 @@ class PageIndex:
     def css_within(self, css: str, scope: HtmlElement) -> list[Any]:
         """What `css` selects inside `scope` (`scope` included), as `css_xpath(css)(scope)` does."""
         found = self._union(css) if "," in css else None
-        return css_xpath(css)(scope) if found is None else within(found, scope)  # type: ignore[no-any-return]
+        return css_xpath(css)(scope) if found is None else within(found, scope)
 
     def _union(self, css: str) -> list[HtmlElement] | None:
         """A list of anchored selectors without descendants (".a, .b"), from the index; None for any other."""

@@ -33,7 +33,7 @@ class DedupePipeline:
             return item
         ident = (item.key, item.script)
         if ident in self.seen:
-            self.stats.inc_value("articles/duplicate")  # type: ignore[union-attr]
+            self.stats.inc_value("articles/duplicate")
             raise DropItem(f"duplicate of {item.key} ({item.script}) in this crawl")
         self.seen.add(ident)
         return item

@@ -47,8 +47,8 @@ class StorePipeline:
         spider = spider or self.crawler.spider
         args = getattr(spider, "run_args", {})
         self.run_id = self.store.start_run(getattr(spider, "name", "?"), args)
-        self.crawler.stats.set_value("newsarchive/crawl_run", self.run_id)  # type: ignore[union-attr]
-        self.crawler.stats.set_value("newsarchive/db_path", str(self.store.path))  # type: ignore[union-attr]
+        self.crawler.stats.set_value("newsarchive/crawl_run", self.run_id)
+        self.crawler.stats.set_value("newsarchive/db_path", str(self.store.path))
 
     def process_item(self, item: Any) -> Any:
         assert self.store is not None
@@ -60,7 +60,7 @@ class StorePipeline:
             self.listings += 1
         elif isinstance(item, PageError):
             self.store.record_error(item.url, item.stage, item.kind, item.reason, self.run_id)
-            self.crawler.stats.inc_value(f"errors/{item.stage}/{item.kind}")  # type: ignore[union-attr]
+            self.crawler.stats.inc_value(f"errors/{item.stage}/{item.kind}")
         if len(self.pending) + self.listings >= self.batch_size:
             self.flush()
         return item
@@ -75,9 +75,9 @@ class StorePipeline:
                 self.store.save_observations(self.observations, self.run_id)
             statuses = self.store.save_articles(self.pending, self.run_id, PARSER_VERSION) if self.pending else []
         if self.observations:
-            self.crawler.stats.inc_value("metrics/observations", len(self.observations))  # type: ignore[union-attr]
+            self.crawler.stats.inc_value("metrics/observations", len(self.observations))
         for status in statuses:
-            self.crawler.stats.inc_value(f"articles/{status}")  # type: ignore[union-attr]
+            self.crawler.stats.inc_value(f"articles/{status}")
         self.links.clear()
         self.observations.clear()
         self.pending.clear()
@@ -86,10 +86,10 @@ class StorePipeline:
     def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any = None) -> None:
         if isinstance(exception, InvalidItem) and self.store is not None:
             self.store.record_error(exception.url, "validate", exception.kind, exception.reason, self.run_id)
-            self.crawler.stats.inc_value(f"errors/validate/{exception.kind}")  # type: ignore[union-attr]
+            self.crawler.stats.inc_value(f"errors/validate/{exception.kind}")
 
     def close_spider(self, spider: Spider | None = None) -> None:
         assert self.store is not None and self.run_id is not None
         self.flush()
-        stats = self.crawler.stats.get_stats()  # type: ignore[union-attr]
+        stats = self.crawler.stats.get_stats()
         self.store.finish_run(self.run_id, stats)

@@ -188,7 +188,7 @@ class AbaiSpider(scrapy.Spider):
         if self._too_old(item.published_at):
             if series:
                 self.exhausted.add(series)
-            self.crawler.stats.inc_value("articles/too_old")  # type: ignore[union-attr]
+            self.crawler.stats.inc_value("articles/too_old")
             return
         yield item
 
