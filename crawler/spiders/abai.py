@@ -125,7 +125,7 @@ class AbaiSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_listing, errback=self.failed,
                               cb_kwargs={"series": series}, priority=priority)
 
-    async def parse_listing(self, response: Response, series: str) -> AsyncIterator[Any]:
+    def parse_listing(self, response: Response, series: str) -> Iterator[Any]:
         """Listing → article requests (and URL sightings), then the next page unless done.
 
         Contracts (`scrapy check abai`, run on the fixture mirror): page 1 of
@@ -138,7 +138,9 @@ class AbaiSpider(scrapy.Spider):
         """
         if series in self.exhausted:
             return
-        listing = await self.parsers.run(parse_listing, response.text, response.url)
+        # Parsed here, not in a parser process: the next requests wait on it, and in the
+        # process's queue it would wait behind every article fetched before it.
+        listing = parse_listing(response.text, response.url)
         entries = [(entry, ref[1]) for entry in listing.entries
                    if (ref := article_ref(entry.url)) is not None and ref[1] in self.params.scripts]
         # The links for `urls`, the cards' counts for `metrics`: one item for the whole page.
