@@ -71,10 +71,14 @@ class ParsePool:
         self.crawler = crawler
         self._executor: ProcessPoolExecutor | None = None
         if processes > 0:
-            self._executor = ProcessPoolExecutor(
-                processes, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
-            for _ in range(processes):  # start the workers now, while the crawl opens, not on its first page
-                self._executor.submit(_warm_up)
+            try:
+                self._executor = ProcessPoolExecutor(
+                    processes, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
+                for _ in range(processes):  # start the workers now, while the crawl opens, not on its first page
+                    self._executor.submit(_warm_up)
+            except (OSError, ImportError, NotImplementedError) as err:  # no process support (some sandboxes)
+                logger.warning("Cannot start parser processes (%s); parsing in the crawl's own thread", err)
+                self._executor, self.processes = None, 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ParsePool:

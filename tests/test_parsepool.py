@@ -13,7 +13,7 @@ from conftest import offline_crawl
 from scrapy.settings import Settings
 
 from crawler.errors import ConfigError
-from crawler.parsepool import MAX_AUTO_PROCESSES, processes_setting
+from crawler.parsepool import MAX_AUTO_PROCESSES, ParsePool, processes_setting
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,3 +111,17 @@ def test_a_crawl_stores_the_same_rows_with_and_without_worker_processes(tmp_path
         assert in_line or table == "errors", table
     stats = {run["id"]: run["stats"] for run in sqlite_utils.Database(tmp_path / "workers.sqlite")["crawl_runs"].rows}
     assert '"parse/processes": 2' in next(iter(stats.values()))
+
+
+def test_a_machine_without_process_support_parses_in_line(monkeypatch: pytest.MonkeyPatch,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    def no_processes(*args: object, **kwargs: object) -> None:
+        raise OSError("[Errno 38] Function not implemented")
+
+    monkeypatch.setattr("crawler.parsepool.ProcessPoolExecutor", no_processes)
+    pool = ParsePool(2)
+    assert pool.processes == 0
+    assert "Cannot start parser processes" in caplog.text
+    with pytest.raises(StopIteration) as done:  # no worker: the coroutine finishes without waiting
+        pool.run(sorted, [3, 1, 2]).send(None)
+    assert done.value.value == [1, 2, 3]
