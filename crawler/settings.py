@@ -18,6 +18,8 @@ SEEDS_DIR = str(PROJECT_ROOT / "seeds")
 CONTACT_URL = "https://github.com/newsarchive/newsarchive"
 USER_AGENT = f"newsarchive/0.1 (+{CONTACT_URL})"
 ROBOTSTXT_OBEY = True
+# Scrapy's parser, keeping the body: the site spider reads Sitemap lines from Scrapy's own fetch of robots.txt.
+ROBOTSTXT_PARSER = "crawler.middlewares.robots.BodyKeepingRobotParser"
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5

@@ -75,6 +75,8 @@ def test_crawl_site_with_profile_follows_pagination_feeds_and_sitemaps(tmp_path:
     requested = [canonical_url(url) for url, _ in server.requests]
     assert "https://egemen.kz/category/sayasat?page=2" in requested
     assert {"https://egemen.kz/robots.txt", "https://egemen.kz/sitemap.xml", "https://egemen.kz/feed"} <= set(requested)
+    # The sitemap is named only by robots.txt, read from the one fetch Scrapy makes to obey it.
+    assert requested.count("https://egemen.kz/robots.txt") == 1
     articles = [u for u in requested if "/article/" in u]
     assert len(articles) == len(set(articles)) == 4  # each once, whatever found it; 350001 (2023) is not mirrored
     rows = {r["key"]: r["published_at"] for r in sqlite_utils.Database(db)["articles"].rows}

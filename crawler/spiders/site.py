@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 
 from crawler.discovery import Found, read_feed, read_sitemap, robots_sitemaps
 from crawler.errors import ConfigError, ParseError
@@ -97,13 +98,15 @@ class SiteSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
         spider: SiteSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.parsers = ParsePool.from_crawler(crawler)
+        crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         profile = self.profile
-        hosts = {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in profile.start_urls + profile.sitemaps + profile.feeds}
-        if profile.robots_sitemaps:
-            for host in sorted(hosts):
+        # With ROBOTSTXT_OBEY, Scrapy fetches each host's robots.txt before its first request, and
+        # `robots_parsed` hands us the file: asking for it here too would fetch it twice.
+        if profile.robots_sitemaps and not self.settings.getbool("ROBOTSTXT_OBEY"):
+            for host in sorted(self.robots_hosts):
                 yield scrapy.Request(f"{host}/robots.txt", callback=self.parse_robots, errback=self.failed_quietly,
                                      priority=DISCOVERY_PRIORITY)
         for url in profile.sitemaps:
@@ -118,9 +121,28 @@ class SiteSpider(scrapy.Spider):
     def _sitemap(self, url: str) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, priority=DISCOVERY_PRIORITY)
 
+    @property
+    def robots_hosts(self) -> set[str]:
+        """`scheme://host` of the profile's start URLs, sitemaps and feeds: whose robots.txt may list sitemaps."""
+        profile = self.profile
+        return {f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in profile.start_urls + profile.sitemaps + profile.feeds}
+
     def parse_robots(self, response: Response) -> Iterator[Any]:
         """robots.txt → its `Sitemap:` lines (those the profile does not list already)."""
-        for found in robots_sitemaps(response.body, response.url):
+        yield from self._robots_sitemaps(response.body, response.url)
+
+    def robots_parsed(self, robotparser: Any, request: scrapy.Request) -> None:
+        """Signal handler: the robots.txt Scrapy fetched for obeying it → requests for its `Sitemap:` lines."""
+        body = getattr(robotparser, "body", None)  # crawler.middlewares.robots.BodyKeepingRobotParser
+        parts = urlsplit(request.url)
+        host = f"{parts.scheme}://{parts.netloc}"
+        if body is None or not self.profile.robots_sitemaps or host not in self.robots_hosts:
+            return
+        for sitemap in self._robots_sitemaps(body, f"{host}/robots.txt"):
+            self.crawler.engine.crawl(sitemap)
+
+    def _robots_sitemaps(self, body: bytes, url: str) -> Iterator[scrapy.Request]:
+        for found in robots_sitemaps(body, url):
             self._stat("discovery/robots_sitemaps")
             if found.url not in self.profile.sitemaps:
                 yield self._sitemap(found.url)
