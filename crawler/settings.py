@@ -74,6 +74,9 @@ ITEM_PIPELINES = {
 }
 # Items (articles, count observations) and WARC index rows written per SQLite transaction.
 STORE_BATCH_SIZE = 100
+# Worker processes that parse article pages (crawler/parsepool.py): "auto" = the machine's cores - 1
+# (at most 4); 0 = parse in the crawl's own thread.
+PARSE_PROCESSES = "auto"
 # Items of one response processed concurrently. Scrapy starts this many tasks for every response
 # (default 100); our pipelines are synchronous, so 16 is plenty and saves a tenth of a crawl's CPU.
 CONCURRENT_ITEMS = 16
