@@ -164,8 +164,10 @@ def ensure_schema(db: sqlite_utils.Database, path: Path) -> None:
     if version == SCHEMA_VERSION and not missing:
         return
     backup = backup_copy(db, path, version) if 0 < version < SCHEMA_VERSION else None
-    db.execute("BEGIN")
+    db.execute("BEGIN IMMEDIATE")  # another connection may be doing this very work: wait for it, then look again
     try:
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        missing = _missing(db)
         for create in missing:
             create(db)
         for step in range(version, SCHEMA_VERSION) if version else ():  # a new file has nothing to move

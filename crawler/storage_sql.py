@@ -58,11 +58,15 @@ class Connected:
         open, and Python's sqlite3 opens one only before plain DML, so without
         this a batch could commit once per row (an fsync each in WAL mode).
         Inside an open transaction (`Store.transaction()`) it is part of that one.
+        IMMEDIATE: the write lock is taken (or waited for) up front. A deferred
+        transaction that reads before it writes fails at once with "database is
+        locked" when another connection (the WARC writer thread, a second
+        crawl) committed in between: SQLite cannot upgrade its stale snapshot.
         """
         if self.db.conn.in_transaction:
             yield
             return
-        self.db.conn.execute("BEGIN")
+        self.db.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:

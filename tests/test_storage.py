@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -145,3 +146,35 @@ def test_a_failing_batch_writes_nothing(store: Store) -> None:
     with pytest.raises(StorageError, match="no stored variant"):
         store.reparse_articles([item(title="Жаңа"), item("latn")], parser_version=2)
     assert {t: list(store.rows(f"select * from {t}")) for t in before} == before
+
+
+def test_a_transaction_that_reads_first_survives_another_writer(tmp_path: Path) -> None:
+    """Two connections write one archive at once (the store pipeline and the WARC writer thread).
+
+    A deferred transaction that reads, then writes after the other connection
+    committed, would fail with "database is locked": its snapshot is stale.
+    Transactions take the write lock up front, so the other writer waits.
+    """
+    pipeline = Store(tmp_path / "archive.sqlite")
+    started, written = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def write_pages() -> None:
+        warc_writer = Store(tmp_path / "archive.sqlite")  # its own connection, in its own thread
+        started.wait(timeout=10)
+        try:
+            warc_writer.save_pages([{"url": "https://abai.kz/post/7", "status": 200, "crawl_run": None}])
+        except BaseException as err:  # noqa: BLE001 (reported below, in the test's thread)
+            failures.append(err)
+        written.set()
+
+    thread = threading.Thread(target=write_pages)
+    thread.start()
+    with pipeline.transaction():
+        assert pipeline.count("errors") == 0  # a read first
+        started.set()
+        written.wait(timeout=1)  # a deferred transaction would let the other writer commit here
+        pipeline.record_error("https://abai.kz/post/8", "download", "http_500", "HTTP 500")
+    thread.join(timeout=30)
+    assert not failures
+    assert (pipeline.count("errors"), pipeline.count("pages")) == (1, 1)
