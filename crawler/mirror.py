@@ -204,10 +204,14 @@ def offline_settings(mirror: Path | str | None = None, address: str | None = Non
     return settings
 
 
+def setting_pairs(settings: dict[str, Any]) -> list[str]:
+    """Settings as `NAME=VALUE` strings (a dict as JSON), the form Scrapy's `-s` and scrapyd's `setting=` take."""
+    return [f"{name}={json.dumps(value) if isinstance(value, dict) else value}" for name, value in settings.items()]
+
+
 def setting_args(settings: dict[str, Any]) -> list[str]:
-    """Settings as `-s NAME=VALUE` command-line arguments (a dict as JSON), for `scrapy crawl` or `fixtures record`."""
-    return [arg for name, value in settings.items()
-            for arg in ("-s", f"{name}={json.dumps(value) if isinstance(value, dict) else value}")]
+    """Settings as `-s NAME=VALUE` command-line arguments, for `scrapy crawl` or `fixtures record`."""
+    return [arg for pair in setting_pairs(settings) for arg in ("-s", pair)]
 
 
 class MirrorDownloadHandler(HTTP11DownloadHandler):

@@ -22,12 +22,12 @@ from urllib.request import urlopen
 
 import pytest
 import sqlite_utils
-
 from conftest import SITES, free_port, mirror_pages
+
+from crawler.mirror import offline_settings, setting_pairs
 from crawler.parsers.abai import article_ref
 
 ROOT = Path(__file__).resolve().parent.parent
-HANDLER = "crawler.mirror.MirrorDownloadHandler"
 DEPLOY_FILES = ("crawler", "seeds", "scrapy.cfg", "pyproject.toml", "setup.py", "README.md")
 TIMEOUT = 180  # seconds for scrapyd to start and for the job to finish
 
@@ -99,13 +99,9 @@ def test_the_egg_carries_the_settings_entry_point_and_the_seeds(deployed: str, s
 
 def test_a_scheduled_job_crawls_the_mirror_into_the_archive(deployed: str, scrapyd: tuple[str, Path], tmp_path: Path) -> None:
     db = tmp_path / "scheduled.sqlite"
-    settings = {
-        "DB_PATH": str(db), "MIRROR_DIR": str(SITES / "abai.kz"), "LOG_LEVEL": "INFO",
-        "DOWNLOAD_HANDLERS": json.dumps({"http": HANDLER, "https": HANDLER}),
-        "AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0",
-    }
+    settings = {**offline_settings(mirror=SITES / "abai.kz"), "DB_PATH": str(db), "LOG_LEVEL": "INFO"}
     job = api(deployed, "schedule.json", [("project", "newsarchive"), ("spider", "abai"), ("scripts", "cyrl,latn"),
-                                          *(("setting", f"{k}={v}") for k, v in settings.items())])
+                                          *(("setting", pair) for pair in setting_pairs(settings))])
     assert job["status"] == "ok", job
     deadline = time.monotonic() + TIMEOUT
     while not any(j["id"] == job["jobid"] for j in api(deployed, "listjobs.json?project=newsarchive")["finished"]):
