@@ -62,7 +62,7 @@ from crawler.quote_words import (
     SURNAME_END,
 )
 
-__all__ = ["extract_quotes", "normal_case"]
+__all__ = ["extract_quotes"]
 
 
 # --------------------------------------------------------------------------

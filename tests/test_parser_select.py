@@ -10,20 +10,22 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import mirror_pages
 from lxml import etree
 
-from conftest import mirror_pages
 from crawler.dates import DEFAULT_TZ
 from crawler.fixtures import SavedPage
 from crawler.parsers import generic, parse_article
 from crawler.parsers.abai import parse_article as parse_abai_article
 from crawler.parsers.abai import read_article
 from crawler.parsers.abai import selectors as S
+from crawler.parsers.abai.article import _INDEXED
 from crawler.parsers.common import parse_html
 from crawler.parsers.sanitize import sanitize
 from crawler.parsers.select import (
     PageIndex,
     Subtree,
+    anchor_class,
     css_xpath,
     has_class,
     simple_selector,
@@ -88,6 +90,18 @@ def test_sanitize_leaves_the_page_as_parsed() -> None:
     dropped = [container[1], container[2], container[2]]
     assert sanitize(container, "https://abai.kz/", dropped) == "<p>one</p><p>three</p>"
     assert etree.tostring(root) == before
+
+
+def test_a_pages_own_drop_attribute_drops_nothing() -> None:
+    root = parse_html('<div><p>one</p><p data-newsarchive-drop="no">two</p></div>')
+    assert sanitize(root.find(".//div"), "https://abai.kz/") == '<p>one</p><p>two</p>'
+
+
+def test_the_parsers_index_holds_every_class_the_body_exclusions_are_anchored_on() -> None:
+    parts = [part.strip() for part in S.NOT_BODY.split(",")]
+    assert all(anchor_class(part) in _INDEXED for part in parts), parts
+    root = parse_html(ARTICLES[0].html())
+    assert PageIndex(root, _INDEXED).css_within(S.NOT_BODY, root) == css_xpath(S.NOT_BODY)(root)
 
 
 ARTICLES = [p for p in PAGES if p.kind == "article"]

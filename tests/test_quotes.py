@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from crawler.items import Quote
-from crawler.quotes import extract_quotes, normal_case
+from crawler.quote_names import normal_case
+from crawler.quotes import extract_quotes
 
 QUOTE_FIXTURES = Path(__file__).parent / "fixtures" / "quotes"
 

@@ -158,7 +158,7 @@ _PARSER.set_element_class_lookup(_LOOKUP)
 
 
 def parse_html(text: str) -> HtmlElement:
-    """The root element of an HTML page, parsed exactly as `parsel.Selector(text=text)` parses it."""
+    """The root element of an HTML page: the tree `parsel.Selector(text=text)` parses, its elements plain HtmlElements."""
     body = text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
     root = etree.fromstring(body, parser=_PARSER)
     if root is None:

@@ -32,6 +32,7 @@ from crawler.parsers.titles import choose_title
 from crawler.quotes import extract_quotes
 from crawler.urls import canonicalize, join_url, site_of
 
+
 @dataclass(slots=True)
 class Picked:
     """What a profile's per-field selectors found on one page."""
@@ -96,7 +97,7 @@ def fill(item: ArticleItem, sel: Selector, *, tz: str = "UTC") -> ArticleItem:
 
     Cheap by design (no body extraction, no date heuristics): it runs on
     every page of sites that have their own parser, on the page the site
-    parser already parsed (`sel`, as `page_selector` would give it).
+    parser already parsed (`sel`: the tree `page_selector` would give, with plain HtmlElement classes).
     """
     empty = [name for name in ("title", "published_at", "modified_at", "authors", "category", "tags", "image")
              if getattr(item, name) in (None, "", [])]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+import uuid
 from collections.abc import Iterable
 from urllib.parse import urljoin
 
@@ -34,22 +35,25 @@ def sanitize(container: HtmlElement, base_url: str, drop: Iterable[HtmlElement] 
     The dropped elements are marked only while the container is copied, and
     their attributes restored after, so other readers of the tree see the page as parsed.
     """
+    token = uuid.uuid4().hex  # this call's mark: a page's own attribute of that name drops nothing
     marked = {id(e): (e, e.get(_DROP_MARK)) for e in drop}
     for element, _ in marked.values():
-        element.set(_DROP_MARK, "1")
-    tree = copy.deepcopy(container)
-    for element, before in marked.values():
-        if before is None:
-            element.attrib.pop(_DROP_MARK, None)
-        else:
-            element.set(_DROP_MARK, before)
+        element.set(_DROP_MARK, token)
+    try:
+        tree = copy.deepcopy(container)
+    finally:
+        for element, before in marked.values():
+            if before is None:
+                element.attrib.pop(_DROP_MARK, None)
+            else:
+                element.set(_DROP_MARK, before)
     _drop_control_characters(tree)  # else moving text around (drop_tag, drop_tree) raises on them
     for element in list(tree.iter()):
         if element is tree or not isinstance(element.tag, str):
             if not isinstance(element.tag, str):  # comments, processing instructions
                 element.drop_tree()
             continue
-        if element.get(_DROP_MARK) or element.tag in REMOVED_TAGS:
+        if element.get(_DROP_MARK) == token or element.tag in REMOVED_TAGS:
             element.drop_tree()
         elif element.tag not in KEPT_TAGS:
             element.drop_tag()

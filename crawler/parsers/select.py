@@ -27,10 +27,13 @@ from lxml.html import HtmlElement
 from parsel.csstranslator import HTMLTranslator
 
 _TRANSLATOR = HTMLTranslator()
-_CLASS_ATTRIBUTES = etree.XPath("//@class")
+_CLASS_ATTRIBUTES = etree.XPath("descendant-or-self::*/@class")  # of the index's root: a subtree's own classes
 _XML_SPACE = re.compile(r"[ \t\r\n]+")
+# What CSS (cssselect) counts as whitespace between the parts of a selector: not a no-break space.
+_CSS_SPACE = re.compile(r"[ \t\r\n\f]+")
 # "div.preheader .date", ".post-meta", "h1.post-title": a tag and one class, then any descendant selector.
-_ANCHORED = re.compile(r"^(?P<tag>[a-z][a-z0-9]*)?\.(?P<cls>[A-Za-z_][\w-]*)(?:\s+(?P<rest>[^\s>+~,:][^,:]*))?$")
+_ANCHORED = re.compile(
+    r"^(?P<tag>[a-z][a-z0-9]*)?\.(?P<cls>[A-Za-z_][\w-]*)(?:[ \t\r\n\f]+(?P<rest>[^ \t\r\n\f>+~,:][^,:]*))?$")
 # One step of a simple selector: "h3", ".views", "a.title".
 _STEP = re.compile(r"(?P<tag>[a-z][a-z0-9]*)?(?:\.(?P<cls>[A-Za-z_][A-Za-z0-9_-]*))?")
 
@@ -50,7 +53,7 @@ def anchor_class(css: str) -> str | None:
 
 
 def has_class(value: str | None, cls: str) -> bool:
-    """True when a class attribute `value` holds the token `cls`, as CSS (and XPath's normalize-space) split it."""
+    """True when a class attribute `value` holds the token `cls`, split as parsel's XPath (normalize-space) splits it."""
     return value is not None and cls in value and cls in _XML_SPACE.split(value)
 
 
@@ -60,7 +63,7 @@ def simple_selector(css: str) -> tuple[tuple[Step, ...], ...] | None:
     chains = []
     for part in css.split(","):
         steps = []
-        for word in part.split():
+        for word in _CSS_SPACE.split(part.strip(" \t\r\n\f")):
             step = _STEP.fullmatch(word)
             if step is None or not step.group():
                 return None
@@ -156,7 +159,7 @@ class PageIndex:
         for place, value in enumerate(_CLASS_ATTRIBUTES(self.root)):
             for token in value.split():
                 # str.split also splits on spaces XPath does not: confirm on the XML-space split.
-                if token in wanted and token in _XML_SPACE.split(value.strip(" \t\r\n")):
+                if token in wanted and has_class(value, token):
                     element = value.getparent()
                     elements = found.setdefault(token, [])
                     if not elements or elements[-1] is not element:

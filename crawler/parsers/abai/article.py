@@ -51,7 +51,8 @@ from crawler.urls import join_url
 # Classes the page-level selectors are anchored on: read once per page by `PageIndex`.
 _INDEXED = frozenset(
     c for c in map(anchor_class, (S.TODAY, S.HEAD, S.CATEGORY, S.VIEWS, S.COMMENTS, S.DATE, S.AUTHOR, S.TITLE,
-                                  S.CONTENT, S.BEST_MATERIALS, S.MOST_READ, *S.NOT_BODY.split(","))) if c
+                                  S.CONTENT, S.BEST_MATERIALS, S.MOST_READ,
+                                  *(part.strip() for part in S.NOT_BODY.split(",")))) if c
 )
 _STRING = etree.XPath("string()")
 
