@@ -16,6 +16,7 @@ from typing import Any
 from crawler.errors import StorageError
 from crawler.items import ArticleItem, Observation
 from crawler.storage_rows import (
+    DECLARED_FIELDS,
     METRIC_COLUMNS,
     QUOTE_COLUMNS,
     SIDEBAR_COLUMNS,
@@ -55,6 +56,10 @@ class _Plan:
         self.article_touches: list[tuple[str, str, str]] = []
         self.metrics: list[tuple[Any, ...]] = []
         self.urls: list[tuple[str, str, str, str | None, str]] = []
+        self.revisions: list[dict[str, Any]] = []
+        """Old titles and bodies to keep, written after the article rows (their foreign key)."""
+        self.replaced: dict[tuple[str, str], str] = {}
+        """(key, script) → when this batch last replaced that variant's text."""
 
     def write(self, item: ArticleItem, variant: dict[str, Any], article: dict[str, Any], now: str) -> None:
         """Store one variant and its children, and re-derive the article row from all its variants."""
@@ -123,11 +128,12 @@ class ArticleWrites(Connected):
             status = "unchanged"
         else:
             status = "updated"
-        if previous and status == "unchanged" and previous.get("parser_version") == parser_version:
+        if (previous and status == "unchanged" and previous.get("parser_version") == parser_version
+                and all(previous.get(name) == variant[name] for name in DECLARED_FIELDS)):
             plan.touch(item.key, script, now, item.fetched_at or now)
         else:
             if previous and (previous["title"], previous["body"]) != (item.title, item.body):
-                self._save_revision(previous, item.fetched_at or now, run_id)
+                self._plan_revision(plan, previous, item.fetched_at or now, run_id)
             variant.update(key=item.key, script=script, crawl_run=run_id, last_seen=now, parser_version=parser_version,
                            first_seen=previous["first_seen"] if previous else now)
             plan.write(item, variant, {"crawl_run": run_id, "last_seen": now}, now)
@@ -177,6 +183,7 @@ class ArticleWrites(Connected):
         conn.executemany("update articles set last_seen = ?, fetched_at = max(coalesce(fetched_at, ''), ?) where key = ?",
                          plan.article_touches)
         self._write_rows("articles", list(plan.articles.values()), upsert=("key",))
+        self._write_rows("article_revisions", plan.revisions)
         conn.executemany("update article_variants set last_seen = ?, fetched_at = ? where key = ? and script = ?",
                          plan.variant_touches)
         self._write_rows("article_variants", [plan.variants[key][script] for key, script in plan.written],
@@ -187,17 +194,19 @@ class ArticleWrites(Connected):
         conn.executemany(SIDEBAR_SQL, [row for (_, script), item in plan.written.items() for row in sidebar_rows(item, script)])
         self._save_urls(plan.urls)
 
-    def _save_revision(self, previous: dict[str, Any], replaced_at: str, run_id: int | None) -> None:
+    def _plan_revision(self, plan: _Plan, previous: dict[str, Any], replaced_at: str, run_id: int | None) -> None:
         """Keep a variant's old title and body, from the fetch that first showed them to the last that did."""
-        since = self.db.execute("select max(replaced_at) from article_revisions where key = ? and script = ?",
-                                [previous["key"], previous["script"]]).fetchone()[0]
-        self._write_rows("article_revisions", [{
+        variant = (previous["key"], previous["script"])
+        since = plan.replaced.get(variant) or self.db.execute(
+            "select max(replaced_at) from article_revisions where key = ? and script = ?", list(variant)).fetchone()[0]
+        plan.replaced[variant] = replaced_at
+        plan.revisions.append({
             "key": previous["key"], "script": previous["script"], "url": previous["url"],
             "observed_at": since or previous["first_seen"], "last_seen": previous.get("fetched_at") or previous["last_seen"],
             "replaced_at": replaced_at, "title": previous["title"], "body": previous["body"],
             "content_hash": previous["content_hash"], "parser_version": previous.get("parser_version"),
             "crawl_run": run_id,
-        }])
+        })
 
     def save_observations(self, observations: Iterable[Observation], run_id: int | None = None) -> None:
         """Add sightings of articles' counts to `metrics`, in one transaction."""

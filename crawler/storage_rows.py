@@ -18,8 +18,11 @@ SCRIPT_ORDER = ("cyrl", "latn", "arab", None)
 # exactly these, so a field added later is stored but not hashed (or every stored page would look changed).
 HASHED_FIELDS = ("url", "language", "title", "category", "published_at", "views", "comments", "authors",
                  "source", "body", "body_html", "images")
+# Declared metadata stored since schema v3, not hashed: a page that differs only in them is rewritten,
+# still "unchanged" (so a page stored before v3 gets them on its next fetch).
+DECLARED_FIELDS = ("modified_at", "tags", "image")
 # Item fields kept per variant; the article row is merged from them.
-VARIANT_FIELDS = (*HASHED_FIELDS, "page_date", "fetched_at", "strategies", "modified_at", "tags", "image")
+VARIANT_FIELDS = (*HASHED_FIELDS, "page_date", "fetched_at", "strategies", *DECLARED_FIELDS)
 # Text columns that hold JSON (lists or objects); exports decode them.
 JSON_COLUMNS = frozenset({"authors", "images", "strategies", "tags"})
 

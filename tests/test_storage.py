@@ -140,6 +140,37 @@ def test_a_batch_stores_what_its_pages_would_store_one_by_one(tmp_path: Path, mo
     assert everything(tmp_path / "one_by_one.sqlite") == everything(tmp_path / "one_batch.sqlite")
 
 
+def test_a_page_stored_before_schema_v3_gets_its_declared_metadata_on_its_next_fetch(store: Store) -> None:
+    store.save_articles([item()])
+    with store.db.conn:  # as a v2 database migrated to v3 holds it: the new columns empty
+        store.db.execute("update article_variants set modified_at = null, tags = null, image = null")
+        store.db.execute("update articles set modified_at = null, tags = null, image = null")
+    again = item(tags=["Саясат"], image="https://abai.kz/uploads/7.jpg")
+    assert store.save_articles([again]) == ["unchanged"]  # its content did not change
+    assert store.save_articles([again]) == ["unchanged"]
+    for table in ("article_variants", "articles"):
+        assert next(store.rows(f"select tags, image from {table}")) == {
+            "tags": '["Саясат"]', "image": "https://abai.kz/uploads/7.jpg"}, table
+
+
+def test_an_article_new_in_its_batch_and_revised_in_it_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its revisions are written after its article row (their foreign key), each from the fetch that replaced the last."""
+    pages = [item("cyrl", fetched_at="2025-01-01T00:00:00+00:00"),
+             item("cyrl", title="Екінші", fetched_at="2025-01-02T00:00:00+00:00"),
+             item("cyrl", title="Үшінші", fetched_at="2025-01-03T00:00:00+00:00")]
+    for name, batches in (("one_by_one", [[page] for page in pages]), ("one_batch", [pages])):
+        clock = (f"2025-01-04T00:00:{n:02d}+00:00" for n in itertools.count())
+        monkeypatch.setattr(storage_articles, "utcnow", clock.__next__)
+        store = Store(tmp_path / f"{name}.sqlite")
+        assert [s for batch in batches for s in store.save_articles(batch, 1)] == ["new", "updated", "updated"]
+        store.db.conn.close()
+    assert everything(tmp_path / "one_by_one.sqlite") == everything(tmp_path / "one_batch.sqlite")
+    revisions = Store(tmp_path / "one_batch.sqlite").rows(
+        "select title, observed_at, replaced_at from article_revisions order by replaced_at")
+    assert [(r["title"], r["replaced_at"]) for r in revisions] == [
+        (item().title, "2025-01-02T00:00:00+00:00"), ("Екінші", "2025-01-03T00:00:00+00:00")]
+
+
 def test_a_failing_batch_writes_nothing(store: Store) -> None:
     store.save_articles([item()])
     before = {t: list(store.rows(f"select * from {t}")) for t in ("articles", "article_variants", "quotes", "urls", "metrics")}
