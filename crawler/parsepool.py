@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -57,8 +58,9 @@ def processes_setting(settings: BaseSettings) -> int:
     return number
 
 
-def _warm_up() -> None:
-    """Import the parsers in a new worker, before its first page."""
+def _start_worker() -> None:
+    """A new worker: Ctrl-C is for the crawl, which stops gracefully and shuts the pool down; then the parsers, imported once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import crawler.parsers
     import crawler.quotes  # noqa: F401
 
@@ -73,9 +75,9 @@ class ParsePool:
         if processes > 0:
             try:
                 self._executor = ProcessPoolExecutor(
-                    processes, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
+                    processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
                 for _ in range(processes):  # start the workers now, while the crawl opens, not on its first page
-                    self._executor.submit(_warm_up)
+                    self._executor.submit(os.getpid)
             except (OSError, ImportError, NotImplementedError) as err:  # no process support (some sandboxes)
                 logger.warning("Cannot start parser processes (%s); parsing in the crawl's own thread", err)
                 self._executor, self.processes = None, 0
@@ -131,6 +133,9 @@ def _deferred(future: Future[T]) -> defer.Deferred[T]:
     result: defer.Deferred[T] = defer.Deferred()
 
     def fire(done: Future[T]) -> None:
+        if done.cancelled():  # the pool was shut down under it: the caller parses in line
+            result.errback(BrokenProcessPool("the parser pool was shut down before this page was parsed"))
+            return
         error = done.exception()
         if error is not None:
             result.errback(error)

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Runs in its own process: the pool needs a running reactor (the asyncio one, as in a crawl).
 POOL_SCRIPT = textwrap.dedent("""
-    import logging, multiprocessing, os, sys
+    import logging, multiprocessing, os, signal, sys, time
     logging.basicConfig()
     from scrapy.utils.reactor import install_reactor
     install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
@@ -42,6 +42,9 @@ POOL_SCRIPT = textwrap.dedent("""
     async def main():
         pool = ParsePool(1)
         print("double", *await pool.run(double, 21))
+        os.kill(await pool.run(os.getpid), signal.SIGINT)  # Ctrl-C reaches the workers too: it is for the crawl
+        time.sleep(0.5)
+        print("after ctrl-c", *await pool.run(double, 4))
         try:
             await pool.run(refuse, "page.html")
         except ParseError as err:
@@ -70,6 +73,7 @@ def test_pool_returns_results_raises_errors_and_survives_a_dead_worker(tmp_path:
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.splitlines() == [
         "double 42 True",  # parsed in the worker
+        "after ctrl-c 8 True",  # the worker ignored it
         "refused no article in page.html",  # the parser's exception, raised in the caller
         "after death 5 False",  # the worker died: the page was parsed in line, not lost
         "still 2 False",  # and every later page too
