@@ -57,6 +57,31 @@ def test_rejected_items_are_written_to_errors(tmp_path: Path) -> None:
     assert store.db["articles"].count == 1
 
 
+def test_a_batch_that_cannot_be_stored_is_recorded_and_later_batches_go_on(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    crawler = get_crawler(settings_dict={"DB_PATH": str(tmp_path / "a.sqlite"), "STORE_BATCH_SIZE": 2})
+    pipeline = StorePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    store = pipeline.store
+    assert store is not None
+    save = store.save_articles
+
+    def refuse_article_2(items: list[ArticleItem], *args: object, **kwargs: object) -> list[str]:
+        if any(item.key == "abai.kz:2" for item in items):
+            raise RuntimeError("disk on fire")
+        return save(items, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "save_articles", refuse_article_2)
+    for n in (1, 2, 3, 4):  # batches (1, 2) and (3, 4)
+        pipeline.process_item(article(url=f"https://abai.kz/post/{n}", key=f"abai.kz:{n}", article_id=str(n)))
+    pipeline.close_spider()
+    assert sorted(r["key"] for r in store.db["articles"].rows) == ["abai.kz:3", "abai.kz:4"]  # (1, 2) rolled back
+    assert [(r["url"], r["stage"], r["kind"]) for r in store.db["errors"].rows] == [
+        ("https://abai.kz/post/1", "store", "store_failed"), ("https://abai.kz/post/2", "store", "store_failed")]
+    assert crawler.stats.get_value("store/failed_batches") == 1
+    assert store.run()["finished_at"]  # the run is closed all the same
+
+
 def test_normalize_composes_unicode_and_dedupes_authors() -> None:
     decomposed = unicodedata.normalize("NFD", "Әшімбаев")
     item = NormalizePipeline().process_item(article(title=f"  {decomposed} ", authors=["А Б", "А Б", " "]))

@@ -61,27 +61,52 @@ class StorePipeline:
         elif isinstance(item, PageError):
             self.store.record_error(item.url, item.stage, item.kind, item.reason, self.run_id)
             self.crawler.stats.inc_value(f"errors/{item.stage}/{item.kind}")
-        if len(self.pending) + self.listings >= self.batch_size:
+        # A sitemap's LinksSeen may carry thousands of links: they count too.
+        if len(self.pending) + self.listings >= self.batch_size or len(self.links) >= self.batch_size * 100:
             self.flush()
         return item
 
     def flush(self) -> None:
-        """Write what is buffered in one transaction."""
+        """Write what is buffered in one transaction.
+
+        A batch that fails is rolled back and logged, and its articles go to
+        `errors` (stage `store`), so one bad page cannot stop every later
+        write; inside a caller's transaction (`ingest`, which retries its
+        batch) the failure is the caller's.
+        """
         assert self.store is not None
-        with self.store.transaction():
-            if self.links:
-                self.store.save_urls([(seen.url, seen.canonical_url, seen.key, seen.script) for seen in self.links])
+        nested = self.store.db.conn.in_transaction
+        try:
+            with self.store.transaction():
+                if self.links:
+                    self.store.save_urls([(seen.url, seen.canonical_url, seen.key, seen.script) for seen in self.links])
+                if self.observations:
+                    self.store.save_observations(self.observations, self.run_id)
+                statuses = self.store.save_articles(self.pending, self.run_id, PARSER_VERSION) if self.pending else []
+        except Exception as err:
+            if nested:
+                raise
+            self._failed(err)
+        else:
             if self.observations:
-                self.store.save_observations(self.observations, self.run_id)
-            statuses = self.store.save_articles(self.pending, self.run_id, PARSER_VERSION) if self.pending else []
-        if self.observations:
-            self.crawler.stats.inc_value("metrics/observations", len(self.observations))
-        for status in statuses:
-            self.crawler.stats.inc_value(f"articles/{status}")
-        self.links.clear()
-        self.observations.clear()
-        self.pending.clear()
-        self.listings = 0
+                self.crawler.stats.inc_value("metrics/observations", len(self.observations))
+            for status in statuses:
+                self.crawler.stats.inc_value(f"articles/{status}")
+        finally:
+            self.links.clear()
+            self.observations.clear()
+            self.pending.clear()
+            self.listings = 0
+
+    def _failed(self, error: Exception) -> None:
+        assert self.store is not None
+        logger.error("Could not store a batch of %d articles, %d links and %d counts; its articles are in `errors`",
+                     len(self.pending), len(self.links), len(self.observations), exc_info=error)
+        self.crawler.stats.inc_value("store/failed_batches")
+        reason = f"{type(error).__name__}: {error}"
+        for item in self.pending:
+            self.store.record_error(item.url, "store", "store_failed", reason, self.run_id)
+            self.crawler.stats.inc_value("errors/store/store_failed")
 
     def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any = None) -> None:
         if isinstance(exception, InvalidItem) and self.store is not None:
