@@ -167,7 +167,12 @@ def ensure_schema(db: sqlite_utils.Database, path: Path) -> None:
     db.execute("BEGIN IMMEDIATE")  # another connection may be doing this very work: wait for it, then look again
     try:
         version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StorageError(f"database {path} was moved to schema version {version} while we opened it")
         missing = _missing(db)
+        if version == SCHEMA_VERSION and not missing:  # done by the other connection
+            db.conn.execute("ROLLBACK")
+            return
         for create in missing:
             create(db)
         for step in range(version, SCHEMA_VERSION) if version else ():  # a new file has nothing to move

@@ -229,6 +229,8 @@ class WarcMiddleware:
     only by the writer thread (SQLite connections stay in their thread), at
     most MAX_QUEUED responses behind the crawl; a record that fails to be
     written is logged and counted (`warc/errors`), and the crawl goes on.
+    Written in line (WARC_THREAD off, and always on distributed workers), a
+    failure fails the response: the page becomes a download error.
     """
 
     MAX_QUEUED = 32
@@ -316,9 +318,11 @@ class WarcMiddleware:
         self.writer.shutdown()
 
     def _close(self) -> None:
-        self.flush()
-        if self.files is not None:
-            self.files.close()
+        try:
+            self.flush()
+        finally:
+            if self.files is not None:
+                self.files.close()
 
     def _run_id(self) -> int | None:
         run = self.crawler.stats.get_value("newsarchive/crawl_run")
