@@ -234,6 +234,7 @@ class WarcMiddleware:
     """
 
     MAX_QUEUED = 32
+    THREADED = True  # False: always in line, whatever WARC_THREAD says
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -249,7 +250,8 @@ class WarcMiddleware:
         self.files: WarcFiles | None = None
         self.pending: list[dict[str, Any]] = []
         self.store: Store | None = None
-        self.writer = ThreadPoolExecutor(1, "warc-writer") if settings.getbool("WARC_THREAD", True) else None
+        threaded = self.THREADED and settings.getbool("WARC_THREAD", True)
+        self.writer = ThreadPoolExecutor(1, "warc-writer") if threaded else None
         self.queued: deque[tuple[str, Future[None]]] = deque()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 

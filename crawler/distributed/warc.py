@@ -29,17 +29,15 @@ if TYPE_CHECKING:
 class RedisWarcMiddleware(WarcMiddleware):
     """`WarcMiddleware` whose index rows go to Redis, one per response, right after the record is written."""
 
+    # In line: a row still queued for a writer thread when the worker is killed would be lost, while its
+    # request, already finished, would not be fetched again.
+    THREADED = False
+
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.server: redis.Redis = from_settings(crawler.settings)
         self.key = crawler.settings.get("REDIS_ITEMS_KEY")
-        # One row per push, written before the response goes on: a row still buffered or queued here
-        # when the worker is killed would be lost, while its request, already finished, would not be
-        # fetched again.
-        self.batch_size = 1
-        if self.writer is not None:
-            self.writer.shutdown()
-            self.writer = None
+        self.batch_size = 1  # one row per push, for the same reason
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisWarcMiddleware:
