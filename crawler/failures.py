@@ -33,6 +33,8 @@ from twisted.internet.error import (
 )
 from twisted.web.client import ResponseFailed
 
+from crawler.items import PageError
+
 if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
@@ -88,6 +90,13 @@ def classify(failure: Failure) -> tuple[str, str]:
         if isinstance(error, classes):
             return kind, _reason(kind, error)
     return _snake(type(error).__name__), reason
+
+
+def download_error(failure: Failure) -> PageError:
+    """A failed request as its `errors` row: under the URL first asked for (before redirects), kind and reason from `classify`."""
+    request = failure.request  # type: ignore[attr-defined]
+    kind, reason = classify(failure)
+    return PageError(request.meta.get("redirect_urls", [request.url])[0], "download", kind, reason)
 
 
 def _reason(kind: str, error: BaseException) -> str:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import scrapy
 
 from crawler.errors import ConfigError, ParseError
-from crawler.failures import classify
+from crawler.failures import download_error
 from crawler.incremental import FETCH, Decision, Frontier, IncrementalParams, parse_time
 from crawler.items import ArticleItem, LinksSeen, PageError, UrlSeen
 from crawler.parsepool import ParsePool
@@ -196,9 +196,7 @@ class AbaiSpider(scrapy.Spider):
 
     def failed(self, failure: Failure) -> Iterator[PageError]:
         """Errback: every failed request becomes a row in `errors` (kinds: crawler/failures.py), under the URL first asked for."""
-        request = failure.request  # type: ignore[attr-defined]
-        kind, reason = classify(failure)
-        yield PageError(request.meta.get("redirect_urls", [request.url])[0], "download", kind, reason)
+        yield download_error(failure)
 
     def _too_old(self, published_at: str | None) -> bool:
         since = self.params.since

@@ -24,7 +24,7 @@ from scrapy import signals
 
 from crawler.discovery import Found, read_feed, read_sitemap, robots_sitemaps
 from crawler.errors import ConfigError, ParseError
-from crawler.failures import classify
+from crawler.failures import download_error
 from crawler.items import ArticleItem, LinksSeen, PageError, UrlSeen
 from crawler.parsepool import ParsePool
 from crawler.parsers import canonical_url, parse_article
@@ -243,9 +243,7 @@ class SiteSpider(scrapy.Spider):
 
     def failed(self, failure: Failure) -> Iterator[PageError]:
         """Errback: every failed request becomes a row in `errors`."""
-        request = failure.request  # type: ignore[attr-defined]
-        kind, reason = classify(failure)
-        yield PageError(request.meta.get("redirect_urls", [request.url])[0], "download", kind, reason)
+        yield download_error(failure)
 
     def failed_quietly(self, failure: Failure) -> None:
         """Errback for robots.txt: a site without one is normal, not an error."""
