@@ -205,6 +205,12 @@ class LinksSeen:
     observations: list[Observation] = field(default_factory=list)
     """Counts printed beside the links, one per article."""
 
+    @classmethod
+    def of(cls, page_url: str, links: list[UrlSeen],
+           observations: list[Observation] | None = None) -> list[LinksSeen]:
+        """What a page showed, as the one item a spider yields for it; none when it showed no article."""
+        return [cls(page_url, links, observations or [])] if links or observations else []
+
 
 @dataclass(slots=True)
 class PageError:

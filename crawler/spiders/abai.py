@@ -144,8 +144,8 @@ class AbaiSpider(scrapy.Spider):
         entries = [(entry, ref[1]) for entry in listing.entries
                    if (ref := article_ref(entry.url)) is not None and ref[1] in self.params.scripts]
         # The links for `urls`, the cards' counts for `metrics`: one item for the whole page.
-        yield LinksSeen(response.url, [UrlSeen(entry.link, entry.url, entry.key, script) for entry, script in entries],
-                        listing.observations(fetched_time(response), response.url))
+        links = [UrlSeen(entry.link, entry.url, entry.key, script) for entry, script in entries]
+        yield from LinksSeen.of(response.url, links, listing.observations(fetched_time(response), response.url))
         decisions = self._plan(series, [(entry.key, script, entry.url) for entry, script in entries])
         for (entry, script), decision in zip(entries, decisions, strict=True):
             if self._too_old(entry.published_at):

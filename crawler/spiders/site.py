@@ -58,12 +58,6 @@ class SiteParams:
         return cls(limit, day)
 
 
-def _seen(page_url: str, links: list[UrlSeen]) -> Iterator[LinksSeen]:
-    """The page's article links as one item, if it had any."""
-    if links:
-        yield LinksSeen(page_url, links)
-
-
 def resolve_profile(value: Profile | str | Path) -> Profile:
     """A profile given as a Profile, a path to a `.toml` file, or a name from the seeds folder."""
     if isinstance(value, Profile):
@@ -161,14 +155,14 @@ class SiteSpider(scrapy.Spider):
                 yield self._sitemap(found.url)
             else:
                 yield from self._discovered(found, "sitemap", links)
-        yield from _seen(response.url, links)
+        yield from LinksSeen.of(response.url, links)
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         """RSS or Atom feed → its article URLs."""
         links: list[UrlSeen] = []
         for found in read_feed(response.body, response.url, self.profile.timezone):
             yield from self._discovered(found, "feed", links)
-        yield from _seen(response.url, links)
+        yield from LinksSeen.of(response.url, links)
 
     def _discovered(self, found: Found, source: str, links: list[UrlSeen]) -> Iterator[scrapy.Request]:
         self._stat(f"discovery/{source}_urls")
@@ -207,7 +201,7 @@ class SiteSpider(scrapy.Spider):
                     yield self._listing(url, series)
             elif is_start and self.profile.is_listing(url):
                 yield self._listing(url, series=canonical_url(url))
-        yield from _seen(response.url, links)
+        yield from LinksSeen.of(response.url, links)
 
     def _article_request(self, url: str, link: str, series: str | None, links: list[UrlSeen]) -> Iterator[scrapy.Request]:
         """The request for an article link (unless asked already, known too old or over --max-articles); notes the sighting in `links`."""
