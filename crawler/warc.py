@@ -41,6 +41,7 @@ from crawler.errors import StorageError
 from crawler.parsers.abai import SITE as ABAI
 from crawler.parsers.abai import article_ref
 from crawler.parsers.abai.urls import article_key
+from crawler.pipelines.store import run_closing
 from crawler.storage import Store
 from crawler.urls import site_of
 
@@ -229,8 +230,10 @@ class WarcMiddleware:
     only by the writer thread (SQLite connections stay in their thread), at
     most MAX_QUEUED responses behind the crawl; a record that fails to be
     written is logged and counted (`warc/errors`), and the crawl goes on.
-    Written in line (WARC_THREAD off, and always on distributed workers), a
-    failure fails the response: the page becomes a download error.
+    The writer finishes before the store pipeline stores the run's stats, so
+    they count the failures of the last queued records too. Written in line
+    (WARC_THREAD off, and always on distributed workers), a failure fails the
+    response: the page becomes a download error.
     """
 
     MAX_QUEUED = 32
@@ -253,7 +256,9 @@ class WarcMiddleware:
         threaded = self.THREADED and settings.getbool("WARC_THREAD", True)
         self.writer = ThreadPoolExecutor(1, "warc-writer") if threaded else None
         self.queued: deque[tuple[str, Future[None]]] = deque()
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        self.closed = False
+        crawler.signals.connect(self.close, signal=run_closing)
+        crawler.signals.connect(self.close, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcMiddleware:
@@ -311,7 +316,17 @@ class WarcMiddleware:
         self.store.save_pages(self.pending)
         self.pending = []
 
-    def spider_closed(self, spider: Spider | None = None) -> None:
+    def close(self, spider: Spider | None = None) -> None:
+        """Write what is queued, close the files, stop the writer thread; once.
+
+        First called as the store pipeline closes (`run_closing`), so what is
+        counted meanwhile (`warc/errors`) is in the run's stored stats; then on
+        spider_closed, which alone closes a crawl without the store pipeline
+        (a distributed worker's).
+        """
+        if self.closed:
+            return
+        self.closed = True
         if self.writer is None:
             self._close()
             return

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
+from conftest import cli
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.storage import Store
@@ -104,7 +107,7 @@ def test_middleware_indexes_responses_in_batches_beside_the_database(tmp_path: P
         requests.append(request)
     middleware.drain()  # the writer thread has caught up
     assert store.count("pages") == 2  # the first batch; the third row waits for the next batch or the close
-    middleware.spider_closed()
+    middleware.close()
     rows = list(store.rows("select * from pages order by id"))
     assert [(r["url"], r["kind"], r["key"], r["site"], r["crawl_run"]) for r in rows] == [
         ("https://abai.kz/robots.txt", "robots", None, "abai.kz", run),
@@ -130,7 +133,7 @@ def test_nothing_is_archived_outside_a_crawl_run(tmp_path: Path) -> None:
     request = Request("https://abai.kz/post/7")
     response = HtmlResponse(request.url, body=HTML, request=request)
     assert middleware.process_response(request, response) is response
-    middleware.spider_closed()
+    middleware.close()
     assert request.meta["fetched_at"]
     assert not (tmp_path / "db").exists()
 
@@ -141,7 +144,7 @@ def test_warc_dir_setting_moves_the_files(tmp_path: Path) -> None:
     middleware = WarcMiddleware.from_crawler(crawler)
     request = Request("https://abai.kz/post/7")
     middleware.process_response(request, HtmlResponse(request.url, body=HTML, request=request))
-    middleware.spider_closed()
+    middleware.close()
     row = next(Store(tmp_path / "db" / "archive.sqlite").rows("select warc_file from pages"))
     assert row["warc_file"].startswith(str(tmp_path / "elsewhere" / "newsarchive-")) and Path(row["warc_file"]).is_file()
     assert not (tmp_path / "db" / "warc").exists()
@@ -171,7 +174,7 @@ def test_in_line_and_threaded_writers_archive_alike(tmp_path: Path, thread: bool
     for url in urls:
         request = Request(url)
         middleware.process_response(request, HtmlResponse(url, body=HTML, request=request))
-    middleware.spider_closed()
+    middleware.close()
     rows = list(store.rows("select url, warc_file, warc_offset, warc_length from pages order by id"))
     assert [r["url"] for r in rows] == urls
     for row in rows:
@@ -187,6 +190,19 @@ def test_a_record_that_cannot_be_written_is_logged_and_counted(tmp_path: Path, c
     request = Request("https://abai.kz/post/7")
     response = HtmlResponse(request.url, body=HTML, request=request)
     assert middleware.process_response(request, response) is response  # the crawl goes on
-    middleware.spider_closed()
+    middleware.close()
     assert crawler.stats.get_value("warc/errors") == 1
     assert "Could not archive https://abai.kz/post/7 in WARC" in caplog.text
+
+
+def test_errors_counted_while_the_writer_finishes_are_in_the_stored_run_stats(tmp_path: Path) -> None:
+    """The last records are still queued for the writer thread when the crawl closes; their failures count too."""
+    (tmp_path / "taken").write_text("a file where the WARC folder should be")  # every record fails
+    db = tmp_path / "archive.sqlite"
+    result = cli("crawl", "abai", "--offline", "--db", str(db), "--max-articles", "2",
+                 "-s", f"WARC_DIR={tmp_path / 'taken'}", "-s", "WARC_THREAD=True")
+    assert result.returncode == 0, result.stderr[-3000:]
+    logged = set(re.findall(r"Could not archive (\S+) in WARC", result.stderr))  # each URL is fetched once
+    stats = json.loads(Store(db).run()["stats"])
+    assert len(logged) > 2 and stats["warc/errors"] == len(logged) == stats["warc/records"]
+    assert "Error caught on signal handler" not in result.stderr  # closed once, at the store's close; not again

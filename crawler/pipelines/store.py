@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+run_closing = object()
+"""Sent by `StorePipeline.close_spider` before it stores the run's stats: components that still count stats as they
+finish (the WARC writer thread, crawler/warc.py) finish on it. Scrapy closes the pipelines before it sends
+`spider_closed`, and every download has ended by then."""
+
 
 class StorePipeline:
     """Buffers articles and listing pages' links and counts; writes them every STORE_BATCH_SIZE items, in one transaction."""
@@ -115,6 +120,7 @@ class StorePipeline:
 
     def close_spider(self, spider: Spider | None = None) -> None:
         assert self.store is not None and self.run_id is not None
+        self.crawler.signals.send_catch_log(signal=run_closing, spider=spider)
         self.flush()
         stats = self.crawler.stats.get_stats()
         self.store.finish_run(self.run_id, stats)
