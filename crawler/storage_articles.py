@@ -11,6 +11,7 @@ than once per page. All of it is one transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from crawler.errors import StorageError
@@ -32,12 +33,16 @@ from crawler.storage_rows import (
 )
 from crawler.storage_sql import Connected, chunks, insert_sql, marks, utcnow
 
-# A count seen again at the same moment on the same page replaces the first sighting; a run id is never lost.
-METRICS_SQL = insert_sql("metrics", METRIC_COLUMNS, (), False) + """
+
+def metrics_sql(rows: int) -> str:
+    """Adds `rows` count sightings; one seen again at the same moment on the same page replaces the first, keeping a run id."""
+    return insert_sql("metrics", METRIC_COLUMNS, (), False, rows) + """
     ON CONFLICT (key, observed_at, source_kind, source_url) DO UPDATE SET
     views = excluded.views, comments = excluded.comments, crawl_run = coalesce(excluded.crawl_run, metrics.crawl_run)"""
-QUOTES_SQL = insert_sql("quotes", QUOTE_COLUMNS, (), False)
-SIDEBAR_SQL = insert_sql("best_materials", SIDEBAR_COLUMNS, (), False)
+
+
+quotes_sql = partial(insert_sql, "quotes", QUOTE_COLUMNS, (), False)
+sidebar_sql = partial(insert_sql, "best_materials", SIDEBAR_COLUMNS, (), False)
 
 
 class _Plan:
@@ -179,7 +184,7 @@ class ArticleWrites(Connected):
     def _flush(self, plan: _Plan) -> None:
         """Write a plan: one statement per table, parents before children (foreign keys), touches before upserts."""
         conn = self.db.conn
-        conn.executemany(METRICS_SQL, plan.metrics)
+        self._insert_rows(metrics_sql, plan.metrics)
         conn.executemany("update articles set last_seen = ?, fetched_at = max(coalesce(fetched_at, ''), ?) where key = ?",
                          plan.article_touches)
         self._write_rows("articles", list(plan.articles.values()), upsert=("key",))
@@ -190,8 +195,8 @@ class ArticleWrites(Connected):
                          upsert=("key", "script"))
         conn.executemany("delete from quotes where key = ? and script = ?", list(plan.written))
         conn.executemany("delete from best_materials where key = ? and script = ?", list(plan.written))
-        conn.executemany(QUOTES_SQL, [row for (_, script), item in plan.written.items() for row in quote_rows(item, script)])
-        conn.executemany(SIDEBAR_SQL, [row for (_, script), item in plan.written.items() for row in sidebar_rows(item, script)])
+        self._insert_rows(quotes_sql, [row for (_, script), item in plan.written.items() for row in quote_rows(item, script)])
+        self._insert_rows(sidebar_sql, [row for (_, script), item in plan.written.items() for row in sidebar_rows(item, script)])
         self._save_urls(plan.urls)
 
     def _plan_revision(self, plan: _Plan, previous: dict[str, Any], replaced_at: str, run_id: int | None) -> None:
@@ -211,7 +216,7 @@ class ArticleWrites(Connected):
     def save_observations(self, observations: Iterable[Observation], run_id: int | None = None) -> None:
         """Add sightings of articles' counts to `metrics`, in one transaction."""
         with self._batch():
-            self.db.conn.executemany(METRICS_SQL, metric_rows(list(observations), run_id))
+            self._insert_rows(metrics_sql, metric_rows(list(observations), run_id))
 
     def save_pages(self, pages: Iterable[dict[str, Any]]) -> None:
         """Index fetched responses (rows of `pages`: where each one sits in which WARC file), in one transaction."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -83,21 +83,28 @@ class Connected:
         What sqlite-utils' `insert_all`/`upsert` write, values converted by its own
         `jsonify_if_needed`, with statements prepared here: its helpers read the
         table's schema on every call, which cost more than the writes themselves
-        (`benchmarks/ingest.py`). Rows with the same columns go in one multi-row
-        INSERT (as many as SQLite's limit on parameters allows), not one
-        execution per row: every execution of a statement whose triggers write
-        the full-text index makes FTS5 flush its pending terms as a segment of
-        its own, which cost twice the tokenizing (0.57 against 0.29 ms a page).
-        Rows are applied in order, so a later row's upsert still sees an
-        earlier one.
+        (`benchmarks/ingest.py`).
         """
-        groups: dict[tuple[str, ...], list[Any]] = {}
+        groups: dict[tuple[str, ...], list[list[Any]]] = {}
         for row in rows:
-            groups.setdefault(tuple(row), []).extend(
-                v if type(v) in _PLAIN else jsonify_if_needed(v) for v in row.values())
-        limit = self.db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            groups.setdefault(tuple(row), []).append(
+                [v if type(v) in _PLAIN else jsonify_if_needed(v) for v in row.values()])
         for columns, values in groups.items():
-            step = max(1, limit // len(columns)) * len(columns)
-            for start in range(0, len(values), step):
-                chunk = values[start:start + step]
-                self.db.conn.execute(insert_sql(table, columns, upsert, ignore, len(chunk) // len(columns)), chunk)
+            self._insert_rows(partial(insert_sql, table, columns, upsert, ignore), values)
+
+    def _insert_rows(self, statement: Callable[[int], str], rows: Sequence[Sequence[Any]]) -> None:
+        """Run `statement(n)`, an INSERT of n rows, over `rows`: as few statements as SQLite's limit on parameters allows.
+
+        Not one execution per row: every execution of a statement whose
+        triggers write the full-text index makes FTS5 flush its pending terms as
+        a segment of its own, which cost twice the tokenizing (0.57 against
+        0.29 ms a page), and each execution has its own overhead. SQLite applies
+        the rows in order, so a later row's upsert still sees an earlier one.
+        """
+        if not rows:
+            return
+        width = len(rows[0])
+        step = max(1, self.db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+        for start in range(0, len(rows), step):
+            chunk = rows[start:start + step]
+            self.db.conn.execute(statement(len(chunk)), [value for row in chunk for value in row])
