@@ -53,13 +53,13 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
         abai_only = sorted(set(options) - set(SITE_OPTIONS))
         if abai_only:
             raise ConfigError(f"--{abai_only[0].replace('_', '-')} is for the abai spider, not for site profiles")
-        SiteParams.parse(**options)
+        SiteParams.parse(**{k: v for k, v in options.items() if k not in INCREMENTAL_OPTIONS})
         spider_class, spider_args = SiteSpider, {"profile": profile}
     else:
         seed = load_seed(Path(settings["SEEDS_DIR"]) / "abai.kz.toml")  # `-s SEEDS_DIR=...` included
         CrawlParams.parse(seed, **{k: v for k, v in options.items() if k not in INCREMENTAL_OPTIONS})
-        IncrementalParams.parse(settings, **{k: v for k, v in options.items() if k in INCREMENTAL_OPTIONS})
         spider_class, spider_args = AbaiSpider, {"seed": seed}
+    IncrementalParams.parse(settings, **{k: v for k, v in options.items() if k in INCREMENTAL_OPTIONS})
     if mirror is not None:
         Mirror(mirror)  # a missing or broken manifest fails here, not in the downloader
     Store(db)  # likewise an unusable database

@@ -10,8 +10,11 @@ stored articles in a row, since listings are newest first and everything
 past that point was stored by an earlier job. A job lasts until a run
 finishes: what a killed or interrupted run stored is new to the run after it
 (`Store.job_started_at`), which therefore pages on past it and leaves no gap.
-A page that answered 404 or 410 is not asked again for `GONE_RETRY_DAYS`. All of this state lives in the
-database (`article_variants`, `articles`, `errors`), not in a side file.
+A page that answered 404 or 410 is not asked again for `GONE_RETRY_DAYS`.
+All of this state lives in the database (`article_variants`, `articles`,
+`errors`), not in a side file; a paused job (JOBDIR) keeps its own part of it
+in Scrapy's spider state (`open_frontier`). Both spiders use it: abai's and
+the `site` spider of site profiles.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from crawler.errors import ConfigError
+from crawler.storage import Store
 
 if TYPE_CHECKING:
+    from scrapy import Spider
     from scrapy.settings import BaseSettings
 
-    from crawler.storage import Store, VariantState
+    from crawler.storage import VariantState
 
 Decision = Literal["new", "due", "fresh", "gone", "refresh"]
 """What a run does with one listed article: fetch it (new, due, refresh) or skip it (fresh, gone)."""
@@ -125,20 +130,24 @@ class Frontier:
         self.now = now or datetime.now(UTC)
         self.known_in_a_row: dict[str, int] = {}
 
-    def plan(self, series: str, entries: Sequence[tuple[str, str, str]]) -> list[Decision]:
+    def plan(self, series: str, entries: Sequence[tuple[str, str | None, str]]) -> list[Decision]:
         """A decision for each (key, script, url) of one listing page, in page order.
 
-        Also advances the series' count of stored articles in a row, which
-        `keep_paging` reads.
+        A script of None stands for a page whose script shows only once it is
+        parsed (the generic parser detects it from the text): it matches
+        whichever variant the archive holds under the key, the one fetched
+        last if there are several. Also advances the series' count of stored
+        articles in a row, which `keep_paging` reads.
         """
         if self.params.refresh:
             return ["refresh"] * len(entries)
         states = self.store.variant_states(key for key, _, _ in entries)
+        latest = {state.key: state for state in sorted(states.values(), key=self._fetched)}
         gone = self.store.failed_urls((url for _, _, url in entries), GONE_KINDS,
                                       since=self._ago(self.params.gone_retry_days))
         decisions: list[Decision] = []
         for key, script, url in entries:
-            state = states.get((key, script))
+            state = latest.get(key) if script is None else states.get((key, script))
             decision = self._decide(state, url in gone)
             decisions.append(decision)
             stored_before = decision in ("gone", "fresh", "due")
@@ -176,9 +185,38 @@ class Frontier:
         """Publication time, or when the archive first stored the article for an undated one."""
         return parse_time(state.published_at) or parse_time(state.article_first_seen)
 
+    @staticmethod
+    def _fetched(state: VariantState) -> datetime:
+        """Sort key: when the page was last fetched, oldest first."""
+        return parse_time(state.fetched_at) or datetime.min.replace(tzinfo=UTC)
+
     def _before_job(self, first_seen: str | None) -> bool:
         moment = parse_time(first_seen)
         return moment is not None and moment < self.started_at
 
     def _ago(self, days: float) -> str:
         return (self.now - timedelta(days=days)).isoformat(timespec="seconds")
+
+
+def open_frontier(spider: Spider, params: IncrementalParams, kept: Sequence[str] = ()) -> Frontier | None:
+    """The frontier of `spider`'s job; None when the run has no archive to read (INCREMENTAL_FROM_DB off), a full pass.
+
+    The job began with the oldest run of the spider since its last finished
+    one (`Store.job_started_at`): what a killed or stopped run stored is not
+    "known" to the runs after it. A paused job (JOBDIR) keeps, in Scrapy's
+    `spider.state`, its start time, its paging counts and the spider
+    attributes named in `kept` (the requests it made, the listings it
+    finished), so a resumed run goes on where the paused one stopped.
+    """
+    if not spider.settings.getbool("INCREMENTAL_FROM_DB", True):
+        return None
+    store = Store(spider.settings["DB_PATH"])
+    started = parse_time(store.job_started_at(spider.name)) or datetime.now(UTC).replace(microsecond=0)
+    frontier = Frontier(store, params, started)
+    state = getattr(spider, "state", None)  # Scrapy's SpiderState sets it, and saves it, when JOBDIR is set
+    if state is not None:
+        frontier.started_at = state.setdefault("started_at", started)
+        frontier.known_in_a_row = state.setdefault("known_in_a_row", frontier.known_in_a_row)
+        for name in kept:
+            setattr(spider, name, state.setdefault(name, getattr(spider, name)))
+    return frontier

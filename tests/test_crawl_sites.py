@@ -24,9 +24,10 @@ def mirrored_keys(site: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def qamshy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+def qamshy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str, str]:
+    """The qamshy.kz mirror crawled three times into one archive: first, incrementally, then as a full pass."""
     db = tmp_path_factory.mktemp("qamshy") / "archive.sqlite"
-    return db, offline_crawl(db, "qamshy"), offline_crawl(db, "qamshy")
+    return db, offline_crawl(db, "qamshy"), offline_crawl(db, "qamshy"), offline_crawl(db, "qamshy", "--refresh")
 
 
 def test_crawl_by_name_stores_every_mirrored_article_with_almaty_dates(qamshy) -> None:
@@ -50,10 +51,11 @@ def test_every_homepage_link_is_recorded_and_unmirrored_pages_are_404_errors(qam
     assert not any("robots.txt" in url or "sitemap" in url or url.endswith("/rss") for url, _ in errors)
 
 
-def test_second_crawl_changes_nothing(qamshy) -> None:
-    _, first, second = qamshy
+def test_second_crawl_fetches_nothing_stored_and_a_full_pass_changes_nothing(qamshy) -> None:
+    _, first, second, full_pass = qamshy
     assert "Crawled qamshy (offline mirror" in first and "6 new, 0 updated, 0 unchanged" in first
-    assert "0 new, 0 updated, 6 unchanged" in second
+    assert "0 new, 0 updated, 0 unchanged" in second
+    assert "0 new, 0 updated, 6 unchanged" in full_pass
 
 
 def test_since_skips_old_sitemaps_feed_items_and_articles(tmp_path: Path) -> None:

@@ -1,20 +1,27 @@
-"""Scrapy's robots.txt parser, keeping the file's body: the site spider reads its Sitemap lines from the fetch Scrapy made.
+"""Scrapy's robots.txt fetch, reused: the parser keeps the body, `RobotsWatch` tells a spider what came of each host's.
 
 With ROBOTSTXT_OBEY on, Scrapy's RobotsTxtMiddleware fetches each host's
 robots.txt before the first request to it and announces the parsed file with
 the `robots_parsed` signal. A spider that also wants the file's `Sitemap:`
 lines would otherwise ask for robots.txt a second time; with this parser
-(ROBOTSTXT_PARSER) it finds the body on the parser the signal carries.
+(ROBOTSTXT_PARSER) it finds the body on the parser the signal carries. A
+robots.txt that could not be fetched at all (a network error) is announced by
+no signal: `RobotsWatch` tells it from the host's first request going on
+without one.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from scrapy import signals
 from scrapy.robotstxt import ProtegoRobotParser
 
 if TYPE_CHECKING:
-    from scrapy import Spider
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
 
 
 class BodyKeepingRobotParser(ProtegoRobotParser):
@@ -23,3 +30,51 @@ class BodyKeepingRobotParser(ProtegoRobotParser):
     def __init__(self, robotstxt_body: bytes, spider: Spider | None) -> None:
         super().__init__(robotstxt_body, spider)
         self.body = robotstxt_body
+
+
+class RobotsWatch:
+    """Once per watched host: `found(body, robots_url)` when Scrapy fetched its robots.txt, else `missing(robots_url)`.
+
+    RobotsTxtMiddleware sends `robots_parsed` (for any status, a 404
+    included) before it lets the host's first request go on; when the fetch
+    failed it sends nothing and lets the request go on all the same. So a
+    request of a host whose robots.txt was not announced by the time it
+    reaches the downloader means there was none to read. Hosts are keyed by
+    `host:port`, as the middleware keys them. Whoever creates a watch keeps
+    it: signals hold their receivers weakly.
+    """
+
+    def __init__(self, crawler: Crawler, hosts: Iterable[str], found: Callable[[bytes, str], None],
+                 missing: Callable[[str], None]) -> None:
+        """`hosts` as URLs (`https://example.kz`); `found` and `missing` get the robots.txt URL."""
+        self.pending = {urlsplit(host).netloc for host in hosts}
+        self.found = found
+        self.missing = missing
+        crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(self.request_reached_downloader, signal=signals.request_reached_downloader)
+
+    def robots_parsed(self, robotparser: Any, request: Request) -> None:
+        """Signal handler: the robots.txt of the host of `request` (the request that made Scrapy fetch it)."""
+        body = getattr(robotparser, "body", None)  # BodyKeepingRobotParser's
+        if self._settle(request) and body is not None:
+            self.found(body, _robots_url(request.url))
+
+    def request_reached_downloader(self, request: Request) -> None:
+        """Signal handler: a request let through before its host's robots.txt was announced means it failed."""
+        if request.meta.get("dont_obey_robotstxt"):  # robots.txt itself, on its way to the downloader
+            return
+        if self._settle(request):
+            self.missing(_robots_url(request.url))
+
+    def _settle(self, request: Request) -> bool:
+        """True the first time a watched host is heard of."""
+        host = urlsplit(request.url).netloc
+        if host not in self.pending:
+            return False
+        self.pending.discard(host)
+        return True
+
+
+def _robots_url(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/robots.txt"

@@ -20,13 +20,12 @@ import scrapy
 
 from crawler.errors import ConfigError, ParseError
 from crawler.failures import download_error
-from crawler.incremental import FETCH, Decision, Frontier, IncrementalParams, parse_time
+from crawler.incremental import FETCH, Decision, Frontier, IncrementalParams, open_frontier
 from crawler.items import ArticleItem, LinksSeen, PageError, UrlSeen
 from crawler.parsepool import ParsePool
 from crawler.parsers.abai import article_ref, parse_article, parse_listing
 from crawler.seeds import SCRIPTS, Seed, load_seed
 from crawler.spiders.params import max_articles_arg, since_arg
-from crawler.storage import Store
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -94,7 +93,7 @@ class AbaiSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         # Distributed workers have no archive to read (INCREMENTAL_FROM_DB off): they do full passes.
-        self.frontier = self._open_frontier() if self.settings.getbool("INCREMENTAL_FROM_DB", True) else None
+        self.frontier = open_frontier(self, self.incremental, kept=("requested", "exhausted"))
         yield self._listing(self.seed.homepage, series="home")
         for script in self.params.scripts:
             prefix = self.seed.scripts[script]
@@ -106,20 +105,6 @@ class AbaiSpider(scrapy.Spider):
                 self.requested.add(state.url)
                 self.crawler.stats.inc_value("incremental/revisit")
                 yield scrapy.Request(state.url, callback=self.parse_article, errback=self.failed, priority=ARTICLE_PRIORITY)
-
-    def _open_frontier(self) -> Frontier:
-        """This job's incremental state; a paused job (JOBDIR) keeps its start time, requests and paging counts."""
-        store = Store(self.settings["DB_PATH"])
-        # After a killed or stopped run the job goes on from that run's start (what it stored is not "known").
-        started = parse_time(store.job_started_at(self.name)) or datetime.now(UTC).replace(microsecond=0)
-        state = getattr(self, "state", None)  # Scrapy's SpiderState sets it, and saves it, when JOBDIR is set
-        frontier = Frontier(store, self.incremental, started)
-        if state is not None:
-            frontier.started_at = state.setdefault("started_at", started)
-            frontier.known_in_a_row = state.setdefault("known_in_a_row", frontier.known_in_a_row)
-            self.requested = state.setdefault("requested", self.requested)
-            self.exhausted = state.setdefault("exhausted", self.exhausted)
-        return frontier
 
     def _listing(self, url: str, series: str, priority: int = 0) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_listing, errback=self.failed,

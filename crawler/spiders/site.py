@@ -2,11 +2,20 @@
 
 It reads the profile's start pages and listings (following their
 pagination), robots.txt `Sitemap:` lines, sitemaps and sitemap indexes,
-news sitemaps and RSS/Atom feeds, and fetches every URL that matches the
-profile's article patterns. Options (as `-a name=value` or `python -m
-crawler crawl site --profile seeds/<site>.toml --name value`): profile (a
-path or a name), max_articles, since (YYYY-MM-DD: sitemap and feed entries,
-and listing series, stop at older items where the date is known).
+news sitemaps and RSS/Atom feeds, and fetches the URLs that match the
+profile's article patterns. Like the abai spider it is incremental
+(crawler/incremental.py): against an existing archive it fetches an article
+page only when it is new, due for a revisit or the run is a full pass, stops
+paging a listing after `stop_after_known` stored articles in a row, and
+skips links that answered 404 or 410 lately. A link is matched to the stored
+page by the key the generic parser gives it (`page_key`); its script shows
+only once the page is parsed, so any stored script of the key matches.
+
+Options (as `-a name=value` or `python -m crawler crawl site --profile
+seeds/<site>.toml --name value`): profile (a path or a name), max_articles,
+since (YYYY-MM-DD: sitemap and feed entries, and listing series, stop at
+older items where the date is known); refresh (true: a full pass),
+stop_after_known (N) and revisit_ages (days, "1,7,30").
 """
 
 from __future__ import annotations
@@ -16,22 +25,24 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy import signals
+from w3lib.url import safe_url_string
 
 from crawler.discovery import Found, read_feed, read_sitemap, robots_sitemaps
 from crawler.errors import ConfigError, ParseError
 from crawler.failures import download_error
-from crawler.items import ArticleItem, LinksSeen, PageError, UrlSeen
+from crawler.incremental import FETCH, Decision, Frontier, IncrementalParams, open_frontier
+from crawler.items import ArticleItem, LinksSeen, PageError, Script, UrlSeen
+from crawler.middlewares.robots import RobotsWatch
 from crawler.parsepool import ParsePool
 from crawler.parsers import canonical_url, parse_article
 from crawler.profiles import Profile, find_profile, load_profile
-from crawler.spiders.abai import fetched_time
+from crawler.spiders.abai import INCREMENTAL_OPTIONS, fetched_time
 from crawler.spiders.params import max_articles_arg, since_arg
-from crawler.urls import join_url
+from crawler.urls import join_url, site_of
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -42,7 +53,11 @@ logger = logging.getLogger(__name__)
 
 ARTICLE_PRIORITY = 10  # articles before further listing pages, so --since can stop paging early
 DISCOVERY_PRIORITY = 5  # sitemaps and feeds before listings: they carry dates
-SITE_OPTIONS = ("max_articles", "since")
+SITE_OPTIONS = ("max_articles", "since", *INCREMENTAL_OPTIONS)
+# What a stored page of this spider can be filed under: the script detected in its text, else "und" (Store).
+STORED_SCRIPTS: tuple[str, ...] = (*get_args(Script), "und")
+# Spider attributes a paused job (JOBDIR) keeps, besides the frontier's own state.
+JOB_STATE = ("requested", "exhausted", "pages_read", "known_old")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +69,17 @@ class SiteParams:
 
     @classmethod
     def parse(cls, max_articles: Any = None, since: Any = None) -> SiteParams:
-        limit, day = max_articles_arg(max_articles), since_arg(since)
-        return cls(limit, day)
+        return cls(max_articles_arg(max_articles), since_arg(since))
+
+
+def page_key(canonical: str) -> str:
+    """The key the generic parser gives the page at this canonical URL (`site:path`), as the archive stores it.
+
+    A page whose `<link rel=canonical>` names another URL of the site is
+    stored under that URL's key: its links never match it, so it is fetched
+    on every run.
+    """
+    return f"{site_of(canonical)}:{urlsplit(canonical).path}"
 
 
 def resolve_profile(value: Profile | str | Path) -> Profile:
@@ -71,12 +95,13 @@ class SiteSpider(scrapy.Spider):
 
     def __init__(self, profile: Profile | str | Path, **kwargs: Any) -> None:
         options = {k: kwargs.pop(k, None) for k in SITE_OPTIONS}
-        for ignored in ("categories", "scripts", "refresh", "stop_after_known", "revisit_ages"):
+        for ignored in ("categories", "scripts"):
             if kwargs.pop(ignored, None) not in (None, False):
-                raise ConfigError(f"--{ignored.replace('_', '-')} is for the abai spider, not for site profiles")
+                raise ConfigError(f"--{ignored} is for the abai spider, not for site profiles")
         super().__init__(**kwargs)
         self.profile = resolve_profile(profile)
         self.name = self.profile.name
+        self.incremental_options = {k: options.pop(k) for k in INCREMENTAL_OPTIONS}  # read in from_crawler, with the settings
         self.params = SiteParams.parse(**options)
         self.allowed_domains = [d.removeprefix("www.") for d in self.profile.allowed_domains]
         self.run_args = {"profile": str(self.profile.path), "max_articles": self.params.max_articles,
@@ -86,19 +111,27 @@ class SiteSpider(scrapy.Spider):
         self.pages_read: dict[str, int] = {}
         self.known_old: set[str] = set()
         """Articles a sitemap or feed dated before --since."""
+        self.incremental = IncrementalParams()
+        self.frontier: Frontier | None = None  # set in start()
+        self.robots_watch: RobotsWatch | None = None
         self.parsers = ParsePool(0)  # from_crawler gives the crawl's pool of parser processes
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
         spider: SiteSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider.incremental = IncrementalParams.parse(crawler.settings, **spider.incremental_options)
+        spider.run_args.update(spider.incremental.as_args())
         spider.parsers = ParsePool.from_crawler(crawler)
-        crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        if crawler.settings.getbool("ROBOTSTXT_OBEY") and spider.profile.robots_sitemaps:
+            spider.robots_watch = RobotsWatch(crawler, spider.robots_hosts, spider.robots_found, spider.robots_missing)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         profile = self.profile
+        # Distributed workers have no archive to read (INCREMENTAL_FROM_DB off): they do full passes.
+        self.frontier = open_frontier(self, self.incremental, kept=JOB_STATE)
         # With ROBOTSTXT_OBEY, Scrapy fetches each host's robots.txt before its first request, and
-        # `robots_parsed` hands us the file: asking for it here too would fetch it twice.
+        # `robots_watch` hands us the file: asking for it here too would fetch it twice.
         if profile.robots_sitemaps and not self.settings.getbool("ROBOTSTXT_OBEY"):
             for host in sorted(self.robots_hosts):
                 yield scrapy.Request(f"{host}/robots.txt", callback=self.parse_robots, errback=self.failed_quietly,
@@ -109,6 +142,22 @@ class SiteSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse_feed, errback=self.failed, priority=DISCOVERY_PRIORITY)
         for url in profile.start_urls:
             yield self._listing(url, series=url)
+        for request in self._revisits():
+            yield request
+
+    def _revisits(self) -> Iterator[scrapy.Request]:
+        """Stored pages of the profile's domains due for a revisit, found in the archive: listed anywhere or not."""
+        frontier = self.frontier
+        if frontier is None:
+            return
+        for site in dict.fromkeys(self.allowed_domains):
+            for state in frontier.due_revisits(site, STORED_SCRIPTS):
+                canonical = canonical_url(state.url)
+                if canonical not in self.requested and not self._full() and self.profile.allows(state.url):
+                    self.requested.add(canonical)
+                    self._stat("incremental/revisit")
+                    yield scrapy.Request(state.url, callback=self.parse_article, errback=self.failed,
+                                         priority=ARTICLE_PRIORITY)
 
     # -- discovery --------------------------------------------------------------
 
@@ -125,15 +174,14 @@ class SiteSpider(scrapy.Spider):
         """robots.txt → its `Sitemap:` lines (those the profile does not list already)."""
         yield from self._robots_sitemaps(response.body, response.url)
 
-    def robots_parsed(self, robotparser: Any, request: scrapy.Request) -> None:
-        """Signal handler: the robots.txt Scrapy fetched for obeying it → requests for its `Sitemap:` lines."""
-        body = getattr(robotparser, "body", None)  # crawler.middlewares.robots.BodyKeepingRobotParser
-        parts = urlsplit(request.url)
-        host = f"{parts.scheme}://{parts.netloc}"
-        if body is None or not self.profile.robots_sitemaps or host not in self.robots_hosts:
-            return
-        for sitemap in self._robots_sitemaps(body, f"{host}/robots.txt"):
+    def robots_found(self, body: bytes, url: str) -> None:
+        """The robots.txt Scrapy fetched for obeying it (`robots_watch`) → requests for its `Sitemap:` lines."""
+        for sitemap in self._robots_sitemaps(body, url):
             self.crawler.engine.crawl(sitemap)
+
+    def robots_missing(self, url: str) -> None:
+        """A start host without a robots.txt to read: normal, not an error."""
+        self._stat("discovery/no_robots")
 
     def _robots_sitemaps(self, body: bytes, url: str) -> Iterator[scrapy.Request]:
         for found in robots_sitemaps(body, url):
@@ -146,36 +194,35 @@ class SiteSpider(scrapy.Spider):
         entries = read_sitemap(response.body, response.url, self.profile.timezone)
         if not entries:
             self._stat("discovery/empty_sitemaps")
-        links: list[UrlSeen] = []
+        articles: list[tuple[str, str]] = []
         for found in entries:
             if found.sitemap:
                 if self._too_old(found.published):  # lastmod: nothing in it changed since before --since
                     self._stat("discovery/old_sitemaps")
                     continue
                 yield self._sitemap(found.url)
-            else:
-                yield from self._discovered(found, "sitemap", links)
-        yield from LinksSeen.of(response.url, links)
+            elif self._wanted(found, "sitemap"):
+                articles.append((found.url, found.url))
+        yield from self._articles(response.url, response.url, articles)
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         """RSS or Atom feed → its article URLs."""
-        links: list[UrlSeen] = []
-        for found in read_feed(response.body, response.url, self.profile.timezone):
-            yield from self._discovered(found, "feed", links)
-        yield from LinksSeen.of(response.url, links)
+        entries = read_feed(response.body, response.url, self.profile.timezone)
+        yield from self._articles(response.url, response.url, [(f.url, f.url) for f in entries if self._wanted(f, "feed")])
 
-    def _discovered(self, found: Found, source: str, links: list[UrlSeen]) -> Iterator[scrapy.Request]:
+    def _wanted(self, found: Found, source: str) -> bool:
+        """Whether a sitemap or feed entry is an article of the profile not dated before --since."""
         self._stat(f"discovery/{source}_urls")
         if not self.profile.allows(found.url):
-            return
+            return False
         if self.profile.article_patterns and not self.profile.is_article(found.url):
             self._stat(f"discovery/{source}_not_articles")
-            return
+            return False
         if self._too_old(found.published):
             self.known_old.add(canonical_url(found.url))  # a listing linking it later does not fetch it either
             self._stat("discovery/too_old")
-            return
-        yield from self._article_request(found.url, found.url, None, links)
+            return False
+        return True
 
     # -- listings ---------------------------------------------------------------
 
@@ -183,36 +230,57 @@ class SiteSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_listing, errback=self.failed, cb_kwargs={"series": series})
 
     def parse_listing(self, response: Response, series: str) -> Iterator[Any]:
-        """Listing → its article links, its next page, and (from start pages) the listings it links."""
+        """Listing → its article links, its next page unless done, and (from start pages) the listings it links."""
         if not isinstance(response, scrapy.http.TextResponse):
             yield PageError(response.url, "parse", "not_html", f"content type {response.headers.get('Content-Type')!r}")
             return
         self.pages_read[series] = self.pages_read.get(series, 0) + 1
         is_start = response.url in self.profile.start_urls or series in self.profile.start_urls
-        links: list[UrlSeen] = []
+        articles: list[tuple[str, str]] = []
+        next_pages: list[str] = []
         for link in dict.fromkeys(response.css("a::attr(href)").getall()):
             url = join_url(response.url, link.strip())
             if url is None or not url.startswith(("http://", "https://")) or not self.profile.allows(url):
                 continue
             if self.profile.is_article(url):
-                yield from self._article_request(url, link, series, links)
-            elif self.profile.is_next_page(url) and series not in self.exhausted:
-                if self.pages_read[series] < self.profile.max_listing_pages:
-                    yield self._listing(url, series)
+                articles.append((url, link))
+            elif self.profile.is_next_page(url):
+                next_pages.append(url)
             elif is_start and self.profile.is_listing(url):
                 yield self._listing(url, series=canonical_url(url))
-        yield from LinksSeen.of(response.url, links)
+        yield from self._articles(response.url, series, articles)  # first: they decide whether to page on
+        if next_pages and series not in self.exhausted and self.pages_read[series] < self.profile.max_listing_pages:
+            if self.frontier is None or self.frontier.keep_paging(series):
+                yield from (self._listing(url, series) for url in next_pages)
+            else:
+                self._stat("incremental/stopped_paging")
 
-    def _article_request(self, url: str, link: str, series: str | None, links: list[UrlSeen]) -> Iterator[scrapy.Request]:
-        """The request for an article link (unless asked already, known too old or over --max-articles); notes the sighting in `links`."""
-        canonical = canonical_url(url)
-        key = f"{self.profile.site}:{urlsplit(canonical).path}"
-        links.append(UrlSeen(join_url(url, link) or url, canonical, key, None))
-        if canonical in self.requested or canonical in self.known_old or self._full():
-            return
-        self.requested.add(canonical)
-        yield scrapy.Request(url, callback=self.parse_article, errback=self.failed,
-                             cb_kwargs={"series": series}, priority=ARTICLE_PRIORITY)
+    def _articles(self, page_url: str, series: str, found: list[tuple[str, str]]) -> Iterator[Any]:
+        """A page's article links (URL, link as written) → requests for those the frontier fetches, and the sightings.
+
+        Every link is a sighting (`LinksSeen`), fetched or not. One that was
+        asked for already, dated before --since by a sitemap or feed, or past
+        --max-articles is not requested.
+        """
+        links: list[UrlSeen] = []
+        entries: list[tuple[str, str | None, str]] = []
+        for url, link in found:
+            canonical = canonical_url(url)
+            key = page_key(canonical)
+            links.append(UrlSeen(join_url(url, link) or url, canonical, key, None))
+            entries.append((key, None, safe_url_string(url)))  # the URL as requested, and in `errors` if it failed
+        decisions: list[Decision] = self.frontier.plan(series, entries) if self.frontier else ["new"] * len(entries)
+        for seen, (_, _, url), decision in zip(links, entries, decisions, strict=True):
+            if seen.canonical_url in self.known_old:
+                continue
+            if decision not in FETCH:
+                self._stat(f"incremental/skipped_{decision}")
+            elif seen.canonical_url not in self.requested and not self._full():
+                self.requested.add(seen.canonical_url)
+                self._stat(f"incremental/{decision}")
+                yield scrapy.Request(url, callback=self.parse_article, errback=self.failed,
+                                     cb_kwargs={"series": series}, priority=ARTICLE_PRIORITY)
+        yield from LinksSeen.of(page_url, links)
 
     # -- articles ---------------------------------------------------------------
 
@@ -240,8 +308,8 @@ class SiteSpider(scrapy.Spider):
         yield download_error(failure)
 
     def failed_quietly(self, failure: Failure) -> None:
-        """Errback for robots.txt: a site without one is normal, not an error."""
-        self._stat("discovery/no_robots")
+        """Errback for robots.txt, when the spider fetches it itself (ROBOTSTXT_OBEY off)."""
+        self.robots_missing(failure.request.url)  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
 
     def _too_old(self, moment: datetime | None) -> bool:
         since = self.params.since

@@ -1,0 +1,208 @@
+"""Incremental crawls of site profiles: the `site` spider fetches only new or due article pages, as abai's does.
+
+Most tests start from a copy of one archive made by a first full crawl of the
+egemen.kz fixture mirror, run `scrapy crawl site` again against a mirror
+server this test starts on 127.0.0.1, and read the server's own request log,
+the archive's rows and the run's stats. The egemen.kz mirror has a homepage,
+a listing of two pages, a robots.txt naming a sitemap of the three articles
+(and of one dead link) and a feed of two of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+
+import faultserver as fs
+from conftest import SITES, mirror_pages, offline_crawl, scrapy_crawl
+from crawler.cli import main
+from crawler.errors import ConfigError
+from crawler.mirror import Mirror, MirrorServer
+from crawler.parsers import canonical_url
+from crawler.spiders.site import SiteSpider
+
+ROOT = Path(__file__).resolve().parent.parent
+PROFILE = "profile=seeds/egemen.kz.toml"
+ARTICLES = {canonical_url(p.url) for p in mirror_pages("egemen.kz", "article")}
+DEAD = "https://egemen.kz/article/350001-eski-maqala"  # in the sitemap, not in the mirror: a 404
+SAYASAT = "https://egemen.kz/category/sayasat"
+PAGE_2 = "https://egemen.kz/category/sayasat?page=2"
+A370001 = "https://egemen.kz/article/370001-astanada-zhana-kitaphana-ashyldy"
+A370002 = "https://egemen.kz/article/370002-koktemgi-egis-nauqany-bastaldy"
+A370003 = "https://egemen.kz/article/370003-oqushylar-gylymi-zhobalaryn-qorgady"
+
+
+def crawl_seen(server: MirrorServer, db: Path, *spider_args: str) -> set[str]:
+    """Run `scrapy crawl site` on the mirror; return the canonical URLs the server saw during the run."""
+    before = len(server.requests)
+    scrapy_crawl("site", server.address, db, *spider_args)
+    seen = [canonical_url(url) for url, _ in server.requests[before:]]
+    assert len(seen) == len(set(seen)), "a page was fetched twice in one run"
+    return set(seen)
+
+
+def run_row(db: Path, run_id: int) -> dict:
+    row = dict(sqlite_utils.Database(db)["crawl_runs"].get(run_id))
+    row["stats"], row["args"] = json.loads(row["stats"]), json.loads(row["args"])
+    return row
+
+
+def set_fetched_at(db: Path, url: str, fetched_at: str) -> None:
+    """Move a stored page's last fetch back in time."""
+    archive = sqlite_utils.Database(db)
+    archive.execute("update article_variants set fetched_at = ? where url = ?", [fetched_at, url])
+    archive.conn.commit()
+
+
+@pytest.fixture(scope="module")
+def server() -> MirrorServer:
+    with MirrorServer(Mirror(SITES / "egemen.kz")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def first_run(server: MirrorServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[str]]:
+    """An archive made by one crawl of the whole mirror, and what that crawl fetched."""
+    db = tmp_path_factory.mktemp("first") / "archive.sqlite"
+    fetched = crawl_seen(server, db, PROFILE)
+    assert ARTICLES | {DEAD, PAGE_2} <= fetched
+    return db, fetched
+
+
+@pytest.fixture
+def archive(first_run: tuple[Path, set[str]], tmp_path: Path) -> Path:
+    """A private copy of the first run's archive."""
+    copy = tmp_path / "archive.sqlite"
+    source, target = sqlite3.connect(first_run[0]), sqlite3.connect(copy)
+    source.backup(target)
+    source.close(), target.close()
+    return copy
+
+
+def test_second_run_fetches_no_stored_article_and_no_dead_link(server, archive: Path, first_run) -> None:
+    fetched = crawl_seen(server, archive, PROFILE)
+    # Listings (paged to the end), robots.txt, sitemap and feed again; no article page, not the 404 either.
+    assert fetched == first_run[1] - ARTICLES - {DEAD}
+    run = run_row(archive, 2)
+    assert (run["articles_new"], run["articles_updated"], run["articles_unchanged"], run["errors"]) == (0, 0, 0, 1)
+    stats = run["stats"]
+    assert stats["incremental/skipped_fresh"] >= len(ARTICLES) and stats["incremental/skipped_gone"] >= 1
+    assert not any(stats.get(f"incremental/{decision}") for decision in ("new", "due", "revisit", "refresh"))
+    assert "discovery/no_robots" not in stats  # robots.txt was read: its sitemap was asked for
+    assert run["args"] | {"profile": None} == {"profile": None, "max_articles": None, "since": None, "refresh": False,
+                                               "stop_after_known": 20, "revisit_ages": [1.0, 7.0, 30.0]}
+    # The links were still seen, fetched or not: each article's sighting moved to this run.
+    seen = {r["canonical_url"]: r["last_seen"] for r in sqlite_utils.Database(archive)["urls"].rows}
+    assert all(seen[url] >= run["started_at"] for url in ARTICLES)
+
+
+def test_refresh_is_a_full_pass(server, archive: Path, first_run) -> None:
+    assert crawl_seen(server, archive, PROFILE, "refresh=true") == first_run[1]
+    run = run_row(archive, 2)
+    assert (run["articles_new"], run["articles_updated"], run["articles_unchanged"]) == (0, 0, len(ARTICLES))
+    assert run["stats"]["incremental/refresh"] == len(ARTICLES) + 1  # and the dead link, asked again
+    assert run["args"]["refresh"] is True
+
+
+def test_paging_stops_after_n_stored_articles_in_a_row(server, archive: Path) -> None:
+    fetched = crawl_seen(server, archive, PROFILE, "stop_after_known=2")
+    assert SAYASAT in fetched and PAGE_2 not in fetched  # page 1 shows 370001 and 370002, both stored
+    run = run_row(archive, 2)
+    assert run["stats"]["incremental/stopped_paging"] == 1 and run["args"]["stop_after_known"] == 2
+
+
+def test_a_listed_article_due_for_a_revisit_is_fetched_again(server, archive: Path) -> None:
+    # 370001, published 2024-05-02 05:30 UTC, last fetched that day: its 1-, 7- and 30-day revisits are due.
+    set_fetched_at(archive, A370001, "2024-05-02T12:00:00+00:00")
+    assert crawl_seen(server, archive, PROFILE) & ARTICLES == {A370001}
+    run = run_row(archive, 2)
+    assert run["articles_unchanged"] == 1
+    assert run["stats"].get("incremental/revisit", 0) + run["stats"].get("incremental/due", 0) == 1
+    [row] = sqlite_utils.Database(archive).query("select fetched_at from article_variants where url = ?", [A370001])
+    assert row["fetched_at"] > "2025"
+    # Fetched now, past its last revisit age: the next run leaves it alone.
+    assert crawl_seen(server, archive, PROFILE) & ARTICLES == set()
+
+
+def test_a_due_article_no_page_lists_is_revisited_from_the_archive(server, archive: Path, tmp_path: Path) -> None:
+    # The same profile without its feed and robots.txt sitemap: 370003 is then listed only on page 2 of the
+    # listing, which stop_after_known=1 never reaches. Its revisit comes from the archive itself.
+    profile = tmp_path / "egemen.kz.toml"
+    text = (ROOT / "seeds" / "egemen.kz.toml").read_text(encoding="utf-8")
+    profile.write_text(text.replace('feeds = ["https://egemen.kz/feed"]', "feeds = []\nrobots_sitemaps = false"),
+                       encoding="utf-8")
+    set_fetched_at(archive, A370003, "2024-05-03T10:00:00+00:00")  # published 09:00 UTC that day
+    fetched = crawl_seen(server, archive, f"profile={profile}", "stop_after_known=1")
+    assert fetched & ARTICLES == {A370003} and PAGE_2 not in fetched
+    run = run_row(archive, 2)
+    assert run["stats"]["incremental/revisit"] == 1 and run["articles_unchanged"] == 1
+
+
+def test_the_cli_crawls_a_profile_incrementally_and_passes_every_option(tmp_path: Path) -> None:
+    db = tmp_path / "egemen.sqlite"
+    assert "3 new, 0 updated, 0 unchanged" in offline_crawl(db, "egemen")
+    second = offline_crawl(db, "egemen")
+    assert "0 new, 0 updated, 0 unchanged" in second and "fetched   0 new, 0 due for a revisit; skipped" in second
+    third = offline_crawl(db, "site", "--profile", "seeds/egemen.kz.toml", "--refresh", "--stop-after-known", "5",
+                          "--revisit-ages", "14,2")
+    assert "0 new, 0 updated, 3 unchanged" in third
+    args = run_row(db, 3)["args"]
+    assert (args["refresh"], args["stop_after_known"], args["revisit_ages"]) == (True, 5, [2.0, 14.0])
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("refresh", "maybe", "refresh must be true or false, not 'maybe'"),
+    ("stop_after_known", "many", "--stop-after-known must be a whole number, not 'many'"),
+    ("stop_after_known", "-1", "--stop-after-known must be 0 (never stop) or more"),
+    ("revisit_ages", "1,soon", "revisit ages must be days like 1,7,30, not '1,soon'"),
+])
+def test_bad_incremental_arguments_are_config_errors(option: str, value: str, message: str) -> None:
+    """`scrapy crawl site -a NAME=VALUE`: checked as the spider is made, with the crawl's settings for the defaults."""
+    with pytest.raises(ConfigError) as raised:
+        SiteSpider.from_crawler(get_crawler(SiteSpider), profile="seeds/egemen.kz.toml", **{option: value})
+    assert str(raised.value) == message
+
+
+def test_a_bad_incremental_option_on_the_command_line_is_one_line_and_exit_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["crawl", "egemen", "--offline", "--db", str(tmp_path / "x.sqlite"), "--revisit-ages", "soon"])
+    assert code == 2 and capsys.readouterr().err.strip() == "error: revisit ages must be days like 1,7,30, not 'soon'"
+    assert not (tmp_path / "x.sqlite").exists()  # refused before anything ran
+
+
+def test_a_resumed_job_keeps_its_start_and_its_requests(archive: Path) -> None:
+    """JOBDIR: Scrapy hands the spider its saved `state`; the job's start time and requests come back from it."""
+    crawler = get_crawler(SiteSpider, {"DB_PATH": str(archive), "PARSE_PROCESSES": 0})
+    spider = SiteSpider.from_crawler(crawler, profile="seeds/egemen.kz.toml")
+    # The paused job began before the first run, so what that run stored is new to it; it asked for 370001.
+    spider.state = {"started_at": datetime(2000, 1, 1, tzinfo=UTC), "requested": {A370001}}
+
+    async def open_job() -> None:
+        async for _ in spider.start():  # start() opens the job's frontier from the saved state
+            pass
+
+    asyncio.run(open_job())
+    body = (SITES / "egemen.kz" / "pages" / "category-sayasat.html").read_bytes()
+    page = HtmlResponse(SAYASAT, body=body, encoding="utf-8", request=Request(SAYASAT))
+    asked = [r.url for r in spider.parse_listing(page, series=SAYASAT) if isinstance(r, Request)]
+    assert asked == [A370002, PAGE_2]
+    assert spider.requested is spider.state["requested"]
+
+
+def test_a_robots_txt_that_cannot_be_fetched_counts_as_none(tmp_path: Path) -> None:
+    """ROBOTSTXT_OBEY on (the default): Scrapy's own fetch of robots.txt fails at network level; it counts as none."""
+    db = tmp_path / "norobots.sqlite"
+    with fs.FaultServer(Mirror(SITES / "egemen.kz"), [fs.Fault("/robots.txt", fs.reset(), linked=False)],
+                        home=False) as server:
+        scrapy_crawl("site", server.address, db, PROFILE)
+    assert server.requests_for("/robots.txt") and not server.requests_for("/sitemap.xml")  # only robots.txt names it
+    assert run_row(db, 1)["stats"]["discovery/no_robots"] == 1
