@@ -28,10 +28,11 @@ SPIDERS = ("abai",)
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = logging.DEBUG if args.debug else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    for handler in logging.root.handlers:
-        handler.setLevel(level)  # Scrapy lowers the root logger's level; ours stays quiet
+    if not getattr(args, "scrapy_logs", False):  # a command that runs Scrapy logs through Scrapy's handler alone
+        level = logging.DEBUG if args.debug else logging.WARNING
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+        for handler in logging.root.handlers:
+            handler.setLevel(level)  # Scrapy lowers the root logger's level; ours stays quiet
     try:
         return int(args.run(args) or 0)
     except CrawlerError as err:
@@ -90,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "(redis://HOST:PORT/DB); items go to Redis for `ingest` (docs/distributed.md)")
     crawl.add_argument("-s", dest="set", action="append", default=[], metavar="NAME=VALUE",
                        help="override a Scrapy setting (repeatable), e.g. -s MIRROR_ADDRESS=127.0.0.1:8000 with --offline")
-    crawl.set_defaults(run=run_crawl)
+    crawl.set_defaults(run=run_crawl, scrapy_logs=True)  # --log-level, LOG_FILE: one handler, or each line twice
 
     extract = commands.add_parser("extract", help="parse saved pages and print one JSON object per page")
     extract.add_argument("paths", nargs="*", type=Path, help="HTML files (.html or .html.gz)")
@@ -229,7 +230,8 @@ def format_summary(result: dict[str, Any]) -> str:
         f"  errors    {run['errors']} ({errors})",
         f"  pages     {result['pages']} fetched, {result['pages_per_second']:.1f} pages/s",
         f"  archive   {result['warc_records']} responses in {len(result['warc_files'])} WARC"
-        f" file{'' if len(result['warc_files']) == 1 else 's'}, {result['observations']} count observations",
+        f" file{'' if len(result['warc_files']) == 1 else 's'}, {result['observations']} count observations"
+        + (f"; {result['warc_errors']} not archived (see the log)" if result.get("warc_errors") else ""),
         f"  database  {result['db']}",
     ]
     return "\n".join(lines + _incremental_lines(result))
@@ -478,7 +480,7 @@ def add_fixtures_parser(commands: Any) -> None:
     record.add_argument("--kind", help="manifest kind of the pages (default: by status and URL: article, listing, home, …)")
     record.add_argument("-s", dest="set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting for this fetch (repeatable)")
-    record.set_defaults(run=run_fixtures_record)
+    record.set_defaults(run=run_fixtures_record, scrapy_logs=True)
 
     serve = sub.add_parser("serve", parents=[sites_dir], help="serve a mirror on 127.0.0.1 for a browser or a crawl")
     serve.add_argument("site", metavar="SITE|DIR", help="a site under --sites-dir, or a mirror folder")

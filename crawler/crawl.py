@@ -84,6 +84,7 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
     summary.update(
         seconds=seconds, pages=pages, pages_per_second=pages / seconds if seconds else 0.0, db=str(db),
         source=f"offline mirror {mirror}" if mirror else "live", finish_reason=reason, jobdir=jobdir,
+        warc_errors=int(stats.get("warc/errors", 0)),
         incremental={k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("incremental/")},
     )
     return summary

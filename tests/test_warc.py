@@ -202,7 +202,9 @@ def test_errors_counted_while_the_writer_finishes_are_in_the_stored_run_stats(tm
     result = cli("crawl", "abai", "--offline", "--db", str(db), "--max-articles", "2",
                  "-s", f"WARC_DIR={tmp_path / 'taken'}", "-s", "WARC_THREAD=True")
     assert result.returncode == 0, result.stderr[-3000:]
-    logged = set(re.findall(r"Could not archive (\S+) in WARC", result.stderr))  # each URL is fetched once
+    logged = re.findall(r"Could not archive (\S+) in WARC", result.stderr)
     stats = json.loads(Store(db).run()["stats"])
     assert len(logged) > 2 and stats["warc/errors"] == len(logged) == stats["warc/records"]
+    assert len(set(logged)) == len(logged)  # each URL is fetched once, and logged once (not by two root handlers)
+    assert f"; {len(logged)} not archived (see the log)" in result.stdout
     assert "Error caught on signal handler" not in result.stderr  # closed once, at the store's close; not again
