@@ -194,7 +194,7 @@ def test_reparse_names_pages_whose_warc_file_is_gone(crawled: Path, tmp_path: Pa
     lines = result.stdout.splitlines()
     assert lines[1:4] == ["  changed    0 pages (none)", "  unchanged  0 pages (0 restamped with the new parser version)",
                           "  failed     22 pages (12 articles, 10 listings)"]
-    assert lines[4].startswith(f"    https://abai.kz/") and f"cannot read the WARC record at {tmp_path / 'warc'}" in lines[4]
+    assert lines[4].startswith("    https://abai.kz/") and f"cannot read the WARC record at {tmp_path / 'warc'}" in lines[4]
 
 
 def test_search_prints_ranked_hits_with_title_date_and_url(crawled: Path, capsys: pytest.CaptureFixture[str]) -> None:
