@@ -126,12 +126,11 @@ def run_crawl(args: argparse.Namespace) -> int:
     options = {"max_articles": args.max_articles, "since": args.since, "categories": args.categories, "scripts": args.scripts,
                "refresh": args.refresh or None, "stop_after_known": args.stop_after_known, "revisit_ages": args.revisit_ages}
     overrides = _settings_overrides(args.set)
+    spider = profile.name if profile else args.spider
     if args.redis:
-        if profile is not None:
-            raise ConfigError("--redis crawls with the abai spider only, not with site profiles")
-        return run_worker(args, mirror, options, overrides)
-    result = crawl(profile.name if profile else args.spider, db=args.db, mirror=mirror, options=options,
-                   log_level=args.log_level, jobdir=args.jobdir, overrides=overrides, profile=profile)
+        return run_worker(args, spider, profile, mirror, options, overrides)
+    result = crawl(spider, db=args.db, mirror=mirror, options=options, log_level=args.log_level, jobdir=args.jobdir,
+                   overrides=overrides, profile=profile)
     print(format_summary(result))
     return 130 if result["finish_reason"] == "shutdown" else 0
 
@@ -166,13 +165,14 @@ def _settings_overrides(items: list[str]) -> dict[str, str]:
 # -- distributed: crawl --redis, ingest ---------------------------------------
 
 
-def run_worker(args: argparse.Namespace, mirror: Path | None, options: dict[str, Any], overrides: dict[str, str]) -> int:
+def run_worker(args: argparse.Namespace, spider: str, profile: Any, mirror: Path | None, options: dict[str, Any],
+               overrides: dict[str, str]) -> int:
     from crawler.distributed.worker import run_worker as work  # imports Scrapy, Twisted and redis
 
     if args.jobdir:
         raise ConfigError("--jobdir and --redis exclude each other: a distributed crawl keeps its queue in Redis")
-    r = work(args.spider, redis_url=args.redis, db=args.db, mirror=mirror, options=options, log_level=args.log_level,
-             overrides=overrides)
+    r = work(spider, redis_url=args.redis, db=args.db, mirror=mirror, options=options,
+             log_level=args.log_level, overrides=overrides, profile=profile)
     print(f"Worker {r['worker']} ({r['spider']}, {r['redis']}) stopped ({r['finish_reason']}) after {r['seconds']:.1f} s")
     print(f"  pages     {r['pages']} fetched, {r['pages_per_second']:.1f} pages/s; {r['recovered']} requests taken back "
           "from stopped workers")
@@ -184,17 +184,31 @@ def add_ingest_parser(commands: Any) -> None:
     ingest = commands.add_parser("ingest", help="write a distributed crawl's items from Redis into the database (the single writer)")
     ingest.add_argument("--redis", required=True, metavar="URL", help="the crawl's Redis (redis://HOST:PORT/DB)")
     ingest.add_argument("--db", type=Path, default=Path(default_settings.DB_PATH), help="database file (default: %(default)s)")
-    ingest.add_argument("--spider", choices=SPIDERS, default="abai", help="whose items (default: %(default)s)")
+    ingest.add_argument("--spider", dest="profile", type=ingest_profile, default="abai", metavar="SITE",
+                        help="whose items: abai, or the site profile the workers crawled, by name (egemen) or file "
+                             "(seeds/<site>.toml) (default: %(default)s)")
     ingest.add_argument("--follow", action="store_true",
                         help="keep writing while the crawl runs; stop when it is finished and every item is stored")
     ingest.add_argument("--batch-size", type=int, default=500, help="items per transaction (default: %(default)s)")
     ingest.set_defaults(run=run_ingest)
 
 
+def ingest_profile(value: str) -> Any:
+    """`ingest --spider`: None for abai's own spider, else the site profile named; a bad one is a usage error."""
+    if value in SPIDERS:
+        return None
+    from crawler.spiders.site import resolve_profile
+
+    try:
+        return resolve_profile(value)
+    except ConfigError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
+
+
 def run_ingest(args: argparse.Namespace) -> int:
     from crawler.distributed.ingest import Ingester, stop_on_signals
 
-    ingester = Ingester(args.redis, args.db, spider=args.spider, batch_size=args.batch_size)
+    ingester = Ingester(args.redis, args.db, profile=args.profile, batch_size=args.batch_size)
     reason = ingester.run(follow=args.follow, stop=stop_on_signals())
     summary = Store(args.db, create=False).run_summary(ingester.run_id) if ingester.run_id is not None else None
     run = summary["run"] if summary else {}

@@ -47,18 +47,7 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
     options = {k: v for k, v in (options or {}).items() if v is not None}
     settings = crawl_settings(db, mirror, log_level)
     settings.setdict(overrides or {}, priority="cmdline")  # `crawl -s NAME=VALUE`
-    spider_class: type[AbaiSpider | SiteSpider]
-    spider_args: dict[str, Any]
-    if profile is not None:
-        abai_only = sorted(set(options) - set(SITE_OPTIONS))
-        if abai_only:
-            raise ConfigError(f"--{abai_only[0].replace('_', '-')} is for the abai spider, not for site profiles")
-        SiteParams.parse(**{k: v for k, v in options.items() if k not in INCREMENTAL_OPTIONS})
-        spider_class, spider_args = SiteSpider, {"profile": profile}
-    else:
-        seed = load_seed(Path(settings["SEEDS_DIR"]) / "abai.kz.toml")  # `-s SEEDS_DIR=...` included
-        CrawlParams.parse(seed, **{k: v for k, v in options.items() if k not in INCREMENTAL_OPTIONS})
-        spider_class, spider_args = AbaiSpider, {"seed": seed}
+    spider_class, spider_args = spider_for(settings, options, profile)
     IncrementalParams.parse(settings, **{k: v for k, v in options.items() if k in INCREMENTAL_OPTIONS})
     if mirror is not None:
         Mirror(mirror)  # a missing or broken manifest fails here, not in the downloader
@@ -88,6 +77,26 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
         incremental={k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("incremental/")},
     )
     return summary
+
+
+def spider_for(settings: Settings, options: dict[str, Any],
+               profile: Profile | None) -> tuple[type[AbaiSpider | SiteSpider], dict[str, Any]]:
+    """The spider class and its arguments, as `crawl()` picks them: abai's own, or the generic `site` spider with `profile`.
+
+    The options are checked here, before Scrapy starts, so a bad one fails
+    with a ConfigError rather than a log line. The incremental ones are left
+    out: they need the settings (`IncrementalParams`), and a worker refuses them.
+    """
+    checked = {k: v for k, v in options.items() if k not in INCREMENTAL_OPTIONS}
+    if profile is not None:
+        abai_only = sorted(set(options) - set(SITE_OPTIONS))
+        if abai_only:
+            raise ConfigError(f"--{abai_only[0].replace('_', '-')} is for the abai spider, not for site profiles")
+        SiteParams.parse(**checked)
+        return SiteSpider, {"profile": profile}
+    seed = load_seed(Path(settings["SEEDS_DIR"]) / "abai.kz.toml")  # `-s SEEDS_DIR=...` included
+    CrawlParams.parse(seed, **checked)
+    return AbaiSpider, {"seed": seed}
 
 
 # What Scrapy keeps in a JOBDIR: the dupe filter's fingerprints, the queue, the spider's state.

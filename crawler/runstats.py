@@ -51,7 +51,7 @@ class RunReport:
         if run_id is None:  # the store never opened: nothing to report to
             return
         stats.setdefault("finish_reason", reason)
-        report = {**run_report(stats), "site": getattr(getattr(spider, "seed", None), "site", None)}
+        report = {**run_report(stats), "site": getattr(spider, "site", None)}
         Store(stats.get("newsarchive/db_path") or self.db_path).save_run_report(int(run_id), stats, report)
 
     def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:

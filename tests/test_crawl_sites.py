@@ -113,3 +113,8 @@ def test_bad_crawl_arguments_are_one_line_and_exit_2(tmp_path: Path, capsys: pyt
     err = capsys.readouterr().err.strip()
     assert code == 2 and err.startswith(message) and "\n" not in err, err
     assert not (tmp_path / "x.sqlite").exists()  # refused before anything ran
+
+
+def test_a_profile_crawl_records_its_site_on_the_run(qamshy) -> None:
+    runs = list(sqlite_utils.Database(qamshy[0]).query("select spider, site from crawl_runs order by id"))
+    assert runs == [{"spider": "qamshy", "site": "qamshy.kz"}] * 3

@@ -7,9 +7,7 @@ port (.ci/run installs it). The big test crawls a synthetic abai.kz mirror of
 
 from __future__ import annotations
 
-import os
 import pickle
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,7 +21,6 @@ import redis
 import sqlite_utils
 
 from benchmarks.synthetic import SyntheticMirror, make_mirror
-from conftest import free_port
 from crawler.distributed.codec import decode, encode_item, encode_page
 from crawler.distributed.dupefilter import CanonicalDupeFilter
 from crawler.distributed.ingest import Ingester
@@ -38,35 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED_PAGE = ROOT / "tests" / "fixtures" / "sites" / "abai.kz" / "pages" / "post-100000.html"
 KEYS = Keys("abai")
 DEADLINE = 400  # seconds any one crawl in this file may take before the test fails (generous: CI machines are shared)
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A throwaway redis-server on 127.0.0.1 (no persistence); each test takes its own database number."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        message = "redis-server is not installed (apt-get install -y redis-server; .ci/run does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                               "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    client = redis.Redis(port=port)
-    try:
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("redis-server did not answer within 10 s")
-        yield f"redis://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def cli(*args: str) -> list[str]:

@@ -1,6 +1,7 @@
 """The single writer of a distributed crawl: items from Redis into the archive, through the crawl's own pipelines.
 
-Workers push JSON items to `<spider>:items`; `ingest` takes them in
+Workers push JSON items to `<spider>:items` (`abai:items`, or a site
+profile's, `egemen:items`, for `ingest --spider egemen`); `ingest` takes them in
 batches and runs each through ITEM_PIPELINES (validate → normalize → dedupe →
 store, the very classes a single-machine crawl runs), stores the WARC
 `pages` rows beside them, and commits the batch in one SQLite transaction.
@@ -38,11 +39,13 @@ from crawler.distributed import scripts
 from crawler.distributed.codec import PAGE, decode
 from crawler.distributed.keys import Keys, connect, redact
 from crawler.errors import ConfigError, FrontierError
+from crawler.parsers.abai import SITE as ABAI_SITE
 from crawler.pipelines.store import StorePipeline
 
 if TYPE_CHECKING:
     import redis
 
+    from crawler.profiles import Profile
     from crawler.storage import Store
 
 logger = logging.getLogger(__name__)
@@ -78,15 +81,11 @@ ITEM_EXTENSIONS = ("crawler.runstats.RunReport",)
 
 @dataclass(frozen=True, slots=True)
 class IngestSource:
-    """Stands in for the spider the pipelines are told about: its name and seed site, and the run's arguments."""
+    """Stands in for the spider the pipelines are told about: its name, its site, and the run's arguments."""
 
     name: str
     run_args: dict[str, Any]
     site: str | None = None
-
-    @property
-    def seed(self) -> Any:  # RunReport reads spider.seed.site
-        return self
 
 
 class PipelineHost:
@@ -102,11 +101,13 @@ class PipelineHost:
 class Ingester:
     """Drains one spider's items from Redis into one database, batch by batch, exactly once."""
 
-    def __init__(self, redis_url: str, db: Path, *, spider: str = "abai", batch_size: int = 500,
+    def __init__(self, redis_url: str, db: Path, *, profile: Profile | None = None, batch_size: int = 500,
                  lock_ttl: float = 30.0, poll: float = 0.5, settings: Settings | None = None) -> None:
+        """The items of the abai spider's crawl, or with `profile`, of that site profile's (`<profile.name>:items`)."""
         if batch_size < 1:
             raise ConfigError("--batch-size must be at least 1")
         self.server: redis.Redis = connect(redis_url)
+        spider, site = (profile.name, profile.site) if profile else ("abai", ABAI_SITE)
         self.keys = Keys(spider)
         self.batch_size = batch_size
         self.lock_ttl_ms = int(lock_ttl * 1000)
@@ -116,7 +117,7 @@ class Ingester:
             settings = Settings()
             settings.setmodule(project_settings, priority="project")
         settings.set("DB_PATH", str(db), priority="cmdline")
-        source = IngestSource(spider, {"ingest": redact(redis_url), "spider": spider}, site=_site_of(spider))
+        source = IngestSource(spider, {"ingest": redact(redis_url), "spider": spider}, site=site)
         self.host = PipelineHost(settings, source)
         self.pipelines: list[Any] = []
         self.store_pipeline: StorePipeline | None = None
@@ -128,6 +129,7 @@ class Ingester:
     def run(self, follow: bool = False, stop: threading.Event | None = None) -> str:
         """Drain the items; with `follow`, keep going until the crawl is finished. Return why it stopped."""
         stop = stop or threading.Event()
+        self._point_elsewhere()
         self._acquire()
         reason = "cancelled"
         try:
@@ -154,6 +156,17 @@ class Ingester:
                 return "finished"
             stop.wait(self.poll)
         return "stopped"
+
+    def _point_elsewhere(self) -> None:
+        """Warn when this spider has no crawl in Redis but others have items waiting: `--spider` names the wrong one."""
+        if self.server.exists(self.keys.dupefilter, self.keys.items, self.keys.processing):
+            return
+        others = sorted({key.decode().removesuffix(":items") for key in self.server.scan_iter(match="*:items")}
+                        - {self.keys.spider})
+        if others:
+            logger.warning("No crawl of %s in Redis, but items of %s wait there: went on with %s's "
+                           "(`ingest --spider %s` writes theirs)", self.keys.spider, ", ".join(others), self.keys.spider,
+                           others[0])
 
     def crawl_finished(self) -> bool:
         """A crawl was seeded, nothing is queued or leased (no worker can push more), and no item waits."""
@@ -272,12 +285,6 @@ class Ingester:
         if not self.server.eval(RENEW, 1, self.keys.ingester, self.token, self.lock_ttl_ms):
             raise FrontierError(f"lost {self.keys.ingester} (this ingester stalled longer than its hold): "
                                 "stopped so that two ingesters never write at once; run it again")
-
-
-def _site_of(spider: str) -> str | None:
-    from crawler.parsers.abai import SITE
-
-    return {"abai": SITE}.get(spider)
 
 
 def stop_on_signals() -> threading.Event:

@@ -1,7 +1,7 @@
 """The Redis keys of one spider's distributed crawl, and the connection to Redis.
 
-Every key starts with the spider's name, so several spiders can share one
-Redis database. scrapy-redis owns the first two; the rest are ours.
+Every key starts with the spider's name (`abai`, or a site profile's:
+`egemen`), so several spiders can share one Redis database. scrapy-redis owns the first two; the rest are ours.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """Run one distributed worker: the project's crawl, with its frontier, dupe filter and output in Redis.
 
-`python -m crawler crawl abai --redis URL` calls `run_worker`. Start as many
+`python -m crawler crawl abai --redis URL` (or a site profile's crawl:
+`crawl egemen --redis URL`, `crawl site --profile FILE --redis URL`) calls
+`run_worker`. The Redis keys start with the spider's name: `abai`, or the
+profile's name (`egemen`), which `ingest --spider` takes. Start as many
 as you like, on as many machines: the first one's start requests seed the
 shared queue, later ones find them already seen. A worker closes when the
 whole crawl is done (nothing queued, nothing leased by anyone); stopping one
@@ -17,14 +20,13 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler import settings as project_settings
-from crawler.crawl import crawl_settings
+from crawler.crawl import crawl_settings, spider_for
 from crawler.distributed.keys import connect, redact
 from crawler.distributed.scheduler import default_worker_id
 from crawler.errors import ConfigError
 from crawler.mirror import Mirror
-from crawler.seeds import load_seed
-from crawler.spiders.abai import INCREMENTAL_OPTIONS, AbaiSpider, CrawlParams
+from crawler.profiles import Profile
+from crawler.spiders.abai import INCREMENTAL_OPTIONS
 
 WARC_MIDDLEWARE = "crawler.warc.WarcMiddleware"
 
@@ -60,22 +62,24 @@ def worker_settings(redis_url: str, *, db: Path, mirror: Path | None = None, log
 
 def run_worker(spider: str, *, redis_url: str, db: Path, mirror: Path | None = None,
                options: dict[str, Any] | None = None, log_level: str = "WARNING",
-               overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Crawl as one worker until the shared crawl is done or this worker is stopped; return what it did."""
+               overrides: dict[str, Any] | None = None, profile: Profile | None = None) -> dict[str, Any]:
+    """Crawl as one worker until the shared crawl is done or this worker is stopped; return what it did.
+
+    With a site `profile`, the generic `site` spider crawls that site (`spider` is then the profile's name).
+    """
     options = {k: v for k, v in (options or {}).items() if v is not None}
     incremental = sorted(k for k in options if k in INCREMENTAL_OPTIONS)
     if incremental:
         flags = ", ".join("--" + k.replace("_", "-") for k in incremental)
         raise ConfigError(f"{flags} need the archive, which distributed workers do not read: they always do full passes")
-    seed = load_seed(Path(project_settings.SEEDS_DIR) / "abai.kz.toml")
-    CrawlParams.parse(seed, **options)
+    settings = worker_settings(redis_url, db=db, mirror=mirror, log_level=log_level, overrides=overrides)
+    spider_class, spider_args = spider_for(settings, options, profile)
     if mirror is not None:
         Mirror(mirror)
     connect(redis_url)  # an unreachable Redis fails here, with one line
-    settings = worker_settings(redis_url, db=db, mirror=mirror, log_level=log_level, overrides=overrides)
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(AbaiSpider)
-    process.crawl(crawler, seed=seed, **options)
+    crawler = process.create_crawler(spider_class)
+    process.crawl(crawler, **spider_args, **options)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     seconds = float(stats.get("elapsed_time_seconds") or 0.0)

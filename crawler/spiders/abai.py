@@ -73,6 +73,8 @@ class AbaiSpider(scrapy.Spider):
         self.incremental_options = {k: kwargs.pop(k, None) for k in INCREMENTAL_OPTIONS}
         super().__init__(**kwargs)
         self.seed = seed
+        self.site = seed.site
+        """The site the run crawls, for its record (`crawl_runs.site`)."""
         self.params = CrawlParams.parse(seed, **options)
         self.allowed_domains = list(seed.allowed_domains)
         self.run_args = {k: (str(v) if isinstance(v, date) else v) for k, v in asdict(self.params).items()}

@@ -100,6 +100,8 @@ class SiteSpider(scrapy.Spider):
                 raise ConfigError(f"--{ignored} is for the abai spider, not for site profiles")
         super().__init__(**kwargs)
         self.profile = resolve_profile(profile)
+        self.site = self.profile.site
+        """The site the run crawls, for its record (`crawl_runs.site`)."""
         self.name = self.profile.name
         self.incremental_options = {k: options.pop(k) for k in INCREMENTAL_OPTIONS}  # read in from_crawler, with the settings
         self.params = SiteParams.parse(**options)
