@@ -12,15 +12,18 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from w3lib.encoding import html_to_unicode
 
-from crawler import __version__
+from crawler import CLI_LOG_HANDLER, __version__
 from crawler import settings as default_settings
 from crawler.errors import ConfigError, CrawlerError, ParseError
 from crawler.parsers import abai, parse_article
 from crawler.storage import Store
+
+if TYPE_CHECKING:
+    from crawler.profiles import Profile
 
 SPIDERS = ("abai",)
 
@@ -28,11 +31,11 @@ SPIDERS = ("abai",)
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "scrapy_logs", False):  # a command that runs Scrapy logs through Scrapy's handler alone
-        level = logging.DEBUG if args.debug else logging.WARNING
-        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-        for handler in logging.root.handlers:
-            handler.setLevel(level)  # Scrapy lowers the root logger's level; ours stays quiet
+    level = logging.DEBUG if args.debug else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.root.handlers:
+        handler.setLevel(level)  # Scrapy lowers the root logger's level; ours stays quiet
+        handler.set_name(CLI_LOG_HANDLER)  # a crawl's Scrapy process takes over from it (crawl.scrapy_process)
     try:
         return int(args.run(args) or 0)
     except CrawlerError as err:
@@ -85,13 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
                             f"(default: {','.join(map(str, default_settings.REVISIT_AGES))})")
     crawl.add_argument("--jobdir", type=Path, metavar="DIR",
                        help="keep the crawl's queue in DIR: Ctrl-C pauses, the same command resumes")
-    crawl.add_argument("--log-level", default="WARNING", help="Scrapy log level (default: %(default)s)")
+    crawl.add_argument("--log-level", default="WARNING", help="Scrapy log level (default: %(default)s; DEBUG with --debug)")
     crawl.add_argument("--redis", metavar="URL",
                        help="run as one worker of a distributed crawl sharing its frontier in Redis "
                             "(redis://HOST:PORT/DB); items go to Redis for `ingest` (docs/distributed.md)")
     crawl.add_argument("-s", dest="set", action="append", default=[], metavar="NAME=VALUE",
                        help="override a Scrapy setting (repeatable), e.g. -s MIRROR_ADDRESS=127.0.0.1:8000 with --offline")
-    crawl.set_defaults(run=run_crawl, scrapy_logs=True)  # --log-level, LOG_FILE: one handler, or each line twice
+    crawl.set_defaults(run=run_crawl)
 
     extract = commands.add_parser("extract", help="parse saved pages and print one JSON object per page")
     extract.add_argument("paths", nargs="*", type=Path, help="HTML files (.html or .html.gz)")
@@ -126,6 +129,8 @@ def run_crawl(args: argparse.Namespace) -> int:
     options = {"max_articles": args.max_articles, "since": args.since, "categories": args.categories, "scripts": args.scripts,
                "refresh": args.refresh or None, "stop_after_known": args.stop_after_known, "revisit_ages": args.revisit_ages}
     overrides = _settings_overrides(args.set)
+    if args.debug:
+        args.log_level = "DEBUG"  # `--debug crawl`: Scrapy's debug log too
     spider = profile.name if profile else args.spider
     if args.redis:
         return run_worker(args, spider, profile, mirror, options, overrides)
@@ -135,7 +140,7 @@ def run_crawl(args: argparse.Namespace) -> int:
     return 130 if result["finish_reason"] == "shutdown" else 0
 
 
-def crawl_profile(spider: str, path: Path | None) -> Any:
+def crawl_profile(spider: str, path: Path | None) -> Profile | None:
     """The site profile a `crawl` names: `site --profile FILE`, or a profile's name; None for abai's own spider."""
     from crawler.profiles import find_profile, load_profile
 
@@ -165,7 +170,7 @@ def _settings_overrides(items: list[str]) -> dict[str, str]:
 # -- distributed: crawl --redis, ingest ---------------------------------------
 
 
-def run_worker(args: argparse.Namespace, spider: str, profile: Any, mirror: Path | None, options: dict[str, Any],
+def run_worker(args: argparse.Namespace, spider: str, profile: Profile | None, mirror: Path | None, options: dict[str, Any],
                overrides: dict[str, str]) -> int:
     from crawler.distributed.worker import run_worker as work  # imports Scrapy, Twisted and redis
 
@@ -193,7 +198,7 @@ def add_ingest_parser(commands: Any) -> None:
     ingest.set_defaults(run=run_ingest)
 
 
-def ingest_profile(value: str) -> Any:
+def ingest_profile(value: str) -> Profile | None:
     """`ingest --spider`: None for abai's own spider, else the site profile named; a bad one is a usage error."""
     if value in SPIDERS:
         return None
@@ -494,7 +499,7 @@ def add_fixtures_parser(commands: Any) -> None:
     record.add_argument("--kind", help="manifest kind of the pages (default: by status and URL: article, listing, home, …)")
     record.add_argument("-s", dest="set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting for this fetch (repeatable)")
-    record.set_defaults(run=run_fixtures_record, scrapy_logs=True)
+    record.set_defaults(run=run_fixtures_record)
 
     serve = sub.add_parser("serve", parents=[sites_dir], help="serve a mirror on 127.0.0.1 for a browser or a crawl")
     serve.add_argument("site", metavar="SITE|DIR", help="a site under --sites-dir, or a mirror folder")

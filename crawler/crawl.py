@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler import CLI_LOG_HANDLER
 from crawler import settings as project_settings
 from crawler.errors import ConfigError, CrawlerError
 from crawler.incremental import IncrementalParams
@@ -18,6 +20,18 @@ from crawler.profiles import Profile
 from crawler.spiders.abai import INCREMENTAL_OPTIONS, AbaiSpider, CrawlParams
 from crawler.spiders.site import SITE_OPTIONS, SiteParams, SiteSpider
 from crawler.storage import Store
+
+
+def scrapy_process(settings: Settings) -> CrawlerProcess:
+    """Scrapy's process, logging through Scrapy's own root handler (LOG_LEVEL, LOG_FILE) alone.
+
+    `python -m crawler` logs through a handler of its own until here (a
+    database migrated on opening says so before Scrapy starts); left beside
+    Scrapy's, it would print every line twice.
+    """
+    for handler in [h for h in logging.root.handlers if h.get_name() == CLI_LOG_HANDLER]:
+        logging.root.removeHandler(handler)
+    return CrawlerProcess(settings)
 
 
 def crawl_settings(db: Path, mirror: Path | None, log_level: str = "WARNING") -> Settings:
@@ -56,7 +70,7 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
         if jobdir.exists() and not jobdir.is_dir():
             raise ConfigError(f"--jobdir {jobdir} is a file, not a folder")
         settings.set("JOBDIR", str(jobdir), priority="cmdline")
-    process = CrawlerProcess(settings)
+    process = scrapy_process(settings)
     crawler = process.create_crawler(spider_class)
     process.crawl(crawler, **spider_args, **options)
     process.start()

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import scrapy
-from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import settings as project_settings
+from crawler.crawl import scrapy_process
 from crawler.fixtures import RecordedResponse, SavedPage, check_site_urls, parse_saved, save_page, write_expected
 from crawler.spiders.abai import fetched_time
 from crawler.urls import site_of
@@ -71,7 +71,7 @@ def fetch(urls: list[str], site: str, overrides: dict[str, Any]) -> tuple[list[R
     settings.setdict(overrides, priority="cmdline")
     responses: list[RecordedResponse] = []
     failed: list[tuple[str, str]] = []
-    process = CrawlerProcess(settings)
+    process = scrapy_process(settings)
     process.crawl(RecordSpider, urls=urls, site=site, responses=responses, failed=failed)
     process.start()
     return responses, failed

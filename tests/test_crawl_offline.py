@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from conftest import mirror_pages, offline_crawl
+from conftest import cli, mirror_pages, offline_crawl
 from crawler.parsers.abai import article_ref
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,3 +128,9 @@ def test_quotes_on_a_missing_database_is_one_line_exit_2(tmp_path: Path) -> None
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: no database at {tmp_path / 'none.sqlite'}"
+
+
+def test_debug_shows_scrapys_debug_log(tmp_path: Path) -> None:
+    result = cli("--debug", "crawl", "abai", "--offline", "--db", str(tmp_path / "a.sqlite"), "--max-articles", "1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "[scrapy.core.engine] DEBUG: Crawled (200)" in result.stderr

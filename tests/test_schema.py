@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, cli
 from crawler import schema
 from crawler.errors import StorageError
 from crawler.storage import SCHEMA_VERSION, Store
@@ -224,3 +224,11 @@ def test_opening_a_current_database_writes_nothing(tmp_path: Path) -> None:
     finally:
         writer.rollback()
         writer.close()
+
+
+def test_a_crawl_says_once_that_it_migrated_the_database(tmp_path: Path) -> None:
+    """Logged before Scrapy starts (by the CLI's handler), not lost when Scrapy's takes over, and not printed twice."""
+    db = make_v2(tmp_path / "old.sqlite")
+    result = cli("crawl", "abai", "--offline", "--db", str(db), "--max-articles", "1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stderr.count(f"Migrated {db} from schema version 2 to {SCHEMA_VERSION}") == 1

@@ -17,10 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.crawl import crawl_settings, spider_for
+from crawler.crawl import crawl_settings, scrapy_process, spider_for
 from crawler.distributed.keys import connect, redact
 from crawler.distributed.scheduler import default_worker_id
 from crawler.errors import ConfigError
@@ -77,7 +76,7 @@ def run_worker(spider: str, *, redis_url: str, db: Path, mirror: Path | None = N
     if mirror is not None:
         Mirror(mirror)
     connect(redis_url)  # an unreachable Redis fails here, with one line
-    process = CrawlerProcess(settings)
+    process = scrapy_process(settings)
     crawler = process.create_crawler(spider_class)
     process.crawl(crawler, **spider_args, **options)
     process.start()
