@@ -208,15 +208,16 @@ def open_frontier(spider: Spider, params: IncrementalParams, kept: Sequence[str]
     attributes named in `kept` (the requests it made, the listings it
     finished), so a resumed run goes on where the paused one stopped.
     """
+    state = getattr(spider, "state", None)  # Scrapy's SpiderState sets it, and saves it, when JOBDIR is set
+    if state is not None:  # kept with or without an archive: a resumed full pass still knows what it asked for
+        for name in kept:
+            setattr(spider, name, state.setdefault(name, getattr(spider, name)))
     if not spider.settings.getbool("INCREMENTAL_FROM_DB", True):
         return None
     store = Store(spider.settings["DB_PATH"])
     started = parse_time(store.job_started_at(spider.name)) or datetime.now(UTC).replace(microsecond=0)
     frontier = Frontier(store, params, started)
-    state = getattr(spider, "state", None)  # Scrapy's SpiderState sets it, and saves it, when JOBDIR is set
     if state is not None:
         frontier.started_at = state.setdefault("started_at", started)
         frontier.known_in_a_row = state.setdefault("known_in_a_row", frontier.known_in_a_row)
-        for name in kept:
-            setattr(spider, name, state.setdefault(name, getattr(spider, name)))
     return frontier

@@ -27,7 +27,7 @@ from conftest import SITES, mirror_pages, offline_crawl, scrapy_crawl
 from crawler.cli import main
 from crawler.errors import ConfigError
 from crawler.mirror import Mirror, MirrorServer
-from crawler.parsers import canonical_url
+from crawler.parsers import canonical_url, parse_article
 from crawler.spiders.site import SiteSpider
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,18 +133,45 @@ def test_a_listed_article_due_for_a_revisit_is_fetched_again(server, archive: Pa
     assert crawl_seen(server, archive, PROFILE) & ARTICLES == set()
 
 
-def test_a_due_article_no_page_lists_is_revisited_from_the_archive(server, archive: Path, tmp_path: Path) -> None:
-    # The same profile without its feed and robots.txt sitemap: 370003 is then listed only on page 2 of the
-    # listing, which stop_after_known=1 never reaches. Its revisit comes from the archive itself.
+@pytest.fixture
+def listings_only(tmp_path: Path) -> Path:
+    """The egemen.kz profile without its feed and robots.txt sitemap: 370003 is then listed only on page 2 of the listing."""
     profile = tmp_path / "egemen.kz.toml"
     text = (ROOT / "seeds" / "egemen.kz.toml").read_text(encoding="utf-8")
     profile.write_text(text.replace('feeds = ["https://egemen.kz/feed"]', "feeds = []\nrobots_sitemaps = false"),
                        encoding="utf-8")
+    return profile
+
+
+def test_a_due_article_no_page_lists_is_revisited_from_the_archive(server, archive: Path, listings_only: Path) -> None:
+    # stop_after_known=1 never reaches page 2 of the listing: the revisit comes from the archive itself.
     set_fetched_at(archive, A370003, "2024-05-03T10:00:00+00:00")  # published 09:00 UTC that day
-    fetched = crawl_seen(server, archive, f"profile={profile}", "stop_after_known=1")
+    fetched = crawl_seen(server, archive, f"profile={listings_only}", "stop_after_known=1")
     assert fetched & ARTICLES == {A370003} and PAGE_2 not in fetched
     run = run_row(archive, 2)
     assert run["stats"]["incremental/revisit"] == 1 and run["articles_unchanged"] == 1
+
+
+def test_a_due_article_published_before_since_is_not_revisited(server, archive: Path, listings_only: Path) -> None:
+    """Its item would be dropped as too old, so its fetch time would never move: it would be due on every run."""
+    set_fetched_at(archive, A370003, "2024-05-03T10:00:00+00:00")
+    fetched = crawl_seen(server, archive, f"profile={listings_only}", "stop_after_known=1", "since=2024-05-04")
+    assert A370003 not in fetched and "incremental/revisit" not in run_row(archive, 2)["stats"]
+
+
+def test_no_listing_page_is_asked_for_once_max_articles_is_reached(server, tmp_path: Path, listings_only: Path) -> None:
+    fetched = crawl_seen(server, tmp_path / "one.sqlite", f"profile={listings_only}", "max_articles=1")
+    assert len(fetched & ARTICLES) == 1 and PAGE_2 not in fetched
+
+
+def test_a_link_with_a_cyrillic_path_matches_the_key_its_page_is_stored_under() -> None:
+    link = "https://egemen.kz/article/қазақ-тілі-мерекесі"
+    spider = SiteSpider.from_crawler(get_crawler(SiteSpider), profile="seeds/egemen.kz.toml")
+    output = list(spider._articles("https://egemen.kz/", "https://egemen.kz/", [(link, link)]))
+    request, seen = output[0], output[-1].links[0]  # the article's request, then the page's sightings
+    stored = parse_article("<html><head><title>Тіл</title></head><body><h1>Тіл</h1><p>Мәтін.</p></body></html>",
+                           request.url)  # what Scrapy fetches, and the parser keys, is percent-encoded
+    assert seen.key == stored.key and seen.canonical_url == canonical_url(request.url)
 
 
 def test_the_cli_crawls_a_profile_incrementally_and_passes_every_option(tmp_path: Path) -> None:

@@ -103,6 +103,8 @@ class AbaiSpider(scrapy.Spider):
                 url = f"https://{self.seed.site}{prefix}/part/{category}"
                 yield self._listing(url, series=url)
         for state in self.frontier.due_revisits(self.seed.site, self.params.scripts) if self.frontier else ():
+            if self._too_old(state.published_at):
+                continue  # its item would be dropped, its fetch time never move: due on every run
             if state.url not in self.requested and not self._full():
                 self.requested.add(state.url)
                 self.crawler.stats.inc_value("incremental/revisit")

@@ -34,7 +34,7 @@ from w3lib.url import safe_url_string
 from crawler.discovery import Found, read_feed, read_sitemap, robots_sitemaps
 from crawler.errors import ConfigError, ParseError
 from crawler.failures import download_error
-from crawler.incremental import FETCH, Decision, Frontier, IncrementalParams, open_frontier
+from crawler.incremental import FETCH, Decision, Frontier, IncrementalParams, open_frontier, parse_time
 from crawler.items import ArticleItem, LinksSeen, PageError, Script, UrlSeen
 from crawler.middlewares.robots import RobotsWatch
 from crawler.parsepool import ParsePool
@@ -57,7 +57,7 @@ SITE_OPTIONS = ("max_articles", "since", *INCREMENTAL_OPTIONS)
 # What a stored page of this spider can be filed under: the script detected in its text, else "und" (Store).
 STORED_SCRIPTS: tuple[str, ...] = (*get_args(Script), "und")
 # Spider attributes a paused job (JOBDIR) keeps, besides the frontier's own state.
-JOB_STATE = ("requested", "exhausted", "pages_read", "known_old")
+JOB_STATE = ("requested", "exhausted", "pages_read", "known_old", "paged")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,11 @@ class SiteParams:
     @classmethod
     def parse(cls, max_articles: Any = None, since: Any = None) -> SiteParams:
         return cls(max_articles_arg(max_articles), since_arg(since))
+
+
+def canonical_page(url: str) -> str:
+    """The canonical form of a link as Scrapy will request it: a path in Cyrillic is percent-encoded, as in the stored key."""
+    return canonical_url(safe_url_string(url))
 
 
 def page_key(canonical: str) -> str:
@@ -113,6 +118,9 @@ class SiteSpider(scrapy.Spider):
         self.pages_read: dict[str, int] = {}
         self.known_old: set[str] = set()
         """Articles a sitemap or feed dated before --since."""
+        self.paged: set[str] = set()
+        """Listing pages asked for by following pagination: a series is paged one page at a time, so a page
+        that reaches --since or `stop_after_known` stops it (numbered pagination links many pages at once)."""
         self.incremental = IncrementalParams()
         self.frontier: Frontier | None = None  # set in start()
         self.robots_watch: RobotsWatch | None = None
@@ -154,7 +162,9 @@ class SiteSpider(scrapy.Spider):
             return
         for site in dict.fromkeys(self.allowed_domains):
             for state in frontier.due_revisits(site, STORED_SCRIPTS):
-                canonical = canonical_url(state.url)
+                canonical = canonical_page(state.url)
+                if self._too_old(parse_time(state.published_at)):
+                    continue  # its item would be dropped, its fetch time never move: due on every run
                 if canonical not in self.requested and not self._full() and self.profile.allows(state.url):
                     self.requested.add(canonical)
                     self._stat("incremental/revisit")
@@ -221,7 +231,7 @@ class SiteSpider(scrapy.Spider):
             self._stat(f"discovery/{source}_not_articles")
             return False
         if self._too_old(found.published):
-            self.known_old.add(canonical_url(found.url))  # a listing linking it later does not fetch it either
+            self.known_old.add(canonical_page(found.url))  # a listing linking it later does not fetch it either
             self._stat("discovery/too_old")
             return False
         return True
@@ -237,6 +247,7 @@ class SiteSpider(scrapy.Spider):
             yield PageError(response.url, "parse", "not_html", f"content type {response.headers.get('Content-Type')!r}")
             return
         self.pages_read[series] = self.pages_read.get(series, 0) + 1
+        self.paged.add(canonical_page(response.url))  # a link back to it is no next page
         is_start = response.url in self.profile.start_urls or series in self.profile.start_urls
         articles: list[tuple[str, str]] = []
         next_pages: list[str] = []
@@ -251,9 +262,12 @@ class SiteSpider(scrapy.Spider):
             elif is_start and self.profile.is_listing(url):
                 yield self._listing(url, series=canonical_url(url))
         yield from self._articles(response.url, series, articles)  # first: they decide whether to page on
-        if next_pages and series not in self.exhausted and self.pages_read[series] < self.profile.max_listing_pages:
+        following = next((url for url in next_pages if canonical_page(url) not in self.paged), None)
+        if (following and series not in self.exhausted and not self._full()
+                and self.pages_read[series] < self.profile.max_listing_pages):
             if self.frontier is None or self.frontier.keep_paging(series):
-                yield from (self._listing(url, series) for url in next_pages)
+                self.paged.add(canonical_page(following))
+                yield self._listing(following, series)
             else:
                 self._stat("incremental/stopped_paging")
 
@@ -267,7 +281,7 @@ class SiteSpider(scrapy.Spider):
         links: list[UrlSeen] = []
         entries: list[tuple[str, str | None, str]] = []
         for url, link in found:
-            canonical = canonical_url(url)
+            canonical = canonical_page(url)
             key = page_key(canonical)
             links.append(UrlSeen(join_url(url, link) or url, canonical, key, None))
             entries.append((key, None, safe_url_string(url)))  # the URL as requested, and in `errors` if it failed
