@@ -59,9 +59,9 @@ def offline_crawl(db: Path, *args: str) -> str:
     return result.stdout
 
 
-def scrapy_crawl(spider: str, address: str, db: Path, *spider_args: str) -> None:
-    """`scrapy crawl SPIDER -a ARG…` in a subprocess, against the mirror server at `address`, into `db`; it must exit 0."""
-    settings = {**offline_settings(address=address), "DB_PATH": str(db), "LOG_LEVEL": "WARNING"}
+def scrapy_crawl(spider: str, address: str, db: Path, *spider_args: str, settings: dict[str, Any] | None = None) -> None:
+    """`scrapy crawl SPIDER -a ARG… [-s NAME=VALUE…]` in a subprocess, against the mirror server at `address`, into `db`; it must exit 0."""
+    settings = {**offline_settings(address=address), "DB_PATH": str(db), "LOG_LEVEL": "WARNING", **(settings or {})}
     command = [sys.executable, "-m", "scrapy", "crawl", spider, *setting_args(settings)]
     for arg in spider_args:
         command += ["-a", arg]

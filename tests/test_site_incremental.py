@@ -28,6 +28,7 @@ from crawler.cli import main
 from crawler.errors import ConfigError
 from crawler.mirror import Mirror, MirrorServer
 from crawler.parsers import canonical_url, parse_article
+from crawler.middlewares.robots import RobotsWatch
 from crawler.spiders.site import SiteSpider
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -225,11 +226,23 @@ def test_a_resumed_job_keeps_its_start_and_its_requests(archive: Path) -> None:
     assert spider.requested is spider.state["requested"]
 
 
-def test_a_robots_txt_that_cannot_be_fetched_counts_as_none(tmp_path: Path) -> None:
-    """ROBOTSTXT_OBEY on (the default): Scrapy's own fetch of robots.txt fails at network level; it counts as none."""
+@pytest.mark.parametrize("obey", [True, False])
+@pytest.mark.parametrize("answer", [fs.reset(), fs.status(404)], ids=["network error", "404"])
+def test_a_robots_txt_that_cannot_be_read_counts_as_none(tmp_path: Path, obey: bool, answer: fs.Serve) -> None:
+    """Fetched by Scrapy to obey it (the default) or by the spider: a failed fetch and a 404 page both count as none."""
     db = tmp_path / "norobots.sqlite"
-    with fs.FaultServer(Mirror(SITES / "egemen.kz"), [fs.Fault("/robots.txt", fs.reset(), linked=False)],
+    with fs.FaultServer(Mirror(SITES / "egemen.kz"), [fs.Fault("/robots.txt", answer, linked=False)],
                         home=False) as server:
-        scrapy_crawl("site", server.address, db, PROFILE)
+        scrapy_crawl("site", server.address, db, PROFILE, settings={"ROBOTSTXT_OBEY": obey})
     assert server.requests_for("/robots.txt") and not server.requests_for("/sitemap.xml")  # only robots.txt names it
     assert run_row(db, 1)["stats"]["discovery/no_robots"] == 1
+
+
+def test_the_robots_watch_knows_a_host_however_the_profile_spells_it() -> None:
+    """Scrapy requests `https://EGEMEN.kz` and `https://егемен.қаз` as `egemen.kz` and `xn--…`: the watch must too."""
+    missing: list[str] = []
+    watch = RobotsWatch(get_crawler(SiteSpider), ["https://EGEMEN.kz", "https://егемен.қаз"], lambda *_: None,
+                        missing.append)
+    for url in ("https://EGEMEN.kz/category/sayasat", "https://егемен.қаз/"):
+        watch.request_reached_downloader(Request(url))
+    assert missing == ["https://egemen.kz/robots.txt", "https://xn--c1adba8ah.xn--80ao21a/robots.txt"]

@@ -12,15 +12,16 @@ without one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scrapy import signals
+from scrapy import Request, signals
 from scrapy.robotstxt import ProtegoRobotParser
 
 if TYPE_CHECKING:
-    from scrapy import Request, Spider
+    from scrapy import Spider
     from scrapy.crawler import Crawler
 
 
@@ -32,22 +33,32 @@ class BodyKeepingRobotParser(ProtegoRobotParser):
         self.body = robotstxt_body
 
 
+# A line of a robots.txt: what a 404 page, an error page or an empty file lacks.
+_ROBOTS_LINE = re.compile(rb"^[ \t]*(?:user-agent|disallow|allow|sitemap|crawl-delay)[ \t]*:", re.IGNORECASE | re.MULTILINE)
+
+
+def has_robots_rules(body: bytes) -> bool:
+    """True when `body` holds at least one robots.txt line: else the host has no robots.txt to read, whatever the status."""
+    return _ROBOTS_LINE.search(body) is not None
+
+
 class RobotsWatch:
-    """Once per watched host: `found(body, robots_url)` when Scrapy fetched its robots.txt, else `missing(robots_url)`.
+    """Once per watched host: `found(body, robots_url)` when Scrapy fetched a robots.txt, else `missing(robots_url)`.
 
     RobotsTxtMiddleware sends `robots_parsed` (for any status, a 404
-    included) before it lets the host's first request go on; when the fetch
-    failed it sends nothing and lets the request go on all the same. So a
-    request of a host whose robots.txt was not announced by the time it
-    reaches the downloader means there was none to read. Hosts are keyed by
-    `host:port`, as the middleware keys them. Whoever creates a watch keeps
-    it: signals hold their receivers weakly.
+    included, so a body without a single robots.txt line counts as missing)
+    before it lets the host's first request go on; when the fetch failed it
+    sends nothing and lets the request go on all the same. So a request of a
+    host whose robots.txt was not announced by the time it reaches the
+    downloader means there was none to read. Hosts are keyed by `host:port`
+    as Scrapy requests them (lower case, IDNA), as the middleware keys them.
+    Whoever creates a watch keeps it: signals hold their receivers weakly.
     """
 
     def __init__(self, crawler: Crawler, hosts: Iterable[str], found: Callable[[bytes, str], None],
                  missing: Callable[[str], None]) -> None:
         """`hosts` as URLs (`https://example.kz`); `found` and `missing` get the robots.txt URL."""
-        self.pending = {urlsplit(host).netloc for host in hosts}
+        self.pending = {urlsplit(Request(host).url).netloc for host in hosts}
         self.found = found
         self.missing = missing
         crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
@@ -56,8 +67,12 @@ class RobotsWatch:
     def robots_parsed(self, robotparser: Any, request: Request) -> None:
         """Signal handler: the robots.txt of the host of `request` (the request that made Scrapy fetch it)."""
         body = getattr(robotparser, "body", None)  # BodyKeepingRobotParser's
-        if self._settle(request) and body is not None:
+        if not self._settle(request):
+            return
+        if body is not None and has_robots_rules(body):
             self.found(body, _robots_url(request.url))
+        else:
+            self.missing(_robots_url(request.url))
 
     def request_reached_downloader(self, request: Request) -> None:
         """Signal handler: a request let through before its host's robots.txt was announced means it failed."""

@@ -36,7 +36,7 @@ from crawler.errors import ConfigError, ParseError
 from crawler.failures import download_error
 from crawler.incremental import FETCH, Decision, Frontier, IncrementalParams, open_frontier, parse_time
 from crawler.items import ArticleItem, LinksSeen, PageError, Script, UrlSeen
-from crawler.middlewares.robots import RobotsWatch
+from crawler.middlewares.robots import RobotsWatch, has_robots_rules
 from crawler.parsepool import ParsePool
 from crawler.parsers import canonical_url, parse_article
 from crawler.profiles import Profile, find_profile, load_profile
@@ -184,6 +184,8 @@ class SiteSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response) -> Iterator[Any]:
         """robots.txt → its `Sitemap:` lines (those the profile does not list already)."""
+        if not has_robots_rules(response.body):
+            self.robots_missing(response.url)
         yield from self._robots_sitemaps(response.body, response.url)
 
     def robots_found(self, body: bytes, url: str) -> None:
@@ -193,6 +195,7 @@ class SiteSpider(scrapy.Spider):
 
     def robots_missing(self, url: str) -> None:
         """A start host without a robots.txt to read: normal, not an error."""
+        logger.debug("No robots.txt to read at %s", url)
         self._stat("discovery/no_robots")
 
     def _robots_sitemaps(self, body: bytes, url: str) -> Iterator[scrapy.Request]:
