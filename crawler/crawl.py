@@ -13,11 +13,11 @@ from scrapy.settings import Settings
 from crawler import CLI_LOG_HANDLER
 from crawler import settings as project_settings
 from crawler.errors import ConfigError, CrawlerError
-from crawler.incremental import IncrementalParams
+from crawler.incremental import INCREMENTAL_OPTIONS, IncrementalParams
 from crawler.mirror import Mirror, offline_settings
-from crawler.seeds import load_seed
 from crawler.profiles import Profile
-from crawler.spiders.abai import INCREMENTAL_OPTIONS, AbaiSpider, CrawlParams
+from crawler.seeds import load_seed
+from crawler.spiders.abai import AbaiSpider, CrawlParams
 from crawler.spiders.site import SITE_OPTIONS, SiteParams, SiteSpider
 from crawler.storage import Store
 

@@ -37,6 +37,8 @@ Decision = Literal["new", "due", "fresh", "gone", "refresh"]
 """What a run does with one listed article: fetch it (new, due, refresh) or skip it (fresh, gone)."""
 FETCH: frozenset[Decision] = frozenset({"new", "due", "refresh"})
 GONE_KINDS = ("http_404", "http_410")
+# The spider arguments (and `crawl` options) of an incremental crawl, the same for every spider.
+INCREMENTAL_OPTIONS = ("refresh", "stop_after_known", "revisit_ages")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 

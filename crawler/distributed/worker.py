@@ -23,9 +23,9 @@ from crawler.crawl import crawl_settings, scrapy_process, spider_for
 from crawler.distributed.keys import connect, redact
 from crawler.distributed.scheduler import default_worker_id
 from crawler.errors import ConfigError
+from crawler.incremental import INCREMENTAL_OPTIONS
 from crawler.mirror import Mirror
 from crawler.profiles import Profile
-from crawler.spiders.abai import INCREMENTAL_OPTIONS
 
 WARC_MIDDLEWARE = "crawler.warc.WarcMiddleware"
 

@@ -20,7 +20,14 @@ import scrapy
 
 from crawler.errors import ConfigError, ParseError
 from crawler.failures import download_error
-from crawler.incremental import FETCH, Decision, Frontier, IncrementalParams, open_frontier
+from crawler.incremental import (
+    FETCH,
+    INCREMENTAL_OPTIONS,
+    Decision,
+    Frontier,
+    IncrementalParams,
+    open_frontier,
+)
 from crawler.items import ArticleItem, LinksSeen, PageError, UrlSeen
 from crawler.parsepool import ParsePool
 from crawler.parsers.abai import article_ref, parse_article, parse_listing
@@ -35,7 +42,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ARTICLE_PRIORITY = 10  # articles before the next listing page, so --since can stop paging early
-INCREMENTAL_OPTIONS = ("refresh", "stop_after_known", "revisit_ages")
 
 
 @dataclass(frozen=True, slots=True)

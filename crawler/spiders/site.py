@@ -34,13 +34,21 @@ from w3lib.url import safe_url_string
 from crawler.discovery import Found, read_feed, read_sitemap, robots_sitemaps
 from crawler.errors import ConfigError, ParseError
 from crawler.failures import download_error
-from crawler.incremental import FETCH, Decision, Frontier, IncrementalParams, open_frontier, parse_time
+from crawler.incremental import (
+    FETCH,
+    INCREMENTAL_OPTIONS,
+    Decision,
+    Frontier,
+    IncrementalParams,
+    open_frontier,
+    parse_time,
+)
 from crawler.items import ArticleItem, LinksSeen, PageError, Script, UrlSeen
 from crawler.middlewares.robots import RobotsWatch, has_robots_rules
 from crawler.parsepool import ParsePool
 from crawler.parsers import canonical_url, parse_article
 from crawler.profiles import Profile, find_profile, load_profile
-from crawler.spiders.abai import INCREMENTAL_OPTIONS, fetched_time
+from crawler.spiders.abai import fetched_time
 from crawler.spiders.params import max_articles_arg, since_arg
 from crawler.urls import join_url, site_of
 
