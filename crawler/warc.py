@@ -199,7 +199,7 @@ def read_response(path: Path, offset: int, length: int) -> tuple[str, int, list[
 
 
 def page_key(url: str) -> str | None:
-    """The article key a URL names, for sites whose URLs carry one."""
+    """The article key a URL names, for sites whose URLs carry one (a spider may say it instead: `meta["article_key"]`)."""
     if site_of(url) == ABAI:
         ref = article_ref(url)
         return article_key(ref[0]) if ref else None
@@ -275,7 +275,8 @@ class WarcMiddleware:
             status=response.status, protocol=getattr(response, "protocol", None) or "HTTP/1.1",
             response_headers=_pairs(response.headers), body=response.body, fetched_at=fetched_at,
         )
-        labels = {"crawl_run": run_id, "site": site_of(request.url), "key": page_key(request.url),
+        labels = {"crawl_run": run_id, "site": site_of(request.url),
+                  "key": request.meta.get("article_key") or page_key(request.url),
                   "kind": page_kind(request, request.url)}
         self.crawler.stats.inc_value("warc/records")
         if self.writer is None:

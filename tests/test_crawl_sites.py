@@ -118,3 +118,10 @@ def test_bad_crawl_arguments_are_one_line_and_exit_2(tmp_path: Path, capsys: pyt
 def test_a_profile_crawl_records_its_site_on_the_run(qamshy) -> None:
     runs = list(sqlite_utils.Database(qamshy[0]).query("select spider, site from crawl_runs order by id"))
     assert runs == [{"spider": "qamshy", "site": "qamshy.kz"}] * 3
+
+
+def test_the_archived_article_pages_name_their_articles(qamshy) -> None:
+    """Each fetched article page's WARC index row (`pages.key`) names the article stored from it."""
+    db = sqlite_utils.Database(qamshy[0])
+    archived = {r["key"] for r in db.query("select key from pages where kind = 'article' and status = 200")}
+    assert archived == {r["key"] for r in db["articles"].rows}

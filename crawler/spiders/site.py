@@ -176,8 +176,7 @@ class SiteSpider(scrapy.Spider):
                 if canonical not in self.requested and not self._full() and self.profile.allows(state.url):
                     self.requested.add(canonical)
                     self._stat("incremental/revisit")
-                    yield scrapy.Request(state.url, callback=self.parse_article, errback=self.failed,
-                                         priority=ARTICLE_PRIORITY)
+                    yield self._article(state.url, state.key, None)
 
     # -- discovery --------------------------------------------------------------
 
@@ -305,9 +304,13 @@ class SiteSpider(scrapy.Spider):
             elif seen.canonical_url not in self.requested and not self._full():
                 self.requested.add(seen.canonical_url)
                 self._stat(f"incremental/{decision}")
-                yield scrapy.Request(url, callback=self.parse_article, errback=self.failed,
-                                     cb_kwargs={"series": series}, priority=ARTICLE_PRIORITY)
+                yield self._article(url, seen.key, series)
         yield from LinksSeen.of(page_url, links)
+
+    def _article(self, url: str, key: str | None, series: str | None) -> scrapy.Request:
+        """The request for an article page; its key goes with it, so its WARC record's `pages` row names the article."""
+        return scrapy.Request(url, callback=self.parse_article, errback=self.failed, cb_kwargs={"series": series},
+                              meta={"article_key": key}, priority=ARTICLE_PRIORITY)
 
     # -- articles ---------------------------------------------------------------
 
