@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ from typing import Any
 
 import pytest
 import redis
+import sqlite_utils
 
 from crawler.fixtures import SavedPage, saved_pages
 from crawler.mirror import offline_settings, setting_args
@@ -67,6 +69,32 @@ def scrapy_crawl(spider: str, address: str, db: Path, *spider_args: str, setting
         command += ["-a", arg]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def crawl_seen(spider: str, server: Any, db: Path, *spider_args: str) -> set[str]:
+    """`scrapy crawl SPIDER` on a running MirrorServer; the canonical URLs the server saw during the run (each once)."""
+    from crawler.parsers import canonical_url
+
+    before = len(server.requests)
+    scrapy_crawl(spider, server.address, db, *spider_args)
+    seen = [canonical_url(url) for url, _ in server.requests[before:]]
+    assert len(seen) == len(set(seen)), "a page was fetched twice in one run"
+    return set(seen)
+
+
+def copy_archive(source: Path, target: Path) -> Path:
+    """A private copy of an archive (SQLite's backup: consistent even in WAL mode)."""
+    reader, writer = sqlite3.connect(source), sqlite3.connect(target)
+    reader.backup(writer)
+    reader.close(), writer.close()
+    return target
+
+
+def run_row(db: Path, run_id: int) -> dict[str, Any]:
+    """A `crawl_runs` row with its `stats` and `args` decoded."""
+    row = dict(sqlite_utils.Database(db)["crawl_runs"].get(run_id))
+    row["stats"], row["args"] = json.loads(row["stats"]), json.loads(row["args"])
+    return row
 
 
 def free_port() -> int:

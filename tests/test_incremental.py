@@ -7,8 +7,6 @@ test starts on 127.0.0.1, and reads the server's own request log.
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -17,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from conftest import SITES, mirror_pages, scrapy_crawl
+from conftest import SITES, copy_archive, crawl_seen, mirror_pages, run_row
 from crawler.incremental import RevisitPolicy, parse_ages
 from crawler.mirror import Mirror, MirrorServer
 from crawler.parsers import canonical_url
@@ -26,15 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ROBOTS = "https://abai.kz/robots.txt"
 LISTINGS = {canonical_url(p.url) for p in mirror_pages("abai.kz", "listing", "home")}
 ARTICLES = {canonical_url(p.url) for p in mirror_pages("abai.kz", "article")}
-
-
-def crawl_seen(server: MirrorServer, db: Path, *spider_args: str) -> set[str]:
-    """Run `scrapy crawl abai` on the mirror; return the canonical URLs the server saw during the run."""
-    before = len(server.requests)
-    scrapy_crawl("abai", server.address, db, *spider_args)
-    seen = [canonical_url(url) for url, _ in server.requests[before:]]
-    assert len(seen) == len(set(seen)), "a page was fetched twice in one run"
-    return set(seen)
 
 
 @pytest.fixture(scope="module")
@@ -47,23 +36,13 @@ def server() -> MirrorServer:
 def first_run(server: MirrorServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[str]]:
     """An archive made by one crawl of the whole mirror, and what that crawl fetched."""
     db = tmp_path_factory.mktemp("first") / "archive.sqlite"
-    return db, crawl_seen(server, db)
+    return db, crawl_seen("abai", server, db)
 
 
 @pytest.fixture
 def archive(first_run: tuple[Path, set[str]], tmp_path: Path) -> Path:
     """A private copy of the first run's archive."""
-    copy = tmp_path / "archive.sqlite"
-    source, target = sqlite3.connect(first_run[0]), sqlite3.connect(copy)
-    source.backup(target)
-    source.close(), target.close()
-    return copy
-
-
-def run_row(db: Path, run_id: int) -> dict:
-    row = dict(sqlite_utils.Database(db)["crawl_runs"].get(run_id))
-    row["stats"] = json.loads(row["stats"])
-    return row
+    return copy_archive(first_run[0], tmp_path / "archive.sqlite")
 
 
 def test_first_run_fetches_every_page(first_run) -> None:
@@ -73,17 +52,17 @@ def test_first_run_fetches_every_page(first_run) -> None:
 
 
 def test_second_run_fetches_only_listings(server, archive: Path) -> None:
-    fetched = crawl_seen(server, archive)
+    fetched = crawl_seen("abai", server, archive)
     assert fetched == LISTINGS | {ROBOTS}  # no article page, no known dead link: only the listings, paged to the end
     run = run_row(archive, 2)
     assert (run["articles_new"], run["articles_updated"], run["articles_unchanged"], run["errors"]) == (0, 0, 0, 0)
     assert run["stats"]["incremental/skipped_fresh"] >= len(ARTICLES)
     assert run["stats"]["incremental/skipped_gone"] >= 66  # 65 dead homepage links and the 404 page
-    assert json.loads(run["args"])["refresh"] is False
+    assert run["args"]["refresh"] is False
 
 
 def test_paging_stops_after_n_stored_articles_in_a_row(server, archive: Path) -> None:
-    fetched = crawl_seen(server, archive, "stop_after_known=2")
+    fetched = crawl_seen("abai", server, archive, "stop_after_known=2")
     # part/1 and lt/part/1 show two stored articles on page 1; tt/part/1 shows one a page.
     assert fetched == {ROBOTS, "https://abai.kz/", "https://abai.kz/part/1", "https://abai.kz/lt/part/1",
                        "https://abai.kz/tt/part/1", "https://abai.kz/tt/part/1?page=2"}
@@ -92,9 +71,9 @@ def test_paging_stops_after_n_stored_articles_in_a_row(server, archive: Path) ->
 
 def test_a_new_script_variant_is_fetched(server, tmp_path: Path) -> None:
     db = tmp_path / "cyrillic-first.sqlite"
-    first = crawl_seen(server, db, "scripts=cyrl")
+    first = crawl_seen("abai", server, db, "scripts=cyrl")
     assert not any("/lt/" in url or "/tt/" in url for url in first)
-    fetched = crawl_seen(server, db)
+    fetched = crawl_seen("abai", server, db)
     articles = fetched & ARTICLES
     assert articles == {url for url in ARTICLES if "/lt/" in url or "/tt/" in url}
     run = run_row(db, 2)
@@ -113,7 +92,7 @@ def test_due_articles_are_revisited_and_others_are_not(server, archive: Path) ->
     # tt/211030 (published 2026-01-30) last fetched after its 30-day revisit: never due again.
     db.execute("update article_variants set fetched_at = '2026-03-05T00:00:00+00:00' where key = 'abai.kz:211030'")
     db.conn.commit()
-    fetched = crawl_seen(server, archive, "stop_after_known=1")
+    fetched = crawl_seen("abai", server, archive, "stop_after_known=1")
     assert fetched & ARTICLES == {"https://abai.kz/post/100000", "https://abai.kz/lt/post/124675"}
     run = run_row(archive, 2)
     assert run["articles_unchanged"] == 2
@@ -121,15 +100,15 @@ def test_due_articles_are_revisited_and_others_are_not(server, archive: Path) ->
     refetched = sqlite_utils.Database(archive)["article_variants"].get(("abai.kz:100000", "cyrl"))["fetched_at"]
     assert refetched > "2026"
     # Fetched now, past its last revisit age: the next run leaves it alone.
-    assert crawl_seen(server, archive, "stop_after_known=1") & ARTICLES == set()
+    assert crawl_seen("abai", server, archive, "stop_after_known=1") & ARTICLES == set()
 
 
 def test_refresh_is_a_full_pass(server, archive: Path, first_run) -> None:
-    fetched = crawl_seen(server, archive, "refresh=true")
+    fetched = crawl_seen("abai", server, archive, "refresh=true")
     assert fetched == first_run[1]
     run = run_row(archive, 2)
     assert (run["articles_new"], run["articles_updated"], run["articles_unchanged"]) == (0, 0, 10)
-    assert json.loads(run["args"])["refresh"] is True
+    assert run["args"]["refresh"] is True
 
 
 def test_bad_incremental_options_are_one_line_and_exit_2(tmp_path: Path) -> None:

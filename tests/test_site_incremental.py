@@ -11,8 +11,6 @@ a listing of two pages, a robots.txt naming a sitemap of the three articles
 from __future__ import annotations
 
 import asyncio
-import json
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 import faultserver as fs
-from conftest import SITES, mirror_pages, offline_crawl, scrapy_crawl
+from conftest import SITES, copy_archive, crawl_seen, mirror_pages, offline_crawl, run_row, scrapy_crawl
 from crawler.cli import main
 from crawler.errors import ConfigError
 from crawler.mirror import Mirror, MirrorServer
@@ -40,21 +38,6 @@ PAGE_2 = "https://egemen.kz/category/sayasat?page=2"
 A370001 = "https://egemen.kz/article/370001-astanada-zhana-kitaphana-ashyldy"
 A370002 = "https://egemen.kz/article/370002-koktemgi-egis-nauqany-bastaldy"
 A370003 = "https://egemen.kz/article/370003-oqushylar-gylymi-zhobalaryn-qorgady"
-
-
-def crawl_seen(server: MirrorServer, db: Path, *spider_args: str) -> set[str]:
-    """Run `scrapy crawl site` on the mirror; return the canonical URLs the server saw during the run."""
-    before = len(server.requests)
-    scrapy_crawl("site", server.address, db, *spider_args)
-    seen = [canonical_url(url) for url, _ in server.requests[before:]]
-    assert len(seen) == len(set(seen)), "a page was fetched twice in one run"
-    return set(seen)
-
-
-def run_row(db: Path, run_id: int) -> dict:
-    row = dict(sqlite_utils.Database(db)["crawl_runs"].get(run_id))
-    row["stats"], row["args"] = json.loads(row["stats"]), json.loads(row["args"])
-    return row
 
 
 def set_fetched_at(db: Path, url: str, fetched_at: str) -> None:
@@ -74,7 +57,7 @@ def server() -> MirrorServer:
 def first_run(server: MirrorServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[str]]:
     """An archive made by one crawl of the whole mirror, and what that crawl fetched."""
     db = tmp_path_factory.mktemp("first") / "archive.sqlite"
-    fetched = crawl_seen(server, db, PROFILE)
+    fetched = crawl_seen("site", server, db, PROFILE)
     assert ARTICLES | {DEAD, PAGE_2} <= fetched
     return db, fetched
 
@@ -82,15 +65,11 @@ def first_run(server: MirrorServer, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.fixture
 def archive(first_run: tuple[Path, set[str]], tmp_path: Path) -> Path:
     """A private copy of the first run's archive."""
-    copy = tmp_path / "archive.sqlite"
-    source, target = sqlite3.connect(first_run[0]), sqlite3.connect(copy)
-    source.backup(target)
-    source.close(), target.close()
-    return copy
+    return copy_archive(first_run[0], tmp_path / "archive.sqlite")
 
 
 def test_second_run_fetches_no_stored_article_and_no_dead_link(server, archive: Path, first_run) -> None:
-    fetched = crawl_seen(server, archive, PROFILE)
+    fetched = crawl_seen("site", server, archive, PROFILE)
     # Listings (paged to the end), robots.txt, sitemap and feed again; no article page, not the 404 either.
     assert fetched == first_run[1] - ARTICLES - {DEAD}
     run = run_row(archive, 2)
@@ -107,7 +86,7 @@ def test_second_run_fetches_no_stored_article_and_no_dead_link(server, archive: 
 
 
 def test_refresh_is_a_full_pass(server, archive: Path, first_run) -> None:
-    assert crawl_seen(server, archive, PROFILE, "refresh=true") == first_run[1]
+    assert crawl_seen("site", server, archive, PROFILE, "refresh=true") == first_run[1]
     run = run_row(archive, 2)
     assert (run["articles_new"], run["articles_updated"], run["articles_unchanged"]) == (0, 0, len(ARTICLES))
     assert run["stats"]["incremental/refresh"] == len(ARTICLES) + 1  # and the dead link, asked again
@@ -115,7 +94,7 @@ def test_refresh_is_a_full_pass(server, archive: Path, first_run) -> None:
 
 
 def test_paging_stops_after_n_stored_articles_in_a_row(server, archive: Path) -> None:
-    fetched = crawl_seen(server, archive, PROFILE, "stop_after_known=2")
+    fetched = crawl_seen("site", server, archive, PROFILE, "stop_after_known=2")
     assert SAYASAT in fetched and PAGE_2 not in fetched  # page 1 shows 370001 and 370002, both stored
     run = run_row(archive, 2)
     assert run["stats"]["incremental/stopped_paging"] == 1 and run["args"]["stop_after_known"] == 2
@@ -124,14 +103,14 @@ def test_paging_stops_after_n_stored_articles_in_a_row(server, archive: Path) ->
 def test_a_listed_article_due_for_a_revisit_is_fetched_again(server, archive: Path) -> None:
     # 370001, published 2024-05-02 05:30 UTC, last fetched that day: its 1-, 7- and 30-day revisits are due.
     set_fetched_at(archive, A370001, "2024-05-02T12:00:00+00:00")
-    assert crawl_seen(server, archive, PROFILE) & ARTICLES == {A370001}
+    assert crawl_seen("site", server, archive, PROFILE) & ARTICLES == {A370001}
     run = run_row(archive, 2)
     assert run["articles_unchanged"] == 1
     assert run["stats"].get("incremental/revisit", 0) + run["stats"].get("incremental/due", 0) == 1
     [row] = sqlite_utils.Database(archive).query("select fetched_at from article_variants where url = ?", [A370001])
     assert row["fetched_at"] > "2025"
     # Fetched now, past its last revisit age: the next run leaves it alone.
-    assert crawl_seen(server, archive, PROFILE) & ARTICLES == set()
+    assert crawl_seen("site", server, archive, PROFILE) & ARTICLES == set()
 
 
 @pytest.fixture
@@ -147,7 +126,7 @@ def listings_only(tmp_path: Path) -> Path:
 def test_a_due_article_no_page_lists_is_revisited_from_the_archive(server, archive: Path, listings_only: Path) -> None:
     # stop_after_known=1 never reaches page 2 of the listing: the revisit comes from the archive itself.
     set_fetched_at(archive, A370003, "2024-05-03T10:00:00+00:00")  # published 09:00 UTC that day
-    fetched = crawl_seen(server, archive, f"profile={listings_only}", "stop_after_known=1")
+    fetched = crawl_seen("site", server, archive, f"profile={listings_only}", "stop_after_known=1")
     assert fetched & ARTICLES == {A370003} and PAGE_2 not in fetched
     run = run_row(archive, 2)
     assert run["stats"]["incremental/revisit"] == 1 and run["articles_unchanged"] == 1
@@ -156,12 +135,12 @@ def test_a_due_article_no_page_lists_is_revisited_from_the_archive(server, archi
 def test_a_due_article_published_before_since_is_not_revisited(server, archive: Path, listings_only: Path) -> None:
     """Its item would be dropped as too old, so its fetch time would never move: it would be due on every run."""
     set_fetched_at(archive, A370003, "2024-05-03T10:00:00+00:00")
-    fetched = crawl_seen(server, archive, f"profile={listings_only}", "stop_after_known=1", "since=2024-05-04")
+    fetched = crawl_seen("site", server, archive, f"profile={listings_only}", "stop_after_known=1", "since=2024-05-04")
     assert A370003 not in fetched and "incremental/revisit" not in run_row(archive, 2)["stats"]
 
 
 def test_no_listing_page_is_asked_for_once_max_articles_is_reached(server, tmp_path: Path, listings_only: Path) -> None:
-    fetched = crawl_seen(server, tmp_path / "one.sqlite", f"profile={listings_only}", "max_articles=1")
+    fetched = crawl_seen("site", server, tmp_path / "one.sqlite", f"profile={listings_only}", "max_articles=1")
     assert len(fetched & ARTICLES) == 1 and PAGE_2 not in fetched
 
 
