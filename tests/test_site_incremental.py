@@ -205,6 +205,21 @@ def test_a_resumed_job_keeps_its_start_and_its_requests(archive: Path) -> None:
     assert spider.requested is spider.state["requested"]
 
 
+def test_a_resumed_full_pass_without_an_archive_keeps_its_requests(tmp_path: Path) -> None:
+    """A distributed worker's or any run with INCREMENTAL_FROM_DB off: no frontier, but the paused job's requests stay."""
+    crawler = get_crawler(SiteSpider, {"DB_PATH": str(tmp_path / "unused.sqlite"), "PARSE_PROCESSES": 0,
+                                       "INCREMENTAL_FROM_DB": False})
+    spider = SiteSpider.from_crawler(crawler, profile="seeds/egemen.kz.toml")
+    spider.state = {"requested": {A370001}}
+
+    async def open_job() -> None:
+        async for _ in spider.start():
+            pass
+
+    asyncio.run(open_job())
+    assert spider.frontier is None and spider.requested is spider.state["requested"]
+
+
 @pytest.mark.parametrize("obey", [True, False])
 @pytest.mark.parametrize("answer", [fs.reset(), fs.status(404)], ids=["network error", "404"])
 def test_a_robots_txt_that_cannot_be_read_counts_as_none(tmp_path: Path, obey: bool, answer: fs.Serve) -> None:
