@@ -243,7 +243,7 @@ def format_summary(result: dict[str, Any]) -> str:
     lines = [
         f"Crawled {run['spider']} ({result['source']}) in {result['seconds']:.1f} s",
         f"  articles  {run['articles_new']} new, {run['articles_updated']} updated, {run['articles_unchanged']} unchanged"
-        f"  ({result['variants']} pages in {result['scripts']} scripts)",
+        f"  ({result['variants']} pages in {result['scripts']} script{'' if result['scripts'] == 1 else 's'})",
         f"  quotes    {result['quotes']}",
         f"  links     {result['links']} sidebar links, {result['urls']} URLs seen",
         f"  errors    {run['errors']} ({errors})",

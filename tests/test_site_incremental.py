@@ -156,7 +156,7 @@ def test_a_link_with_a_cyrillic_path_matches_the_key_its_page_is_stored_under() 
 
 def test_the_cli_crawls_a_profile_incrementally_and_passes_every_option(tmp_path: Path) -> None:
     db = tmp_path / "egemen.sqlite"
-    assert "3 new, 0 updated, 0 unchanged" in offline_crawl(db, "egemen")
+    assert "3 new, 0 updated, 0 unchanged  (3 pages in 1 script)\n" in offline_crawl(db, "egemen")
     second = offline_crawl(db, "egemen")
     assert "0 new, 0 updated, 0 unchanged" in second and "fetched   0 new, 0 due for a revisit; skipped" in second
     third = offline_crawl(db, "site", "--profile", "seeds/egemen.kz.toml", "--refresh", "--stop-after-known", "5",
