@@ -76,7 +76,7 @@ class RobotsWatch:
 
     def request_reached_downloader(self, request: Request) -> None:
         """Signal handler: a request let through before its host's robots.txt was announced means it failed."""
-        if request.meta.get("dont_obey_robotstxt"):  # robots.txt itself, on its way to the downloader
+        if not self.pending or request.meta.get("dont_obey_robotstxt"):  # all settled; or robots.txt itself
             return
         if self._settle(request):
             self.missing(_robots_url(request.url))
