@@ -223,3 +223,13 @@ def open_frontier(spider: Spider, params: IncrementalParams, kept: Sequence[str]
         frontier.started_at = state.setdefault("started_at", started)
         frontier.known_in_a_row = state.setdefault("known_in_a_row", frontier.known_in_a_row)
     return frontier
+
+
+def decide(frontier: Frontier | None, series: str, entries: Sequence[tuple[str, str | None, str]]) -> list[Decision]:
+    """`frontier.plan`; without a frontier (a run with no archive to read) every listed article is new."""
+    return frontier.plan(series, entries) if frontier else ["new"] * len(entries)
+
+
+def keep_paging(frontier: Frontier | None, series: str) -> bool:
+    """`frontier.keep_paging`; without a frontier every listing is paged to its end."""
+    return frontier is None or frontier.keep_paging(series)

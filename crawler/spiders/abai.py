@@ -23,9 +23,10 @@ from crawler.failures import download_error
 from crawler.incremental import (
     FETCH,
     INCREMENTAL_OPTIONS,
-    Decision,
     Frontier,
     IncrementalParams,
+    decide,
+    keep_paging,
     open_frontier,
 )
 from crawler.items import ArticleItem, LinksSeen, PageError, UrlSeen
@@ -141,7 +142,7 @@ class AbaiSpider(scrapy.Spider):
         # The links for `urls`, the cards' counts for `metrics`: one item for the whole page.
         links = [UrlSeen(entry.link, entry.url, entry.key, script) for entry, script in entries]
         yield from LinksSeen.of(response.url, links, listing.observations(fetched_time(response), response.url))
-        decisions = self._plan(series, [(entry.key, script, entry.url) for entry, script in entries])
+        decisions = decide(self.frontier, series, [(entry.key, script, entry.url) for entry, script in entries])
         for (entry, script), decision in zip(entries, decisions, strict=True):
             if self._too_old(entry.published_at):
                 self.exhausted.add(series)
@@ -154,14 +155,10 @@ class AbaiSpider(scrapy.Spider):
                 yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.failed,
                                      cb_kwargs={"series": series}, priority=ARTICLE_PRIORITY)
         if listing.next_page and series not in self.exhausted and not self._full():
-            if self.frontier is None or self.frontier.keep_paging(series):
+            if keep_paging(self.frontier, series):
                 yield self._listing(listing.next_page, series)
             else:
                 self.crawler.stats.inc_value("incremental/stopped_paging")
-
-    def _plan(self, series: str, entries: list[tuple[str, str, str]]) -> list[Decision]:
-        """What to do with each listed (key, script, url): everything is new without a frontier."""
-        return self.frontier.plan(series, entries) if self.frontier else ["new"] * len(entries)
 
     async def parse_article(self, response: Response, series: str | None = None) -> AsyncIterator[Any]:
         """Article page → ArticleItem (or a PageError saying why not).

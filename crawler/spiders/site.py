@@ -37,9 +37,10 @@ from crawler.failures import download_error
 from crawler.incremental import (
     FETCH,
     INCREMENTAL_OPTIONS,
-    Decision,
     Frontier,
     IncrementalParams,
+    decide,
+    keep_paging,
     open_frontier,
     parse_time,
 )
@@ -275,7 +276,7 @@ class SiteSpider(scrapy.Spider):
         following = next((url for url in next_pages if canonical_page(url) not in self.paged), None)
         if (following and series not in self.exhausted and not self._full()
                 and self.pages_read[series] < self.profile.max_listing_pages):
-            if self.frontier is None or self.frontier.keep_paging(series):
+            if keep_paging(self.frontier, series):
                 self.paged.add(canonical_page(following))
                 yield self._listing(following, series)
             else:
@@ -295,7 +296,7 @@ class SiteSpider(scrapy.Spider):
             key = page_key(canonical)
             links.append(UrlSeen(join_url(url, link) or url, canonical, key, None))
             entries.append((key, None, safe_url_string(url)))  # the URL as requested, and in `errors` if it failed
-        decisions: list[Decision] = self.frontier.plan(series, entries) if self.frontier else ["new"] * len(entries)
+        decisions = decide(self.frontier, series, entries)
         for seen, (_, _, url), decision in zip(links, entries, decisions, strict=True):
             if seen.canonical_url in self.known_old:
                 continue
