@@ -152,16 +152,16 @@ def byline_text(sel: Selector, sites: list[str]) -> list[str]:
     Text nodes are screened with a cheap test first: only those holding a byline word are
     looked at as whole blocks.
     """
-    seen: set[int] = set()
+    seen: set[Any] = set()  # the blocks themselves: an id() outlives its lxml proxy and comes back for another element
     for text in _TEXT_NODES(sel.root):
         if len(text) > 120 or not LEAD_HINT.search(text):
             continue
         node, block = text.getparent(), ""
         while node is not None and (node.tag not in BLOCK_TAGS or len(block := node_text(node)) < 8):
             node = node.getparent()  # "<span>By</span> <a>Name</a>": the name is in the enclosing block
-        if node is None or id(node) in seen or _in_furniture(node):
+        if node is None or node in seen or _in_furniture(node):
             continue
-        seen.add(id(node))
+        seen.add(node)
         if not 5 <= len(block) <= 80:
             continue
         match = BYLINE_TEXT.match(block)
