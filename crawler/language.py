@@ -43,22 +43,19 @@ _STOPWORDS: dict[str, frozenset[str]] = {
     ),
 }
 _KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+_SCRIPT_LETTERS: dict[Script, re.Pattern[str]] = {
+    "cyrl": re.compile("[\u0400-\u04ff]+"), "arab": re.compile("[\u0600-\u06ff]+"), "latn": re.compile("[A-Za-z]+"),
+}
 
 
 def detect_script(text: str) -> Script | None:
-    """The writing system most letters of `text` belong to."""
-    counts: Counter[str] = Counter()
-    for char in text:
-        if "\u0400" <= char <= "\u04ff":
-            counts["cyrl"] += 1
-        elif "\u0600" <= char <= "\u06ff":
-            counts["arab"] += 1
-        elif char.isascii() and char.isalpha():
-            counts["latn"] += 1
-    if not counts:
-        return None
-    script, _ = counts.most_common(1)[0]
-    return script  # type: ignore[return-value]
+    """The writing system most letters of `text` belong to; on a tie, the one whose letters come first."""
+    counts: dict[Script, tuple[int, int]] = {}  # letters, and minus where the first one is
+    for script, letters in _SCRIPT_LETTERS.items():
+        runs = letters.findall(text)  # runs, not letters: one string per word instead of one per letter
+        if runs:
+            counts[script] = (sum(map(len, runs)), -text.index(runs[0]))
+    return max(counts, key=counts.__getitem__) if counts else None
 
 
 def detect_language(text: str, *, sample: int = 4000) -> str | None:
