@@ -152,29 +152,49 @@ class Person:
 
 @dataclass(slots=True)
 class Registry:
-    """People of one article, the most recently mentioned last."""
+    """People of one article, the most recently mentioned last.
+
+    `find` compares a name with earlier people only when their surnames
+    share the first four letters, which `_same_person` requires: a long
+    page of capitalised words (a German article) registers hundreds of
+    "people", and comparing each with all of them cost more than the rest
+    of the parse.
+    """
 
     people: list[Person] = field(default_factory=list)
     subject: Person | None = None
     spellings: dict[str, Person] = field(default_factory=dict)  # every spelling met, for a fast lookup
+    by_surname: dict[str, list[Person]] = field(default_factory=dict)  # `_surname_key` → people, as ordered in `people`
 
     def find(self, name: str) -> Person | None:
         known = self.spellings.get(name)
-        return known or next((p for p in reversed(self.people) if _same_person(p.name, name)), None)
+        if known:
+            return known
+        alike = self.by_surname.get(_surname_key(name), ())
+        return next((p for p in reversed(alike) if _same_person(p.name, name)), None)
 
     def mention(self, name: str, role: str | None) -> Person:
         person = self.find(name)
+        alike = self.by_surname.setdefault(_surname_key(person.name if person else name), [])
         if person is None:
             person = Person(name)
         else:
             self.people.remove(person)
+            alike.remove(person)
         self.people.append(person)
+        alike.append(person)
         self.spellings[name] = person
         person.role = _merge_role(person.role, role)
         return person
 
     def with_role(self, stem: str) -> Person | None:
         return next((p for p in reversed(self.people) if p.role and stem in fold(p.role)), None)
+
+
+def _surname_key(name: str) -> str:
+    """What every spelling `_same_person` matches with `name` shares: the first four letters of the surname's skeleton."""
+    words = _skeleton(name)
+    return words[-1][:4] if words else ""
 
 
 def _merge_role(old: str | None, new: str | None) -> str | None:

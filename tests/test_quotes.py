@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from crawler.items import Quote
-from crawler.quote_names import normal_case
+from crawler.quote_names import Registry, normal_case
 from crawler.quotes import extract_quotes
 
 QUOTE_FIXTURES = Path(__file__).parent / "fixtures" / "quotes"
@@ -108,6 +108,17 @@ def test_seed_article_takes_well_under_ten_milliseconds() -> None:
         extract_quotes(SEED_PARAGRAPHS)
         timings.append(time.perf_counter() - started)
     assert min(timings) < 0.010
+
+
+def test_a_surname_alone_is_the_person_of_that_surname_mentioned_last() -> None:
+    registry = Registry()
+    darkhan, serik = registry.mention("Дархан Қалетаев", None), registry.mention("Серік Қалетаев", None)
+    for other in range(300):  # many other people, as a page of capitalised words registers
+        registry.mention(f"Адам Қалетов{other}", None)
+    assert registry.find("ҚАЛЕТАЕВ") is serik and registry.find("Дарқан Қалетаев") is darkhan
+    registry.mention("Дархан ҚАЛЕТАЕВ", "министр")
+    assert registry.find("Қалетаев") is darkhan and darkhan.role == "министр"
+    assert registry.find("Асқар Жұмағалиев") is None
 
 
 # --- the attribution forms, one by one ------------------------------------------------------
