@@ -55,7 +55,9 @@ def detect_script(text: str) -> Script | None:
         runs = letters.findall(text)  # runs, not letters: one string per word instead of one per letter
         if runs:
             counts[script] = (sum(map(len, runs)), -text.index(runs[0]))
-    return max(counts, key=counts.__getitem__) if counts else None
+    if not counts:
+        return None
+    return max(counts, key=counts.__getitem__)
 
 
 def detect_language(text: str, *, sample: int = 4000) -> str | None:
