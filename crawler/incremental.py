@@ -11,6 +11,8 @@ past that point was stored by an earlier job. A job lasts until a run
 finishes: what a killed or interrupted run stored is new to the run after it
 (`Store.job_started_at`), which therefore pages on past it and leaves no gap.
 A page that answered 404 or 410 is not asked again for `GONE_RETRY_DAYS`.
+A listing page that failed (its paging ended there) is where later runs
+resume paging until it is fetched (`Frontier.resume_points`).
 All of this state lives in the database (`article_variants`, `articles`,
 `errors`), not in a side file; a paused job (JOBDIR) keeps its own part of it
 in Scrapy's spider state (`open_frontier`). Both spiders use it: abai's and
@@ -19,7 +21,7 @@ the `site` spider of site profiles.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -69,6 +71,8 @@ class IncrementalParams:
     """Stop paging a listing after this many stored articles in a row; 0 pages to the end."""
     revisit: RevisitPolicy = field(default_factory=RevisitPolicy)
     gone_retry_days: float = 30.0
+    resume_days: float = 7.0
+    """A failed listing page is where runs resume paging for at most this many days after it first failed."""
 
     @classmethod
     def parse(cls, settings: BaseSettings, refresh: Any = None, stop_after_known: Any = None,
@@ -85,7 +89,8 @@ class IncrementalParams:
         if known < 0:
             raise ConfigError("--stop-after-known must be 0 (never stop) or more")
         ages = revisit_ages if revisit_ages not in (None, "") else settings.getlist("REVISIT_AGES", ["1", "7", "30"])
-        return cls(flag in _TRUE, known, RevisitPolicy(parse_ages(ages)), settings.getfloat("GONE_RETRY_DAYS", 30.0))
+        return cls(flag in _TRUE, known, RevisitPolicy(parse_ages(ages)), settings.getfloat("GONE_RETRY_DAYS", 30.0),
+                   settings.getfloat("LISTING_RESUME_DAYS", 7.0))
 
     def as_args(self) -> dict[str, Any]:
         """The options as recorded in `crawl_runs.args`."""
@@ -161,6 +166,27 @@ class Frontier:
         limit = self.params.stop_after_known
         return self.params.refresh or not limit or self.known_in_a_row.get(series, 0) < limit
 
+    def resume_points(self, is_listing: Callable[[str], bool]) -> list[str]:
+        """Listing pages (those `is_listing` accepts) whose fetch failed in an earlier run: the run pages on from each.
+
+        A page that still failed after its retries (any download error but
+        404 or 410) ended its series for that run, and the runs after it stop
+        paging above it once they see `stop_after_known` stored articles in a
+        row: what was listed only past it would wait for a `--refresh` pass.
+        It stays a resume point until it is fetched (a response below 400 in
+        the WARC index, `pages`) or answers 404 or 410, and for at most
+        `resume_days` after it first failed: a newest-first listing shifts as
+        articles are published, so by then its page N shows other articles
+        than it did, and a page failing for that long is broken, not busy
+        (its errors show in `health`). With WARC off nothing records the
+        fetch, and only that bound ends it. A full pass has none: it pages
+        every listing to its end.
+        """
+        if self.params.refresh:
+            return []
+        failing = self.store.unanswered_failures(self._ago(self.params.resume_days), GONE_KINDS)
+        return [url for url in failing if is_listing(url)]
+
     def due_revisits(self, site: str, scripts: Sequence[str]) -> list[VariantState]:
         """Stored pages of `site` in `scripts` that reached a revisit age since their last fetch."""
         policy = self.params.revisit
@@ -233,3 +259,8 @@ def decide(frontier: Frontier | None, series: str, entries: Sequence[tuple[str, 
 def keep_paging(frontier: Frontier | None, series: str) -> bool:
     """`frontier.keep_paging`; without a frontier every listing is paged to its end."""
     return frontier is None or frontier.keep_paging(series)
+
+
+def resume_points(frontier: Frontier | None, is_listing: Callable[[str], bool]) -> list[str]:
+    """`frontier.resume_points`; without a frontier none, since every listing is paged to its end."""
+    return frontier.resume_points(is_listing) if frontier else []

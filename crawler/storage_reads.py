@@ -155,3 +155,19 @@ class Reads(Connected):
             sql = f"select distinct url from errors where url in ({marks(chunk)}) and kind in ({marks(kinds)}) and occurred_at >= ?"
             found.update(row[0] for row in self.db.execute(sql, [*chunk, *kinds, since]))
         return found
+
+    def unanswered_failures(self, since: str, gone_kinds: Iterable[str]) -> list[str]:
+        """URLs that failed to download since they last answered, first at or after `since` (ISO 8601 UTC); oldest first.
+
+        "Answered" is a response below 400 in the WARC index (`pages`), so a
+        redirect whose target then failed still counts as failed (the error
+        is filed under the URL first asked for). A URL that failed with one
+        of `gone_kinds` (404, 410) since it last answered is left out.
+        """
+        gone = list(gone_kinds)
+        sql = f"""select url from errors e
+                  where stage = 'download' and occurred_at >= coalesce(
+                    (select max(fetched_at) from pages p where p.url = e.url and p.status < 400), '')
+                  group by url having min(occurred_at) >= ? and sum(kind in ({marks(gone)})) = 0
+                  order by min(occurred_at), url"""
+        return [row[0] for row in self.db.execute(sql, [since, *gone])]

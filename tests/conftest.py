@@ -97,6 +97,13 @@ def run_row(db: Path, run_id: int) -> dict[str, Any]:
     return row
 
 
+def fetched_variants(db: Path, run_id: int) -> set[tuple[str, str]]:
+    """(key, script) of the article pages a crawl run fetched and stored, new or not: fetched since the run began."""
+    started = run_row(db, run_id)["started_at"]
+    rows = sqlite_utils.Database(db).query("select key, script from article_variants where fetched_at >= ?", [started])
+    return {(row["key"], row["script"]) for row in rows}
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago, for a server the test starts as a process."""
     with socket.socket() as probe:

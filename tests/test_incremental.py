@@ -1,8 +1,8 @@
 """Incremental crawls (issue 9): a run against an existing archive fetches only new or due pages.
 
-Each test starts from a copy of one archive made by a first full crawl of the
-fixture mirror, runs `scrapy crawl abai` again against a mirror server this
-test starts on 127.0.0.1, and reads the server's own request log.
+Most tests start from a copy of one archive made by a first full crawl of the
+fixture mirror, run `scrapy crawl abai` again against a mirror server this
+test starts on 127.0.0.1, and read the server's own request log.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from conftest import SITES, copy_archive, crawl_seen, mirror_pages, run_row
+import faultserver as fs
+from conftest import SITES, copy_archive, crawl_seen, fetched_variants, mirror_pages, run_row, scrapy_crawl
 from crawler.incremental import RevisitPolicy, parse_ages
 from crawler.mirror import Mirror, MirrorServer
 from crawler.parsers import canonical_url
@@ -109,6 +110,27 @@ def test_refresh_is_a_full_pass(server, archive: Path, first_run) -> None:
     run = run_row(archive, 2)
     assert (run["articles_new"], run["articles_updated"], run["articles_unchanged"]) == (0, 0, 10)
     assert run["args"]["refresh"] is True
+
+
+def test_a_run_resumes_paging_at_a_listing_page_that_failed_before(server, tmp_path: Path) -> None:
+    """Page 2 of the Arabic-script listing answered 500 on every try, ending that listing for the first run; page 1
+    shows only a stored article, so without a resume the next runs would stop there and never list what lies past it."""
+    db, failing = tmp_path / "archive.sqlite", "https://abai.kz/tt/part/1?page=2"
+    broken = fs.Fault("/tt/part/1?page=2", fs.status(500), linked=False)
+    with fs.FaultServer(Mirror(SITES / "abai.kz"), [broken], home=False) as faulty:
+        scrapy_crawl("abai", faulty.address, db, "stop_after_known=1")
+    assert len(faulty.requests_for("/tt/part/1?page=2")) == 3  # asked, then retried twice
+    assert ("abai.kz:211030", "arab") in fetched_variants(db, 1)
+
+    fetched = crawl_seen("abai", server, db, "stop_after_known=1")
+    # 124675 is listed in Arabic script only on page 2, 202845 only on page 3: the run paged on from page 2.
+    assert fetched_variants(db, 2) == {("abai.kz:124675", "arab"), ("abai.kz:202845", "arab")}
+    assert {failing, "https://abai.kz/tt/part/1?page=3"} <= fetched
+    run = run_row(db, 2)
+    assert (run["articles_new"], run["articles_updated"], run["stats"]["incremental/resumed"]) == (1, 1, 1)
+    # Fetched now: the next run resumes nowhere.
+    assert failing not in crawl_seen("abai", server, db, "stop_after_known=1")
+    assert "incremental/resumed" not in run_row(db, 3)["stats"]
 
 
 def test_bad_incremental_options_are_one_line_and_exit_2(tmp_path: Path) -> None:

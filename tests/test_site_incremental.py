@@ -21,12 +21,21 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 import faultserver as fs
-from conftest import SITES, copy_archive, crawl_seen, mirror_pages, offline_crawl, run_row, scrapy_crawl
+from conftest import (
+    SITES,
+    copy_archive,
+    crawl_seen,
+    fetched_variants,
+    mirror_pages,
+    offline_crawl,
+    run_row,
+    scrapy_crawl,
+)
 from crawler.cli import main
 from crawler.errors import ConfigError
+from crawler.middlewares.robots import RobotsWatch
 from crawler.mirror import Mirror, MirrorServer
 from crawler.parsers import canonical_url, parse_article
-from crawler.middlewares.robots import RobotsWatch
 from crawler.spiders.site import SiteSpider
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,6 +146,25 @@ def test_a_due_article_published_before_since_is_not_revisited(server, archive: 
     set_fetched_at(archive, A370003, "2024-05-03T10:00:00+00:00")
     fetched = crawl_seen("site", server, archive, f"profile={listings_only}", "stop_after_known=1", "since=2024-05-04")
     assert A370003 not in fetched and "incremental/revisit" not in run_row(archive, 2)["stats"]
+
+
+def test_a_run_resumes_paging_at_a_listing_page_that_failed_before(server, tmp_path: Path, listings_only: Path) -> None:
+    """Page 2 of the listing answered 500 on every try, ending the listing for the first run; page 1 shows only
+    stored articles, so without a resume the next runs would stop there and never fetch 370003, listed only past it."""
+    db, profile = tmp_path / "archive.sqlite", f"profile={listings_only}"
+    broken = fs.Fault("/category/sayasat?page=2", fs.status(500), linked=False)
+    with fs.FaultServer(Mirror(SITES / "egemen.kz"), [broken], home=False) as faulty:
+        scrapy_crawl("site", faulty.address, db, profile, "stop_after_known=1")
+    assert len(faulty.requests_for("/category/sayasat?page=2")) == 3  # asked, then retried twice
+    assert len(fetched_variants(db, 1)) == 2  # 370001 and 370002
+
+    fetched = crawl_seen("site", server, db, profile, "stop_after_known=1")
+    assert PAGE_2 in fetched and fetched & ARTICLES == {A370003}
+    assert fetched_variants(db, 2) == {("egemen.kz:/article/370003-oqushylar-gylymi-zhobalaryn-qorgady", "cyrl")}
+    run = run_row(db, 2)
+    assert (run["articles_new"], run["stats"]["incremental/resumed"]) == (1, 1)
+    # Fetched now: the next run resumes nowhere.
+    assert PAGE_2 not in crawl_seen("site", server, db, profile, "stop_after_known=1")
 
 
 def test_no_listing_page_is_asked_for_once_max_articles_is_reached(server, tmp_path: Path, listings_only: Path) -> None:

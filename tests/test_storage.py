@@ -72,6 +72,28 @@ def test_errors_and_runs_are_recorded(store: Store) -> None:
     assert store.run_summary(run)["errors_by_kind"] == {"http_404": 1}
 
 
+def test_unanswered_failures_are_the_urls_failing_since_their_last_answer(store: Store) -> None:
+    """Where incremental runs resume paging (crawler/incremental.py): failed lately, and not fetched or gone since."""
+    def failed(url: str, at: str, kind: str = "http_500", stage: str = "download") -> None:
+        store.db["errors"].insert({"url": url, "stage": stage, "kind": kind, "reason": kind, "occurred_at": at})
+
+    def answered(url: str, at: str, status: int) -> None:
+        store.save_pages([{"url": url, "status": status, "kind": "listing", "fetched_at": at}])
+
+    failed("https://x.kz/busy", "2026-05-02T00:00:00+00:00", "timeout")
+    failed("https://x.kz/fetched", "2026-05-02T00:00:00+00:00")
+    answered("https://x.kz/fetched", "2026-05-03T00:00:00+00:00", 200)
+    failed("https://x.kz/moved", "2026-05-04T00:00:00+00:00")
+    answered("https://x.kz/moved", "2026-05-04T00:00:00+00:00", 301)  # its redirect's target failed in the same second
+    failed("https://x.kz/gone", "2026-05-02T00:00:00+00:00")
+    failed("https://x.kz/gone", "2026-05-03T00:00:00+00:00", "http_404")
+    failed("https://x.kz/broken", "2026-04-01T00:00:00+00:00")  # first failed before `since`, failing ever since
+    failed("https://x.kz/broken", "2026-05-02T00:00:00+00:00")
+    failed("https://x.kz/unparsed", "2026-05-02T00:00:00+00:00", "parser_exception", "parse")
+    found = store.unanswered_failures("2026-05-01T00:00:00+00:00", ("http_404", "http_410"))
+    assert found == ["https://x.kz/busy", "https://x.kz/moved"]
+
+
 def test_foreign_keys_and_wal_are_on(store: Store) -> None:
     assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

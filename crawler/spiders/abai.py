@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import scrapy
 
@@ -28,6 +29,7 @@ from crawler.incremental import (
     decide,
     keep_paging,
     open_frontier,
+    resume_points,
 )
 from crawler.items import ArticleItem, LinksSeen, PageError, UrlSeen
 from crawler.parsepool import ParsePool
@@ -103,12 +105,11 @@ class AbaiSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         # Distributed workers have no archive to read (INCREMENTAL_FROM_DB off): they do full passes.
         self.frontier = open_frontier(self, self.incremental, kept=("requested", "exhausted"))
-        yield self._listing(self.seed.homepage, series="home")
-        for script in self.params.scripts:
-            prefix = self.seed.scripts[script]
-            for category in self.params.categories:
-                url = f"https://{self.seed.site}{prefix}/part/{category}"
-                yield self._listing(url, series=url)
+        for url, series in self._series():
+            yield self._listing(url, series)
+        for url in resume_points(self.frontier, self._is_later_page):
+            self.crawler.stats.inc_value("incremental/resumed")
+            yield self._listing(url, series=url)  # a series of its own: stored articles in a row count from it
         for state in self.frontier.due_revisits(self.seed.site, self.params.scripts) if self.frontier else ():
             if self._too_old(state.published_at):
                 continue  # its item would be dropped, its fetch time never move: due on every run
@@ -116,6 +117,20 @@ class AbaiSpider(scrapy.Spider):
                 self.requested.add(state.url)
                 self.crawler.stats.inc_value("incremental/revisit")
                 yield scrapy.Request(state.url, callback=self.parse_article, errback=self.failed, priority=ARTICLE_PRIORITY)
+
+    def _series(self) -> list[tuple[str, str]]:
+        """(first page, series) of each listing the run reads: the homepage, each chosen category in each chosen script."""
+        found = [(self.seed.homepage, "home")]
+        for script in self.params.scripts:
+            for category in self.params.categories:
+                url = f"https://{self.seed.site}{self.seed.scripts[script]}/part/{category}"
+                found.append((url, url))
+        return found
+
+    def _is_later_page(self, url: str) -> bool:
+        """A page past the first of one of the run's listings (`?page=N`), such as one an earlier run failed to fetch."""
+        first = urlsplit(url)._replace(query="", fragment="").geturl()
+        return url != first and first in {page for page, _ in self._series()}
 
     def _listing(self, url: str, series: str, priority: int = 0) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_listing, errback=self.failed,

@@ -6,8 +6,9 @@ news sitemaps and RSS/Atom feeds, and fetches the URLs that match the
 profile's article patterns. Like the abai spider it is incremental
 (crawler/incremental.py): against an existing archive it fetches an article
 page only when it is new, due for a revisit or the run is a full pass, stops
-paging a listing after `stop_after_known` stored articles in a row, and
-skips links that answered 404 or 410 lately. A link is matched to the stored
+paging a listing after `stop_after_known` stored articles in a row, resumes
+paging at a listing page an earlier run failed to fetch, and skips links
+that answered 404 or 410 lately. A link is matched to the stored
 page by the key the generic parser gives it (`page_key`); its script shows
 only once the page is parsed, so any stored script of the key matches.
 
@@ -43,6 +44,7 @@ from crawler.incremental import (
     keep_paging,
     open_frontier,
     parse_time,
+    resume_points,
 )
 from crawler.items import ArticleItem, LinksSeen, PageError, Script, UrlSeen
 from crawler.middlewares.robots import RobotsWatch, has_robots_rules
@@ -161,6 +163,10 @@ class SiteSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse_feed, errback=self.failed, priority=DISCOVERY_PRIORITY)
         for url in profile.start_urls:
             yield self._listing(url, series=url)
+        for url in resume_points(self.frontier, self._is_later_page):
+            self._stat("incremental/resumed")
+            self.paged.add(canonical_page(url))
+            yield self._listing(url, series=url)  # a series of its own: stored articles in a row count from it
         for request in self._revisits():
             yield request
 
@@ -248,6 +254,11 @@ class SiteSpider(scrapy.Spider):
         return True
 
     # -- listings ---------------------------------------------------------------
+
+    def _is_later_page(self, url: str) -> bool:
+        """A page the profile's pagination reaches (not a start page), such as one an earlier run failed to fetch."""
+        profile = self.profile
+        return profile.allows(url) and profile.is_next_page(url) and url not in profile.start_urls
 
     def _listing(self, url: str, series: str) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_listing, errback=self.failed, cb_kwargs={"series": series})
