@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SITES
-from crawler.discovery import read_feed, read_sitemap, robots_sitemaps
+from crawler.discovery import next_page, read_feed, read_sitemap, robots_sitemaps
 from crawler.errors import ConfigError
 from crawler.profiles import find_profile, load_profile, profile_for_url
 
@@ -102,3 +102,19 @@ def test_external_entities_are_never_resolved(tmp_path: Path) -> None:
 def test_a_broken_body_gives_no_entries() -> None:
     assert read_sitemap(b"<html><body>not a sitemap</body></html>", "https://x.kz/s.xml") == []
     assert read_feed(b"\x00\x01garbage", "https://x.kz/rss") == []
+
+
+LISTING = "https://x.kz/news?page="
+
+
+@pytest.mark.parametrize(("current", "unread", "declared", "expected"), [
+    # Resumed at page 5 of a numbered pager whose earlier pages this run has not read: forward, not back to 2.
+    (LISTING + "5", [LISTING + n for n in ("2", "3", "4", "7", "6")], (), LISTING + "6"),
+    (LISTING + "5", [LISTING + "2", LISTING + "9"], {LISTING + "9"}, LISTING + "9"),  # rel=next wins
+    (LISTING + "5", [LISTING + "2", LISTING + "3"], (), None),  # the last page: no page past it
+    ("https://x.kz/news", [LISTING + "2", LISTING + "3"], (), LISTING + "2"),  # page 1 has no number: the first link
+    ("https://x.kz/news/page/2/", ["https://x.kz/news/page/3/"], (), "https://x.kz/news/page/3/"),
+    (LISTING + "5", [], (), None),
+])
+def test_the_next_listing_page(current: str, unread: list[str], declared: set[str], expected: str | None) -> None:
+    assert next_page(current, unread, declared) == expected

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import scrapy
 from w3lib.url import safe_url_string
 
-from crawler.discovery import Found, read_feed, read_sitemap, robots_sitemaps
+from crawler.discovery import Found, next_page, read_feed, read_sitemap, robots_sitemaps
 from crawler.errors import ConfigError, ParseError
 from crawler.failures import download_error
 from crawler.incremental import (
@@ -64,6 +64,8 @@ logger = logging.getLogger(__name__)
 
 ARTICLE_PRIORITY = 10  # articles before further listing pages, so --since can stop paging early
 DISCOVERY_PRIORITY = 5  # sitemaps and feeds before listings: they carry dates
+# The next page a listing declares, in a link of its pager or in its head.
+_DECLARED_NEXT = "a[rel~=next]::attr(href), link[rel~=next]::attr(href)"
 SITE_OPTIONS = ("max_articles", "since", *INCREMENTAL_OPTIONS)
 # What a stored page of this spider can be filed under: the script detected in its text, else "und" (Store).
 STORED_SCRIPTS: tuple[str, ...] = (*get_args(Script), "und")
@@ -284,7 +286,9 @@ class SiteSpider(scrapy.Spider):
             elif is_start and self.profile.is_listing(url):
                 yield self._listing(url, series=canonical_url(url))
         yield from self._articles(response.url, series, articles)  # first: they decide whether to page on
-        following = next((url for url in next_pages if canonical_page(url) not in self.paged), None)
+        declared = {url for link in response.css(_DECLARED_NEXT).getall() if (url := join_url(response.url, link.strip()))}
+        following = next_page(response.url, [url for url in next_pages if canonical_page(url) not in self.paged],
+                              declared)
         if (following and series not in self.exhausted and not self._full()
                 and self.pages_read[series] < self.profile.max_listing_pages):
             if keep_paging(self.frontier, series):
