@@ -4,7 +4,8 @@ Real crawl processes are interrupted with SIGINT once a mirror server this
 test starts on 127.0.0.1 (slowed down, so the interrupt lands mid-crawl) has
 seen 25 requests; its request log and the archive then show what each run
 did. The first test runs `scrapy crawl abai -s JOBDIR=…`, the second
-`python -m crawler crawl --jobdir`.
+`python -m crawler crawl --jobdir`, the third pauses and resumes the `site`
+spider of a site profile.
 """
 
 from __future__ import annotations
@@ -42,12 +43,13 @@ def interrupt(process: subprocess.Popen[str]) -> tuple[int, str, str]:
     return process.returncode, out, err
 
 
-def scrapy_command(server: MirrorServer, db: Path, jobdir: Path | None) -> list[str]:
+def scrapy_command(server: MirrorServer, db: Path, jobdir: Path | None, *spider: str) -> list[str]:
+    """`scrapy crawl` of `spider` (its name, then `-a` arguments; abai by default) against the mirror server."""
     settings = {**offline_settings(address=server.address), "DB_PATH": str(db), "LOG_LEVEL": "INFO",
                 "CONCURRENT_REQUESTS": "2"}
     if jobdir is not None:
         settings["JOBDIR"] = str(jobdir)
-    return [sys.executable, "-m", "scrapy", "crawl", "abai", *setting_args(settings)]
+    return [sys.executable, "-m", "scrapy", "crawl", *(spider or ("abai",)), *setting_args(settings)]
 
 
 def stored_pages(run: dict) -> int:
@@ -134,3 +136,40 @@ def test_cli_jobdir_resumes_after_ctrl_c_and_clears_when_done(tmp_path: Path) ->
     assert sum(r["articles_new"] for r in runs) == 10 and sum(stored_pages(r) for r in runs) == 12
     assert archive["article_variants"].count == 12 and archive["errors"].count == 66
     assert list(archive.query("select url from errors group by url having count(*) > 1")) == []
+
+
+def test_a_site_profile_job_pauses_and_resumes(tmp_path: Path) -> None:
+    """The `site` spider keeps its part of a paused job (pages read, listings paged, requests made) in spider.state."""
+    egemen = ("site", "-a", f"profile={ROOT / 'seeds' / 'egemen.kz.toml'}")
+    mirror = Mirror(SITES / "egemen.kz")
+    with MirrorServer(mirror) as server:
+        subprocess.run(scrapy_command(server, tmp_path / "reference.sqlite", None, *egemen), cwd=ROOT, check=True,
+                       capture_output=True, timeout=300)
+        reference = fetched(server, 0)
+        start = len(server.requests)
+        lookup = mirror.lookup
+        mirror.lookup = lambda url: (time.sleep(0.3), lookup(url))[1]  # type: ignore[method-assign]
+
+        db, jobdir = tmp_path / "paused.sqlite", tmp_path / "job"
+        process = subprocess.Popen(scrapy_command(server, db, jobdir, *egemen), cwd=ROOT, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: len(server.requests) - start >= 5, process)
+        code, _, err = interrupt(process)
+        first = fetched(server, start)
+        middle = len(server.requests)
+        assert code == 0 and "shutting down gracefully" in err, err[-3000:]
+        assert (jobdir / "spider.state").is_file()
+
+        subprocess.run(scrapy_command(server, db, jobdir, *egemen), cwd=ROOT, check=True, capture_output=True, timeout=300)
+        second = fetched(server, middle)
+
+    robots = "https://egemen.kz/robots.txt"
+    assert len(first) < len(reference), "the interrupt came after the crawl had finished"
+    assert set(first) | set(second) == set(reference)  # nothing lost
+    assert set(first) & set(second) == {robots} and len(first) + len(second) == len(reference) + 1  # nothing twice
+    archive, reference_db = sqlite_utils.Database(db), sqlite_utils.Database(tmp_path / "reference.sqlite")
+    runs = list(archive.query("select * from crawl_runs order by id"))
+    assert [r["finish_reason"] for r in runs] == ["shutdown", "finished"]
+    for sql in ("select key, script, url, title, body from article_variants order by key, script",
+                "select url, kind from errors order by url"):
+        assert list(archive.query(sql)) == list(reference_db.query(sql)), sql
