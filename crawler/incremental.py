@@ -13,10 +13,12 @@ finishes: what a killed or interrupted run stored is new to the run after it
 A page that answered 404 or 410 is not asked again for `GONE_RETRY_DAYS`.
 A listing page that failed (its paging ended there) is where later runs
 resume paging until it is fetched (`Frontier.resume_points`).
-All of this state lives in the database (`article_variants`, `articles`,
-`errors`), not in a side file; a paused job (JOBDIR) keeps its own part of it
-in Scrapy's spider state (`open_frontier`). Both spiders use it: abai's and
-the `site` spider of site profiles.
+A link is known as the stored page it led to (`Frontier.known_pages`), even
+when that page is stored under another URL's key. All of this state lives in
+the database (`article_variants`, `articles`, `errors`, `urls`), not in a
+side file; a paused job (JOBDIR) keeps its own part of it in Scrapy's spider
+state (`open_frontier`). Both spiders use it: abai's and the `site` spider of
+site profiles.
 """
 
 from __future__ import annotations
@@ -161,6 +163,15 @@ class Frontier:
             self.known_in_a_row[series] = self.known_in_a_row.get(series, 0) + 1 if stored_before else 0
         return decisions
 
+    def known_pages(self, urls: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """URL as requested → (canonical URL, key) of the page the archive files it under, for the URLs it knows.
+
+        A page fetched from a URL may be stored under another URL's key (its
+        `<link rel=canonical>` names another URL of the site): only the
+        archive (`urls`) knows that its link leads to it.
+        """
+        return self.store.url_pages(urls)
+
     def keep_paging(self, series: str) -> bool:
         """False once the series showed `stop_after_known` stored articles in a row."""
         limit = self.params.stop_after_known
@@ -254,6 +265,11 @@ def open_frontier(spider: Spider, params: IncrementalParams, kept: Sequence[str]
 def decide(frontier: Frontier | None, series: str, entries: Sequence[tuple[str, str | None, str]]) -> list[Decision]:
     """`frontier.plan`; without a frontier (a run with no archive to read) every listed article is new."""
     return frontier.plan(series, entries) if frontier else ["new"] * len(entries)
+
+
+def known_pages(frontier: Frontier | None, urls: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """`frontier.known_pages`; without a frontier (a run with no archive to read) none."""
+    return frontier.known_pages(urls) if frontier else {}
 
 
 def keep_paging(frontier: Frontier | None, series: str) -> bool:

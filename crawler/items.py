@@ -170,6 +170,28 @@ class UrlSeen:
     script: Script | None
 
 
+@dataclass(slots=True)
+class PageUrl:
+    """A URL an article page was fetched from, filed under the key the page is stored under: a row of `urls`.
+
+    A spider yields it with the page's item when the page's key is not the
+    one it asked under: the page's `<link rel=canonical>` named another URL
+    of the site (a slug, an AMP page's article), or a redirect led there.
+    The page is authoritative about its key: this row replaces what a
+    listing's sighting of the URL said, and later sightings leave it alone,
+    so incremental runs know the link as that stored page.
+    """
+
+    url: str
+    """The URL as requested (as in `pages` and `errors`): the one asked for, or one it redirected to."""
+    canonical_url: str
+    """Canonical URL of the page, as its item's `url`."""
+    key: str
+    """The page's key, as its item's."""
+    script: Script | None
+    """The page's script, as its item's."""
+
+
 ObservationKind = Literal["article", "listing", "best_materials", "feed"]
 
 

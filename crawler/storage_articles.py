@@ -43,6 +43,16 @@ def metrics_sql(rows: int) -> str:
 
 quotes_sql = partial(insert_sql, "quotes", QUOTE_COLUMNS, (), False)
 sidebar_sql = partial(insert_sql, "best_materials", SIDEBAR_COLUMNS, (), False)
+# The row of a URL an article page was fetched from, as the page tells it: its canonical URL, key and script
+# replace what a listing's sighting of the URL said (`_save_urls` only adds rows).
+_PAGE_URL_SQL = """insert into urls (url, canonical_url, key, script, first_seen, last_seen) values (?, ?, ?, ?, ?, ?)
+    on conflict (url) do update set canonical_url = excluded.canonical_url, key = excluded.key,
+    script = excluded.script, last_seen = excluded.last_seen"""
+# The `pages` rows of a URL take the key `urls` files it under (one a fetched page may have set after its response
+# was indexed under the key its link gave).
+# (A correlated subquery, not UPDATE … FROM: that needs SQLite 3.33, newer than some systems' Python links.)
+_PAGES_KEY_SQL = """update pages set key = (select u.key from urls u where u.url = pages.url)
+    where url = ? and exists (select 1 from urls u where u.url = pages.url and u.key is not pages.key)"""
 
 
 class _Plan:
@@ -219,15 +229,35 @@ class ArticleWrites(Connected):
             self._insert_rows(metrics_sql, metric_rows(list(observations), run_id))
 
     def save_pages(self, pages: Iterable[dict[str, Any]]) -> None:
-        """Index fetched responses (rows of `pages`: where each one sits in which WARC file), in one transaction."""
+        """Index fetched responses (rows of `pages`: where each one sits in which WARC file), in one transaction.
+
+        A response is indexed before its page is parsed, under the key the spider asked for it with; when the
+        archive already files its URL under a key (`urls`, which its parsed page may have set first), it takes that.
+        """
+        rows = list(pages)
         with self._batch():
-            self._write_rows("pages", list(pages))
+            self._write_rows("pages", rows)
+            self.db.conn.executemany(_PAGES_KEY_SQL, [(row["url"],) for row in rows])
 
     def save_urls(self, sightings: Iterable[tuple[str, str, str, str | None]], now: str | None = None) -> None:
         """Record URLs as seen: (url as seen, canonical url, key, script)."""
         with self._batch():
             at = now or utcnow()
             self._save_urls([(url, canonical, key, script, at) for url, canonical, key, script in sightings])
+
+    def save_page_urls(self, page_urls: Iterable[tuple[str, str, str, str | None]], now: str | None = None) -> None:
+        """Record the URLs article pages were fetched from under the pages' keys: (url as requested, canonical url, key, script).
+
+        A fetched page is authoritative about its key, where its link only
+        guesses: its row replaces a listing's sighting of the URL (which never
+        overwrites it back), and the URL's `pages` rows, indexed under the
+        guess, take its key.
+        """
+        rows = list(page_urls)
+        with self._batch():
+            at = now or utcnow()
+            self.db.conn.executemany(_PAGE_URL_SQL, [(*row, at, at) for row in rows])
+            self.db.conn.executemany(_PAGES_KEY_SQL, [(url,) for url, *_ in rows])
 
     def _save_urls(self, sightings: list[tuple[str, str, str, str | None, str]]) -> None:
         """(url, canonical url, key, script, seen at): a new URL is added, a known one only moves `last_seen`."""

@@ -147,6 +147,19 @@ class Reads(Connected):
                "julianday(coalesce(v.fetched_at, v.last_seen)) < julianday(coalesce(a.published_at, a.first_seen)) + ?")
         return [VariantState(**row) for row in self.db.query(sql, [site, *scripts, horizon_days])]
 
+    def url_pages(self, urls: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """URL → (canonical URL, key) of the page the archive files it under (`urls`), for the URLs it has a row of.
+
+        What a link gave, unless an article page was fetched from the URL and
+        said otherwise (`save_page_urls`): its `<link rel=canonical>` named
+        another URL of the site, under whose key the page is stored.
+        """
+        found: dict[str, tuple[str, str]] = {}
+        for chunk in chunks(list(dict.fromkeys(urls))):
+            sql = f"select url, canonical_url, key from urls where url in ({marks(chunk)})"
+            found.update((url, (canonical, key)) for url, canonical, key in self.db.execute(sql, chunk))
+        return found
+
     def failed_urls(self, urls: Iterable[str], kinds: Iterable[str], since: str) -> set[str]:
         """The URLs among `urls` that failed with one of `kinds` at or after `since` (ISO 8601 UTC)."""
         kinds = list(kinds)

@@ -27,9 +27,10 @@ from crawler.distributed.ingest import Ingester
 from crawler.distributed.keys import Keys
 from crawler.errors import FrontierError
 from crawler.fingerprint import CanonicalRequestFingerprinter
-from crawler.items import LinksSeen, PageError, UrlSeen
+from crawler.items import LinksSeen, PageError, PageUrl, UrlSeen
 from crawler.mirror import Mirror, MirrorServer
 from crawler.parsers import parse_article
+from crawler.storage import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PAGE = ROOT / "tests" / "fixtures" / "sites" / "abai.kz" / "pages" / "post-100000.html"
@@ -332,6 +333,19 @@ def test_items_cross_redis_as_the_same_dataclasses() -> None:
     assert decode(lines[3])[0] == "page"
     with pytest.raises(FrontierError):
         decode(b'{"type": "Pickle", "data": {}}')
+
+
+def test_what_a_page_says_of_the_url_it_was_fetched_from_crosses_redis_and_outlasts_the_links_guess(
+        frontier, tmp_path) -> None:
+    """A site profile's page whose rel=canonical names another URL (`PageUrl`), queued by a worker after a listing's sighting."""
+    url, client = frontier
+    fetched = PageUrl("https://egemen.kz/article/1-old", "https://egemen.kz/article/1-new", "egemen.kz:/article/1-new", "cyrl")
+    assert decode(encode_item(fetched)) == ("PageUrl", fetched)
+    seen = LinksSeen("https://egemen.kz/", [UrlSeen(fetched.url, fetched.url, "egemen.kz:/article/1-old", None)])
+    client.rpush(KEYS.items, encode_item(seen), encode_item(fetched), encode_item(seen))
+    db = tmp_path / "archive.sqlite"
+    assert Ingester(url, db).run() == "drained"
+    assert Store(db).url_pages([fetched.url]) == {fetched.url: (fetched.canonical_url, fetched.key)}
 
 
 def test_the_dupe_filter_fingerprints_canonical_urls(frontier) -> None:

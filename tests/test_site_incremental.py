@@ -5,12 +5,15 @@ egemen.kz fixture mirror, run `scrapy crawl site` again against a mirror
 server this test starts on 127.0.0.1, and read the server's own request log,
 the archive's rows and the run's stats. The egemen.kz mirror has a homepage,
 a listing of two pages, a robots.txt naming a sitemap of the three articles
-(and of one dead link) and a feed of two of them.
+(and of one dead link) and a feed of two of them. A copy of it adds an article
+whose `<link rel=canonical>` names another URL than the one the homepage links.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,6 +50,22 @@ PAGE_2 = "https://egemen.kz/category/sayasat?page=2"
 A370001 = "https://egemen.kz/article/370001-astanada-zhana-kitaphana-ashyldy"
 A370002 = "https://egemen.kz/article/370002-koktemgi-egis-nauqany-bastaldy"
 A370003 = "https://egemen.kz/article/370003-oqushylar-gylymi-zhobalaryn-qorgady"
+
+
+# An article whose <link rel=canonical> names another URL of the site: the homepage links it under its first slug,
+# and it is stored under the one the editors gave it later (both URLs serve it, as the site would).
+FIRST_SLUG = "https://egemen.kz/article/370004-saiabaq-ashyldy"
+RENAMED = "https://egemen.kz/article/370004-qalada-zhana-saiabaq-ashyldy"
+RENAMED_KEY = "egemen.kz:/article/370004-qalada-zhana-saiabaq-ashyldy"
+RENAMED_PAGE = f"""<!DOCTYPE html>
+<html lang="kk"><head><meta charset="utf-8"><title>Қалада жаңа саябақ ашылды | Egemen Qazaqstan</title>
+<link rel="canonical" href="{RENAMED}"><script type="application/ld+json">{{"@context": "https://schema.org",
+"@type": "NewsArticle", "headline": "Қалада жаңа саябақ ашылды", "datePublished": "2024-05-04T11:00:00+05:00",
+"mainEntityOfPage": "{RENAMED}"}}</script></head>
+<body><main><article class="news"><h1 class="news-title">Қалада жаңа саябақ ашылды</h1>
+<div class="news-text"><p>Қала орталығында балаларға арналған жаңа саябақ ашылды.</p>
+<p>Саябақта жүгіру жолдары мен спорт алаңдары бар.</p></div></article></main></body></html>
+"""
 
 
 def set_fetched_at(db: Path, url: str, fetched_at: str) -> None:
@@ -120,6 +139,94 @@ def test_a_listed_article_due_for_a_revisit_is_fetched_again(server, archive: Pa
     assert row["fetched_at"] > "2025"
     # Fetched now, past its last revisit age: the next run leaves it alone.
     assert crawl_seen("site", server, archive, PROFILE) & ARTICLES == set()
+
+
+@pytest.fixture(scope="module")
+def renamed_server(tmp_path_factory: pytest.TempPathFactory) -> MirrorServer:
+    """A copy of the egemen.kz mirror whose homepage also links FIRST_SLUG, a page that names RENAMED as canonical."""
+    mirror = tmp_path_factory.mktemp("renamed") / "egemen.kz"
+    shutil.copytree(SITES / "egemen.kz", mirror)
+    (mirror / "pages" / "article-370004.html").write_text(RENAMED_PAGE, encoding="utf-8")
+    home = mirror / "pages" / "home.html"
+    link = f'<div class="card"><a href="{FIRST_SLUG}">Саябақ ашылды</a></div>'
+    home.write_text(home.read_text(encoding="utf-8").replace("</section>", f"{link}</section>"), encoding="utf-8")
+    with (mirror / "manifest.jsonl").open("a", encoding="utf-8") as manifest:
+        for url in (FIRST_SLUG, RENAMED):
+            manifest.write(json.dumps({"url": url, "file": "pages/article-370004.html", "kind": "article",
+                                       "source": "made by the test: an article whose slug changed"}) + "\n")
+    with MirrorServer(Mirror(mirror)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def renamed_first_run(renamed_server: MirrorServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive made by one crawl of that mirror: the page fetched from FIRST_SLUG is stored under RENAMED's key."""
+    db = tmp_path_factory.mktemp("renamed-first") / "archive.sqlite"
+    fetched = crawl_seen("site", renamed_server, db, PROFILE)
+    assert FIRST_SLUG in fetched and RENAMED not in fetched
+    return db
+
+
+@pytest.fixture
+def renamed_archive(renamed_first_run: Path, tmp_path: Path) -> Path:
+    return copy_archive(renamed_first_run, tmp_path / "archive.sqlite")
+
+
+def url_row(db: Path, url: str) -> dict[str, str]:
+    [row] = sqlite_utils.Database(db).query("select canonical_url, key, script from urls where url = ?", [url])
+    return row
+
+
+def page_keys(db: Path, url: str, run_id: int) -> list[str]:
+    """The keys the `pages` rows of a URL's fetches in one run are filed under."""
+    rows = sqlite_utils.Database(db).query("select key from pages where url = ? and crawl_run = ?", [url, run_id])
+    return [row["key"] for row in rows]
+
+
+def test_a_page_stored_under_its_rel_canonical_files_the_url_it_was_fetched_from_under_its_key(
+        renamed_first_run: Path) -> None:
+    assert fetched_variants(renamed_first_run, 1) >= {(RENAMED_KEY, "cyrl")}
+    [variant] = sqlite_utils.Database(renamed_first_run).query("select url from article_variants where key = ?",
+                                                               [RENAMED_KEY])
+    assert variant["url"] == RENAMED
+    # The homepage's sighting said the link's own key; the page fetched from it said RENAMED's, and it wins.
+    assert url_row(renamed_first_run, FIRST_SLUG) == {"canonical_url": RENAMED, "key": RENAMED_KEY, "script": "cyrl"}
+    assert page_keys(renamed_first_run, FIRST_SLUG, 1) == [RENAMED_KEY]  # indexed before the page was parsed
+
+
+def test_a_link_to_a_page_stored_under_another_url_is_not_fetched_again_while_fresh(
+        renamed_server: MirrorServer, renamed_archive: Path) -> None:
+    fetched = crawl_seen("site", renamed_server, renamed_archive, PROFILE)
+    assert "https://egemen.kz/" in fetched and not fetched & {FIRST_SLUG, RENAMED}
+    assert fetched_variants(renamed_archive, 2) == set()
+    run = run_row(renamed_archive, 2)
+    assert run["stats"]["incremental/skipped_fresh"] >= len(ARTICLES) + 1
+    assert not any(run["stats"].get(f"incremental/{decision}") for decision in ("new", "due", "revisit", "refresh"))
+    # Seen again on the homepage: the sighting leaves the row the page wrote alone.
+    assert url_row(renamed_archive, FIRST_SLUG) == {"canonical_url": RENAMED, "key": RENAMED_KEY, "script": "cyrl"}
+
+
+def test_a_link_to_a_page_stored_under_another_url_is_fetched_once_when_due(
+        renamed_server: MirrorServer, renamed_archive: Path) -> None:
+    # Published 2024-05-04 06:00 UTC, last fetched that day: due for its 1-, 7- and 30-day revisits.
+    set_fetched_at(renamed_archive, RENAMED, "2024-05-04T12:00:00+00:00")
+    fetched = crawl_seen("site", renamed_server, renamed_archive, PROFILE, "revisit_ages=1,7")
+    # Revisited under its stored URL; the homepage's link to it stands for the same page, so it is not asked too.
+    assert fetched & ({FIRST_SLUG, RENAMED} | ARTICLES) == {RENAMED}
+    assert fetched_variants(renamed_archive, 2) == {(RENAMED_KEY, "cyrl")}
+    run = run_row(renamed_archive, 2)
+    assert (run["articles_unchanged"], run["stats"]["incremental/revisit"]) == (1, 1)
+    # Fetched now, past its last revisit age: the next run leaves it alone.
+    assert not crawl_seen("site", renamed_server, renamed_archive, PROFILE, "revisit_ages=1,7") & {FIRST_SLUG, RENAMED}
+
+
+def test_a_link_to_a_page_stored_under_another_url_is_fetched_by_a_refresh_and_indexed_under_its_key(
+        renamed_server: MirrorServer, renamed_archive: Path) -> None:
+    fetched = crawl_seen("site", renamed_server, renamed_archive, PROFILE, "refresh=true")
+    assert fetched & {FIRST_SLUG, RENAMED} == {FIRST_SLUG}
+    run = run_row(renamed_archive, 2)
+    assert (run["articles_new"], run["articles_unchanged"]) == (0, len(ARTICLES) + 1)
+    assert page_keys(renamed_archive, FIRST_SLUG, 2) == [RENAMED_KEY]  # asked for under the key it is stored under
 
 
 @pytest.fixture

@@ -94,6 +94,21 @@ def test_unanswered_failures_are_the_urls_failing_since_their_last_answer(store:
     assert found == ["https://x.kz/busy", "https://x.kz/moved"]
 
 
+@pytest.mark.parametrize("page_first", [True, False], ids=["page stored first", "response indexed first"])
+def test_a_url_is_filed_under_the_key_its_fetched_page_gives_whatever_its_links_say(store: Store, page_first: bool) -> None:
+    """A page whose rel=canonical names another URL: what it says of the URL it was fetched from outlasts the links'
+    guess, and the URL's `pages` row, indexed under the guess, takes its key whichever of the two is written first."""
+    link, page, guess, key = "https://x.kz/a/1-old", "https://x.kz/a/1-new", "x.kz:/a/1-old", "x.kz:/a/1-new"
+    store.save_urls([(link, link, guess, None)])  # a listing's sighting
+    response = {"url": link, "status": 200, "kind": "article", "fetched_at": "2026-05-02T00:00:00+00:00", "key": guess}
+    writes = [lambda: store.save_page_urls([(link, page, key, "cyrl")]), lambda: store.save_pages([response])]
+    for write in writes if page_first else writes[::-1]:
+        write()
+    store.save_urls([(link, link, guess, None)])  # seen again
+    assert store.url_pages([link, page]) == {link: (page, key)}
+    assert [row["key"] for row in store.rows("select key from pages")] == [key]
+
+
 def test_foreign_keys_and_wal_are_on(store: Store) -> None:
     assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

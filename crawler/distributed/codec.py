@@ -1,7 +1,7 @@
 """Items on the wire between workers and the ingester: one JSON object per item, tagged with its type.
 
 Workers push what their spider yields (`ArticleItem`, `LinksSeen`,
-`PageError`) and the `pages` rows of the WARC records they
+`PageUrl`, `PageError`) and the `pages` rows of the WARC records they
 wrote; the ingester turns each line back into the same dataclass, so the
 pipelines see exactly what a single-machine crawl would have handed them.
 JSON rather than pickle because the ingester must never run code a worker
@@ -16,10 +16,10 @@ import typing
 from typing import Any
 
 from crawler.errors import FrontierError
-from crawler.items import ArticleItem, BestMaterial, LinksSeen, Observation, PageError, Quote, UrlSeen
+from crawler.items import ArticleItem, BestMaterial, LinksSeen, Observation, PageError, PageUrl, Quote, UrlSeen
 
 # The dataclasses a spider yields, by the type tag they travel under.
-ITEM_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in (ArticleItem, LinksSeen, PageError)}
+ITEM_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in (ArticleItem, LinksSeen, PageUrl, PageError)}
 # Nested dataclasses inside them, rebuilt from their dicts.
 _NESTED: dict[str, type[Any]] = {cls.__name__: cls for cls in (Quote, BestMaterial, UrlSeen, Observation)}
 # A `pages` row (crawler/warc.py): where one fetched response sits in which WARC file.

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
-from crawler.items import ArticleItem, LinksSeen, Observation, PageError, UrlSeen
+from crawler.items import ArticleItem, LinksSeen, Observation, PageError, PageUrl, UrlSeen
 from crawler.parsers import PARSER_VERSION
 from crawler.pipelines.validate import InvalidItem
 from crawler.storage import Store
@@ -29,7 +29,8 @@ finish (the WARC writer thread, crawler/warc.py) finish on it. Scrapy closes the
 
 
 class StorePipeline:
-    """Buffers articles and listing pages' links and counts; writes them every STORE_BATCH_SIZE items, in one transaction."""
+    """Buffers articles, the URLs they were fetched from, and listing pages' links and counts; writes them every
+    STORE_BATCH_SIZE items, in one transaction."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -37,6 +38,7 @@ class StorePipeline:
         self.batch_size = crawler.settings.getint("STORE_BATCH_SIZE")
         self.pending: list[ArticleItem] = []
         self.links: list[UrlSeen] = []
+        self.page_urls: list[PageUrl] = []
         self.observations: list[Observation] = []
         self.listings = 0  # LinksSeen items buffered in `links` and `observations`
         self.store: Store | None = None
@@ -63,6 +65,8 @@ class StorePipeline:
             self.links.extend(item.links)
             self.observations.extend(item.observations)
             self.listings += 1
+        elif isinstance(item, PageUrl):
+            self.page_urls.append(item)
         elif isinstance(item, PageError):
             self.store.record_error(item.url, item.stage, item.kind, item.reason, self.run_id)
             self.crawler.stats.inc_value(f"errors/{item.stage}/{item.kind}")
@@ -85,6 +89,8 @@ class StorePipeline:
             with self.store.transaction():
                 if self.links:
                     self.store.save_urls([(seen.url, seen.canonical_url, seen.key, seen.script) for seen in self.links])
+                if self.page_urls:  # after the sightings: what a page says of its URL replaces what a link said
+                    self.store.save_page_urls([(p.url, p.canonical_url, p.key, p.script) for p in self.page_urls])
                 if self.observations:
                     self.store.save_observations(self.observations, self.run_id)
                 statuses = self.store.save_articles(self.pending, self.run_id, PARSER_VERSION) if self.pending else []
@@ -99,6 +105,7 @@ class StorePipeline:
                 self.crawler.stats.inc_value(f"articles/{status}")
         finally:
             self.links.clear()
+            self.page_urls.clear()
             self.observations.clear()
             self.pending.clear()
             self.listings = 0

@@ -9,8 +9,11 @@ page only when it is new, due for a revisit or the run is a full pass, stops
 paging a listing after `stop_after_known` stored articles in a row, resumes
 paging at a listing page an earlier run failed to fetch, and skips links
 that answered 404 or 410 lately. A link is matched to the stored
-page by the key the generic parser gives it (`page_key`); its script shows
-only once the page is parsed, so any stored script of the key matches.
+page by the key the archive files its URL under: the key of the page
+fetched from it, which its `<link rel=canonical>` may have set to another
+URL's (`PageUrl`), else the key the generic parser would give it
+(`page_key`). Its script shows only once the page is parsed, so any stored
+script of the key matches.
 
 Options (as `-a name=value` or `python -m crawler crawl site --profile
 seeds/<site>.toml --name value`): profile (a path or a name), max_articles,
@@ -42,11 +45,12 @@ from crawler.incremental import (
     IncrementalParams,
     decide,
     keep_paging,
+    known_pages,
     open_frontier,
     parse_time,
     resume_points,
 )
-from crawler.items import ArticleItem, LinksSeen, PageError, Script, UrlSeen
+from crawler.items import ArticleItem, LinksSeen, PageError, PageUrl, Script, UrlSeen
 from crawler.middlewares.robots import RobotsWatch, has_robots_rules
 from crawler.parsepool import ParsePool
 from crawler.parsers import canonical_url, parse_article
@@ -91,13 +95,20 @@ def canonical_page(url: str) -> str:
 
 
 def page_key(canonical: str) -> str:
-    """The key the generic parser gives the page at this canonical URL (`site:path`), as the archive stores it.
+    """The key the generic parser gives the page at this canonical URL (`site:path`), unless the page says otherwise.
 
     A page whose `<link rel=canonical>` names another URL of the site is
-    stored under that URL's key: its links never match it, so it is fetched
-    on every run.
+    stored under that URL's key. Its link is then known by what the archive
+    files the link's URL under once the page was fetched (`PageUrl`), which
+    `SiteSpider._pages_of` reads before falling back on this.
     """
     return f"{site_of(canonical)}:{urlsplit(canonical).path}"
+
+
+def link_page(url: str) -> tuple[str, str]:
+    """(canonical URL, key) of the page a link leads to, as far as the link tells."""
+    canonical = canonical_page(url)
+    return canonical, page_key(canonical)
 
 
 def resolve_profile(value: Profile | str | Path) -> Profile:
@@ -300,17 +311,17 @@ class SiteSpider(scrapy.Spider):
     def _articles(self, page_url: str, series: str, found: list[tuple[str, str]]) -> Iterator[Any]:
         """A page's article links (URL, link as written) → requests for those the frontier fetches, and the sightings.
 
-        Every link is a sighting (`LinksSeen`), fetched or not. One that was
-        asked for already, dated before --since by a sitemap or feed, or past
+        Every link is a sighting (`LinksSeen`), fetched or not, of the page
+        the archive files its URL under (`_pages_of`). One that was asked for
+        already, dated before --since by a sitemap or feed, or past
         --max-articles is not requested.
         """
         links: list[UrlSeen] = []
         entries: list[tuple[str, str | None, str]] = []
-        for url, link in found:
-            canonical = canonical_page(url)
-            key = page_key(canonical)
+        asked = [safe_url_string(url) for url, _ in found]  # the URLs as requested, and in `errors` if they failed
+        for (url, link), requested, (canonical, key) in zip(found, asked, self._pages_of(asked), strict=True):
             links.append(UrlSeen(join_url(url, link) or url, canonical, key, None))
-            entries.append((key, None, safe_url_string(url)))  # the URL as requested, and in `errors` if it failed
+            entries.append((key, None, requested))
         decisions = decide(self.frontier, series, entries)
         for seen, (_, _, url), decision in zip(links, entries, decisions, strict=True):
             if seen.canonical_url in self.known_old:
@@ -322,6 +333,18 @@ class SiteSpider(scrapy.Spider):
                 self._stat(f"incremental/{decision}")
                 yield self._article(url, seen.key, series)
         yield from LinksSeen.of(page_url, links)
+
+    def _pages_of(self, urls: list[str]) -> list[tuple[str, str]]:
+        """(canonical URL, key) of the page each URL (as requested) leads to: as the archive files it, else as its link tells.
+
+        The archive knows better where a page fetched from the URL named
+        another URL of the site as canonical: the link then stands for that
+        stored page, and a revisit asking for the page under its own URL asks
+        for the same canonical URL (`requested`), in the form Scrapy requests.
+        """
+        known = known_pages(self.frontier, urls)
+        stored = {url: (canonical_page(canonical), key) for url, (canonical, key) in known.items()}
+        return [stored.get(url) or link_page(url) for url in urls]
 
     def _article(self, url: str, key: str | None, series: str | None) -> scrapy.Request:
         """The request for an article page; its key goes with it, so its WARC record's `pages` row names the article."""
@@ -348,6 +371,19 @@ class SiteSpider(scrapy.Spider):
             self._stat("articles/too_old")
             return
         yield item
+        for fetched_from in self._fetched_from(response, item):
+            yield fetched_from
+
+    def _fetched_from(self, response: Response, item: ArticleItem) -> Iterator[PageUrl]:
+        """The URLs the page was fetched from, filed under its key when it was asked for under another.
+
+        Its `<link rel=canonical>` named another URL of the site, or a
+        redirect led elsewhere: the next runs know its links as this page.
+        """
+        if response.meta.get("article_key") == item.key:
+            return
+        for url in dict.fromkeys([*response.meta.get("redirect_urls", []), response.url]):
+            yield PageUrl(url, item.url, item.key, item.script)
 
     def failed(self, failure: Failure) -> Iterator[PageError]:
         """Errback: every failed request becomes a row in `errors`."""
