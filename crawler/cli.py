@@ -264,8 +264,9 @@ def _incremental_lines(result: dict[str, Any]) -> list[str]:
         fetched = f"{done.get('new', 0)} new, {done.get('due', 0) + done.get('revisit', 0)} due for a revisit"
         if done.get("refresh"):
             fetched = f"{done['refresh']} listed (--refresh)"
+        resumed = f"; {done['resumed']} paged on from where an earlier run failed" if done.get("resumed") else ""
         lines.append(f"  fetched   {fetched}; skipped {done.get('skipped_fresh', 0)} stored, {done.get('skipped_gone', 0)} gone"
-                     f"; {done.get('stopped_paging', 0)} listings stopped paging early")
+                     f"; {done.get('stopped_paging', 0)} listings stopped paging early{resumed}")
     if result.get("finish_reason") == "shutdown":
         resume = f"run the same command (with --jobdir {result['jobdir']}) to resume" if result.get("jobdir") \
             else "pass --jobdir DIR to make a crawl resumable"

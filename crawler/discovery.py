@@ -9,7 +9,6 @@ robots.txt is read by Scrapy's `sitemap_urls_from_robots`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -140,33 +139,14 @@ def _feed_items(root: etree._Element, base_url: str, tz: str) -> Iterator[Found]
                 yield Found(url, _date(date_text, tz))
 
 
-_NUMBER = re.compile(r"\d+")
+def next_page(unread: Sequence[str], declared: Collection[str] = ()) -> str | None:
+    """The listing page to read next, among a page's unread pagination links (in page order).
 
-
-def next_page(current: str, unread: Sequence[str], declared: Collection[str] = ()) -> str | None:
-    """The listing page to read after `current`, among the `unread` pagination links of `current` (in page order).
-
-    The page declares it (`rel=next`), else it is the lowest-numbered page
-    past the current one, else the first link. A numbered pager also links
-    pages before the current one ("1 2 3 … 5 6 7"), unread when a run starts
-    paging in the middle of a listing (where an earlier run failed): taking
-    the first link would page backwards into what that run had read, and stop
-    there. When every numbered link is before the current page, the listing
-    ends here.
+    The one the page declares next (`rel=next`, a pager link of class
+    "next"), else the first. A numbered pager also links pages before the
+    current one ("1 2 3 … 5 6 7"), unread when a run starts paging in the
+    middle of a listing (where an earlier run failed): the declared next page
+    keeps it going forward. Page numbers alone cannot tell the way: a date
+    archive or a cursor counts down.
     """
-    for url in unread:
-        if url in declared:
-            return url
-    numbered = [(number, url) for url in unread if (number := _page_number(current, url)) is not None]
-    if not numbered:
-        return unread[0] if unread else None
-    later = [(number, url) for number, url in numbered if number > 0]
-    return min(later)[1] if later else None
-
-
-def _page_number(current: str, url: str) -> int | None:
-    """How many pages `url` lies past `current` when the two differ in one number only ("?page=5" → "?page=7": 2)."""
-    if _NUMBER.split(current) != _NUMBER.split(url):
-        return None
-    changed = [int(b) - int(a) for a, b in zip(_NUMBER.findall(current), _NUMBER.findall(url), strict=True) if a != b]
-    return changed[0] if len(changed) == 1 else None
+    return next((url for url in unread if url in declared), unread[0] if unread else None)

@@ -52,6 +52,13 @@ KINDS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
     # A Content-Encoding the body does not match (HttpCompressionMiddleware).
     ((zlib.error, gzip.BadGzipFile, EOFError), "bad_encoding"),
 )
+# Kinds a later attempt may cure (the network or the server had a bad moment); the others (robots_disallowed,
+# offsite, too_large, redirect loops, 4xx) would fail the same way again. Incremental runs resume paging only
+# at a listing page that failed with these (crawler/incremental.py).
+TRANSIENT_KINDS: tuple[str, ...] = (
+    "dns", "timeout", "connection_refused", "truncated", "connection_lost", "http_408", "http_429",
+    *(f"http_{status}" for status in range(500, 600)),
+)
 # IgnoreRequest messages of Scrapy's own middlewares → kind.
 IGNORED: tuple[tuple[str, str], ...] = (
     ("Forbidden by robots.txt", "robots_disallowed"),

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from crawler.errors import ConfigError
+from crawler.failures import TRANSIENT_KINDS
 from crawler.storage import Store
 
 if TYPE_CHECKING:
@@ -180,22 +181,24 @@ class Frontier:
     def resume_points(self, is_listing: Callable[[str], bool]) -> list[str]:
         """Listing pages (those `is_listing` accepts) whose fetch failed in an earlier run: the run pages on from each.
 
-        A page that still failed after its retries (any download error but
-        404 or 410) ended its series for that run, and the runs after it stop
-        paging above it once they see `stop_after_known` stored articles in a
-        row: what was listed only past it would wait for a `--refresh` pass.
-        It stays a resume point until it is fetched (a response below 400 in
-        the WARC index, `pages`) or answers 404 or 410, and for at most
-        `resume_days` after it first failed: a newest-first listing shifts as
-        articles are published, so by then its page N shows other articles
-        than it did, and a page failing for that long is broken, not busy
-        (its errors show in `health`). With WARC off nothing records the
-        fetch, and only that bound ends it. A full pass has none: it pages
-        every listing to its end.
+        A page that still failed after its retries with an error a later
+        attempt may cure (a timeout, a lost connection, HTTP 5xx or 429:
+        `TRANSIENT_KINDS`) ended its series for that run, and the runs after
+        it stop paging above it once they see `stop_after_known` stored
+        articles in a row: what was listed only past it would wait for a
+        `--refresh` pass. It stays a resume point until it is fetched (a
+        response below 400 in the WARC index, `pages`) or fails otherwise
+        (404, robots.txt, ...), and for at most `resume_days` after it first
+        failed: a newest-first listing shifts as articles are published, so
+        by then its page N shows other articles than it did, and a page
+        failing for that long is broken, not busy (its errors show in
+        `health`). With WARC off nothing records a fetch, so a page's first
+        failure ever starts that bound. A full pass has none: it pages every
+        listing to its end.
         """
         if self.params.refresh:
             return []
-        failing = self.store.unanswered_failures(self._ago(self.params.resume_days), GONE_KINDS)
+        failing = self.store.unanswered_failures(self._ago(self.params.resume_days), TRANSIENT_KINDS)
         return [url for url in failing if is_listing(url)]
 
     def due_revisits(self, site: str, scripts: Sequence[str]) -> list[VariantState]:

@@ -80,7 +80,7 @@ TABLES: dict[str, dict[str, Any]] = {
     "errors": {
         "columns": {"id": int, "crawl_run": int, "url": str, "stage": str, "kind": str, "reason": str, "occurred_at": str},
         "pk": "id",
-        "indexes": [["crawl_run"], ["url"]],
+        "indexes": [["crawl_run"], ["url"], ["occurred_at"]],
     },
     # v2: the raw responses, as an index into the WARC files.
     "pages": {

@@ -229,6 +229,26 @@ def test_a_link_to_a_page_stored_under_another_url_is_fetched_by_a_refresh_and_i
     assert page_keys(renamed_archive, FIRST_SLUG, 2) == [RENAMED_KEY]  # asked for under the key it is stored under
 
 
+@pytest.mark.parametrize(("canonical", "reasons", "filed"), [
+    (RENAMED, [301], [FIRST_SLUG, RENAMED]),  # moved for good: the link is that page
+    (RENAMED, [302], [RENAMED]),  # a temporary redirect: the link stays a page of its own
+    (SAYASAT, [], []),  # a template naming its section as canonical: no article to file the link under
+], ids=["301", "302", "canonical section"])
+def test_only_an_article_canonical_or_a_permanent_redirect_files_a_link_under_another_page(
+        tmp_path: Path, canonical: str, reasons: list[int], filed: list[str]) -> None:
+    spider = SiteSpider.from_crawler(get_crawler(SiteSpider, {"DB_PATH": str(tmp_path / "unused.sqlite")}),
+                                     profile="seeds/egemen.kz.toml")
+    meta = {"article_key": "egemen.kz:/article/370004-saiabaq-ashyldy"}
+    if reasons:
+        meta |= {"redirect_urls": [FIRST_SLUG], "redirect_reasons": reasons}
+    url = RENAMED if reasons else FIRST_SLUG
+    html = RENAMED_PAGE.replace(RENAMED, canonical)
+    response = HtmlResponse(url, body=html.encode(), encoding="utf-8", request=Request(url, meta=meta))
+    item = parse_article(html, url)
+    assert item.url == canonical
+    assert [page.url for page in spider._fetched_from(response, item)] == filed
+
+
 @pytest.fixture
 def listings_only(tmp_path: Path) -> Path:
     """The egemen.kz profile without its feed and robots.txt sitemap: 370003 is then listed only on page 2 of the listing."""
@@ -353,6 +373,24 @@ def test_a_resumed_full_pass_without_an_archive_keeps_its_requests(tmp_path: Pat
 
     asyncio.run(open_job())
     assert spider.frontier is None and spider.requested is spider.state["requested"]
+
+
+@pytest.mark.parametrize(("head", "pager"), [
+    ("", '<ul class="pager"><li><a href="?page=1">1</a></li><li><a href="?page=2">2</a></li><li><a href="?page=4">4</a>'
+         '</li><li>5</li><li><a href="?page=6">6</a></li><li class="next"><a href="?page=6">»</a></li></ul>'),
+    ('<link rel="next" href="?page=6">', '<ul class="pager"><li><a href="?page=2">2</a></li><li><a href="?page=4">4</a></li></ul>'),
+], ids=["next class in the pager", "rel=next in the head only"])
+def test_a_listing_read_from_its_middle_pages_on_to_the_page_it_declares_next(tmp_path: Path, head: str, pager: str) -> None:
+    """A series resumed at page 5 has not read pages 1-4: it goes on to 6, not back to the first link."""
+    crawler = get_crawler(SiteSpider, {"DB_PATH": str(tmp_path / "unused.sqlite"), "PARSE_PROCESSES": 0,
+                                       "INCREMENTAL_FROM_DB": False})
+    spider = SiteSpider.from_crawler(crawler, profile="seeds/egemen.kz.toml")
+    page_5 = f"{SAYASAT}?page=5"
+    body = f'<html><head>{head}</head><body><a href="/article/370009-jana-zhol">Жаңа жол</a>{pager}</body></html>'
+    response = HtmlResponse(page_5, body=body.encode(), encoding="utf-8", request=Request(page_5))
+    spider.pages_read[page_5] = 0
+    asked = [r.url for r in spider.parse_listing(response, series=page_5) if isinstance(r, Request)]
+    assert asked[-1] == f"{SAYASAT}?page=6"
 
 
 @pytest.mark.parametrize("obey", [True, False])

@@ -13,6 +13,7 @@ import pytest
 
 from crawler import storage_articles
 from crawler.errors import StorageError
+from crawler.failures import TRANSIENT_KINDS
 from crawler.items import ArticleItem, BestMaterial, Quote
 from crawler.storage import SCHEMA_VERSION, Store
 
@@ -73,7 +74,8 @@ def test_errors_and_runs_are_recorded(store: Store) -> None:
 
 
 def test_unanswered_failures_are_the_urls_failing_since_their_last_answer(store: Store) -> None:
-    """Where incremental runs resume paging (crawler/incremental.py): failed lately, and not fetched or gone since."""
+    """Where incremental runs resume paging (crawler/incremental.py): failed lately in a way a retry may cure, and
+    not fetched since nor failed otherwise."""
     def failed(url: str, at: str, kind: str = "http_500", stage: str = "download") -> None:
         store.db["errors"].insert({"url": url, "stage": stage, "kind": kind, "reason": kind, "occurred_at": at})
 
@@ -90,8 +92,11 @@ def test_unanswered_failures_are_the_urls_failing_since_their_last_answer(store:
     failed("https://x.kz/broken", "2026-04-01T00:00:00+00:00")  # first failed before `since`, failing ever since
     failed("https://x.kz/broken", "2026-05-02T00:00:00+00:00")
     failed("https://x.kz/unparsed", "2026-05-02T00:00:00+00:00", "parser_exception", "parse")
-    found = store.unanswered_failures("2026-05-01T00:00:00+00:00", ("http_404", "http_410"))
-    assert found == ["https://x.kz/busy", "https://x.kz/moved"]
+    failed("https://x.kz/private", "2026-05-02T00:00:00+00:00", "robots_disallowed")  # would fail the same way again
+    failed("https://x.kz/throttled", "2026-05-05T00:00:00+00:00", "http_429")
+    failed("https://x.kz/old", "2026-04-01T00:00:00+00:00")  # failed before `since` only
+    found = store.unanswered_failures("2026-05-01T00:00:00+00:00", TRANSIENT_KINDS)
+    assert found == ["https://x.kz/busy", "https://x.kz/moved", "https://x.kz/throttled"]
 
 
 @pytest.mark.parametrize("page_first", [True, False], ids=["page stored first", "response indexed first"])
@@ -100,13 +105,16 @@ def test_a_url_is_filed_under_the_key_its_fetched_page_gives_whatever_its_links_
     guess, and the URL's `pages` row, indexed under the guess, takes its key whichever of the two is written first."""
     link, page, guess, key = "https://x.kz/a/1-old", "https://x.kz/a/1-new", "x.kz:/a/1-old", "x.kz:/a/1-new"
     store.save_urls([(link, link, guess, None)])  # a listing's sighting
-    response = {"url": link, "status": 200, "kind": "article", "fetched_at": "2026-05-02T00:00:00+00:00", "key": guess}
-    writes = [lambda: store.save_page_urls([(link, page, key, "cyrl")]), lambda: store.save_pages([response])]
+    earlier = {"url": link, "status": 200, "kind": "article", "fetched_at": "2026-04-02T00:00:00+00:00", "key": guess,
+               "crawl_run": 1}
+    store.save_pages([earlier])  # an earlier run's record, when the page named itself canonical: it keeps its key
+    response = {**earlier, "fetched_at": "2026-05-02T00:00:00+00:00", "crawl_run": 2}
+    writes = [lambda: store.save_page_urls([(link, page, key, "cyrl")], 2), lambda: store.save_pages([response])]
     for write in writes if page_first else writes[::-1]:
         write()
     store.save_urls([(link, link, guess, None)])  # seen again
     assert store.url_pages([link, page]) == {link: (page, key)}
-    assert [row["key"] for row in store.rows("select key from pages")] == [key]
+    assert [row["key"] for row in store.rows("select key from pages order by fetched_at")] == [guess, key]
 
 
 def test_foreign_keys_and_wal_are_on(store: Store) -> None:

@@ -152,7 +152,7 @@ def byline_text(sel: Selector, sites: list[str]) -> list[str]:
     Text nodes are screened with a cheap test first: only those holding a byline word are
     looked at as whole blocks.
     """
-    seen: set[Any] = set()  # the blocks themselves: an id() outlives its lxml proxy and comes back for another element
+    seen: set[etree._Element] = set()  # the blocks themselves: an id() outlives its lxml proxy and comes back for another element
     for text in _TEXT_NODES(sel.root):
         if len(text) > 120 or not LEAD_HINT.search(text):
             continue

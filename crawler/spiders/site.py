@@ -68,8 +68,10 @@ logger = logging.getLogger(__name__)
 
 ARTICLE_PRIORITY = 10  # articles before further listing pages, so --since can stop paging early
 DISCOVERY_PRIORITY = 5  # sitemaps and feeds before listings: they carry dates
-# The next page a listing declares, in a link of its pager or in its head.
-_DECLARED_NEXT = "a[rel~=next]::attr(href), link[rel~=next]::attr(href)"
+# Redirect statuses that move a page for good: the URL asked for may be filed under the page it led to.
+PERMANENT_REDIRECTS = frozenset({301, 308})
+# The next page a listing declares: `rel=next` in its pager or its head, or a pager link of class "next".
+_DECLARED_NEXT = "a[rel~=next]::attr(href), link[rel~=next]::attr(href), a.next::attr(href), .next > a::attr(href)"
 SITE_OPTIONS = ("max_articles", "since", *INCREMENTAL_OPTIONS)
 # What a stored page of this spider can be filed under: the script detected in its text, else "und" (Store).
 STORED_SCRIPTS: tuple[str, ...] = (*get_args(Script), "und")
@@ -297,9 +299,10 @@ class SiteSpider(scrapy.Spider):
             elif is_start and self.profile.is_listing(url):
                 yield self._listing(url, series=canonical_url(url))
         yield from self._articles(response.url, series, articles)  # first: they decide whether to page on
-        declared = {url for link in response.css(_DECLARED_NEXT).getall() if (url := join_url(response.url, link.strip()))}
-        following = next_page(response.url, [url for url in next_pages if canonical_page(url) not in self.paged],
-                              declared)
+        declared = [url for link in response.css(_DECLARED_NEXT).getall()
+                    if (url := join_url(response.url, link.strip())) and self._is_later_page(url)]
+        following = next_page([url for url in dict.fromkeys([*next_pages, *declared])
+                               if canonical_page(url) not in self.paged], declared)
         if (following and series not in self.exhausted and not self._full()
                 and self.pages_read[series] < self.profile.max_listing_pages):
             if keep_paging(self.frontier, series):
@@ -377,12 +380,19 @@ class SiteSpider(scrapy.Spider):
     def _fetched_from(self, response: Response, item: ArticleItem) -> Iterator[PageUrl]:
         """The URLs the page was fetched from, filed under its key when it was asked for under another.
 
-        Its `<link rel=canonical>` named another URL of the site, or a
-        redirect led elsewhere: the next runs know its links as this page.
+        Its `<link rel=canonical>` named another article URL of the site, or a
+        permanent redirect led elsewhere: the next runs know its links as this
+        page, and fetch it only when due. Not when the canonical URL is no
+        article (a template naming the homepage), nor through a temporary
+        redirect (a maintenance page): the link stays a page of its own,
+        fetched again, rather than one skipped for good as that page.
         """
-        if response.meta.get("article_key") == item.key:
+        if response.meta.get("article_key") == item.key or not self.profile.is_article(item.url):
             return
-        for url in dict.fromkeys([*response.meta.get("redirect_urls", []), response.url]):
+        redirects = response.meta.get("redirect_urls", [])
+        if not set(response.meta.get("redirect_reasons", [])) <= PERMANENT_REDIRECTS:
+            redirects = []
+        for url in dict.fromkeys([*redirects, response.url]):
             yield PageUrl(url, item.url, item.key, item.script)
 
     def failed(self, failure: Failure) -> Iterator[PageError]:
