@@ -18,7 +18,8 @@ from crawler.mirror import Mirror, offline_settings
 from crawler.profiles import Profile
 from crawler.seeds import load_seed
 from crawler.spiders.abai import AbaiSpider, CrawlParams
-from crawler.spiders.site import SITE_OPTIONS, SiteParams, SiteSpider
+from crawler.spiders.params import SiteParams
+from crawler.spiders.site import SITE_OPTIONS, SiteSpider
 from crawler.storage import Store
 
 

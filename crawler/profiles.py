@@ -151,6 +151,14 @@ def find_profile(name: str, seeds_dir: Path | str | None = None) -> Profile:
     raise ConfigError(f"no site profile named {name!r} in {Path(seeds_dir or project_settings.SEEDS_DIR)}; known: {known}")
 
 
+def resolve_profile(value: Profile | str | Path) -> Profile:
+    """A profile given as a Profile, a path to a `.toml` file, or a name from the seeds folder."""
+    if isinstance(value, Profile):
+        return value
+    path = Path(value)
+    return load_profile(path) if path.suffix == ".toml" or path.exists() else find_profile(str(value))
+
+
 @lru_cache(maxsize=1)
 def _by_site(seeds_dir: str) -> dict[str, Profile]:
     found: dict[str, Profile] = {}

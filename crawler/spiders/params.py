@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -25,3 +26,15 @@ def since_arg(value: Any) -> date | None:
         return date.fromisoformat(str(value)) if value not in (None, "") else None
     except ValueError:
         raise ConfigError(f"--since must be a date like 2024-01-31, not {value!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteParams:
+    """The `site` spider's own arguments, checked up front."""
+
+    max_articles: int | None = None
+    since: date | None = None
+
+    @classmethod
+    def parse(cls, max_articles: Any = None, since: Any = None) -> SiteParams:
+        return cls(max_articles_arg(max_articles), since_arg(since))

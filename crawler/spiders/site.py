@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 from urllib.parse import urlsplit
@@ -54,9 +53,9 @@ from crawler.items import ArticleItem, LinksSeen, PageError, PageUrl, Script, Ur
 from crawler.middlewares.robots import RobotsWatch, has_robots_rules
 from crawler.parsepool import ParsePool
 from crawler.parsers import canonical_url, parse_article
-from crawler.profiles import Profile, find_profile, load_profile
+from crawler.profiles import Profile, resolve_profile
 from crawler.spiders.abai import fetched_time
-from crawler.spiders.params import max_articles_arg, since_arg
+from crawler.spiders.params import SiteParams
 from crawler.urls import join_url, site_of
 
 if TYPE_CHECKING:
@@ -79,18 +78,6 @@ STORED_SCRIPTS: tuple[str, ...] = (*get_args(Script), "und")
 JOB_STATE = ("requested", "exhausted", "pages_read", "known_old", "paged")
 
 
-@dataclass(frozen=True, slots=True)
-class SiteParams:
-    """The spider's arguments, checked up front."""
-
-    max_articles: int | None = None
-    since: date | None = None
-
-    @classmethod
-    def parse(cls, max_articles: Any = None, since: Any = None) -> SiteParams:
-        return cls(max_articles_arg(max_articles), since_arg(since))
-
-
 def canonical_page(url: str) -> str:
     """The canonical form of a link as Scrapy will request it: a path in Cyrillic is percent-encoded, as in the stored key."""
     return canonical_url(safe_url_string(url))
@@ -111,14 +98,6 @@ def link_page(url: str) -> tuple[str, str]:
     """(canonical URL, key) of the page a link leads to, as far as the link tells."""
     canonical = canonical_page(url)
     return canonical, page_key(canonical)
-
-
-def resolve_profile(value: Profile | str | Path) -> Profile:
-    """A profile given as a Profile, a path to a `.toml` file, or a name from the seeds folder."""
-    if isinstance(value, Profile):
-        return value
-    path = Path(value)
-    return load_profile(path) if path.suffix == ".toml" or path.exists() else find_profile(str(value))
 
 
 class SiteSpider(scrapy.Spider):
