@@ -52,12 +52,13 @@ KINDS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
     # A Content-Encoding the body does not match (HttpCompressionMiddleware).
     ((zlib.error, gzip.BadGzipFile, EOFError), "bad_encoding"),
 )
-# Kinds a later attempt may cure (the network or the server had a bad moment); the others (robots_disallowed,
-# offsite, too_large, redirect loops, 4xx) would fail the same way again. Incremental runs resume paging only
-# at a listing page that failed with these (crawler/incremental.py).
-TRANSIENT_KINDS: tuple[str, ...] = (
-    "dns", "timeout", "connection_refused", "truncated", "connection_lost", "http_408", "http_429",
-    *(f"http_{status}" for status in range(500, 600)),
+# Kinds a later attempt would meet again: the site refused the page (robots.txt, a 4xx but 408 and 429) or we
+# did (off-site, too large, a redirect loop). Any other failure (a timeout, a lost connection, a 5xx, an error
+# Scrapy retries that we do not name) may pass: incremental runs resume paging at a listing page that failed
+# that way (crawler/incremental.py).
+PERMANENT_KINDS: tuple[str, ...] = (
+    "robots_disallowed", "offsite", "redirect_offsite", "redirect_loop", "too_many_redirects", "too_large", "ignored",
+    *(f"http_{status}" for status in range(400, 500) if status not in (408, 429)),
 )
 # IgnoreRequest messages of Scrapy's own middlewares → kind.
 IGNORED: tuple[tuple[str, str], ...] = (

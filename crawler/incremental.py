@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from crawler.errors import ConfigError
-from crawler.failures import TRANSIENT_KINDS
+from crawler.failures import PERMANENT_KINDS
 from crawler.storage import Store
 
 if TYPE_CHECKING:
@@ -182,8 +182,8 @@ class Frontier:
         """Listing pages (those `is_listing` accepts) whose fetch failed in an earlier run: the run pages on from each.
 
         A page that still failed after its retries with an error a later
-        attempt may cure (a timeout, a lost connection, HTTP 5xx or 429:
-        `TRANSIENT_KINDS`) ended its series for that run, and the runs after
+        attempt may cure (a timeout, a lost connection, HTTP 5xx or 429: any
+        but `PERMANENT_KINDS`) ended its series for that run, and the runs after
         it stop paging above it once they see `stop_after_known` stored
         articles in a row: what was listed only past it would wait for a
         `--refresh` pass. It stays a resume point until it is fetched (a
@@ -198,7 +198,7 @@ class Frontier:
         """
         if self.params.refresh:
             return []
-        failing = self.store.unanswered_failures(self._ago(self.params.resume_days), TRANSIENT_KINDS)
+        failing = self.store.unanswered_failures(self._ago(self.params.resume_days), PERMANENT_KINDS)
         return [url for url in failing if is_listing(url)]
 
     def due_revisits(self, site: str, scripts: Sequence[str]) -> list[VariantState]:

@@ -102,8 +102,8 @@ INCREMENTAL_STOP_AFTER_KNOWN = 20
 REVISIT_AGES = [1, 7, 30]
 # A page that answered 404 or 410 is not asked again for this many days (a --refresh run asks anyway).
 GONE_RETRY_DAYS = 30
-# A listing page that failed (not 404/410) is where later runs resume paging until it is fetched, for at most
-# this many days after it first failed.
+# A listing page that failed in a way a later attempt may cure (a timeout, a 5xx: not a 404 or robots.txt) is where
+# later runs resume paging until it is fetched, for at most this many days after it first failed.
 LISTING_RESUME_DAYS = 7
 # Read the archive (DB_PATH) to skip stored articles; distributed workers, which have none, turn it off.
 INCREMENTAL_FROM_DB = True

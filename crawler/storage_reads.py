@@ -169,22 +169,22 @@ class Reads(Connected):
             found.update(row[0] for row in self.db.execute(sql, [*chunk, *kinds, since]))
         return found
 
-    def unanswered_failures(self, since: str, transient_kinds: Iterable[str]) -> list[str]:
+    def unanswered_failures(self, since: str, permanent_kinds: Iterable[str]) -> list[str]:
         """URLs that failed to download since they last answered, first at or after `since` (ISO 8601 UTC); oldest first.
 
         "Answered" is a response below 400 in the WARC index (`pages`), so a
         redirect whose target then failed still counts as failed (the error
-        is filed under the URL first asked for). Only URLs whose every failure
-        since then is one of `transient_kinds` count. Only URLs with an error
+        is filed under the URL first asked for). A URL that failed with one of
+        `permanent_kinds` since then is left out. Only URLs with an error
         since `since` are looked at (`errors.occurred_at` is indexed): the
         table keeps every failure of every run.
         """
-        transient = list(transient_kinds)
+        permanent = list(permanent_kinds)
         sql = f"""select url from errors e
                   where stage = 'download'
                     and url in (select url from errors where stage = 'download' and occurred_at >= ?)
                     and occurred_at >= coalesce(
                       (select max(fetched_at) from pages p where p.url = e.url and p.status < 400), '')
-                  group by url having min(occurred_at) >= ? and sum(kind not in ({marks(transient)})) = 0
+                  group by url having min(occurred_at) >= ? and sum(kind in ({marks(permanent)})) = 0
                   order by min(occurred_at), url"""
-        return [row[0] for row in self.db.execute(sql, [since, since, *transient])]
+        return [row[0] for row in self.db.execute(sql, [since, since, *permanent])]

@@ -16,9 +16,13 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from scrapy.settings.default_settings import RETRY_EXCEPTIONS
+from scrapy.utils.misc import load_object
+from twisted.python.failure import Failure
 
 import faultserver as fs
 from conftest import SITES, mirror_pages
+from crawler.failures import PERMANENT_KINDS, classify
 from crawler.mirror import Mirror, offline_settings, setting_args
 from crawler.parsers.abai import article_ref, parse_article
 
@@ -218,3 +222,11 @@ def test_a_server_that_is_down_is_recorded_as_connection_refused(tmp_path: Path)
     kinds = {(r["url"], r["kind"]) for r in db["errors"].rows}
     assert (url("/"), "connection_refused") in kinds and (url("/part/1"), "connection_refused") in kinds
     assert next(db.query("select finished_at from crawl_runs"))["finished_at"]
+
+
+def test_every_error_scrapy_retries_is_one_a_later_run_may_get_past() -> None:
+    """Incremental runs resume paging where a listing failed unless the failure was permanent (crawler/incremental.py)."""
+    for name in RETRY_EXCEPTIONS:
+        error = load_object(name) if isinstance(name, str) else name
+        kind, _ = classify(Failure(error("down")))
+        assert kind not in PERMANENT_KINDS, (name, kind)

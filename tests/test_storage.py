@@ -13,7 +13,7 @@ import pytest
 
 from crawler import storage_articles
 from crawler.errors import StorageError
-from crawler.failures import TRANSIENT_KINDS
+from crawler.failures import PERMANENT_KINDS
 from crawler.items import ArticleItem, BestMaterial, Quote
 from crawler.storage import SCHEMA_VERSION, Store
 
@@ -95,8 +95,9 @@ def test_unanswered_failures_are_the_urls_failing_since_their_last_answer(store:
     failed("https://x.kz/private", "2026-05-02T00:00:00+00:00", "robots_disallowed")  # would fail the same way again
     failed("https://x.kz/throttled", "2026-05-05T00:00:00+00:00", "http_429")
     failed("https://x.kz/old", "2026-04-01T00:00:00+00:00")  # failed before `since` only
-    found = store.unanswered_failures("2026-05-01T00:00:00+00:00", TRANSIENT_KINDS)
-    assert found == ["https://x.kz/busy", "https://x.kz/moved", "https://x.kz/throttled"]
+    failed("https://x.kz/unreachable", "2026-05-06T00:00:00+00:00", "no_route_error")  # a kind we do not name
+    found = store.unanswered_failures("2026-05-01T00:00:00+00:00", PERMANENT_KINDS)
+    assert found == ["https://x.kz/busy", "https://x.kz/moved", "https://x.kz/throttled", "https://x.kz/unreachable"]
 
 
 @pytest.mark.parametrize("page_first", [True, False], ids=["page stored first", "response indexed first"])
