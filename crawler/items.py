@@ -172,24 +172,26 @@ class UrlSeen:
 
 @dataclass(slots=True)
 class PageUrl:
-    """A URL an article page was fetched from, filed under the key the page is stored under: a row of `urls`.
+    """A URL an article page was fetched from, as the page it leads to: a row of `urls`.
 
-    A spider yields it with the page's item when the page's key is not the
-    one it asked under: the page's `<link rel=canonical>` named another URL
-    of the site (a slug, an AMP page's article), or a redirect led there.
-    The page is authoritative about its key: this row replaces what a
-    listing's sighting of the URL said, and later sightings leave it alone,
-    so incremental runs know the link as that stored page.
+    The site spider yields one with each page's item, for the URL it asked
+    for and each it was redirected through: filed under the page's key, which
+    may be another URL's (the page's `<link rel=canonical>` named another
+    article of the site, a slug, an AMP page's article; a permanent redirect
+    led there), else under the URL's own. The page is authoritative: this
+    row replaces what a listing's sighting of the URL said, and later
+    sightings leave it alone, so incremental runs know the link as that
+    stored page.
     """
 
     url: str
     """The URL as requested (as in `pages` and `errors`): the one asked for, or one it redirected to."""
     canonical_url: str
-    """Canonical URL of the page, as its item's `url`."""
+    """Canonical URL of the page it leads to: its item's `url`, or the URL's own."""
     key: str
-    """The page's key, as its item's."""
+    """The key of the page it leads to: its item's, or the URL's own."""
     script: Script | None
-    """The page's script, as its item's."""
+    """The page's script, as its item's (None for a URL filed as its own page)."""
 
 
 ObservationKind = Literal["article", "listing", "best_materials", "feed"]

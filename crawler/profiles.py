@@ -58,6 +58,10 @@ class Profile:
     def is_article(self, url: str) -> bool:
         return any(p.search(url) for p in self.article_patterns)
 
+    def may_be_article(self, url: str) -> bool:
+        """`is_article`, or any URL for a profile without article patterns (its sitemaps and feeds list only articles)."""
+        return not self.article_patterns or self.is_article(url)
+
     def is_listing(self, url: str) -> bool:
         return any(p.search(url) for p in self.listing_patterns)
 

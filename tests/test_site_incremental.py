@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -229,16 +230,24 @@ def test_a_link_to_a_page_stored_under_another_url_is_fetched_by_a_refresh_and_i
     assert page_keys(renamed_archive, FIRST_SLUG, 2) == [RENAMED_KEY]  # asked for under the key it is stored under
 
 
-@pytest.mark.parametrize(("canonical", "reasons", "filed"), [
-    (RENAMED, [301], [FIRST_SLUG, RENAMED]),  # moved for good: the link is that page
-    (RENAMED, [302], [RENAMED]),  # a temporary redirect: the link stays a page of its own
-    (SAYASAT, [], []),  # a template naming its section as canonical: no article to file the link under
-], ids=["301", "302", "canonical section"])
-def test_only_an_article_canonical_or_a_permanent_redirect_files_a_link_under_another_page(
-        tmp_path: Path, canonical: str, reasons: list[int], filed: list[str]) -> None:
+FIRST_SLUG_KEY = "egemen.kz:/article/370004-saiabaq-ashyldy"
+
+
+@pytest.mark.parametrize(("canonical", "reasons", "patterns", "filed"), [
+    (RENAMED, [301], True, [(FIRST_SLUG, RENAMED_KEY), (RENAMED, RENAMED_KEY)]),  # moved for good: the link is that page
+    (RENAMED, [302], True, [(FIRST_SLUG, FIRST_SLUG_KEY), (RENAMED, RENAMED_KEY)]),  # for now: the link stays its own
+    (SAYASAT, [], True, [(FIRST_SLUG, FIRST_SLUG_KEY)]),  # a template naming its section as canonical: no article
+    (RENAMED, [], False, [(FIRST_SLUG, RENAMED_KEY)]),  # a profile without article patterns: any page may be one
+    (FIRST_SLUG, [], True, [(FIRST_SLUG, FIRST_SLUG_KEY)]),  # the page names itself: filed as it is, every fetch
+], ids=["301", "302", "canonical section", "no article patterns", "itself"])
+def test_a_link_is_filed_under_another_page_only_for_an_article_canonical_or_a_permanent_redirect(
+        tmp_path: Path, canonical: str, reasons: list[int], patterns: bool, filed: list[tuple[str, str]]) -> None:
+    profile = tmp_path / "egemen.kz.toml"
+    text = (ROOT / "seeds" / "egemen.kz.toml").read_text(encoding="utf-8")
+    profile.write_text(text if patterns else re.sub(r"(?m)^article_patterns = .*$", "", text), encoding="utf-8")
     spider = SiteSpider.from_crawler(get_crawler(SiteSpider, {"DB_PATH": str(tmp_path / "unused.sqlite")}),
-                                     profile="seeds/egemen.kz.toml")
-    meta = {"article_key": "egemen.kz:/article/370004-saiabaq-ashyldy"}
+                                     profile=str(profile))
+    meta = {"article_key": FIRST_SLUG_KEY}
     if reasons:
         meta |= {"redirect_urls": [FIRST_SLUG], "redirect_reasons": reasons}
     url = RENAMED if reasons else FIRST_SLUG
@@ -246,7 +255,7 @@ def test_only_an_article_canonical_or_a_permanent_redirect_files_a_link_under_an
     response = HtmlResponse(url, body=html.encode(), encoding="utf-8", request=Request(url, meta=meta))
     item = parse_article(html, url)
     assert item.url == canonical
-    assert [page.url for page in spider._fetched_from(response, item)] == filed
+    assert [(page.url, page.key) for page in spider._fetched_from(response, item)] == filed
 
 
 @pytest.fixture

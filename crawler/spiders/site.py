@@ -238,7 +238,7 @@ class SiteSpider(scrapy.Spider):
         self._stat(f"discovery/{source}_urls")
         if not self.profile.allows(found.url):
             return False
-        if self.profile.article_patterns and not self.profile.is_article(found.url):
+        if not self.profile.may_be_article(found.url):
             self._stat(f"discovery/{source}_not_articles")
             return False
         if self._too_old(found.published):
@@ -357,22 +357,24 @@ class SiteSpider(scrapy.Spider):
             yield fetched_from
 
     def _fetched_from(self, response: Response, item: ArticleItem) -> Iterator[PageUrl]:
-        """The URLs the page was fetched from, filed under its key when it was asked for under another.
+        """The URLs an article page was fetched from, each as the page it leads to now (rows of `urls`).
 
-        Its `<link rel=canonical>` named another article URL of the site, or a
-        permanent redirect led elsewhere: the next runs know its links as this
-        page, and fetch it only when due. Not when the canonical URL is no
-        article (a template naming the homepage), nor through a temporary
-        redirect (a maintenance page): the link stays a page of its own,
-        fetched again, rather than one skipped for good as that page.
+        Under the page's key when its `<link rel=canonical>` names another
+        article URL of the site (or none), and for a URL redirected to it only
+        when every redirect was permanent: the next runs know those links as
+        this page, and fetch it only when due. Otherwise (a canonical URL that
+        is no article, such as a section; a temporary redirect) each URL is
+        filed as its own page, fetched again, rather than skipped for good as
+        that one. Filed on every fetch, so a row an earlier fetch wrote
+        follows the page when it changes its mind.
         """
-        if response.meta.get("article_key") == item.key or not self.profile.is_article(item.url):
-            return
-        redirects = response.meta.get("redirect_urls", [])
-        if not set(response.meta.get("redirect_reasons", [])) <= PERMANENT_REDIRECTS:
-            redirects = []
-        for url in dict.fromkeys([*redirects, response.url]):
-            yield PageUrl(url, item.url, item.key, item.script)
+        permanent = set(response.meta.get("redirect_reasons", [])) <= PERMANENT_REDIRECTS
+        is_page = self.profile.may_be_article(item.url)
+        for url in dict.fromkeys([*response.meta.get("redirect_urls", []), response.url]):
+            if is_page and (url == response.url or permanent):
+                yield PageUrl(url, item.url, item.key, item.script)
+            else:
+                yield PageUrl(url, *link_page(url), None)
 
     def failed(self, failure: Failure) -> Iterator[PageError]:
         """Errback: every failed request becomes a row in `errors`."""
