@@ -221,6 +221,24 @@ def test_a_link_to_a_page_stored_under_another_url_is_fetched_once_when_due(
     assert not crawl_seen("site", renamed_server, renamed_archive, PROFILE, "revisit_ages=1,7") & {FIRST_SLUG, RENAMED}
 
 
+@pytest.mark.parametrize("moved", [False, True], ids=["still there", "its URL now files another article"])
+def test_a_due_page_whose_url_now_leads_to_another_article_is_not_revisited(renamed_archive: Path, moved: bool) -> None:
+    """Its fetch would store the other article and never move its own fetch time: due, and fetched, on every run."""
+    set_fetched_at(renamed_archive, RENAMED, "2024-05-04T12:00:00+00:00")  # due for its 1- and 7-day revisits
+    if moved:  # what its last fetch said: its rel=canonical named another article
+        archive = sqlite_utils.Database(renamed_archive)
+        other = "egemen.kz:/article/370001-astanada-zhana-kitaphana-ashyldy"
+        archive["urls"].upsert({"url": RENAMED, "canonical_url": A370001, "key": other, "script": "cyrl"}, pk="url")
+        archive.conn.commit()
+    spider = SiteSpider.from_crawler(get_crawler(SiteSpider, {"DB_PATH": str(renamed_archive), "PARSE_PROCESSES": 0}),
+                                     profile="seeds/egemen.kz.toml", revisit_ages="1,7")
+
+    async def start() -> list[str]:
+        return [request.url async for request in spider.start()]
+
+    assert (RENAMED in asyncio.run(start())) is not moved
+
+
 def test_a_link_to_a_page_stored_under_another_url_is_fetched_by_a_refresh_and_indexed_under_its_key(
         renamed_server: MirrorServer, renamed_archive: Path) -> None:
     fetched = crawl_seen("site", renamed_server, renamed_archive, PROFILE, "refresh=true")

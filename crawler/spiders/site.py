@@ -165,19 +165,29 @@ class SiteSpider(scrapy.Spider):
             yield request
 
     def _revisits(self) -> Iterator[scrapy.Request]:
-        """Stored pages of the profile's domains due for a revisit, found in the archive: listed anywhere or not."""
+        """Stored pages of the profile's domains due for a revisit, found in the archive: listed anywhere or not.
+
+        Not a page whose URL the archive now files under another article
+        (its last fetch named that one as canonical, or moved there for good):
+        that article's own revisits cover it, and this one's fetch time would
+        never move, so it would be due on every run.
+        """
         frontier = self.frontier
         if frontier is None:
             return
-        for site in dict.fromkeys(self.allowed_domains):
-            for state in frontier.due_revisits(site, STORED_SCRIPTS):
-                canonical = canonical_page(state.url)
-                if self._too_old(parse_time(state.published_at)):
-                    continue  # its item would be dropped, its fetch time never move: due on every run
-                if canonical not in self.requested and not self._full() and self.profile.allows(state.url):
-                    self.requested.add(canonical)
-                    self._stat("incremental/revisit")
-                    yield self._article(state.url, state.key, None)
+        due = [state for site in dict.fromkeys(self.allowed_domains)
+               for state in frontier.due_revisits(site, STORED_SCRIPTS)]
+        filed = known_pages(frontier, [safe_url_string(state.url) for state in due])
+        for state in due:
+            canonical = canonical_page(state.url)
+            if self._too_old(parse_time(state.published_at)):
+                continue  # its item would be dropped, its fetch time never move: due on every run
+            if filed.get(safe_url_string(state.url), (None, state.key))[1] != state.key:
+                continue
+            if canonical not in self.requested and not self._full() and self.profile.allows(state.url):
+                self.requested.add(canonical)
+                self._stat("incremental/revisit")
+                yield self._article(state.url, state.key, None)
 
     # -- discovery --------------------------------------------------------------
 
