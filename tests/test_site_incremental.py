@@ -239,6 +239,23 @@ def test_a_due_page_whose_url_now_leads_to_another_article_is_not_revisited(rena
     assert (RENAMED in asyncio.run(start())) is not moved
 
 
+def test_a_link_spelled_otherwise_is_known_by_the_canonical_form_its_fetch_filed(renamed_archive: Path) -> None:
+    spider = SiteSpider.from_crawler(get_crawler(SiteSpider, {"DB_PATH": str(renamed_archive), "PARSE_PROCESSES": 0}),
+                                     profile="seeds/egemen.kz.toml")
+
+    async def start() -> None:
+        async for _ in spider.start():  # opens the job's frontier
+            pass
+
+    asyncio.run(start())
+    spelled = "http://www.egemen.kz/article/370004-saiabaq-ashyldy?utm_source=rss"
+    assert spider._pages_of([spelled, FIRST_SLUG]) == [(RENAMED, RENAMED_KEY)] * 2
+    # Fetched under such a spelling, a page files it and its canonical form.
+    response = HtmlResponse(spelled, body=RENAMED_PAGE.encode(), encoding="utf-8", request=Request(spelled))
+    filed = [(page.url, page.key) for page in spider._fetched_from(response, parse_article(RENAMED_PAGE, spelled))]
+    assert filed == [(spelled, RENAMED_KEY), (FIRST_SLUG, RENAMED_KEY)]
+
+
 def test_a_link_to_a_page_stored_under_another_url_is_fetched_by_a_refresh_and_indexed_under_its_key(
         renamed_server: MirrorServer, renamed_archive: Path) -> None:
     fetched = crawl_seen("site", renamed_server, renamed_archive, PROFILE, "refresh=true")

@@ -333,10 +333,13 @@ class SiteSpider(scrapy.Spider):
         another URL of the site as canonical: the link then stands for that
         stored page, and a revisit asking for the page under its own URL asks
         for the same canonical URL (`requested`), in the form Scrapy requests.
+        A URL spelled otherwise than the one fetched (`?utm_source=…`, `www.`)
+        is found by its canonical form, which the fetch filed too.
         """
-        known = known_pages(self.frontier, urls)
+        forms = {url: canonical_page(url) for url in urls}
+        known = known_pages(self.frontier, list(dict.fromkeys([*urls, *forms.values()])))
         stored = {url: (canonical_page(canonical), key) for url, (canonical, key) in known.items()}
-        return [stored.get(url) or link_page(url) for url in urls]
+        return [stored.get(url) or stored.get(forms[url]) or link_page(url) for url in urls]
 
     def _article(self, url: str, key: str | None, series: str | None) -> scrapy.Request:
         """The request for an article page; its key goes with it, so its WARC record's `pages` row names the article."""
@@ -381,10 +384,10 @@ class SiteSpider(scrapy.Spider):
         permanent = set(response.meta.get("redirect_reasons", [])) <= PERMANENT_REDIRECTS
         is_page = self.profile.may_be_article(item.url)
         for url in dict.fromkeys([*response.meta.get("redirect_urls", []), response.url]):
-            if is_page and (url == response.url or permanent):
-                yield PageUrl(url, item.url, item.key, item.script)
-            else:
-                yield PageUrl(url, *link_page(url), None)
+            page = (item.url, item.key, item.script) if is_page and (url == response.url or permanent) \
+                else (*link_page(url), None)
+            for form in dict.fromkeys([url, canonical_page(url)]):  # as requested, and as other spellings find it
+                yield PageUrl(form, *page)
 
     def failed(self, failure: Failure) -> Iterator[PageError]:
         """Errback: every failed request becomes a row in `errors`."""
