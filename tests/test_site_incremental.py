@@ -27,6 +27,7 @@ from scrapy.utils.test import get_crawler
 import faultserver as fs
 from conftest import (
     SITES,
+    cli,
     copy_archive,
     crawl_seen,
     fetched_variants,
@@ -193,6 +194,14 @@ def test_a_page_stored_under_its_rel_canonical_files_the_url_it_was_fetched_from
     # The homepage's sighting said the link's own key; the page fetched from it said RENAMED's, and it wins.
     assert url_row(renamed_first_run, FIRST_SLUG) == {"canonical_url": RENAMED, "key": RENAMED_KEY, "script": "cyrl"}
     assert page_keys(renamed_first_run, FIRST_SLUG, 1) == [RENAMED_KEY]  # indexed before the page was parsed
+
+
+def test_reparse_finds_the_record_of_a_page_stored_under_another_url(renamed_first_run: Path) -> None:
+    """Its `pages` row has the URL asked for (FIRST_SLUG), its variant the canonical one (RENAMED): found by key."""
+    result = cli("reparse", "--db", str(renamed_first_run), "--dry-run")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"Reparsed {len(ARTICLES) + 1} article pages of {len(ARTICLES) + 1} articles" in result.stdout
+    assert f"unchanged  {len(ARTICLES) + 1} pages" in result.stdout
 
 
 def test_a_link_to_a_page_stored_under_another_url_is_not_fetched_again_while_fresh(
