@@ -192,6 +192,8 @@ class PageUrl:
     """The key of the page it leads to: its item's, or the URL's own."""
     script: Script | None
     """The page's script, as its item's (None for a URL filed as its own page)."""
+    fetched_at: str | None = None
+    """When the page was fetched (as its `pages` row says; None without WARC)."""
 
 
 ObservationKind = Literal["article", "listing", "best_materials", "feed"]

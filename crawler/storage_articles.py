@@ -48,12 +48,14 @@ sidebar_sql = partial(insert_sql, "best_materials", SIDEBAR_COLUMNS, (), False)
 _PAGE_URL_SQL = """insert into urls (url, canonical_url, key, script, first_seen, last_seen) values (?, ?, ?, ?, ?, ?)
     on conflict (url) do update set canonical_url = excluded.canonical_url, key = excluded.key,
     script = excluded.script, last_seen = excluded.last_seen"""
-# A run's `pages` rows of a URL take the key `urls` files it under (one a fetched page may have set after its response
-# was indexed under the key its link gave). Earlier runs' rows keep theirs: a page whose canonical URL changed since
-# does not take its old records with it.
+# The `pages` rows of one fetch of a URL take the key `urls` files it under (one its parsed page may have set after the
+# response was indexed under the key its link gave): the rows of the run, and the row fetched at that time (an ingester
+# may store a worker's record in one run and its page in the next). Other fetches keep theirs: a page whose canonical
+# URL changed since does not take its old records with it.
 # (A correlated subquery, not UPDATE … FROM: that needs SQLite 3.33, newer than some systems' Python links.)
 _PAGES_KEY_SQL = """update pages set key = (select u.key from urls u where u.url = pages.url)
-    where url = ? and crawl_run is ? and exists (select 1 from urls u where u.url = pages.url and u.key is not pages.key)"""
+    where url = ? and (crawl_run is ? or fetched_at = ?)
+      and exists (select 1 from urls u where u.url = pages.url and u.key is not pages.key)"""
 
 
 class _Plan:
@@ -238,7 +240,8 @@ class ArticleWrites(Connected):
         rows = list(pages)
         with self._batch():
             self._write_rows("pages", rows)
-            self.db.conn.executemany(_PAGES_KEY_SQL, [(row["url"], row.get("crawl_run")) for row in rows])
+            self.db.conn.executemany(_PAGES_KEY_SQL, [(row["url"], row.get("crawl_run"), row.get("fetched_at"))
+                                                      for row in rows])
 
     def save_urls(self, sightings: Iterable[tuple[str, str, str, str | None]], now: str | None = None) -> None:
         """Record URLs as seen: (url as seen, canonical url, key, script)."""
@@ -246,20 +249,20 @@ class ArticleWrites(Connected):
             at = now or utcnow()
             self._save_urls([(url, canonical, key, script, at) for url, canonical, key, script in sightings])
 
-    def save_page_urls(self, page_urls: Iterable[tuple[str, str, str, str | None]], run_id: int | None,
+    def save_page_urls(self, page_urls: Iterable[tuple[str, str, str, str | None, str | None]], run_id: int | None,
                        now: str | None = None) -> None:
-        """Record the URLs article pages were fetched from under the pages' keys: (url as requested, canonical url, key, script).
+        """Record the URLs article pages were fetched from: (url as requested, canonical url, key, script, fetched at).
 
         A fetched page is authoritative about its key, where its link only
         guesses: its row replaces a listing's sighting of the URL (which never
-        overwrites it back), and the URL's `pages` rows of run `run_id`,
-        indexed under the guess, take its key.
+        overwrites it back), and the URL's `pages` rows of that fetch (of run
+        `run_id`, or fetched at that time), indexed under the guess, take its key.
         """
         rows = list(page_urls)
         with self._batch():
             at = now or utcnow()
-            self.db.conn.executemany(_PAGE_URL_SQL, [(*row, at, at) for row in rows])
-            self.db.conn.executemany(_PAGES_KEY_SQL, [(url, run_id) for url, *_ in rows])
+            self.db.conn.executemany(_PAGE_URL_SQL, [(*row[:4], at, at) for row in rows])
+            self.db.conn.executemany(_PAGES_KEY_SQL, [(url, run_id, fetched) for url, *_, fetched in rows])
 
     def _save_urls(self, sightings: list[tuple[str, str, str, str | None, str]]) -> None:
         """(url, canonical url, key, script, seen at): a new URL is added, a known one only moves `last_seen`."""

@@ -100,17 +100,21 @@ def test_unanswered_failures_are_the_urls_failing_since_their_last_answer(store:
     assert found == ["https://x.kz/busy", "https://x.kz/moved", "https://x.kz/throttled", "https://x.kz/unreachable"]
 
 
+@pytest.mark.parametrize("page_run", [2, 3], ids=["same run", "stored by the ingester's next run"])
 @pytest.mark.parametrize("page_first", [True, False], ids=["page stored first", "response indexed first"])
-def test_a_url_is_filed_under_the_key_its_fetched_page_gives_whatever_its_links_say(store: Store, page_first: bool) -> None:
+def test_a_url_is_filed_under_the_key_its_fetched_page_gives_whatever_its_links_say(store: Store, page_first: bool,
+                                                                                    page_run: int) -> None:
     """A page whose rel=canonical names another URL: what it says of the URL it was fetched from outlasts the links'
-    guess, and the URL's `pages` row, indexed under the guess, takes its key whichever of the two is written first."""
+    guess, and the URL's `pages` row of that fetch, indexed under the guess, takes its key whichever of the two is
+    written first, in the same run or not."""
     link, page, guess, key = "https://x.kz/a/1-old", "https://x.kz/a/1-new", "x.kz:/a/1-old", "x.kz:/a/1-new"
     store.save_urls([(link, link, guess, None)])  # a listing's sighting
     earlier = {"url": link, "status": 200, "kind": "article", "fetched_at": "2026-04-02T00:00:00+00:00", "key": guess,
                "crawl_run": 1}
     store.save_pages([earlier])  # an earlier run's record, when the page named itself canonical: it keeps its key
     response = {**earlier, "fetched_at": "2026-05-02T00:00:00+00:00", "crawl_run": 2}
-    writes = [lambda: store.save_page_urls([(link, page, key, "cyrl")], 2), lambda: store.save_pages([response])]
+    writes = [lambda: store.save_page_urls([(link, page, key, "cyrl", response["fetched_at"])], page_run),
+              lambda: store.save_pages([response])]
     for write in writes if page_first else writes[::-1]:
         write()
     store.save_urls([(link, link, guess, None)])  # seen again

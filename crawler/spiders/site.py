@@ -387,7 +387,7 @@ class SiteSpider(scrapy.Spider):
             page = (item.url, item.key, item.script) if is_page and (url == response.url or permanent) \
                 else (*link_page(url), None)
             for form in dict.fromkeys([url, canonical_page(url)]):  # as requested, and as other spellings find it
-                yield PageUrl(form, *page)
+                yield PageUrl(form, *page, response.meta.get("fetched_at"))
 
     def failed(self, failure: Failure) -> Iterator[PageError]:
         """Errback: every failed request becomes a row in `errors`."""
