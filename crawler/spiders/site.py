@@ -183,7 +183,7 @@ class SiteSpider(scrapy.Spider):
             if self._too_old(parse_time(state.published_at)):
                 continue  # its item would be dropped, its fetch time never move: due on every run
             if filed.get(safe_url_string(state.url), (None, state.key))[1] != state.key:
-                continue
+                continue  # its URL leads to another stored article now
             if canonical not in self.requested and not self._full() and self.profile.allows(state.url):
                 self.requested.add(canonical)
                 self._stat("incremental/revisit")
