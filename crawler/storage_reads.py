@@ -80,17 +80,19 @@ class Reads(Connected):
     def reparse_sources(self, site: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
         """For each stored variant, the fetched page that produced it (`pages` row), oldest variant first.
 
-        That is the page with the variant's URL and fetch time, or with its key
-        and fetch time (a page fetched from another URL than the canonical one
-        it is stored under: its `pages` row has the URL asked for); failing
-        that (a row older than the WARC index), the latest page fetched with
-        status 200 under its URL. Variants with none are left out. `since`
-        keeps pages fetched on or after that date.
+        That is the page with the variant's URL and fetch time, or fetched at
+        that time from a URL the archive files under the variant's URL (a page
+        fetched from another URL than the canonical one it is stored under:
+        its `pages` row has the URL asked for); failing that (a row older than
+        the WARC index), the latest page fetched with status 200 under its
+        URL. Variants with none are left out. `since` keeps pages fetched on or
+        after that date.
         """
         return list(self.db.query(
             """select v.key, v.script, p.* from article_variants v join pages p on p.id = coalesce(
                  (select id from pages where url = v.url and fetched_at = v.fetched_at and status = 200 order by id desc limit 1),
-                 (select id from pages where key = v.key and fetched_at = v.fetched_at and status = 200 order by id desc limit 1),
+                 (select id from pages where url in (select url from urls where canonical_url = v.url)
+                    and fetched_at = v.fetched_at and status = 200 order by id desc limit 1),
                  (select id from pages where url = v.url and status = 200 order by fetched_at desc, id desc limit 1))
                where (:site is null or p.site = :site) and (:since is null or p.fetched_at >= :since)
                order by v.first_seen, v.key, v.script""",

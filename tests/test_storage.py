@@ -122,6 +122,20 @@ def test_a_url_is_filed_under_the_key_its_fetched_page_gives_whatever_its_links_
     assert [row["key"] for row in store.rows("select key from pages order by fetched_at")] == [guess, key]
 
 
+def test_reparse_reads_each_variant_from_its_own_page_when_its_url_names_no_record(store: Store) -> None:
+    """Two scripts of one article fetched in one second, their records under other URLs than the variants' (a redirect
+    to www.): each variant is read from the page the archive files under its URL, never the other script's."""
+    at = "2026-05-01T10:00:00+00:00"
+    store.save_articles([item("cyrl", fetched_at=at), item("latn", fetched_at=at)])
+    store.save_urls([("https://www.abai.kz/post/7", "https://abai.kz/post/7", "abai.kz:7", "cyrl"),
+                     ("https://www.abai.kz/lt/post/7", "https://abai.kz/lt/post/7", "abai.kz:7", "latn")])
+    store.save_pages([{"url": url, "status": 200, "kind": "article", "fetched_at": at, "key": "abai.kz:7",
+                       "crawl_run": 1, "site": "abai.kz", "warc_file": "f.warc.gz", "warc_offset": offset}
+                      for offset, url in enumerate(["https://www.abai.kz/post/7", "https://www.abai.kz/lt/post/7"])])
+    assert [(row["script"], row["url"]) for row in store.reparse_sources()] == [
+        ("cyrl", "https://www.abai.kz/post/7"), ("latn", "https://www.abai.kz/lt/post/7")]
+
+
 def test_foreign_keys_and_wal_are_on(store: Store) -> None:
     assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
