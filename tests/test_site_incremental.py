@@ -17,12 +17,14 @@ import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import sqlite_utils
 from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
+from w3lib.url import safe_url_string
 
 import faultserver as fs
 from conftest import (
@@ -42,6 +44,7 @@ from crawler.middlewares.robots import RobotsWatch
 from crawler.mirror import Mirror, MirrorServer
 from crawler.parsers import canonical_url, parse_article
 from crawler.spiders.site import SiteSpider
+from crawler.storage import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = "profile=seeds/egemen.kz.toml"
@@ -263,6 +266,45 @@ def test_a_link_spelled_otherwise_is_known_by_the_canonical_form_its_fetch_filed
     response = HtmlResponse(spelled, body=RENAMED_PAGE.encode(), encoding="utf-8", request=Request(spelled))
     filed = [(page.url, page.key) for page in spider._fetched_from(response, parse_article(RENAMED_PAGE, spelled))]
     assert filed == [(spelled, RENAMED_KEY), (FIRST_SLUG, RENAMED_KEY)]
+
+
+def test_a_due_page_with_a_cyrillic_canonical_filed_as_its_own_page_is_revisited(tmp_path: Path) -> None:
+    """Its key keeps the canonical URL's Cyrillic, its URL's own row the percent-encoded form Scrapy asks for: the same page."""
+    db = tmp_path / "archive.sqlite"
+    url = "https://egemen.kz/article/370009-кітапхана-ашылды"
+    store = Store(db)
+    head = (f'<title>Кітапхана</title><link rel="canonical" href="{url}">'
+            '<meta property="article:published_time" content="2024-05-04T11:00:00+05:00">')  # due at 1 and 7 days
+    store.save_articles([parse_article(f'<html><head>{head}</head><body><h1>Кітапхана</h1><p>{"Мәтін сөз. " * 30}</p>'
+                                       '</body></html>', url, "2024-05-04T12:00:00+00:00")], 1)
+    [stored] = store.rows("select key, url from article_variants")
+    assert stored["key"].endswith("кітапхана-ашылды")  # not percent-encoded
+    asked = safe_url_string(url)  # a revisit that met a temporary redirect filed the URL as its own page
+    store.save_page_urls([(asked, canonical_url(asked), "egemen.kz:" + urlsplit(asked).path, None, None)], 2)
+    spider = SiteSpider.from_crawler(get_crawler(SiteSpider, {"DB_PATH": str(db), "PARSE_PROCESSES": 0}),
+                                     profile="seeds/egemen.kz.toml", revisit_ages="1,7")
+
+    async def start() -> list[str]:
+        return [request.url async for request in spider.start()]
+
+    assert asked in asyncio.run(start())
+
+
+def test_a_link_spelled_otherwise_follows_the_page_when_it_changes_its_mind(renamed_archive: Path) -> None:
+    """A sighting of the spelling copied the page's old answer; the canonical form's row, which every fetch writes, wins."""
+    spelled = "https://egemen.kz/article/370004-saiabaq-ashyldy?utm_source=rss"
+    store = Store(renamed_archive)
+    store.save_urls([(spelled, RENAMED, RENAMED_KEY, None)])  # seen while the page named RENAMED
+    store.save_page_urls([(FIRST_SLUG, FIRST_SLUG, FIRST_SLUG_KEY, "cyrl", None)], 2)  # now it names itself
+    spider = SiteSpider.from_crawler(get_crawler(SiteSpider, {"DB_PATH": str(renamed_archive), "PARSE_PROCESSES": 0}),
+                                     profile="seeds/egemen.kz.toml")
+
+    async def start() -> None:
+        async for _ in spider.start():  # opens the job's frontier
+            pass
+
+    asyncio.run(start())
+    assert spider._pages_of([spelled]) == [(FIRST_SLUG, FIRST_SLUG_KEY)]
 
 
 def test_a_link_to_a_page_stored_under_another_url_is_fetched_by_a_refresh_and_indexed_under_its_key(

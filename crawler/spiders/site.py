@@ -182,7 +182,7 @@ class SiteSpider(scrapy.Spider):
             canonical = canonical_page(state.url)
             if self._too_old(parse_time(state.published_at)):
                 continue  # its item would be dropped, its fetch time never move: due on every run
-            if filed.get(safe_url_string(state.url), (None, state.key))[1] != state.key:
+            if canonical_page(filed.get(safe_url_string(state.url), (state.url, state.key))[0]) != canonical:
                 continue  # its URL leads to another stored article now
             if canonical not in self.requested and not self._full() and self.profile.allows(state.url):
                 self.requested.add(canonical)
@@ -333,13 +333,14 @@ class SiteSpider(scrapy.Spider):
         another URL of the site as canonical: the link then stands for that
         stored page, and a revisit asking for the page under its own URL asks
         for the same canonical URL (`requested`), in the form Scrapy requests.
-        A URL spelled otherwise than the one fetched (`?utm_source=…`, `www.`)
-        is found by its canonical form, which the fetch filed too.
+        A URL is looked up by its canonical form first, which every fetch of
+        any spelling of it files (`?utm_source=…`, `www.`): a row of the URL
+        itself may be a sighting that copied an older answer.
         """
         forms = {url: canonical_page(url) for url in urls}
         known = known_pages(self.frontier, list(dict.fromkeys([*urls, *forms.values()])))
         stored = {url: (canonical_page(canonical), key) for url, (canonical, key) in known.items()}
-        return [stored.get(url) or stored.get(forms[url]) or link_page(url) for url in urls]
+        return [stored.get(forms[url]) or stored.get(url) or link_page(url) for url in urls]
 
     def _article(self, url: str, key: str | None, series: str | None) -> scrapy.Request:
         """The request for an article page; its key goes with it, so its WARC record's `pages` row names the article."""
