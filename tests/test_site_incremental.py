@@ -177,6 +177,18 @@ def renamed_archive(renamed_first_run: Path, tmp_path: Path) -> Path:
     return copy_archive(renamed_first_run, tmp_path / "archive.sqlite")
 
 
+def started(db: Path, **spider_args: str) -> tuple[SiteSpider, list[str]]:
+    """A `site` spider of the egemen.kz profile on the archive `db`, and the URLs its start() asks for (which opens the
+    job's frontier)."""
+    spider = SiteSpider.from_crawler(get_crawler(SiteSpider, {"DB_PATH": str(db), "PARSE_PROCESSES": 0}),
+                                     profile="seeds/egemen.kz.toml", **spider_args)
+
+    async def start() -> list[str]:
+        return [request.url async for request in spider.start()]
+
+    return spider, asyncio.run(start())
+
+
 def url_row(db: Path, url: str) -> dict[str, str]:
     [row] = sqlite_utils.Database(db).query("select canonical_url, key, script from urls where url = ?", [url])
     return row
@@ -242,24 +254,11 @@ def test_a_due_page_whose_url_now_leads_to_another_article_is_not_revisited(rena
         other = "egemen.kz:/article/370001-astanada-zhana-kitaphana-ashyldy"
         archive["urls"].upsert({"url": RENAMED, "canonical_url": A370001, "key": other, "script": "cyrl"}, pk="url")
         archive.conn.commit()
-    spider = SiteSpider.from_crawler(get_crawler(SiteSpider, {"DB_PATH": str(renamed_archive), "PARSE_PROCESSES": 0}),
-                                     profile="seeds/egemen.kz.toml", revisit_ages="1,7")
-
-    async def start() -> list[str]:
-        return [request.url async for request in spider.start()]
-
-    assert (RENAMED in asyncio.run(start())) is not moved
+    assert (RENAMED in started(renamed_archive, revisit_ages="1,7")[1]) is not moved
 
 
 def test_a_link_spelled_otherwise_is_known_by_the_canonical_form_its_fetch_filed(renamed_archive: Path) -> None:
-    spider = SiteSpider.from_crawler(get_crawler(SiteSpider, {"DB_PATH": str(renamed_archive), "PARSE_PROCESSES": 0}),
-                                     profile="seeds/egemen.kz.toml")
-
-    async def start() -> None:
-        async for _ in spider.start():  # opens the job's frontier
-            pass
-
-    asyncio.run(start())
+    spider, _ = started(renamed_archive)
     spelled = "http://www.egemen.kz/article/370004-saiabaq-ashyldy?utm_source=rss"
     assert spider._pages_of([spelled, FIRST_SLUG]) == [(RENAMED, RENAMED_KEY)] * 2
     # Fetched under such a spelling, a page files it and its canonical form.
@@ -281,13 +280,7 @@ def test_a_due_page_with_a_cyrillic_canonical_filed_as_its_own_page_is_revisited
     assert stored["key"].endswith("кітапхана-ашылды")  # not percent-encoded
     asked = safe_url_string(url)  # a revisit that met a temporary redirect filed the URL as its own page
     store.save_page_urls([(asked, canonical_url(asked), "egemen.kz:" + urlsplit(asked).path, None, None)], 2)
-    spider = SiteSpider.from_crawler(get_crawler(SiteSpider, {"DB_PATH": str(db), "PARSE_PROCESSES": 0}),
-                                     profile="seeds/egemen.kz.toml", revisit_ages="1,7")
-
-    async def start() -> list[str]:
-        return [request.url async for request in spider.start()]
-
-    assert asked in asyncio.run(start())
+    assert asked in started(db, revisit_ages="1,7")[1]
 
 
 def test_a_link_spelled_otherwise_follows_the_page_when_it_changes_its_mind(renamed_archive: Path) -> None:
@@ -296,15 +289,7 @@ def test_a_link_spelled_otherwise_follows_the_page_when_it_changes_its_mind(rena
     store = Store(renamed_archive)
     store.save_urls([(spelled, RENAMED, RENAMED_KEY, None)])  # seen while the page named RENAMED
     store.save_page_urls([(FIRST_SLUG, FIRST_SLUG, FIRST_SLUG_KEY, "cyrl", None)], 2)  # now it names itself
-    spider = SiteSpider.from_crawler(get_crawler(SiteSpider, {"DB_PATH": str(renamed_archive), "PARSE_PROCESSES": 0}),
-                                     profile="seeds/egemen.kz.toml")
-
-    async def start() -> None:
-        async for _ in spider.start():  # opens the job's frontier
-            pass
-
-    asyncio.run(start())
-    assert spider._pages_of([spelled]) == [(FIRST_SLUG, FIRST_SLUG_KEY)]
+    assert started(renamed_archive)[0]._pages_of([spelled]) == [(FIRST_SLUG, FIRST_SLUG_KEY)]
 
 
 def test_a_link_to_a_page_stored_under_another_url_is_fetched_by_a_refresh_and_indexed_under_its_key(
