@@ -8,6 +8,7 @@ dates, e-mail addresses, "| Site") and of values that are not names at all
 from __future__ import annotations
 
 import re
+from itertools import chain, islice
 from typing import Any
 
 from lxml import etree
@@ -25,14 +26,15 @@ BYLINE = (
     " | //body//*[not(self::article or self::section or self::main or self::body or self::html or self::ul or self::ol)]"
     f"[contains({_KEYS}, 'author') or contains({_KEYS}, 'byline') or contains({_KEYS}, 'autor')]"
 )
-# A short printed line that is a byline: "By Jane Doe", "Posted by Konstantin @ 12:00", "von Klaus Stanjek".
+# A short printed line that is a byline: "By Jane Doe", "Posted by Konstantin @ 12:00", "von Klaus Stanjek", "Von: Götz
+# Warnke". A label without its colon ("Autor Nikolai Huke") must end the line with the name: "Autor Schlink: Wahl …" is a headline.
 BYLINE_TEXT = re.compile(
     r"^(?:(?:posted|written|geschrieben|erstellt|verfasst|eingestellt|blog|beitrag|blogbeitrag|gastbeitrag|ein|"
-    r"artikel|article|post|story|report|reported|interview|kommentar)\s+){0,2}(?:by|von|vom|par|por|автор:?|text:|autor(?:in)?:)"
-    r"\s+([^\W\d_][\w.'’-]*(?:\s+(?:[^\W\d_][\w.'’-]*)){0,3})",
+    r"artikel|article|post|story|report|reported|interview|kommentar)\s+){0,2}(?:(?P<label>автор|autor(?:in)?)(?P<colon>:)?|(?:by|von|vom|par|por):?|text:)"
+    r"\s+(?P<name>[^\W\d_][\w.'’-]*(?:\s+(?:[^\W\d_][\w.'’-]*)){0,3})",
     re.IGNORECASE,
 )
-BLOCK_TAGS = frozenset({"p", "span", "div", "em", "small", "h4", "h5", "h6", "li", "address", "strong", "b", "i", "td"})
+BLOCK_TAGS = frozenset({"p", "a", "span", "div", "em", "small", "h4", "h5", "h6", "li", "address", "strong", "b", "i", "td"})
 _TEXT_NODES = etree.XPath("//body//text()[normalize-space()]")
 # A byline word anywhere in a short text node: the cheap screen before BYLINE_TEXT.
 LEAD_HINT = re.compile(r"\b(?:by|von|vom|par|por|автор|text:|autor)", re.IGNORECASE)
@@ -165,10 +167,43 @@ def byline_text(sel: Selector, sites: list[str]) -> list[str]:
         if not 5 <= len(block) <= 80:
             continue
         match = BYLINE_TEXT.match(block)
-        if match and all(w[:1].isupper() or w in PARTICLES for w in match[1].split()[:2]):
-            names = [n for n in split_names(re.split(r"\s+(?:@|on|am|um|\|)\s+", match[1])[0]) if not names_site(n, sites)]
+        if not match or (match["label"] and not match["colon"] and block[match.end():].strip(" ,;.")):
+            continue
+        words = match["name"].split()[:2]
+        if words[0][:1].isupper() and all(w[:1].isupper() or w in PARTICLES for w in words[1:]):
+            names = [n for n in split_names(re.split(r"\s+(?:@|on|am|um|\|)\s+", match["name"])[0]) if not names_site(n, sites)]
             if names:
                 return names
+    return []
+
+
+# A meta line beside the headline that dates the page and names its writer: "11.12.2019 - Amelie Loevenich",
+# "04.02.2022 | 13:10 Uhr | Uta Helkenberg". Not a name before the date: "Bad Homburg, 12.03.2021" is a dateline.
+_DATE = r"(?:\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.?\s+[^\W\d_]+\.?\s+\d{4}|[^\W\d_]+\.?\s+\d{1,2},\s+\d{4})"
+_STAMP = rf"{_DATE}(?:\s*[|,–—·•-]?\s*\d{{1,2}}[:.]\d{{2}}(?:\s*(?:uhr|h|am|pm)\b)?)?"
+_LINE_SEP = r"\s*[|,–—·•/-]\s*"
+DATED_LINE = re.compile(rf"^{_STAMP}{_LINE_SEP}(?P<name>[^\W\d_][^|]*)$", re.IGNORECASE)
+_HEADLINE = etree.XPath("//body//h1[not(ancestor::nav or ancestor::footer)]")
+NEIGHBOURS = 3
+
+
+def dated_line(sel: Selector, sites: list[str]) -> list[str]:
+    """The writer named in a short line of date and name beside the first headline (one of its nearest siblings).
+
+    Only whole names of two words or more count: "12.03.2021 - Berlin" is a dateline, not a byline.
+    """
+    headline = next(iter(_HEADLINE(sel.root)), None)
+    if headline is None:
+        return []
+    for node in chain(islice(headline.itersiblings(preceding=True), NEIGHBOURS), islice(headline.itersiblings(), NEIGHBOURS)):
+        text = node_text(node) if isinstance(node.tag, str) else ""
+        match = DATED_LINE.match(text) if len(text) <= 80 else None
+        if not match:
+            continue
+        names = [n for n in split_names(match["name"]) if len(n.split()) >= 2 and all(w[:1].isupper() for w in n.split())
+                 and not _organisation(n, sites)]
+        if names:
+            return names
     return []
 
 
@@ -188,7 +223,7 @@ def find_authors(sel: Selector, meta: PageMetadata, url: str) -> tuple[list[str]
     people, orgs = declared_authors(meta, sites)
     if people:
         return people, "meta"
-    people = printed_authors(sel, sites, orgs) or byline_text(sel, sites)
+    people = printed_authors(sel, sites, orgs) or byline_text(sel, sites) or dated_line(sel, sites)
     if people:
         return people, "structure"
     return (orgs[:1], "meta") if orgs else ([], None)
