@@ -11,7 +11,7 @@ import pytest
 from conftest import mirror_pages
 from crawler.fixtures import SavedPage
 from crawler.parsers import generic, parse_article
-from crawler.parsers.authors import byline_text, clean_name, split_names
+from crawler.parsers.authors import byline_text, clean_name, find_authors, split_names
 from crawler.parsers.titles import choose_title
 from crawler.parsers.metadata import read_metadata
 
@@ -96,6 +96,22 @@ def test_title_without_the_site_name(declared: str, shown: str | None, expected:
     assert choose_title(sel, read_metadata(sel, "https://example-blog.org/x"), "https://example-blog.org/x")[0] == expected
 
 
+@pytest.mark.parametrize(("declared", "h1", "expected"), [
+    ("Corona-Pandemie - „Es kommt darauf an“ | Cicero",
+     "<span class='teaser__kicker'>Corona-Pandemie</span><span class='visually-hidden'> - </span>"
+     "<span class='h1'>„Es kommt darauf an“</span>", "„Es kommt darauf an“"),  # the kicker's class says what it is
+    ("Patch Notes - Patchnotes 4.47.4 | Forums",
+     "<a href='/t/1'><span class='label label--blue'>Patch Notes</span><span>\xa0</span> Patchnotes 4.47.4</a>",
+     "Patchnotes 4.47.4"),
+    ("Corona-Pandemie - „Es kommt darauf an“ | Cicero",
+     "<span class='h1-small'>Corona-Pandemie - </span><span class='h1'>„Es kommt darauf an“</span>",
+     "Corona-Pandemie - „Es kommt darauf an“"),  # no kicker class: the declared title confirms the whole
+])
+def test_title_without_its_kicker(declared: str, h1: str, expected: str) -> None:
+    sel = generic.page_selector(f"<html><head><title>{declared}</title></head><body><h1>{h1}</h1></body></html>")
+    assert choose_title(sel, read_metadata(sel, "https://cicero.de/x"), "https://cicero.de/x") == (expected, "structure")
+
+
 def test_byline_names_are_cleaned() -> None:
     assert split_names("By Jane Doe, PhD and John Roe") == ["Jane Doe", "John Roe"]
     assert split_names("Posted by Konstantin") == ["Konstantin"]
@@ -108,3 +124,24 @@ def test_a_byline_after_many_long_candidate_blocks_is_found() -> None:
     long = "By the editors of this magazine, who wrote a great deal about nothing much at all in the end"
     html = "<html><body>" + f"<p><a>{long}</a></p>" * 5 + "<p><a>By Jane Doe</a></p></body></html>"
     assert byline_text(generic.page_selector(html), []) == ["Jane Doe"]
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # a label and its name: with a colon, or without one when the name ends the line
+    ("<p>Text of the story, long enough.</p><a href='mailto:x'><b>Von:</b><br><br>Götz Warnke</a>", (["Götz Warnke"], "structure")),
+    ("<div><h4>Autor</h4><p><a href='/profil/nh'>Nikolai Huke</a>, </p></div>", (["Nikolai Huke"], "structure")),
+    ("<p>Autor Schlink: Wahl zum Gratisbuch ist eine große Ehre</p>", ([], None)),  # a headline, not a byline
+    ("<h3><a href='/unfall'>Von der Fahrbahn abgekommen</a></h3>", ([], None)),  # a name starts with a capital
+    # a line of date and name beside the headline
+    ("<div><small>04.02.2022 | 13:10 Uhr | Uta Helkenberg</small><h1>Stellungnahme zum Pilotjahr</h1></div>",
+     (["Uta Helkenberg"], "structure")),
+    ("<h1>Variablen und ihr Zuhause</h1><p>11.12.2019 - Amelie Loevenich</p>", (["Amelie Loevenich"], "structure")),
+    ("<h1>Planung</h1><div>Essay</div><div><span>25.10.2022 - Reiner Nagel</span></div>", (["Reiner Nagel"], "structure")),
+    ("<h1>Hochwasser am Main</h1><p>12.03.2021 - Frankfurt</p>", ([], None)),  # a dateline: one word is no name
+    ("<h1>Hochwasser</h1><p>Bad Homburg, 12.03.2021</p>", ([], None)),  # a place before the date
+    ("<h1>Hochwasser</h1><p>Sa.</p><p>Text</p><p>More</p><p>12.03.2021 - Uta Helkenberg</p>", ([], None)),  # too far
+])
+def test_printed_bylines(body: str, expected: tuple[list[str], str | None]) -> None:
+    url = "https://example-news.de/artikel/1"
+    sel = generic.page_selector(f"<html><head><title>Seite</title></head><body>{body}</body></html>")
+    assert find_authors(sel, read_metadata(sel, url), url) == expected

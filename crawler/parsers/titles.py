@@ -89,14 +89,30 @@ def strip_site(title: str, sites: list[str]) -> str:
     return clean("".join(pieces))
 
 
+# Classes of the kicker an `<h1>` may open with ("<span class='kicker'>Corona</span> Headline").
+KICKER_CLASS = re.compile(r"kicker|topline|overline|dachzeile|spitzmarke|eyebrow|roofline|\blabel\b", re.IGNORECASE)
+
+
+def _without_kicker(h1: Selector, text: str) -> str | None:
+    """The headline of an `<h1>` that opens with an element marked as its kicker, else None."""
+    for kicker in h1.xpath(".//*[@class]")[:3]:
+        if KICKER_CLASS.search(kicker.attrib["class"]) and (lead := node_text(kicker)) and text.startswith(lead):
+            return _trim(text[len(lead):]) if len(text) > len(lead) else None
+    return None
+
+
 def _shown_texts(sel: Selector) -> list[str]:
     """Visible headline candidates: the first `<h1>`s, then `<h2>`s (blogs whose `<h1>` is the logo).
 
-    An `<h1>` made of a kicker and a headline element gives its parts first.
+    An `<h1>` made of a kicker and a headline element gives its parts first; one whose kicker
+    says so by its class gives its headline instead of its whole text.
     """
     found = []
     for h1 in sel.xpath("//body//h1[not(ancestor::nav or ancestor::footer)]")[:4]:
         text = node_text(h1)
+        if headline := _without_kicker(h1, text):
+            found.append(headline)
+            continue
         parts = [part for child in h1.xpath("./*") if (part := node_text(child)) and part != text]
         if len(parts) >= 2:
             found += [p for p in parts if len(p) >= 12]
@@ -131,7 +147,7 @@ def grade(shown: str, declared: str, sites: list[str]) -> int:
 
 def _trim(title: str) -> str:
     """A title without separators left dangling at either end ("» Headline", "Headline -")."""
-    return title.strip(" |-–—:·•»›│") or title
+    return title.strip(" \xa0|-–—:·•»›│") or title
 
 
 def choose_title(sel: Selector, meta: PageMetadata, url: str) -> tuple[str | None, str | None]:
