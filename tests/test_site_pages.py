@@ -88,6 +88,8 @@ def test_kazakh_printed_date_takes_the_sites_time_zone() -> None:
     ("Headline here and more | Site Name", "Headline here and more", "Headline here and more"),
     ("Site Name » Blog Archive » The real headline", None, "The real headline"),
     ("The real headline : Example-Blog | tagline | 2005", None, "The real headline"),
+    ("SONNENENERGIE: Der WindRebell", "Der WindRebell", "Der WindRebell"),  # a kicker before the shown headline
+    ("Nachrichten: Sport", "Sport", "Nachrichten: Sport"),  # one shown word is a section, not a headline
 ])
 def test_title_without_the_site_name(declared: str, shown: str | None, expected: str) -> None:
     body = f"<h1>{shown}</h1>" if shown else "<h1>Example-Blog</h1>"

@@ -136,8 +136,9 @@ def grade(shown: str, declared: str, sites: list[str]) -> int:
     parts = [norm(p) for p in SEPARATOR.split(declared)]
     if len(parts) > 1 and parts[0] == s:
         return 2
-    kicker = stripped.endswith(" " + s) and stripped[: -len(s)].rstrip().endswith(":")
-    if len(s) >= 20 and (kicker or (len(stripped) >= 20 and s.startswith(stripped))):
+    # "KICKER: Headline" around a shown "Headline" of two words or more; a declared title cut short of a long one.
+    kicker = stripped.endswith(" " + s) and stripped[: -len(s)].rstrip().endswith(":") and len(s) >= 12 and " " in s
+    if kicker or (len(s) >= 20 and len(stripped) >= 20 and s.startswith(stripped)):
         return 2
     if s not in parts[1:]:
         return 0
