@@ -114,6 +114,24 @@ def test_title_without_its_kicker(declared: str, h1: str, expected: str) -> None
     assert choose_title(sel, read_metadata(sel, "https://cicero.de/x"), "https://cicero.de/x") == (expected, "structure")
 
 
+@pytest.mark.parametrize(("h1s", "expected"), [
+    # no declared title confirms the <h1>: the reader's headline still beats the one written for search engines
+    ("<h1>Eignet sich eine Wärmepumpe im Altbau?</h1>", ("Eignet sich eine Wärmepumpe im Altbau?", "structure")),
+    ("<h1>Mes&shy;sen&shy;ger&shy;diens&shy;te sind kein rechts&shy;frei&shy;er Raum</h1>",
+     ("Messengerdienste sind kein rechtsfreier Raum", "structure")),  # soft hyphens are no characters
+    ("<h1 class='aural'>Navigation und Service</h1><h1><span class='visuallyhidden'>Headline:</span> "
+     "Eignet sich eine Wärmepumpe im Altbau?</h1>", ("Eignet sich eine Wärmepumpe im Altbau?", "structure")),
+    ("<h1><a href='/'><span>Heizung und Sanitär in Berlin</span></a></h1>",
+     ("Wärmepumpe im Altbau - Wann es sich lohnt", "structure")),  # a link home is the logo
+    ("<h1>Ratgeber Heizung</h1>", ("Wärmepumpe im Altbau - Wann es sich lohnt", "structure")),  # two words: a section, not a headline
+])
+def test_an_unconfirmed_headline_shown_first(h1s: str, expected: tuple[str, str]) -> None:
+    html = (f"<html><head><title>Wärmepumpe im Altbau - Wann es sich lohnt | Heizung.de</title></head>"
+            f"<body>{h1s}<p>Text</p></body></html>")
+    sel = generic.page_selector(html)
+    assert choose_title(sel, read_metadata(sel, "https://heizung.de/x"), "https://heizung.de/x") == expected
+
+
 def test_byline_names_are_cleaned() -> None:
     assert split_names("By Jane Doe, PhD and John Roe") == ["Jane Doe", "John Roe"]
     assert split_names("Posted by Konstantin") == ["Konstantin"]

@@ -32,8 +32,15 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890
 
 
 def clean(text: str | None) -> str:
-    """Collapse runs of whitespace and trim, as a browser shows text; inner no-break spaces stay."""
-    return _SPACE.sub(" ", text or "").strip()
+    """Collapse runs of whitespace and trim, as a browser shows text; inner no-break spaces stay, soft hyphens go.
+
+    A soft hyphen (`&shy;`) is a place a word may break, not a character the
+    reader sees: "Mes&shy;sen&shy;ger" is "Messenger" to search and compare.
+    """
+    text = text or ""
+    if "\xad" in text:
+        text = text.replace("\xad", "")
+    return _SPACE.sub(" ", text).strip()
 
 
 def to_int(text: str | None) -> int | None:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
+from lxml import etree
+from lxml.html import HtmlElement
 from parsel import Selector
 
 from crawler.parsers.common import clean, node_text
@@ -121,6 +124,51 @@ def _shown_texts(sel: Selector) -> list[str]:
     return [t for t in dict.fromkeys(found) if 4 <= len(t) <= MAX_LENGTH]
 
 
+# What a reader does not see: screen-reader headings ("Navigation und Service") and labels ("Headline:").
+HIDDEN_CLASS = re.compile(r"sr-only|visually-?hidden|screen-reader|\baural\b|unsichtbar|\bhidden\b|invisible|offscreen",
+                          re.IGNORECASE)
+_TEXTS = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
+# An unconfirmed `<h1>` reads as a headline from this many characters and three words.
+PROMINENT = 20
+
+
+def _hidden(element: HtmlElement) -> bool:
+    return element.get("aria-hidden") == "true" or bool(HIDDEN_CLASS.search(element.get("class") or ""))
+
+
+def _seen_text(element: HtmlElement) -> str:
+    """The text of an element without what its hidden descendants hold."""
+    seen = []
+    for text in _TEXTS(element):
+        owner = text.getparent().getparent() if text.is_tail else text.getparent()
+        while owner is not element and not _hidden(owner):
+            owner = owner.getparent()
+        if owner is element:
+            seen.append(text)
+    return clean(" ".join(seen))
+
+
+def _prominent_h1(sel: Selector, logos: list[str]) -> str | None:
+    """The first visible `<h1>` when it reads as a headline, though no declared title confirms it.
+
+    What the reader sees first (the declared titles are often written for search engines:
+    "Wärmepumpe im Altbau - Wann es sich lohnt" over "Eignet sich eine Wärmepumpe im Altbau?").
+    Not an `<h1>` that is hidden, a link home (a logo) or a name the site goes by.
+    """
+    for h1 in sel.xpath("//body//h1[not(ancestor::nav or ancestor::footer)]")[:4]:
+        root = h1.root
+        if _hidden(root) or any(_hidden(a) for a in root.iterancestors()):
+            continue
+        if any(urlsplit(href).path in ("", "/") and not urlsplit(href).query for href in root.xpath("./a/@href")):
+            return None
+        text = _seen_text(root)
+        headline = _without_kicker(h1, text) or text
+        if len(headline) >= PROMINENT and len(headline.split()) >= 3 and not names_site(headline, logos):
+            return headline
+        return None
+    return None
+
+
 def grade(shown: str, declared: str, sites: list[str]) -> int:
     """How well a declared title confirms a shown headline.
 
@@ -163,6 +211,8 @@ def choose_title(sel: Selector, meta: PageMetadata, url: str) -> tuple[str | Non
     if best[0] >= 2:
         return best[2], "structure"
     logos = sites + [squash(t) for g, _, t in graded if g == 1]
+    if headline := _prominent_h1(sel, logos):
+        return headline, "structure"
     if declared:
         return _trim(strip_site(declared[0], logos)), "meta"
     if doc_title:
