@@ -67,7 +67,9 @@ class ExportReads(Connected):
 
         `articles` is filtered directly; every other table is filtered through
         its `key` column, and when scripts are selected through its `script`
-        column, or for `pages` the script `urls` records for its URL.
+        column, or for `pages` and `metrics` the script `urls` records for the
+        URL of the page (`metrics`: counts seen on listing pages, which belong
+        to no variant, drop out).
         """
         where, params = selection.where()
         info = self.db.execute(f"PRAGMA table_info([{table}])").fetchall()
@@ -78,10 +80,11 @@ class ExportReads(Connected):
             return f"select a.* from articles a where {where} order by {order}", params
         sql = f"select t.* from [{table}] t where t.key in (select a.key from articles a where {where})"
         names = {row[1] for row in info}
-        if selection.scripts and names & {"script", "url"}:
+        page = next((name for name in ("url", "source_url") if name in names), None)
+        if selection.scripts and ("script" in names or page):
             scripts = marks(selection.scripts)
             # A fetched page has no script column: its URL's script is in `urls`.
-            sql += f" and t.script in ({scripts})" if "script" in names else f" and t.url in (select url from urls where script in ({scripts}))"
+            sql += f" and t.script in ({scripts})" if "script" in names else f" and t.{page} in (select url from urls where script in ({scripts}))"
             params = [*params, *selection.scripts]
         return f"{sql} order by {order}", params
 

@@ -211,6 +211,12 @@ def test_filters_select_articles_and_their_rows(archive: Path, tmp_path: Path) -
     variants = pq.read_table(out / "article_variants.parquet").to_pylist()
     assert variants and {v["script"] for v in variants} == {"latn"}
     assert {v["key"] for v in variants} == {a["key"] for a in articles}
+    # counts only as the Latin pages showed them: not the other scripts' pages, nor listings (which belong to no variant)
+    metrics = pq.read_table(out / "metrics.parquet").to_pylist()
+    latn_pages = {v["url"] for v in variants}
+    assert metrics and {m["source_url"] for m in metrics} <= latn_pages
+    assert len(metrics) == len([m for m in db_rows(archive, "metrics") if m["source_url"] in latn_pages
+                                and m["key"] in {a["key"] for a in articles}])
 
 
 def test_filters_with_no_match_write_empty_tables(archive: Path, tmp_path: Path) -> None:
