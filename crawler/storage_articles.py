@@ -218,9 +218,11 @@ class ArticleWrites(Connected):
         since = plan.replaced.get(variant) or self.db.execute(
             "select max(replaced_at) from article_revisions where key = ? and script = ?", list(variant)).fetchone()[0]
         plan.replaced[variant] = replaced_at
+        last_fetch = previous.get("fetched_at") or previous["last_seen"]
+        # The text was first fetched no later than it was first stored, nor than any fetch that showed it.
         plan.revisions.append({
             "key": previous["key"], "script": previous["script"], "url": previous["url"],
-            "observed_at": since or previous["first_seen"], "last_seen": previous.get("fetched_at") or previous["last_seen"],
+            "observed_at": since or min(previous["first_seen"], last_fetch), "last_seen": last_fetch,
             "replaced_at": replaced_at, "title": previous["title"], "body": previous["body"],
             "content_hash": previous["content_hash"], "parser_version": previous.get("parser_version"),
             "crawl_run": run_id,

@@ -229,10 +229,12 @@ def test_an_article_new_in_its_batch_and_revised_in_it_too(tmp_path: Path, monke
         assert [s for batch in batches for s in store.save_articles(batch, 1)] == ["new", "updated", "updated"]
         store.db.conn.close()
     assert everything(tmp_path / "one_by_one.sqlite") == everything(tmp_path / "one_batch.sqlite")
-    revisions = Store(tmp_path / "one_batch.sqlite").rows(
-        "select title, observed_at, replaced_at from article_revisions order by replaced_at")
+    revisions = list(Store(tmp_path / "one_batch.sqlite").rows(
+        "select title, observed_at, replaced_at from article_revisions order by replaced_at"))
     assert [(r["title"], r["replaced_at"]) for r in revisions] == [
         (item().title, "2025-01-02T00:00:00+00:00"), ("Екінші", "2025-01-03T00:00:00+00:00")]
+    # each text from the fetch that first showed it, not from when it was stored (a day later here)
+    assert [r["observed_at"] for r in revisions] == ["2025-01-01T00:00:00+00:00", "2025-01-02T00:00:00+00:00"]
 
 
 def test_a_failing_batch_writes_nothing(store: Store) -> None:
