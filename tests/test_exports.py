@@ -10,8 +10,11 @@ import contextlib
 import csv
 import io
 import json
+import shutil
+import sqlite3
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -401,6 +404,27 @@ def test_wacz_export_is_a_valid_wacz_with_titled_pages(archive: Path, tmp_path: 
     assert len(titles) == 12
     code, stdout, _ = verify(out)
     assert code == 0
+
+
+def test_wacz_titles_a_page_fetched_from_another_url_than_its_variants(archive: Path, tmp_path: Path) -> None:
+    """A page whose variant has another URL (its rel=canonical, a trailing slash) is titled through the URL `urls` files it under."""
+    from wacz.main import main as wacz_main
+
+    db = tmp_path / "archive.sqlite"
+    shutil.copy(archive, db)
+    for warc in (archive.parent / "warc").iterdir():
+        (tmp_path / "warc").mkdir(exist_ok=True)
+        shutil.copy(warc, tmp_path / "warc" / warc.name)
+    canonical = "https://abai.kz/kk/post/100000-nur-otan"  # as if the page's rel=canonical had named it
+    with sqlite3.connect(db) as conn:
+        conn.execute("update article_variants set url = ? where key = 'abai.kz:100000' and script = 'cyrl'", [canonical])
+        conn.execute("update urls set canonical_url = ? where url = 'https://abai.kz/post/100000'", [canonical])
+    assert export(db, tmp_path / "wacz", "--format", "wacz") == 0
+    assert wacz_main(["validate", "-f", str(tmp_path / "wacz" / "archive.wacz")]) == 0
+    with zipfile.ZipFile(tmp_path / "wacz" / "archive.wacz") as wacz:
+        pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").decode("utf-8").splitlines()[1:]]
+    titles = {p["url"]: p["title"] for p in pages}
+    assert titles["https://abai.kz/post/100000"] == "Nur Otan Trends пікірталас клубының кезекті басқосуы өтті"
 
 
 def test_force_replaces_a_bagged_export(archive: Path, tmp_path: Path) -> None:

@@ -189,7 +189,11 @@ def _write_wacz(store: Store, selection: Selection, out: OutDir, scratch: Path, 
 
 
 def _page_list(store: Store, selection: Selection) -> Iterator[dict[str, Any]]:
-    """WACZ pages: each fetched article page (HTML, 200) with its fetch time and its variant's title."""
+    """WACZ pages: each fetched article page (HTML, 200) with its fetch time and its variant's title.
+
+    A page fetched from another URL than its variant's (a trailing slash, a
+    rel=canonical) finds its variant through the canonical URL `urls` files it under.
+    """
     variants = KeyGroups(store.export_rows("article_variants", selection))
     current_key, titles = None, {}
     for page in store.export_rows(TABLE, selection):
@@ -198,7 +202,10 @@ def _page_list(store: Store, selection: Selection) -> Iterator[dict[str, Any]]:
         if page["key"] != current_key:
             current_key = page["key"]
             titles = {v["url"]: v["title"] for v in variants.take(current_key, skip_before=True)}
-        yield {"url": page["url"], "ts": _warc_date(page["fetched_at"]), "title": titles.get(page["url"]) or page["url"]}
+        title = titles.get(page["url"])
+        if title is None and (filed := store.url_pages([page["url"]]).get(page["url"])):
+            title = titles.get(filed[0])
+        yield {"url": page["url"], "ts": _warc_date(page["fetched_at"]), "title": title or page["url"]}
 
 
 def _warc_date(iso: str) -> str:
