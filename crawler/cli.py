@@ -213,6 +213,7 @@ def ingest_profile(value: str) -> Profile | None:
 def run_ingest(args: argparse.Namespace) -> int:
     from crawler.distributed.ingest import Ingester, stop_on_signals
 
+    Store(args.db).check_writable()
     ingester = Ingester(args.redis, args.db, profile=args.profile, batch_size=args.batch_size)
     reason = ingester.run(follow=args.follow, stop=stop_on_signals())
     summary = Store(args.db, create=False).run_summary(ingester.run_id) if ingester.run_id is not None else None
@@ -365,7 +366,10 @@ def run_reparse(args: argparse.Namespace) -> int:
     from crawler.reparse import reparse  # imports Scrapy's response classes: only when reparsing
 
     since = _checked_date(args.since, "--since")
-    report = reparse(Store(args.db, create=False), site=_checked_site(args.site), since=since, dry_run=args.dry_run,
+    store = Store(args.db, create=False)
+    if not args.dry_run:
+        store.check_writable()
+    report = reparse(store, site=_checked_site(args.site), since=since, dry_run=args.dry_run,
                      batch_size=default_settings.STORE_BATCH_SIZE)
     print(format_reparse(report, args.db, args.dry_run))
     return 1 if report.failed else 0

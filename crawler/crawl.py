@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from twisted.python.failure import Failure
 
 from crawler import CLI_LOG_HANDLER
 from crawler import settings as project_settings
-from crawler.errors import ConfigError, CrawlerError
+from crawler.errors import ConfigError, CrawlerError, StorageError
 from crawler.incremental import INCREMENTAL_OPTIONS, IncrementalParams
 from crawler.mirror import Mirror, offline_settings
 from crawler.profiles import Profile
@@ -66,14 +68,15 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
     IncrementalParams.parse(settings, **{k: v for k, v in options.items() if k in INCREMENTAL_OPTIONS})
     if mirror is not None:
         Mirror(mirror)  # a missing or broken manifest fails here, not in the downloader
-    Store(db)  # likewise an unusable database
+    Store(db).check_writable()  # likewise an unusable database
     if jobdir is not None:
         if jobdir.exists() and not jobdir.is_dir():
             raise ConfigError(f"--jobdir {jobdir} is a file, not a folder")
         settings.set("JOBDIR", str(jobdir), priority="cmdline")
     process = scrapy_process(settings)
     crawler = process.create_crawler(spider_class)
-    process.crawl(crawler, **spider_args, **options)
+    failures: list[Failure] = []
+    process.crawl(crawler, **spider_args, **options).addErrback(failures.append)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     reason = str(stats.get("finish_reason") or "")
@@ -81,7 +84,7 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
         clear_jobdir(jobdir)
     run_id = stats.get("newsarchive/crawl_run")
     if run_id is None:
-        raise CrawlerError("the crawl did not start; run again with --log-level INFO to see why")
+        raise _not_started(failures[0].value if failures else None)
     summary = Store(db).run_summary(int(run_id))
     seconds = float(stats.get("elapsed_time_seconds") or 0.0)
     pages = int(stats.get("response_received_count", 0))
@@ -92,6 +95,17 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
         incremental={k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("incremental/")},
     )
     return summary
+
+
+def _not_started(cause: BaseException | None) -> BaseException:
+    """Why a crawl did not start, as the CLI reports it: our own errors as they are (a JOBDIR in use,
+    a database that fails on its first write), Ctrl-C as an interruption, anything else in one line."""
+    if isinstance(cause, (CrawlerError, KeyboardInterrupt)):
+        return cause
+    if isinstance(cause, sqlite3.Error):
+        return StorageError(f"the crawl did not start: database error: {cause}")
+    detail = f": {type(cause).__name__}: {cause}" if cause is not None else ""
+    return CrawlerError(f"the crawl did not start{detail}; run again with --log-level INFO to see why")
 
 
 def spider_for(settings: Settings, options: dict[str, Any],

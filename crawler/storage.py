@@ -16,6 +16,8 @@ a crawl writes. `Store` gathers one class per concern, each in its module:
 
 from __future__ import annotations
 
+import sqlite3
+
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,6 +88,22 @@ class Store(ArticleWrites, RunBook, Reads, ExportReads):
         except Exception as err:  # sqlite3.DatabaseError and friends: not a usable archive
             raise StorageError(f"cannot open database {self.path}: {err}") from err
         self._run_status = {}
+
+    def check_writable(self) -> None:
+        """Fail now, with one line, when the file cannot be written (a read-only file, folder or mount).
+
+        Opening reads only; a crawl's first write comes after Scrapy started. A
+        write of the schema version as it is, rolled back, asks SQLite itself.
+        """
+        conn = self.db.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(f"PRAGMA user_version = {int(conn.execute('PRAGMA user_version').fetchone()[0])}")
+            finally:
+                conn.rollback()
+        except sqlite3.Error as err:
+            raise StorageError(f"cannot write to database {self.path}: {err}") from err
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

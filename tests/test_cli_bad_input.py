@@ -9,8 +9,11 @@ when a command has no case here, so a new command gets its bad-input cases.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import gzip
 import json
+import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -191,6 +194,34 @@ def test_a_real_process_exits_2_without_traceback_and_debug_shows_it(bad: Path, 
     debug = subprocess.run([*command[:3], "--debug", *command[3:]], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert debug.returncode != 0
     assert "Traceback (most recent call last)" in debug.stderr and exception in debug.stderr
+
+
+def test_a_crawl_whose_jobdir_is_in_use_says_so_in_one_line(tmp_path: Path) -> None:
+    """The lock is taken once Scrapy runs (an extension): the CLI still reports it as one line, not a traceback."""
+    (tmp_path / "job").mkdir()
+    with (tmp_path / "job" / "newsarchive.lock").open("a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = subprocess.run([sys.executable, "-m", "crawler", "crawl", "abai", "--offline", "--db", str(tmp_path / "a.sqlite"),
+                                 "--jobdir", str(tmp_path / "job")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"error: JOBDIR {tmp_path / 'job'} is in use by another running crawl"]
+
+
+@pytest.mark.parametrize("argv", [["crawl", "abai", "--offline"], ["reparse"]])
+def test_a_read_only_database_fails_before_any_work(tmp_path: Path, argv: list[str]) -> None:
+    """Opening only reads: a command that writes checks it can before it starts (a crawl, before Scrapy)."""
+    db = tmp_path / "ro.sqlite"
+    Store(db).db.conn.close()
+    db.chmod(0o444)
+    command = [sys.executable, "-m", "crawler", *argv, "--db", str(db)]
+    if os.geteuid() == 0:  # root writes read-only files: drop the capability that lets it
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root without setpriv")
+        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search",
+                   "--inh-caps=-dac_override,-dac_read_search", *command]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"error: cannot write to database {db}: attempt to write a readonly database"]
 
 
 def command_paths(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
