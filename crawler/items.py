@@ -159,6 +159,11 @@ class ArticleItem:
         return asdict(self)
 
 
+def filled(value: Any) -> bool:
+    """A field counts as filled unless it is None, empty text or an empty list."""
+    return value is not None and value != "" and value != [] and value != {}
+
+
 @dataclass(slots=True)
 class UrlSeen:
     """A link to an article as a listing printed it, before canonicalization."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, filled
 from crawler.storage import Store
 
 if TYPE_CHECKING:
@@ -65,11 +65,6 @@ class RunReport:
                 strategy = item.strategies.get(name)
                 if strategy:
                     self.stats.inc_value(f"fields/strategy/{name}/{strategy}")
-
-
-def filled(value: Any) -> bool:
-    """A field counts as filled unless it is None, empty text or an empty list."""
-    return value is not None and value != "" and value != [] and value != {}
 
 
 def run_report(stats: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from crawler.storage_rows import (
     Status,
     content_hash,
     decoded,
+    keep_known,
     merge_variants,
     metric_rows,
     observations_of,
@@ -135,9 +136,11 @@ class ArticleWrites(Connected):
         now = utcnow()
         script = item.script or "und"
         variant = {name: getattr(item, name) for name in VARIANT_FIELDS}
-        variant["content_hash"] = content_hash(variant)
         old = plan.variants.get(item.key, {})
         previous = old.get(script)
+        if previous:
+            keep_known(variant, previous)
+        variant["content_hash"] = content_hash(variant)
         plan.metrics += metric_rows(observations_of(item, now), run_id)
         status: Status
         if not old and item.key not in plan.existing:

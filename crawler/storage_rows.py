@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from crawler.items import ArticleItem, Observation
+from crawler.items import ArticleItem, Observation, filled
 
 Status = Literal["new", "updated", "unchanged"]
 SCRIPT_ORDER = ("cyrl", "latn", "arab", None)
@@ -23,6 +23,9 @@ HASHED_FIELDS = ("url", "language", "title", "category", "published_at", "views"
 DECLARED_FIELDS = ("modified_at", "tags", "image")
 # Item fields kept per variant; the article row is merged from them.
 VARIANT_FIELDS = (*HASHED_FIELDS, "page_date", "fetched_at", "strategies", *DECLARED_FIELDS)
+# Metadata a fetch may fail to read when the site changes its markup: a stored value is not replaced by nothing.
+KEPT_FIELDS = ("language", "category", "published_at", "views", "comments", "authors", "source", "page_date",
+               "modified_at", "tags", "image")
 # Text columns that hold JSON (lists or objects); exports decode them.
 JSON_COLUMNS = frozenset({"authors", "images", "strategies", "tags"})
 
@@ -36,6 +39,20 @@ def content_hash(row: dict[str, Any]) -> str:
     """sha1 of the fields whose change counts as an update."""
     payload = json.dumps({f: row.get(f) for f in HASHED_FIELDS}, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+def keep_known(variant: dict[str, Any], previous: dict[str, Any]) -> None:
+    """Fill the metadata a new fetch left empty from the stored variant, marked "kept" in its strategies.
+
+    A site whose markup changed yields pages without their date, category or
+    counts; written as they are, they would wipe what the archive knew, and
+    revisions keep only titles and bodies. `health` still sees the drop: it
+    counts the fields of the parsed pages, not of the stored rows.
+    """
+    kept = [name for name in KEPT_FIELDS if not filled(variant.get(name)) and filled(previous.get(name))]
+    if kept:
+        variant.update({name: previous[name] for name in kept})
+        variant["strategies"] = {**(variant.get("strategies") or {}), **dict.fromkeys(kept, "kept")}
 
 
 def decoded(row: dict[str, Any]) -> dict[str, Any]:

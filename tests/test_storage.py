@@ -16,6 +16,7 @@ from crawler.errors import StorageError
 from crawler.failures import PERMANENT_KINDS
 from crawler.items import ArticleItem, BestMaterial, Quote
 from crawler.storage import SCHEMA_VERSION, Store
+from crawler.storage_rows import decoded
 
 
 def item(script: str = "cyrl", **changes) -> ArticleItem:
@@ -235,6 +236,21 @@ def test_an_article_new_in_its_batch_and_revised_in_it_too(tmp_path: Path, monke
         (item().title, "2025-01-02T00:00:00+00:00"), ("Екінші", "2025-01-03T00:00:00+00:00")]
     # each text from the fetch that first showed it, not from when it was stored (a day later here)
     assert [r["observed_at"] for r in revisions] == ["2025-01-01T00:00:00+00:00", "2025-01-02T00:00:00+00:00"]
+
+
+def test_a_fetch_that_reads_less_keeps_what_the_archive_knew(store: Store) -> None:
+    """A broken selector yields pages without date, category or counts: the stored values stay, marked "kept"."""
+    store.save_articles([item(strategies={"published_at": "selector", "title": "selector"})])
+    broken = item(published_at=None, category=None, views=None, authors=[], strategies={"title": "selector"})
+    assert store.save_articles([broken]) == ["unchanged"]  # nothing it still shows has changed
+    changed = replace(broken, title="Жаңа тақырып")
+    assert store.save_articles([changed]) == ["updated"]
+    row = decoded(dict(store.db["article_variants"].get(["abai.kz:7", "cyrl"])))
+    assert (row["title"], row["published_at"], row["category"], row["views"], row["authors"]) == (
+        "Жаңа тақырып", "2018-09-19T16:01:00+06:00", "Билік", 10, ["Айдос Сарым"])
+    assert row["strategies"] == {"title": "selector", "published_at": "kept", "category": "kept", "views": "kept",
+                                 "authors": "kept"}
+    assert store.db["articles"].get("abai.kz:7")["published_at"] == "2018-09-19T16:01:00+06:00"
 
 
 def test_a_failing_batch_writes_nothing(store: Store) -> None:
