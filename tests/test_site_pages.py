@@ -132,6 +132,18 @@ def test_an_unconfirmed_headline_shown_first(h1s: str, expected: tuple[str, str]
     assert choose_title(sel, read_metadata(sel, "https://heizung.de/x"), "https://heizung.de/x") == expected
 
 
+def test_body_html_shows_what_the_body_says() -> None:
+    """What cleanup drops from the body's paragraphs (the headline repeated, a lone date line) leaves its HTML too."""
+    html = ("<html><head><title>Steppe Times</title></head><body><article><h1>Trees for the ring road</h1>"
+            "<p>June 3, 2024</p><p>The city will plant four thousand trees along the ring road this autumn, the mayor said.</p>"
+            "<p>Work starts in September and should be finished before the first frost, according to the plan.</p>"
+            "<p>Residents can suggest places for new trees on the city's website until the end of the month.</p>"
+            "</article></body></html>")
+    item = generic.parse_article(html, "https://steppe.example/en/story/1")
+    assert item.title == "Trees for the ring road" and item.body.startswith("The city will plant")
+    assert item.body_html.startswith("<p>The city will plant") and "June 3" not in item.body_html
+
+
 def test_byline_names_are_cleaned() -> None:
     assert split_names("By Jane Doe, PhD and John Roe") == ["Jane Doe", "John Roe"]
     assert split_names("Posted by Konstantin") == ["Konstantin"]

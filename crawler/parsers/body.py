@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
@@ -36,8 +37,8 @@ PROMO = re.compile(
 )
 TAGS_LABEL = re.compile(r"^(?:tags|schlagwörter|schlagworte|теги|тегтер|тэги|keywords)\s*:?$", re.IGNORECASE)
 DATE_LINE = re.compile(r"^(?:updated|published|posted|aktualisiert|veröffentlicht|обновлено|опубликовано)\b.*\d", re.IGNORECASE)
-# Block tags of trafilatura's XML (and of its HTML conversion) whose text is one paragraph.
-BLOCKS = ("p", "head", "item", "quote", "code", "row", "cell", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr")
+# Tags of trafilatura's HTML conversion whose text is one paragraph.
+HTML_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "td", "th")
 
 
 @dataclass(slots=True)
@@ -54,9 +55,10 @@ def extract_body(html: str, url: str, sel: Selector | None = None, title: str | 
     """The body of the page at `url`; `sel` (the parsed page) serves the fallback."""
     found = _trafilatura(html, url)
     if found is not None:
-        paragraphs, root = found
-        paragraphs = cleanup(paragraphs, title)
+        extracted, root = found
+        paragraphs = cleanup(extracted, title)
         if paragraphs:
+            _prune(root, Counter(extracted) - Counter(paragraphs))
             return Body(paragraphs, sanitize(root, url), "trafilatura")
     sel = sel if sel is not None else Selector(text=html, type="html")
     scope = sel.css("article") or sel.css("body")
@@ -89,6 +91,24 @@ def _trafilatura(html: str, url: str) -> tuple[list[str], HtmlElement] | None:
     from lxml import html as lxml_html
 
     return [p for p in paragraphs if p], lxml_html.fromstring(lxml_html.tostring(container, encoding="unicode"))
+
+
+def _prune(root: HtmlElement, dropped: Counter[str]) -> None:
+    """Take out of the body's HTML what `cleanup` took out of its paragraphs, so `body_html` shows what `body` says.
+
+    A loose text or a block whose whole text is a dropped paragraph goes (as
+    many times as that paragraph was dropped); the text after a block stays.
+    """
+    if not dropped:
+        return
+    if root.text and dropped[clean(root.text)] > 0:
+        dropped[clean(root.text)] -= 1
+        root.text = None
+    for element in list(root.iter(*HTML_BLOCKS)):
+        text = clean(element.text_content())
+        if dropped[text] > 0 and element.getparent() is not None:
+            dropped[text] -= 1
+            element.drop_tree()
 
 
 def cleanup(paragraphs: list[str], title: str | None = None) -> list[str]:
