@@ -140,6 +140,9 @@ CASES: list[tuple[list[str], str]] = [
     (["fixtures", "record", "--site", "x.kz", "https://abai.kz/post/1"], "is not on site x.kz"),
     (["fixtures"], "fixtures: the following arguments are required"),
     # ingest
+    (["crawl", "abai", "--redis", "redis://127.0.0.1:1/0", "--refresh"], "--refresh needs the archive"),
+    (["crawl", "abai", "--redis", "redis://127.0.0.1:1/0", "--revisit-ages", "1", "--stop-after-known", "3"],
+     "--revisit-ages, --stop-after-known need the archive"),
     (["ingest", "--redis", "nothing", "--db", "{bad}/good.sqlite"], "--redis takes a URL"),
     (["ingest", "--redis", "redis://127.0.0.1:1/0", "--db", "{bad}/good.sqlite"], "cannot reach Redis"),
     (["ingest", "--redis", "redis://127.0.0.1:1/0", "--db", "{bad}/good.sqlite", "--spider", "nosuch"], "ingest: argument --spider"),

@@ -70,7 +70,8 @@ def run_worker(spider: str, *, redis_url: str, db: Path, mirror: Path | None = N
     incremental = sorted(k for k in options if k in INCREMENTAL_OPTIONS)
     if incremental:
         flags = ", ".join("--" + k.replace("_", "-") for k in incremental)
-        raise ConfigError(f"{flags} need the archive, which distributed workers do not read: they always do full passes")
+        verb = "needs" if len(incremental) == 1 else "need"
+        raise ConfigError(f"{flags} {verb} the archive, which distributed workers do not read: they always do full passes")
     settings = worker_settings(redis_url, db=db, mirror=mirror, log_level=log_level, overrides=overrides)
     spider_class, spider_args = spider_for(settings, options, profile)
     if mirror is not None:
