@@ -12,7 +12,10 @@ one fewer than the machine's cores, at most 4; `0` parses in the crawl's own
 thread, which is what a one-core machine should do. Workers are spawned (not
 forked: the crawl process has threads and open databases) and import the
 parsers once, while the crawl opens. A worker that dies takes no page with
-it: the page is parsed in the crawl's thread, and so is every later one.
+it: the page is parsed in the crawl's thread, and so is every later one. A
+worker whose crawl dies (even by SIGKILL, with no chance to shut the pool
+down) exits at once instead of waiting for work forever, see
+`_exit_when_the_crawl_dies`.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from scrapy import signals
@@ -59,10 +64,37 @@ def processes_setting(settings: BaseSettings) -> int:
 
 
 def _start_worker() -> None:
-    """A new worker: Ctrl-C is for the crawl, which stops gracefully and shuts the pool down; then the parsers, imported once."""
+    """A new worker ignores Ctrl-C (for the crawl, which shuts the pool down), dies with the crawl and imports the parsers once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    crawl = multiprocessing.parent_process()
+    assert crawl is not None, "the initializer runs in a worker, whose parent is the crawl"
+    threading.Thread(target=_exit_when_the_crawl_dies, args=(crawl,), name="exit-with-crawl", daemon=True).start()
     import crawler.parsers
     import crawler.quotes  # noqa: F401
+
+
+def _exit_when_the_crawl_dies(crawl: BaseProcess) -> None:
+    """Wait, in a worker's daemon thread, until the crawl process is gone, then end the worker at once.
+
+    A crawl killed outright (SIGKILL, the OOM killer, a cron timeout) never
+    shuts the pool down, and a worker waiting for its next page would wait
+    forever, reparented to PID 1: it holds the write end of its own call queue,
+    so that read never ends, and the write end of the resource tracker's pipe,
+    so the tracker lives on too (it exits by itself once the workers are gone).
+
+    `crawl.join()` waits on multiprocessing's parent sentinel: a pipe whose
+    write end only the crawl holds, so it reads EOF the moment the crawl dies,
+    by any signal, with no polling. It works wherever multiprocessing does,
+    whichever thread of the crawl spawned the worker. Linux's
+    `prctl(PR_SET_PDEATHSIG)` fires when the spawning *thread* exits (a pool
+    made in a short-lived thread would lose its workers early), needs a race
+    check once set and exists nowhere else; polling `os.getppid()` costs a
+    wake-up per interval and a delay. `os._exit`, because `sys.exit` would end
+    only this thread, and the page the main thread may be parsing has nobody
+    left to take it.
+    """
+    crawl.join()
+    os._exit(1)
 
 
 class ParsePool:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import select
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -80,6 +84,67 @@ def test_pool_returns_results_raises_errors_and_survives_a_dead_worker(tmp_path:
         "closed 4 False",
     ]
     assert "Parser worker process failed" in result.stderr
+
+
+# Runs in its own process, which the test kills: a crawl's pool, kept for the whole run, whose worker has done a job.
+KILLED_CRAWL_SCRIPT = textwrap.dedent("""
+    import os
+    from scrapy.utils.reactor import install_reactor
+    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+    from scrapy.utils.defer import deferred_from_coro
+    from twisted.internet import reactor
+    from crawler.parsepool import ParsePool
+
+    def report_worker(pool):
+        deferred_from_coro(pool.run(os.getpid)).addCallback(lambda pid: print(pid, flush=True))
+
+    if __name__ == "__main__":
+        pool = ParsePool(1)
+        reactor.callWhenRunning(report_worker, pool)
+        reactor.run()  # until killed
+""")
+
+
+def children(pid: int) -> set[int]:
+    """The processes that `pid` started, from whichever of its threads (Linux's /proc/PID/task/TID/children)."""
+    return {int(child) for task in Path(f"/proc/{pid}/task").iterdir() for child in (task / "children").read_text().split()}
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` still runs: one that exited but that its new parent (PID 1) has not reaped yet does not."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(),
+                    reason="finds the worker through Linux's /proc/PID/task/TID/children")
+def test_a_killed_crawl_leaves_no_worker_or_resource_tracker_running(tmp_path: Path) -> None:
+    """SIGKILL of a crawl used to leave its parser worker and multiprocessing's resource tracker running under PID 1."""
+    script = tmp_path / "killed_crawl.py"
+    script.write_text(KILLED_CRAWL_SCRIPT, encoding="utf-8")
+    crawl = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    started: set[int] = set()
+    try:
+        assert crawl.stdout is not None
+        assert select.select([crawl.stdout], [], [], 60)[0], "the pool's worker did not answer"
+        worker = int(crawl.stdout.readline())
+        started = children(crawl.pid)
+        assert worker in started and len(started) == 2, started  # the worker and the resource tracker
+        crawl.kill()
+        crawl.wait()
+        deadline = time.monotonic() + 3
+        while (left := {pid for pid in started if running(pid)}) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not left, f"still running after the crawl was killed: {left} (worker {worker})"
+    finally:
+        crawl.kill()
+        for pid in started:
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 @pytest.mark.parametrize(("value", "expected"), [("0", 0), ("2", 2), (3, 3)])
