@@ -153,8 +153,7 @@ class Frontier:
             return ["refresh"] * len(entries)
         states = self.store.variant_states(key for key, _, _ in entries)
         latest = {state.key: state for state in sorted(states.values(), key=self._fetched)}
-        gone = self.store.failed_urls((url for _, _, url in entries), GONE_KINDS,
-                                      since=self._ago(self.params.gone_retry_days))
+        gone = self.gone([url for _, _, url in entries])
         decisions: list[Decision] = []
         for key, script, url in entries:
             state = latest.get(key) if script is None else states.get((key, script))
@@ -172,6 +171,12 @@ class Frontier:
         archive (`urls`) knows that its link leads to it.
         """
         return self.store.url_pages(urls)
+
+    def gone(self, urls: Sequence[str]) -> set[str]:
+        """The URLs that answered 404 or 410 within `gone_retry_days` (none in a full pass), as listed articles are skipped."""
+        if self.params.refresh:
+            return set()
+        return self.store.failed_urls(urls, GONE_KINDS, since=self._ago(self.params.gone_retry_days))
 
     def keep_paging(self, series: str) -> bool:
         """False once the series showed `stop_after_known` stored articles in a row."""
@@ -273,6 +278,11 @@ def decide(frontier: Frontier | None, series: str, entries: Sequence[tuple[str, 
 def known_pages(frontier: Frontier | None, urls: Sequence[str]) -> dict[str, tuple[str, str]]:
     """`frontier.known_pages`; without a frontier (a run with no archive to read) none."""
     return frontier.known_pages(urls) if frontier else {}
+
+
+def gone(frontier: Frontier | None, urls: Sequence[str]) -> set[str]:
+    """`frontier.gone`; without a frontier (a run with no archive to read) none."""
+    return frontier.gone(urls) if frontier else set()
 
 
 def keep_paging(frontier: Frontier | None, series: str) -> bool:

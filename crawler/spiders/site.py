@@ -43,6 +43,7 @@ from crawler.incremental import (
     Frontier,
     IncrementalParams,
     decide,
+    gone,
     keep_paging,
     known_pages,
     open_frontier,
@@ -277,6 +278,7 @@ class SiteSpider(scrapy.Spider):
         is_start = response.url in self.profile.start_urls or series in self.profile.start_urls
         articles: list[tuple[str, str]] = []
         next_pages: list[str] = []
+        listings: dict[str, str] = {}  # as requested (and in `errors` if it failed) → as linked
         for link in dict.fromkeys(response.css("a::attr(href)").getall()):
             url = join_url(response.url, link.strip())
             if url is None or not url.startswith(("http://", "https://")) or not self.profile.allows(url):
@@ -286,6 +288,12 @@ class SiteSpider(scrapy.Spider):
             elif self.profile.is_next_page(url):
                 next_pages.append(url)
             elif is_start and self.profile.is_listing(url):
+                listings[safe_url_string(url)] = url
+        dead = gone(self.frontier, list(listings))  # a linked listing that answered 404 lately is skipped like an article
+        for requested, url in listings.items():
+            if requested in dead:
+                self._stat("incremental/skipped_gone")
+            else:
                 yield self._listing(url, series=canonical_url(url))
         yield from self._articles(response.url, series, articles)  # first: they decide whether to page on
         declared = [url for link in response.css(_DECLARED_NEXT).getall()
