@@ -34,8 +34,8 @@ _MONTH_NAMES: dict[int, tuple[str, ...]] = {
     12: ("желтоқсан", "jeltoqsan", "zheltoqsan", "جەلتوقسان", "декабрь", "декабря", "december", "dec", "dezember", "dez"),
 }
 
-# Words for "at" between the date and the time.
-AT_WORDS = ("сағат", "saghat", "sağat", "ساعات", "в")
+# Words for "at" between the date and the time: Kazakh in three scripts, Russian, English, German.
+AT_WORDS = ("сағат", "saghat", "sağat", "ساعات", "в", "at", "um")
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
@@ -49,7 +49,8 @@ def _fold(word: str) -> str:
 MONTHS: dict[str, int] = {_fold(name): number for number, names in _MONTH_NAMES.items() for name in names}
 
 _AT = "|".join(re.escape(w) for w in AT_WORDS)
-_AMPM = r"(?:\s*([ap])\.?\s?m\b\.?)?"
+# "pm", "PM", "p.m.", "P.M.": sites print the half of the day in either case.
+_AMPM = r"(?:\s*([AaPp])\.?\s?[Mm]\b\.?)?"
 # "19 Қыркүйек, 2018 сағат 16:01" and its Latin and Arabic-script twins; "6. November 2023, 15:25".
 _DAY_MONTH_YEAR = re.compile(
     rf"(?<!\d)(\d{{1,2}})\.?\s+([^\W\d_]+)\.?,?\s+(\d{{4}})(?:\s*(?:ж\.?|жыл[ыі]?|г\.?|года)?,?\s*(?:(?:{_AT})\s+)?(\d{{1,2}})[:.](\d{{2}}){_AMPM})?",

@@ -1,10 +1,13 @@
 """Kazakh dates in three scripts (and Russian, numeric, ISO), with the Asia/Almaty offset of that date."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
+from parsel import Selector
 
 from crawler.dates import MONTHS, _fold, parse_date, parse_datetime, parse_local
+from crawler.parsers.generic import parse_article
+from crawler.parsers.pubdates import printed
 
 CYRILLIC = ["Қаңтар", "Ақпан", "Наурыз", "Сәуір", "Мамыр", "Маусым", "Шілде", "Тамыз", "Қыркүйек", "Қазан", "Қараша", "Желтоқсан"]
 LATIN = ["Qantar", "Aqpan", "Nauryz", "Sәuir", "Mamyr", "Mausym", "Shilde", "Tamyz", "Qyrkýiek", "Qazan", "Qarasha", "Jeltoqsan"]
@@ -67,3 +70,66 @@ def test_invalid_day_is_rejected() -> None:
 )
 def test_today_headers(header: str, day: date) -> None:
     assert parse_date(header) == day
+
+
+@pytest.mark.parametrize(("upper", "lower"), [("PM", "pm"), ("P.M.", "p.m."), ("Pm", "p.m")])
+def test_upper_case_am_pm_reads_like_lower_case(upper: str, lower: str) -> None:
+    # "June 11, 2024 9:15 PM" came back as 09:15 while "pm" gave 21:15.
+    expected = (datetime(2024, 6, 11, 21, 15), True)
+    assert parse_local(f"June 11, 2024 9:15 {upper}") == expected
+    assert parse_local(f"June 11, 2024 9:15 {lower}") == expected
+
+
+@pytest.mark.parametrize("text", ["June 11, 2024 12:05 AM", "11 June 2024, 12:05 A.M."])
+def test_twelve_am_is_just_past_midnight(text: str) -> None:
+    assert parse_local(text) == (datetime(2024, 6, 11, 0, 5), True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10 June 2024 at 14:20", datetime(2024, 6, 10, 14, 20)),
+        ("10 June 2024 at 2:20 PM", datetime(2024, 6, 10, 14, 20)),
+        ("6. November 2023 um 15:25", datetime(2023, 11, 6, 15, 25)),
+    ],
+)
+def test_day_first_dates_keep_the_time_after_at(text: str, expected: datetime) -> None:
+    # The day-month-year pattern knew the Kazakh and Russian words for "at", not the English or German ones.
+    assert parse_local(text) == (expected, True)
+
+
+ARTICLE_PAGE = """<!doctype html>
+<html><head><title>Steppe wind</title></head>
+<body>
+{furniture}
+<article>
+<h1>Steppe wind</h1>
+<p><time datetime="2024-06-11T09:15:00+01:00">11 June 2024</time></p>
+<p>The wind over the steppe rose early on Tuesday and kept on through the afternoon, lifting dust over the road.</p>
+<p>Farmers said the season had been dry and that they expected more such days before the rains came back.</p>
+</article>
+</body></html>"""
+# Times that date other pages or other people's words, set before the article's own one.
+FURNITURE = {
+    "nav": '<nav><a href="/en/story/t0"><time datetime="2024-06-20T08:00:00+01:00">20 June 2024</time></a></nav>',
+    "aside": '<aside><time datetime="2024-06-20T08:00:00+01:00">20 June 2024</time></aside>',
+    "footer": '<footer><time datetime="2024-06-20T08:00:00+01:00">20 June 2024</time></footer>',
+    "comments": '<div class="Comments"><p><time datetime="2024-06-20T08:00:00+01:00">20 June 2024</time> Nice.</p></div>',
+    "related": '<ul class="related-articles"><li><a href="/en/story/t0">Earlier</a>'
+               ' <time datetime="2024-06-20T08:00:00+01:00">20 June 2024</time></li></ul>',
+}
+
+
+def test_article_time_element_without_a_date_class_gives_its_offset() -> None:
+    # A bare <time datetime> only re-wrote an instant another layer found, so htmldate's local midnight won.
+    html = ARTICLE_PAGE.format(furniture="")
+    item = parse_article(html, "https://steppe.example/en/story/t1", tz="Asia/Almaty")
+    assert item.published_at == "2024-06-11T09:15:00+01:00"
+    assert item.strategies["published_at"] == "text"
+
+
+@pytest.mark.parametrize("furniture", FURNITURE)
+def test_printed_date_skips_time_elements_of_the_page_furniture(furniture: str) -> None:
+    sel = Selector(text=ARTICLE_PAGE.format(furniture=FURNITURE[furniture]), type="html")
+    moment = printed(sel, "Asia/Almaty")
+    assert moment is not None and moment.isoformat() == "2024-06-11T09:15:00+01:00"

@@ -3,7 +3,8 @@
 Layers, most reliable first: what the page declares (JSON-LD, microdata,
 `article:published_time` and other meta tags); the date printed in the page's
 date and byline elements, read by our exact Kazakh/Russian/English patterns
-(`crawler.dates`, the three abai.kz scripts included); htmldate's heuristics
+(`crawler.dates`, the three abai.kz scripts included), or stamped on a
+`<time datetime>` element of the article's own text; htmldate's heuristics
 over the whole page (publication date, not the latest one); and a date in
 the URL path. A time printed without an offset gets the site's time zone; an
 explicit offset always wins. A day without a time is midnight local time.
@@ -29,6 +30,14 @@ DATE_ELEMENTS = (
     " or contains(translate(concat(@class, ' ', @id), 'POSTED', 'posted'), 'posted')"
     " or contains(translate(concat(@class, ' ', @id), 'META', 'meta'), 'meta')]"
     "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
+)
+# `<time datetime>` elements of the page's own text, whatever their class or id: not those in navigation,
+# asides, footers, comments or lists of related articles, which date other pages or other people's words.
+STAMPED_TIMES = (
+    "//body//time[@datetime]"
+    "[not(ancestor::nav or ancestor::aside or ancestor::footer)]"
+    "[not(ancestor::*[contains(translate(concat(@class, ' ', @id), 'COMENT', 'coment'), 'comment')"
+    " or contains(translate(concat(@class, ' ', @id), 'RELATD', 'relatd'), 'related')])]"
 )
 # Words around a modification date, to skip it when looking for the publication date.
 UPDATED_WORDS = re.compile(r"updated|aktualisiert|обновлено|жаңартылды|modifi", re.IGNORECASE)
@@ -80,8 +89,12 @@ def _loose(text: str, tz: str) -> datetime | None:
 
 
 def printed(sel: Selector, tz: str, today: date | None = None) -> datetime | None:
-    """The date printed after a "published" label, else the first one in a date, time or byline element."""
-    nodes = sel.xpath(DATE_ELEMENTS)[:60]
+    """The date printed after a "published" label, else the first one in a date, time or byline element.
+
+    A `<time datetime>` outside the page's furniture counts whatever its class or id: sites stamp the
+    article's own time, with its offset, on a bare `<time>`.
+    """
+    nodes = sel.xpath(f"{DATE_ELEMENTS} | {STAMPED_TIMES}")[:60]
     for node in nodes:
         text = _visible(node)
         label = PUBLISHED_WORDS.search(text) if len(text) <= 300 else None
