@@ -378,8 +378,9 @@ def run_reparse(args: argparse.Namespace) -> int:
 def format_reparse(report: Any, db: Path, dry_run: bool) -> str:
     fields = ", ".join(f"{name} {n}" for name, n in report.fields.most_common()) or "none"
     lines = [
-        f"Reparsed {report.pages} article pages of {report.articles} articles from their WARC records"
-        f" with parser version {report.parser_version}" + (" (dry run: nothing written)" if dry_run else ""),
+        f"Reparsed {report.reparsed} article pages of {report.articles} articles from their WARC records"
+        f" with parser version {report.parser_version}" + (f"; {report.failed_articles} failed" if report.failed_articles else "")
+        + (" (dry run: nothing written)" if dry_run else ""),
         f"  changed    {report.changed} pages ({fields})",
         f"  unchanged  {report.unchanged} pages ({report.restamped} restamped with the new parser version)",
         f"  failed     {len(report.failed)} pages ({report.failed_articles} articles, {len(report.failed) - report.failed_articles} listings)",

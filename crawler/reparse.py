@@ -40,7 +40,7 @@ class ReparseReport:
 
     parser_version: int = PARSER_VERSION
     pages: int = 0
-    """Article pages re-extracted (one per stored variant that has a WARC record)."""
+    """Article pages read (one per stored variant that has a WARC record), the failed ones too."""
     articles: int = 0
     changed: int = 0
     """Variants whose stored fields differ from the new extraction."""
@@ -55,8 +55,13 @@ class ReparseReport:
     observations: int = 0
 
     @property
+    def reparsed(self) -> int:
+        """Article pages re-extracted and compared: those read but the failed ones."""
+        return self.pages - self.failed_articles
+
+    @property
     def unchanged(self) -> int:
-        return self.pages - self.changed - self.failed_articles
+        return self.reparsed - self.changed
 
 
 def reparse(store: Store, *, site: str | None = None, since: str | None = None, dry_run: bool = False,
@@ -106,7 +111,9 @@ def extract(db_path: Path, page: dict[str, Any]) -> ArticleItem:
 
 def stored_response(db_path: Path, page: dict[str, Any]) -> TextResponse:
     """A `pages` row's response, rebuilt from its WARC record as the spider received it (body unpacked)."""
-    url, status, pairs, body = read_response(resolve(db_path, page["warc_file"]), page["warc_offset"], page["warc_length"])
+    path, offset, length = resolve(db_path, page["warc_file"]), page["warc_offset"], page["warc_length"]
+    _check_whole(path, offset, length)
+    url, status, pairs, body = read_response(path, offset, length)
     headers = Headers()
     for name, value in pairs:
         if name.lower() != "content-encoding":  # the body comes back already unpacked
@@ -116,6 +123,17 @@ def stored_response(db_path: Path, page: dict[str, Any]) -> TextResponse:
     if not isinstance(response, TextResponse):
         raise StorageError(f"not a text page: {headers.get('Content-Type')!r}")
     return response
+
+
+def _check_whole(path: Path, offset: int, length: int) -> None:
+    """Refuse a record that the WARC file ends before: it reads as nothing, or as a shorter page that parses."""
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise StorageError(f"cannot read the WARC record at {path}:{offset}: {err.strerror}") from err
+    if offset + length > size:
+        raise StorageError(f"cannot read the WARC record at {path}:{offset}: the file is truncated"
+                           f" ({size} bytes; the record ends at byte {offset + length})")
 
 
 def comparable(item: ArticleItem) -> dict[str, Any]:

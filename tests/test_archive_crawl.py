@@ -209,3 +209,27 @@ def test_search_prints_ranked_hits_with_title_date_and_url(crawled: Path, capsys
     assert "اباي– قازاق ادەبيەتىنىڭ كلاسسيگى" in arabic.stdout and "https://abai.kz/tt/post/202845" in arabic.stdout
     none = Result(capsys, "search", "zzzqqq", "--db", str(crawled))
     assert (none.returncode, none.stdout.strip()) == (1, f"no articles match 'zzzqqq' in {crawled}")
+
+
+def test_reparse_names_a_truncated_warc_file_and_counts_only_the_pages_it_reparsed(
+        crawled: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from crawler.storage import Store
+
+    shutil.copytree(crawled.parent, tmp_path / "cut")
+    db = tmp_path / "cut" / crawled.name
+    sources = sorted(Store(db, create=False).reparse_sources(None, None), key=lambda row: row["warc_offset"])
+    middle = sources[len(sources) // 2]
+    cut = middle["warc_offset"] + middle["warc_length"] // 2  # this page's record ends past the file's end
+    (warc,) = (tmp_path / "cut" / "warc").glob("*.warc.gz")
+    with warc.open("r+b") as handle:
+        handle.truncate(cut)
+    failed = [row for row in sources if row["warc_offset"] + row["warc_length"] > cut]
+    result = Result(capsys, "reparse", "--db", str(db))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == (f"Reparsed {len(sources) - len(failed)} article pages of 10 articles from their WARC records"
+                        f" with parser version {PARSER_VERSION}; {len(failed)} failed")
+    assert f"    {middle['url']}: cannot read the WARC record at {warc}:{middle['warc_offset']}: the file is truncated" \
+           f" ({cut} bytes; the record ends at byte {middle['warc_offset'] + middle['warc_length']})" in lines
+    assert all(line.split(": the file is truncated (")[1].startswith(f"{cut} bytes; ") for line in lines[4:-2])
+    assert table(db, VARIANTS) == table(crawled, VARIANTS)  # the cut page was not parsed into a shorter body

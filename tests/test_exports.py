@@ -491,3 +491,79 @@ def test_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
     lines.finish()
     assert log.getvalue().splitlines() == [f"export: quotes: {n}/20000 rows" for n in range(2000, 20000, 2000)] + [
         "export: quotes: 20000 rows written"]
+
+
+# -- interrupted and killed exports ------------------------------------------------
+
+# Runs `main(argv[3:])` with a progress that sends signal argv[1] to its own process at the first rows of
+# table argv[2]: an export held midway, deterministically.
+SIGNALLED_EXPORT = """
+import os, sys
+import crawler.exports
+from crawler.cli import main
+from crawler.exports.progress import NoProgress
+
+class Signal(NoProgress):
+    def start(self, label, total):
+        self.label = label
+    def advance(self, rows):
+        if self.label == sys.argv[2]:
+            os.kill(os.getpid(), int(sys.argv[1]))
+    def close(self):
+        pass
+
+crawler.exports.progress_for = lambda stream: Signal()
+sys.exit(main(sys.argv[3:]))
+"""
+
+
+def signalled_export(signum: int, table: str, db: Path, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", SIGNALLED_EXPORT, str(signum), table,
+                           "export", "--db", str(db), "--out", str(out), *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_sigterm_removes_a_half_written_export_like_ctrl_c(archive: Path, tmp_path: Path) -> None:
+    import signal
+
+    out = tmp_path / "out"
+    result = signalled_export(signal.SIGTERM, "article_variants", archive, out, "--format", "csv")
+    assert (result.returncode, result.stderr.splitlines()[-1:]) == (130, ["interrupted"])
+    assert not out.exists()
+
+
+def test_an_export_handles_sigterm_only_while_it_runs(archive: Path, tmp_path: Path) -> None:
+    import signal
+
+    from crawler.exports import ExportOptions, NoProgress
+    from crawler.exports import export as export_to
+
+    during: list[object] = []
+
+    class Watch(NoProgress):
+        def start(self, label: str, total: int) -> None:
+            during.append(signal.getsignal(signal.SIGTERM))
+
+    before = signal.getsignal(signal.SIGTERM)
+    export_to(Store(archive), ExportOptions("jsonl", tmp_path / "out"), Watch())
+    assert during and before not in during
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+@pytest.mark.parametrize(("fmt", "table"), [("csv", "article_variants"), ("wacz", "pages")])
+def test_force_replaces_what_a_killed_export_left_but_no_other_file(archive: Path, tmp_path: Path, fmt: str, table: str,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import signal
+
+    out = tmp_path / "out"
+    killed = signalled_export(signal.SIGKILL, table, archive, out, "--format", fmt)
+    assert killed.returncode == -signal.SIGKILL
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    left = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+    assert export(archive, out, "--format", "jsonl", "--force") == 2
+    assert capsys.readouterr().err.strip() == f"error: {out} holds files that no export wrote (notes.txt); not replacing them"
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == left
+    (out / "notes.txt").unlink()
+    assert export(archive, out, "--format", "jsonl", "--force") == 0
+    assert sorted(p.name for p in out.iterdir()) == ["articles.jsonl", "manifest.json"]
+    assert verify(out)[0] == 0

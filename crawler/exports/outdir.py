@@ -1,9 +1,12 @@
 """The export folder: refuses to overwrite, and keeps every file it writes inside itself.
 
 Files are created with exclusive mode (`xb`), so an existing file or a
-symbolic link planted in the folder is never followed or replaced. `--force`
-removes only a previous export (the files its manifest names and, for a
-bag, the bag's tag files); anything else in the folder stops the export.
+symbolic link planted in the folder is never followed or replaced. Until
+the manifest is written the folder holds `IN_PROGRESS`, listing every path
+the export writes, so a folder left by a killed export (SIGKILL, a power
+cut) is still known as ours. `--force` removes only a previous export (the
+files its manifest names and, for a bag, the bag's tag files; or the paths
+an unfinished export's `IN_PROGRESS` lists); anything else stops the export.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import BinaryIO
 from crawler.errors import ExportError
 
 MANIFEST = "manifest.json"
+# Written first and removed once the manifest is: the paths an export has begun writing, one per line.
+IN_PROGRESS = ".newsarchive-export-in-progress"
 # The files bagit adds around `data/` (sha256 only, as `make_bag` is called).
 BAG_TAG_FILES = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt")
 
@@ -26,10 +31,13 @@ class OutDir:
         self.root = root.resolve()
         self.created: list[Path] = []
         self.made_root = made_root
+        self.journal: Path | None = None
+        """`IN_PROGRESS` while the export runs (`prepare` to `finish`): each new path is listed in it."""
+        self.listed: set[str] = set()
 
     @classmethod
     def prepare(cls, root: Path, force: bool) -> OutDir:
-        """An empty folder at `root`: created, or emptied of a previous export when `force`."""
+        """A folder at `root` holding only `IN_PROGRESS`: created, or emptied of a previous export when `force`."""
         if root.exists() and not root.is_dir():
             raise ExportError(f"--out {root} is a file, not a folder")
         if root.is_dir() and any(root.iterdir()):
@@ -41,17 +49,45 @@ class OutDir:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise ExportError(f"cannot create {root}: {err.strerror}") from err
-        return cls(root, made_root=made)
+        out = cls(root, made_root=made)
+        out._begin()
+        return out
+
+    def _begin(self) -> None:
+        """Mark the folder as an unfinished export, before anything else is written in it."""
+        marker = self.root / IN_PROGRESS
+        try:
+            marker.open("xb").close()
+        except FileExistsError as err:
+            raise ExportError(f"{marker} already exists; is another export writing {self.root}?") from err
+        self.created.append(marker)
+        self.journal = marker
+
+    def finish(self) -> None:
+        """The manifest is written: the folder is a finished export, no longer marked as unfinished."""
+        if self.journal is not None:
+            self.journal.unlink()
+            self.journal = None
 
     def path(self, name: str) -> Path:
-        """Where `name` (a relative POSIX path) goes; a name leading outside the folder is an error."""
+        """Where `name` (a relative POSIX path) goes, listed in the journal; a name leading outside the folder is an error."""
         relative = PurePosixPath(name)
         if not name or relative.is_absolute() or ".." in relative.parts:
             raise ExportError(f"refusing to write {name!r}: not a path inside {self.root}")
         target = self.root.joinpath(*relative.parts)
         if not target.parent.resolve().is_relative_to(self.root):
             raise ExportError(f"refusing to write {name!r}: its folder leads outside {self.root}")
+        self._list(relative.as_posix())
         return target
+
+    def _list(self, name: str) -> None:
+        """Add `name` to the journal before it is written, so that a killed export's files are known as ours."""
+        if self.journal is None or name in self.listed:
+            return
+        # O_NOFOLLOW: a link put in the marker's place is refused, never written through
+        with os.fdopen(os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW), "ab") as journal:
+            journal.write(name.encode("utf-8") + b"\n")
+        self.listed.add(name)
 
     def create(self, name: str) -> BinaryIO:
         """A new file for binary writing; an existing path (file or link) is never replaced."""
@@ -81,14 +117,17 @@ class OutDir:
 
 
 def previous_export(root: Path) -> tuple[Path, set[str]] | None:
-    """(folder holding manifest.json, the paths it names) of an export in `root`, or None."""
+    """(its folder, the paths it wrote) of an export in `root`, unfinished (`IN_PROGRESS`) or finished, or None."""
     from crawler.exports.manifest import load_manifest
 
+    marker = root / IN_PROGRESS
+    if marker.is_file() and not marker.is_symlink():  # killed before its manifest: the paths it began writing
+        return root, {IN_PROGRESS, *marker.read_text(encoding="utf-8").splitlines()}
     base = root / "data" if (root / "bagit.txt").is_file() else root
     if not (base / MANIFEST).is_file():
         return None
     manifest = load_manifest(base)
-    return base, {str(entry["path"]) for entry in manifest["files"]}
+    return base, {MANIFEST, *(str(entry["path"]) for entry in manifest["files"])}
 
 
 def remove_previous_export(root: Path) -> None:
@@ -97,18 +136,20 @@ def remove_previous_export(root: Path) -> None:
     if found is None:
         raise ExportError(f"{root} is not empty and holds no export (no manifest.json); not replacing it")
     base, listed = found
-    ours = {base / MANIFEST, *(base / PurePosixPath(p) for p in listed)}
+    ours = {base / PurePosixPath(p) for p in listed} - {root}
     if base != root:
         ours.update(root / name for name in BAG_TAG_FILES)
     files = [  # every file, and every link to a folder (os.walk does not enter those)
         Path(folder) / name for folder, dirs, names in os.walk(root)
         for name in names + [d for d in dirs if (Path(folder) / d).is_symlink()]
     ]
-    foreign = sorted(str(f.relative_to(root)) for f in files if f not in ours)
+    # a listed folder (an unfinished export's scratch folder) holds only its files
+    foreign = sorted(str(f.relative_to(root)) for f in files if ours.isdisjoint((f, *f.parents)))
     if foreign:
         shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
         raise ExportError(f"{root} holds files that no export wrote ({shown}); not replacing them")
-    for path in files:
+    last = {root / IN_PROGRESS, base / MANIFEST, root / "bagit.txt"}  # what marks an export: gone last, if stopped meanwhile
+    for path in sorted(files, key=lambda f: f in last):
         path.unlink()
     for folder, _, _ in sorted(os.walk(root), key=lambda entry: -len(entry[0])):
         if Path(folder) != root:

@@ -2,13 +2,18 @@
 
 Files go into a folder prepared by `OutDir` (empty, or holding only a
 previous export when forced); `manifest.json` is written last, so a folder
-with a manifest holds a finished export. When anything fails, the files this
-export created are removed again.
+with a manifest holds a finished export. When anything fails, or the export
+is interrupted (Ctrl-C, SIGTERM), the files this export created are removed
+again; a killed one leaves its in-progress marker, which `--force` recognizes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from importlib import metadata
@@ -79,23 +84,46 @@ def export(store: Store, options: ExportOptions, progress: Progress | None = Non
     if options.format not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {options.format!r}")
     progress = progress or NoProgress()
-    out = OutDir.prepare(options.out, options.force)
-    try:
-        with store.snapshot():
-            if options.format in TABLE_FORMATS:
-                written = export_tables(store, options.selection, out, options.format, progress, options.raw_csv)
-            else:
-                from crawler.exports.archive import export_archive
+    with _terminate_as_interrupt():
+        out = OutDir.prepare(options.out, options.force)
+        try:
+            with store.snapshot():
+                if options.format in TABLE_FORMATS:
+                    written = export_tables(store, options.selection, out, options.format, progress, options.raw_csv)
+                else:
+                    from crawler.exports.archive import export_archive
 
-                written = export_archive(store, options.selection, out, options.format, progress)
-            files = [file_entry(out, name, table, rows) for name, table, rows in written.files]
-            write_manifest(out, _manifest(store, options, written, files))
-        if options.bag:
-            make_bag(out.root, options)
-    except BaseException:
-        out.discard()
-        raise
+                    written = export_archive(store, options.selection, out, options.format, progress)
+                files = [file_entry(out, name, table, rows) for name, table, rows in written.files]
+                write_manifest(out, _manifest(store, options, written, files))
+            out.finish()
+            if options.bag:
+                make_bag(out.root, options)
+        except BaseException:
+            out.discard()
+            raise
     return ExportResult(out.root, options.format, written.counts, files, options.bag)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt, as Ctrl-C does, so `kill` removes a half-written export too.
+
+    The previous handler comes back afterwards. Only the main thread may set
+    handlers: elsewhere SIGTERM keeps its handler.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _manifest(store: Store, options: ExportOptions, written: Written, files: list[dict[str, Any]]) -> dict[str, Any]:
