@@ -33,7 +33,8 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParserException
 from warcio.warcwriter import WARCWriter
 
 from crawler import __version__
@@ -188,14 +189,18 @@ def read_response(path: Path, offset: int, length: int) -> tuple[str, int, list[
         with path.open("rb") as handle:
             handle.seek(offset)
             member = handle.read(length)
+    except OSError as err:
+        raise StorageError(f"cannot read the WARC record at {path}:{offset}: {err.strerror or err}") from err
+    try:
         record = next(iter(ArchiveIterator(io.BytesIO(member))))
-    except (OSError, StopIteration) as err:
-        raise StorageError(f"cannot read the WARC record at {path}:{offset}: {err}") from err
-    if record.rec_type != "response":
-        raise StorageError(f"{path}:{offset} is a {record.rec_type} record, not a response")
-    http = record.http_headers
-    return (record.rec_headers.get_header("WARC-Target-URI"), int(http.get_statuscode()), list(http.headers),
-            record.content_stream().read())
+        if record.rec_type != "response":
+            raise StorageError(f"{path}:{offset} is a {record.rec_type} record, not a response")
+        http = record.http_headers
+        return (record.rec_headers.get_header("WARC-Target-URI"), int(http.get_statuscode()), list(http.headers),
+                record.content_stream().read())
+    except (StopIteration, EOFError, ValueError, zlib.error, ArchiveLoadFailed, StatusAndHeadersParserException) as err:
+        # warcio's messages quote the bytes it choked on: the kind of error says enough
+        raise StorageError(f"cannot read the WARC record at {path}:{offset}: damaged ({type(err).__name__})") from err
 
 
 def page_key(url: str) -> str | None:

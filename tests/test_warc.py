@@ -208,3 +208,20 @@ def test_errors_counted_while_the_writer_finishes_are_in_the_stored_run_stats(tm
     assert len(set(logged)) == len(logged)  # each URL is fetched once, and logged once (not by two root handlers)
     assert f"; {len(logged)} not archived (see the log)" in result.stdout
     assert "Error caught on signal handler" not in result.stderr  # closed once, at the store's close; not again
+
+
+@pytest.mark.parametrize("damage", ["zeros", "garbage"])
+def test_a_damaged_record_is_a_storage_error_that_names_it(tmp_path: Path, damage: str) -> None:
+    """A record overwritten in its middle fails to read with a reason, not a traceback from warcio or zlib."""
+    from crawler.errors import StorageError
+
+    files = WarcFiles(tmp_path, "x", 10**9)
+    row = files.write(exchange())
+    files.close()
+    path = Path(row["warc_file"])
+    data = bytearray(path.read_bytes())
+    middle = row["warc_offset"] + row["warc_length"] // 2
+    data[middle:middle + 60] = bytes(60) if damage == "zeros" else bytes(range(60, 120))
+    path.write_bytes(bytes(data))
+    with pytest.raises(StorageError, match=rf"cannot read the WARC record at .*:{row['warc_offset']}: damaged \("):
+        read_response(path, row["warc_offset"], row["warc_length"])
