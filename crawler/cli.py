@@ -258,7 +258,7 @@ def format_summary(result: dict[str, Any]) -> str:
 
 
 def _incremental_lines(result: dict[str, Any]) -> list[str]:
-    """What the incremental crawl skipped, and how to resume a paused one."""
+    """What the incremental crawl asked for and skipped (links, not pages fetched: see `pages`), and how to resume a paused one."""
     done = result.get("incremental") or {}
     lines = []
     if done:
@@ -266,7 +266,7 @@ def _incremental_lines(result: dict[str, Any]) -> list[str]:
         if done.get("refresh"):
             fetched = f"{done['refresh']} listed (--refresh)"
         resumed = f"; {done['resumed']} paged on from where an earlier run failed" if done.get("resumed") else ""
-        lines.append(f"  fetched   {fetched}; skipped {done.get('skipped_fresh', 0)} stored, {done.get('skipped_gone', 0)} gone"
+        lines.append(f"  requested {fetched}; skipped {done.get('skipped_fresh', 0)} stored, {done.get('skipped_gone', 0)} gone"
                      f"; {done.get('stopped_paging', 0)} listings stopped paging early{resumed}")
     if result.get("finish_reason") == "shutdown":
         resume = f"run the same command (with --jobdir {result['jobdir']}) to resume" if result.get("jobdir") \

@@ -395,7 +395,7 @@ def test_the_cli_crawls_a_profile_incrementally_and_passes_every_option(tmp_path
     db = tmp_path / "egemen.sqlite"
     assert "3 new, 0 updated, 0 unchanged  (3 pages in 1 script)\n" in offline_crawl(db, "egemen")
     second = offline_crawl(db, "egemen")
-    assert "0 new, 0 updated, 0 unchanged" in second and "fetched   0 new, 0 due for a revisit; skipped" in second
+    assert "0 new, 0 updated, 0 unchanged" in second and "requested 0 new, 0 due for a revisit; skipped" in second
     third = offline_crawl(db, "site", "--profile", "seeds/egemen.kz.toml", "--refresh", "--stop-after-known", "5",
                           "--revisit-ages", "14,2")
     assert "0 new, 0 updated, 3 unchanged" in third
