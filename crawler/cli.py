@@ -6,6 +6,8 @@ import argparse
 import gzip
 import json
 import logging
+import os
+import signal
 import sys
 import unicodedata
 import zlib
@@ -46,6 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`extract … | head`): stop quietly with SIGPIPE's status, as Unix tools do;
+        # stdout goes to /dev/null so that flushing it at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -99,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", help="parse saved pages and print one JSON object per page")
     extract.add_argument("paths", nargs="*", type=Path, help="HTML files (.html or .html.gz)")
     extract.add_argument("--url", help="the page's URL (with one PATH); picks the parser by host")
-    extract.add_argument("--manifest", type=Path, help="JSON Lines file of {path, url, key?}; paths relative to it")
+    extract.add_argument("--manifest", type=Path,
+                         help="JSON Lines file of {path, url, key?} (or a fixture mirror's manifest); paths relative to it")
     extract.add_argument("--fetched-at", help="fetch time to record (ISO 8601)")
     extract.set_defaults(run=run_extract)
 
@@ -406,13 +414,20 @@ def run_search(args: argparse.Namespace) -> int:
 
 
 def _checked_site(value: str | None) -> str | None:
-    """A --site value: a site with a seed file (seeds/<site>.toml), or None."""
+    """A --site value: a site with a seed file (seeds/<site>.toml) or the name `crawl` knows it by (`abai`, `egemen`); or None."""
+    from crawler.parsers.abai import SITE as ABAI
+    from crawler.profiles import find_profile
     from crawler.seeds import site_names
 
     known = site_names(default_settings.SEEDS_DIR)
-    if value is not None and value not in known:
-        raise ConfigError(f"unknown site {value!r}; known: {', '.join(known) or 'none'}")
-    return value
+    if value is None or value in known:
+        return value
+    if value in SPIDERS:
+        return ABAI
+    try:
+        return find_profile(value).site
+    except ConfigError:
+        raise ConfigError(f"unknown site {value!r}; known: {', '.join(known) or 'none'}") from None
 
 
 def _checked_date(value: str | None, option: str) -> str | None:
@@ -635,21 +650,49 @@ def run_extract(args: argparse.Namespace) -> int:
 
 def _extract_jobs(args: argparse.Namespace) -> Iterator[tuple[Path, str | None, str | None]]:
     for path in args.paths:
-        yield path, args.url, None
+        yield path, args.url or _mirror_url(path), None
     if args.manifest:
+        for entry in _manifest_entries(args.manifest):
+            yield entry["page"], entry.get("url"), entry.get("key")
+
+
+def _manifest_entries(manifest: Path) -> Iterator[dict[str, Any]]:
+    """The HTML pages a manifest lists, each with its `page` path: {path, url, key?} lines, or a fixture mirror's.
+
+    A mirror's manifest (`fixtures record`) names its files `file` and lists
+    robots.txt, feeds and error answers too, which are no pages to extract.
+    """
+    try:
+        lines = manifest.read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise ConfigError(f"cannot read manifest {manifest}: {err.strerror}") from err
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
         try:
-            lines = args.manifest.read_text(encoding="utf-8").splitlines()
-        except OSError as err:
-            raise ConfigError(f"cannot read manifest {args.manifest}: {err.strerror}") from err
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
+            entry = json.loads(line)
+            if "file" in entry and "path" not in entry:  # a fixture mirror's entry
+                if not entry["file"] or entry.get("status") != 200 or "html" not in (entry.get("content_type") or ""):
+                    continue
+                entry["path"] = entry["file"]
+            entry["page"] = manifest.parent / entry["path"]
+        except (ValueError, KeyError, TypeError) as err:
+            raise ConfigError(f"{manifest}:{number}: needs a JSON object with path and url ({err})") from err
+        yield entry
+
+
+def _mirror_url(path: Path) -> str | None:
+    """The URL a fixture mirror's manifest (beside the page or one folder up) gives the page, if it is in one."""
+    for folder in (path.parent, path.parent.parent):
+        manifest = folder / "manifest.jsonl"
+        if manifest.is_file():
             try:
-                entry = json.loads(line)
-                path = args.manifest.parent / entry["path"]
-            except (ValueError, KeyError, TypeError) as err:
-                raise ConfigError(f"{args.manifest}:{number}: needs a JSON object with path and url ({err})") from err
-            yield path, entry.get("url"), entry.get("key")
+                for entry in _manifest_entries(manifest):
+                    if entry["page"].resolve() == path.resolve():
+                        return str(entry["url"])
+            except ConfigError:
+                return None
+    return None
 
 
 UNREADABLE = "cannot read"

@@ -119,6 +119,8 @@ CASES: list[tuple[list[str], str]] = [
     (["health", "--db", "{bad}/good.sqlite", "--runs", "0"], "--runs must be at least 1"),
     (["health", "--db", "{bad}/good.sqlite", "--max-drop", "5"], "--max-drop must be a share"),
     (["health", "--db", "{bad}/good.sqlite", "--site", "nosuch.kz"], "unknown site 'nosuch.kz'"),
+    (["health", "--db", "{bad}/good.sqlite", "--site", "egemen"], "no finished crawl run of egemen.kz"),  # as `crawl` names it
+    (["health", "--db", "{bad}/good.sqlite", "--site", "abai"], "no finished crawl run of abai.kz"),
     (["search", "x", "--db", "{bad}/good.sqlite", "--limit", "-1"], "--limit must be at least 1"),
     (["reparse", "--db", "{bad}/good.sqlite", "--since", "yesterday"], "--since must be a date"),
     (["reparse", "--db", "{bad}/good.sqlite", "--site", "nosuch.kz"], "unknown site 'nosuch.kz'"),

@@ -91,3 +91,27 @@ def test_extract_bad_input_is_reported_not_raised(tmp_path: Path) -> None:
     bad_manifest.write_text("not json\n", encoding="utf-8")
     result = run("extract", "--manifest", str(bad_manifest))
     assert result.returncode == 2 and result.stderr.startswith(f"error: {bad_manifest}:1:")
+
+
+def test_a_fixture_mirrors_manifest_is_a_manifest_and_its_pages_know_their_urls() -> None:
+    """Its HTML pages are extracted under the URLs it gives (robots.txt, feeds and error answers are no pages)."""
+    manifest = SITES / "egemen.kz" / "manifest.jsonl"
+    entries = [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip()]
+    pages = {e["url"] for e in entries if e.get("file") and e["status"] == 200 and "html" in e["content_type"]}
+    result = run("extract", "--manifest", str(manifest))
+    assert result.returncode == 0, result.stderr
+    assert {item["url"] for item in lines(result.stdout)} >= {url for url in pages if "/article/" in url}
+    assert len(lines(result.stdout)) == len(pages) < len(entries)
+    alone = run("extract", str(SITES / "egemen.kz" / "pages" / "article-370001.html"))  # no --url: the manifest has it
+    assert alone.returncode == 0 and lines(alone.stdout)[0]["url"] == "https://egemen.kz/article/370001-astanada-zhana-kitaphana-ashyldy"
+
+
+def test_a_reader_that_stops_reading_ends_extract_quietly() -> None:
+    """`extract … | head`: the status of SIGPIPE, as Unix tools end, and no traceback."""
+    process = subprocess.Popen([sys.executable, "-m", "crawler", "extract", "--manifest", str(SITES / "abai.kz" / "manifest.jsonl")],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.read(10)
+    process.stdout.close()
+    assert process.wait(timeout=120) == 141
+    assert b"Traceback" not in process.stderr.read()
