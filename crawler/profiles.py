@@ -3,26 +3,44 @@
 A profile names where a crawl starts, which hosts it may visit, which URLs
 are articles, listings and listing pages, where the sitemaps and feeds are,
 the site's language and time zone, and optional per-field CSS/XPath
-selectors that beat the generic extraction. `load_profile` reads and checks
-one file; `find_profile` finds one by name (`qamshy`, `qamshy.kz`);
-`profile_for_url` gives the parsers a site's time zone and selectors.
+selectors that beat the generic extraction. `load_profile` reads one file
+and checks it strictly (unknown keys, types, URLs, patterns, selectors), so
+that a mistake fails at load, in one line naming file and key, rather than
+as a crawl that quietly finds nothing; `find_profile` finds one by name
+(`qamshy`, `qamshy.kz`); `profile_for_url` gives the parsers a site's time
+zone and selectors.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfoNotFoundError
+
+from cssselect import SelectorError
 
 from crawler import settings as project_settings
 from crawler.dates import zone
 from crawler.errors import ConfigError
-from crawler.parsers.generic import OVERRIDABLE
+from crawler.parsers.generic import OVERRIDABLE, overridden, page_selector
 from crawler.urls import site_of
+
+# The keys a profile file may hold, at its top level and in [profile]: any other is a misspelling.
+TOP_LEVEL_KEYS = frozenset({"site", "language", "timezone", "allowed_domains", "profile", "overrides"})
+PROFILE_KEYS = frozenset({"name", "start_urls", "article_patterns", "listing_patterns", "pagination_patterns",
+                          "sitemaps", "feeds", "robots_sitemaps", "max_listing_pages"})
+
+# A bare, lower-case host name ("qamshy.kz"), as `site_of` gives it: no scheme, port or path.
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
+# An ISO 639-1 language code ("kk").
+_LANGUAGE = re.compile(r"[a-z]{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +92,7 @@ class Profile:
 
 
 def load_profile(path: Path | str) -> Profile:
-    """Read and check a site profile; raise ConfigError naming what is wrong."""
+    """Read and check a site profile; raise a one-line ConfigError, `<file>: <key>: <problem>`, naming what is wrong."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -84,51 +102,188 @@ def load_profile(path: Path | str) -> Profile:
         raise ConfigError(f"cannot read site profile {path}: {err}") from err
     if "profile" not in data:
         raise ConfigError(f"{path} is not a site profile (it has no [profile] table)")
-    try:
-        return _build(data, path)
-    except (KeyError, TypeError, AttributeError, ValueError) as err:
-        raise ConfigError(f"site profile {path} lacks or mistypes {err}") from err
+    return _build(_Table(path, "", data))
 
 
-def _build(data: dict[str, Any], path: Path) -> Profile:
-    spec = data["profile"]
-    site = str(data["site"])
-    timezone = str(data.get("timezone", "UTC"))
+def _build(top: _Table) -> Profile:
+    """The profile of a file's tables, each value checked as it is read (the first error found is raised)."""
+    top.refuse_unknown(TOP_LEVEL_KEYS)
+    spec = top.table("profile")
+    spec.refuse_unknown(PROFILE_KEYS)
+    site = _host(top, "site", top.optional_string("site"))
+    allowed = top.strings("allowed_domains", (site, f"www.{site}"))
+    for i, domain in enumerate(allowed):
+        _host(top, f"allowed_domains[{i}]", domain)
+    profile = Profile(
+        name=_name(spec, site), site=site, path=top.path,
+        language=_language(top), timezone=_timezone(top),
+        allowed_domains=allowed,
+        start_urls=_urls(spec, "start_urls"),
+        article_patterns=_patterns(spec, "article_patterns"),
+        listing_patterns=_patterns(spec, "listing_patterns"),
+        pagination_patterns=_patterns(spec, "pagination_patterns"),
+        sitemaps=_urls(spec, "sitemaps"),
+        feeds=_urls(spec, "feeds"),
+        robots_sitemaps=spec.flag("robots_sitemaps", True),
+        max_listing_pages=spec.number("max_listing_pages", 50, minimum=1),
+        overrides=_overrides(top.table("overrides")),
+    )
+    _check_starts(profile, spec)
+    return profile
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """One table of a profile file: its getters check each value's type, and every error names file and key."""
+
+    path: Path
+    prefix: str
+    """"" at the top level, else the table's name and a dot ("profile.")."""
+    values: Mapping[str, Any]
+
+    def error(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {self.prefix}{key}: {problem}")
+
+    def refuse_unknown(self, known: frozenset[str], what: str = "key") -> None:
+        """Unknown keys are errors: a misspelt one would be ignored, and its setting silently keep its default."""
+        for key in self.values:
+            if key not in known:
+                close = get_close_matches(key, known, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"known {what}s: {', '.join(sorted(known))}"
+                raise self.error(key, f"unknown {what}; {hint}")
+
+    def table(self, key: str) -> _Table:
+        value = self.values.get(key, {})
+        if not isinstance(value, dict):
+            raise self.error(key, f"must be a table ([{self.prefix}{key}]), not {_shown(value)}")
+        return _Table(self.path, f"{self.prefix}{key}.", value)
+
+    def optional_string(self, key: str) -> str | None:
+        value = self.values.get(key)
+        if value is not None and not isinstance(value, str):
+            raise self.error(key, f"must be a string, not {_shown(value)}")
+        return value
+
+    def strings(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """An array of strings. A lone string is refused: iterating it would read each character as an entry."""
+        value = self.values.get(key, list(default))
+        if isinstance(value, str):
+            raise self.error(key, f"must be an array of strings, not {_shown(value)}; write [{value!r}]")
+        if not isinstance(value, list):
+            raise self.error(key, f"must be an array of strings, not {_shown(value)}")
+        for i, entry in enumerate(value):
+            if not isinstance(entry, str):
+                raise self.error(f"{key}[{i}]", f"must be a string, not {_shown(entry)}")
+        return tuple(value)
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.values.get(key, default)
+        if not isinstance(value, bool):
+            raise self.error(key, f"must be true or false (unquoted), not {_shown(value)}")
+        return value
+
+    def number(self, key: str, default: int, *, minimum: int) -> int:
+        value = self.values.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(key, f"must be an integer, not {_shown(value)}")
+        if value < minimum:
+            raise self.error(key, f"must be at least {minimum}, not {value}")
+        return value
+
+
+def _shown(value: object) -> str:
+    """A value's TOML type and the value itself, for messages: "a string ('false')"."""
+    for kind, name in ((bool, "a boolean"), (int, "an integer"), (float, "a float"), (str, "a string"),
+                       (list, "an array"), (dict, "a table")):
+        if isinstance(value, kind):
+            return f"{name} ({value!r})"
+    return f"a date or time ({value})"
+
+
+def _host(table: _Table, key: str, value: str | None) -> str:
+    """A bare host: the form `allows` compares with `site_of`, so a URL or capital letters would match nothing."""
+    expected = "a bare lower-case host name such as 'qamshy.kz' (no scheme, port or path)"
+    if value is None:
+        raise table.error(key, f"missing; give {expected}")
+    if not _HOST.fullmatch(value):
+        raise table.error(key, f"must be {expected}, not {value!r}")
+    return value
+
+
+def _name(spec: _Table, site: str) -> str:
+    name = spec.optional_string("name")
+    if name == "":
+        raise spec.error("name", "must not be empty (leave it out to use the site's first label)")
+    return site.split(".")[0] if name is None else name
+
+
+def _language(top: _Table) -> str | None:
+    language = top.optional_string("language")
+    if language is not None and not _LANGUAGE.fullmatch(language):
+        raise top.error("language", f"must be a two-letter ISO 639-1 code such as 'kk', not {language!r}")
+    return language
+
+
+def _timezone(top: _Table) -> str:
+    timezone = top.optional_string("timezone")
+    timezone = "UTC" if timezone is None else timezone
     try:
         zone(timezone)
     except (ZoneInfoNotFoundError, ValueError) as err:
-        raise ConfigError(f"site profile {path}: unknown time zone {timezone!r}") from err
-    overrides = {str(k): str(v) for k, v in data.get("overrides", {}).items()}
-    unknown = sorted(set(overrides) - OVERRIDABLE)
-    if unknown:
-        raise ConfigError(f"site profile {path}: [overrides] names unknown fields {unknown}; known: {sorted(OVERRIDABLE)}")
-    start_urls = tuple(str(u) for u in spec["start_urls"])
-    if not start_urls and not spec.get("sitemaps") and not spec.get("feeds"):
-        raise ConfigError(f"site profile {path}: needs start_urls, sitemaps or feeds")
-    return Profile(
-        name=str(spec.get("name") or site.split(".")[0]), site=site, path=path,
-        language=data.get("language"), timezone=timezone,
-        allowed_domains=tuple(str(d) for d in data.get("allowed_domains", [site, f"www.{site}"])),
-        start_urls=start_urls,
-        article_patterns=_patterns(spec.get("article_patterns", []), path),
-        listing_patterns=_patterns(spec.get("listing_patterns", []), path),
-        pagination_patterns=_patterns(spec.get("pagination_patterns", []), path),
-        sitemaps=tuple(str(u) for u in spec.get("sitemaps", [])),
-        feeds=tuple(str(u) for u in spec.get("feeds", [])),
-        robots_sitemaps=bool(spec.get("robots_sitemaps", True)),
-        max_listing_pages=int(spec.get("max_listing_pages", 50)),
-        overrides=overrides,
-    )
+        raise top.error("timezone", f"unknown time zone {timezone!r}; use a tz database name such as 'Asia/Almaty'") from err
+    return timezone
 
 
-def _patterns(values: list[str], path: Path) -> tuple[re.Pattern[str], ...]:
-    compiled = []
-    for value in values:
+def _urls(spec: _Table, key: str) -> tuple[str, ...]:
+    """Absolute http(s) URLs: Scrapy cannot fetch a relative one, and refuses it only once the crawl runs."""
+    urls = spec.strings(key)
+    for i, url in enumerate(urls):
         try:
-            compiled.append(re.compile(str(value)))
+            parts = urlsplit(url)
+            web = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # a malformed host, such as an unclosed "[" of an IPv6 address
+            web = False
+        if not web:
+            raise spec.error(f"{key}[{i}]", f"must be an absolute http(s) URL such as 'https://qamshy.kz/', not {url!r}")
+    return urls
+
+
+def _patterns(spec: _Table, key: str) -> tuple[re.Pattern[str], ...]:
+    compiled = []
+    for i, value in enumerate(spec.strings(key)):
+        try:
+            pattern = re.compile(value)
         except re.error as err:
-            raise ConfigError(f"site profile {path}: bad pattern {value!r}: {err}") from err
+            raise spec.error(f"{key}[{i}]", f"bad pattern {value!r}: {err}") from err
+        if pattern.search("") is not None:
+            raise spec.error(f"{key}[{i}]", f"pattern {value!r} matches the empty string, so it would match every URL")
+        compiled.append(pattern)
     return tuple(compiled)
+
+
+def _overrides(table: _Table) -> dict[str, str]:
+    """Field → selector, each run once on an empty page so that a syntax error fails here, not on every page of a crawl."""
+    table.refuse_unknown(OVERRIDABLE, what="field")
+    empty = page_selector("<html></html>")
+    for name, query in table.values.items():
+        if not isinstance(query, str):
+            raise table.error(name, f"must be one selector, a string (CSS, or XPath starting with '/' or '('), not {_shown(query)}")
+        try:
+            overridden(empty, {name: query}, "https://example.invalid/")  # the parser's own way of applying it
+        except (ValueError, SelectorError) as err:
+            raise table.error(name, f"bad selector {query!r}: {' '.join(str(err).split())}") from err
+    return dict(table.values)
+
+
+def _check_starts(profile: Profile, spec: _Table) -> None:
+    """A crawl starts somewhere, and only on allowed domains: Scrapy's offsite filter silently drops other hosts."""
+    starts = {"start_urls": profile.start_urls, "sitemaps": profile.sitemaps, "feeds": profile.feeds}
+    if not any(starts.values()):
+        raise spec.error("start_urls", "missing or empty, and so are sitemaps and feeds: a crawl needs a URL to start from")
+    for key, urls in starts.items():
+        for i, url in enumerate(urls):
+            if not profile.allows(url):
+                raise spec.error(f"{key}[{i}]", f"{url!r} is outside allowed_domains {list(profile.allowed_domains)}")
 
 
 def profile_files(seeds_dir: Path | str | None = None) -> list[Path]:
@@ -145,14 +300,30 @@ def _has_profile(path: Path) -> bool:
 
 
 def find_profile(name: str, seeds_dir: Path | str | None = None) -> Profile:
-    """The profile called `name` (its short name, its site, or its file name without `.toml`)."""
-    files = profile_files(seeds_dir)
-    for path in files:
-        profile = load_profile(path)
-        if name in (profile.name, profile.site, path.stem):
-            return profile
-    known = ", ".join(sorted(load_profile(p).name for p in files)) or "none"
-    raise ConfigError(f"no site profile named {name!r} in {Path(seeds_dir or project_settings.SEEDS_DIR)}; known: {known}")
+    """The profile called `name` (its short name, its site, or its file name without `.toml`).
+
+    Two profiles answering to `name` are an error naming both files: taking
+    the first would crawl whichever sorts first. A profile that fails to load
+    is passed over, unless no other answers: it may be the one asked for.
+    """
+    folder = Path(seeds_dir or project_settings.SEEDS_DIR)
+    profiles: list[Profile] = []
+    broken: list[ConfigError] = []
+    for path in profile_files(folder):
+        try:
+            profiles.append(load_profile(path))
+        except ConfigError as err:
+            broken.append(err)
+    found = [p for p in profiles if name in (p.name, p.site, p.path.stem)]
+    if len(found) > 1:
+        files = " and ".join(str(p.path) for p in found)
+        raise ConfigError(f"{files}: profile.name: both answer to {name!r}; give each profile its own name")
+    if found:
+        return found[0]
+    if broken:
+        raise broken[0]
+    known = ", ".join(sorted(p.name for p in profiles)) or "none"
+    raise ConfigError(f"no site profile named {name!r} in {folder}; known: {known}")
 
 
 def resolve_profile(value: Profile | str | Path) -> Profile:

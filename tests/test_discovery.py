@@ -29,9 +29,9 @@ def test_every_profile_in_seeds_loads_and_matches_its_mirror_urls() -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ('site = "x.kz"\n', "is not a site profile (it has no [profile] table)"),
     ('site = "x.kz"\ntimezone = "Mars/Olympus"\n[profile]\nstart_urls = ["https://x.kz/"]\n', "unknown time zone 'Mars/Olympus'"),
-    ('site = "x.kz"\n[profile]\nstart_urls = ["https://x.kz/"]\n[overrides]\nvotes = "span"\n', "names unknown fields ['votes']"),
+    ('site = "x.kz"\n[profile]\nstart_urls = ["https://x.kz/"]\n[overrides]\nvotes = "span"\n', "overrides.votes: unknown field; known fields:"),
     ('site = "x.kz"\n[profile]\nstart_urls = ["https://x.kz/"]\narticle_patterns = ["(unclosed"]\n', "bad pattern '(unclosed'"),
-    ('site = "x.kz"\n[profile]\n', "lacks or mistypes 'start_urls'"),
+    ('site = "x.kz"\n[profile]\n', "profile.start_urls: missing or empty, and so are sitemaps and feeds"),
 ])
 def test_a_bad_profile_is_one_clear_config_error(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "x.kz.toml"

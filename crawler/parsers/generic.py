@@ -65,7 +65,7 @@ def parse_article(html: str, url: str, fetched_at: str | None = None, *, tz: str
     """
     sel = page_selector(html)
     meta = read_metadata(sel, url)
-    picked = _overridden(sel, overrides or {}, url)
+    picked = overridden(sel, overrides or {}, url)
     title, title_how = (picked.title, "selector") if picked.title else choose_title(sel, meta, url)
     if not title:
         raise ParseError("page has no title")
@@ -166,8 +166,11 @@ def _people_and_labels(item: ArticleItem, sel: Selector, meta: PageMetadata, pic
         item.images = [item.image] if item.image else []
 
 
-def _overridden(sel: Selector, overrides: Mapping[str, str], url: str) -> Picked:
-    """Values the profile's per-field selectors find on this page (a selector starting with "/" or "(" is XPath)."""
+def overridden(sel: Selector, overrides: Mapping[str, str], url: str) -> Picked:
+    """Values the profile's per-field selectors find on this page (a selector starting with "/" or "(" is XPath).
+
+    Also how a profile checks its selectors when it loads (`crawler.profiles`), on an empty page.
+    """
     picked = Picked()
     for name, query in overrides.items():
         nodes = sel.xpath(query) if query.lstrip().startswith(("/", "(", "./")) else sel.css(query)

@@ -1,0 +1,142 @@
+"""Site-profile validation (`crawler/profiles.py`): a mistyped, misspelt or impossible setting is one ConfigError,
+`<file>: <key>: <problem>`, raised at load, not a crawl that misbehaves or quietly finds nothing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from cssselect import SelectorError
+
+from crawler.errors import ConfigError
+from crawler.parsers.generic import parse_article
+from crawler.profiles import find_profile, load_profile
+
+SITE = 'site = "steppe.example"'
+START = 'start_urls = ["https://steppe.example/"]'
+
+
+def write_profile(folder: Path, top: str = SITE, profile: str = START, overrides: str = "",
+                  name: str = "steppe.example.toml") -> Path:
+    """A profile file of the made-up steppe.example: its top-level lines, its [profile] and [overrides] tables."""
+    path = folder / name
+    tail = f"[overrides]\n{overrides}\n" if overrides else ""
+    path.write_text(f"{top}\n[profile]\n{profile}\n{tail}", encoding="utf-8")
+    return path
+
+
+def load_error(path: Path) -> str:
+    """The message of the ConfigError loading `path` raises, checked to be one line."""
+    with pytest.raises(ConfigError) as err:
+        load_profile(path)
+    message = str(err.value)
+    assert "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize(("profile", "key", "value"), [
+    (f'{START}\narticle_patterns = "/en/20"', "profile.article_patterns", "/en/20"),
+    ('start_urls = "https://steppe.example/"', "profile.start_urls", "https://steppe.example/"),
+    (f'{START}\nsitemaps = "https://steppe.example/sitemap.xml"', "profile.sitemaps", "https://steppe.example/sitemap.xml"),
+], ids=["article_patterns", "start_urls", "sitemaps"])
+def test_a_string_where_an_array_belongs_is_refused_not_split_into_characters(
+        tmp_path: Path, profile: str, key: str, value: str) -> None:
+    path = write_profile(tmp_path, profile=profile)
+    assert load_error(path) == f"{path}: {key}: must be an array of strings, not a string ({value!r}); write [{value!r}]"
+
+
+def test_a_string_of_allowed_domains_is_refused_not_split_into_characters(tmp_path: Path) -> None:
+    path = write_profile(tmp_path, top=f'{SITE}\nallowed_domains = "steppe.example"')
+    assert load_error(path) == (f"{path}: allowed_domains: must be an array of strings, not a string ('steppe.example');"
+                                " write ['steppe.example']")
+
+
+@pytest.mark.parametrize(("top", "profile", "overrides", "message"), [
+    (SITE, f'{START}\narticle_pattern = ["/en/20"]', "", "profile.article_pattern: unknown key; did you mean 'article_patterns'?"),
+    (f'{SITE}\ntimezon = "Asia/Almaty"', START, "", "timezon: unknown key; did you mean 'timezone'?"),
+    (SITE, START, 'titel = "h1"', "overrides.titel: unknown field; did you mean 'title'?"),
+], ids=["profile", "top-level", "overrides"])
+def test_an_unknown_key_is_refused_naming_the_closest_known_one(
+        tmp_path: Path, top: str, profile: str, overrides: str, message: str) -> None:
+    path = write_profile(tmp_path, top=top, profile=profile, overrides=overrides)
+    assert load_error(path) == f"{path}: {message}"
+
+
+@pytest.mark.parametrize(("top", "profile", "overrides", "key", "problem"), [
+    (SITE, f"{START}\nrobots_sitemaps = \"false\"", "", "profile.robots_sitemaps",
+     "must be true or false (unquoted), not a string ('false')"),
+    (SITE, f"{START}\nmax_listing_pages = -3", "", "profile.max_listing_pages", "must be at least 1, not -3"),
+    (f"{SITE}\nlanguage = 42", START, "", "language", "must be a string, not an integer (42)"),
+    (SITE, 'start_urls = ["steppe.example/"]', "", "profile.start_urls[0]",
+     "must be an absolute http(s) URL such as 'https://qamshy.kz/', not 'steppe.example/'"),
+    (SITE, 'start_urls = ["https://elsewhere.example/"]', "", "profile.start_urls[0]",
+     "'https://elsewhere.example/' is outside allowed_domains ['steppe.example', 'www.steppe.example']"),
+    ('site = "https://steppe.example/"', START, "", "site",
+     "must be a bare lower-case host name such as 'qamshy.kz' (no scheme, port or path), not 'https://steppe.example/'"),
+    (SITE, f'{START}\narticle_patterns = [""]', "", "profile.article_patterns[0]",
+     "pattern '' matches the empty string, so it would match every URL"),
+    (SITE, START, 'title = ["h1", "h2"]', "overrides.title",
+     "must be one selector, a string (CSS, or XPath starting with '/' or '('), not an array (['h1', 'h2'])"),
+], ids=["quoted-bool", "negative-pages", "numeric-language", "url-without-scheme", "url-off-domain", "site-as-url",
+        "empty-pattern", "selector-list"])
+def test_a_mistyped_or_impossible_value_is_refused(
+        tmp_path: Path, top: str, profile: str, overrides: str, key: str, problem: str) -> None:
+    path = write_profile(tmp_path, top=top, profile=profile, overrides=overrides)
+    assert load_error(path) == f"{path}: {key}: {problem}"
+
+
+@pytest.mark.parametrize("profile", [
+    'sitemaps = ["https://steppe.example/sitemap.xml"]',
+    'feeds = ["https://steppe.example/rss"]',
+], ids=["sitemaps", "feeds"])
+def test_leaving_start_urls_out_is_an_empty_list_when_sitemaps_or_feeds_start_the_crawl(
+        tmp_path: Path, profile: str) -> None:
+    loaded = load_profile(write_profile(tmp_path, profile=profile))
+    assert loaded.start_urls == ()
+    assert loaded.sitemaps + loaded.feeds != ()
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (f"{SITE}\n[profile]\nstart_urls = 5\n", "profile.start_urls: must be an array of strings, not an integer (5)"),
+    (f"{SITE}\n[profile]\n",
+     "profile.start_urls: missing or empty, and so are sitemaps and feeds: a crawl needs a URL to start from"),
+    (f'{SITE}\nprofile = "x"\n', "profile: must be a table ([profile]), not a string ('x')"),
+], ids=["start_urls-number", "nowhere-to-start", "profile-string"])
+def test_a_message_names_the_key_what_is_wrong_and_what_is_expected(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "steppe.example.toml"
+    path.write_text(text, encoding="utf-8")
+    assert load_error(path) == f"{path}: {message}"
+
+
+@pytest.mark.parametrize(("query", "error"), [
+    ("h1[[[", "Expected ident or '*', got <DELIM '[' at 3>"),
+    ("h1::headline", "The pseudo-element ::headline is unknown"),
+    ("//h1[", "XPath error: Invalid expression in //h1["),
+    ("(//h1", "XPath error: Invalid expression in (//h1"),
+])
+def test_a_bad_override_selector_fails_at_load_as_it_would_on_every_page(tmp_path: Path, query: str, error: str) -> None:
+    page = "<html><head><title>T</title></head><body><h1>Title</h1></body></html>"
+    with pytest.raises((ValueError, SelectorError)):  # what the crawl met on every page, as a parser_exception
+        parse_article(page, "https://steppe.example/a", overrides={"title": query})
+    # The good selectors before it (CSS with ::text, XPath in parentheses) load; the bad one is named.
+    overrides = f'published_at = "span.date::text"\nbody = "(//article//p)"\ntitle = "{query}"'
+    path = write_profile(tmp_path, overrides=overrides)
+    assert load_error(path) == f"{path}: overrides.title: bad selector {query!r}: {error}"
+
+
+def test_two_profiles_answering_to_one_name_are_an_error_naming_both_files(tmp_path: Path) -> None:
+    first = write_profile(tmp_path, profile=f'name = "steppe"\n{START}', name="steppe.example.toml")
+    second = write_profile(tmp_path, profile=f'name = "steppe"\n{START}', name="steppe-copy.toml")
+    with pytest.raises(ConfigError) as err:
+        find_profile("steppe", tmp_path)
+    assert str(err.value) == (f"{second} and {first}: profile.name: both answer to 'steppe';"
+                              " give each profile its own name")
+
+
+def test_a_broken_profile_fails_only_where_it_is_asked_for(tmp_path: Path) -> None:
+    broken = write_profile(tmp_path, profile='start_urls = "https://steppe.example/"', name="a-broken.toml")
+    write_profile(tmp_path, name="steppe.example.toml")
+    assert find_profile("steppe", tmp_path).site == "steppe.example"  # a-broken.toml sorts first, and is passed over
+    with pytest.raises(ConfigError, match=f"^{re.escape(str(broken))}: profile.start_urls: must be an array"):
+        find_profile("a-broken", tmp_path)
