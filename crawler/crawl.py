@@ -16,7 +16,7 @@ from crawler import CLI_LOG_HANDLER
 from crawler import settings as project_settings
 from crawler.errors import ConfigError, CrawlerError, StorageError
 from crawler.incremental import INCREMENTAL_OPTIONS, IncrementalParams
-from crawler.mirror import Mirror, offline_settings
+from crawler.mirror import Mirror, offline_settings, with_mirror
 from crawler.profiles import Profile
 from crawler.seeds import load_seed
 from crawler.spiders.abai import AbaiSpider, CrawlParams
@@ -63,7 +63,7 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
     """
     options = {k: v for k, v in (options or {}).items() if v is not None}
     settings = crawl_settings(db, mirror, log_level)
-    settings.setdict(overrides or {}, priority="cmdline")  # `crawl -s NAME=VALUE`
+    settings.setdict(with_mirror(overrides or {}), priority="cmdline")  # `crawl -s NAME=VALUE`
     spider_class, spider_args = spider_for(settings, options, profile)
     IncrementalParams.parse(settings, **{k: v for k, v in options.items() if k in INCREMENTAL_OPTIONS})
     if mirror is not None:

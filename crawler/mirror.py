@@ -204,6 +204,17 @@ def offline_settings(mirror: Path | str | None = None, address: str | None = Non
     return settings
 
 
+def with_mirror(overrides: dict[str, Any]) -> dict[str, Any]:
+    """`-s` settings that name a mirror (MIRROR_ADDRESS, MIRROR_DIR) with what routes requests to it; others as they are.
+
+    MIRROR_ADDRESS alone would be read by no download handler, and the
+    requests would go to the live site instead of the mirror.
+    """
+    if not (overrides.get("MIRROR_ADDRESS") or overrides.get("MIRROR_DIR")):
+        return overrides
+    return {**offline_settings(), **overrides}
+
+
 def setting_pairs(settings: dict[str, Any]) -> list[str]:
     """Settings as `NAME=VALUE` strings (a dict as JSON), the form Scrapy's `-s` and scrapyd's `setting=` take."""
     return [f"{name}={json.dumps(value) if isinstance(value, dict) else value}" for name, value in settings.items()]

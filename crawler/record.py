@@ -24,6 +24,7 @@ from scrapy.settings import Settings
 from crawler import settings as project_settings
 from crawler.crawl import scrapy_process
 from crawler.fixtures import RecordedResponse, SavedPage, check_site_urls, parse_saved, save_page, write_expected
+from crawler.mirror import with_mirror
 from crawler.spiders.abai import fetched_time
 from crawler.urls import site_of
 
@@ -68,7 +69,7 @@ def fetch(urls: list[str], site: str, overrides: dict[str, Any]) -> tuple[list[R
     settings.setmodule(project_settings, priority="project")
     settings.set("ITEM_PIPELINES", {}, priority="cmdline")  # nothing goes to the archive
     settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
-    settings.setdict(overrides, priority="cmdline")
+    settings.setdict(with_mirror(overrides), priority="cmdline")
     responses: list[RecordedResponse] = []
     failed: list[tuple[str, str]] = []
     process = scrapy_process(settings)

@@ -273,3 +273,17 @@ def test_a_url_off_the_site_is_one_line_and_exit_2(tmp_path: Path, capsys) -> No
 
 def urlpath(url: str) -> str:
     return "/" + url.split("/", 3)[3]
+
+
+def test_a_mirror_address_alone_routes_the_requests_to_the_mirror(tmp_path: Path) -> None:
+    """`-s MIRROR_ADDRESS` brings the mirror's download handler with it: without it, the requests went to the URL's host."""
+    (tmp_path / "a.html").write_text(ARTICLE.format(title="Айнадағы бет"), encoding="utf-8")
+    sites = tmp_path / "sites"
+    with PageServer({"/a": Route(tmp_path / "a.html"), "/robots.txt": Route(status=404)}) as server:
+        address = server.base.removeprefix("http://")
+        result = fixtures("record", "http://127.0.0.1:9/a", "--site", "127.0.0.1", "--sites-dir", str(sites),
+                          "-s", f"MIRROR_ADDRESS={address}")  # port 9 (discard) has no server: only the mirror answers
+    assert result.returncode == 0, result.stderr
+    assert "/a" in [path for path, _ in server.log]
+    [page] = saved_pages(sites / "127.0.0.1")
+    assert page.url == "http://127.0.0.1:9/a"

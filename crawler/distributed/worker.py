@@ -24,7 +24,7 @@ from crawler.distributed.keys import connect, redact
 from crawler.distributed.scheduler import default_worker_id
 from crawler.errors import ConfigError
 from crawler.incremental import INCREMENTAL_OPTIONS
-from crawler.mirror import Mirror
+from crawler.mirror import Mirror, with_mirror
 from crawler.profiles import Profile
 
 WARC_MIDDLEWARE = "crawler.warc.WarcMiddleware"
@@ -55,7 +55,7 @@ def worker_settings(redis_url: str, *, db: Path, mirror: Path | None = None, log
         # The stored report belongs to the ingester's run; a worker has none.
         "EXTENSIONS": {**settings.getdict("EXTENSIONS"), "crawler.runstats.RunReport": None},
     }, priority="cmdline")
-    settings.setdict(overrides, priority="cmdline")
+    settings.setdict(with_mirror(overrides), priority="cmdline")
     return settings
 
 
