@@ -545,6 +545,10 @@ def run_fixtures_record(args: argparse.Namespace) -> int:
             refused = f", the parser refuses it: {expected['error']}" if "error" in expected else ""
             note += f"; expected {page.expected_path.relative_to(directory)}{refused}"
         print(f"saved {page.url} → {_near(page.path)} ({note})")
+        if diffs := result.changed.get(page.url):
+            count = "1 field differs" if len(diffs) == 1 else f"{len(diffs)} fields differ"
+            print(f"  changed since the last recording: {count}: {', '.join(d.field for d in diffs)}")
+            print(fixtures.format_diffs(diffs, indent="    "))
     for url, reason in result.failed:
         print(f"error: {url}: {reason}", file=sys.stderr)
     if result.saved:

@@ -23,7 +23,17 @@ from scrapy.settings import Settings
 
 from crawler import settings as project_settings
 from crawler.crawl import scrapy_process
-from crawler.fixtures import RecordedResponse, SavedPage, check_site_urls, parse_saved, save_page, write_expected
+from crawler.fixtures import (
+    FieldDiff,
+    RecordedResponse,
+    SavedPage,
+    check_site_urls,
+    diff_fields,
+    parse_saved,
+    read_expected,
+    save_page,
+    write_expected,
+)
 from crawler.mirror import with_mirror
 from crawler.spiders.abai import fetched_time
 from crawler.urls import site_of
@@ -41,6 +51,8 @@ class RecordResult:
 
     saved: list[tuple[SavedPage, dict[str, Any] | None]] = field(default_factory=list)
     """Each saved page with the expected JSON written for it (None when its kind has no parser)."""
+    changed: dict[str, list[FieldDiff]] = field(default_factory=dict)
+    """URL → how the expected JSON a page had before this recording differs from its new one (fetch time aside)."""
     failed: list[tuple[str, str]] = field(default_factory=list)
     """(URL, reason) of every request that got no response."""
 
@@ -54,11 +66,16 @@ def record(urls: list[str], directory: Path, site: str, kind: str | None = None,
     requested = set(urls)
     order = {url: i for i, url in reversed(list(enumerate(urls)))}
     responses.sort(key=lambda r: order.get(r.url, len(urls)))  # as asked; redirect targets last, as they came
+    unique: dict[str, RecordedResponse] = {}
     for response in responses:
+        unique.setdefault(response.url, response)  # a redirect's target that was also asked for came twice: one page
+    for response in unique.values():
         page = save_page(directory, response, kind if response.url in requested else None)
-        expected = parse_saved(page)
+        before, expected = read_expected(page), parse_saved(page)
         if expected is not None:
             write_expected(page, expected)
+            if before is not None and (diffs := diff_fields({**before, "fetched_at": None}, {**expected, "fetched_at": None})):
+                result.changed[page.url] = diffs
         result.saved.append((page, expected))
     return result
 

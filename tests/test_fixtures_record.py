@@ -242,6 +242,10 @@ def test_recording_a_url_again_replaces_its_page_and_line(tmp_path: Path) -> Non
     assert line["file"] == "pages/a.html"
     [page] = saved_pages(sites / "127.0.0.1")
     assert json.loads(page.expected_path.read_text(encoding="utf-8"))["title"] == "Екінші нұсқа"
+    assert "changed since" not in first.stdout
+    # the change on the site shows as a per-field diff, as `fixtures check` shows one (the fetch time aside)
+    assert "  changed since the last recording: 1 field differs: title\n" in second.stdout
+    assert '      expected "Бірінші нұсқа"\n      got      "Екінші нұсқа"' in second.stdout
 
 
 def test_abai_pages_recorded_through_the_mirror_handler_match_the_bundled_expected_json(tmp_path: Path) -> None:
@@ -287,3 +291,15 @@ def test_a_mirror_address_alone_routes_the_requests_to_the_mirror(tmp_path: Path
     assert "/a" in [path for path, _ in server.log]
     [page] = saved_pages(sites / "127.0.0.1")
     assert page.url == "http://127.0.0.1:9/a"
+
+
+def test_a_redirect_target_also_asked_for_is_saved_once(tmp_path: Path) -> None:
+    (tmp_path / "b.html").write_text(ARTICLE.format(title="Жаңа мекен"), encoding="utf-8")
+    sites = tmp_path / "sites"
+    routes = {"/old": Route(status=301, headers={"Location": "/b"}), "/b": Route(tmp_path / "b.html")}
+    with PageServer(routes) as server:
+        result = fixtures("record", f"{server.base}/old", f"{server.base}/b", "--site", "127.0.0.1",
+                          "--sites-dir", str(sites), "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0")
+    assert result.returncode == 0, result.stderr
+    assert [line.split()[1] for line in result.stdout.splitlines() if line.startswith("saved ")] == [
+        f"{server.base}/old", f"{server.base}/b"]
