@@ -7,6 +7,7 @@ import gzip
 import json
 import logging
 import os
+import shlex
 import signal
 import sys
 import unicodedata
@@ -556,6 +557,19 @@ def run_fixtures_record(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def _spider_of(site: str) -> str:
+    """How `scrapy crawl` names the spider of a site: abai's own, the `site` spider with the site's profile, else a placeholder."""
+    from crawler.parsers.abai import SITE as ABAI
+    from crawler.profiles import find_profile
+
+    if site == ABAI:
+        return "abai"
+    try:
+        return shlex.join(["site", "-a", f"profile={_near(find_profile(site).path)}"])
+    except ConfigError:
+        return "SPIDER"
+
+
 def _near(path: Path) -> Path:
     """`path` relative to the working directory when it is below it (shorter to read)."""
     try:
@@ -566,9 +580,6 @@ def _near(path: Path) -> Path:
 
 def run_fixtures_serve(args: argparse.Namespace) -> int:
     import threading
-
-    import shlex
-    import signal
 
     from crawler import fixtures
     from crawler.mirror import INDEX_PATH, Mirror, MirrorServer, offline_settings, setting_args
@@ -582,7 +593,7 @@ def run_fixtures_serve(args: argparse.Namespace) -> int:
     options = shlex.join(setting_args(offline_settings(address=server.address)))
     print(f"Serving {directory} ({len(mirror.pages)} pages) on http://{server.address}", flush=True)
     print(f"  browse  http://{server.address}{INDEX_PATH}")
-    print(f"  crawl   scrapy crawl SPIDER {options}")
+    print(f"  crawl   scrapy crawl {_spider_of(directory.name)} {options}")
     print("Press Ctrl-C to stop.", flush=True)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
     try:

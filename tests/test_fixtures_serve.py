@@ -74,7 +74,8 @@ def test_a_crawl_request_gets_the_page_of_its_real_url(served) -> None:
 def test_the_printed_crawl_command_crawls_the_served_mirror(served, tmp_path: Path) -> None:
     proc, address, hint = served
     db = tmp_path / "served.sqlite"
-    command = shlex.split(hint.replace("scrapy crawl SPIDER", "crawl abai"))
+    assert hint.startswith("scrapy crawl abai ")  # the site's own spider
+    command = shlex.split(hint.replace("scrapy crawl", "crawl", 1))
     result = subprocess.run([sys.executable, "-m", "scrapy", *command, "-s", f"DB_PATH={db}", "-s", "LOG_LEVEL=WARNING",
                              "-a", "scripts=latn", "-a", "max_articles=2"], cwd=ROOT, capture_output=True, text=True,
                             timeout=120)
@@ -86,3 +87,14 @@ def test_the_printed_crawl_command_crawls_the_served_mirror(served, tmp_path: Pa
     assert proc.returncode == 0
     served_count = int(out.strip().splitlines()[-1].split("served ")[1].split()[0])
     assert served_count >= 2 + 4  # the two articles, and before them robots.txt and the listing pages
+
+
+def test_a_profile_sites_crawl_hint_names_the_site_spider_and_its_profile() -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "crawler", "fixtures", "serve", "egemen.kz"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        header = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
+    finally:
+        proc.kill()
+        proc.wait()
+    assert header[2].split("crawl", 1)[1].strip().startswith("scrapy crawl site -a profile=seeds/egemen.kz.toml -s ")
