@@ -190,7 +190,11 @@ def run_worker(args: argparse.Namespace, spider: str, profile: Profile | None, m
     print(f"Worker {r['worker']} ({r['spider']}, {r['redis']}) stopped ({r['finish_reason']}) after {r['seconds']:.1f} s")
     print(f"  pages     {r['pages']} fetched, {r['pages_per_second']:.1f} pages/s; {r['recovered']} requests taken back "
           "from stopped workers")
-    print(f"  items     {r['items']} sent to Redis for `ingest`; {r['warc_records']} WARC records in {r['warc_dir']}")
+    print(f"  items     {r['items']} items and the index rows of {r['warc_records']} WARC records sent to Redis for"
+          f" `ingest`; WARC files in {r['warc_dir']}")
+    if r["seen_before"] and not r["pages"]:
+        print(f"  nothing to do: the crawl in Redis had run to its end before ({r['seen_before']} requests seen, none queued);"
+              f" to crawl again, delete its frontier: redis-cli del {r['spider']}:requests {r['spider']}:dupefilter")
     return 0 if r["finish_reason"] == "finished" else 130
 
 

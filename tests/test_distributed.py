@@ -8,6 +8,7 @@ port (.ci/run installs it). The big test crawls a synthetic abai.kz mirror of
 from __future__ import annotations
 
 import pickle
+import re
 import signal
 import subprocess
 import sys
@@ -195,6 +196,9 @@ def test_a_restarted_worker_finds_the_crawl_done(distributed_crawl, big_mirror, 
     assert code == 0, output[-3000:]
     assert [u for u, _ in server.requests if not u.endswith("/robots.txt")] == []
     assert not (tmp_path / "db.sqlite").exists()  # a worker writes no database
+    # and it says why, and how to start the crawl over
+    assert re.search(r"nothing to do: the crawl in Redis had run to its end before \(\d+ requests seen, none queued\);"
+                     r" to crawl again, delete its frontier: redis-cli del abai:requests abai:dupefilter", output), output[-3000:]
 
 
 def _url_of(client: redis.Redis) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 from scrapy.settings import Settings
 
 from crawler.crawl import crawl_settings, scrapy_process, spider_for
-from crawler.distributed.keys import connect, redact
+from crawler.distributed.keys import Keys, connect, redact
 from crawler.distributed.scheduler import default_worker_id
 from crawler.errors import ConfigError
 from crawler.incremental import INCREMENTAL_OPTIONS
@@ -76,7 +76,9 @@ def run_worker(spider: str, *, redis_url: str, db: Path, mirror: Path | None = N
     spider_class, spider_args = spider_for(settings, options, profile)
     if mirror is not None:
         Mirror(mirror)
-    connect(redis_url)  # an unreachable Redis fails here, with one line
+    client = connect(redis_url)  # an unreachable Redis fails here, with one line
+    keys = Keys(spider)
+    seen_before = 0 if client.zcard(keys.requests) else int(client.scard(keys.dupefilter))
     process = scrapy_process(settings)
     crawler = process.create_crawler(spider_class)
     process.crawl(crawler, **spider_args, **options)
@@ -90,4 +92,5 @@ def run_worker(spider: str, *, redis_url: str, db: Path, mirror: Path | None = N
         "pages_per_second": pages / seconds if seconds else 0.0, "items": int(stats.get("redis/items", 0)),
         "warc_records": int(stats.get("warc/records", 0)), "warc_dir": settings.get("WARC_DIR"),
         "recovered": int(stats.get("redis/recovered", 0)),
+        "seen_before": seen_before,
     }
