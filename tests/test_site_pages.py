@@ -123,7 +123,18 @@ def test_title_without_its_kicker(declared: str, h1: str, expected: str) -> None
      "Eignet sich eine Wärmepumpe im Altbau?</h1>", ("Eignet sich eine Wärmepumpe im Altbau?", "structure")),
     ("<h1><a href='/'><span>Heizung und Sanitär in Berlin</span></a></h1>",
      ("Wärmepumpe im Altbau - Wann es sich lohnt", "structure")),  # a link home is the logo
-    ("<h1>Ratgeber Heizung</h1>", ("Wärmepumpe im Altbau - Wann es sich lohnt", "structure")),  # two words: a section, not a headline
+    ("<h1>Ratgeber Heizung</h1>", ("Wärmepumpe im Altbau - Wann es sich lohnt", "structure")),
+    # what the reader never sees, or the site's banner, is no headline
+    ("<div id='cookies' style='display: none'><h1>Wir verwenden Cookies auf unserer Website</h1></div>",
+     ("Wärmepumpe im Altbau - Wann es sich lohnt", "structure")),
+    ("<div hidden><h1>Melden Sie sich für unseren Newsletter an</h1></div>",
+     ("Wärmepumpe im Altbau - Wann es sich lohnt", "structure")),
+    ("<header><h1>Nachrichten aus der Region Hochtaunus</h1></header>",
+     ("Wärmepumpe im Altbau - Wann es sich lohnt", "structure")),
+    # a class that hides overflow hides no text: the article's headline, not the newsletter box after it
+    ("<div class='overflow-hidden hidden-xs'><article><header><h1>Eignet sich eine Wärmepumpe im Altbau?</h1></header>"
+     "</article></div><div><h1>Abonnieren Sie jetzt unseren Newsletter</h1></div>",
+     ("Eignet sich eine Wärmepumpe im Altbau?", "structure")),  # two words: a section, not a headline
 ])
 def test_an_unconfirmed_headline_shown_first(h1s: str, expected: tuple[str, str]) -> None:
     html = (f"<html><head><title>Wärmepumpe im Altbau - Wann es sich lohnt | Heizung.de</title></head>"
@@ -142,6 +153,13 @@ def test_body_html_shows_what_the_body_says() -> None:
     item = generic.parse_article(html, "https://steppe.example/en/story/1")
     assert item.title == "Trees for the ring road" and item.body.startswith("The city will plant")
     assert item.body_html.startswith("<p>The city will plant") and "June 3" not in item.body_html
+
+
+def test_a_hostile_attribute_in_a_headline_costs_nothing() -> None:
+    """parsel's .attrib fails on an attribute named "\x1b"; the page still parses."""
+    html = ("<html><head><title>Stadtrat | Zeitung</title></head><body><article><h1><span class='kicker' \x1b='x'>Corona"
+            "</span> Stadtrat beschließt den Haushalt</h1><p>Text des Artikels.</p></article></body></html>")
+    assert generic.parse_article(html, "https://zeitung.example/a/1").title == "Stadtrat beschließt den Haushalt"
 
 
 def test_byline_names_are_cleaned() -> None:

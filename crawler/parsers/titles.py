@@ -99,7 +99,8 @@ KICKER_CLASS = re.compile(r"kicker|topline|overline|dachzeile|spitzmarke|eyebrow
 def _without_kicker(h1: Selector, text: str) -> str | None:
     """The headline of an `<h1>` that opens with an element marked as its kicker, else None."""
     for kicker in h1.xpath(".//*[@class]")[:3]:
-        if KICKER_CLASS.search(kicker.attrib["class"]) and (lead := node_text(kicker)) and text.startswith(lead):
+        # .root.get, not parsel's .attrib, which copies every attribute and fails on a name like "\x1b"
+        if KICKER_CLASS.search(kicker.root.get("class") or "") and (lead := node_text(kicker)) and text.startswith(lead):
             return _trim(text[len(lead):]) if len(text) > len(lead) else None
     return None
 
@@ -125,15 +126,22 @@ def _shown_texts(sel: Selector) -> list[str]:
 
 
 # What a reader does not see: screen-reader headings ("Navigation und Service") and labels ("Headline:").
-HIDDEN_CLASS = re.compile(r"sr-only|visually-?hidden|screen-reader|\baural\b|unsichtbar|\bhidden\b|invisible|offscreen",
-                          re.IGNORECASE)
+# Whole class names only: "overflow-hidden" or Bootstrap's "hidden-xs" hide nothing of their text.
+HIDDEN_CLASSES = frozenset({"hidden", "sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text", "aural",
+                            "unsichtbar", "invisible", "offscreen", "element-invisible", "is-hidden", "u-hidden"})
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _TEXTS = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
 # An unconfirmed `<h1>` reads as a headline from this many characters and three words.
 PROMINENT = 20
 
 
 def _hidden(element: HtmlElement) -> bool:
-    return element.get("aria-hidden") == "true" or bool(HIDDEN_CLASS.search(element.get("class") or ""))
+    """Hidden by its attributes (`hidden`, `aria-hidden`, an inline style) or by a class whose name says so."""
+    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
+        return True
+    if HIDDEN_STYLE.search(element.get("style") or ""):
+        return True
+    return not HIDDEN_CLASSES.isdisjoint((element.get("class") or "").lower().split())
 
 
 def _seen_text(element: HtmlElement) -> str:
@@ -153,9 +161,11 @@ def _prominent_h1(sel: Selector, logos: list[str]) -> str | None:
 
     What the reader sees first (the declared titles are often written for search engines:
     "Wärmepumpe im Altbau - Wann es sich lohnt" over "Eignet sich eine Wärmepumpe im Altbau?").
-    Not an `<h1>` that is hidden, a link home (a logo) or a name the site goes by.
+    Not an `<h1>` that is hidden, in the site's banner (a `<header>` outside the article), a link
+    home (a logo) or a name the site goes by.
     """
-    for h1 in sel.xpath("//body//h1[not(ancestor::nav or ancestor::footer)]")[:4]:
+    for h1 in sel.xpath("//body//h1[not(ancestor::nav or ancestor::footer"
+                        " or ancestor::header[not(ancestor::article or ancestor::main)])]")[:4]:
         root = h1.root
         if _hidden(root) or any(_hidden(a) for a in root.iterancestors()):
             continue
