@@ -182,6 +182,11 @@ def test_a_byline_after_many_long_candidate_blocks_is_found() -> None:
     ("<div><h4>Autor</h4><p><a href='/profil/nh'>Nikolai Huke</a>, </p></div>", (["Nikolai Huke"], "structure")),
     ("<p>Autor Schlink: Wahl zum Gratisbuch ist eine große Ehre</p>", ([], None)),  # a headline, not a byline
     ("<h3><a href='/unfall'>Von der Fahrbahn abgekommen</a></h3>", ([], None)),  # a name starts with a capital
+    ("<p>Die Studie wurde <a href='https://charite.de/'>von Forschern der Charité</a> am Montag vorgestellt.</p>",
+     ([], None)),  # a link inside a sentence
+    ("<p><a href='/autor/jd'>By Jane Doe</a></p>", (["Jane Doe"], "structure")),  # a link that is the whole line
+    ("<p>Автор Иван Петров, фото: ТАСС</p>", (["Иван Петров"], "structure")),  # a list after the name
+    ("<h1>Stadtrat beschließt neuen Haushalt</h1><div>12.03.2021 | Foto: Max Mustermann</div>", ([], None)),  # a credit
     # a line of date and name beside the headline
     ("<div><small>04.02.2022 | 13:10 Uhr | Uta Helkenberg</small><h1>Stellungnahme zum Pilotjahr</h1></div>",
      (["Uta Helkenberg"], "structure")),

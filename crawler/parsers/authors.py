@@ -27,10 +27,12 @@ BYLINE = (
     f"[contains({_KEYS}, 'author') or contains({_KEYS}, 'byline') or contains({_KEYS}, 'autor')]"
 )
 # A short printed line that is a byline: "By Jane Doe", "Posted by Konstantin @ 12:00", "von Klaus Stanjek", "Von: Götz
-# Warnke". A label without its colon ("Autor Nikolai Huke") must end the line with the name: "Autor Schlink: Wahl …" is a headline.
+# Warnke". An "Autor" without its colon must have the name end the line or a list ("Autor Nikolai Huke", "Автор Иван
+# Петров, фото: ТАСС"): "Autor Schlink: Wahl …" is a headline.
 BYLINE_TEXT = re.compile(
     r"^(?:(?:posted|written|geschrieben|erstellt|verfasst|eingestellt|blog|beitrag|blogbeitrag|gastbeitrag|ein|"
-    r"artikel|article|post|story|report|reported|interview|kommentar)\s+){0,2}(?:(?P<label>автор|autor(?:in)?)(?P<colon>:)?|(?:by|von|vom|par|por):?|text:)"
+    r"artikel|article|post|story|report|reported|interview|kommentar)\s+){0,2}"
+    r"(?:(?P<label>автор|autor(?:in)?|by|von|vom|par|por)(?P<colon>:)?|text:)"
     r"\s+(?P<name>[^\W\d_][\w.'’-]*(?:\s+(?:[^\W\d_][\w.'’-]*)){0,3})",
     re.IGNORECASE,
 )
@@ -167,7 +169,7 @@ def byline_text(sel: Selector, sites: list[str]) -> list[str]:
         if not 5 <= len(block) <= 80:
             continue
         match = BYLINE_TEXT.match(block)
-        if not match or (match["label"] and not match["colon"] and block[match.end():].strip(" ,;.")):
+        if not match or (not match["colon"] and (_in_running_text(node, block) or _headline_after(match, block))):
             continue
         words = match["name"].split()[:2]
         if words[0][:1].isupper() and all(w[:1].isupper() or w in PARTICLES for w in words[1:]):
@@ -182,7 +184,7 @@ def byline_text(sel: Selector, sites: list[str]) -> list[str]:
 _DATE = r"(?:\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.?\s+[^\W\d_]+\.?\s+\d{4}|[^\W\d_]+\.?\s+\d{1,2},\s+\d{4})"
 _STAMP = rf"{_DATE}(?:\s*[|,–—·•-]?\s*\d{{1,2}}[:.]\d{{2}}(?:\s*(?:uhr|h|am|pm)\b)?)?"
 _LINE_SEP = r"\s*[|,–—·•/-]\s*"
-DATED_LINE = re.compile(rf"^{_STAMP}{_LINE_SEP}(?P<name>[^\W\d_][^|]*)$", re.IGNORECASE)
+DATED_LINE = re.compile(rf"^{_STAMP}{_LINE_SEP}(?P<name>[^\W\d_][^|:]*)$", re.IGNORECASE)  # no "Foto: …" credit
 _HEADLINE = etree.XPath("//body//h1[not(ancestor::nav or ancestor::footer)]")
 NEIGHBOURS = 3
 
@@ -205,6 +207,21 @@ def dated_line(sel: Selector, sites: list[str]) -> list[str]:
         if names:
             return names
     return []
+
+
+def _headline_after(match: re.Match[str], block: str) -> bool:
+    """An "Autor" without its colon followed by more than a list separator: a headline ("Autor Schlink: Wahl …")."""
+    rest = block[match.end():].strip()
+    return (match["label"] or "").lower() in AUTHOR_LABELS and bool(rest) and rest[0] not in ",;|·•–—-"
+
+
+AUTHOR_LABELS = frozenset({"автор", "autor", "autorin"})
+
+
+def _in_running_text(node: Any, block: str) -> bool:
+    """A link inside a longer text: "… <a>von Forschern der Charité</a> vorgestellt" is a sentence, not a byline."""
+    parent = node.getparent()
+    return node.tag == "a" and parent is not None and node_text(parent) != block
 
 
 def _in_furniture(node: Any) -> bool:
