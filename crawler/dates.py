@@ -51,9 +51,11 @@ MONTHS: dict[str, int] = {_fold(name): number for number, names in _MONTH_NAMES.
 _AT = "|".join(re.escape(w) for w in AT_WORDS)
 # "pm", "PM", "p.m.", "P.M.": sites print the half of the day in either case.
 _AMPM = r"(?:\s*([AaPp])\.?\s?[Mm]\b\.?)?"
-# "19 Қыркүйек, 2018 сағат 16:01" and its Latin and Arabic-script twins; "6. November 2023, 15:25".
+# "19 Қыркүйек, 2018 сағат 16:01" and its Latin and Arabic-script twins; "6. November 2023, 15:25". After German
+# "um" (group `at`) the clock is a 24-hour one, and an "am" after it is the next word ("um 12:30 am Marktplatz").
 _DAY_MONTH_YEAR = re.compile(
-    rf"(?<!\d)(\d{{1,2}})\.?\s+([^\W\d_]+)\.?,?\s+(\d{{4}})(?:\s*(?:ж\.?|жыл[ыі]?|г\.?|года)?,?\s*(?:(?:{_AT})\s+)?(\d{{1,2}})[:.](\d{{2}}){_AMPM})?",
+    rf"(?<!\d)(\d{{1,2}})\.?\s+([^\W\d_]+)\.?,?\s+(\d{{4}})(?:\s*(?:ж\.?|жыл[ыі]?|г\.?|года)?,?\s*(?:(?P<at>{_AT})\s+)?"
+    rf"(\d{{1,2}})[:.](\d{{2}}){_AMPM})?",
 )
 # "November 6, 2023 at 3:25 pm" (English, month first).
 _MONTH_DAY_YEAR = re.compile(
@@ -101,9 +103,10 @@ def parse_local(text: str) -> tuple[datetime, bool] | None:
     for match in _DAY_MONTH_YEAR.finditer(text):
         month = MONTHS.get(_fold(match[2]))
         if month:
-            moment = _build(int(match[3]), month, int(match[1]), match[4], match[5], match[6])
+            half = None if (match["at"] or "").lower() == "um" else match[7]
+            moment = _build(int(match[3]), month, int(match[1]), match[5], match[6], half)
             if moment:
-                return moment, match[4] is not None
+                return moment, match[5] is not None
     for match in _MONTH_DAY_YEAR.finditer(text):
         month = MONTHS.get(_fold(match[1]))
         if month:

@@ -91,6 +91,7 @@ def test_twelve_am_is_just_past_midnight(text: str) -> None:
         ("10 June 2024 at 14:20", datetime(2024, 6, 10, 14, 20)),
         ("10 June 2024 at 2:20 PM", datetime(2024, 6, 10, 14, 20)),
         ("6. November 2023 um 15:25", datetime(2023, 11, 6, 15, 25)),
+        ("am 6. November 2023 um 12:30 am Marktplatz", datetime(2023, 11, 6, 12, 30)),  # German "am": no a.m.
     ],
 )
 def test_day_first_dates_keep_the_time_after_at(text: str, expected: datetime) -> None:
@@ -117,6 +118,8 @@ FURNITURE = {
     "comments": '<div class="Comments"><p><time datetime="2024-06-20T08:00:00+01:00">20 June 2024</time> Nice.</p></div>',
     "related": '<ul class="related-articles"><li><a href="/en/story/t0">Earlier</a>'
                ' <time datetime="2024-06-20T08:00:00+01:00">20 June 2024</time></li></ul>',
+    "ticker": '<div class="breaking-ticker"><ul><li><a href="/x">Storm warning'
+              ' <time datetime="2024-06-20T08:00:00+01:00">08:00</time></a></li></ul></div>',
 }
 
 
@@ -128,8 +131,13 @@ def test_article_time_element_without_a_date_class_gives_its_offset() -> None:
     assert item.strategies["published_at"] == "text"
 
 
-@pytest.mark.parametrize("furniture", FURNITURE)
-def test_printed_date_skips_time_elements_of_the_page_furniture(furniture: str) -> None:
-    sel = Selector(text=ARTICLE_PAGE.format(furniture=FURNITURE[furniture]), type="html")
-    moment = printed(sel, "Asia/Almaty")
+@pytest.mark.parametrize(("furniture", "inside"), [*((name, False) for name in FURNITURE),
+                                                    *((name, True) for name in FURNITURE if name != "ticker")])
+def test_printed_date_skips_time_elements_of_the_page_furniture(furniture: str, inside: bool) -> None:
+    """Around the article (a ticker included), or inside it: its own comments, related list, navigation…"""
+    if inside:
+        page = ARTICLE_PAGE.format(furniture="").replace("<article>", f"<article>{FURNITURE[furniture]}")
+    else:
+        page = ARTICLE_PAGE.format(furniture=FURNITURE[furniture])
+    moment = printed(Selector(text=page, type="html"), "Asia/Almaty")
     assert moment is not None and moment.isoformat() == "2024-06-11T09:15:00+01:00"
