@@ -139,7 +139,7 @@ class ArticleWrites(Connected):
         old = plan.variants.get(item.key, {})
         previous = old.get(script)
         if previous:
-            keep_known(variant, previous)
+            keep_known(variant, previous, parser_version)
         variant["content_hash"] = content_hash(variant)
         plan.metrics += metric_rows(observations_of(item, now), run_id)
         status: Status
@@ -180,6 +180,7 @@ class ArticleWrites(Connected):
                 if previous is None:
                     raise StorageError(f"no stored variant {item.key} ({script}) to reparse")
                 variant = {name: getattr(item, name) for name in VARIANT_FIELDS}
+                keep_known(variant, previous, parser_version)
                 variant.update(content_hash=content_hash(variant), key=item.key, script=script,
                                parser_version=parser_version)
                 plan.write(item, {**previous, **variant}, {}, utcnow())

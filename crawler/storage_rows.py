@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any, Literal
 
 from crawler.items import ArticleItem, Observation, filled
@@ -41,18 +42,35 @@ def content_hash(row: dict[str, Any]) -> str:
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()
 
 
-def keep_known(variant: dict[str, Any], previous: dict[str, Any]) -> None:
+def keep_known(variant: dict[str, Any], previous: dict[str, Any], parser_version: int | None) -> None:
     """Fill the metadata a new fetch left empty from the stored variant, marked "kept" in its strategies.
 
     A site whose markup changed yields pages without their date, category or
     counts; written as they are, they would wipe what the archive knew, and
     revisions keep only titles and bodies. `health` still sees the drop: it
-    counts the fields of the parsed pages, not of the stored rows.
+    counts the fields of the parsed pages, not of the stored rows. Only when
+    the same parser version read both: a newer parser's empty field is its
+    judgement (it may no longer find a byline an older one took by mistake),
+    so `reparse` with a new version, or the first fetch after an upgrade,
+    clears what it does not find. A modification date is not kept before a
+    new publication date.
     """
+    if previous.get("parser_version") != parser_version:
+        return
     kept = [name for name in KEPT_FIELDS if not filled(variant.get(name)) and filled(previous.get(name))]
+    if "modified_at" in kept and _before(previous["modified_at"], variant.get("published_at")):
+        kept.remove("modified_at")
     if kept:
         variant.update({name: previous[name] for name in kept})
         variant["strategies"] = {**(variant.get("strategies") or {}), **dict.fromkeys(kept, "kept")}
+
+
+def _before(moment: str, other: str | None) -> bool:
+    """True when ISO 8601 `moment` is earlier than `other` (False when either is missing or unreadable)."""
+    try:
+        return bool(other) and datetime.fromisoformat(moment) < datetime.fromisoformat(str(other))
+    except (TypeError, ValueError):  # unreadable, or a naive time against an aware one
+        return False
 
 
 def decoded(row: dict[str, Any]) -> dict[str, Any]:

@@ -253,6 +253,22 @@ def test_a_fetch_that_reads_less_keeps_what_the_archive_knew(store: Store) -> No
     assert store.db["articles"].get("abai.kz:7")["published_at"] == "2018-09-19T16:01:00+06:00"
 
 
+def test_a_newer_parser_that_reads_less_is_believed(store: Store) -> None:
+    """What it does not find, an older parser may have taken by mistake: a new parser version clears it."""
+    store.save_articles([item(authors=["Қате Адам"])], parser_version=3)
+    assert store.save_articles([item(authors=[])], parser_version=4) == ["updated"]
+    assert store.db["article_variants"].get(["abai.kz:7", "cyrl"])["authors"] == "[]"
+    store.reparse_articles([item(authors=["Айдос Сарым"])], parser_version=4)
+    store.reparse_articles([item(authors=[])], parser_version=5)  # a reparse with a newer parser, likewise
+    assert store.db["article_variants"].get(["abai.kz:7", "cyrl"])["authors"] == "[]"
+
+
+def test_a_modification_date_is_not_kept_before_a_new_publication_date(store: Store) -> None:
+    store.save_articles([item(modified_at="2019-01-01T10:00:00+06:00")])
+    store.save_articles([item(published_at="2024-05-01T10:00:00+05:00", modified_at=None)])
+    assert store.db["article_variants"].get(["abai.kz:7", "cyrl"])["modified_at"] is None
+
+
 def test_a_failing_batch_writes_nothing(store: Store) -> None:
     store.save_articles([item()])
     before = {t: list(store.rows(f"select * from {t}")) for t in ("articles", "article_variants", "quotes", "urls", "metrics")}
