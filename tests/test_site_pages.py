@@ -155,6 +155,17 @@ def test_body_html_shows_what_the_body_says() -> None:
     assert item.body_html.startswith("<p>The city will plant") and "June 3" not in item.body_html
 
 
+def test_body_html_drops_the_occurrence_the_body_drops() -> None:
+    """"Berlin" as a subheading stays; "Berlin" in the tag list at the end goes, from the text and from the HTML."""
+    para = "Die Stadt plant neue Radwege entlang der großen Straßen, sagte die Senatorin am Montag vor der Presse. "
+    html = (f"<html><head><title>Radwege | Zeitung</title></head><body><article><h1>Radwege in zwei Städten</h1>"
+            f"<p>{para * 2}</p><h2>Berlin</h2><p>{para * 2}</p><h2>Hamburg</h2><p>{para * 2}</p>"
+            f"<p>Schlagwörter:</p><p>Berlin</p></article></body></html>")
+    item = generic.parse_article(html, "https://zeitung.example/a/1")
+    assert "Berlin" in item.paragraphs and item.paragraphs[-1] != "Berlin"
+    assert "<h2>Berlin</h2>" in item.body_html and "<p>Berlin</p>" not in item.body_html
+
+
 def test_a_hostile_attribute_in_a_headline_costs_nothing() -> None:
     """parsel's .attrib fails on an attribute named "\x1b"; the page still parses."""
     html = ("<html><head><title>Stadtrat | Zeitung</title></head><body><article><h1><span class='kicker' \x1b='x'>Corona"

@@ -58,7 +58,7 @@ def extract_body(html: str, url: str, sel: Selector | None = None, title: str | 
         extracted, root = found
         paragraphs = cleanup(extracted, title)
         if paragraphs:
-            _prune(root, Counter(extracted) - Counter(paragraphs))
+            _prune(root, extracted, paragraphs)
             return Body(paragraphs, sanitize(root, url), "trafilatura")
     sel = sel if sel is not None else Selector(text=html, type="html")
     scope = sel.css("article") or sel.css("body")
@@ -93,22 +93,40 @@ def _trafilatura(html: str, url: str) -> tuple[list[str], HtmlElement] | None:
     return [p for p in paragraphs if p], lxml_html.fromstring(lxml_html.tostring(container, encoding="unicode"))
 
 
-def _prune(root: HtmlElement, dropped: Counter[str]) -> None:
+def _prune(root: HtmlElement, extracted: list[str], kept: list[str]) -> None:
     """Take out of the body's HTML what `cleanup` took out of its paragraphs, so `body_html` shows what `body` says.
 
-    A loose text or a block whose whole text is a dropped paragraph goes (as
-    many times as that paragraph was dropped); the text after a block stays.
+    `kept` is `extracted` less what cleanup dropped, in order; matching it from
+    the start tells which occurrence of a text was dropped ("Berlin" as a
+    subheading stays, "Berlin" in the tag list at the end goes), and that
+    occurrence of a loose text or block with that text goes from the HTML.
+    A block holding a block of the same text counts once; the text after a
+    block stays.
     """
+    dropped: set[tuple[str, int]] = set()
+    seen: Counter[str] = Counter()
+    position = 0
+    for text in extracted:
+        if position < len(kept) and kept[position] == text:
+            position += 1
+        else:
+            dropped.add((text, seen[text]))
+        seen[text] += 1
     if not dropped:
         return
-    if root.text and dropped[clean(root.text)] > 0:
-        dropped[clean(root.text)] -= 1
-        root.text = None
+    seen.clear()
+    if root.text and (text := clean(root.text)):
+        if (text, seen[text]) in dropped:
+            root.text = None
+        seen[text] += 1
+    texts: dict[HtmlElement, str] = {}
     for element in list(root.iter(*HTML_BLOCKS)):
-        text = clean(element.text_content())
-        if dropped[text] > 0 and element.getparent() is not None:
-            dropped[text] -= 1
+        text = texts[element] = clean(element.text_content())
+        if any(texts.get(parent) == text for parent in element.iterancestors()):
+            continue  # "<li><p>A</p></li>": one paragraph
+        if (text, seen[text]) in dropped and element.getparent() is not None:
             element.drop_tree()
+        seen[text] += 1
 
 
 def cleanup(paragraphs: list[str], title: str | None = None) -> list[str]:
