@@ -13,6 +13,7 @@ zone and selectors.
 
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 from collections.abc import Mapping
@@ -31,6 +32,8 @@ from crawler.dates import zone
 from crawler.errors import ConfigError
 from crawler.parsers.generic import OVERRIDABLE, overridden, page_selector
 from crawler.urls import site_of
+
+logger = logging.getLogger(__name__)
 
 # The keys a profile file may hold, at its top level and in [profile]: any other is a misspelling.
 TOP_LEVEL_KEYS = frozenset({"site", "language", "timezone", "allowed_domains", "profile", "overrides"})
@@ -340,8 +343,11 @@ def _by_site(seeds_dir: str) -> dict[str, Profile]:
     for path in profile_files(seeds_dir):
         try:
             profile = load_profile(path)
-        except ConfigError:
-            continue  # a broken profile fails loudly where it is used by name, not while parsing other sites
+        except ConfigError as err:
+            # It fails the crawl that names it; a parse of its pages meanwhile goes without its time zone and
+            # selectors, which the log says once (the result is cached), not failing the other sites' pages.
+            logger.warning("site profile not used: %s", err)
+            continue
         found[profile.site] = profile
     return found
 

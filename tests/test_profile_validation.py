@@ -140,3 +140,15 @@ def test_a_broken_profile_fails_only_where_it_is_asked_for(tmp_path: Path) -> No
     assert find_profile("steppe", tmp_path).site == "steppe.example"  # a-broken.toml sorts first, and is passed over
     with pytest.raises(ConfigError, match=f"^{re.escape(str(broken))}: profile.start_urls: must be an array"):
         find_profile("a-broken", tmp_path)
+
+
+def test_a_profile_the_parsers_cannot_use_is_named_in_the_log(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Parsing its site's pages goes on without its time zone and selectors: the log says why, once."""
+    from crawler.profiles import _by_site
+
+    broken = write_profile(tmp_path, profile='start_urls = "https://steppe.example/"', name="steppe.example.toml")
+    with caplog.at_level("WARNING", logger="crawler.profiles"):
+        assert _by_site(str(tmp_path)) == {}
+    assert [r.getMessage() for r in caplog.records] == [
+        f"site profile not used: {broken}: profile.start_urls: must be an array of strings, not a string "
+        f"('https://steppe.example/'); write ['https://steppe.example/']"]
