@@ -567,3 +567,33 @@ def test_force_replaces_what_a_killed_export_left_but_no_other_file(archive: Pat
     assert export(archive, out, "--format", "jsonl", "--force") == 0
     assert sorted(p.name for p in out.iterdir()) == ["articles.jsonl", "manifest.json"]
     assert verify(out)[0] == 0
+
+
+@pytest.mark.parametrize("listed", ["/", "/tmp", ".", "..", "../out", ""])
+def test_force_never_takes_a_listed_path_outside_the_export_for_its_own(archive: Path, tmp_path: Path, listed: str,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """A marker (or manifest) naming "/" or ".." would make every file the export's: such names name nothing ours."""
+    out = tmp_path / "out"
+    (out / "sub").mkdir(parents=True)
+    (out / "precious.txt").write_text("mine", encoding="utf-8")
+    (out / "sub" / "mine.txt").write_text("mine", encoding="utf-8")
+    (out / ".newsarchive-export-in-progress").write_text(f"{listed}\n", encoding="utf-8")
+    assert export(archive, out, "--format", "jsonl", "--force") == 2
+    assert "holds files that no export wrote (precious.txt, sub/mine.txt)" in capsys.readouterr().err
+    assert (out / "precious.txt").is_file() and (out / "sub" / "mine.txt").is_file()
+
+
+def test_force_does_not_take_a_running_exports_folder(archive: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """A running export holds its marker's lock: its folder is not a dead export's to replace."""
+    out = tmp_path / "out"
+    running = OutDir.prepare(out, force=False)
+    try:
+        with running.create("articles.jsonl") as handle:
+            handle.write(b"{}\n")
+        assert export(archive, out, "--format", "jsonl", "--force") == 2
+        assert capsys.readouterr().err.strip() == f"error: another export is writing {out}; not replacing it"
+        assert (out / "articles.jsonl").read_bytes() == b"{}\n"
+    finally:
+        running.discard()
+    assert not out.exists()

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from crawler import __version__
 from crawler.errors import ExportError
+from crawler.exports.outdir import SCRATCH
 from crawler.exports.tables import KeyGroups, Written
 from crawler.storage import Selection, Store
 
@@ -36,8 +37,6 @@ TABLE = "pages"
 WARC_NAME = "archive/newsarchive-export-{:05d}.warc.gz"
 INDEX_NAME = "indexes/index.cdxj"
 WACZ_NAME = "archive.wacz"
-# Scratch folder inside the export for WACZ inputs and sort spills; removed before the manifest.
-SCRATCH = ".scratch"
 # An export WARC file is closed past this size and the next one begun.
 MAX_WARC_BYTES = 1 << 30
 

@@ -4,22 +4,27 @@ Files are created with exclusive mode (`xb`), so an existing file or a
 symbolic link planted in the folder is never followed or replaced. Until
 the manifest is written the folder holds `IN_PROGRESS`, listing every path
 the export writes, so a folder left by a killed export (SIGKILL, a power
-cut) is still known as ours. `--force` removes only a previous export (the
-files its manifest names and, for a bag, the bag's tag files; or the paths
-an unfinished export's `IN_PROGRESS` lists); anything else stops the export.
+cut) is still known as ours; the running export holds a lock on it, so a
+folder another export is writing is never taken for a dead one. `--force`
+removes only a previous export (the files its manifest names and, for a
+bag, the bag's tag files; or the paths an unfinished export's `IN_PROGRESS`
+lists, and what its scratch folder holds); anything else stops the export.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from crawler.errors import ExportError
 
 MANIFEST = "manifest.json"
 # Written first and removed once the manifest is: the paths an export has begun writing, one per line.
 IN_PROGRESS = ".newsarchive-export-in-progress"
+# Scratch folder inside the export for WACZ inputs and sort spills (files of any name); removed before the manifest.
+SCRATCH = ".scratch"
 # The files bagit adds around `data/` (sha256 only, as `make_bag` is called).
 BAG_TAG_FILES = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt")
 
@@ -34,6 +39,7 @@ class OutDir:
         self.journal: Path | None = None
         """`IN_PROGRESS` while the export runs (`prepare` to `finish`): each new path is listed in it."""
         self.listed: set[str] = set()
+        self._lock: IO[bytes] | None = None
 
     @classmethod
     def prepare(cls, root: Path, force: bool) -> OutDir:
@@ -54,12 +60,13 @@ class OutDir:
         return out
 
     def _begin(self) -> None:
-        """Mark the folder as an unfinished export, before anything else is written in it."""
+        """Mark the folder as an unfinished export, before anything else is written in it, and hold the mark's lock."""
         marker = self.root / IN_PROGRESS
         try:
-            marker.open("xb").close()
+            self._lock = marker.open("xb")
         except FileExistsError as err:
             raise ExportError(f"{marker} already exists; is another export writing {self.root}?") from err
+        fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a file just made: nobody else holds it
         self.created.append(marker)
         self.journal = marker
 
@@ -68,6 +75,12 @@ class OutDir:
         if self.journal is not None:
             self.journal.unlink()
             self.journal = None
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def path(self, name: str) -> Path:
         """Where `name` (a relative POSIX path) goes, listed in the journal; a name leading outside the folder is an error."""
@@ -107,6 +120,7 @@ class OutDir:
 
     def discard(self) -> None:
         """Remove every file and folder this export created (after a failure)."""
+        self._unlock()
         for path in reversed(self.created):
             if path.is_dir() and not path.is_symlink():
                 _rmdir_if_empty(path)
@@ -122,7 +136,12 @@ def previous_export(root: Path) -> tuple[Path, set[str]] | None:
 
     marker = root / IN_PROGRESS
     if marker.is_file() and not marker.is_symlink():  # killed before its manifest: the paths it began writing
-        return root, {IN_PROGRESS, *marker.read_text(encoding="utf-8").splitlines()}
+        with marker.open("rb") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ExportError(f"another export is writing {root}; not replacing it") from None
+            return root, {IN_PROGRESS, *handle.read().decode("utf-8", "replace").splitlines()}
     base = root / "data" if (root / "bagit.txt").is_file() else root
     if not (base / MANIFEST).is_file():
         return None
@@ -136,15 +155,15 @@ def remove_previous_export(root: Path) -> None:
     if found is None:
         raise ExportError(f"{root} is not empty and holds no export (no manifest.json); not replacing it")
     base, listed = found
-    ours = {base / PurePosixPath(p) for p in listed} - {root}
+    ours = {base.joinpath(*PurePosixPath(p).parts) for p in listed if _written_name(p)}
     if base != root:
         ours.update(root / name for name in BAG_TAG_FILES)
     files = [  # every file, and every link to a folder (os.walk does not enter those)
         Path(folder) / name for folder, dirs, names in os.walk(root)
         for name in names + [d for d in dirs if (Path(folder) / d).is_symlink()]
     ]
-    # a listed folder (an unfinished export's scratch folder) holds only its files
-    foreign = sorted(str(f.relative_to(root)) for f in files if ours.isdisjoint((f, *f.parents)))
+    scratch = root / SCRATCH if root / SCRATCH in ours else None  # an unfinished export's spills, of any name
+    foreign = sorted(str(f.relative_to(root)) for f in files if f not in ours and (scratch is None or scratch not in f.parents))
     if foreign:
         shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
         raise ExportError(f"{root} holds files that no export wrote ({shown}); not replacing them")
@@ -154,6 +173,12 @@ def remove_previous_export(root: Path) -> None:
     for folder, _, _ in sorted(os.walk(root), key=lambda entry: -len(entry[0])):
         if Path(folder) != root:
             _rmdir_if_empty(Path(folder))
+
+
+def _written_name(name: str) -> bool:
+    """A name an export writes: relative, inside its folder, naming something (a listed "/" or ".." names nothing ours)."""
+    relative = PurePosixPath(name)
+    return bool(name) and not relative.is_absolute() and ".." not in relative.parts and relative.parts != ()
 
 
 def _rmdir_if_empty(path: Path) -> None:
