@@ -198,9 +198,17 @@ def read_response(path: Path, offset: int, length: int) -> tuple[str, int, list[
         http = record.http_headers
         return (record.rec_headers.get_header("WARC-Target-URI"), int(http.get_statuscode()), list(http.headers),
                 record.content_stream().read())
-    except (StopIteration, EOFError, ValueError, zlib.error, ArchiveLoadFailed, StatusAndHeadersParserException) as err:
-        # warcio's messages quote the bytes it choked on: the kind of error says enough
-        raise StorageError(f"cannot read the WARC record at {path}:{offset}: damaged ({type(err).__name__})") from err
+    except DAMAGED as err:
+        raise StorageError(f"cannot read the WARC record at {path}:{offset}: {damage(err)}") from err
+
+
+# What reading a damaged record raises: warcio's own errors, and those of the gzip member or HTTP head it cuts.
+DAMAGED = (StopIteration, EOFError, ValueError, zlib.error, ArchiveLoadFailed, StatusAndHeadersParserException)
+
+
+def damage(err: BaseException) -> str:
+    """A damaged record's error in a few words: warcio's messages quote the bytes it choked on, its kind says enough."""
+    return f"damaged ({type(err).__name__})"
 
 
 def page_key(url: str) -> str | None:

@@ -10,6 +10,7 @@ import contextlib
 import csv
 import io
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -597,3 +598,21 @@ def test_force_does_not_take_a_running_exports_folder(archive: Path, tmp_path: P
     finally:
         running.discard()
     assert not out.exists()
+
+
+def test_a_damaged_warc_record_is_one_readable_line(archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "archive.sqlite"
+    shutil.copy(archive, db)
+    shutil.copytree(archive.parent / "warc", tmp_path / "warc")
+    with sqlite3.connect(db) as conn:
+        file, offset, length = conn.execute("select warc_file, warc_offset, warc_length from pages "
+                                            "where url = 'https://abai.kz/post/100000'").fetchone()
+    path = tmp_path / file if not Path(file).is_absolute() else tmp_path / "warc" / Path(file).name
+    data = bytearray(path.read_bytes())
+    data[offset + 12: offset + 76] = bytes(64)  # the start of its gzip member: warcio cannot read its head
+    path.write_bytes(bytes(data))
+    assert export(db, tmp_path / "out", "--format", "warc") == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: cannot read the WARC record of https://abai.kz/post/100000 at ")
+    assert re.search(r": damaged \(\w+\)$", line), line
+    assert not (tmp_path / "out").exists()

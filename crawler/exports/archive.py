@@ -28,6 +28,7 @@ from crawler.errors import ExportError
 from crawler.exports.outdir import SCRATCH
 from crawler.exports.tables import KeyGroups, Written
 from crawler.storage import Selection, Store
+from crawler.warc import DAMAGED, damage
 
 if TYPE_CHECKING:
     from crawler.exports.outdir import OutDir
@@ -101,8 +102,8 @@ def _check_payload(member: bytes, page: dict[str, Any]) -> None:
     try:
         record = next(iter(ArchiveIterator(io.BytesIO(member))))
         digest = hashlib.sha1(record.raw_stream.read()).hexdigest()
-    except Exception as err:  # warcio raises bare ArchiveLoadFailed, EOFError, zlib errors
-        raise ExportError(f"cannot read the WARC record of {page['url']} at {where}: {err}") from err
+    except DAMAGED as err:
+        raise ExportError(f"cannot read the WARC record of {page['url']} at {where}: {damage(err)}") from err
     if record.rec_headers.get_header("WARC-Target-URI") != page["url"] or digest != page["payload_sha1"]:
         raise ExportError(f"the WARC record at {where} is not the page stored for {page['url']} "
                           f"(payload sha1 {digest}, pages row says {page['payload_sha1']}); not exporting it")
