@@ -192,9 +192,10 @@ def run_worker(args: argparse.Namespace, spider: str, profile: Profile | None, m
           "from stopped workers")
     print(f"  items     {r['items']} items and the index rows of {r['warc_records']} WARC records sent to Redis for"
           f" `ingest`; WARC files in {r['warc_dir']}")
-    if r["seen_before"] and not r["pages"]:
+    if r["seen_before"] and not r["pages"] and r["finish_reason"] == "finished":
         print(f"  nothing to do: the crawl in Redis had run to its end before ({r['seen_before']} requests seen, none queued);"
-              f" to crawl again, delete its frontier: redis-cli del {r['spider']}:requests {r['spider']}:dupefilter")
+              f" to crawl again once `ingest` has drained {r['spider']}:items, delete its frontier:"
+              f" redis-cli del {r['spider']}:requests {r['spider']}:dupefilter")
     return 0 if r["finish_reason"] == "finished" else 130
 
 

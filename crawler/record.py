@@ -71,13 +71,22 @@ def record(urls: list[str], directory: Path, site: str, kind: str | None = None,
         unique.setdefault(response.url, response)  # a redirect's target that was also asked for came twice: one page
     for response in unique.values():
         page = save_page(directory, response, kind if response.url in requested else None)
-        before, expected = read_expected(page), parse_saved(page)
+        before, expected = _previous(page), parse_saved(page)
         if expected is not None:
             write_expected(page, expected)
             if before is not None and (diffs := diff_fields({**before, "fetched_at": None}, {**expected, "fetched_at": None})):
                 result.changed[page.url] = diffs
         result.saved.append((page, expected))
     return result
+
+
+def _previous(page: SavedPage) -> dict[str, Any] | None:
+    """The expected JSON a page had before this recording; one that cannot be read (a merge conflict) counts as none."""
+    try:
+        before = read_expected(page)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return before if isinstance(before, dict) else None
 
 
 def fetch(urls: list[str], site: str, overrides: dict[str, Any]) -> tuple[list[RecordedResponse], list[tuple[str, str]]]:

@@ -198,7 +198,8 @@ def test_a_restarted_worker_finds_the_crawl_done(distributed_crawl, big_mirror, 
     assert not (tmp_path / "db.sqlite").exists()  # a worker writes no database
     # and it says why, and how to start the crawl over
     assert re.search(r"nothing to do: the crawl in Redis had run to its end before \(\d+ requests seen, none queued\);"
-                     r" to crawl again, delete its frontier: redis-cli del abai:requests abai:dupefilter", output), output[-3000:]
+                     r" to crawl again once `ingest` has drained abai:items, delete its frontier:"
+                     r" redis-cli del abai:requests abai:dupefilter", output), output[-3000:]
 
 
 def _url_of(client: redis.Redis) -> str:

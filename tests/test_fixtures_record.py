@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 
@@ -237,12 +238,19 @@ def test_recording_a_url_again_replaces_its_page_and_line(tmp_path: Path) -> Non
         (www / "a.html").write_text(ARTICLE.format(title="Екінші нұсқа"), encoding="utf-8")
         second = fixtures("record", f"{server.base}/a", "--site", "127.0.0.1", "--sites-dir", str(sites),
                           "--kind", "article", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0")
-    assert first.returncode == 0 and second.returncode == 0, second.stderr
+        expected = sites / "127.0.0.1" / "pages" / "a.json"
+        kept = expected.read_text(encoding="utf-8")
+        expected.write_text("<<<<<<< HEAD\n{broken\n", encoding="utf-8")
+        third = fixtures("record", f"{server.base}/a", "--site", "127.0.0.1", "--sites-dir", str(sites),
+                         "--kind", "article", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0")
+    assert first.returncode == 0 and second.returncode == 0 and third.returncode == 0, third.stderr
+    assert json.loads(expected.read_text(encoding="utf-8")) == {**json.loads(kept), "fetched_at": ANY}
     [line] = read_manifest(sites / "127.0.0.1")
     assert line["file"] == "pages/a.html"
     [page] = saved_pages(sites / "127.0.0.1")
     assert json.loads(page.expected_path.read_text(encoding="utf-8"))["title"] == "Екінші нұсқа"
     assert "changed since" not in first.stdout
+    assert "changed since" not in third.stdout  # over an expected JSON left broken (a merge conflict): written anew
     # the change on the site shows as a per-field diff, as `fixtures check` shows one (the fetch time aside)
     assert "  changed since the last recording: 1 field differs: title\n" in second.stdout
     assert '      expected "Бірінші нұсқа"\n      got      "Екінші нұсқа"' in second.stdout
