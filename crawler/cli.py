@@ -433,7 +433,7 @@ def _checked_site(value: str | None) -> str | None:
     try:
         return find_profile(value).site
     except ConfigError:
-        raise ConfigError(f"unknown site {value!r}; known: {', '.join(known) or 'none'}") from None
+        raise ConfigError(f"unknown site {value!r}; known: {', '.join(known) or 'none'} (or abai, or a profile's name)") from None
 
 
 def _checked_date(value: str | None, option: str) -> str | None:

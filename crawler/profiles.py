@@ -259,7 +259,7 @@ def _patterns(spec: _Table, key: str) -> tuple[re.Pattern[str], ...]:
         except re.error as err:
             raise spec.error(f"{key}[{i}]", f"bad pattern {value!r}: {err}") from err
         if pattern.search("") is not None:
-            raise spec.error(f"{key}[{i}]", f"pattern {value!r} matches the empty string, so it would match every URL")
+            raise spec.error(f"{key}[{i}]", f"pattern {value!r} matches an empty string: it would match any URL, or none")
         compiled.append(pattern)
     return tuple(compiled)
 

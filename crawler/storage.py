@@ -16,9 +16,8 @@ a crawl writes. `Store` gathers one class per concern, each in its module:
 
 from __future__ import annotations
 
-import sqlite3
-
 import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path

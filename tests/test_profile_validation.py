@@ -75,7 +75,7 @@ def test_an_unknown_key_is_refused_naming_the_closest_known_one(
     ('site = "https://steppe.example/"', START, "", "site",
      "must be a bare lower-case host name such as 'qamshy.kz' (no scheme, port or path), not 'https://steppe.example/'"),
     (SITE, f'{START}\narticle_patterns = [""]', "", "profile.article_patterns[0]",
-     "pattern '' matches the empty string, so it would match every URL"),
+     "pattern '' matches an empty string: it would match any URL, or none"),
     (SITE, START, 'title = ["h1", "h2"]', "overrides.title",
      "must be one selector, a string (CSS, or XPath starting with '/' or '('), not an array (['h1', 'h2'])"),
 ], ids=["quoted-bool", "negative-pages", "numeric-language", "url-without-scheme", "url-off-domain", "site-as-url",
