@@ -50,10 +50,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # The reader of our output went away (`extract … | head`): stop quietly with SIGPIPE's status, as Unix tools do;
-        # stdout goes to /dev/null so that flushing it at exit does not fail again.
+        if not _reader_gone():
+            raise  # another pipe than our output's
+        # `extract … | head`: stop quietly with SIGPIPE's status, as Unix tools do; stdout goes to /dev/null
+        # so that flushing it at exit does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
+
+
+def _reader_gone() -> bool:
+    """True when standard output is a pipe nobody reads any more (poll reports an error on its end)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no fileno, or no poll on this system
+        return False
 
 
 class _Parser(argparse.ArgumentParser):
