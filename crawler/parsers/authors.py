@@ -209,13 +209,13 @@ def dated_line(sel: Selector, sites: list[str]) -> list[str]:
     return []
 
 
+AUTHOR_LABELS = frozenset({"автор", "autor", "autorin"})
+
+
 def _headline_after(match: re.Match[str], block: str) -> bool:
     """An "Autor" without its colon followed by more than a list separator: a headline ("Autor Schlink: Wahl …")."""
     rest = block[match.end():].strip()
     return (match["label"] or "").lower() in AUTHOR_LABELS and bool(rest) and rest[0] not in ",;|·•–—-"
-
-
-AUTHOR_LABELS = frozenset({"автор", "autor", "autorin"})
 
 
 def _in_running_text(node: Any, block: str) -> bool:
