@@ -312,7 +312,8 @@ def add_health_parser(commands: Any) -> None:
     limits = Thresholds()
     health = commands.add_parser("health", help="compare the last crawl run with earlier ones; exit 1 on a field drop or error spike")
     health.add_argument("--db", type=Path, default=Path(default_settings.DB_PATH), help="database file (default: %(default)s)")
-    health.add_argument("--site", help="check this site's runs (default: the site of the latest run)")
+    health.add_argument("--site", help="check this site's runs (abai.kz, or as crawl names it: abai, egemen; "
+                                       "default: the site of the latest run)")
     health.add_argument("--runs", type=int, default=limits.baseline_runs,
                         help="compare with the median of this many earlier runs (default: %(default)s)")
     health.add_argument("--max-drop", type=float, default=limits.max_drop,
@@ -377,7 +378,7 @@ def run_quotes(args: argparse.Namespace) -> int:
 def add_archive_parsers(commands: Any) -> None:
     db_help = "database file (default: %(default)s)"
     reparse = commands.add_parser("reparse", help="re-extract stored articles from their WARC records (no network)")
-    reparse.add_argument("--site", help="only this site (abai.kz)")
+    reparse.add_argument("--site", help="only this site (abai.kz, or as crawl names it: abai, egemen)")
     reparse.add_argument("--since", help="only pages fetched on or after this date (YYYY-MM-DD)")
     reparse.add_argument("--db", type=Path, default=Path(default_settings.DB_PATH), help=db_help)
     reparse.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
@@ -474,7 +475,7 @@ def add_export_parser(commands: Any) -> None:
     export.add_argument("--format", choices=FORMATS, help="jsonl, csv, parquet (tables) or warc, wacz (raw pages)")
     export.add_argument("--out", type=Path, metavar="DIR", help="folder to write (must be empty unless --force)")
     export.add_argument("--db", type=Path, default=Path(default_settings.DB_PATH), help="database file (default: %(default)s)")
-    export.add_argument("--site", help="only this site (abai.kz)")
+    export.add_argument("--site", help="only this site (abai.kz, or as crawl names it: abai, egemen)")
     export.add_argument("--since", metavar="DATE", help="only articles published on or after this date (YYYY-MM-DD)")
     export.add_argument("--until", metavar="DATE", help="only articles published on or before this date (YYYY-MM-DD)")
     export.add_argument("--category", action="append", metavar="NAME", help="only this category, as stored (repeatable)")
