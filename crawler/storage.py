@@ -101,6 +101,10 @@ class Store(ArticleWrites, RunBook, Reads, ExportReads):
                 conn.execute(f"PRAGMA user_version = {int(conn.execute('PRAGMA user_version').fetchone()[0])}")
             finally:
                 conn.rollback()
+        except sqlite3.OperationalError as err:
+            if "locked" in str(err):  # another writer holds it (a second crawl, an ingester): writable, and busy
+                return
+            raise StorageError(f"cannot write to database {self.path}: {err}") from err
         except sqlite3.Error as err:
             raise StorageError(f"cannot write to database {self.path}: {err}") from err
 

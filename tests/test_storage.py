@@ -307,3 +307,20 @@ def test_a_transaction_that_reads_first_survives_another_writer(tmp_path: Path) 
     thread.join(timeout=30)
     assert not failures
     assert (pipeline.count("errors"), pipeline.count("pages")) == (1, 1)
+
+
+def test_a_database_another_writer_holds_counts_as_writable(tmp_path: Path) -> None:
+    """A second crawl or an ingester writing meanwhile is no reason to refuse a crawl (only a read-only file is)."""
+    Store(tmp_path / "a.sqlite").db.conn.close()
+    other = sqlite3.connect(tmp_path / "a.sqlite", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        store = Store(tmp_path / "a.sqlite")
+        store.db.execute("PRAGMA busy_timeout = 50")
+        store.check_writable()
+        store.db.execute("PRAGMA query_only = 1")  # and what cannot be written is refused
+        with pytest.raises(StorageError, match="cannot write to database .*: attempt to write a readonly database"):
+            store.check_writable()
+    finally:
+        other.rollback()
+        other.close()
