@@ -202,8 +202,10 @@ def read_response(path: Path, offset: int, length: int) -> tuple[str, int, list[
         raise StorageError(f"cannot read the WARC record at {path}:{offset}: {damage(err)}") from err
 
 
-# What reading a damaged record raises: warcio's own errors, and those of the gzip member or HTTP head it cuts.
-DAMAGED = (StopIteration, EOFError, ValueError, zlib.error, ArchiveLoadFailed, StatusAndHeadersParserException)
+# What reading a damaged record raises: warcio's own errors, those of the gzip member or HTTP head it cuts, and
+# AttributeError where warcio reads a header the record lacks (no WARC-Target-URI, no HTTP status line).
+DAMAGED = (StopIteration, EOFError, ValueError, zlib.error, AttributeError, ArchiveLoadFailed,
+           StatusAndHeadersParserException)
 
 
 def damage(err: BaseException) -> str:

@@ -225,3 +225,22 @@ def test_a_damaged_record_is_a_storage_error_that_names_it(tmp_path: Path, damag
     path.write_bytes(bytes(data))
     with pytest.raises(StorageError, match=rf"cannot read the WARC record at .*:{row['warc_offset']}: damaged \("):
         read_response(path, row["warc_offset"], row["warc_length"])
+
+
+def test_a_record_without_its_target_uri_is_damaged_not_a_traceback(tmp_path: Path) -> None:
+    """warcio reads a missing header as None and fails on it (AttributeError): that too is a damaged record."""
+    from crawler.errors import StorageError
+
+    files = WarcFiles(tmp_path, "x", 10**9)
+    row = files.write(exchange())
+    files.close()
+    path = Path(row["warc_file"])
+    with path.open("rb") as handle:
+        handle.seek(row["warc_offset"])
+        plain = gzip.decompress(handle.read(row["warc_length"])).replace(b"WARC-Target-URI:", b"WARC-Target-XRI:", 1)
+    member = gzip.compress(plain)
+    offset = path.stat().st_size
+    with path.open("ab") as handle:
+        handle.write(member)
+    with pytest.raises(StorageError, match=r": damaged \(AttributeError\)$"):
+        read_response(path, offset, len(member))
