@@ -123,6 +123,12 @@ FURNITURE = {
 }
 
 
+def test_a_time_element_counts_on_a_page_without_article_or_main() -> None:
+    html = ARTICLE_PAGE.format(furniture="").replace("<article>", "<div class='post'>").replace("</article>", "</div>")
+    item = parse_article(html, "https://steppe.example/en/story/t1", tz="Asia/Almaty")
+    assert (item.published_at, item.strategies["published_at"]) == ("2024-06-11T09:15:00+01:00", "text")
+
+
 def test_article_time_element_without_a_date_class_gives_its_offset() -> None:
     # A bare <time datetime> only re-wrote an instant another layer found, so htmldate's local midnight won.
     html = ARTICLE_PAGE.format(furniture="")

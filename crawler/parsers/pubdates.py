@@ -31,11 +31,11 @@ DATE_ELEMENTS = (
     " or contains(translate(concat(@class, ' ', @id), 'META', 'meta'), 'meta')]"
     "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
 )
-# `<time datetime>` elements of the article, whatever their class or id: inside its `<article>` or `<main>` (a
-# ticker or teaser list around it dates other pages), and not in navigation, asides, footers, comments or lists of
-# related articles, which date other pages or other people's words.
+# `<time datetime>` elements of the article, whatever their class or id: inside its `<article>` or `<main>` when the
+# page has one (a ticker or teaser list around it dates other pages), and not in navigation, asides, footers,
+# comments or lists of related articles, which date other pages or other people's words.
 STAMPED_TIMES = (
-    "//body//time[@datetime][ancestor::article or ancestor::main]"
+    "//body//time[@datetime][ancestor::article or ancestor::main or not(//article or //main)]"
     "[not(ancestor::nav or ancestor::aside or ancestor::footer)]"
     "[not(ancestor::*[contains(translate(concat(@class, ' ', @id), 'COMENT', 'coment'), 'comment')"
     " or contains(translate(concat(@class, ' ', @id), 'RELATD', 'relatd'), 'related')])]"
