@@ -131,6 +131,9 @@ def test_title_without_its_kicker(declared: str, h1: str, expected: str) -> None
      ("Wärmepumpe im Altbau - Wann es sich lohnt", "structure")),
     ("<header><h1>Nachrichten aus der Region Hochtaunus</h1></header>",
      ("Wärmepumpe im Altbau - Wann es sich lohnt", "structure")),
+    # a header whose class names the entry is the article's, though the article is a <div>
+    ("<div class='post'><header class='entry-header'><h1>Eignet sich eine Wärmepumpe im Altbau?</h1></header></div>",
+     ("Eignet sich eine Wärmepumpe im Altbau?", "structure")),
     # a class that hides overflow hides no text: the article's headline, not the newsletter box after it
     ("<div class='overflow-hidden hidden-xs'><article><header><h1>Eignet sich eine Wärmepumpe im Altbau?</h1></header>"
      "</article></div><div><h1>Abonnieren Sie jetzt unseren Newsletter</h1></div>",
@@ -196,6 +199,8 @@ def test_a_byline_after_many_long_candidate_blocks_is_found() -> None:
     ("<p>Die Studie wurde <a href='https://charite.de/'>von Forschern der Charité</a> am Montag vorgestellt.</p>",
      ([], None)),  # a link inside a sentence
     ("<p><a href='/autor/jd'>By Jane Doe</a></p>", (["Jane Doe"], "structure")),  # a link that is the whole line
+    ("<p><a href='/autor/ks'>Von Klaus Stanjek</a> | 12.03.2021</p>", (["Klaus Stanjek"], "structure")),  # and a date
+    ("<div><a href='/author/jane'>By Jane Doe</a>, March 3, 2020 · 5 min read</div>", (["Jane Doe"], "structure")),
     ("<p>Автор Иван Петров, фото: ТАСС</p>", (["Иван Петров"], "structure")),  # a list after the name
     ("<h1>Stadtrat beschließt neuen Haushalt</h1><div>12.03.2021 | Foto: Max Mustermann</div>", ([], None)),  # a credit
     # a line of date and name beside the headline

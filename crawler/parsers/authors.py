@@ -219,9 +219,19 @@ def _headline_after(match: re.Match[str], block: str) -> bool:
 
 
 def _in_running_text(node: Any, block: str) -> bool:
-    """A link inside a longer text: "… <a>von Forschern der Charité</a> vorgestellt" is a sentence, not a byline."""
+    """A link inside a sentence: "Die Studie wurde <a>von Forschern der Charité</a> am Montag vorgestellt".
+
+    Not a byline link beside a date or a reading time ("<a>By Jane Doe</a>, March 3, 2020 · 5 min read"):
+    a sentence has more words around the link than that.
+    """
     parent = node.getparent()
-    return node.tag == "a" and parent is not None and node_text(parent) != block
+    if node.tag != "a" or parent is None:
+        return False
+    around = node_text(parent).replace(block, " ", 1)
+    return len(_WORDS.findall(around)) >= 4
+
+
+_WORDS = re.compile(r"[^\W\d_]{2,}")
 
 
 def _in_furniture(node: Any) -> bool:

@@ -131,6 +131,9 @@ HIDDEN_CLASSES = frozenset({"hidden", "sr-only", "visually-hidden", "visuallyhid
                             "unsichtbar", "invisible", "offscreen", "element-invisible", "is-hidden", "u-hidden"})
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _TEXTS = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
+_BANNER = ("ancestor::header[not(ancestor::article or ancestor::main)]"
+           "[not(contains(@class, 'entry') or contains(@class, 'post') or contains(@class, 'article'))]")
+_CONTENT_H1 = f"//body//h1[not(ancestor::nav or ancestor::footer or {_BANNER})]"
 # An unconfirmed `<h1>` reads as a headline from this many characters and three words.
 PROMINENT = 20
 
@@ -161,11 +164,10 @@ def _prominent_h1(sel: Selector, logos: list[str]) -> str | None:
 
     What the reader sees first (the declared titles are often written for search engines:
     "Wärmepumpe im Altbau - Wann es sich lohnt" over "Eignet sich eine Wärmepumpe im Altbau?").
-    Not an `<h1>` that is hidden, in the site's banner (a `<header>` outside the article), a link
-    home (a logo) or a name the site goes by.
+    Not an `<h1>` that is hidden, in the site's banner (a `<header>` outside the article, unless
+    its class names an entry, post or article), a link home (a logo) or a name the site goes by.
     """
-    for h1 in sel.xpath("//body//h1[not(ancestor::nav or ancestor::footer"
-                        " or ancestor::header[not(ancestor::article or ancestor::main)])]")[:4]:
+    for h1 in sel.xpath(_CONTENT_H1)[:4]:
         root = h1.root
         if _hidden(root) or any(_hidden(a) for a in root.iterancestors()):
             continue
