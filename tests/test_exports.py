@@ -616,3 +616,29 @@ def test_a_damaged_warc_record_is_one_readable_line(archive: Path, tmp_path: Pat
     assert line.startswith("error: cannot read the WARC record of https://abai.kz/post/100000 at ")
     assert re.search(r": damaged \(\w+\)$", line), line
     assert not (tmp_path / "out").exists()
+
+
+def test_a_failed_export_keeps_its_lock_until_all_it_wrote_is_gone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unlocked earlier, its folder would look like a dead export's to a --force, whose files it would then delete."""
+    out = OutDir.prepare(tmp_path / "out", force=False)
+    with out.create("articles.jsonl") as handle:
+        handle.write(b"{}\n")
+    left_at_unlock: list[list[str]] = []
+    unlock = OutDir._unlock
+
+    def spy(self: OutDir) -> None:
+        left_at_unlock.append(sorted(p.name for p in self.root.iterdir()))
+        unlock(self)
+
+    monkeypatch.setattr(OutDir, "_unlock", spy)
+    out.discard()
+    assert left_at_unlock == [[]] and not (tmp_path / "out").exists()
+
+
+def test_a_marker_too_large_for_a_list_of_files_is_no_exports(archive: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".newsarchive-export-in-progress").write_bytes(b"articles.jsonl\n" * 100_000)
+    assert export(archive, out, "--format", "jsonl", "--force") == 2
+    assert "is larger than an export's list of files" in capsys.readouterr().err

@@ -23,6 +23,8 @@ from crawler.errors import ExportError
 MANIFEST = "manifest.json"
 # Written first and removed once the manifest is: the paths an export has begun writing, one per line.
 IN_PROGRESS = ".newsarchive-export-in-progress"
+# An export's list of its files is this long at most (a few hundred names); a larger "marker" is no export's.
+MAX_MARKER_BYTES = 1 << 20
 # Scratch folder inside the export for WACZ inputs and sort spills (files of any name); removed before the manifest.
 SCRATCH = ".scratch"
 # The files bagit adds around `data/` (sha256 only, as `make_bag` is called).
@@ -60,13 +62,22 @@ class OutDir:
         return out
 
     def _begin(self) -> None:
-        """Mark the folder as an unfinished export, before anything else is written in it, and hold the mark's lock."""
+        """Mark the folder as an unfinished export, before anything else is written in it, and hold the mark's lock.
+
+        The mark appears already locked (made and locked under a name of its own, then linked into place), so
+        no `--force` can take it for a dead export's between its making and its locking.
+        """
         marker = self.root / IN_PROGRESS
+        unlinked = self.root / f"{IN_PROGRESS}.{os.getpid()}"
+        self._lock = unlinked.open("xb")
         try:
-            self._lock = marker.open("xb")
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a file just made: nobody else holds it
+            os.link(unlinked, marker)
         except FileExistsError as err:
+            self._unlock()
             raise ExportError(f"{marker} already exists; is another export writing {self.root}?") from err
-        fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a file just made: nobody else holds it
+        finally:
+            unlinked.unlink()
         self.created.append(marker)
         self.journal = marker
 
@@ -119,13 +130,22 @@ class OutDir:
         return handle
 
     def discard(self) -> None:
-        """Remove every file and folder this export created (after a failure)."""
-        self._unlock()
+        """Remove every file and folder this export created (after a failure), its locked mark last.
+
+        Unlocked first, the folder would look like a dead export's to a `--force` meanwhile, whose new files
+        this would then delete.
+        """
         for path in reversed(self.created):
+            if path == self.journal:
+                continue
             if path.is_dir() and not path.is_symlink():
                 _rmdir_if_empty(path)
             else:
                 path.unlink(missing_ok=True)
+        if self.journal is not None:
+            self.journal.unlink(missing_ok=True)
+            self.journal = None
+        self._unlock()
         if self.made_root:
             _rmdir_if_empty(self.root)
 
@@ -141,7 +161,10 @@ def previous_export(root: Path) -> tuple[Path, set[str]] | None:
                 fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise ExportError(f"another export is writing {root}; not replacing it") from None
-            return root, {IN_PROGRESS, *handle.read().decode("utf-8", "replace").splitlines()}
+            listed = handle.read(MAX_MARKER_BYTES + 1)
+        if len(listed) > MAX_MARKER_BYTES:
+            raise ExportError(f"{marker} is larger than an export's list of files; not replacing {root}")
+        return root, {IN_PROGRESS, *listed.decode("utf-8", "replace").splitlines()}
     base = root / "data" if (root / "bagit.txt").is_file() else root
     if not (base / MANIFEST).is_file():
         return None
@@ -169,7 +192,7 @@ def remove_previous_export(root: Path) -> None:
         raise ExportError(f"{root} holds files that no export wrote ({shown}); not replacing them")
     last = {root / IN_PROGRESS, base / MANIFEST, root / "bagit.txt"}  # what marks an export: gone last, if stopped meanwhile
     for path in sorted(files, key=lambda f: f in last):
-        path.unlink()
+        path.unlink(missing_ok=True)  # another --force may be removing it too
     for folder, _, _ in sorted(os.walk(root), key=lambda entry: -len(entry[0])):
         if Path(folder) != root:
             _rmdir_if_empty(Path(folder))
