@@ -14,6 +14,7 @@ import unicodedata
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -721,13 +722,17 @@ def _mirror_url(path: Path) -> str | None:
     for folder in (path.parent, path.parent.parent):
         manifest = folder / "manifest.jsonl"
         if manifest.is_file():
-            try:
-                for entry in _manifest_entries(manifest):
-                    if entry["page"].resolve() == path.resolve():
-                        return str(entry["url"])
-            except ConfigError:
-                return None
+            return _mirror_urls(manifest.resolve()).get(path.resolve())
     return None
+
+
+@lru_cache(maxsize=8)
+def _mirror_urls(manifest: Path) -> dict[Path, str]:
+    """Page path → URL of one mirror's manifest, read once for all the pages of a command line."""
+    try:
+        return {entry["page"].resolve(): str(entry["url"]) for entry in _manifest_entries(manifest)}
+    except ConfigError:
+        return {}
 
 
 UNREADABLE = "cannot read"
