@@ -603,6 +603,7 @@ def run_fixtures_serve(args: argparse.Namespace) -> int:
     import threading
 
     from crawler import fixtures
+    from crawler.interrupts import terminate_as_interrupt
     from crawler.mirror import INDEX_PATH, Mirror, MirrorServer, offline_settings, setting_args
 
     directory = fixtures.site_dir(args.site, args.sites_dir)
@@ -616,19 +617,15 @@ def run_fixtures_serve(args: argparse.Namespace) -> int:
     print(f"  browse  http://{server.address}{INDEX_PATH}")
     print(f"  crawl   scrapy crawl {_spider_of(directory.name)} {options}")
     print("Press Ctrl-C to stop.", flush=True)
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
     try:
-        threading.Event().wait()
+        with terminate_as_interrupt():  # `kill` stops it as cleanly as Ctrl-C
+            threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
     print(f"Stopped; served {len(server.requests)} requests.")
     return 0
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def run_fixtures_check(args: argparse.Namespace) -> int:

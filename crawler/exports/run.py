@@ -9,11 +9,7 @@ again; a killed one leaves its in-progress marker, which `--force` recognizes.
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import sys
-import threading
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from importlib import metadata
@@ -26,6 +22,7 @@ from crawler.exports.manifest import file_entry, write_manifest
 from crawler.exports.outdir import MANIFEST, OutDir
 from crawler.exports.progress import NoProgress, Progress
 from crawler.exports.tables import Written, export_tables
+from crawler.interrupts import terminate_as_interrupt
 from crawler.storage import Selection, Store, utcnow
 
 TABLE_FORMATS = ("jsonl", "csv", "parquet")
@@ -84,7 +81,7 @@ def export(store: Store, options: ExportOptions, progress: Progress | None = Non
     if options.format not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {options.format!r}")
     progress = progress or NoProgress()
-    with _terminate_as_interrupt():
+    with terminate_as_interrupt():
         out = OutDir.prepare(options.out, options.force)
         try:
             with store.snapshot():
@@ -103,27 +100,6 @@ def export(store: Store, options: ExportOptions, progress: Progress | None = Non
             out.discard()
             raise
     return ExportResult(out.root, options.format, written.counts, files, options.bag)
-
-
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM raises KeyboardInterrupt, as Ctrl-C does, so `kill` removes a half-written export too.
-
-    The previous handler comes back afterwards. Only the main thread may set
-    handlers: elsewhere SIGTERM keeps its handler.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def _manifest(store: Store, options: ExportOptions, written: Written, files: list[dict[str, Any]]) -> dict[str, Any]:
