@@ -130,6 +130,7 @@ def _shown_texts(sel: Selector) -> list[str]:
 HIDDEN_CLASSES = frozenset({"hidden", "sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text", "aural",
                             "unsichtbar", "invisible", "offscreen", "element-invisible", "is-hidden", "u-hidden"})
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# node_text's texts, as smart strings: each knows the element it belongs to (`getparent`, `is_tail`).
 _TEXTS = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
 _BANNER = ("ancestor::header[not(ancestor::article or ancestor::main)]"
            "[not(contains(@class, 'entry') or contains(@class, 'post') or contains(@class, 'article'))]")
