@@ -568,8 +568,7 @@ def run_fixtures_record(args: argparse.Namespace) -> int:
             note += f"; expected {page.expected_path.relative_to(directory)}{refused}"
         print(f"saved {page.url} → {_near(page.path)} ({note})")
         if diffs := result.changed.get(page.url):
-            count = "1 field differs" if len(diffs) == 1 else f"{len(diffs)} fields differ"
-            print(f"  changed since the last recording: {count}: {', '.join(d.field for d in diffs)}")
+            print(f"  changed since the last recording: {_differing(diffs)}")
             print(fixtures.format_diffs(diffs, indent="    "))
     for url, reason in result.failed:
         print(f"error: {url}: {reason}", file=sys.stderr)
@@ -589,6 +588,12 @@ def _spider_of(site: str) -> str:
         return shlex.join(["site", "-a", f"profile={_near(find_profile(site).path)}"])
     except ConfigError:
         return "SPIDER"
+
+
+def _differing(diffs: list[Any]) -> str:
+    """"1 field differs: title", "2 fields differ: title, body": the head line of a diff of expected JSON."""
+    count = "1 field differs" if len(diffs) == 1 else f"{len(diffs)} fields differ"
+    return f"{count}: {', '.join(d.field for d in diffs)}"
 
 
 def _near(path: Path) -> Path:
@@ -645,9 +650,7 @@ def run_fixtures_check(args: argparse.Namespace) -> int:
             if result.expected is None:
                 print(f"{name}: no expected JSON")
             else:
-                fields = ", ".join(d.field for d in result.diffs)
-                count = "1 field differs" if len(result.diffs) == 1 else f"{len(result.diffs)} fields differ"
-                print(f"{name}: {count}: {fields}")
+                print(f"{name}: {_differing(result.diffs)}")
                 print(fixtures.format_diffs(result.diffs, indent="    "))
             if args.accept:
                 fixtures.write_expected(result.page, result.actual)
