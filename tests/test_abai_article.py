@@ -93,6 +93,19 @@ def test_selectors_gone_entirely_still_reads_the_head_and_body() -> None:
     assert item.paragraphs == ["Birinshi abzats jәne ekinshi sóilem osy jerde.", "Ekinshi abzats búl."]
 
 
+@pytest.mark.parametrize("heading", ["Үздік материалдар", "Үздік &#1084;атериалдар", "Үздік матер\x00иалдар"],
+                         ids=["typed", "character reference", "NUL"])
+def test_sidebar_without_its_class_is_found_by_its_heading_however_the_markup_spells_it(heading: str) -> None:
+    html = f"""<html><body><h1>Taqyryp</h1><div class="post-content"><p>Birinshi abzats osy jerde.</p></div>
+      <div class="x"><h4>{heading}</h4><div class="item"><span class="tag">Bilik</span>
+      <h3><a href="/post/2">Ekinshi maqala</a></h3><span class="author">Aidos Sarym</span><span class="views">15</span></div></div>
+      </body></html>"""
+    item = parse_abai_article(html, "https://abai.kz/post/1", None)
+    assert item.strategies["best_materials"] == "text"
+    assert [(m.title, m.key, m.author, m.views) for m in item.best_materials] == [
+        ("Ekinshi maqala", "abai.kz:2", "Aidos Sarym", 15)]
+
+
 def test_non_article_url_and_empty_page_raise_parse_error() -> None:
     with pytest.raises(ParseError):
         parse_abai_article("<html></html>", "https://abai.kz/part/1", None)
