@@ -132,6 +132,15 @@ def within(elements: Iterable[HtmlElement], scope: HtmlElement) -> list[HtmlElem
     return [e for e in elements if e is scope or any(a is scope for a in e.iterancestors())]
 
 
+_MEMO_SIZE = 8192  # distinct class attributes remembered per set of indexed classes; a site has far fewer
+
+
+@lru_cache(maxsize=16)
+def _wanted_by_value(wanted: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """For one set of indexed classes: class attribute → the indexed classes it holds (split on XML space)."""
+    return {}
+
+
 class PageIndex:
     """Answers CSS selectors on one page, reading the page's class attributes once.
 
@@ -155,18 +164,21 @@ class PageIndex:
     def _index(self) -> dict[str, list[HtmlElement]]:
         found: dict[str, list[HtmlElement]] = {}
         wanted = self.classes
-        # A Python walk of the elements costs two thirds of XPath's "//@class" (no attribute strings built).
+        memo = _wanted_by_value(wanted)
+        # A Python walk of the elements costs two thirds of XPath's "//@class" (no attribute strings built),
+        # and a page repeats its class attributes, so each is split once per process.
         for place, element in enumerate(self.root.iter(etree.Element)):
             value = element.get("class")
-            if value is None or wanted.isdisjoint(value.split()):
+            if value is None:
                 continue
-            for token in value.split():
-                # str.split also splits on spaces XPath does not: confirm on the XML-space split.
-                if token in wanted and has_class(value, token):
-                    elements = found.setdefault(token, [])
-                    if not elements or elements[-1] is not element:
-                        elements.append(element)
-                        self._order[id(element)] = place
+            tokens = memo.get(value)
+            if tokens is None:
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                tokens = memo[value] = tuple(t for t in dict.fromkeys(_XML_SPACE.split(value)) if t in wanted)
+            for token in tokens:
+                found.setdefault(token, []).append(element)
+                self._order[id(element)] = place
         return found
 
     def _anchors(self, css: str) -> tuple[list[HtmlElement], str | None] | None:
