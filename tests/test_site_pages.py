@@ -68,6 +68,19 @@ NEWS_PAGE = """<!DOCTYPE html><html lang="en"><head><title>Rivers rise in spring
 <p>Share this article</p></article></body></html>"""
 
 
+def test_declared_metadata_is_read_from_the_tags_that_declare_it_wherever_they_sit() -> None:
+    html = """<html><head><meta HTTP-EQUIV="CONTENT-LANGUAGE"><meta http-equiv="Content-Language" content="kk-KZ">
+      <link rel="canonical"><link rel="Canonical" href="/wrong"><meta name="author" content=" ">
+      <script type="application/ld+json; charset=utf-8">{"@type": "NewsArticle", "headline": "Declared"}</script>
+      </head><body><div itemscope itemtype="https://schema.org/Thing"></div>
+      <link rel="canonical" href=" /post/1 "><meta name="author" content="Aidos Sarym"></body></html>"""
+    meta = read_metadata(generic.page_selector(html), "https://abai.kz/post/1?x=2")
+    assert (meta.language, meta.canonical) == ("kk", "https://abai.kz/post/1")
+    assert (meta.titles, meta.authors, meta.article_typed) == ([("jsonld", "Declared")], [("meta:author", ["Aidos Sarym"])], True)
+    scoped = '<html><body><div itemscope itemtype="https://schema.org/NewsArticle"></div></body></html>'
+    assert not read_metadata(generic.page_selector(scoped), "https://abai.kz/post/1").article_typed  # no itemprop: no microdata
+
+
 def test_generic_page_metadata_in_one_item() -> None:
     item = generic.parse_article(NEWS_PAGE, "https://news.example.org/2024/04/02/rivers?utm_source=x", tz="Europe/Berlin")
     assert item.title == "Rivers rise in spring"
