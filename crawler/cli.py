@@ -335,13 +335,13 @@ def run_health(args: argparse.Namespace) -> int:
     if not (0 < args.max_drop <= 1 and args.max_error_rise > 0):
         raise ConfigError("--max-drop must be a share in (0, 1] and --max-error-rise above 0")
     store = Store(args.db, create=False)
-    site = _checked_site(args.site) or store.run().get("site")
+    site = _checked_site(args.site) or store.latest_site()
     runs = store.finished_runs(site, limit=args.runs * 4 + 1)
     if not runs:
         raise ConfigError(f"no finished crawl run{f' of {site}' if site else ''} in {args.db}")
     limits = Thresholds(max_drop=args.max_drop, max_error_rise=args.max_error_rise, min_pages=args.min_pages,
                         baseline_runs=args.runs)
-    report = check(runs, limits)
+    report = check(runs, limits, store.unfinished_runs(site, runs[0]["id"]))
     run = report.run
     compared = report.baseline or report.comparable[: args.runs]
     against = f"runs {', '.join(map(str, compared))}" if compared else "no comparable earlier run"

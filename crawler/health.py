@@ -12,6 +12,7 @@ alarm, so a cron job can act on it. Pure: it takes `crawl_runs` rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import median
 from typing import Any, Literal
@@ -62,11 +63,20 @@ class HealthReport:
         return [f for f in self.findings if f.level == "warning"]
 
 
-def check(runs: list[dict[str, Any]], limits: Thresholds = Thresholds()) -> HealthReport:
-    """Compare `runs[0]` (the newest) with the runs after it in the list (older ones, newest first)."""
+def check(runs: list[dict[str, Any]], limits: Thresholds = Thresholds(),
+          unfinished: Sequence[dict[str, Any]] = ()) -> HealthReport:
+    """Compare `runs[0]` (the newest finished run) with the runs after it in the list (older ones, newest first).
+
+    `unfinished` are the runs started after it that have no report: each is
+    a warning, since a crawl killed by SIGKILL or the OOM killer leaves its
+    run like that and would otherwise pass unseen behind the run before it.
+    """
     last = runs[0]
     earlier = [run for run in runs[1:] if comparable(run) == comparable(last)]
     report = HealthReport(last, [run["id"] for run in earlier])
+    for run in unfinished:
+        report.findings.append(Finding("warning", "run", f"run {run['id']} ({run['spider']}, started {run['started_at']}) "
+                                                         "has not finished: it is still running, or it was killed"))
     reason = last.get("finish_reason")
     if reason and reason != "finished":
         report.findings.append(Finding("warning", "run", f"run {last['id']} ended early ({reason})"))

@@ -35,12 +35,14 @@ class RunBook(Connected):
             [spider, spider]).fetchone()
         return row[0] if row else None
 
-    def start_run(self, spider: str, args: dict[str, Any]) -> int:
+    def start_run(self, spider: str, args: dict[str, Any], site: str | None = None) -> int:
+        """A new run's row. Its `site` is written now, not only with the run's report: a killed run never reports."""
         self._run_status = {}
         with self.db.conn:
-            table = self.db.table("crawl_runs").insert(
-                {"spider": spider, "args": json.dumps(args, ensure_ascii=False, sort_keys=True), "started_at": utcnow()}
-            )
+            table = self.db.table("crawl_runs").insert({
+                "spider": spider, "args": json.dumps(args, ensure_ascii=False, sort_keys=True), "started_at": utcnow(),
+                "site": site,
+            })
         return int(table.last_pk)  # type: ignore[arg-type]
 
     def finish_run(self, run_id: int, stats: dict[str, Any]) -> dict[str, Any]:
@@ -77,6 +79,17 @@ class RunBook(Connected):
             return dict(self.db.table("crawl_runs").get(run_id))
         except NotFoundError as err:
             raise StorageError(f"no crawl run {run_id} in {self.path}") from err
+
+    def latest_site(self) -> str | None:
+        """The site of the latest run that names one."""
+        row = self.db.execute("select site from crawl_runs where site is not null order by id desc limit 1").fetchone()
+        return row[0] if row else None
+
+    def unfinished_runs(self, site: str | None, after: int) -> list[dict[str, Any]]:
+        """Runs (of `site`) after run `after` that have not finished: still running, or killed. Oldest first."""
+        where = "finished_at is null and id > ?" + (" and site = ?" if site else "")
+        return list(self.db.query(f"select id, spider, started_at from crawl_runs where {where} order by id",
+                                  [after, *([site] if site else [])]))
 
     def finished_runs(self, site: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
         """The latest finished crawl runs (of `site`), newest first, with their JSON columns decoded."""

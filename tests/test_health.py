@@ -12,6 +12,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -127,6 +128,29 @@ def test_an_error_spike_raises_an_error_alarm(baseline: Path, tmp_path: Path) ->
     assert "rising: http_500" in errors
     run = sqlite_utils.Database(db)["crawl_runs"].get(3)
     assert json.loads(run["errors_by_kind"])["http_500"] == 12
+
+
+def test_a_killed_crawl_is_reported_behind_the_last_finished_run(baseline: Path, tmp_path: Path) -> None:
+    db = copy_of(baseline, tmp_path)
+    crawl_ = subprocess.Popen([sys.executable, "-m", "crawler", "crawl", "abai", "--offline", "--db", str(db), "--refresh"],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):  # its run row is written as the spider opens; then SIGKILL, as the OOM killer would
+            if sqlite_utils.Database(db).execute("select count(*) from crawl_runs").fetchone()[0] == 3:
+                break
+            time.sleep(0.05)
+    finally:
+        crawl_.kill()
+        crawl_.wait(timeout=30)
+    assert sqlite_utils.Database(db)["crawl_runs"].get(3)["finished_at"] is None
+    result = health(db)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("health of abai.kz: run 2 ")  # the killed run's site is known: not "all sites"
+    assert re.fullmatch(r"  WARNING  run             run 3 \(abai, started \S+\) has not finished: "
+                        r"it is still running, or it was killed", lines[1])
+    assert lines[-1] == "warnings: run"
+    assert health(db, "--strict").returncode == 1
 
 
 def test_health_without_runs_is_one_line_exit_2(tmp_path: Path) -> None:

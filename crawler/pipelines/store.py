@@ -53,7 +53,7 @@ class StorePipeline:
         self.store = Store(self.db_path)
         spider = spider or self.crawler.spider
         args = getattr(spider, "run_args", {})
-        self.run_id = self.store.start_run(getattr(spider, "name", "?"), args)
+        self.run_id = self.store.start_run(getattr(spider, "name", "?"), args, getattr(spider, "site", None))
         self.crawler.stats.set_value("newsarchive/crawl_run", self.run_id)
         self.crawler.stats.set_value("newsarchive/db_path", str(self.store.path))
 
