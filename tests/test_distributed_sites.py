@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import redis
 import sqlite_utils
+from warcio.archiveiterator import ArchiveIterator
 
 from crawler.cli import main
 from crawler.distributed.keys import Keys
@@ -89,6 +90,19 @@ def test_every_page_is_fetched_once_whichever_worker_found_it(egemen_crawl) -> N
     assert max(counts.values()) == 1
     robots = [url for url, _ in egemen_crawl["requests"] if url.endswith("/robots.txt")]
     assert 1 <= len(robots) <= 2  # Scrapy obeys robots.txt per process: at most once per worker
+    by_worker = {name: fetched_by(egemen_crawl["folder"] / "warc" / name) - {"https://egemen.kz/robots.txt"}
+                 for name in ("e1", "e2")}
+    assert all(by_worker.values()), by_worker  # both workers took part: else this tested one worker alone
+    assert by_worker["e1"].isdisjoint(by_worker["e2"]) and by_worker["e1"] | by_worker["e2"] == set(counts)
+
+
+def fetched_by(warc_folder: Path) -> set[str]:
+    """The URLs of the responses in a worker's WARC files."""
+    uris = set()
+    for path in warc_folder.glob("*.warc.gz"):
+        with path.open("rb") as stream:
+            uris |= {r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(stream) if r.rec_type == "response"}
+    return uris
 
 
 def test_the_workers_warc_records_are_found_through_the_ingested_rows(egemen_crawl) -> None:
