@@ -31,7 +31,7 @@ from crawler import settings as project_settings
 from crawler.dates import zone
 from crawler.errors import ConfigError
 from crawler.parsers.generic import OVERRIDABLE, overridden, page_selector
-from crawler.urls import site_of
+from crawler.urls import ascii_host, site_of
 
 logger = logging.getLogger(__name__)
 
@@ -114,9 +114,8 @@ def _build(top: _Table) -> Profile:
     spec = top.table("profile")
     spec.refuse_unknown(PROFILE_KEYS)
     site = _host(top, "site", top.optional_string("site"))
-    allowed = top.strings("allowed_domains", (site, f"www.{site}"))
-    for i, domain in enumerate(allowed):
-        _host(top, f"allowed_domains[{i}]", domain)
+    allowed = tuple(_host(top, f"allowed_domains[{i}]", domain)
+                    for i, domain in enumerate(top.strings("allowed_domains", (site, f"www.{site}"))))
     profile = Profile(
         name=_name(spec, site), site=site, path=top.path,
         language=_language(top), timezone=_timezone(top),
@@ -204,13 +203,17 @@ def _shown(value: object) -> str:
 
 
 def _host(table: _Table, key: str, value: str | None) -> str:
-    """A bare host: the form `allows` compares with `site_of`, so a URL or capital letters would match nothing."""
+    """A bare host, in the form `allows` compares with `site_of`: a URL or capital letters would match nothing.
+
+    An internationalized name ("қазақ.kz") is kept in its ASCII form, as `site_of` gives it.
+    """
     expected = "a bare lower-case host name such as 'qamshy.kz' (no scheme, port or path)"
     if value is None:
         raise table.error(key, f"missing; give {expected}")
-    if not _HOST.fullmatch(value):
+    host = value if value.isascii() or value != value.lower() else ascii_host(value)
+    if not _HOST.fullmatch(host):
         raise table.error(key, f"must be {expected}, not {value!r}")
-    return value
+    return host
 
 
 def _name(spec: _Table, site: str) -> str:

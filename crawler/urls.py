@@ -7,7 +7,9 @@ keyed and stored once, as `https://abai.kz/post/1`.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Query parameters that never change what a page shows.
@@ -23,9 +25,23 @@ def join_url(base: str, href: str) -> str | None:
 
 
 def site_of(url: str) -> str:
-    """Host of `url` without port or a leading `www.`, lower-cased."""
+    """Host of `url` without port or a leading `www.`, lower-cased, an internationalized one in its ASCII form."""
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    return host.removeprefix("www.")
+    return (host if host.isascii() else ascii_host(host)).removeprefix("www.")
+
+
+@lru_cache(maxsize=256)
+def ascii_host(host: str) -> str:
+    """An internationalized host name in the ASCII (punycode) form requests carry: "қазақ.kz" → "xn--80aau21bd.kz".
+
+    Scrapy sends every URL so (w3lib: NFKC, then IDNA), so a page's links
+    written either way, and the URL the response comes back with, are one site.
+    A name IDNA refuses (a label over 63 characters) stays as written, as w3lib keeps it.
+    """
+    try:
+        return unicodedata.normalize("NFKC", host).encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
 
 
 def canonicalize(

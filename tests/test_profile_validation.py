@@ -86,6 +86,17 @@ def test_a_mistyped_or_impossible_value_is_refused(
     assert load_error(path) == f"{path}: {key}: {problem}"
 
 
+def test_an_internationalized_site_is_kept_in_the_ascii_form_its_requests_carry(tmp_path: Path) -> None:
+    path = write_profile(tmp_path, top='site = "қазақ.kz"\nallowed_domains = ["қазақ.kz", "news.xn--80aau21bd.kz"]',
+                         profile='start_urls = ["https://қазақ.kz/", "https://xn--80aau21bd.kz/news"]', name="kazakh.toml")
+    profile = load_profile(path)
+    assert (profile.site, profile.name, profile.allowed_domains) == (
+        "xn--80aau21bd.kz", "xn--80aau21bd", ("xn--80aau21bd.kz", "news.xn--80aau21bd.kz"))
+    assert profile.allows("https://www.қазақ.kz/post/1") and profile.allows("https://news.xn--80aau21bd.kz/1")
+    assert load_error(write_profile(tmp_path, top='site = "Қазақ.kz"', name="capital.toml")).endswith(
+        "site: must be a bare lower-case host name such as 'qamshy.kz' (no scheme, port or path), not 'Қазақ.kz'")
+
+
 @pytest.mark.parametrize("profile", [
     'sitemaps = ["https://steppe.example/sitemap.xml"]',
     'feeds = ["https://steppe.example/rss"]',

@@ -59,3 +59,13 @@ def test_generic_canonicalize_drops_tracking_and_sorts_query() -> None:
     assert canonicalize(url, https=False) == "http://example.com/a/b?a=1&b=2"
     assert canonicalize("https://example.com:8080/") == "https://example.com:8080/"
     assert site_of("https://www.Example.com:8080/x") == "example.com"
+
+
+def test_an_internationalized_host_is_one_site_however_a_link_spells_it() -> None:
+    import scrapy
+
+    sent = scrapy.Request("https://www.ҚАЗАҚ.kz/мақала?utm_source=x").url  # as Scrapy requests it: IDNA, percent-encoded
+    assert sent.startswith("https://www.xn--80aau21bd.kz/")
+    assert site_of(sent) == site_of("https://қазақ.kz/") == site_of("http://www.xn--80aau21bd.kz:80/") == "xn--80aau21bd.kz"
+    assert canonicalize("https://www.Қазақ.kz/a/") == "https://xn--80aau21bd.kz/a"
+    assert site_of("https://" + "қ" * 70 + ".kz/") == "қ" * 70 + ".kz"  # no IDNA form (a label over 63): kept as written
