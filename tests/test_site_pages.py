@@ -79,6 +79,13 @@ def test_declared_metadata_is_read_from_the_tags_that_declare_it_wherever_they_s
     assert (meta.titles, meta.authors, meta.article_typed) == ([("jsonld", "Declared")], [("meta:author", ["Aidos Sarym"])], True)
     scoped = '<html><body><div itemscope itemtype="https://schema.org/NewsArticle"></div></body></html>'
     assert not read_metadata(generic.page_selector(scoped), "https://abai.kz/post/1").article_typed  # no itemprop: no microdata
+    # What follows a stray </html> is a second top-level element to libxml2, and still the page's.
+    after = html.replace("</body></html>", '</body></html><meta property="og:title" content="After">'
+                                          '<script type="application/ld+json">{"@type": "NewsArticle", "author": "Ainur Ospan"}'
+                                          '</script><link rel="canonical" href="/post/2">')
+    meta = read_metadata(generic.page_selector(after), "https://abai.kz/post/1")
+    assert (meta.titles, meta.authors[0], meta.canonical) == (
+        [("jsonld", "Declared"), ("og", "After")], ("jsonld", ["Ainur Ospan"]), "https://abai.kz/post/1")
 
 
 def test_generic_page_metadata_in_one_item() -> None:
@@ -109,6 +116,12 @@ def test_title_without_the_site_name(declared: str, shown: str | None, expected:
     html = f"<html><head><title>{declared}</title><meta property='og:site_name' content='Site Name'></head><body>{body}</body></html>"
     sel = generic.page_selector(html)
     assert choose_title(sel, read_metadata(sel, "https://example-blog.org/x"), "https://example-blog.org/x")[0] == expected
+
+
+@pytest.mark.parametrize("url", ["https://қазақ.kz/a/1", "https://xn--80aau21bd.kz/a/1"])
+def test_an_internationalized_host_names_the_site_in_a_title(url: str) -> None:
+    sel = generic.page_selector("<html><head><title>Ауа райы ертең өзгереді – Қазақ</title></head><body></body></html>")
+    assert choose_title(sel, read_metadata(sel, url), url)[0] == "Ауа райы ертең өзгереді"
 
 
 @pytest.mark.parametrize(("declared", "h1", "expected"), [

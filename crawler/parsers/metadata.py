@@ -91,9 +91,14 @@ def page_elements(sel: Selector, tag: str) -> Iterator[HtmlElement]:
 
     lxml walks the tree for one tag name in C; an XPath such as `//meta[@content]`
     costs five times as much on a 1,000-element page, and reading a page's
-    metadata asks for its metas, scripts and links.
+    metadata asks for its metas, scripts and links. The walk starts at every
+    top-level element, not only the root: libxml2 puts what follows a stray
+    `</html>` (a counter script, a widget's markup) in a second `<html>` beside it.
     """
-    return sel.root.getroottree().iter(tag)  # type: ignore[no-any-return]
+    root = sel.root.getroottree().getroot()
+    before = reversed(list(root.itersiblings(etree.Element, preceding=True)))
+    for top in (*before, root, *root.itersiblings(etree.Element)):
+        yield from top.iter(tag)
 
 
 _JSON_LD_TYPES = ("application/ld+json", "application/ld+json; charset=utf-8")
