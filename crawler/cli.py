@@ -440,10 +440,11 @@ def _checked_site(value: str | None) -> str | None:
     from crawler.parsers.abai import SITE as ABAI
     from crawler.profiles import find_profile
     from crawler.seeds import site_names
+    from crawler.urls import ascii_host
 
     known = site_names(default_settings.SEEDS_DIR)
     if value is None or value in known:
-        return value
+        return None if value is None else ascii_host(value)  # seeds/қазақ.kz.toml: stored as xn--80aau21bd.kz
     if value in SPIDERS:
         return ABAI
     try:

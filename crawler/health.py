@@ -75,8 +75,9 @@ def check(runs: list[dict[str, Any]], limits: Thresholds = Thresholds(),
     earlier = [run for run in runs[1:] if comparable(run) == comparable(last)]
     report = HealthReport(last, [run["id"] for run in earlier])
     for run in unfinished:
-        report.findings.append(Finding("warning", "run", f"run {run['id']} ({run['spider']}, started {run['started_at']}) "
-                                                         "has not finished: it is still running, or it was killed"))
+        which = ", ".join(filter(None, (run["spider"], run.get("site"), f"started {run['started_at']}")))
+        report.findings.append(Finding("warning", "run", f"run {run['id']} ({which}) has not finished: "
+                                                         "it is still running, or it was killed"))
     reason = last.get("finish_reason")
     if reason and reason != "finished":
         report.findings.append(Finding("warning", "run", f"run {last['id']} ended early ({reason})"))

@@ -81,14 +81,18 @@ class RunBook(Connected):
             raise StorageError(f"no crawl run {run_id} in {self.path}") from err
 
     def latest_site(self) -> str | None:
-        """The site of the latest run that names one."""
-        row = self.db.execute("select site from crawl_runs where site is not null order by id desc limit 1").fetchone()
+        """The site of the latest finished run: the one `health` can check (a running or killed run has no report)."""
+        row = self.db.execute("select site from crawl_runs where finished_at is not null order by id desc limit 1").fetchone()
         return row[0] if row else None
 
     def unfinished_runs(self, site: str | None, after: int) -> list[dict[str, Any]]:
-        """Runs (of `site`) after run `after` that have not finished: still running, or killed. Oldest first."""
-        where = "finished_at is null and id > ?" + (" and site = ?" if site else "")
-        return list(self.db.query(f"select id, spider, started_at from crawl_runs where {where} order by id",
+        """Runs after run `after` that have not finished (still running, or killed), oldest first.
+
+        With a `site`, its runs and those whose site is unknown (a run killed
+        before the site was written when a run starts).
+        """
+        where = "finished_at is null and id > ?" + (" and (site = ? or site is null)" if site else "")
+        return list(self.db.query(f"select id, spider, site, started_at from crawl_runs where {where} order by id",
                                   [after, *([site] if site else [])]))
 
     def finished_runs(self, site: str | None = None, limit: int = 20) -> list[dict[str, Any]]:

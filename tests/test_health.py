@@ -142,15 +142,31 @@ def test_a_killed_crawl_is_reported_behind_the_last_finished_run(baseline: Path,
     finally:
         crawl_.kill()
         crawl_.wait(timeout=30)
-    assert sqlite_utils.Database(db)["crawl_runs"].get(3)["finished_at"] is None
+    killed = sqlite_utils.Database(db)["crawl_runs"].get(3)
+    assert (killed["site"], killed["finished_at"]) == ("abai.kz", None)  # its site is written as it starts
     result = health(db)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("health of abai.kz: run 2 ")  # the killed run's site is known: not "all sites"
-    assert re.fullmatch(r"  WARNING  run             run 3 \(abai, started \S+\) has not finished: "
+    assert re.fullmatch(r"  WARNING  run             run 3 \(abai, abai.kz, started \S+\) has not finished: "
                         r"it is still running, or it was killed", lines[1])
     assert lines[-1] == "warnings: run"
     assert health(db, "--strict").returncode == 1
+
+
+def test_health_checks_the_latest_finished_site_and_warns_of_its_unfinished_runs(baseline: Path, tmp_path: Path) -> None:
+    from crawler.storage import Store
+
+    db = copy_of(baseline, tmp_path)
+    store = Store(db)
+    store.start_run("site", {}, "egemen.kz")  # another site's first crawl, running or killed
+    store.start_run("abai", {})  # killed before this version wrote a run's site as it starts: whose it was is unknown
+    result = health(db)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("health of abai.kz: run 2 ")
+    assert [line.split(" has not")[0] for line in lines if "has not finished" in line] == [
+        f"  WARNING  run             run 4 (abai, started {store.run(4)['started_at']})"]
 
 
 def test_health_without_runs_is_one_line_exit_2(tmp_path: Path) -> None:
