@@ -210,7 +210,7 @@ def _host(table: _Table, key: str, value: str | None) -> str:
     expected = "a bare lower-case host name such as 'qamshy.kz' (no scheme, port or path)"
     if value is None:
         raise table.error(key, f"missing; give {expected}")
-    host = value if value.isascii() or value != value.lower() else ascii_host(value)
+    host = ascii_host(value) if value == value.lower() else value
     if not _HOST.fullmatch(host):
         raise table.error(key, f"must be {expected}, not {value!r}")
     return host

@@ -26,11 +26,10 @@ def join_url(base: str, href: str) -> str | None:
 
 def site_of(url: str) -> str:
     """Host of `url` without port or a leading `www.`, lower-cased, an internationalized one in its ASCII form."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    return (host if host.isascii() else ascii_host(host)).removeprefix("www.")
+    host = (urlsplit(url).hostname or "").lower()
+    return ascii_host(host).rstrip(".").removeprefix("www.")  # after IDNA, which reads "。" as a dot too
 
 
-@lru_cache(maxsize=256)
 def ascii_host(host: str) -> str:
     """An internationalized host name in the ASCII (punycode) form requests carry: "қазақ.kz" → "xn--80aau21bd.kz".
 
@@ -38,6 +37,21 @@ def ascii_host(host: str) -> str:
     written either way, and the URL the response comes back with, are one site.
     A name IDNA refuses (a label over 63 characters) stays as written, as w3lib keeps it.
     """
+    return host if host.isascii() else _idna(host)
+
+
+def readable_host(host: str) -> str:
+    """A host as people read it, its IDNA labels decoded: "xn--80aau21bd.kz" → "қазақ.kz"."""
+    if "xn--" not in host:
+        return host
+    try:
+        return host.encode("ascii").decode("idna")
+    except UnicodeError:
+        return host
+
+
+@lru_cache(maxsize=256)
+def _idna(host: str) -> str:
     try:
         return unicodedata.normalize("NFKC", host).encode("idna").decode("ascii")
     except UnicodeError:

@@ -163,3 +163,11 @@ def test_a_profile_the_parsers_cannot_use_is_named_in_the_log(tmp_path: Path, ca
     assert [r.getMessage() for r in caplog.records] == [
         f"site profile not used: {broken}: profile.start_urls: must be an array of strings, not a string "
         f"('https://steppe.example/'); write ['https://steppe.example/']"]
+
+
+def test_a_site_option_written_in_unicode_names_the_stored_ascii_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from crawler import cli, settings
+
+    write_profile(tmp_path, top='site = "қазақ.kz"', profile='start_urls = ["https://қазақ.kz/"]', name="қазақ.kz.toml")
+    monkeypatch.setattr(settings, "SEEDS_DIR", tmp_path)
+    assert cli._checked_site("қазақ.kz") == cli._checked_site("xn--80aau21bd") == "xn--80aau21bd.kz"

@@ -69,3 +69,4 @@ def test_an_internationalized_host_is_one_site_however_a_link_spells_it() -> Non
     assert site_of(sent) == site_of("https://қазақ.kz/") == site_of("http://www.xn--80aau21bd.kz:80/") == "xn--80aau21bd.kz"
     assert canonicalize("https://www.Қазақ.kz/a/") == "https://xn--80aau21bd.kz/a"
     assert site_of("https://" + "қ" * 70 + ".kz/") == "қ" * 70 + ".kz"  # no IDNA form (a label over 63): kept as written
+    assert site_of("https://қазақ.kz。/") == site_of(scrapy.Request("https://қазақ.kz。/").url) == "xn--80aau21bd.kz"

@@ -19,7 +19,7 @@ from parsel import Selector
 
 from crawler.parsers.common import clean, node_text
 from crawler.parsers.metadata import PageMetadata
-from crawler.urls import site_of
+from crawler.urls import readable_host, site_of
 
 # Separators between a headline and the site or section name in a declared title.
 SEPARATOR = re.compile(r"\s+[|\-–—·•»›:/~]{1,2}\s+|\s*[|│]\s*|\s+::\s+")
@@ -46,7 +46,7 @@ def squash(text: str) -> str:
 def site_names(meta: PageMetadata, url: str) -> list[str]:
     """Squashed names the site goes by: its declared name and its host's labels (of the archived URL on archive.org)."""
     archived = ARCHIVED.match(url)
-    host = site_of(archived[1] if archived else url)
+    host = readable_host(site_of(archived[1] if archived else url))
     labels = [label for label in host.split(".")[:-1] if len(label) >= 3 and label not in ("www", "com", "co", "org", "net")]
     names = [squash(host), *(squash(label) for label in labels)]
     if meta.site_name:
