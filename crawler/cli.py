@@ -314,7 +314,7 @@ def add_health_parser(commands: Any) -> None:
     health = commands.add_parser("health", help="compare the last crawl run with earlier ones; exit 1 on a field drop or error spike")
     health.add_argument("--db", type=Path, default=Path(default_settings.DB_PATH), help="database file (default: %(default)s)")
     health.add_argument("--site", help="check this site's runs (abai.kz, or as crawl names it: abai, egemen; "
-                                       "default: the site of the latest run)")
+                                       "default: the site of the latest finished run)")
     health.add_argument("--runs", type=int, default=limits.baseline_runs,
                         help="compare with the median of this many earlier runs (default: %(default)s)")
     health.add_argument("--max-drop", type=float, default=limits.max_drop,
