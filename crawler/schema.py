@@ -46,7 +46,9 @@ TABLES: dict[str, dict[str, Any]] = {
                     # v3: item fields that had no column (tags as a JSON list, like authors).
                     "modified_at": str, "tags": str, "image": str},
         "pk": "key",
-        "indexes": [["site", "published_at"], ["category"], ["published_at"]],
+        # The last: what the incremental planner reads of every article of a site (`Reads.revisit_candidates`),
+        # answered from the index; from the rows, each first_seen sits behind the body's overflow pages.
+        "indexes": [["site", "published_at"], ["category"], ["published_at"], ["site", "key", "published_at", "first_seen"]],
     },
     "article_variants": {
         "columns": {"key": str, "script": str, "url": str, "language": str, "title": str, "category": str,
@@ -56,7 +58,8 @@ TABLES: dict[str, dict[str, Any]] = {
                     "parser_version": int, "modified_at": str, "tags": str, "image": str},
         "pk": ("key", "script"),
         "foreign_keys": [("key", "articles", "key")],
-        "indexes": [["url"]],
+        # The second: a variant's crawl state (`Reads.variant_states`, `revisit_candidates`), as above.
+        "indexes": [["url"], ["key", "script", "url", "first_seen", "fetched_at", "last_seen"]],
     },
     "urls": {
         "columns": {"url": str, "canonical_url": str, "key": str, "script": str, "first_seen": str, "last_seen": str},
@@ -173,6 +176,9 @@ def ensure_schema(db: sqlite_utils.Database, path: Path) -> None:
         if version == SCHEMA_VERSION and not missing:  # done by the other connection
             db.conn.execute("ROLLBACK")
             return
+        if version == SCHEMA_VERSION and _only_indexes(missing):
+            db.conn.execute(f"PRAGMA user_version = {version}")  # a write as it is: a read-only file fails here, unannounced
+            logger.warning("Adding %d index(es) to %s, once: it reads every row of their tables", len(missing), path)
         for create in missing:
             create(db)
         for step in range(version, SCHEMA_VERSION) if version else ():  # a new file has nothing to move
@@ -180,6 +186,11 @@ def ensure_schema(db: sqlite_utils.Database, path: Path) -> None:
                 MIGRATIONS[step](db)
         db.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.conn.execute("COMMIT")
+    except sqlite3.OperationalError as err:
+        db.conn.execute("ROLLBACK")
+        if version == SCHEMA_VERSION and _only_indexes(missing) and getattr(err, "sqlite_errorname", "") == "SQLITE_READONLY":
+            return  # a current archive on a read-only file reads the same without a newer version's indexes, only slower
+        raise
     except BaseException:
         db.conn.execute("ROLLBACK")
         raise
@@ -224,7 +235,7 @@ def _missing(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database]
             index = f"idx_{name}_{'_'.join(columns)}"
             if index not in indexes:
                 cols = ", ".join(f"[{c}]" for c in columns)
-                steps.append(partial(_execute, sql=f"CREATE INDEX [{index}] ON [{name}] ({cols})"))
+                steps.append(partial(_create_index, sql=f"CREATE INDEX [{index}] ON [{name}] ({cols})"))
     for name, columns in FTS.items():
         if not db.table(f"{name}_fts").exists():
             steps.append(partial(_create_fts, table=name, columns=columns))
@@ -233,6 +244,14 @@ def _missing(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database]
 
 def _execute(db: sqlite_utils.Database, sql: str) -> None:
     db.execute(sql)
+
+
+def _create_index(db: sqlite_utils.Database, sql: str) -> None:
+    db.execute(sql)
+
+
+def _only_indexes(steps: list[Callable[[sqlite_utils.Database], Any]]) -> bool:
+    return all(getattr(step, "func", None) is _create_index for step in steps)
 
 
 def _create_table(db: sqlite_utils.Database, name: str, spec: dict[str, Any]) -> None:

@@ -148,9 +148,18 @@ class Reads(Connected):
     def revisit_candidates(self, site: str, scripts: Iterable[str], horizon_days: float) -> list[VariantState]:
         """Stored pages of `site` last fetched less than `horizon_days` after publication (or first storage)."""
         scripts = list(scripts)
-        sql = (f"{self._STATE_SQL} where a.site = ? and v.script in ({marks(scripts)}) and "
-               "julianday(coalesce(v.fetched_at, v.last_seen)) < julianday(coalesce(a.published_at, a.first_seen)) + ?")
-        return [VariantState(**row) for row in self.db.query(sql, [site, *scripts, horizon_days])]
+        return [VariantState(**row) for row in self.db.query(self.revisit_sql(len(scripts)), [site, *scripts, horizon_days])]
+
+    def revisit_sql(self, scripts: int) -> str:
+        """The query of `revisit_candidates`, for a number of scripts.
+
+        It reads every stored page of a site, as a crawl starts: from the
+        covering indexes (schema.py), not from the rows, whose dates lie behind
+        the body's overflow pages. `+v.script` is no index term: for one script
+        SQLite would take the primary key (key, script) and read every row.
+        """
+        return (f"{self._STATE_SQL} where a.site = ? and +v.script in ({', '.join('?' * scripts)}) and "
+                "julianday(coalesce(v.fetched_at, v.last_seen)) < julianday(coalesce(a.published_at, a.first_seen)) + ?")
 
     def url_pages(self, urls: Iterable[str]) -> dict[str, tuple[str, str]]:
         """URL → (canonical URL, key) of the page the archive files it under (`urls`), for the URLs it has a row of.

@@ -324,3 +324,55 @@ def test_a_database_another_writer_holds_counts_as_writable(tmp_path: Path) -> N
     finally:
         other.rollback()
         other.close()
+
+
+STATE_INDEXES = ("idx_articles_site_key_published_at_first_seen",
+                 "idx_article_variants_key_script_url_first_seen_fetched_at_last_seen")
+
+
+def test_the_crawl_state_is_read_from_covering_indexes_which_an_older_archive_gains_once(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    db = tmp_path / "a.sqlite"
+    store = Store(db)
+    store.save_articles([item(), item("latn")], store.start_run("abai", {}), 1)
+    def plan(sql: str, *values: object) -> list[str]:
+        return [row[3] for row in store.db.execute(f"explain query plan {sql}", values)]
+
+    # What the incremental planner asks of a whole site as a crawl starts, and per listing: no variant row read.
+    for scripts in (["cyrl"], ["cyrl", "latn", "arab"]):
+        assert plan(store.revisit_sql(len(scripts)), "abai.kz", *scripts, 30.0) == [
+            f"SEARCH a USING COVERING INDEX {STATE_INDEXES[0]} (site=?)", f"SEARCH v USING COVERING INDEX {STATE_INDEXES[1]} (key=?)"]
+    assert f"SEARCH v USING COVERING INDEX {STATE_INDEXES[1]} (key=?)" in plan(f"{store._STATE_SQL} where v.key in (?)", "k")
+    for index in STATE_INDEXES:  # an archive of the version before them
+        store.db.execute(f"drop index {index}")
+    store.db.conn.close()
+    with caplog.at_level("WARNING"):
+        reopened = Store(db)
+    names = {r[0] for r in reopened.db.execute("select name from sqlite_master where type = 'index'")}
+    assert set(STATE_INDEXES) <= names
+    assert [r.getMessage() for r in caplog.records] == [f"Adding 2 index(es) to {db}, once: it reads every row of their tables"]
+    assert set(reopened.variant_states(["abai.kz:7"])) == {("abai.kz:7", "cyrl"), ("abai.kz:7", "latn")}
+
+
+def test_an_older_archive_on_a_read_only_file_opens_without_its_new_indexes(tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    db = tmp_path / "ro.sqlite"
+    store = Store(db)
+    store.save_articles([item()], store.start_run("abai", {}), 1)
+    for index in STATE_INDEXES:
+        store.db.execute(f"drop index {index}")
+    store.db.conn.close()
+    db.chmod(0o444)
+    command = [sys.executable, "-c", "import sys; from crawler.storage import Store; store = Store(sys.argv[1], create=False);"
+               " print(store.db.execute('select count(*) from article_variants').fetchone()[0])", str(db)]
+    if os.geteuid() == 0:  # root writes read-only files: drop the capability that lets it
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root without setpriv")
+        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search",
+                   "--inh-caps=-dac_override,-dac_read_search", *command]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout.strip(), result.stderr) == (0, "1", "")
