@@ -121,6 +121,14 @@ def test_cli_jobdir_resumes_after_ctrl_c_and_clears_when_done(tmp_path: Path) ->
         assert code == 130, err[-3000:]
         assert f"stopped early (interrupted): run the same command (with --jobdir {jobdir}) to resume" in out
         assert (jobdir / "requests.seen").is_file()
+        # The paused job is its crawl's: another database or other options are refused, and take nothing from it.
+        for other, held in (([str(tmp_path / "other.sqlite")], f"into {db}, not into {tmp_path / 'other.sqlite'}"),
+                            ([str(db), "--scripts", "latn"], "with scripts ['cyrl', 'latn', 'arab'] (this crawl: ['latn'])")):
+            refused = subprocess.run([*command, "--db", *other], cwd=ROOT, capture_output=True, text=True, timeout=120)
+            assert (refused.returncode, refused.stderr.strip()) == (2, f"error: JOBDIR {jobdir} holds a paused crawl {held}: "
+                                                                       "resume it with the command that started it, or give "
+                                                                       "this crawl another --jobdir")
+        assert len(server.requests) == middle
 
         resumed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
         second = fetched(server, middle)
