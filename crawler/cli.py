@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from crawler.profiles import Profile
 
 SPIDERS = ("abai",)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
                             f"(default: {','.join(map(str, default_settings.REVISIT_AGES))})")
     crawl.add_argument("--jobdir", type=Path, metavar="DIR",
                        help="keep the crawl's queue in DIR: Ctrl-C pauses, the same command resumes")
-    crawl.add_argument("--log-level", default="WARNING", help="Scrapy log level (default: %(default)s; DEBUG with --debug)")
+    crawl.add_argument("--log-level", default="WARNING", type=str.upper, choices=LOG_LEVELS,
+                       help="Scrapy log level (default: %(default)s; DEBUG with --debug)")
     crawl.add_argument("--redis", metavar="URL",
                        help="run as one worker of a distributed crawl sharing its frontier in Redis "
                             "(redis://HOST:PORT/DB); items go to Redis for `ingest` (docs/distributed.md)")
@@ -146,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
 def run_crawl(args: argparse.Namespace) -> int:
     from crawler.crawl import crawl  # imports Scrapy and Twisted: only when crawling
 
+    for option in ("categories", "scripts", "revisit_ages"):  # given empty (`--scripts ""`): no silent default
+        if getattr(args, option) is not None and not getattr(args, option).strip():
+            raise ConfigError(f"--{option.replace('_', '-')} is empty; leave it out for its default")
     profile = crawl_profile(args.spider, args.profile)
     mirror = None
     if args.offline:
@@ -161,7 +166,16 @@ def run_crawl(args: argparse.Namespace) -> int:
     result = crawl(spider, db=args.db, mirror=mirror, options=options, log_level=args.log_level, jobdir=args.jobdir,
                    overrides=overrides, profile=profile)
     print(format_summary(result))
-    return 130 if result["finish_reason"] == "shutdown" else 0
+    return exit_status(result["finish_reason"])
+
+
+def exit_status(reason: str | None) -> int:
+    """A crawl's exit status by Scrapy's finish reason: 0 when it ran to its end or to a limit it was given
+    (`closespider_*`), 130 when interrupted (Ctrl-C, SIGTERM), 1 when anything else stopped it (it could not
+    start its requests, it ran out of memory): a cron job must see that."""
+    if reason == "finished" or (reason or "").startswith("closespider_"):
+        return 0
+    return 130 if reason == "shutdown" else 1
 
 
 def crawl_profile(spider: str, path: Path | None) -> Profile | None:
@@ -301,6 +315,8 @@ def _incremental_lines(result: dict[str, Any]) -> list[str]:
         resume = f"run the same command (with --jobdir {result['jobdir']}) to resume" if result.get("jobdir") \
             else "pass --jobdir DIR to make a crawl resumable"
         lines.append(f"  stopped early (interrupted): {resume}")
+    elif exit_status(result.get("finish_reason")) == 1:
+        lines.append(f"  stopped early ({result.get('finish_reason')}): see the log")
     return lines
 
 

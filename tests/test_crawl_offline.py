@@ -134,3 +134,13 @@ def test_debug_shows_scrapys_debug_log(tmp_path: Path) -> None:
     result = cli("--debug", "crawl", "abai", "--offline", "--db", str(tmp_path / "a.sqlite"), "--max-articles", "1")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "[scrapy.core.engine] DEBUG: Crawled (200)" in result.stderr
+
+
+def test_a_crawl_stopped_by_anything_but_its_end_a_limit_or_ctrl_c_exits_1(tmp_path: Path) -> None:
+    """A cron job must see it: here Scrapy's memory guard, set below what any crawl needs, stops the crawl."""
+    result = cli("crawl", "abai", "--offline", "--db", str(tmp_path / "x.sqlite"),
+                 "-s", "MEMUSAGE_LIMIT_MB=1", "-s", "MEMUSAGE_CHECK_INTERVAL_SECONDS=0.05")
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    assert result.stdout.splitlines()[-1] == "  stopped early (memusage_exceeded): see the log"
+    limited = cli("crawl", "abai", "--offline", "--db", str(tmp_path / "y.sqlite"), "-s", "CLOSESPIDER_ITEMCOUNT=1")
+    assert limited.returncode == 0 and "stopped early" not in limited.stdout, limited.stdout + limited.stderr[-3000:]
