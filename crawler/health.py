@@ -89,7 +89,7 @@ def check(runs: list[dict[str, Any]], limits: Thresholds = Thresholds(),
 def comparable(run: dict[str, Any]) -> tuple[Any, ...]:
     """What must match for two runs' rates to be compared: full pass or not, scripts, categories."""
     args = run.get("args") or {}
-    return bool(args.get("refresh")), tuple(args.get("scripts") or ()), tuple(args.get("categories") or ())
+    return bool(args.get("refresh")), tuple(sorted(args.get("scripts") or ())), tuple(sorted(args.get("categories") or ()))
 
 
 def _check_fields(report: HealthReport, earlier: list[dict[str, Any]], limits: Thresholds) -> None:

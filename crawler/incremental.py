@@ -101,18 +101,21 @@ class IncrementalParams:
 
 
 def parse_ages(value: Any) -> tuple[float, ...]:
-    """Revisit ages from "1,7,30", ["1", "7"] or [1, 7]: positive days, ascending; "" or "none" means no revisits."""
+    """Revisit ages from "1,7,30", ["1", "7"] or [1, 7]: positive days, ascending; "none" (or "0") means no revisits."""
     parts = value.split(",") if isinstance(value, str) else list(value)
-    texts = [str(p).strip() for p in parts if str(p).strip()]
+    texts = [str(p).strip() for p in parts]
     if texts in (["none"], ["0"]):
         return ()
     try:
         ages = sorted({float(t) for t in texts})
     except ValueError:
-        raise ConfigError(f"revisit ages must be days like 1,7,30, not {value!r}") from None
-    if any(age <= 0 for age in ages):
-        raise ConfigError(f"revisit ages must be positive days, not {value!r}")
+        raise ConfigError(f"revisit ages must be days like 1,7,30 (or none), not {value!r}") from None
+    if not all(0 < age < MAX_REVISIT_DAYS for age in ages):  # NaN fails too; a date that far ahead overflows
+        raise ConfigError(f"revisit ages must be days above 0 and below {MAX_REVISIT_DAYS:,} (or none), not {value!r}")
     return tuple(ages)
+
+
+MAX_REVISIT_DAYS = 36_500
 
 
 def parse_time(text: str | None) -> datetime | None:

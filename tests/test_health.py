@@ -191,6 +191,13 @@ def test_check_compares_with_the_median_of_comparable_runs() -> None:
     assert [(f.level, f.subject) for f in report.findings if f.subject == "published_at"] == [("alarm", "published_at")]
 
 
+def test_runs_of_the_same_scripts_and_categories_in_another_order_are_comparable() -> None:
+    earlier, last = run(1, {"title": 1.0}), run(2, {"title": 0.2})
+    earlier["args"] = {**earlier["args"], "scripts": ["cyrl", "latn"], "categories": ["1", "2"]}
+    last["args"] = {**last["args"], "scripts": ["latn", "cyrl"], "categories": ["2", "1"]}
+    assert [f.subject for f in check([last, earlier]).alarms] == ["title"]
+
+
 def test_small_runs_are_not_judged_on_fill_rates() -> None:
     report = check([run(2, {"published_at": 0.0}, items=2), run(1, {"published_at": 1.0})])
     assert not report.alarms

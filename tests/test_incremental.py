@@ -143,7 +143,7 @@ def test_bad_incremental_options_are_one_line_and_exit_2(tmp_path: Path) -> None
         [sys.executable, "-m", "crawler", "crawl", "abai", "--offline", "--db", str(tmp_path / "x.sqlite"),
          "--revisit-ages", "1,soon"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: revisit ages must be days like 1,7,30, not '1,soon'"
+    assert result.stderr.strip() == "error: revisit ages must be days like 1,7,30 (or none), not '1,soon'"
 
 
 # -- the revisit policy -------------------------------------------------------
