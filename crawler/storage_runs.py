@@ -129,7 +129,7 @@ class RunBook(Connected):
             "warc_records": one("select count(*) from pages where crawl_run = :run"),
             "warc_files": [r[0] for r in self.db.execute(
                 "select distinct warc_file from pages where crawl_run = ? order by warc_file", [run_id])],
-            "urls": one("select count(*) from urls"),
+            "urls": one("select count(*) from urls where last_seen between :start and :end"),  # seen by this run
             "errors_by_kind": {
                 row["kind"]: row["n"] for row in self.db.query(
                     "select kind, count(*) as n from errors where crawl_run = ? group by kind order by n desc", [run_id])

@@ -144,3 +144,19 @@ def test_a_crawl_stopped_by_anything_but_its_end_a_limit_or_ctrl_c_exits_1(tmp_p
     assert result.stdout.splitlines()[-1] == "  stopped early (memusage_exceeded): see the log"
     limited = cli("crawl", "abai", "--offline", "--db", str(tmp_path / "y.sqlite"), "-s", "CLOSESPIDER_ITEMCOUNT=1")
     assert limited.returncode == 0 and "stopped early" not in limited.stdout, limited.stdout + limited.stderr[-3000:]
+
+
+def test_urls_seen_counts_the_urls_this_run_saw(crawled, tmp_path: Path) -> None:
+    import re
+    import shutil
+
+    db = tmp_path / "copy.sqlite"
+    shutil.copy(crawled[0], db)
+    total = sqlite_utils.Database(db)["urls"].count
+    assert f", {total} URLs seen" in crawled[1]  # the first crawl saw every URL the archive has
+    out = offline_crawl(db, "abai", "--scripts", "latn", "--max-articles", "1", "--refresh")
+    seen = int(re.search(r", (\d+) URLs seen", out)[1])
+    run = sqlite_utils.Database(db)["crawl_runs"].get(3)
+    assert seen == sqlite_utils.Database(db).execute(
+        "select count(*) from urls where last_seen between ? and ?", [run["started_at"], run["finished_at"]]).fetchone()[0]
+    assert 0 < seen < total
