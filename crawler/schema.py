@@ -149,6 +149,25 @@ def _fts_triggers_from_v2(db: sqlite_utils.Database) -> None:
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _metrics_from_v1, 2: _fts_triggers_from_v2}
 
 
+def refuse_non_archive(db: sqlite_utils.Database, path: Path, *, create: bool) -> None:
+    """Raise StorageError, before anything is written, unless `db` is an archive (or, with `create`, an empty file to make one in).
+
+    An archive has a schema version. A file without one that has tables is
+    another program's database, and a reader (`create=False`: export, search,
+    `reparse --dry-run`) given an empty file makes no archive in it either.
+    """
+    if int(db.execute("PRAGMA user_version").fetchone()[0]) != 0:
+        return
+    tables = db.table_names()
+    if any(name in TABLES for name in tables):
+        raise StorageError(f"database {path} has archive tables but no schema version: not made by newsarchive")
+    if tables:
+        raise StorageError(f"database {path} holds another program's tables ({', '.join(tables[:3])}"
+                           f"{', …' if len(tables) > 3 else ''}): not a newsarchive archive")
+    if not create:
+        raise StorageError(f"{path} is not a newsarchive database: it holds no archive")
+
+
 def ensure_schema(db: sqlite_utils.Database, path: Path) -> None:
     """Bring `db` to SCHEMA_VERSION: create it, migrate it (after a backup) or refuse it.
 
@@ -161,8 +180,6 @@ def ensure_schema(db: sqlite_utils.Database, path: Path) -> None:
             f"database {path} has schema version {version}, newer than this newsarchive understands "
             f"({SCHEMA_VERSION}): upgrade newsarchive, or open a copy made for this version"
         )
-    if version == 0 and any(db.table(name).exists() for name in TABLES):
-        raise StorageError(f"database {path} has archive tables but no schema version: not made by newsarchive")
     missing = _missing(db)
     if version == SCHEMA_VERSION and not missing:
         return

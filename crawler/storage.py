@@ -25,7 +25,7 @@ from pathlib import Path
 import sqlite_utils
 
 from crawler.errors import StorageError
-from crawler.schema import SCHEMA_VERSION, TABLES, ensure_schema
+from crawler.schema import SCHEMA_VERSION, TABLES, ensure_schema, refuse_non_archive
 from crawler.storage_articles import ArticleWrites
 from crawler.storage_exports import ExportReads, Selection
 from crawler.storage_reads import Reads, VariantState, casefold, fts_query
@@ -68,6 +68,7 @@ class Store(ArticleWrites, RunBook, Reads, ExportReads):
                 raise StorageError(f"cannot create the folder of database {self.path}: {err.strerror or err}") from err
         try:
             self.db = sqlite_utils.Database(self.path)
+            refuse_non_archive(self.db, self.path, create=create)  # before WAL mode, which writes the file's header
             self.db.execute("PRAGMA foreign_keys = ON")
             # A row deleted by INSERT OR REPLACE fires its delete trigger, keeping the FTS index in sync.
             self.db.execute("PRAGMA recursive_triggers = ON")

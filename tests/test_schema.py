@@ -232,3 +232,28 @@ def test_a_crawl_says_once_that_it_migrated_the_database(tmp_path: Path) -> None
     result = cli("crawl", "abai", "--offline", "--db", str(db), "--max-articles", "1")
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stderr.count(f"Migrated {db} from schema version 2 to {SCHEMA_VERSION}") == 1
+
+
+@pytest.mark.parametrize("argv", [["export", "--format", "jsonl", "--out", "{tmp}/out"], ["search", "x"], ["quotes", "--speaker", "x"],
+                                  ["health"], ["reparse", "--dry-run"], ["crawl", "abai", "--offline"]],
+                         ids=["export", "search", "quotes", "health", "reparse", "crawl"])
+def test_another_programs_database_or_an_empty_file_is_refused_and_left_as_it_was(tmp_path: Path, argv: list[str]) -> None:
+    import subprocess
+    import sys
+
+    foreign, empty = tmp_path / "mine.sqlite", tmp_path / "empty.sqlite"
+    conn = sqlite3.connect(foreign)
+    conn.execute("create table mine (x)")
+    conn.commit()
+    conn.close()
+    empty.touch()
+    before = {path: path.read_bytes() for path in (foreign, empty)}
+    for db, error in ((foreign, f"database {foreign} holds another program's tables (mine): not a newsarchive archive"),
+                      (empty, f"{empty} is not a newsarchive database: it holds no archive")):
+        if db == empty and argv[0] == "crawl":
+            continue  # a crawl makes its archive in an empty file, as in a new one
+        command = [sys.executable, "-m", "crawler", *(a.replace("{tmp}", str(tmp_path)) for a in argv), "--db", str(db)]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert (result.returncode, result.stderr.strip()) == (2, f"error: {error}")
+    assert {path: path.read_bytes() for path in (foreign, empty)} == before
+    assert not (tmp_path / "out").exists() and not list(tmp_path.glob("*-wal"))
