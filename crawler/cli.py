@@ -378,6 +378,8 @@ def run_health(args: argparse.Namespace) -> int:
 def run_quotes(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ConfigError("--limit must be at least 1")
+    if not args.speaker.strip():
+        raise ConfigError("--speaker is empty; give a name, or part of one")
     rows = list(Store(args.db, create=False).speaker_quotes(args.speaker, args.limit))
     if not rows:
         print(f"no quotes by {args.speaker!r} in {args.db}")

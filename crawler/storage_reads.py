@@ -49,13 +49,17 @@ class Reads(Connected):
         yield from self.db.query(sql, list(params))
 
     def speaker_quotes(self, speaker: str, limit: int = 50) -> Iterator[dict[str, Any]]:
-        """Quotes whose speaker name contains `speaker` (case-insensitive), newest article first."""
+        """Quotes whose speaker name contains `speaker` (case-insensitive), newest article first.
+
+        `%` and `_` in the name are letters, not LIKE's wildcards.
+        """
+        escaped = speaker.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         yield from self.db.query(
             """select q.speaker, q.role, q.kind, q.text, v.title, v.url, a.published_at
                from quotes q join article_variants v using (key, script) join articles a using (key)
-               where casefold(q.speaker) like '%' || casefold(:speaker) || '%'
+               where casefold(q.speaker) like '%' || :speaker || '%' escape '\\'
                order by a.published_at desc, q.key, q.script, q.position limit :limit""",
-            {"speaker": speaker, "limit": limit},
+            {"speaker": escaped, "limit": limit},
         )
 
     def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:

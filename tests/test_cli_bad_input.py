@@ -122,6 +122,7 @@ CASES: list[tuple[list[str], str]] = [
     # quotes, health, search, reparse, export: options
     (["quotes", "--speaker", "x", "--db", "{bad}/good.sqlite", "--limit", "0"], "--limit must be at least 1"),
     (["quotes", "--db", "{bad}/good.sqlite"], "quotes: the following arguments are required: --speaker"),
+    (["quotes", "--speaker", " ", "--db", "{bad}/good.sqlite"], "--speaker is empty"),
     (["health", "--db", "{bad}/good.sqlite", "--runs", "0"], "--runs must be at least 1"),
     (["health", "--db", "{bad}/good.sqlite", "--max-drop", "5"], "--max-drop must be a share"),
     (["health", "--db", "{bad}/good.sqlite", "--site", "nosuch.kz"], "unknown site 'nosuch.kz'"),

@@ -63,6 +63,10 @@ def test_speaker_query_folds_case_beyond_ascii(store: Store) -> None:
     store.save_articles([item()])
     assert [r["text"] for r in store.speaker_quotes("айдос САРЫМ")] == ["Сөз"]
     assert list(store.speaker_quotes("Нұрбек")) == []
+    assert [list(store.speaker_quotes(name)) for name in ("%", "_", "Айдос%Сарым", "\\")] == [[], [], [], []]  # no wildcards
+    store.save_articles([item(url="https://abai.kz/post/9", article_id="9", key="abai.kz:9",
+                              quotes=[Quote("Иә", "Ұлы_100%", None, "inline", 0, 1, 3)])])
+    assert [r["text"] for r in store.speaker_quotes("_100%")] == ["Иә"]
 
 
 def test_errors_and_runs_are_recorded(store: Store) -> None:
