@@ -774,6 +774,9 @@ def extract_one(path: Path, url: str | None, fetched_at: str | None) -> dict[str
         return {"path": str(path), "error": f"{UNREADABLE}: {err.strerror or err}"}
     except (EOFError, zlib.error) as err:  # a .gz file that is cut short or not gzip
         return {"path": str(path), "error": f"{UNREADABLE}: not a whole gzip file ({err})"}
+    if html.startswith("WARC/"):  # its records gunzipped as one: no page
+        return {"path": str(path), "error": f"{UNREADABLE}: a WARC file, not a saved page "
+                                            "(`reparse` re-extracts the pages an archive's WARC files hold)"}
     url = url or _declared_url(html)
     if not url:
         return {"path": str(path), "error": "no URL: pass --url or a manifest url"}

@@ -91,6 +91,12 @@ def test_extract_bad_input_is_reported_not_raised(tmp_path: Path) -> None:
     bad_manifest.write_text("not json\n", encoding="utf-8")
     result = run("extract", "--manifest", str(bad_manifest))
     assert result.returncode == 2 and result.stderr.startswith(f"error: {bad_manifest}:1:")
+    warc = tmp_path / "run.warc.gz"
+    warc.write_bytes(gzip.compress(b"WARC/1.1\r\nWARC-Type: warcinfo\r\nContent-Length: 0\r\n\r\n\r\n\r\n"))
+    result = run("extract", str(warc), "--url", "https://abai.kz/post/1")
+    message = "cannot read: a WARC file, not a saved page (`reparse` re-extracts the pages an archive's WARC files hold)"
+    assert (result.returncode, result.stderr.strip()) == (2, f"error: {warc}: {message}")
+    assert lines(result.stdout) == [{"path": str(warc), "error": message}]  # no page made of its records
 
 
 def test_a_fixture_mirrors_manifest_is_a_manifest_and_its_pages_know_their_urls() -> None:
