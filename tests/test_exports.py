@@ -173,6 +173,19 @@ def test_verify_passes_then_fails_on_one_changed_byte(archive: Path, tmp_path: P
     assert stderr.startswith(f"FAILED articles.{fmt}: sha256 "), stderr
 
 
+@pytest.mark.parametrize(("fmt", "table"), [("jsonl", "quotes"), ("jsonl", "articles"), ("csv", "article_variants")])
+def test_verify_checks_the_manifests_counts_per_table(archive: Path, tmp_path: Path, fmt: str, table: str) -> None:
+    """JSON Lines nests an article's variants, quotes, … in its line: their counts are recounted there."""
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", fmt) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    held = manifest["counts"][table]
+    manifest["counts"][table] = held + 2
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    code, _, stderr = verify(out)
+    assert (code, stderr.splitlines()) == (1, [f"FAILED manifest.json: counts say {held + 2} {table} rows, the files hold {held}"])
+
+
 def test_verify_reports_missing_and_unlisted_files(archive: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert export(archive, out, "--format", "csv") == 0

@@ -3,8 +3,9 @@
 The manifest names the tool and schema versions, the filters and the exact
 SQL of every table, the crawl runs whose rows are included, row counts per
 table, and the sha256 and size of every file. `verify` recomputes each
-file's digest, size and row count, flags files that are missing or not
-named, and for a BagIt bag first validates the bag itself.
+file's digest, size and row count and the counts per table (for JSON Lines,
+the rows nested in each article), flags files that are missing or not named,
+and for a BagIt bag first validates the bag itself.
 """
 
 from __future__ import annotations
@@ -97,7 +98,27 @@ def verify(folder: Path) -> VerifyReport:
                 report.rows[entry["table"]] = report.rows.get(entry["table"], 0) + int(entry["rows"])
     for extra in sorted(_files_under(base) - named):
         report.problems.append(f"{extra}: not named in {MANIFEST}")
+    report.problems.extend(_count_problems(base, manifest, report))
     return report
+
+
+def _count_problems(base: Path, manifest: dict[str, Any], report: VerifyReport) -> list[str]:
+    """The manifest's `counts` per table against the rows its intact files hold."""
+    from crawler.exports.tables import CHILD_TABLES
+
+    counts = manifest.get("counts")
+    if not isinstance(counts, dict) or any(p.split(":")[0] != "bag" for p in report.problems):
+        return []  # a damaged file is reported as such; its rows are not counted
+    held = dict(report.rows)
+    for entry in manifest["files"]:
+        if str(entry["path"]).endswith(".jsonl") and entry.get("table") == "articles":
+            with base.joinpath(*PurePosixPath(str(entry["path"])).parts).open("rb") as lines:
+                for line in (line for line in lines if line.strip()):
+                    record = json.loads(line)
+                    for table, key in CHILD_TABLES.items():
+                        held[table] = held.get(table, 0) + len(record.get(key) or ())
+    return [f"{MANIFEST}: counts say {claimed} {table} rows, the files hold {held[table]}"
+            for table, claimed in counts.items() if table in held and held[table] != claimed]
 
 
 def _file_problem(base: Path, entry: dict[str, Any]) -> str | None:
