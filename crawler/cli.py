@@ -17,6 +17,7 @@ from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import urlsplit
 
 from w3lib.encoding import html_to_unicode
 
@@ -126,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--url", help="the page's URL (with one PATH); picks the parser by host")
     extract.add_argument("--manifest", type=Path,
                          help="JSON Lines file of {path, url, key?} (or a fixture mirror's manifest); paths relative to it")
-    extract.add_argument("--fetched-at", help="fetch time to record (ISO 8601)")
+    extract.add_argument("--fetched-at", help="fetch time to record (ISO 8601; UTC when it has no offset)")
     extract.set_defaults(run=run_extract)
 
     quotes = commands.add_parser("quotes", help="list the stored quotes of one speaker")
@@ -461,6 +462,7 @@ def _checked_site(value: str | None) -> str | None:
     from crawler.urls import ascii_host
 
     known = site_names(default_settings.SEEDS_DIR)
+    value = value.lower() if value is not None else None  # a host name, or a profile's name: case does not matter
     if value is None or value in known:
         return None if value is None else ascii_host(value)  # seeds/қазақ.kz.toml: stored as xn--80aau21bd.kz
     if value in SPIDERS:
@@ -517,6 +519,8 @@ def run_export(args: argparse.Namespace) -> int:
     if not args.format or not args.out:
         raise ConfigError("export needs --format FORMAT and --out DIR (or: export verify DIR)")
     selection = selection_from(_checked_site(args.site), args.since, args.until, args.category, args.script)
+    if args.raw_csv and args.format != "csv":
+        raise ConfigError(f"--raw-csv is for --format csv, not {args.format}")
     options = ExportOptions(args.format, args.out, selection, force=args.force, raw_csv=args.raw_csv, bag=args.bag)
     store = Store(args.db, create=False)
     progress = progress_for(sys.stderr)
@@ -688,11 +692,12 @@ def run_extract(args: argparse.Namespace) -> int:
         raise ConfigError("extract needs PATH... or --manifest FILE")
     if args.url and len(args.paths) != 1:
         raise ConfigError("--url goes with exactly one PATH")
-    if args.fetched_at is not None:
-        _checked_time(args.fetched_at, "--fetched-at")
+    if args.url is not None and not (urlsplit(args.url).scheme in ("http", "https") and urlsplit(args.url).hostname):
+        raise ConfigError(f"--url must be an absolute http(s) URL such as https://abai.kz/post/1, not {args.url!r}")
+    fetched_at = None if args.fetched_at is None else _checked_time(args.fetched_at, "--fetched-at")
     failures = unreadable = 0
     for path, url, key in _extract_jobs(args):
-        record = extract_one(path, url, args.fetched_at)
+        record = extract_one(path, url, fetched_at)
         if key is not None:
             record = {"key": key, **{k: v for k, v in record.items() if k != "key"}, "article_key": record.get("key")}
         if "error" in record:
@@ -758,12 +763,14 @@ UNREADABLE = "cannot read"
 
 
 def _checked_time(value: str, option: str) -> str:
-    from datetime import datetime
+    """An ISO 8601 time, with its offset; one without is UTC, as the archive's fetch times are."""
+    from datetime import UTC, datetime
 
     try:
-        return datetime.fromisoformat(value).isoformat()
+        moment = datetime.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"{option} must be an ISO 8601 time like 2024-01-31T12:00:00+06:00, not {value!r}") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
 
 
 def extract_one(path: Path, url: str | None, fetched_at: str | None) -> dict[str, Any]:

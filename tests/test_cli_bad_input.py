@@ -119,6 +119,7 @@ CASES: list[tuple[list[str], str]] = [
     (["extract", "--manifest", "{bad}/missing.jsonl"], "cannot read manifest"),
     (["extract", "--manifest", "{bad}/bad.jsonl"], "bad.jsonl:1: needs a JSON object"),
     (["extract", "{bad}/a-file", "--url", "https://abai.kz/post/1", "--fetched-at", "teatime"], "--fetched-at must be an ISO 8601 time"),
+    (["extract", "{bad}/a-file", "--url", "not-a-url"], "--url must be an absolute http(s) URL"),
     # quotes, health, search, reparse, export: options
     (["quotes", "--speaker", "x", "--db", "{bad}/good.sqlite", "--limit", "0"], "--limit must be at least 1"),
     (["quotes", "--db", "{bad}/good.sqlite"], "quotes: the following arguments are required: --speaker"),
@@ -128,6 +129,7 @@ CASES: list[tuple[list[str], str]] = [
     (["health", "--db", "{bad}/good.sqlite", "--site", "nosuch.kz"], "unknown site 'nosuch.kz'"),
     (["health", "--db", "{bad}/good.sqlite", "--site", "egemen"], "no finished crawl run of egemen.kz"),  # as `crawl` names it
     (["health", "--db", "{bad}/good.sqlite", "--site", "abai"], "no finished crawl run of abai.kz"),
+    (["health", "--db", "{bad}/good.sqlite", "--site", "ABAI.KZ"], "no finished crawl run of abai.kz"),  # a host's case
     (["search", "x", "--db", "{bad}/good.sqlite", "--limit", "-1"], "--limit must be at least 1"),
     (["reparse", "--db", "{bad}/good.sqlite", "--since", "yesterday"], "--since must be a date"),
     (["reparse", "--db", "{bad}/good.sqlite", "--site", "nosuch.kz"], "unknown site 'nosuch.kz'"),
@@ -138,6 +140,7 @@ CASES: list[tuple[list[str], str]] = [
     (["export", "--db", "{bad}/good.sqlite", "--format", "jsonl", "--out", "{bad}/o", "--until", "2024-13-01"], "--until must be a date"),
     (["export", "--db", "{bad}/good.sqlite", "--format", "jsonl", "--out", "{bad}/o", "--site", "nosuch.kz"], "unknown site 'nosuch.kz'"),
     (["export", "--db", "{bad}/good.sqlite", "--format", "jsonl", "--out", "{bad}/o", "--script", "xx"], "--script must be among"),
+    (["export", "--db", "{bad}/good.sqlite", "--format", "parquet", "--out", "{bad}/o", "--raw-csv"], "--raw-csv is for --format csv"),
     (["export", "verify", "{bad}/nowhere"], "no export folder at"),
     (["export", "verify", "{bad}/badmirror"], "not an export"),
     # fixtures

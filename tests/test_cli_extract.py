@@ -30,6 +30,9 @@ def test_extract_one_page_with_url_prints_the_expected_item() -> None:
     [item] = lines(result.stdout)
     assert item == json.loads((PAGES / "post-100000.json").read_text(encoding="utf-8"))
     assert len(item["quotes"]) == 15
+    naive = run("extract", str(PAGES / "post-100000.html"), "--url", "https://abai.kz/post/100000",
+                "--fetched-at", "2024-11-23T06:00:00")  # no offset: UTC, as the archive's fetch times
+    assert lines(naive.stdout) == [item]
 
 
 def test_extract_manifest_echoes_keys_and_reads_gzip(tmp_path: Path) -> None:
