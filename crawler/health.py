@@ -148,6 +148,10 @@ def _check_errors(report: HealthReport, earlier: list[dict[str, Any]], limits: T
     last = report.run
     rate, requests = error_rate(last)
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(last["errors_by_kind"].items(), key=lambda kv: -kv[1])) or "none"
+    if not requests:  # a distributed run's ingester counts no requests: its workers did
+        report.findings.append(Finding("note", "errors", f"{int(last.get('errors') or 0)} errors ({kinds}); "
+                                                          "requests not counted, so no error rate"))
+        return
     base = [r for r in earlier if error_rate(r)[1]][: limits.baseline_runs]
     if not base:
         report.findings.append(Finding("note", "errors", f"{rate:.1%} of {requests} requests ({kinds}); no comparable earlier run to compare with"))

@@ -198,6 +198,12 @@ def test_runs_of_the_same_scripts_and_categories_in_another_order_are_comparable
     assert [f.subject for f in check([last, earlier]).alarms] == ["title"]
 
 
+def test_a_run_that_counted_no_requests_reports_its_errors_without_a_rate() -> None:
+    ingested = {**run(2, {"title": 1.0}, errors={"http_404": 66}), "requests_by_status": {}}  # a distributed run's record
+    [errors] = [f for f in check([ingested, run(1, {"title": 1.0})]).findings if f.subject == "errors"]
+    assert (errors.level, errors.message) == ("note", "66 errors (http_404 66); requests not counted, so no error rate")
+
+
 def test_small_runs_are_not_judged_on_fill_rates() -> None:
     report = check([run(2, {"published_at": 0.0}, items=2), run(1, {"published_at": 1.0})])
     assert not report.alarms
