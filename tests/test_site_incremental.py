@@ -407,7 +407,7 @@ def test_the_cli_crawls_a_profile_incrementally_and_passes_every_option(tmp_path
     ("refresh", "maybe", "refresh must be true or false, not 'maybe'"),
     ("stop_after_known", "many", "--stop-after-known must be a whole number, not 'many'"),
     ("stop_after_known", "-1", "--stop-after-known must be 0 (never stop) or more"),
-    ("revisit_ages", "1,soon", "revisit ages must be days like 1,7,30, not '1,soon'"),
+    ("revisit_ages", "1,soon", "revisit ages must be days like 1,7,30 (or none), not '1,soon'"),
 ])
 def test_bad_incremental_arguments_are_config_errors(option: str, value: str, message: str) -> None:
     """`scrapy crawl site -a NAME=VALUE`: checked as the spider is made, with the crawl's settings for the defaults."""
@@ -419,7 +419,7 @@ def test_bad_incremental_arguments_are_config_errors(option: str, value: str, me
 def test_a_bad_incremental_option_on_the_command_line_is_one_line_and_exit_2(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["crawl", "egemen", "--offline", "--db", str(tmp_path / "x.sqlite"), "--revisit-ages", "soon"])
-    assert code == 2 and capsys.readouterr().err.strip() == "error: revisit ages must be days like 1,7,30, not 'soon'"
+    assert code == 2 and capsys.readouterr().err.strip() == "error: revisit ages must be days like 1,7,30 (or none), not 'soon'"
     assert not (tmp_path / "x.sqlite").exists()  # refused before anything ran
 
 
