@@ -16,7 +16,7 @@ from parsel import Selector
 
 from crawler.parsers.common import clean, node_text
 from crawler.parsers.metadata import PageMetadata
-from crawler.parsers.titles import names_site, site_names
+from crawler.parsers.titles import SHOWN_H1, names_site, site_names
 
 # Byline elements: rel=author links, <address> and <byline>, and elements whose class, id or test id says author or byline.
 _KEYS = "translate(concat(@class, ' ', @id, ' ', @data-testid), 'AUTHORBYLINEV', 'authorbylinev')"
@@ -185,7 +185,7 @@ _DATE = r"(?:\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.?\s+[^\W
 _STAMP = rf"{_DATE}(?:\s*[|,–—·•-]?\s*\d{{1,2}}[:.]\d{{2}}(?:\s*(?:uhr|h|am|pm)\b)?)?"
 _LINE_SEP = r"\s*[|,–—·•/-]\s*"
 DATED_LINE = re.compile(rf"^{_STAMP}{_LINE_SEP}(?P<name>[^\W\d_][^|:]*)$", re.IGNORECASE)  # no "Foto: …" credit
-_HEADLINE = etree.XPath("//body//h1[not(ancestor::nav or ancestor::footer)]")
+_HEADLINE = etree.XPath(SHOWN_H1)
 NEIGHBOURS = 3
 
 
@@ -202,8 +202,8 @@ def dated_line(sel: Selector, sites: list[str]) -> list[str]:
         match = DATED_LINE.match(text) if len(text) <= 80 else None
         if not match:
             continue
-        names = [n for n in split_names(match["name"]) if len(n.split()) >= 2 and all(w[:1].isupper() for w in n.split())
-                 and not _organisation(n, sites)]
+        names = [n for n in split_names(match["name"])
+                 if len(words := n.split()) >= 2 and all(w[:1].isupper() for w in words) and not _organisation(n, sites)]
         if names:
             return names
     return []

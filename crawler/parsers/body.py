@@ -122,7 +122,7 @@ def _prune(root: HtmlElement, extracted: list[str], kept: list[str]) -> None:
     texts: dict[HtmlElement, str] = {}
     for element in list(root.iter(*HTML_BLOCKS)):
         text = texts[element] = clean(element.text_content())
-        if any(texts.get(parent) == text for parent in element.iterancestors()):
+        if any(texts.get(parent) == text for parent in element.iterancestors(*HTML_BLOCKS)):
             continue  # "<li><p>A</p></li>": one paragraph
         if (text, seen[text]) in dropped and element.getparent() is not None:
             element.drop_tree()

@@ -37,10 +37,7 @@ def clean(text: str | None) -> str:
     A soft hyphen (`&shy;`) is a place a word may break, not a character the
     reader sees: "Mes&shy;sen&shy;ger" is "Messenger" to search and compare.
     """
-    text = text or ""
-    if "\xad" in text:
-        text = text.replace("\xad", "")
-    return _SPACE.sub(" ", text).strip()
+    return _SPACE.sub(" ", (text or "").replace("\xad", "")).strip()
 
 
 def to_int(text: str | None) -> int | None:

@@ -34,12 +34,14 @@ DATE_ELEMENTS = (
 # `<time datetime>` elements of the article, whatever their class or id: inside its `<article>` or `<main>` when the
 # page has one (a ticker or teaser list around it dates other pages), and not in navigation, asides, footers,
 # comments or lists of related articles, which date other pages or other people's words.
-STAMPED_TIMES = (
-    "//body//time[@datetime][ancestor::article or ancestor::main or not(//article or //main)]"
-    "[not(ancestor::nav or ancestor::aside or ancestor::footer)]"
+# Two queries, one per kind of page, rather than one asking each <time> whether the page has an <article>.
+_STAMPED = (
+    "//body//time[@datetime]{inside}[not(ancestor::nav or ancestor::aside or ancestor::footer)]"
     "[not(ancestor::*[contains(translate(concat(@class, ' ', @id), 'COMENT', 'coment'), 'comment')"
     " or contains(translate(concat(@class, ' ', @id), 'RELATD', 'relatd'), 'related')])]"
 )
+STAMPED_IN_ARTICLE = _STAMPED.format(inside="[ancestor::article or ancestor::main]")
+STAMPED_ANYWHERE = _STAMPED.format(inside="")
 # Words around a modification date, to skip it when looking for the publication date.
 UPDATED_WORDS = re.compile(r"updated|aktualisiert|обновлено|жаңартылды|modifi", re.IGNORECASE)
 PUBLISHED_WORDS = re.compile(
@@ -95,7 +97,8 @@ def printed(sel: Selector, tz: str, today: date | None = None) -> datetime | Non
     A `<time datetime>` outside the page's furniture counts whatever its class or id: sites stamp the
     article's own time, with its offset, on a bare `<time>`.
     """
-    nodes = sel.xpath(f"{DATE_ELEMENTS} | {STAMPED_TIMES}")[:60]
+    stamped = STAMPED_IN_ARTICLE if sel.xpath("boolean(//article | //main)").get() == "1" else STAMPED_ANYWHERE
+    nodes = sel.xpath(f"{DATE_ELEMENTS} | {stamped}")[:60]
     for node in nodes:
         text = _visible(node)
         label = PUBLISHED_WORDS.search(text) if len(text) <= 300 else None

@@ -133,12 +133,8 @@ def within(elements: Iterable[HtmlElement], scope: HtmlElement) -> list[HtmlElem
 
 
 _MEMO_SIZE = 8192  # distinct class attributes remembered per set of indexed classes; a site has far fewer
-
-
-@lru_cache(maxsize=16)
-def _wanted_by_value(wanted: frozenset[str]) -> dict[str, tuple[str, ...]]:
-    """For one set of indexed classes: class attribute → the indexed classes it holds (split on XML space)."""
-    return {}
+# For each set of indexed classes: class attribute → the indexed classes it holds (split on XML space).
+_MEMOS: dict[frozenset[str], dict[str, tuple[str, ...]]] = {}
 
 
 class PageIndex:
@@ -164,7 +160,7 @@ class PageIndex:
     def _index(self) -> dict[str, list[HtmlElement]]:
         found: dict[str, list[HtmlElement]] = {}
         wanted = self.classes
-        memo = _wanted_by_value(wanted)
+        memo = _MEMOS.setdefault(wanted, {})
         # A Python walk of the elements costs two thirds of XPath's "//@class" (no attribute strings built),
         # and a page repeats its class attributes, so each is split once per process.
         for place, element in enumerate(self.root.iter(etree.Element)):
@@ -176,9 +172,10 @@ class PageIndex:
                 if len(memo) >= _MEMO_SIZE:
                     memo.clear()
                 tokens = memo[value] = tuple(t for t in dict.fromkeys(_XML_SPACE.split(value)) if t in wanted)
+            if tokens:
+                self._order[id(element)] = place
             for token in tokens:
                 found.setdefault(token, []).append(element)
-                self._order[id(element)] = place
         return found
 
     def _anchors(self, css: str) -> tuple[list[HtmlElement], str | None] | None:

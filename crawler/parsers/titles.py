@@ -105,6 +105,10 @@ def _without_kicker(h1: Selector, text: str) -> str | None:
     return None
 
 
+# The page's headlines as shown, not those of its navigation or footer.
+SHOWN_H1 = "//body//h1[not(ancestor::nav or ancestor::footer)]"
+
+
 def _shown_texts(sel: Selector) -> list[str]:
     """Visible headline candidates: the first `<h1>`s, then `<h2>`s (blogs whose `<h1>` is the logo).
 
@@ -112,7 +116,7 @@ def _shown_texts(sel: Selector) -> list[str]:
     says so by its class gives its headline instead of its whole text.
     """
     found = []
-    for h1 in sel.xpath("//body//h1[not(ancestor::nav or ancestor::footer)]")[:4]:
+    for h1 in sel.xpath(SHOWN_H1)[:4]:
         text = node_text(h1)
         if headline := _without_kicker(h1, text):
             found.append(headline)
@@ -134,7 +138,7 @@ HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNO
 _TEXTS = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
 _BANNER = ("ancestor::header[not(ancestor::article or ancestor::main)]"
            "[not(contains(@class, 'entry') or contains(@class, 'post') or contains(@class, 'article'))]")
-_CONTENT_H1 = f"//body//h1[not(ancestor::nav or ancestor::footer or {_BANNER})]"
+_CONTENT_H1 = f"{SHOWN_H1}[not({_BANNER})]"
 # An unconfirmed `<h1>` reads as a headline from this many characters and three words.
 PROMINENT = 20
 
