@@ -17,7 +17,6 @@ from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
-from urllib.parse import urlsplit
 
 from w3lib.encoding import html_to_unicode
 
@@ -26,6 +25,7 @@ from crawler import settings as default_settings
 from crawler.errors import ConfigError, CrawlerError, ParseError
 from crawler.parsers import abai, parse_article
 from crawler.storage import Store
+from crawler.urls import ascii_host, is_web_url
 
 if TYPE_CHECKING:
     from crawler.profiles import Profile
@@ -352,7 +352,7 @@ def run_health(args: argparse.Namespace) -> int:
     if not (0 < args.max_drop <= 1 and args.max_error_rise > 0):
         raise ConfigError("--max-drop must be a share in (0, 1] and --max-error-rise above 0")
     store = Store(args.db, create=False)
-    site = _checked_site(args.site) or store.latest_site()
+    site = _checked_site(args.site) or next(iter(store.finished_runs(limit=1)), {}).get("site")
     runs = store.finished_runs(site, limit=args.runs * 4 + 1)
     if not runs:
         raise ConfigError(f"no finished crawl run{f' of {site}' if site else ''} in {args.db}")
@@ -459,12 +459,13 @@ def _checked_site(value: str | None) -> str | None:
     from crawler.parsers.abai import SITE as ABAI
     from crawler.profiles import find_profile
     from crawler.seeds import site_names
-    from crawler.urls import ascii_host
 
+    if value is None:
+        return None
     known = site_names(default_settings.SEEDS_DIR)
-    value = value.lower() if value is not None else None  # a host name, or a profile's name: case does not matter
-    if value is None or value in known:
-        return None if value is None else ascii_host(value)  # seeds/қазақ.kz.toml: stored as xn--80aau21bd.kz
+    value = value.lower()  # a host name, or a profile's name: case does not matter
+    if value in known:
+        return ascii_host(value)  # seeds/қазақ.kz.toml: stored as xn--80aau21bd.kz
     if value in SPIDERS:
         return ABAI
     try:
@@ -692,7 +693,7 @@ def run_extract(args: argparse.Namespace) -> int:
         raise ConfigError("extract needs PATH... or --manifest FILE")
     if args.url and len(args.paths) != 1:
         raise ConfigError("--url goes with exactly one PATH")
-    if args.url is not None and not (urlsplit(args.url).scheme in ("http", "https") and urlsplit(args.url).hostname):
+    if args.url is not None and not is_web_url(args.url):
         raise ConfigError(f"--url must be an absolute http(s) URL such as https://abai.kz/post/1, not {args.url!r}")
     fetched_at = None if args.fetched_at is None else _checked_time(args.fetched_at, "--fetched-at")
     failures = unreadable = 0
@@ -763,14 +764,16 @@ UNREADABLE = "cannot read"
 
 
 def _checked_time(value: str, option: str) -> str:
-    """An ISO 8601 time, with its offset; one without is UTC, as the archive's fetch times are."""
-    from datetime import UTC, datetime
+    """An ISO 8601 time, with its offset; one without is UTC, as the archive's fetch times are (`parse_time`)."""
+    from crawler.incremental import parse_time
 
     try:
-        moment = datetime.fromisoformat(value)
+        moment = parse_time(value)
     except ValueError:
-        raise ConfigError(f"{option} must be an ISO 8601 time like 2024-01-31T12:00:00+06:00, not {value!r}") from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+        moment = None
+    if moment is None:
+        raise ConfigError(f"{option} must be an ISO 8601 time like 2024-01-31T12:00:00+06:00, not {value!r}")
+    return moment.isoformat()
 
 
 def extract_one(path: Path, url: str | None, fetched_at: str | None) -> dict[str, Any]:

@@ -132,6 +132,11 @@ def spider_for(settings: Settings, options: dict[str, Any],
 JOBDIR_FILES = ("requests.seen", "requests.queue", "spider.state")
 
 
+def has_job(jobdir: Path) -> bool:
+    """True when `jobdir` holds a job's state (a paused crawl's, or a dead one's)."""
+    return any((jobdir / name).exists() for name in JOBDIR_FILES)
+
+
 def clear_jobdir(jobdir: Path) -> None:
     """Remove a finished job's files (only Scrapy's own), so the next run with this folder starts a new job."""
     for name in JOBDIR_FILES:

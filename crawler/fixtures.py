@@ -28,7 +28,7 @@ from crawler.errors import ConfigError, ParseError
 from crawler.mirror import MANIFEST, Mirror
 from crawler.parsers import abai, canonical_url, is_abai, parse_article, parse_listing
 from crawler.profiles import profile_for_url
-from crawler.urls import site_of
+from crawler.urls import is_web_url, site_of
 
 # Kinds of page whose parse is kept as expected JSON.
 PARSED_KINDS = ("article", "listing", "home")
@@ -278,8 +278,7 @@ def check_site_urls(urls: list[str], site: str) -> None:
     if not re.fullmatch(r"[A-Za-z0-9.-]+", site):
         raise ConfigError(f"--site must be a host name like example.kz, not {site!r}")
     for url in urls:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if not is_web_url(url):
             raise ConfigError(f"not an http(s) URL: {url!r}")
         host = site_of(url)
         if host != site.lower() and not host.endswith("." + site.lower()):

@@ -29,7 +29,7 @@ from typing import IO, TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler.crawl import JOBDIR_FILES, clear_jobdir
+from crawler.crawl import clear_jobdir, has_job
 from crawler.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class JobdirGuard:
             self.lock.close()
             raise ConfigError(f"JOBDIR {jobdir} is in use by another running crawl") from None
         self.lock.seek(0)
-        if self.lock.read().startswith(RUNNING) and any((jobdir / name).exists() for name in JOBDIR_FILES):
+        if self.lock.read().startswith(RUNNING) and has_job(jobdir):
             logger.warning("JOBDIR %s was left by a crawl that did not close (killed?); its queue is not "
                            "trustworthy, so this crawl starts the job over", jobdir)
             crawler.stats.set_value("jobdir/cleared_after_crash", 1)
@@ -99,9 +99,8 @@ def _owner(crawler: Crawler) -> dict[str, Any]:
 def _claim(jobdir: Path, owner: dict[str, Any]) -> None:
     """Record `owner` as the job of `jobdir`, unless the folder holds a paused job of another crawl (ConfigError)."""
     path = jobdir / OWNER_FILE
-    paused = any((jobdir / name).exists() for name in JOBDIR_FILES)
     try:
-        saved = json.loads(path.read_text(encoding="utf-8")) if paused else None
+        saved = json.loads(path.read_text(encoding="utf-8")) if has_job(jobdir) else None
     except (OSError, ValueError):
         saved = None  # a folder of an earlier version, or a record cut short: nothing to hold against this crawl
     if isinstance(saved, dict) and saved != owner:

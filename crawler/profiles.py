@@ -22,7 +22,6 @@ from difflib import get_close_matches
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfoNotFoundError
 
 from cssselect import SelectorError
@@ -31,7 +30,7 @@ from crawler import settings as project_settings
 from crawler.dates import zone
 from crawler.errors import ConfigError
 from crawler.parsers.generic import OVERRIDABLE, overridden, page_selector
-from crawler.urls import ascii_host, site_of
+from crawler.urls import ascii_host, is_web_url, site_of
 
 logger = logging.getLogger(__name__)
 
@@ -244,12 +243,7 @@ def _urls(spec: _Table, key: str) -> tuple[str, ...]:
     """Absolute http(s) URLs: Scrapy cannot fetch a relative one, and refuses it only once the crawl runs."""
     urls = spec.strings(key)
     for i, url in enumerate(urls):
-        try:
-            parts = urlsplit(url)
-            web = parts.scheme in ("http", "https") and bool(parts.hostname)
-        except ValueError:  # a malformed host, such as an unclosed "[" of an IPv6 address
-            web = False
-        if not web:
+        if not is_web_url(url):
             raise spec.error(f"{key}[{i}]", f"must be an absolute http(s) URL such as 'https://qamshy.kz/', not {url!r}")
     return urls
 

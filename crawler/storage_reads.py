@@ -162,7 +162,7 @@ class Reads(Connected):
         the body's overflow pages. `+v.script` is no index term: for one script
         SQLite would take the primary key (key, script) and read every row.
         """
-        return (f"{self._STATE_SQL} where a.site = ? and +v.script in ({', '.join('?' * scripts)}) and "
+        return (f"{self._STATE_SQL} where a.site = ? and +v.script in ({marks(range(scripts))}) and "
                 "julianday(coalesce(v.fetched_at, v.last_seen)) < julianday(coalesce(a.published_at, a.first_seen)) + ?")
 
     def url_pages(self, urls: Iterable[str]) -> dict[str, tuple[str, str]]:

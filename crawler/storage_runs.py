@@ -80,11 +80,6 @@ class RunBook(Connected):
         except NotFoundError as err:
             raise StorageError(f"no crawl run {run_id} in {self.path}") from err
 
-    def latest_site(self) -> str | None:
-        """The site of the latest finished run: the one `health` can check (a running or killed run has no report)."""
-        row = self.db.execute("select site from crawl_runs where finished_at is not null order by id desc limit 1").fetchone()
-        return row[0] if row else None
-
     def unfinished_runs(self, site: str | None, after: int) -> list[dict[str, Any]]:
         """Runs after run `after` that have not finished (still running, or killed), oldest first.
 

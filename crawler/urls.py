@@ -24,6 +24,15 @@ def join_url(base: str, href: str) -> str | None:
         return None
 
 
+def is_web_url(url: str) -> bool:
+    """True for an absolute http(s) URL with a host: one Scrapy can fetch."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a malformed host, such as an unclosed "[" of an IPv6 address
+        return False
+
+
 def site_of(url: str) -> str:
     """Host of `url` without port or a leading `www.`, lower-cased, an internationalized one in its ASCII form."""
     host = (urlsplit(url).hostname or "").lower()
