@@ -85,10 +85,11 @@ def verify(folder: Path) -> VerifyReport:
         base = folder / "data"
     manifest = load_manifest(base)
     named = {MANIFEST}
+    nested: dict[str, int] = {}  # rows of the child tables, nested in JSON Lines articles
     for entry in manifest["files"]:
         name = str(entry["path"])
         named.add(name)
-        problem = _file_problem(base, entry)
+        problem = _file_problem(base, entry, nested)
         if problem:
             report.problems.append(f"{name}: {problem}")
         else:
@@ -98,30 +99,19 @@ def verify(folder: Path) -> VerifyReport:
                 report.rows[entry["table"]] = report.rows.get(entry["table"], 0) + int(entry["rows"])
     for extra in sorted(_files_under(base) - named):
         report.problems.append(f"{extra}: not named in {MANIFEST}")
-    report.problems.extend(_count_problems(base, manifest, report))
+    report.problems.extend(_count_problems(manifest.get("counts"), {**report.rows, **nested}, report))
     return report
 
 
-def _count_problems(base: Path, manifest: dict[str, Any], report: VerifyReport) -> list[str]:
+def _count_problems(counts: Any, held: dict[str, int], report: VerifyReport) -> list[str]:
     """The manifest's `counts` per table against the rows its intact files hold."""
-    from crawler.exports.tables import CHILD_TABLES
-
-    counts = manifest.get("counts")
     if not isinstance(counts, dict) or any(p.split(":")[0] != "bag" for p in report.problems):
         return []  # a damaged file is reported as such; its rows are not counted
-    held = dict(report.rows)
-    for entry in manifest["files"]:
-        if str(entry["path"]).endswith(".jsonl") and entry.get("table") == "articles":
-            with base.joinpath(*PurePosixPath(str(entry["path"])).parts).open("rb") as lines:
-                for line in (line for line in lines if line.strip()):
-                    record = json.loads(line)
-                    for table, key in CHILD_TABLES.items():
-                        held[table] = held.get(table, 0) + len(record.get(key) or ())
     return [f"{MANIFEST}: counts say {claimed} {table} rows, the files hold {held[table]}"
             for table, claimed in counts.items() if table in held and held[table] != claimed]
 
 
-def _file_problem(base: Path, entry: dict[str, Any]) -> str | None:
+def _file_problem(base: Path, entry: dict[str, Any], nested: dict[str, int]) -> str | None:
     relative = PurePosixPath(str(entry["path"]))
     if relative.is_absolute() or ".." in relative.parts:
         return "path leads outside the export"
@@ -135,7 +125,7 @@ def _file_problem(base: Path, entry: dict[str, Any]) -> str | None:
     if digest != entry["sha256"]:
         return f"sha256 {digest}, manifest says {entry['sha256']}"
     if "rows" in entry:
-        rows = count_rows(path)
+        rows = count_rows(path, nested if entry.get("table") == "articles" else None)
         if rows is not None and rows != entry["rows"]:
             return f"{rows} rows, manifest says {entry['rows']}"
     return None
@@ -168,12 +158,28 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def count_rows(path: Path) -> int | None:
-    """Rows in a file whose format we write (lines, CSV records, WARC records but warcinfo); None for others."""
+def count_rows(path: Path, nested: dict[str, int] | None = None) -> int | None:
+    """Rows in a file whose format we write (lines, CSV records, WARC records but warcinfo); None for others.
+
+    With `nested`, a JSON Lines file of articles also adds the rows of each child table its lines nest.
+    """
     name = path.name
     if name.endswith(".jsonl") or name.endswith(".cdxj"):
         with path.open("rb") as handle:
-            return sum(1 for line in handle if line.strip())
+            if nested is None or not name.endswith(".jsonl"):
+                return sum(1 for line in handle if line.strip())
+            from crawler.exports.tables import CHILD_TABLES
+
+            rows = 0
+            for line in (line for line in handle if line.strip()):
+                rows += 1
+                try:
+                    record = json.loads(line)
+                except ValueError:  # no line we write: its children go uncounted, and the counts then disagree
+                    continue
+                for table, key in CHILD_TABLES.items():
+                    nested[table] = nested.get(table, 0) + len(record.get(key) or ())
+            return rows
     if name.endswith(".csv"):
         with path.open(encoding="utf-8", newline="") as text:
             return max(0, sum(1 for _ in csv.reader(text)) - 1)

@@ -78,7 +78,6 @@ class OutDir:
             raise ExportError(f"{marker} already exists; is another export writing {self.root}?") from err
         finally:
             unlinked.unlink()
-        self.created.append(marker)
         self.journal = marker
 
     def finish(self) -> None:
@@ -136,8 +135,6 @@ class OutDir:
         this would then delete.
         """
         for path in reversed(self.created):
-            if path == self.journal:
-                continue
             if path.is_dir() and not path.is_symlink():
                 _rmdir_if_empty(path)
             else:
