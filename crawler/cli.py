@@ -226,7 +226,7 @@ def run_worker(args: argparse.Namespace, spider: str, profile: Profile | None, m
         print(f"  nothing to do: the crawl in Redis had run to its end before ({r['seen_before']} requests seen, none queued);"
               f" to crawl again once `ingest` has drained {r['spider']}:items, delete its frontier:"
               f" redis-cli del {r['spider']}:requests {r['spider']}:dupefilter")
-    return 0 if r["finish_reason"] == "finished" else 130
+    return exit_status(r["finish_reason"])
 
 
 def add_ingest_parser(commands: Any) -> None:

@@ -377,3 +377,11 @@ def test_a_bad_redis_or_option_is_one_line_and_exit_2(command, tmp_path) -> None
                             text=True, timeout=60)
     assert result.returncode == 2, result.stderr[-2000:]
     assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_a_worker_stopped_by_a_limit_it_was_given_exits_0_as_a_crawl_does(redis_url, tmp_path) -> None:
+    """A worker's exit status is `crawl`'s: a CLOSESPIDER_* limit is a normal end, not an interruption (130)."""
+    process = spawn(cli("crawl", "abai", "--redis", f"{redis_url}/4", "--offline", "--db", str(tmp_path / "db.sqlite"),
+                        "-s", "CLOSESPIDER_PAGECOUNT=3", "-s", "REDIS_WORKER_ID=limited"), tmp_path / "limited.log")
+    code, output = finish(process, time.monotonic())
+    assert (code, "stopped (closespider_pagecount)" in output) == (0, True), output[-3000:]
