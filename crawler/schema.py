@@ -122,6 +122,11 @@ TABLES: dict[str, dict[str, Any]] = {
 # write to the table, by any code, keeps the index in sync (and Datasette finds it);
 # since v3 the update trigger re-indexes a row only when an indexed column changed.
 FTS: dict[str, tuple[str, ...]] = {"article_variants": ("title", "body")}
+# Segments of one level FTS5 lets pile up before it merges them (its default is 4; 16 is also the level
+# at which it merges at once, `crisismerge`). Each batch's statements add segments of their own, and every
+# merge rewrites the terms it merges: fewer, larger merges rewrite each term about half as often (ingest
+# +10 %; searching a 15,000-variant archive took as long). A setting of the index, kept in the file.
+FTS_AUTOMERGE = 16
 
 
 def _metrics_from_v1(db: sqlite_utils.Database) -> None:
@@ -283,6 +288,7 @@ def _create_fts(db: sqlite_utils.Database, table: str, columns: tuple[str, ...])
     fts = f"{table}_fts"
     cols = ", ".join(f"[{c}]" for c in columns)
     db.execute(f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 ({cols}, content=[{table}])")
+    db.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('automerge', {FTS_AUTOMERGE})")
     _create_fts_triggers(db, table, columns)
     db.execute(f"INSERT INTO [{fts}] ([{fts}]) VALUES ('rebuild')")
 

@@ -132,3 +132,17 @@ def test_the_index_is_rewritten_only_when_title_or_body_change(store: Store) -> 
     store.save_articles([item(fetched_at=T3, body="Үш.")], 3, parser_version=3)
     assert index() != before
     assert [h["key"] for h in store.search("үш")] == ["abai.kz:7"] and store.search("екі") == []
+
+
+def test_the_index_merges_its_segments_sixteen_at_a_time(store: Store) -> None:
+    """Each batch adds a segment. FTS5's default merges them as soon as 4 pile up (after 7 batches of pages this
+    size it holds one); this index lets 16 pile up and then merges them all at once: fewer, larger merges."""
+    def segments() -> int:
+        return store.db.execute("select count(distinct segid) from article_variants_fts_idx").fetchone()[0]
+
+    for n in range(10):
+        words = " ".join(f"сөз{n}x{i}" for i in range(3000))  # a long article's worth of words
+        store.save_articles([replace(item(), key=f"abai.kz:{n}", article_id=str(n), url=f"https://abai.kz/post/{n}",
+                                     body=f"Мәтін {n}. {words}")])
+    assert segments() == 10
+    assert len(store.search("мәтін", limit=50)) == 10
