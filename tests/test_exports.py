@@ -583,6 +583,51 @@ def test_force_replaces_what_a_killed_export_left_but_no_other_file(archive: Pat
     assert verify(out)[0] == 0
 
 
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("bag", [(), ("--bag",)])
+def test_a_force_that_fails_leaves_the_export_it_was_replacing_as_it_was(archive: Path, tmp_path: Path,
+                                                                          bag: tuple[str, ...]) -> None:
+    import signal
+
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", "csv", *bag) == 0
+    before = tree(out)
+    stopped = signalled_export(signal.SIGTERM, "article_variants", archive, out, "--format", "csv", "--force")
+    assert (stopped.returncode, stopped.stderr.splitlines()[-1:]) == (130, ["interrupted"])
+    assert tree(out) == before and verify(out)[0] == 0
+
+
+def test_a_force_killed_outright_gets_the_export_it_was_replacing_back_at_the_next_force(archive: Path, tmp_path: Path) -> None:
+    """SIGKILL leaves the new export's files and the old one set aside; the next --force puts the old one back
+    before it replaces it, so that one failing too leaves the old export, and one succeeding leaves only its own."""
+    import signal
+
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", "csv") == 0
+    before = tree(out)
+    killed = signalled_export(signal.SIGKILL, "article_variants", archive, out, "--format", "csv", "--force")
+    assert killed.returncode == -signal.SIGKILL
+    assert tree(out) != before  # a half-written articles.csv, the marker, the old export in its folder
+    stopped = signalled_export(signal.SIGTERM, "quotes", archive, out, "--format", "csv", "--force")
+    assert stopped.returncode == 130 and tree(out) == before
+    signalled_export(signal.SIGKILL, "article_variants", archive, out, "--format", "csv", "--force")
+    assert export(archive, out, "--format", "jsonl", "--force") == 0
+    assert sorted(p.name for p in out.iterdir()) == ["articles.jsonl", "manifest.json"]
+    assert verify(out)[0] == 0
+
+
+def test_force_removes_a_replaced_export_left_behind_by_one_killed_after_its_manifest(archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", "jsonl") == 0
+    (out / ".newsarchive-previous-export").mkdir()
+    (out / ".newsarchive-previous-export" / "articles.csv").write_text("old", encoding="utf-8")
+    assert export(archive, out, "--format", "jsonl", "--force") == 0
+    assert sorted(p.name for p in out.iterdir()) == ["articles.jsonl", "manifest.json"]
+
+
 @pytest.mark.parametrize("listed", ["/", "/tmp", ".", "..", "../out", ""])
 def test_force_never_takes_a_listed_path_outside_the_export_for_its_own(archive: Path, tmp_path: Path, listed: str,
                                                                          capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,9 +6,13 @@ the manifest is written the folder holds `IN_PROGRESS`, listing every path
 the export writes, so a folder left by a killed export (SIGKILL, a power
 cut) is still known as ours; the running export holds a lock on it, so a
 folder another export is writing is never taken for a dead one. `--force`
-removes only a previous export (the files its manifest names and, for a
+replaces only a previous export (the files its manifest names and, for a
 bag, the bag's tag files; or the paths an unfinished export's `IN_PROGRESS`
 lists, and what its scratch folder holds); anything else stops the export.
+A finished export it replaces is moved aside into `PREVIOUS`, removed once
+the new manifest is written and moved back if the new export fails, so a
+failed `--force` (or a killed one, at the next `--force`) leaves the old
+export as it was.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ IN_PROGRESS = ".newsarchive-export-in-progress"
 MAX_MARKER_BYTES = 1 << 20
 # Scratch folder inside the export for WACZ inputs and sort spills (files of any name); removed before the manifest.
 SCRATCH = ".scratch"
+# Where `--force` keeps the export it replaces until the new one is whole (unmarked: it is never "written").
+PREVIOUS = ".newsarchive-previous-export"
 # The files bagit adds around `data/` (sha256 only, as `make_bag` is called).
 BAG_TAG_FILES = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt")
 
@@ -42,16 +48,19 @@ class OutDir:
         """`IN_PROGRESS` while the export runs (`prepare` to `finish`): each new path is listed in it."""
         self.listed: set[str] = set()
         self._lock: IO[bytes] | None = None
+        self.previous: Path | None = None
+        """`PREVIOUS`, holding the export this one replaces, until `finish` removes it or `discard` puts it back."""
 
     @classmethod
     def prepare(cls, root: Path, force: bool) -> OutDir:
-        """A folder at `root` holding only `IN_PROGRESS`: created, or emptied of a previous export when `force`."""
+        """A folder at `root` holding `IN_PROGRESS` (and, when `force` replaces an export, `PREVIOUS`), or an error."""
         if root.exists() and not root.is_dir():
             raise ExportError(f"--out {root} is a file, not a folder")
+        replaced: list[Path] = []
         if root.is_dir() and any(root.iterdir()):
             if not force:
                 raise ExportError(f"{root} is not empty; pass --force to replace the export in it")
-            remove_previous_export(root)
+            replaced = replaceable_export(root)
         made = not root.exists()
         try:
             root.mkdir(parents=True, exist_ok=True)
@@ -59,7 +68,18 @@ class OutDir:
             raise ExportError(f"cannot create {root}: {err.strerror}") from err
         out = cls(root, made_root=made)
         out._begin()
+        try:
+            out._set_aside(replaced)
+        except BaseException:
+            out.discard()
+            raise
         return out
+
+    def _set_aside(self, files: list[Path]) -> None:
+        """Move the export being replaced into `PREVIOUS`, after the mark: a killed export's next `--force` restores it."""
+        if files:
+            self.previous = self.root / PREVIOUS
+            _move(self.root, self.previous, files)
 
     def _begin(self) -> None:
         """Mark the folder as an unfinished export, before anything else is written in it, and hold the mark's lock.
@@ -81,11 +101,14 @@ class OutDir:
         self.journal = marker
 
     def finish(self) -> None:
-        """The manifest is written: the folder is a finished export, no longer marked as unfinished."""
+        """The manifest is written: the folder is a finished export, no longer marked as unfinished; the replaced one goes."""
         if self.journal is not None:
             self.journal.unlink()
             self.journal = None
         self._unlock()
+        if self.previous is not None:
+            _remove_tree(self.previous)  # killed before this is done, the next --force removes the rest
+            self.previous = None
 
     def _unlock(self) -> None:
         if self._lock is not None:
@@ -129,7 +152,8 @@ class OutDir:
         return handle
 
     def discard(self) -> None:
-        """Remove every file and folder this export created (after a failure), its locked mark last.
+        """Remove every file and folder this export created (after a failure), put back the export it was
+        replacing, and remove its locked mark last.
 
         Unlocked first, the folder would look like a dead export's to a `--force` meanwhile, whose new files
         this would then delete.
@@ -139,6 +163,9 @@ class OutDir:
                 _rmdir_if_empty(path)
             else:
                 path.unlink(missing_ok=True)
+        if self.previous is not None:
+            _restore(self.previous, self.root)
+            self.previous = None
         if self.journal is not None:
             self.journal.unlink(missing_ok=True)
             self.journal = None
@@ -169,29 +196,86 @@ def previous_export(root: Path) -> tuple[Path, set[str]] | None:
     return base, {MANIFEST, *(str(entry["path"]) for entry in manifest["files"])}
 
 
-def remove_previous_export(root: Path) -> None:
-    """Delete the export in `root`, or refuse when `root` holds anything an export did not write."""
+def replaceable_export(root: Path) -> list[Path]:
+    """The files of the finished export in `root`, which `--force` replaces, or an error when `root` holds anything else.
+
+    What an export killed before its manifest left is removed first, and the
+    export it was replacing, kept in `PREVIOUS`, put back; a `PREVIOUS` left
+    by an export killed after its manifest was written is removed.
+    """
     found = previous_export(root)
+    previous = root / PREVIOUS
+    if found is not None and IN_PROGRESS in found[1]:
+        _delete(root, _export_files(root, *found))
+        if previous.is_dir() and not previous.is_symlink():
+            _restore(previous, root)
+        found = previous_export(root)
+    elif found is not None and previous.is_dir() and not previous.is_symlink():
+        _remove_tree(previous)
     if found is None:
-        raise ExportError(f"{root} is not empty and holds no export (no manifest.json); not replacing it")
-    base, listed = found
+        if any(root.iterdir()):
+            raise ExportError(f"{root} is not empty and holds no export (no manifest.json); not replacing it")
+        return []
+    return _export_files(root, *found)
+
+
+def _export_files(root: Path, base: Path, listed: set[str]) -> list[Path]:
+    """Every file (and link to a folder) in `root` outside `PREVIOUS`: the export's, or an error naming the others."""
     ours = {base.joinpath(*PurePosixPath(p).parts) for p in listed if _written_name(p)}
     if base != root:
         ours.update(root / name for name in BAG_TAG_FILES)
-    files = [  # every file, and every link to a folder (os.walk does not enter those)
-        Path(folder) / name for folder, dirs, names in os.walk(root)
-        for name in names + [d for d in dirs if (Path(folder) / d).is_symlink()]
-    ]
+    files = [path for path in _files(root) if root / PREVIOUS not in path.parents]
     scratch = root / SCRATCH if root / SCRATCH in ours else None  # an unfinished export's spills, of any name
     foreign = sorted(str(f.relative_to(root)) for f in files if f not in ours and (scratch is None or scratch not in f.parents))
     if foreign:
         shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
         raise ExportError(f"{root} holds files that no export wrote ({shown}); not replacing them")
-    last = {root / IN_PROGRESS, base / MANIFEST, root / "bagit.txt"}  # what marks an export: gone last, if stopped meanwhile
-    for path in sorted(files, key=lambda f: f in last):
+    last = {root / IN_PROGRESS, base / MANIFEST, root / "bagit.txt"}  # what marks an export: moved last, if stopped meanwhile
+    return sorted(files, key=lambda f: f in last)
+
+
+def _files(root: Path) -> list[Path]:
+    """Every file under `root`, and every link to a folder (os.walk does not enter those)."""
+    return [Path(folder) / name for folder, dirs, names in os.walk(root)
+            for name in names + [d for d in dirs if (Path(folder) / d).is_symlink()]]
+
+
+def _delete(root: Path, files: list[Path]) -> None:
+    for path in files:
         path.unlink(missing_ok=True)  # another --force may be removing it too
+    _remove_empty_folders(root)
+
+
+def _move(root: Path, target: Path, files: list[Path]) -> None:
+    """Move `files`, under `root`, to the same paths under `target`; the folders they leave empty go."""
+    for path in files:
+        moved = target / path.relative_to(root)
+        moved.parent.mkdir(parents=True, exist_ok=True)
+        path.rename(moved)
+    _remove_empty_folders(root)
+
+
+def _restore(previous: Path, root: Path) -> None:
+    """Put the export kept in `previous` back into `root`, which holds nothing of its paths, and remove `previous`."""
+    files = _files(previous)
+    clash = [str(f.relative_to(previous)) for f in files if (root / f.relative_to(previous)).exists()]
+    if clash:
+        raise ExportError(f"cannot put the replaced export back from {previous}: {root} has {clash[0]} again")
+    _move(previous, root, files)
+    _rmdir_if_empty(previous)
+
+
+def _remove_tree(folder: Path) -> None:
+    for path in _files(folder):
+        path.unlink(missing_ok=True)
+    _remove_empty_folders(folder)
+    _rmdir_if_empty(folder)
+
+
+def _remove_empty_folders(root: Path) -> None:
+    """Every empty folder under `root` (not `root`), deepest first; `PREVIOUS` is no folder of the export's."""
     for folder, _, _ in sorted(os.walk(root), key=lambda entry: -len(entry[0])):
-        if Path(folder) != root:
+        if Path(folder) not in (root, root / PREVIOUS):
             _rmdir_if_empty(Path(folder))
 
 
