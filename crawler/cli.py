@@ -256,10 +256,16 @@ def ingest_profile(value: str) -> Profile | None:
 
 def run_ingest(args: argparse.Namespace) -> int:
     from crawler.distributed.ingest import Ingester, stop_on_signals
+    from crawler.sitelock import SiteLock
 
-    Store(args.db).check_writable()
+    store = Store(args.db)
+    store.check_writable()
     ingester = Ingester(args.redis, args.db, profile=args.profile, batch_size=args.batch_size)
-    reason = ingester.run(follow=args.follow, stop=stop_on_signals())
+    lock = SiteLock.acquire(store.path, ingester.site)
+    try:
+        reason = ingester.run(follow=args.follow, stop=stop_on_signals())
+    finally:
+        lock.release()
     summary = Store(args.db, create=False).run_summary(ingester.run_id) if ingester.run_id is not None else None
     run = summary["run"] if summary else {}
     print(f"Ingested {ingester.items} items in {ingester.batches} batches into {args.db} ({reason})")

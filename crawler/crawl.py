@@ -19,6 +19,7 @@ from crawler.incremental import INCREMENTAL_OPTIONS, IncrementalParams
 from crawler.mirror import Mirror, offline_settings, with_mirror
 from crawler.profiles import Profile
 from crawler.seeds import load_seed
+from crawler.sitelock import SiteLock
 from crawler.spiders.abai import AbaiSpider, CrawlParams
 from crawler.spiders.params import SiteParams
 from crawler.spiders.site import SITE_OPTIONS, SiteSpider
@@ -68,16 +69,21 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
     IncrementalParams.parse(settings, **{k: v for k, v in options.items() if k in INCREMENTAL_OPTIONS})
     if mirror is not None:
         Mirror(mirror)  # a missing or broken manifest fails here, not in the downloader
-    Store(db).check_writable()  # likewise an unusable database
+    store = Store(db)
+    store.check_writable()  # likewise an unusable database
     if jobdir is not None:
         if jobdir.exists() and not jobdir.is_dir():
             raise ConfigError(f"--jobdir {jobdir} is a file, not a folder")
         settings.set("JOBDIR", str(jobdir), priority="cmdline")
-    process = scrapy_process(settings)
-    crawler = process.create_crawler(spider_class)
-    failures: list[Failure] = []
-    process.crawl(crawler, **spider_args, **options).addErrback(failures.append)
-    process.start()
+    lock = SiteLock.acquire(store.path, (profile or spider_args["seed"]).site)
+    try:
+        process = scrapy_process(settings)
+        crawler = process.create_crawler(spider_class)
+        failures: list[Failure] = []
+        process.crawl(crawler, **spider_args, **options).addErrback(failures.append)
+        process.start()
+    finally:
+        lock.release()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     reason = str(stats.get("finish_reason") or "")
     if jobdir is not None and reason == "finished":
@@ -85,7 +91,7 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
     run_id = stats.get("newsarchive/crawl_run")
     if run_id is None:
         raise _not_started(failures[0].value if failures else None)
-    summary = Store(db).run_summary(int(run_id))
+    summary = store.run_summary(int(run_id))
     seconds = float(stats.get("elapsed_time_seconds") or 0.0)
     pages = int(stats.get("response_received_count", 0))
     summary.update(

@@ -385,3 +385,17 @@ def test_a_worker_stopped_by_a_limit_it_was_given_exits_0_as_a_crawl_does(redis_
                         "-s", "CLOSESPIDER_PAGECOUNT=3", "-s", "REDIS_WORKER_ID=limited"), tmp_path / "limited.log")
     code, output = finish(process, time.monotonic())
     assert (code, "stopped (closespider_pagecount)" in output) == (0, True), output[-3000:]
+
+
+def test_an_ingest_is_refused_while_a_crawl_of_its_site_writes_the_database(redis_url, tmp_path) -> None:
+    from crawler.sitelock import SiteLock
+
+    db = tmp_path / "archive.sqlite"
+    held = SiteLock.acquire(db, "abai.kz")
+    try:
+        result = subprocess.run(cli("ingest", "--redis", f"{redis_url}/5", "--db", str(db)), cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)
+    finally:
+        held.release()
+    assert (result.returncode, result.stderr.strip()) == (
+        2, f"error: another crawl (or ingest) of abai.kz is writing {db}; wait for it to end, or crawl into another --db")

@@ -109,6 +109,7 @@ class Ingester:
         self.server: redis.Redis = connect(redis_url)
         spider, site = (profile.name, profile.site) if profile else ("abai", ABAI_SITE)
         self.keys = Keys(spider)
+        self.site = site
         self.batch_size = batch_size
         self.lock_ttl_ms = int(lock_ttl * 1000)
         self.poll = poll

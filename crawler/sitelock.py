@@ -1,0 +1,40 @@
+"""One writer of a site into an archive at a time: a crawl (or `ingest`) of a site holds a lock beside its database.
+
+Two crawls of one site into one database would fetch the same pages twice
+and write each other's count observations under their own run. Crawls of
+different sites may share a database. The lock is `flock` on
+`<database>.<site>.lock`, so the system drops it when its process dies,
+even by SIGKILL: a killed crawl never blocks the next one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from pathlib import Path
+from typing import IO
+
+from crawler.errors import StorageError
+
+
+class SiteLock:
+    """Held from `acquire` until `release` (or the process's end)."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle: IO[bytes] | None = handle
+
+    @classmethod
+    def acquire(cls, db: Path, site: str) -> SiteLock:
+        path = db.with_name(f"{db.name}.{site}.lock")
+        handle = path.open("ab")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise StorageError(f"another crawl (or ingest) of {site} is writing {db}; wait for it to end, "
+                               f"or crawl into another --db") from None
+        return cls(handle)
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None

@@ -1,0 +1,34 @@
+"""One crawl of a site into a database at a time; crawls of other sites may share it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlite_utils
+
+from crawler.sitelock import SiteLock
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def crawl(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "crawler", "crawl", *args, "--offline"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_a_second_crawl_of_a_site_into_one_database_is_refused_and_one_of_another_site_is_not(tmp_path: Path) -> None:
+    db = tmp_path / "archive.sqlite"
+    held = SiteLock.acquire(db, "abai.kz")  # as a running crawl of abai.kz holds it
+    try:
+        refused = crawl("abai", "--db", str(db))
+        assert (refused.returncode, refused.stderr.strip()) == (
+            2, f"error: another crawl (or ingest) of abai.kz is writing {db}; wait for it to end, or crawl into another --db")
+        other = crawl("qamshy", "--db", str(db))
+        assert other.returncode == 0, other.stderr[-3000:]
+    finally:
+        held.release()
+    assert [r["spider"] for r in sqlite_utils.Database(db).query("select spider from crawl_runs")] == ["qamshy"]
+    again = crawl("abai", "--db", str(db))
+    assert again.returncode == 0, again.stderr[-3000:]
