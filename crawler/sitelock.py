@@ -24,8 +24,12 @@ class SiteLock:
 
     @classmethod
     def acquire(cls, db: Path, site: str) -> SiteLock:
-        path = db.with_name(f"{db.name}.{site}.lock")
-        handle = path.open("ab")
+        real = db.resolve()  # one file under two names (a symbolic link, a relative path) has one lock
+        path = real.with_name(f"{real.name}.{site}.lock")
+        try:
+            handle = path.open("ab")
+        except OSError as err:
+            raise StorageError(f"cannot create the lock {path} beside the database: {err.strerror or err}") from err
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

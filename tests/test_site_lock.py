@@ -20,7 +20,8 @@ def crawl(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_a_second_crawl_of_a_site_into_one_database_is_refused_and_one_of_another_site_is_not(tmp_path: Path) -> None:
     db = tmp_path / "archive.sqlite"
-    held = SiteLock.acquire(db, "abai.kz")  # as a running crawl of abai.kz holds it
+    (tmp_path / "link.sqlite").symlink_to(db)
+    held = SiteLock.acquire(tmp_path / "link.sqlite", "abai.kz")  # as a running crawl of abai.kz into it holds it
     try:
         refused = crawl("abai", "--db", str(db))
         assert (refused.returncode, refused.stderr.strip()) == (
