@@ -10,6 +10,7 @@ even by SIGKILL: a killed crawl never blocks the next one.
 from __future__ import annotations
 
 import fcntl
+import os
 from pathlib import Path
 from typing import IO
 
@@ -26,8 +27,8 @@ class SiteLock:
     def acquire(cls, db: Path, site: str) -> SiteLock:
         real = db.resolve()  # one file under two names (a symbolic link, a relative path) has one lock
         path = real.with_name(f"{real.name}.{site}.lock")
-        try:
-            handle = path.open("ab")
+        try:  # read-only: flock needs no more, and a lock file another user made is still usable
+            handle = os.fdopen(os.open(path, os.O_RDONLY | os.O_CREAT, 0o644), "rb")
         except OSError as err:
             raise StorageError(f"cannot create the lock {path} beside the database: {err.strerror or err}") from err
         try:

@@ -619,13 +619,69 @@ def test_a_force_killed_outright_gets_the_export_it_was_replacing_back_at_the_ne
     assert verify(out)[0] == 0
 
 
-def test_force_removes_a_replaced_export_left_behind_by_one_killed_after_its_manifest(archive: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
+def test_force_removes_a_replaced_export_left_behind_by_one_stopped_after_its_manifest_but_no_other_file(
+        archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Stopped while it removed the export it replaced: that one's manifest (removed last) and some of its files remain."""
+    old, out = tmp_path / "old", tmp_path / "out"
+    assert export(archive, old, "--format", "csv") == 0
     assert export(archive, out, "--format", "jsonl") == 0
-    (out / ".newsarchive-previous-export").mkdir()
-    (out / ".newsarchive-previous-export" / "articles.csv").write_text("old", encoding="utf-8")
+    left = out / ".newsarchive-previous-export"
+    left.mkdir()
+    for name in ("manifest.json", "quotes.csv"):
+        shutil.copy(old / name, left / name)
+    (left / "notes.txt").write_text("mine", encoding="utf-8")
+    assert export(archive, out, "--format", "jsonl", "--force") == 2
+    assert "previous-export holds files that no export wrote (notes.txt)" in capsys.readouterr().err
+    (left / "notes.txt").unlink()
     assert export(archive, out, "--format", "jsonl", "--force") == 0
     assert sorted(p.name for p in out.iterdir()) == ["articles.jsonl", "manifest.json"]
+
+
+def test_an_export_stopped_while_it_removes_the_one_it_replaced_is_kept(archive: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from crawler.exports import outdir
+
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", "csv") == 0
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(outdir, "_remove_tree", interrupted)
+    assert export(archive, out, "--format", "jsonl", "--force") == 130
+    assert {"articles.jsonl", "manifest.json"} <= {p.name for p in out.iterdir()}
+    monkeypatch.undo()
+    assert export(archive, out, "--format", "jsonl", "--force") == 0
+    assert sorted(p.name for p in out.iterdir()) == ["articles.jsonl", "manifest.json"] and verify(out)[0] == 0
+
+
+@pytest.mark.parametrize("moved", [1, 4])
+@pytest.mark.parametrize("stage", ["setting aside", "putting back"])
+def test_force_recovers_from_a_kill_while_an_export_was_set_aside_or_put_back(archive: Path, tmp_path: Path, stage: str,
+                                                                               moved: int) -> None:
+    """The folder as a kill left it midway through moving the replaced export (markers last out, first back in):
+    the next --force puts that export back whole, so one stopped in turn leaves it as it was."""
+    import signal
+
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", "csv") == 0
+    before = tree(out)
+    names = sorted(n for n in before if n != "manifest.json")
+    away = names[moved:] if stage == "putting back" else names[:moved]  # the manifest stays till last either way
+    (out / ".newsarchive-export-in-progress").write_bytes(b"")
+    (out / ".newsarchive-previous-export").mkdir()
+    for name in away:
+        (out / name).rename(out / ".newsarchive-previous-export" / name)
+    stopped = signalled_export(signal.SIGTERM, "article_variants", archive, out, "--format", "csv", "--force")
+    assert stopped.returncode == 130 and tree(out) == before, stopped.stderr[-2000:]
+
+
+def test_force_replaces_an_export_in_a_folder_named_by_a_relative_path(archive: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert export(archive, Path("out"), "--format", "csv") == 0
+    assert export(archive, Path("out"), "--format", "jsonl", "--force") == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["articles.jsonl", "manifest.json"]
 
 
 @pytest.mark.parametrize("listed", ["/", "/tmp", ".", "..", "../out", ""])

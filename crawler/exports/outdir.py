@@ -10,9 +10,9 @@ replaces only a previous export (the files its manifest names and, for a
 bag, the bag's tag files; or the paths an unfinished export's `IN_PROGRESS`
 lists, and what its scratch folder holds); anything else stops the export.
 A finished export it replaces is moved aside into `PREVIOUS`, removed once
-the new manifest is written and moved back if the new export fails, so a
-failed `--force` (or a killed one, at the next `--force`) leaves the old
-export as it was.
+the new manifest is written and moved back if the new export fails before
+that, so a failed `--force` (or a killed one, at the next `--force`) leaves
+the old export as it was.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ class OutDir:
     @classmethod
     def prepare(cls, root: Path, force: bool) -> OutDir:
         """A folder at `root` holding `IN_PROGRESS` (and, when `force` replaces an export, `PREVIOUS`), or an error."""
+        root = root.resolve()
         if root.exists() and not root.is_dir():
             raise ExportError(f"--out {root} is a file, not a folder")
         replaced: list[Path] = []
@@ -101,14 +102,19 @@ class OutDir:
         self.journal = marker
 
     def finish(self) -> None:
-        """The manifest is written: the folder is a finished export, no longer marked as unfinished; the replaced one goes."""
+        """The manifest is written: the folder is a finished export, no longer marked as unfinished; the replaced one goes.
+
+        From here on the export is kept: a later failure (making its bag) does not remove it, nor bring back the
+        one it replaced. Stopped while that one is removed, the next `--force` removes the rest.
+        """
         if self.journal is not None:
             self.journal.unlink()
             self.journal = None
         self._unlock()
-        if self.previous is not None:
-            _remove_tree(self.previous)  # killed before this is done, the next --force removes the rest
-            self.previous = None
+        self.created = []
+        previous, self.previous = self.previous, None
+        if previous is not None:
+            _remove_tree(previous)
 
     def _unlock(self) -> None:
         if self._lock is not None:
@@ -174,64 +180,82 @@ class OutDir:
             _rmdir_if_empty(self.root)
 
 
-def previous_export(root: Path) -> tuple[Path, set[str]] | None:
-    """(its folder, the paths it wrote) of an export in `root`, unfinished (`IN_PROGRESS`) or finished, or None."""
+def _unfinished(root: Path) -> set[str] | None:
+    """The paths an export killed before its manifest began writing in `root` (its `IN_PROGRESS` included), or None."""
+    marker = root / IN_PROGRESS
+    if not marker.is_file() or marker.is_symlink():
+        return None
+    with marker.open("rb") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ExportError(f"another export is writing {root}; not replacing it") from None
+        listed = handle.read(MAX_MARKER_BYTES + 1)
+    if len(listed) > MAX_MARKER_BYTES:
+        raise ExportError(f"{marker} is larger than an export's list of files; not replacing {root}")
+    return {IN_PROGRESS, *listed.decode("utf-8", "replace").splitlines()}
+
+
+def _finished(root: Path) -> set[Path] | None:
+    """The files of the finished export in `root` by its manifest (and, for a bag, its tag files), or None."""
     from crawler.exports.manifest import load_manifest
 
-    marker = root / IN_PROGRESS
-    if marker.is_file() and not marker.is_symlink():  # killed before its manifest: the paths it began writing
-        with marker.open("rb") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise ExportError(f"another export is writing {root}; not replacing it") from None
-            listed = handle.read(MAX_MARKER_BYTES + 1)
-        if len(listed) > MAX_MARKER_BYTES:
-            raise ExportError(f"{marker} is larger than an export's list of files; not replacing {root}")
-        return root, {IN_PROGRESS, *listed.decode("utf-8", "replace").splitlines()}
     base = root / "data" if (root / "bagit.txt").is_file() else root
     if not (base / MANIFEST).is_file():
         return None
-    manifest = load_manifest(base)
-    return base, {MANIFEST, *(str(entry["path"]) for entry in manifest["files"])}
+    names = {MANIFEST, *(str(entry["path"]) for entry in load_manifest(base)["files"])}
+    ours = {base.joinpath(*PurePosixPath(p).parts) for p in names if _written_name(p)}
+    if base != root:
+        ours.update(root / name for name in BAG_TAG_FILES)
+    return ours
 
 
 def replaceable_export(root: Path) -> list[Path]:
     """The files of the finished export in `root`, which `--force` replaces, or an error when `root` holds anything else.
 
     What an export killed before its manifest left is removed first, and the
-    export it was replacing, kept in `PREVIOUS`, put back; a `PREVIOUS` left
-    by an export killed after its manifest was written is removed.
+    export it was replacing, kept in `PREVIOUS`, put back (also when the kill
+    came while it was being set aside, or put back). A `PREVIOUS` left by an
+    export stopped after its manifest was written is removed.
     """
-    found = previous_export(root)
     previous = root / PREVIOUS
-    if found is not None and IN_PROGRESS in found[1]:
-        _delete(root, _export_files(root, *found))
-        if previous.is_dir() and not previous.is_symlink():
+    kept = previous.is_dir() and not previous.is_symlink()
+    listed = _unfinished(root)
+    if listed is not None:
+        new = {root.joinpath(*PurePosixPath(p).parts) for p in listed if _written_name(p)}
+        # An unlisted manifest is the replaced export's, not yet (or again) wholly in PREVIOUS: its files stay.
+        old = (_finished(root) or set()) if kept and MANIFEST not in listed else set()
+        files = _export_files(root, new | old)
+        marker = root / IN_PROGRESS
+        _delete(root, [f for f in files if f not in old and f != marker])
+        if kept:
             _restore(previous, root)
-        found = previous_export(root)
-    elif found is not None and previous.is_dir() and not previous.is_symlink():
-        _remove_tree(previous)
+        marker.unlink(missing_ok=True)
+    elif kept:
+        _remove_tree(previous, _export_files(previous, _finished(previous) or set()))
+    found = _finished(root)
     if found is None:
         if any(root.iterdir()):
             raise ExportError(f"{root} is not empty and holds no export (no manifest.json); not replacing it")
         return []
-    return _export_files(root, *found)
+    return _export_files(root, found)
 
 
-def _export_files(root: Path, base: Path, listed: set[str]) -> list[Path]:
-    """Every file (and link to a folder) in `root` outside `PREVIOUS`: the export's, or an error naming the others."""
-    ours = {base.joinpath(*PurePosixPath(p).parts) for p in listed if _written_name(p)}
-    if base != root:
-        ours.update(root / name for name in BAG_TAG_FILES)
+def _export_files(root: Path, ours: set[Path]) -> list[Path]:
+    """Every file (and link to a folder) in `root` outside `PREVIOUS`, its markers last: all `ours`, or an error."""
     files = [path for path in _files(root) if root / PREVIOUS not in path.parents]
     scratch = root / SCRATCH if root / SCRATCH in ours else None  # an unfinished export's spills, of any name
     foreign = sorted(str(f.relative_to(root)) for f in files if f not in ours and (scratch is None or scratch not in f.parents))
     if foreign:
         shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
         raise ExportError(f"{root} holds files that no export wrote ({shown}); not replacing them")
-    last = {root / IN_PROGRESS, base / MANIFEST, root / "bagit.txt"}  # what marks an export: moved last, if stopped meanwhile
-    return sorted(files, key=lambda f: f in last)
+    return sorted(files, key=lambda f: _marks_an_export(root, f))
+
+
+def _marks_an_export(root: Path, path: Path) -> bool:
+    """The files by which an export is known (its manifest, a bag's bagit.txt, the marker): moved and removed last,
+    put back first, so that one stopped midway is still known by them."""
+    return path in (root / IN_PROGRESS, root / MANIFEST, root / "data" / MANIFEST, root / "bagit.txt")
 
 
 def _files(root: Path) -> list[Path]:
@@ -247,7 +271,7 @@ def _delete(root: Path, files: list[Path]) -> None:
 
 
 def _move(root: Path, target: Path, files: list[Path]) -> None:
-    """Move `files`, under `root`, to the same paths under `target`; the folders they leave empty go."""
+    """Move `files`, under `root`, to the same paths under `target`, in order; the folders they leave empty go."""
     for path in files:
         moved = target / path.relative_to(root)
         moved.parent.mkdir(parents=True, exist_ok=True)
@@ -257,7 +281,7 @@ def _move(root: Path, target: Path, files: list[Path]) -> None:
 
 def _restore(previous: Path, root: Path) -> None:
     """Put the export kept in `previous` back into `root`, which holds nothing of its paths, and remove `previous`."""
-    files = _files(previous)
+    files = sorted(_files(previous), key=lambda f: not _marks_an_export(previous, f))
     clash = [str(f.relative_to(previous)) for f in files if (root / f.relative_to(previous)).exists()]
     if clash:
         raise ExportError(f"cannot put the replaced export back from {previous}: {root} has {clash[0]} again")
@@ -265,10 +289,9 @@ def _restore(previous: Path, root: Path) -> None:
     _rmdir_if_empty(previous)
 
 
-def _remove_tree(folder: Path) -> None:
-    for path in _files(folder):
-        path.unlink(missing_ok=True)
-    _remove_empty_folders(folder)
+def _remove_tree(folder: Path, files: list[Path] | None = None) -> None:
+    """Remove `folder`: `files` (by default all it holds, its export's markers last), then its folders."""
+    _delete(folder, files if files is not None else sorted(_files(folder), key=lambda f: _marks_an_export(folder, f)))
     _rmdir_if_empty(folder)
 
 
