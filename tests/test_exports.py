@@ -441,6 +441,15 @@ def test_wacz_titles_a_page_fetched_from_another_url_than_its_variants(archive: 
     assert titles["https://abai.kz/post/100000"] == "Nur Otan Trends пікірталас клубының кезекті басқосуы өтті"
 
 
+def test_a_warc_export_after_a_wacz_export_in_one_process_indexes_only_its_responses(archive: Path, tmp_path: Path) -> None:
+    """py-wacz, once imported, makes cdxj-indexer index warcinfo records by default too."""
+    assert export(archive, tmp_path / "wacz", "--format", "wacz") == 0
+    assert export(archive, tmp_path / "warc", "--format", "warc") == 0
+    index = (tmp_path / "warc" / "indexes" / "index.cdxj").read_text(encoding="utf-8").splitlines()
+    assert index and all('"mime": "text/html' in line for line in index)
+    assert verify(tmp_path / "warc")[0] == 0
+
+
 def test_force_replaces_a_bagged_export(archive: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert export(archive, out, "--format", "jsonl", "--bag") == 0

@@ -157,7 +157,9 @@ def _write_index(out: OutDir, warcs: list[Path]) -> None:
         raise ExportError("WARC exports need cdxj-indexer: pip install 'newsarchive[export]'") from err
 
     with out.create(INDEX_NAME) as binary, io.TextIOWrapper(binary, encoding="utf-8", newline="\n") as text, _scratch(out):
-        CDXJIndexer(output=text, inputs=[str(path) for path in warcs], sort=True).process_all()
+        # Records named, not left to CDXJIndexer.DEFAULT_RECORDS: py-wacz adds "warcinfo" to that list when imported,
+        # so after a WACZ export in the same process the index would list each file's warcinfo record too.
+        CDXJIndexer(output=text, inputs=[str(path) for path in warcs], sort=True, records="response").process_all()
 
 
 def _write_wacz(store: Store, selection: Selection, out: OutDir, scratch: Path, warcs: list[Path]) -> None:
