@@ -123,9 +123,9 @@ class OutDir:
 
     def path(self, name: str) -> Path:
         """Where `name` (a relative POSIX path) goes, listed in the journal; a name leading outside the folder is an error."""
-        relative = PurePosixPath(name)
-        if not name or relative.is_absolute() or ".." in relative.parts:
+        if not _written_name(name):
             raise ExportError(f"refusing to write {name!r}: not a path inside {self.root}")
+        relative = PurePosixPath(name)
         target = self.root.joinpath(*relative.parts)
         if not target.parent.resolve().is_relative_to(self.root):
             raise ExportError(f"refusing to write {name!r}: its folder leads outside {self.root}")
