@@ -664,25 +664,55 @@ def test_an_export_stopped_while_it_removes_the_one_it_replaced_is_kept(archive:
     assert sorted(p.name for p in out.iterdir()) == ["articles.jsonl", "manifest.json"] and verify(out)[0] == 0
 
 
-@pytest.mark.parametrize("moved", [1, 4])
-@pytest.mark.parametrize("stage", ["setting aside", "putting back"])
-def test_force_recovers_from_a_kill_while_an_export_was_set_aside_or_put_back(archive: Path, tmp_path: Path, stage: str,
-                                                                               moved: int) -> None:
-    """The folder as a kill left it midway through moving the replaced export (markers last out, first back in):
-    the next --force puts that export back whole, so one stopped in turn leaves it as it was."""
+@pytest.mark.parametrize(("bag", "kept_back"), [
+    ((), "none"), ((), "one"), ((), "all but the manifest"), (("--bag",), "all but data/manifest.json")])
+def test_force_recovers_from_a_kill_while_an_export_was_set_aside_or_put_back(archive: Path, tmp_path: Path,
+                                                                               bag: tuple[str, ...], kept_back: str) -> None:
+    """The folder as a kill left it midway through moving the replaced export aside or back (an emptied list of
+    new files; the export's markers move out last and back first): the next --force puts that export back whole,
+    so one stopped in turn leaves it as it was."""
     import signal
 
     out = tmp_path / "out"
-    assert export(archive, out, "--format", "csv") == 0
+    assert export(archive, out, "--format", "csv", *bag) == 0
     before = tree(out)
-    names = sorted(n for n in before if n != "manifest.json")
-    away = names[moved:] if stage == "putting back" else names[:moved]  # the manifest stays till last either way
+    names = sorted(before, key=lambda name: name in ("manifest.json", "data/manifest.json", "bagit.txt"))
+    away = {"none": [], "one": names[:1]}.get(kept_back, names[:-1])
     (out / ".newsarchive-export-in-progress").write_bytes(b"")
-    (out / ".newsarchive-previous-export").mkdir()
     for name in away:
+        (out / ".newsarchive-previous-export" / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).rename(out / ".newsarchive-previous-export" / name)
     stopped = signalled_export(signal.SIGTERM, "article_variants", archive, out, "--format", "csv", "--force")
     assert stopped.returncode == 130 and tree(out) == before, stopped.stderr[-2000:]
+
+
+def test_force_takes_up_what_an_export_killed_while_it_made_its_mark_left(archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", "csv") == 0
+    (out / ".newsarchive-export-in-progress.4242").write_bytes(b"")  # made, not yet linked into place
+    assert export(archive, out, "--format", "jsonl", "--force") == 0
+    assert sorted(p.name for p in out.iterdir()) == ["articles.jsonl", "manifest.json"]
+
+
+def test_force_removes_what_is_left_of_a_replaced_bag_by_its_data_manifest_alone(archive: Path, tmp_path: Path) -> None:
+    """Stopped while it removed a replaced bag, an export leaves at least that bag's data/manifest.json (removed last)."""
+    old, out = tmp_path / "old", tmp_path / "out"
+    assert export(archive, old, "--format", "csv", "--bag") == 0
+    assert export(archive, out, "--format", "jsonl") == 0
+    (out / ".newsarchive-previous-export" / "data").mkdir(parents=True)
+    shutil.copy(old / "data" / "manifest.json", out / ".newsarchive-previous-export" / "data" / "manifest.json")
+    assert export(archive, out, "--format", "jsonl", "--force") == 0
+    assert sorted(p.name for p in out.iterdir()) == ["articles.jsonl", "manifest.json"]
+
+
+def test_force_leaves_a_users_empty_folders_alone(archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", "warc") == 0
+    (out / "notes").mkdir()
+    (out / "indexes" / "mine").mkdir()
+    assert export(archive, out, "--format", "jsonl", "--force") == 0
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        "articles.jsonl", "indexes", "indexes/mine", "manifest.json", "notes"]
 
 
 def test_force_replaces_an_export_in_a_folder_named_by_a_relative_path(archive: Path, tmp_path: Path,

@@ -170,6 +170,8 @@ class OutDir:
             else:
                 path.unlink(missing_ok=True)
         if self.previous is not None:
+            if self.journal is not None:
+                os.truncate(self.journal, 0)  # its files are gone: what is in the folder from now on is the old export's
             _restore(self.previous, self.root)
             self.previous = None
         if self.journal is not None:
@@ -196,12 +198,17 @@ def _unfinished(root: Path) -> set[str] | None:
     return {IN_PROGRESS, *listed.decode("utf-8", "replace").splitlines()}
 
 
-def _finished(root: Path) -> set[Path] | None:
-    """The files of the finished export in `root` by its manifest (and, for a bag, its tag files), or None."""
+def _finished(root: Path, ignore: frozenset[str] = frozenset()) -> set[Path] | None:
+    """The files of the finished export in `root` by its manifest (and, for a bag, its tag files), or None.
+
+    A bag is known by its `bagit.txt` or by its `data/manifest.json`, either of which may be the only one
+    left where an export stopped while moving it. Names in `ignore` are another export's, not this one's.
+    """
     from crawler.exports.manifest import load_manifest
 
-    base = root / "data" if (root / "bagit.txt").is_file() else root
-    if not (base / MANIFEST).is_file():
+    bag = any((root / name).is_file() and name not in ignore for name in ("bagit.txt", f"data/{MANIFEST}"))
+    base = root / "data" if bag else root
+    if not (base / MANIFEST).is_file() or (base / MANIFEST).relative_to(root).as_posix() in ignore:
         return None
     names = {MANIFEST, *(str(entry["path"]) for entry in load_manifest(base)["files"])}
     ours = {base.joinpath(*PurePosixPath(p).parts) for p in names if _written_name(p)}
@@ -213,32 +220,62 @@ def _finished(root: Path) -> set[Path] | None:
 def replaceable_export(root: Path) -> list[Path]:
     """The files of the finished export in `root`, which `--force` replaces, or an error when `root` holds anything else.
 
-    What an export killed before its manifest left is removed first, and the
-    export it was replacing, kept in `PREVIOUS`, put back (also when the kill
-    came while it was being set aside, or put back). A `PREVIOUS` left by an
-    export stopped after its manifest was written is removed.
+    First, what an export stopped midway left is tidied, so that the last
+    whole export is at the top again. A folder with a dead `IN_PROGRESS`:
+    the files it lists at the top are the dead export's and go; every other
+    file at the top is the export it was replacing (not yet wholly set aside,
+    or partly put back), as is what `PREVIOUS` holds, which goes back. The
+    list is emptied before anything goes back, so a stop at any point leaves
+    a folder this reads the same way. Without `IN_PROGRESS`, a `PREVIOUS`
+    is what an export stopped after its manifest had not yet removed.
     """
+    _remove_stray_marks(root)
     previous = root / PREVIOUS
     kept = previous.is_dir() and not previous.is_symlink()
     listed = _unfinished(root)
     if listed is not None:
-        new = {root.joinpath(*PurePosixPath(p).parts) for p in listed if _written_name(p)}
-        # An unlisted manifest is the replaced export's, not yet (or again) wholly in PREVIOUS: its files stay.
-        old = (_finished(root) or set()) if kept and MANIFEST not in listed else set()
-        files = _export_files(root, new | old)
-        marker = root / IN_PROGRESS
-        _delete(root, [f for f in files if f not in old and f != marker])
+        new = _listed_paths(root, listed)
+        top = _export_files(root, new | {root / name for name in _replaced(root, frozenset(listed))})
+        marker, scratch = root / IN_PROGRESS, root / SCRATCH
+        _delete(root, [f for f in top if f != marker and (f in new or (scratch in new and scratch in f.parents))])
+        os.truncate(marker, 0)
         if kept:
             _restore(previous, root)
-        marker.unlink(missing_ok=True)
-    elif kept:
-        _remove_tree(previous, _export_files(previous, _finished(previous) or set()))
+        marker.unlink()
     found = _finished(root)
-    if found is None:
-        if any(root.iterdir()):
-            raise ExportError(f"{root} is not empty and holds no export (no manifest.json); not replacing it")
-        return []
-    return _export_files(root, found)
+    if found is None and any(previous not in f.parents for f in _files(root)):
+        raise ExportError(f"{root} is not empty and holds no export (no manifest.json); not replacing it")
+    files = _export_files(root, found or set())
+    if listed is None and kept and found is not None:
+        _remove_tree(previous, _export_files(previous, _finished(previous) or set()))
+    return files
+
+
+def _replaced(root: Path, listed: frozenset[str]) -> set[str]:
+    """The names of the export a dead one was replacing, by its manifest: at the top, unless the dead one
+    wrote that name, or in `PREVIOUS`."""
+    for where, ignore in ((root, listed), (root / PREVIOUS, frozenset())):
+        owned = _finished(where, ignore) if where.is_dir() and not where.is_symlink() else None
+        if owned is not None:
+            return {f.relative_to(where).as_posix() for f in owned}
+    return set()
+
+
+def _listed_paths(root: Path, listed: set[str]) -> set[Path]:
+    return {root.joinpath(*PurePosixPath(p).parts) for p in listed if _written_name(p)}
+
+
+def _remove_stray_marks(root: Path) -> None:
+    """Remove the `IN_PROGRESS.<pid>` an export killed inside `_begin` left; one still locked is a live export's."""
+    for stray in root.glob(f"{IN_PROGRESS}.*"):
+        if not stray.name.rpartition(".")[2].isdigit() or not stray.is_file() or stray.is_symlink():
+            continue
+        with stray.open("rb") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ExportError(f"another export is writing {root}; not replacing it") from None
+        stray.unlink(missing_ok=True)
 
 
 def _export_files(root: Path, ours: set[Path]) -> list[Path]:
@@ -267,7 +304,7 @@ def _files(root: Path) -> list[Path]:
 def _delete(root: Path, files: list[Path]) -> None:
     for path in files:
         path.unlink(missing_ok=True)  # another --force may be removing it too
-    _remove_empty_folders(root)
+    _prune(root, files)
 
 
 def _move(root: Path, target: Path, files: list[Path]) -> None:
@@ -276,7 +313,7 @@ def _move(root: Path, target: Path, files: list[Path]) -> None:
         moved = target / path.relative_to(root)
         moved.parent.mkdir(parents=True, exist_ok=True)
         path.rename(moved)
-    _remove_empty_folders(root)
+    _prune(root, files)
 
 
 def _restore(previous: Path, root: Path) -> None:
@@ -290,16 +327,16 @@ def _restore(previous: Path, root: Path) -> None:
 
 
 def _remove_tree(folder: Path, files: list[Path] | None = None) -> None:
-    """Remove `folder`: `files` (by default all it holds, its export's markers last), then its folders."""
+    """Remove `files` (by default all `folder` holds, its export's markers last), then `folder` once empty."""
     _delete(folder, files if files is not None else sorted(_files(folder), key=lambda f: _marks_an_export(folder, f)))
     _rmdir_if_empty(folder)
 
 
-def _remove_empty_folders(root: Path) -> None:
-    """Every empty folder under `root` (not `root`), deepest first; `PREVIOUS` is no folder of the export's."""
-    for folder, _, _ in sorted(os.walk(root), key=lambda entry: -len(entry[0])):
-        if Path(folder) not in (root, root / PREVIOUS):
-            _rmdir_if_empty(Path(folder))
+def _prune(root: Path, removed: list[Path]) -> None:
+    """The folders under `root` that removing `removed` left empty, deepest first (no other: a user's empty folder stays)."""
+    folders = {parent for path in removed for parent in path.parents if root in parent.parents}
+    for folder in sorted(folders, key=lambda f: -len(f.parts)):
+        _rmdir_if_empty(folder)
 
 
 def _written_name(name: str) -> bool:
