@@ -188,10 +188,7 @@ def _unfinished(root: Path) -> set[str] | None:
     if not marker.is_file() or marker.is_symlink():
         return None
     with marker.open("rb") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ExportError(f"another export is writing {root}; not replacing it") from None
+        _refuse_if_locked(handle, root)
         listed = handle.read(MAX_MARKER_BYTES + 1)
     if len(listed) > MAX_MARKER_BYTES:
         raise ExportError(f"{marker} is larger than an export's list of files; not replacing {root}")
@@ -210,8 +207,7 @@ def _finished(root: Path, ignore: frozenset[str] = frozenset()) -> set[Path] | N
     base = root / "data" if bag else root
     if not (base / MANIFEST).is_file() or (base / MANIFEST).relative_to(root).as_posix() in ignore:
         return None
-    names = {MANIFEST, *(str(entry["path"]) for entry in load_manifest(base)["files"])}
-    ours = {base.joinpath(*PurePosixPath(p).parts) for p in names if _written_name(p)}
+    ours = _listed_paths(base, {MANIFEST, *(str(entry["path"]) for entry in load_manifest(base)["files"])})
     if base != root:
         ours.update(root / name for name in BAG_TAG_FILES)
     return ours
@@ -262,6 +258,7 @@ def _replaced(root: Path, listed: frozenset[str]) -> set[str]:
 
 
 def _listed_paths(root: Path, listed: set[str]) -> set[Path]:
+    """The paths under `root` of the names an export listed, those naming nothing ours (`_written_name`) left out."""
     return {root.joinpath(*PurePosixPath(p).parts) for p in listed if _written_name(p)}
 
 
@@ -271,11 +268,16 @@ def _remove_stray_marks(root: Path) -> None:
         if not stray.name.rpartition(".")[2].isdigit() or not stray.is_file() or stray.is_symlink():
             continue
         with stray.open("rb") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise ExportError(f"another export is writing {root}; not replacing it") from None
+            _refuse_if_locked(handle, root)
         stray.unlink(missing_ok=True)
+
+
+def _refuse_if_locked(handle: IO[bytes], root: Path) -> None:
+    """A mark a running export holds locked is not a dead export's: stop rather than take its folder."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise ExportError(f"another export is writing {root}; not replacing it") from None
 
 
 def _export_files(root: Path, ours: set[Path]) -> list[Path]:
