@@ -83,6 +83,7 @@ def verify(folder: Path) -> VerifyReport:
         report.bag = True
         report.problems.extend(_bag_problems(folder))
         base = folder / "data"
+    bag_problems = len(report.problems)
     manifest = load_manifest(base)
     named = {MANIFEST}
     nested: dict[str, int] = {}  # rows of the child tables, nested in JSON Lines articles
@@ -99,13 +100,14 @@ def verify(folder: Path) -> VerifyReport:
                 report.rows[entry["table"]] = report.rows.get(entry["table"], 0) + int(entry["rows"])
     for extra in sorted(_files_under(base) - named):
         report.problems.append(f"{extra}: not named in {MANIFEST}")
-    report.problems.extend(_count_problems(manifest.get("counts"), {**report.rows, **nested}, report))
+    damaged = len(report.problems) > bag_problems
+    report.problems.extend(_count_problems(manifest.get("counts"), {**report.rows, **nested}, damaged))
     return report
 
 
-def _count_problems(counts: Any, held: dict[str, int], report: VerifyReport) -> list[str]:
+def _count_problems(counts: Any, held: dict[str, int], damaged: bool) -> list[str]:
     """The manifest's `counts` per table against the rows its intact files hold."""
-    if not isinstance(counts, dict) or any(p.split(":")[0] != "bag" for p in report.problems):
+    if not isinstance(counts, dict) or damaged:
         return []  # a damaged file is reported as such; its rows are not counted
     return [f"{MANIFEST}: counts say {claimed} {table} rows, the files hold {held[table]}"
             for table, claimed in counts.items() if table in held and held[table] != claimed]

@@ -41,7 +41,8 @@ class OutDir:
     """A folder being written by one export; `discard` undoes it after a failure."""
 
     def __init__(self, root: Path, made_root: bool = False) -> None:
-        self.root = root.resolve()
+        """`root` resolved, as `prepare` gives it."""
+        self.root = root
         self.created: list[Path] = []
         self.made_root = made_root
         self.journal: Path | None = None
@@ -239,9 +240,7 @@ def replaceable_export(root: Path) -> list[Path]:
             _restore(previous, root)
         marker.unlink()
     found = _finished(root)
-    if found is None and any(previous not in f.parents for f in _files(root)):
-        raise ExportError(f"{root} is not empty and holds no export (no manifest.json); not replacing it")
-    files = _export_files(root, found or set())
+    files = _export_files(root, found)
     if listed is None and kept and found is not None:
         _remove_tree(previous, _export_files(previous, _finished(previous) or set()))
     return files
@@ -280,15 +279,25 @@ def _refuse_if_locked(handle: IO[bytes], root: Path) -> None:
         raise ExportError(f"another export is writing {root}; not replacing it") from None
 
 
-def _export_files(root: Path, ours: set[Path]) -> list[Path]:
-    """Every file (and link to a folder) in `root` outside `PREVIOUS`, its markers last: all `ours`, or an error."""
+def _export_files(root: Path, ours: set[Path] | None) -> list[Path]:
+    """Every file (and link to a folder) in `root` outside `PREVIOUS`, its markers last: all `ours` (None: no export's
+    files at all), or an error."""
     files = [path for path in _files(root) if root / PREVIOUS not in path.parents]
+    if ours is None:
+        if files:
+            raise ExportError(f"{root} is not empty and holds no export (no manifest.json); not replacing it")
+        return []
     scratch = root / SCRATCH if root / SCRATCH in ours else None  # an unfinished export's spills, of any name
     foreign = sorted(str(f.relative_to(root)) for f in files if f not in ours and (scratch is None or scratch not in f.parents))
     if foreign:
         shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
         raise ExportError(f"{root} holds files that no export wrote ({shown}); not replacing them")
-    return sorted(files, key=lambda f: _marks_an_export(root, f))
+    return _markers_last(root, files)
+
+
+def _markers_last(root: Path, files: list[Path], *, first: bool = False) -> list[Path]:
+    """`files` with those `_marks_an_export` last (or, with `first`, first)."""
+    return sorted(files, key=lambda f: _marks_an_export(root, f) != first)
 
 
 def _marks_an_export(root: Path, path: Path) -> bool:
@@ -320,7 +329,7 @@ def _move(root: Path, target: Path, files: list[Path]) -> None:
 
 def _restore(previous: Path, root: Path) -> None:
     """Put the export kept in `previous` back into `root`, which holds nothing of its paths, and remove `previous`."""
-    files = sorted(_files(previous), key=lambda f: not _marks_an_export(previous, f))
+    files = _markers_last(previous, _files(previous), first=True)
     clash = [str(f.relative_to(previous)) for f in files if (root / f.relative_to(previous)).exists()]
     if clash:
         raise ExportError(f"cannot put the replaced export back from {previous}: {root} has {clash[0]} again")
@@ -330,7 +339,7 @@ def _restore(previous: Path, root: Path) -> None:
 
 def _remove_tree(folder: Path, files: list[Path] | None = None) -> None:
     """Remove `files` (by default all `folder` holds, its export's markers last), then `folder` once empty."""
-    _delete(folder, files if files is not None else sorted(_files(folder), key=lambda f: _marks_an_export(folder, f)))
+    _delete(folder, files if files is not None else _markers_last(folder, _files(folder)))
     _rmdir_if_empty(folder)
 
 
