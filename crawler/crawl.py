@@ -19,7 +19,7 @@ from crawler.incremental import INCREMENTAL_OPTIONS, IncrementalParams
 from crawler.mirror import Mirror, offline_settings, with_mirror
 from crawler.profiles import Profile
 from crawler.seeds import load_seed
-from crawler.sitelock import SiteLock
+from crawler.sitelock import site_lock
 from crawler.spiders.abai import AbaiSpider, CrawlParams
 from crawler.spiders.params import SiteParams
 from crawler.spiders.site import SITE_OPTIONS, SiteSpider
@@ -75,15 +75,12 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
         if jobdir.exists() and not jobdir.is_dir():
             raise ConfigError(f"--jobdir {jobdir} is a file, not a folder")
         settings.set("JOBDIR", str(jobdir), priority="cmdline")
-    lock = SiteLock.acquire(store.path, (profile or spider_args["seed"]).site)
-    try:
+    with site_lock(store.path, (profile or spider_args["seed"]).site):
         process = scrapy_process(settings)
         crawler = process.create_crawler(spider_class)
         failures: list[Failure] = []
         process.crawl(crawler, **spider_args, **options).addErrback(failures.append)
         process.start()
-    finally:
-        lock.release()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     reason = str(stats.get("finish_reason") or "")
     if jobdir is not None and reason == "finished":

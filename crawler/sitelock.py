@@ -11,35 +11,26 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 from crawler.errors import StorageError
 
 
-class SiteLock:
-    """Held from `acquire` until `release` (or the process's end)."""
-
-    def __init__(self, handle: IO[bytes]) -> None:
-        self._handle: IO[bytes] | None = handle
-
-    @classmethod
-    def acquire(cls, db: Path, site: str) -> SiteLock:
-        real = db.resolve()  # one file under two names (a symbolic link, a relative path) has one lock
-        path = real.with_name(f"{real.name}.{site}.lock")
-        try:  # read-only: flock needs no more, and a lock file another user made is still usable
-            handle = os.fdopen(os.open(path, os.O_RDONLY | os.O_CREAT, 0o644), "rb")
-        except OSError as err:
-            raise StorageError(f"cannot create the lock {path} beside the database: {err.strerror or err}") from err
+@contextmanager
+def site_lock(db: Path, site: str) -> Iterator[None]:
+    """Hold the lock of `site` in database `db` for the block, or raise StorageError when another process holds it."""
+    real = db.resolve()  # one file under two names (a symbolic link, a relative path) has one lock
+    path = real.with_name(f"{real.name}.{site}.lock")
+    try:  # read-only: flock needs no more, and a lock file another user made is still usable
+        handle = os.fdopen(os.open(path, os.O_RDONLY | os.O_CREAT, 0o644), "rb")
+    except OSError as err:
+        raise StorageError(f"cannot create the lock {path} beside the database: {err.strerror or err}") from err
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.close()
             raise StorageError(f"another crawl (or ingest) of {site} is writing {db}; wait for it to end, "
                                f"or crawl into another --db") from None
-        return cls(handle)
-
-    def release(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+        yield

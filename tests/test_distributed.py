@@ -388,14 +388,11 @@ def test_a_worker_stopped_by_a_limit_it_was_given_exits_0_as_a_crawl_does(redis_
 
 
 def test_an_ingest_is_refused_while_a_crawl_of_its_site_writes_the_database(redis_url, tmp_path) -> None:
-    from crawler.sitelock import SiteLock
+    from crawler.sitelock import site_lock
 
     db = tmp_path / "archive.sqlite"
-    held = SiteLock.acquire(db, "abai.kz")
-    try:
+    with site_lock(db, "abai.kz"):
         result = subprocess.run(cli("ingest", "--redis", f"{redis_url}/5", "--db", str(db)), cwd=ROOT,
                                 capture_output=True, text=True, timeout=60)
-    finally:
-        held.release()
     assert (result.returncode, result.stderr.strip()) == (
         2, f"error: another crawl (or ingest) of abai.kz is writing {db}; wait for it to end, or crawl into another --db")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from crawler.sitelock import SiteLock
+from crawler.sitelock import site_lock
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,15 +21,12 @@ def crawl(*args: str) -> subprocess.CompletedProcess[str]:
 def test_a_second_crawl_of_a_site_into_one_database_is_refused_and_one_of_another_site_is_not(tmp_path: Path) -> None:
     db = tmp_path / "archive.sqlite"
     (tmp_path / "link.sqlite").symlink_to(db)
-    held = SiteLock.acquire(tmp_path / "link.sqlite", "abai.kz")  # as a running crawl of abai.kz into it holds it
-    try:
+    with site_lock(tmp_path / "link.sqlite", "abai.kz"):  # as a running crawl of abai.kz into it holds it
         refused = crawl("abai", "--db", str(db))
         assert (refused.returncode, refused.stderr.strip()) == (
             2, f"error: another crawl (or ingest) of abai.kz is writing {db}; wait for it to end, or crawl into another --db")
         other = crawl("qamshy", "--db", str(db))
         assert other.returncode == 0, other.stderr[-3000:]
-    finally:
-        held.release()
     assert [r["spider"] for r in sqlite_utils.Database(db).query("select spider from crawl_runs")] == ["qamshy"]
     again = crawl("abai", "--db", str(db))
     assert again.returncode == 0, again.stderr[-3000:]
