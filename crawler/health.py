@@ -159,7 +159,7 @@ def _check_errors(report: HealthReport, earlier: list[dict[str, Any]], limits: T
     was = median(error_rate(r)[0] for r in base)
     rising = []
     for kind, count in sorted(last["errors_by_kind"].items()):
-        now_kind = count / requests if requests else 0.0
+        now_kind = count / requests
         was_kind = median(r["errors_by_kind"].get(kind, 0) / error_rate(r)[1] for r in base)
         if now_kind - was_kind >= limits.max_error_rise and count >= limits.min_errors:
             rising.append(f"{kind} {now_kind:.1%}, was {was_kind:.1%}")

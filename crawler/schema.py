@@ -190,6 +190,7 @@ def ensure_schema(db: sqlite_utils.Database, path: Path) -> None:
         return
     backup = backup_copy(db, path, version) if 0 < version < SCHEMA_VERSION else None
     db.execute("BEGIN IMMEDIATE")  # another connection may be doing this very work: wait for it, then look again
+    indexes_only = False
     try:
         version = int(db.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
@@ -198,7 +199,8 @@ def ensure_schema(db: sqlite_utils.Database, path: Path) -> None:
         if version == SCHEMA_VERSION and not missing:  # done by the other connection
             db.conn.execute("ROLLBACK")
             return
-        if version == SCHEMA_VERSION and _only_indexes(missing):
+        indexes_only = version == SCHEMA_VERSION and _only_indexes(missing)
+        if indexes_only:
             db.conn.execute(f"PRAGMA user_version = {version}")  # a write as it is: a read-only file fails here, unannounced
             logger.warning("Adding %d index(es) to %s, once: it reads every row of their tables", len(missing), path)
         for create in missing:
@@ -210,7 +212,7 @@ def ensure_schema(db: sqlite_utils.Database, path: Path) -> None:
         db.conn.execute("COMMIT")
     except sqlite3.OperationalError as err:
         db.conn.execute("ROLLBACK")
-        if version == SCHEMA_VERSION and _only_indexes(missing) and getattr(err, "sqlite_errorname", "") == "SQLITE_READONLY":
+        if indexes_only and getattr(err, "sqlite_errorname", "") == "SQLITE_READONLY":
             return  # a current archive on a read-only file reads the same without a newer version's indexes, only slower
         raise
     except BaseException:
@@ -257,7 +259,7 @@ def _missing(db: sqlite_utils.Database) -> list[Callable[[sqlite_utils.Database]
             index = f"idx_{name}_{'_'.join(columns)}"
             if index not in indexes:
                 cols = ", ".join(f"[{c}]" for c in columns)
-                steps.append(partial(_create_index, sql=f"CREATE INDEX [{index}] ON [{name}] ({cols})"))
+                steps.append(partial(_execute, sql=f"CREATE INDEX [{index}] ON [{name}] ({cols})"))
     for name, columns in FTS.items():
         if not db.table(f"{name}_fts").exists():
             steps.append(partial(_create_fts, table=name, columns=columns))
@@ -268,12 +270,9 @@ def _execute(db: sqlite_utils.Database, sql: str) -> None:
     db.execute(sql)
 
 
-def _create_index(db: sqlite_utils.Database, sql: str) -> None:
-    db.execute(sql)
-
-
 def _only_indexes(steps: list[Callable[[sqlite_utils.Database], Any]]) -> bool:
-    return all(getattr(step, "func", None) is _create_index for step in steps)
+    return all(getattr(step, "func", None) is _execute and step.keywords["sql"].startswith("CREATE INDEX")  # type: ignore[attr-defined]
+               for step in steps)
 
 
 def _create_table(db: sqlite_utils.Database, name: str, spec: dict[str, Any]) -> None:

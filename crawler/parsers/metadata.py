@@ -86,8 +86,8 @@ def read_metadata(sel: Selector, url: str) -> PageMetadata:
 # -- JSON-LD ------------------------------------------------------------------
 
 
-def page_elements(sel: Selector, tag: str) -> Iterator[HtmlElement]:
-    """The page's `tag` elements in document order, as the XPath `//tag` finds them, wherever `sel` points.
+def page_elements(sel: Selector, *tags: str) -> Iterator[HtmlElement]:
+    """The page's elements of these tags in document order, as the XPath `//tag` finds them, wherever `sel` points.
 
     lxml walks the tree for one tag name in C; an XPath such as `//meta[@content]`
     costs five times as much on a 1,000-element page, and reading a page's
@@ -98,7 +98,7 @@ def page_elements(sel: Selector, tag: str) -> Iterator[HtmlElement]:
     root = sel.root.getroottree().getroot()
     before = reversed(list(root.itersiblings(etree.Element, preceding=True)))
     for top in (*before, root, *root.itersiblings(etree.Element)):
-        yield from top.iter(tag)
+        yield from top.iter(*tags)
 
 
 _JSON_LD_TYPES = ("application/ld+json", "application/ld+json; charset=utf-8")

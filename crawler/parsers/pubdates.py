@@ -19,7 +19,7 @@ from parsel import Selector
 
 from crawler.dates import localize, parse_datetime, parse_local
 from crawler.parsers.common import clean
-from crawler.parsers.metadata import PageMetadata
+from crawler.parsers.metadata import PageMetadata, page_elements
 
 # Elements whose class or id says they hold a date or a byline.
 DATE_ELEMENTS = (
@@ -97,7 +97,7 @@ def printed(sel: Selector, tz: str, today: date | None = None) -> datetime | Non
     A `<time datetime>` outside the page's furniture counts whatever its class or id: sites stamp the
     article's own time, with its offset, on a bare `<time>`.
     """
-    stamped = STAMPED_IN_ARTICLE if sel.xpath("boolean(//article | //main)").get() == "1" else STAMPED_ANYWHERE
+    stamped = STAMPED_IN_ARTICLE if next(page_elements(sel, "article", "main"), None) is not None else STAMPED_ANYWHERE
     nodes = sel.xpath(f"{DATE_ELEMENTS} | {stamped}")[:60]
     for node in nodes:
         text = _visible(node)
