@@ -8,6 +8,7 @@ abai.kz parser already built. These tests pin that neither changes a result.
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 from conftest import mirror_pages
@@ -20,7 +21,7 @@ from crawler.parsers.abai import parse_article as parse_abai_article
 from crawler.parsers.abai import read_article
 from crawler.parsers.abai import selectors as S
 from crawler.parsers.abai.article import _INDEXED
-from crawler.parsers.common import parse_html
+from crawler.parsers.common import parse_html, visible_texts
 from crawler.parsers.sanitize import sanitize
 from crawler.parsers.select import (
     PageIndex,
@@ -64,6 +65,29 @@ def test_subtree_answers_as_parsel(page: SavedPage) -> None:
         for css in INNER_SELECTORS:
             assert inside.css(css) == css_xpath(css)(scope), css
             assert inside.css(css, strict=True) == css_xpath(css, "descendant::")(scope), css
+
+
+VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.path.name for p in PAGES])
+def test_visible_texts_are_xpaths_visible_text_nodes(page: SavedPage) -> None:
+    root = parse_html(page.html())
+    for element in root.iter(etree.Element):
+        assert visible_texts(element) == VISIBLE_TEXT(element)
+
+
+def test_visible_texts_skip_scripts_styles_and_comments_but_keep_their_tails() -> None:
+    root = parse_html("<div>a<script>s</script>b<!-- c -->d<style>t</style>e<p>f<b>g</b>h</p>i</div>")
+    div = root.find(".//div")
+    assert visible_texts(div) == VISIBLE_TEXT(div) == list("abdefghi")
+    assert visible_texts(div.find("script")) == []
+
+
+def test_visible_texts_of_a_tree_deeper_than_python_recurses() -> None:
+    root = parse_html("<div>" + "<span>x" * 5000 + "</span>" * 5000 + "</div>")  # libxml2 nests 2,045 of them
+    assert len(visible_texts(root)) > sys.getrecursionlimit()
+    assert visible_texts(root) == VISIBLE_TEXT(root)
 
 
 def test_selectors_beyond_tags_and_classes_go_to_xpath() -> None:
