@@ -186,7 +186,8 @@ _LOOKUP = etree.ElementDefaultClassLookup(
 
 # One parser for every page: setting one up costs a seventh of parsing a 100 kB page. lxml locks
 # a parser while it parses, so threads may share it (as lxml.html shares its default parser).
-_PARSER = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+# No table of id attributes: only XPath's id() reads it, no parser calls that, and building it costs 4 % of a parse.
+_PARSER = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True, collect_ids=False)
 _PARSER.set_element_class_lookup(_LOOKUP)
 
 
