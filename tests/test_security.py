@@ -25,6 +25,8 @@ from conftest import SITES
 from crawler.discovery import read_feed, read_sitemap
 from crawler.mirror import Mirror, offline_settings, setting_args
 from crawler.parsers.abai import parse_article
+from crawler.parsers.common import parse_html
+from crawler.parsers.sanitize import sanitize
 
 ROOT = Path(__file__).resolve().parent.parent
 ON_SITE = {"abai.kz", "www.abai.kz"}
@@ -140,6 +142,12 @@ def test_stored_html_is_sanitized(hostile_crawl) -> None:
     for bad in ("<script", "onerror", "javascript:", "<iframe"):
         assert bad not in html, bad
     assert "&lt;script&gt;alert(document.cookie)&lt;/script&gt;" in row["body_html"]
+
+
+def test_text_before_the_bodys_first_paragraph_is_escaped_like_all_other_text() -> None:
+    root = parse_html('<div class="post-content">&lt;script&gt;alert(1)&lt;/script&gt; &amp;<p>&lt;img onerror=x&gt;</p></div>')
+    assert sanitize(root.find(".//div"), "https://abai.kz/") == (
+        "&lt;script&gt;alert(1)&lt;/script&gt; &amp;<p>&lt;img onerror=x&gt;</p>")
 
 
 def test_no_file_is_named_by_a_page(hostile_crawl) -> None:

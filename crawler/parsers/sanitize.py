@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable
 from urllib.parse import urljoin
 
-from lxml import html as lxml_html
+from lxml import etree
 from lxml.html import HtmlElement
 
 KEPT_TAGS = frozenset(
@@ -59,8 +59,11 @@ def sanitize(container: HtmlElement, base_url: str, drop: Iterable[HtmlElement] 
             element.drop_tag()
         else:
             _keep_safe_attributes(element, base_url)
-    parts = [lxml_html.tostring(child, encoding="unicode") for child in tree]
-    return ((tree.text or "") + "".join(parts)).strip()
+    # The copy's inner HTML: serialized whole (one call, its leading text escaped like every other text), then unwrapped.
+    tree.tag = "div"
+    tree.attrib.clear()
+    html = etree.tostring(tree, method="html", encoding="unicode", with_tail=False)
+    return html[len("<div>") : -len("</div>")].strip()
 
 
 def _drop_control_characters(tree: HtmlElement) -> None:
