@@ -28,13 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import machine, mirror, run_child, served  # noqa: E402
+from benchmarks.harness import at_least_one, machine, mirror, run_child, served  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--articles", type=int, default=300, help="articles in the mirror (×3 scripts)")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--articles", type=at_least_one, default=300, help="articles in the mirror (×3 scripts)")
+    parser.add_argument("--rounds", type=at_least_one, default=3)
     args = parser.parse_args()
     directory = mirror(args.articles)
     print(f"machine: {machine()}")

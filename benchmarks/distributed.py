@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import machine, mirror, served  # noqa: E402
+from benchmarks.harness import at_least_one, machine, mirror, served  # noqa: E402
 
 PAGES = re.compile(r"pages\s+(\d+) fetched")
 ELAPSED = re.compile(r"\) after ([\d.]+) s")
@@ -132,9 +132,9 @@ def run_single(folder: Path, mirror_dir: Path, address: str, expected: int, tag:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--articles", type=int, default=2000, help="articles in the synthetic mirror (Cyrillic only)")
+    parser.add_argument("--articles", type=at_least_one, default=2000, help="articles in the synthetic mirror (Cyrillic only)")
     parser.add_argument("--workers", default="1,2,3", help="worker counts to measure (default: %(default)s)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per configuration; the table shows each")
+    parser.add_argument("--repeat", type=at_least_one, default=1, help="runs per configuration; the table shows each")
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
     mirror_dir = mirror(args.articles, scripts=("cyrl",))

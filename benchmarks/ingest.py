@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import machine, mirror  # noqa: E402
+from benchmarks.harness import at_least_one, machine, mirror  # noqa: E402
 from crawler import settings  # noqa: E402
 from crawler.items import ArticleItem  # noqa: E402
 from crawler.parsers import PARSER_VERSION  # noqa: E402
@@ -80,7 +80,7 @@ def ingest(db: Path, work: list[list[ArticleItem]]) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--articles", type=int, default=2000, help="articles stored (×3 scripts = article items)")
+    parser.add_argument("--articles", type=at_least_one, default=2000, help="articles stored (×3 scripts = article items)")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the ingest")
     args = parser.parse_args()
     groups = templates(mirror(TEMPLATES))

@@ -23,12 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import machine, mirror, run_child, served  # noqa: E402
+from benchmarks.harness import at_least_one, machine, mirror, run_child, served  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--articles", type=int, nargs="+", default=[2000, 20000])
+    parser.add_argument("--articles", type=at_least_one, nargs="+", default=[2000, 20000])
     parser.add_argument("--scripts", default="cyrl", help="comma-separated scripts of the mirrors (default: cyrl)")
     args = parser.parse_args()
     scripts = tuple(args.scripts.split(","))

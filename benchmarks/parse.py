@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
 
 import lxml.html  # noqa: E402
 
-from benchmarks.harness import machine, mirror  # noqa: E402
+from benchmarks.harness import at_least_one, machine, mirror  # noqa: E402
 from benchmarks.synthetic import HOMEPAGE  # noqa: E402
 from crawler import dates  # noqa: E402
 from crawler.parsers import parse_article as parse_any_article  # noqa: E402
@@ -109,9 +109,9 @@ CRAWL_PARSE = "+ generic.fill, as a crawl runs it"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--articles", type=int, default=40, help="articles in the synthetic mirror (×3 scripts)")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--trafilatura-pages", type=int, default=30, help="pages given to trafilatura (it is slow)")
+    parser.add_argument("--articles", type=at_least_one, default=40, help="articles in the synthetic mirror (×3 scripts)")
+    parser.add_argument("--rounds", type=at_least_one, default=5)
+    parser.add_argument("--trafilatura-pages", type=at_least_one, default=30, help="pages given to trafilatura (it is slow)")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of our parser")
     args = parser.parse_args()
 

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import CACHE, machine, mirror, run_child, served  # noqa: E402
+from benchmarks.harness import CACHE, at_least_one, machine, mirror, run_child, served  # noqa: E402
 
 
 def crawled_archive(articles: int) -> Path:
@@ -76,7 +76,7 @@ def timed_reparse(folder: Path, bump_version: bool) -> tuple[int, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--articles", type=int, default=300, help="articles in the crawled mirror (×3 scripts)")
+    parser.add_argument("--articles", type=at_least_one, default=300, help="articles in the crawled mirror (×3 scripts)")
     args = parser.parse_args()
     folder = crawled_archive(args.articles)
     print(f"machine: {machine()}")

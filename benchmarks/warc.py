@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import machine, mirror, run_child, served  # noqa: E402
+from benchmarks.harness import at_least_one, machine, mirror, run_child, served  # noqa: E402
 
 
 def bench_writer(directory: Path, work: Path) -> None:
@@ -104,8 +104,8 @@ def bench_crawl(directory: Path, work: Path, rounds: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=150, help="articles in the synthetic mirror (x3 scripts)")
-    parser.add_argument("--rounds", type=int, default=3, help="crawls per setting")
+    parser.add_argument("--articles", type=at_least_one, default=150, help="articles in the synthetic mirror (x3 scripts)")
+    parser.add_argument("--rounds", type=at_least_one, default=3, help="crawls per setting")
     parser.add_argument("--crawl-child", nargs=3, metavar=("DB", "ADDRESS", "WARC"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.crawl_child:
