@@ -256,13 +256,11 @@ def ingest_profile(value: str) -> Profile | None:
 
 def run_ingest(args: argparse.Namespace) -> int:
     from crawler.distributed.ingest import Ingester, stop_on_signals
-    from crawler.sitelock import site_lock
 
     store = Store(args.db)
     store.check_writable()
     ingester = Ingester(args.redis, args.db, profile=args.profile, batch_size=args.batch_size)
-    with site_lock(store.path, ingester.site):
-        reason = ingester.run(follow=args.follow, stop=stop_on_signals())
+    reason = ingester.run(follow=args.follow, stop=stop_on_signals())
     summary = store.run_summary(ingester.run_id) if ingester.run_id is not None else None
     run = summary["run"] if summary else {}
     print(f"Ingested {ingester.items} items in {ingester.batches} batches into {args.db} ({reason})")

@@ -26,7 +26,7 @@ from crawler.distributed.codec import decode, encode_item, encode_page
 from crawler.distributed.dupefilter import CanonicalDupeFilter
 from crawler.distributed.ingest import Ingester
 from crawler.distributed.keys import Keys
-from crawler.errors import FrontierError
+from crawler.errors import FrontierError, StorageError
 from crawler.fingerprint import CanonicalRequestFingerprinter
 from crawler.items import LinksSeen, PageError, PageUrl, UrlSeen
 from crawler.mirror import Mirror, MirrorServer
@@ -328,6 +328,21 @@ def test_only_one_ingester_writes_at_a_time(frontier, tmp_path) -> None:
     client.set(KEYS.ingester, "another", px=60_000)
     with pytest.raises(FrontierError, match="another ingester"):
         Ingester(url, tmp_path / "archive.sqlite").run()
+
+
+def test_an_ingester_holds_its_sites_lock_on_the_database(frontier, tmp_path) -> None:
+    """Not only the CLI: a program that runs an `Ingester` while a crawl of its site writes the database is refused."""
+    from crawler.sitelock import site_lock
+
+    url, client = frontier
+    client.rpush(KEYS.items, *sample_lines())
+    db = tmp_path / "archive.sqlite"
+    with site_lock(db, "abai.kz"), pytest.raises(StorageError, match="another crawl"):
+        Ingester(url, db).run()
+    assert client.llen(KEYS.items) == len(sample_lines())  # nothing taken
+    assert Ingester(url, db).run() == "drained"
+    with site_lock(db, "abai.kz"):  # and released once the run is over
+        pass
 
 
 def test_items_cross_redis_as_the_same_dataclasses() -> None:

@@ -41,6 +41,7 @@ from crawler.distributed.keys import Keys, connect, redact
 from crawler.errors import ConfigError, FrontierError
 from crawler.parsers.abai import SITE as ABAI_SITE
 from crawler.pipelines.store import StorePipeline
+from crawler.sitelock import site_lock
 
 if TYPE_CHECKING:
     import redis
@@ -110,6 +111,7 @@ class Ingester:
         spider, site = (profile.name, profile.site) if profile else ("abai", ABAI_SITE)
         self.keys = Keys(spider)
         self.site = site
+        self.db = Path(db)
         self.batch_size = batch_size
         self.lock_ttl_ms = int(lock_ttl * 1000)
         self.poll = poll
@@ -128,18 +130,23 @@ class Ingester:
     # -- running ------------------------------------------------------------
 
     def run(self, follow: bool = False, stop: threading.Event | None = None) -> str:
-        """Drain the items; with `follow`, keep going until the crawl is finished. Return why it stopped."""
+        """Drain the items; with `follow`, keep going until the crawl is finished. Return why it stopped.
+
+        Holds the site's lock on the database throughout (`crawler.sitelock`):
+        a crawl of the site into the same database makes this raise StorageError.
+        """
         stop = stop or threading.Event()
-        self._point_elsewhere()
-        self._acquire()
-        reason = "cancelled"
-        try:
-            self._open()
-            self._recover()
-            reason = self._drain(follow, stop)
-        finally:
-            self._close(reason)
-            self.server.eval(RELEASE, 1, self.keys.ingester, self.token)
+        with site_lock(self.db, self.site):
+            self._point_elsewhere()
+            self._acquire()
+            reason = "cancelled"
+            try:
+                self._open()
+                self._recover()
+                reason = self._drain(follow, stop)
+            finally:
+                self._close(reason)
+                self.server.eval(RELEASE, 1, self.keys.ingester, self.token)
         return reason
 
     def _drain(self, follow: bool, stop: threading.Event) -> str:
