@@ -62,7 +62,7 @@ def sanitize(container: HtmlElement, base_url: str, drop: Iterable[HtmlElement] 
     # The copy's inner HTML: serialized whole (one call, its leading text escaped like every other text), then unwrapped.
     tree.tag = "div"
     tree.attrib.clear()
-    html = etree.tostring(tree, method="html", encoding="unicode", with_tail=False)
+    html: str = etree.tostring(tree, method="html", encoding="unicode", with_tail=False)
     return html[len("<div>") : -len("</div>")].strip()
 
 
