@@ -81,6 +81,19 @@ def test_layout_changes_shift_strategies_instead_of_emptying_fields() -> None:
     assert item.strategies["published_at"] == "meta"
 
 
+def test_the_metadata_layer_reads_json_ld_as_the_generic_parser_does() -> None:
+    """A graph, a schema.org URL as the type and a trailing comma: what real pages print, the last layer reads."""
+    ld = ('{"@context": "https://schema.org", "@graph": [{"@type": "WebPage"}, {"@type": "http://schema.org/NewsArticle",'
+          ' "headline": "Taqyryp", "articleSection": "Bilik", "commentCount": 3,'
+          ' "datePublished": "2020-11-30T12:03:00+06:00", "author": [{"@type": "Person", "name": "Aidos Sarym"}],},]}')
+    html = f"""<html><head><script type="application/ld+json">{ld}</script></head><body>
+      <div><p>Birinshi abzats jәne ekinshi sóilem osy jerde.</p><p>Ekinshi abzats búl.</p></div></body></html>"""
+    item = parse_abai_article(html, "https://abai.kz/lt/post/5", None)
+    assert (item.title, item.category, item.comments, item.published_at, item.authors) == (
+        "Taqyryp", "Bilik", 3, "2020-11-30T12:03:00+06:00", ["Aidos Sarym"])
+    assert {item.strategies[f] for f in ("title", "category", "comments", "published_at", "authors")} == {"meta"}
+
+
 def test_selectors_gone_entirely_still_reads_the_head_and_body() -> None:
     html = """<html><body><div class="x">Júma, 22 Qarasha 2024</div><main>
       <div>Bilik 12 3 pikir 30 Qarasha, 2020 saghat 12:03</div><h1>Taqyryp</h1>

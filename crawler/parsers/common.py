@@ -8,9 +8,8 @@ shift in the stats instead of as silent nulls.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -105,33 +104,7 @@ def meta_content(sel: Selector, *names: str) -> str | None:
     return None
 
 
-def json_ld_objects(sel: Selector) -> Iterator[dict[str, Any]]:
-    """Every JSON-LD object on the page, `@graph` members included; broken blocks are skipped."""
-    for raw in sel.xpath('//script[@type="application/ld+json"]/text()').getall():
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            continue
-        stack = data if isinstance(data, list) else [data]
-        for obj in stack:
-            if isinstance(obj, dict):
-                yield obj
-                graph = obj.get("@graph")
-                if isinstance(graph, list):
-                    yield from (o for o in graph if isinstance(o, dict))
-
-
 ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting", "AnalysisNewsArticle", "OpinionNewsArticle"})
-
-
-def json_ld_article(sel: Selector) -> dict[str, Any]:
-    """The first JSON-LD object typed as an article, or an empty dict."""
-    for obj in json_ld_objects(sel):
-        kinds = obj.get("@type")
-        kinds = kinds if isinstance(kinds, list) else [kinds]
-        if ARTICLE_TYPES.intersection(k for k in kinds if isinstance(k, str)):
-            return obj
-    return {}
 
 
 def person_names(value: Any) -> list[str]:

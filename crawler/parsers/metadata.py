@@ -118,6 +118,12 @@ def json_ld_blocks(sel: Selector) -> Iterator[Any]:
                 continue
 
 
+def json_ld_article(sel: Selector) -> dict[str, Any]:
+    """The page's first JSON-LD object typed as an article (`ARTICLE_TYPES`), or an empty dict."""
+    objects = (obj for block in json_ld_blocks(sel) for obj in _flatten(block))
+    return next((obj for obj in objects if types_of(obj) & ARTICLE_TYPES), {})
+
+
 def _flatten(data: Any) -> Iterator[dict[str, Any]]:
     """Every object of a JSON-LD document: lists, `@graph` members and `mainEntity` included."""
     stack = [data]

@@ -34,7 +34,6 @@ from crawler.parsers.common import (
     clean,
     densest_paragraph_parent,
     first_of,
-    json_ld_article,
     may_hold_text,
     meta_content,
     node_text,
@@ -43,6 +42,7 @@ from crawler.parsers.common import (
     person_names,
     to_int,
 )
+from crawler.parsers.metadata import json_ld_article
 from crawler.parsers.sanitize import sanitize
 from crawler.parsers.select import PageIndex, Subtree, anchor_class
 from crawler.quotes import extract_quotes
