@@ -221,6 +221,8 @@ def test_a_byline_after_many_long_candidate_blocks_is_found() -> None:
     ("<p>Text of the story, long enough.</p><a href='mailto:x'><b>Von:</b><br><br>Götz Warnke</a>", (["Götz Warnke"], "structure")),
     ("<div><h4>Autor</h4><p><a href='/profil/nh'>Nikolai Huke</a>, </p></div>", (["Nikolai Huke"], "structure")),
     ("<p>Autor Schlink: Wahl zum Gratisbuch ist eine große Ehre</p>", ([], None)),  # a headline, not a byline
+    ("<p>Fotos: Max Muster, Gestaltung: Ina Roe, <a href='/autor/jd'>Text: Jane Doe</a></p>",
+     (["Jane Doe"], "structure")),  # "Text:" is a label with its colon, as "Von:" is, wherever its line stands
     ("<h3><a href='/unfall'>Von der Fahrbahn abgekommen</a></h3>", ([], None)),  # a name starts with a capital
     ("<p>Die Studie wurde <a href='https://charite.de/'>von Forschern der Charité</a> am Montag vorgestellt.</p>",
      ([], None)),  # a link inside a sentence

@@ -32,7 +32,7 @@ BYLINE = (
 BYLINE_TEXT = re.compile(
     r"^(?:(?:posted|written|geschrieben|erstellt|verfasst|eingestellt|blog|beitrag|blogbeitrag|gastbeitrag|ein|"
     r"artikel|article|post|story|report|reported|interview|kommentar)\s+){0,2}"
-    r"(?:(?P<label>автор|autor(?:in)?|by|von|vom|par|por)(?P<colon>:)?|text:)"
+    r"(?P<label>автор|autor(?:in)?|by|von|vom|par|por|text(?=:))(?P<colon>:)?"
     r"\s+(?P<name>[^\W\d_][\w.'’-]*(?:\s+(?:[^\W\d_][\w.'’-]*)){0,3})",
     re.IGNORECASE,
 )
