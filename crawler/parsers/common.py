@@ -71,7 +71,7 @@ def visible_texts(root: HtmlElement) -> list[str]:
     `.//text()[not(ancestor::script or ancestor::style)]`.
 
     Walked in Python because a parser reads many small elements (a title, a
-    sidebar item's author), where setting up an XPath costs four times the walk.
+    sidebar item's author), where an XPath costs more than twice the walk (3 against 1.2 µs).
     A stack instead of recursion: an HTML tree may nest deeper than Python recurses.
     """
     if not isinstance(root.tag, str) or root.tag in _HIDDEN:
