@@ -136,6 +136,26 @@ def test_a_bad_override_selector_fails_at_load_as_it_would_on_every_page(tmp_pat
     assert load_error(path) == f"{path}: overrides.title: bad selector {query!r}: {error}"
 
 
+def test_an_override_may_select_a_comment_and_reads_its_text() -> None:
+    """`//comment()` is a valid selector: a page may print its date only in a comment. It used to crash every page."""
+    page = ("<html><head><title>T</title></head><body><!-- 2021-03-04 10:00 --><h1>Title</h1>"
+            "<article><p>The only paragraph of the story, long enough to be a body.</p></article></body></html>")
+    item = parse_article(page, "https://steppe.example/a", overrides={"published_at": "//comment()",
+                                                                      "body": "//comment() | //article/p"})
+    assert (item.published_at, item.strategies["published_at"]) == ("2021-03-04T10:00:00+00:00", "selector")
+    assert item.body_html == "<p>The only paragraph of the story, long enough to be a body.</p>"
+
+
+@pytest.mark.parametrize("query", ["article p", "//article/p", "article"])
+def test_a_body_override_keeps_the_paragraphs_it_picks_as_paragraphs(query: str) -> None:
+    page = ("<html><head><title>T</title></head><body><h1>Title</h1><article><p>First paragraph of the story, "
+            "<a href='/more'>with a link</a>.</p> between <p>Second paragraph.</p></article></body></html>")
+    item = parse_article(page, "https://steppe.example/a", overrides={"body": query})
+    expected = ('<p>First paragraph of the story, <a href="https://steppe.example/more">with a link</a>.</p>'
+                + (" between " if query == "article" else "") + "<p>Second paragraph.</p>")
+    assert item.body_html == expected
+
+
 def test_two_profiles_answering_to_one_name_are_an_error_naming_both_files(tmp_path: Path) -> None:
     first = write_profile(tmp_path, profile=f'name = "steppe"\n{START}', name="steppe.example.toml")
     second = write_profile(tmp_path, profile=f'name = "steppe"\n{START}', name="steppe-copy.toml")

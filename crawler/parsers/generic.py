@@ -11,11 +11,14 @@ may name per-field CSS or XPath `overrides`, tried before everything else.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
 
+from lxml import html as lxml_html
+from lxml.html import HtmlElement
 from parsel import Selector
 
 from crawler.dates import iso, parse_datetime
@@ -24,7 +27,7 @@ from crawler.items import ArticleItem
 from crawler.language import detect_language, detect_script
 from crawler.parsers.authors import find_authors, split_names
 from crawler.parsers.body import cleanup, extract_body
-from crawler.parsers.common import clean
+from crawler.parsers.common import clean, visible_texts
 from crawler.parsers.metadata import PageMetadata, read_metadata
 from crawler.parsers.pubdates import declared, modification_date, publication_date
 from crawler.parsers.sanitize import sanitize
@@ -179,7 +182,7 @@ def overridden(sel: Selector, overrides: Mapping[str, str], url: str) -> Picked:
             continue
         if name == "body":
             picked.body = cleanup(texts)
-            picked.body_html = "".join(sanitize(n.root, url) for n in nodes if not isinstance(n.root, str))
+            picked.body_html = _selected_html([n.root for n in nodes if _is_element(n)], url)
         elif name == "authors":
             picked.authors = list(dict.fromkeys(n for t in texts for n in split_names(t)))
         elif name == "tags":
@@ -192,7 +195,25 @@ def overridden(sel: Selector, overrides: Mapping[str, str], url: str) -> Picked:
 
 
 def _text_of(node: Selector) -> str:
-    """A selected node's visible text, or the string itself for `::text` / `::attr()` / `@attr` selections."""
+    """A selected node's visible text; the string itself for `::text` / `::attr()` / `@attr` selections, and the
+    text of a comment (`//comment()`: some pages print their date only there) or processing instruction."""
     if isinstance(node.root, str):
         return node.root
-    return " ".join(node.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall())
+    if not _is_element(node):
+        return str(node.root.text or "")
+    return " ".join(visible_texts(node.root))
+
+
+def _selected_html(elements: list[HtmlElement], url: str) -> str:
+    """Sanitized HTML of the elements a body selector picked, each whole: paragraphs stay paragraphs, a container's
+    content is its children (sanitize unwraps the container itself)."""
+    holder = lxml_html.Element("div")
+    for element in elements:
+        part = copy.deepcopy(element)
+        part.tail = None  # the text after the element is not part of it
+        holder.append(part)
+    return sanitize(holder, url)
+
+
+def _is_element(node: Selector) -> bool:
+    return not isinstance(node.root, str) and isinstance(node.root.tag, str)
