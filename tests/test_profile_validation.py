@@ -147,10 +147,11 @@ def test_an_override_may_select_a_comment_and_reads_its_text() -> None:
 
 
 @pytest.mark.parametrize("query", ["article p", "//article/p", "article"])
-def test_a_body_override_keeps_the_paragraphs_it_picks_as_paragraphs(query: str) -> None:
+def test_a_body_override_reads_the_paragraphs_it_picks_or_those_of_the_container_it_picks(query: str) -> None:
     page = ("<html><head><title>T</title></head><body><h1>Title</h1><article><p>First paragraph of the story, "
             "<a href='/more'>with a link</a>.</p> between <p>Second paragraph.</p></article></body></html>")
     item = parse_article(page, "https://steppe.example/a", overrides={"body": query})
+    assert item.paragraphs == ["First paragraph of the story, with a link.", "Second paragraph."]
     expected = ('<p>First paragraph of the story, <a href="https://steppe.example/more">with a link</a>.</p>'
                 + (" between " if query == "article" else "") + "<p>Second paragraph.</p>")
     assert item.body_html == expected

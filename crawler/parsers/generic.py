@@ -27,7 +27,7 @@ from crawler.items import ArticleItem
 from crawler.language import detect_language, detect_script
 from crawler.parsers.authors import find_authors, split_names
 from crawler.parsers.body import cleanup, extract_body
-from crawler.parsers.common import clean, visible_texts
+from crawler.parsers.common import block_elements, clean, visible_texts
 from crawler.parsers.metadata import PageMetadata, read_metadata
 from crawler.parsers.pubdates import declared, modification_date, publication_date
 from crawler.parsers.sanitize import sanitize
@@ -181,7 +181,7 @@ def overridden(sel: Selector, overrides: Mapping[str, str], url: str) -> Picked:
         if not texts:
             continue
         if name == "body":
-            picked.body = cleanup(texts)
+            picked.body = cleanup(_paragraphs(nodes))
             picked.body_html = _selected_html([n.root for n in nodes if _is_element(n)], url)
         elif name == "authors":
             picked.authors = list(dict.fromkeys(n for t in texts for n in split_names(t)))
@@ -202,6 +202,20 @@ def _text_of(node: Selector) -> str:
     if not _is_element(node):
         return str(node.root.text or "")
     return " ".join(visible_texts(node.root))
+
+
+def _paragraphs(nodes: list[Selector]) -> list[str]:
+    """The body's paragraphs in what a body selector picked: a picked paragraph is one, a picked container
+    (`div.story`) holds its paragraphs, as the abai.kz body does (`block_elements`); picked text is one each."""
+    paragraphs = []
+    for node in nodes:
+        if not _is_element(node):
+            paragraphs.append(_text_of(node))
+            continue
+        # Text nodes joined as they stand, as `text_content` joins them (`node_text` puts a space between: "link ."),
+        # scripts and styles left out.
+        paragraphs += ["".join(visible_texts(block)) for block in block_elements(node.root, set()) or [node.root]]
+    return [text for text in map(clean, paragraphs) if text]
 
 
 def _selected_html(elements: list[HtmlElement], url: str) -> str:
