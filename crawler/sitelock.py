@@ -24,6 +24,7 @@ def site_lock(db: Path, site: str) -> Iterator[None]:
     real = db.resolve()  # one file under two names (a symbolic link, a relative path) has one lock
     path = real.with_name(f"{real.name}.{site}.lock")
     try:  # read-only: flock needs no more, and a lock file another user made is still usable
+        path.parent.mkdir(parents=True, exist_ok=True)  # taken before the store opens, which would make the folder
         handle = os.fdopen(os.open(path, os.O_RDONLY | os.O_CREAT, 0o644), "rb")
     except OSError as err:
         raise StorageError(f"cannot create the lock {path} beside the database: {err.strerror or err}") from err

@@ -286,7 +286,7 @@ def counts(db: Path) -> dict[str, int]:
 def test_ingest_stores_every_kind_of_item_as_the_pipelines_do(frontier, tmp_path) -> None:
     url, client = frontier
     client.rpush(KEYS.items, *sample_lines())
-    db = tmp_path / "archive.sqlite"
+    db = tmp_path / "new" / "archive.sqlite"  # in a folder not made yet: the ingester makes it, as a crawl does
     assert Ingester(url, db).run() == "drained"
     assert counts(db) == {"articles": 1, "article_variants": 1, "quotes": 15, "urls": 2, "errors": 1, "pages": 1,
                           "ingest_batches": 1}
