@@ -143,6 +143,7 @@ def test_an_override_may_select_a_comment_and_reads_its_text() -> None:
     item = parse_article(page, "https://steppe.example/a", overrides={"published_at": "//comment()",
                                                                       "body": "//comment() | //article/p"})
     assert (item.published_at, item.strategies["published_at"]) == ("2021-03-04T10:00:00+00:00", "selector")
+    assert item.paragraphs == ["The only paragraph of the story, long enough to be a body."]  # a comment is no body
     assert item.body_html == "<p>The only paragraph of the story, long enough to be a body.</p>"
 
 
@@ -155,6 +156,16 @@ def test_a_body_override_reads_the_paragraphs_it_picks_or_those_of_the_container
     expected = ('<p>First paragraph of the story, <a href="https://steppe.example/more">with a link</a>.</p>'
                 + (" between " if query == "article" else "") + "<p>Second paragraph.</p>")
     assert item.body_html == expected
+
+
+@pytest.mark.parametrize("query", ["div.story > div", "div.story li"])
+def test_a_body_override_that_picks_blocks_of_bare_text_makes_each_a_paragraph(query: str) -> None:
+    page = ("<html><head><title>T</title></head><body><h1>Title</h1><div class='story'><div>First paragraph.</div>"
+            "<div>Second <b>paragraph</b>.</div><ul><li>First paragraph.</li><li>Second <b>paragraph</b>.</li></ul>"
+            "</div></body></html>")
+    item = parse_article(page, "https://steppe.example/a", overrides={"body": query})
+    assert item.paragraphs == ["First paragraph.", "Second paragraph."]
+    assert item.body_html == "<p>First paragraph.</p><p>Second <b>paragraph</b>.</p>"
 
 
 def test_two_profiles_answering_to_one_name_are_an_error_naming_both_files(tmp_path: Path) -> None:

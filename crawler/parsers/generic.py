@@ -209,9 +209,10 @@ def _paragraphs(nodes: list[Selector]) -> list[str]:
     (`div.story`) holds its paragraphs, as the abai.kz body does (`block_elements`); picked text is one each."""
     paragraphs = []
     for node in nodes:
+        if isinstance(node.root, str):
+            paragraphs.append(node.root)
         if not _is_element(node):
-            paragraphs.append(_text_of(node))
-            continue
+            continue  # a comment is no part of the body
         # Text nodes joined as they stand, as `text_content` joins them (`node_text` puts a space between: "link ."),
         # scripts and styles left out.
         paragraphs += ["".join(visible_texts(block)) for block in block_elements(node.root, set()) or [node.root]]
@@ -219,14 +220,24 @@ def _paragraphs(nodes: list[Selector]) -> list[str]:
 
 
 def _selected_html(elements: list[HtmlElement], url: str) -> str:
-    """Sanitized HTML of the elements a body selector picked, each whole: paragraphs stay paragraphs, a container's
-    content is its children (sanitize unwraps the container itself)."""
+    """Sanitized HTML of the elements a body selector picked, paragraph for paragraph as `_paragraphs` reads them.
+
+    A picked block (`p`, a heading, a list, a table) is kept whole; a container
+    of blocks gives its blocks (sanitize unwraps the container); any other
+    element (a `div` or `span` of text, a lone `li` or `td`) is one paragraph, `<p>`.
+    """
     holder = lxml_html.Element("div")
     for element in elements:
         part = copy.deepcopy(element)
         part.tail = None  # the text after the element is not part of it
+        if part.tag not in _WHOLE_BLOCKS and not block_elements(element, set()):
+            part.tag = "p"
         holder.append(part)
     return sanitize(holder, url)
+
+
+# Picked elements body_html keeps as they are: each is a paragraph, a heading or a block of its own.
+_WHOLE_BLOCKS = frozenset("p h2 h3 h4 h5 h6 blockquote ul ol table figure".split())
 
 
 def _is_element(node: Selector) -> bool:
