@@ -215,7 +215,7 @@ AUTHOR_LABELS = frozenset({"автор", "autor", "autorin"})
 def _headline_after(match: re.Match[str], block: str) -> bool:
     """An "Autor" without its colon followed by more than a list separator: a headline ("Autor Schlink: Wahl …")."""
     rest = block[match.end():].strip()
-    return (match["label"] or "").lower() in AUTHOR_LABELS and bool(rest) and rest[0] not in ",;|·•–—-"
+    return match["label"].lower() in AUTHOR_LABELS and bool(rest) and rest[0] not in ",;|·•–—-"
 
 
 def _in_running_text(node: Any, block: str) -> bool:

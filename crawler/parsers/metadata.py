@@ -18,7 +18,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from crawler.parsers.common import ARTICLE_TYPES, clean
+from crawler.parsers.common import ARTICLE_TYPES, clean, node_text
 from crawler.urls import join_url
 
 # JSON-LD types that describe the page's main content when no article type is present.
@@ -243,7 +243,7 @@ def _item_value(node: Selector) -> str | None:
         value = node.root.get(attr)  # not .attrib: see meta_index
         if value and value.strip():
             return clean(value)
-    return clean(" ".join(node.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall())) or None
+    return node_text(node) or None
 
 
 # The itemprop attributes of elements below a <body>, their elements by getparent(): an attribute step

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from parsel import Selector
 
 from crawler.dates import localize, parse_datetime, parse_local
-from crawler.parsers.common import clean
+from crawler.parsers.common import node_text
 from crawler.parsers.metadata import PageMetadata, page_elements
 
 # Elements whose class or id says they hold a date or a byline.
@@ -100,7 +100,7 @@ def printed(sel: Selector, tz: str, today: date | None = None) -> datetime | Non
     stamped = STAMPED_IN_ARTICLE if next(page_elements(sel, "article", "main"), None) is not None else STAMPED_ANYWHERE
     nodes = sel.xpath(f"{DATE_ELEMENTS} | {stamped}")[:60]
     for node in nodes:
-        text = _visible(node)
+        text = node_text(node)
         label = PUBLISHED_WORDS.search(text) if len(text) <= 300 else None
         if label and (found := parse_local(text[label.end():])):
             if moment := _plausible(localize(found[0], tz), today):
@@ -111,15 +111,11 @@ def printed(sel: Selector, tz: str, today: date | None = None) -> datetime | Non
     return None
 
 
-def _visible(node: Selector) -> str:
-    return clean(" ".join(node.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall()))
-
-
 def _printed_in(node: Selector, tz: str, today: date | None) -> datetime | None:
     stamp = node.root.get("datetime")  # parsel's .attrib raises on a page's "\x1b=" attribute name
     if stamp and (moment := _plausible(parse_datetime(stamp, tz, fallback=False), today)):
         return moment
-    text = _visible(node)
+    text = node_text(node)
     if not text or len(text) > 200 or UPDATED_WORDS.search(text):
         return None
     found = parse_local(text)
