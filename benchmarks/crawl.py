@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import at_least_one, machine, mirror, run_child, served  # noqa: E402
+from benchmarks import at_least_one  # noqa: E402
+from benchmarks.harness import machine, mirror, run_child, served  # noqa: E402
 
 
 def main() -> None:

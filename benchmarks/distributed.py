@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import at_least_one, machine, mirror, served  # noqa: E402
+from benchmarks import at_least_one, worker_counts  # noqa: E402
+from benchmarks.harness import machine, mirror, served  # noqa: E402
 
 PAGES = re.compile(r"pages\s+(\d+) fetched")
 ELAPSED = re.compile(r"\) after ([\d.]+) s")
@@ -133,10 +134,11 @@ def run_single(folder: Path, mirror_dir: Path, address: str, expected: int, tag:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--articles", type=at_least_one, default=2000, help="articles in the synthetic mirror (Cyrillic only)")
-    parser.add_argument("--workers", default="1,2,3", help="worker counts to measure (default: %(default)s)")
+    parser.add_argument("--workers", type=worker_counts, default=[1, 2, 3],
+                        help="comma-separated worker counts to measure (default: 1,2,3)")
     parser.add_argument("--repeat", type=at_least_one, default=1, help="runs per configuration; the table shows each")
     args = parser.parse_args()
-    counts = [int(n) for n in args.workers.split(",")]
+    counts = args.workers
     mirror_dir = mirror(args.articles, scripts=("cyrl",))
     print(f"machine: {machine()}")
     print(f"mirror: {args.articles} articles (+ listings), Cyrillic only, served by a separate process on 127.0.0.1")

@@ -28,6 +28,11 @@ from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import at_least_one  # noqa: E402
+
 SEED_PAGE = ROOT / "tests" / "fixtures" / "sites" / "abai.kz" / "pages" / "post-100000.html"
 BATCH = 1000
 
@@ -76,7 +81,7 @@ def measure(db: Path, fmt: str, out: Path) -> tuple[float, float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--articles", type=at_least_one, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--formats", nargs="+", default=["jsonl", "csv", "parquet"])
     parser.add_argument("--workdir", type=Path, help="keep the archives here (default: a temporary folder)")
     parser.add_argument("--build", type=Path, metavar="DB", help=argparse.SUPPRESS)  # the child that builds one archive

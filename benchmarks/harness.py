@@ -8,7 +8,6 @@ which prints the server's address and serves until killed.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -30,17 +29,6 @@ from benchmarks.synthetic import SCRIPTS, make_mirror  # noqa: E402
 
 CACHE = Path(os.environ.get("NEWSARCHIVE_BENCH_DIR", "/tmp/newsarchive-bench"))
 PACKAGES = ("scrapy", "twisted", "lxml", "parsel", "trafilatura", "sqlite-utils", "dateparser")
-
-
-def at_least_one(text: str) -> int:
-    """An argparse type for counts (articles, rounds, pages): a whole number of at least 1."""
-    try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
-    return number
 
 
 def machine() -> str:

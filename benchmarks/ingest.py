@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import at_least_one, machine, mirror  # noqa: E402
+from benchmarks import at_least_one  # noqa: E402
+from benchmarks.harness import machine, mirror  # noqa: E402
 from crawler import settings  # noqa: E402
 from crawler.items import ArticleItem  # noqa: E402
 from crawler.parsers import PARSER_VERSION  # noqa: E402

@@ -27,7 +27,8 @@ if str(ROOT) not in sys.path:
 
 import lxml.html  # noqa: E402
 
-from benchmarks.harness import at_least_one, machine, mirror  # noqa: E402
+from benchmarks import at_least_one  # noqa: E402
+from benchmarks.harness import machine, mirror  # noqa: E402
 from benchmarks.synthetic import HOMEPAGE  # noqa: E402
 from crawler import dates  # noqa: E402
 from crawler.parsers import parse_article as parse_any_article  # noqa: E402

@@ -41,6 +41,7 @@ from pathlib import Path
 
 from lxml import html as lxml_html
 
+from benchmarks import at_least_one
 from benchmarks.translit import transliterate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -475,10 +476,10 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("directory", type=Path)
-    parser.add_argument("n_articles", type=int)
+    parser.add_argument("n_articles", type=at_least_one)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scripts", default=",".join(SCRIPTS), help="comma-separated: cyrl, latn, arab")
-    parser.add_argument("--per-page", type=int, default=20)
+    parser.add_argument("--per-page", type=at_least_one, default=20)
     args = parser.parse_args()
     started = time.perf_counter()
     mirror = make_mirror(args.directory, args.n_articles, seed=args.seed, scripts=tuple(args.scripts.split(",")),
