@@ -158,14 +158,23 @@ def test_a_body_override_reads_the_paragraphs_it_picks_or_those_of_the_container
     assert item.body_html == expected
 
 
-@pytest.mark.parametrize("query", ["div.story > div", "div.story li"])
+@pytest.mark.parametrize("query", ["div.story > div", "div.story li", "td"])
 def test_a_body_override_that_picks_blocks_of_bare_text_makes_each_a_paragraph(query: str) -> None:
     page = ("<html><head><title>T</title></head><body><h1>Title</h1><div class='story'><div>First paragraph.</div>"
             "<div>Second <b>paragraph</b>.</div><ul><li>First paragraph.</li><li>Second <b>paragraph</b>.</li></ul>"
-            "</div></body></html>")
+            "</div><table><tr><td><p>First paragraph.</p><p>Second <b>paragraph</b>.</p></td></tr></table></body></html>")
     item = parse_article(page, "https://steppe.example/a", overrides={"body": query})
     assert item.paragraphs == ["First paragraph.", "Second paragraph."]
     assert item.body_html == "<p>First paragraph.</p><p>Second <b>paragraph</b>.</p>"
+
+
+def test_a_body_override_that_picks_links_keeps_each_link_in_its_paragraph() -> None:
+    page = ("<html><head><title>T</title></head><body><h1>Title</h1><div class='links'>"
+            "<a href='/one'>First paragraph.</a> <a href='/two'>Second paragraph.</a></div></body></html>")
+    item = parse_article(page, "https://steppe.example/a", overrides={"body": "div.links a"})
+    assert item.paragraphs == ["First paragraph.", "Second paragraph."]
+    assert item.body_html == ('<p><a href="https://steppe.example/one">First paragraph.</a></p>'
+                              '<p><a href="https://steppe.example/two">Second paragraph.</a></p>')
 
 
 def test_two_profiles_answering_to_one_name_are_an_error_naming_both_files(tmp_path: Path) -> None:

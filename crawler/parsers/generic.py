@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
 
+from lxml import etree
 from lxml import html as lxml_html
 from lxml.html import HtmlElement
 from parsel import Selector
@@ -223,21 +224,30 @@ def _selected_html(elements: list[HtmlElement], url: str) -> str:
     """Sanitized HTML of the elements a body selector picked, paragraph for paragraph as `_paragraphs` reads them.
 
     A picked block (`p`, a heading, a list, a table) is kept whole; a container
-    of blocks gives its blocks (sanitize unwraps the container); any other
-    element (a `div` or `span` of text, a lone `li` or `td`) is one paragraph, `<p>`.
+    of blocks (a `div`, a `td` of paragraphs) gives its blocks; any other element
+    (a `div` or `span` of text, a lone `li` or `td`, a link) is one `<p>`, its
+    inline markup kept. No `li` or `td` is left outside its list or table.
     """
     holder = lxml_html.Element("div")
     for element in elements:
         part = copy.deepcopy(element)
         part.tail = None  # the text after the element is not part of it
-        if part.tag not in _WHOLE_BLOCKS and not block_elements(element, set()):
-            part.tag = "p"
-        holder.append(part)
+        if part.tag in _WHOLE_BLOCKS:
+            holder.append(part)
+        elif block_elements(element, set()):
+            part.tag = "div"  # sanitize unwraps it and keeps the blocks inside
+            holder.append(part)
+        else:
+            if part.tag not in _INLINE:
+                part.tag = "span"  # unwrapped by sanitize: its text and inline children stay in the paragraph
+            etree.SubElement(holder, "p").append(part)
     return sanitize(holder, url)
 
 
 # Picked elements body_html keeps as they are: each is a paragraph, a heading or a block of its own.
 _WHOLE_BLOCKS = frozenset("p h2 h3 h4 h5 h6 blockquote ul ol table figure".split())
+# Inline elements sanitize keeps, with their link or source: a picked one goes inside its paragraph as it is.
+_INLINE = frozenset("a img strong em b i u".split())
 
 
 def _is_element(node: Selector) -> bool:
