@@ -226,7 +226,7 @@ def _selected_html(elements: list[HtmlElement], url: str) -> str:
     A picked block (`p`, a heading, a list, a table) is kept whole; a container
     of blocks (a `div`, a `td` of paragraphs) gives its blocks; any other element
     (a `div` or `span` of text, a lone `li` or `td`, a link) is one `<p>`, its
-    inline markup kept. No `li` or `td` is left outside its list or table.
+    inline markup kept.
     """
     holder = lxml_html.Element("div")
     for element in elements:
