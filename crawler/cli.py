@@ -181,7 +181,9 @@ def exit_status(reason: str | None) -> int:
 
 def crawl_profile(spider: str, path: Path | None) -> Profile | None:
     """The site profile a `crawl` names: `site --profile FILE`, or a profile's name; None for abai's own spider."""
-    from crawler.profiles import find_profile, load_profile
+    from difflib import get_close_matches
+
+    from crawler.profiles import UnknownProfile, find_profile, load_profile
 
     if spider in SPIDERS:
         if path is not None:
@@ -193,7 +195,14 @@ def crawl_profile(spider: str, path: Path | None) -> Profile | None:
         return load_profile(path)
     if path is not None:
         raise ConfigError(f"--profile goes with `crawl site`, not with `crawl {spider}`")
-    return find_profile(spider)
+    try:
+        return find_profile(spider)
+    except UnknownProfile as err:
+        names = [*SPIDERS, *err.known]
+        near = get_close_matches(spider, names, n=1)
+        hint = f"; did you mean {near[0]}?" if near else ""
+        profiles = f"a profile's name ({', '.join(err.known)}, from {err.folder})" if err.known else "a profile's name"
+        raise ConfigError(f"crawl takes {', '.join(SPIDERS)}, {profiles} or site --profile FILE, not {spider!r}{hint}") from None
 
 
 def _settings_overrides(items: list[str]) -> dict[str, str]:
@@ -263,11 +272,11 @@ def run_ingest(args: argparse.Namespace) -> int:
     reason = ingester.run(follow=args.follow, stop=stop_on_signals())
     summary = store.run_summary(ingester.run_id) if ingester.run_id is not None else None
     run = summary["run"] if summary else {}
-    print(f"Ingested {ingester.items} items in {ingester.batches} batches into {args.db} ({reason})")
+    print(f"Ingested {counted(ingester.items, 'item')} in {counted(ingester.batches, 'batch', 'batches')} into {args.db} ({reason})")
     if summary:
         errors = ", ".join(f"{kind} {n}" for kind, n in summary["errors_by_kind"].items()) or "none"
         print(f"  articles  {run['articles_new']} new, {run['articles_updated']} updated, {run['articles_unchanged']} unchanged"
-              f"  ({summary['variants']} pages in {summary['scripts']} scripts)")
+              f"  ({counted(summary['variants'], 'page')} in {counted(summary['scripts'], 'script')})")
         print(f"  errors    {run['errors']} ({errors})")
         print(f"  archive   {summary['warc_records']} WARC records indexed, {summary['observations']} count observations")
     return 130 if reason == "stopped" else 0
@@ -280,7 +289,13 @@ def bundled_mirror(spider: str) -> Path:
         candidate = root / "tests" / "fixtures" / "sites" / site
         if (candidate / "manifest.jsonl").is_file():
             return candidate
-    raise ConfigError(f"no bundled mirror for {site}: run from the repository or pass --mirror DIR")
+    raise ConfigError(f"no recorded pages of {site} in tests/fixtures/sites/{site} (here or in the repository): "
+                      f"record them (`python -m crawler fixtures record --site {site} URL …`) or pass --mirror DIR")
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """"1 page", "3 pages", "2 batches": a count and its noun, plural unless one."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
 
 
 def format_summary(result: dict[str, Any]) -> str:
@@ -289,7 +304,7 @@ def format_summary(result: dict[str, Any]) -> str:
     lines = [
         f"Crawled {run['spider']} ({result['source']}) in {result['seconds']:.1f} s",
         f"  articles  {run['articles_new']} new, {run['articles_updated']} updated, {run['articles_unchanged']} unchanged"
-        f"  ({result['variants']} pages in {result['scripts']} script{'' if result['scripts'] == 1 else 's'})",
+        f"  ({counted(result['variants'], 'page')} in {counted(result['scripts'], 'script')})",
         f"  quotes    {result['quotes']}",
         f"  links     {result['links']} sidebar links, {result['urls']} URLs seen",
         f"  errors    {run['errors']} ({errors})",
@@ -533,7 +548,7 @@ def run_export(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{n} {table}" for table, n in result.counts.items())
     size = sum(f["bytes"] for f in result.files) / 1e6
     bag = ", as a BagIt bag" if result.bagged else ""
-    print(f"Exported {counts} as {result.format} to {result.out} ({len(result.files)} files, {size:.1f} MB{bag}; manifest.json)")
+    print(f"Exported {counts} as {result.format} to {result.out} ({counted(len(result.files), 'file')}, {size:.1f} MB{bag}; manifest.json)")
     return 0
 
 
@@ -544,11 +559,11 @@ def run_export_verify(args: argparse.Namespace) -> int:
     for problem in report.problems:
         print(f"FAILED {problem}", file=sys.stderr)
     if not report.ok:
-        print(f"{args.dir}: {len(report.problems)} problems; the export does not match its manifest")
+        print(f"{args.dir}: {counted(len(report.problems), 'problem')}; the export does not match its manifest")
         return 1
     rows = "".join(f", {n} {table}" for table, n in report.rows.items())
     bag = "; BagIt bag valid" if report.bag else ""
-    print(f"{args.dir}: OK, {report.files} files, {report.bytes} bytes{rows} match manifest.json{bag}")
+    print(f"{args.dir}: OK, {counted(report.files, 'file')}, {counted(report.bytes, 'byte')}{rows} match manifest.json{bag}")
     return 0
 
 
@@ -632,11 +647,10 @@ def _near(path: Path) -> Path:
 def run_fixtures_serve(args: argparse.Namespace) -> int:
     import threading
 
-    from crawler import fixtures
     from crawler.interrupts import terminate_as_interrupt
     from crawler.mirror import INDEX_PATH, Mirror, MirrorServer, offline_settings, setting_args
 
-    directory = fixtures.site_dir(args.site, args.sites_dir)
+    directory = _fixture_dir(args.site, args.sites_dir)
     mirror = Mirror(directory)
     try:
         server = MirrorServer(mirror, args.port).start()
@@ -658,10 +672,28 @@ def run_fixtures_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fixture_dir(value: str, sites_dir: Path | None) -> Path:
+    """A fixture mirror given as a folder, a site under the sites folder, or the name other commands take (abai, qamshy)."""
+    from crawler import fixtures
+    from crawler.mirror import MANIFEST
+
+    directory = fixtures.site_dir(value, sites_dir)
+    if (directory / MANIFEST).is_file() or Path(value).name != value:  # a folder: saved_pages says what it lacks
+        return directory
+    try:
+        named = fixtures.site_dir(_checked_site(value) or value, sites_dir)
+    except ConfigError:
+        named = directory
+    if (named / MANIFEST).is_file():
+        return named
+    known = ", ".join(d.name for d in fixtures.site_dirs(sites_dir)) or "none"
+    raise ConfigError(f"no fixture mirror of {value!r} in {sites_dir or fixtures.default_sites_dir()}; known: {known}")
+
+
 def run_fixtures_check(args: argparse.Namespace) -> int:
     from crawler import fixtures
 
-    directories = [fixtures.site_dir(args.site, args.sites_dir)] if args.site else fixtures.site_dirs(args.sites_dir)
+    directories = [_fixture_dir(args.site, args.sites_dir)] if args.site else fixtures.site_dirs(args.sites_dir)
     if not directories:
         raise ConfigError(f"no site mirrors in {args.sites_dir or fixtures.default_sites_dir()}")
     checked = differing = 0
@@ -680,7 +712,7 @@ def run_fixtures_check(args: argparse.Namespace) -> int:
             if args.accept:
                 fixtures.write_expected(result.page, result.actual)
                 print(f"  accepted: rewrote {result.page.expected_path}")
-    sites = f"{len(directories)} site{'s' if len(directories) != 1 else ''}"
+    sites = counted(len(directories), "site")
     verdict = f"{differing} accepted" if args.accept else f"{differing} differ"
     print(f"Checked {checked} pages of {sites}: {checked - differing} match, {verdict}.")
     return 1 if differing and not args.accept else 0

@@ -64,6 +64,8 @@ class Mirror:
         if (self.directory / MANIFEST).is_file():
             self._read(self.directory / MANIFEST)
             return
+        if not self.directory.is_dir():
+            raise ConfigError(f"mirror folder {self.directory} does not exist")
         sites = sorted(d / MANIFEST for d in self.directory.glob("*") if (d / MANIFEST).is_file())
         if not sites:
             raise ConfigError(f"no {MANIFEST} in mirror folder {self.directory} nor in its subfolders")

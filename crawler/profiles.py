@@ -322,8 +322,15 @@ def find_profile(name: str, seeds_dir: Path | str | None = None) -> Profile:
         return found[0]
     if broken:
         raise broken[0]
-    known = ", ".join(sorted(p.name for p in profiles)) or "none"
-    raise ConfigError(f"no site profile named {name!r} in {folder}; known: {known}")
+    raise UnknownProfile(name, folder, sorted(p.name for p in profiles))
+
+
+class UnknownProfile(ConfigError):
+    """No profile in `folder` answers to `name`; `known` are the names that do."""
+
+    def __init__(self, name: str, folder: Path, known: list[str]) -> None:
+        super().__init__(f"no site profile named {name!r} in {folder}; known: {', '.join(known) or 'none'}")
+        self.name, self.folder, self.known = name, folder, known
 
 
 def resolve_profile(value: Profile | str | Path) -> Profile:

@@ -83,7 +83,7 @@ CASES: list[tuple[list[str], str]] = [
     (["crawl", "abai", "--offline", "--db", "{bad}/newer.sqlite"], "newer than this newsarchive understands"),
     (["crawl", "abai", "--offline", "--db", "/proc/no-such-folder/a.sqlite"], "cannot create the folder of database"),
     (["crawl", "abai", "--offline", "--db", "{bad}/a-file/a.sqlite"], "unable to open database file"),
-    (["crawl", "nosuch", "--db", "{bad}/ok.sqlite"], "no site profile named 'nosuch'"),
+    (["crawl", "nosuch", "--db", "{bad}/ok.sqlite"], "crawl takes abai, a profile's name ("),
     (["crawl", "site", "--db", "{bad}/ok.sqlite"], "crawl site needs --profile"),
     (["crawl", "site", "--profile", "{bad}/missing.toml", "--db", "{bad}/ok.sqlite"], "no site profile"),
     (["crawl", "site", "--profile", "{bad}/broken.toml", "--db", "{bad}/ok.sqlite"], "cannot read site profile"),
@@ -108,7 +108,7 @@ CASES: list[tuple[list[str], str]] = [
     (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "--log-level", "LOUD"], "argument --log-level: invalid choice"),
     (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "--jobdir", "{bad}/a-file"], "is a file, not a folder"),
     (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "-s", "NOEQUALS"], "-s takes NAME=VALUE"),
-    (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "--mirror", "{bad}/nowhere"], "no manifest.jsonl"),
+    (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "--mirror", "{bad}/nowhere"], "mirror folder {bad}/nowhere does not exist"),
     (["crawl", "abai", "--offline", "--db", "{bad}/ok.sqlite", "--mirror", "{bad}/badmirror"], "bad manifest line"),
     # extract: unreadable pages and manifests, a bad time
     (["extract"], "extract needs PATH"),
@@ -144,9 +144,10 @@ CASES: list[tuple[list[str], str]] = [
     (["export", "verify", "{bad}/nowhere"], "no export folder at"),
     (["export", "verify", "{bad}/badmirror"], "not an export"),
     # fixtures
-    (["fixtures", "check", "nosuch.kz"], "no manifest.jsonl"),
+    (["fixtures", "check", "nosuch.kz"], "no fixture mirror of 'nosuch.kz' in tests/fixtures/sites; known: abai.kz, "),
+    (["fixtures", "check", "{bad}/nowhere"], "no manifest.jsonl in fixture folder {bad}/nowhere"),
     (["fixtures", "check", "{bad}/badmirror"], "bad manifest line"),
-    (["fixtures", "serve", "nosuch.kz"], "no manifest.jsonl"),
+    (["fixtures", "serve", "nosuch.kz"], "no fixture mirror of 'nosuch.kz' in tests/fixtures/sites; known: abai.kz, "),
     (["fixtures", "serve", "{bad}/badmirror"], "bad manifest line"),
     (["fixtures", "record", "--site", "abai.kz", "not-a-url"], "not an http(s) URL"),
     (["fixtures", "record", "--site", "x.kz", "https://abai.kz/post/1"], "is not on site x.kz"),
@@ -251,3 +252,10 @@ def test_every_command_has_bad_input_cases() -> None:
     covered = {tuple(argv[:2]) for argv, _ in CASES} | {tuple(argv[:1]) for argv, _ in CASES}
     missing = [" ".join(path) for path in command_paths(build_parser()) if path not in covered]
     assert not missing, f"commands without a bad-input case in {Path(__file__).name}: {missing}"
+
+
+def test_counts_in_the_commands_summaries_agree_with_their_nouns() -> None:
+    from crawler.cli import counted
+
+    assert [counted(n, "page") for n in (0, 1, 2)] == ["0 pages", "1 page", "2 pages"]
+    assert counted(1, "batch", "batches") == "1 batch" and counted(3, "batch", "batches") == "3 batches"

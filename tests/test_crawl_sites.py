@@ -102,10 +102,11 @@ def test_crawl_site_cli_and_english_profile(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("nowhere",), "error: no site profile named 'nowhere'"),
+    (("nowhere",), "error: crawl takes abai, a profile's name (egemen, nypost, qamshy, from "),
     (("site",), "error: crawl site needs --profile seeds/<site>.toml"),
     (("qamshy", "--scripts", "latn"), "error: --scripts is for the abai spider, not for site profiles"),
     (("abai", "--profile", "seeds/qamshy.kz.toml"), "error: --profile is for `crawl site`; abai has its own spider"),
+    (("abai", "--mirror", "/no/such/mirror"), "error: mirror folder /no/such/mirror does not exist"),
 ])
 def test_bad_crawl_arguments_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                      args: tuple[str, ...], message: str) -> None:
@@ -113,6 +114,13 @@ def test_bad_crawl_arguments_are_one_line_and_exit_2(tmp_path: Path, capsys: pyt
     err = capsys.readouterr().err.strip()
     assert code == 2 and err.startswith(message) and "\n" not in err, err
     assert not (tmp_path / "x.sqlite").exists()  # refused before anything ran
+
+
+@pytest.mark.parametrize(("name", "meant"), [("abia", "abai"), ("qamshi", "qamshy")])
+def test_a_mistyped_crawl_name_is_met_with_the_name_it_is_near(capsys: pytest.CaptureFixture[str], name: str,
+                                                                meant: str) -> None:
+    assert main(["crawl", name, "--offline"]) == 2
+    assert capsys.readouterr().err.strip().endswith(f", not {name!r}; did you mean {meant}?")
 
 
 def test_a_profile_crawl_records_its_site_on_the_run(qamshy) -> None:

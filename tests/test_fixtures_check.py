@@ -36,8 +36,9 @@ def abai_copy(tmp_path: Path) -> Path:
     return site
 
 
-def test_bundled_mirror_checks_clean(capsys) -> None:
-    code, out = run(capsys, "check", "abai.kz", "--sites-dir", str(SITES))
+@pytest.mark.parametrize("name", ["abai.kz", "abai"])  # the site, or the name `crawl` and `--site` take
+def test_bundled_mirror_checks_clean(capsys, name: str) -> None:
+    code, out = run(capsys, "check", name, "--sites-dir", str(SITES))
     checked = len(saved_pages(SITES / "abai.kz", "article", "listing", "home"))
     assert code == 0, out
     assert out.strip() == f"Checked {checked} pages of 1 site: {checked} match, 0 differ."
