@@ -105,11 +105,14 @@ class RunBook(Connected):
         """What one crawl run stored: its row, pages per script, quotes, links, URLs, errors by kind, WARC records.
 
         A variant belongs to the run when the run wrote it or saw it unchanged
-        (its `last_seen` falls within the run).
+        (its `last_seen` falls within the run), and is of the run's site: a
+        crawl of another site into the same database may run at the same time.
         """
         run = self.run(run_id)
-        params = {"run": run_id, "start": run["started_at"], "end": run["finished_at"] or "9999"}
-        seen = "(v.crawl_run = :run or v.last_seen between :start and :end)"
+        params = {"run": run_id, "start": run["started_at"], "end": run["finished_at"] or "9999",
+                  "prefix": f"{run['site']}:" if run.get("site") else ""}  # keys are "<site>:…"; a run of old has no site
+        of_site = "(:prefix = '' or substr({}.key, 1, length(:prefix)) = :prefix)"
+        seen = f"(v.crawl_run = :run or v.last_seen between :start and :end) and {of_site.format('v')}"
 
         def one(sql: str) -> int:
             return int(self.db.execute(sql, params).fetchone()[0])
@@ -124,7 +127,7 @@ class RunBook(Connected):
             "warc_records": one("select count(*) from pages where crawl_run = :run"),
             "warc_files": [r[0] for r in self.db.execute(
                 "select distinct warc_file from pages where crawl_run = ? order by warc_file", [run_id])],
-            "urls": one("select count(*) from urls where last_seen between :start and :end"),  # seen by this run
+            "urls": one(f"select count(*) from urls u where last_seen between :start and :end and {of_site.format('u')}"),
             "errors_by_kind": {
                 row["kind"]: row["n"] for row in self.db.query(
                     "select kind, count(*) as n from errors where crawl_run = ? group by kind order by n desc", [run_id])

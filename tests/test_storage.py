@@ -78,6 +78,23 @@ def test_errors_and_runs_are_recorded(store: Store) -> None:
     assert store.run_summary(run)["errors_by_kind"] == {"http_404": 1}
 
 
+def test_a_runs_summary_counts_its_own_sites_rows_when_another_sites_crawl_runs_beside_it(store: Store) -> None:
+    """Crawls of two sites may share a database at the same time; each summary counts only its own site."""
+    abai_run = store.start_run("abai", {}, site="abai.kz")
+    qamshy_run = store.start_run("qamshy", {}, site="qamshy.kz")  # both open: their windows overlap
+    store.save_articles([item()], abai_run)
+    store.save_urls([("https://abai.kz/post/7", "https://abai.kz/post/7", "abai.kz:7", "cyrl")])
+    store.save_articles([replace(item(), url="https://qamshy.kz/article/1", site="qamshy.kz", article_id=None,
+                                 key="qamshy.kz:/article/1", script=None, quotes=[], best_materials=[])], qamshy_run)
+    store.save_urls([("https://qamshy.kz/article/1", "https://qamshy.kz/article/1", "qamshy.kz:/article/1", None),
+                     ("https://qamshy.kz/article/2", "https://qamshy.kz/article/2", "qamshy.kz:/article/2", None)])
+    for run in (abai_run, qamshy_run):
+        store.finish_run(run, {})
+    counts = ("variants", "quotes", "links", "urls")
+    assert [store.run_summary(abai_run)[k] for k in counts] == [1, 1, 1, 1]
+    assert [store.run_summary(qamshy_run)[k] for k in counts] == [1, 0, 0, 2]
+
+
 def test_unanswered_failures_are_the_urls_failing_since_their_last_answer(store: Store) -> None:
     """Where incremental runs resume paging (crawler/incremental.py): failed lately in a way a retry may cure, and
     not fetched since nor failed otherwise."""
