@@ -332,6 +332,9 @@ def _incremental_lines(result: dict[str, Any]) -> list[str]:
         resume = f"run the same command (with --jobdir {result['jobdir']}) to resume" if result.get("jobdir") \
             else "pass --jobdir DIR to make a crawl resumable"
         lines.append(f"  stopped early (interrupted): {resume}")
+    elif (result.get("finish_reason") or "").startswith("closespider_"):
+        lines.append(f"  stopped at the limit it was given ({result['finish_reason']}): "
+                     "the links it requested and did not reach are new to the next run")
     elif exit_status(result.get("finish_reason")) == 1:
         lines.append(f"  stopped early ({result.get('finish_reason')}): see the log")
     return lines

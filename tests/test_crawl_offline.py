@@ -144,6 +144,8 @@ def test_a_crawl_stopped_by_anything_but_its_end_a_limit_or_ctrl_c_exits_1(tmp_p
     assert result.stdout.splitlines()[-1] == "  stopped early (memusage_exceeded): see the log"
     limited = cli("crawl", "abai", "--offline", "--db", str(tmp_path / "y.sqlite"), "-s", "CLOSESPIDER_ITEMCOUNT=1")
     assert limited.returncode == 0 and "stopped early" not in limited.stdout, limited.stdout + limited.stderr[-3000:]
+    assert limited.stdout.splitlines()[-1] == ("  stopped at the limit it was given (closespider_itemcount): the links it "
+                                               "requested and did not reach are new to the next run")
 
 
 def test_urls_seen_counts_the_urls_this_run_saw(crawled, tmp_path: Path) -> None:
