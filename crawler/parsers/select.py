@@ -53,7 +53,12 @@ def anchor_class(css: str) -> str | None:
 
 def has_class(value: str | None, cls: str) -> bool:
     """True when a class attribute `value` holds the token `cls`, split as parsel's XPath (normalize-space) splits it."""
-    return value is not None and cls in value and cls in _XML_SPACE.split(value)
+    return value is not None and cls in value and cls in class_tokens(value)
+
+
+def class_tokens(value: str) -> list[str]:
+    """The tokens of a class attribute, split as parsel's XPath (normalize-space) splits it: on XML space only."""
+    return _XML_SPACE.split(value)
 
 
 @lru_cache(maxsize=256)

@@ -18,13 +18,14 @@ from crawler.items import Listing, ListingEntry
 from crawler.parsers.abai import selectors as S
 from crawler.parsers.abai.urls import article_key, article_ref, canonical
 from crawler.parsers.common import node_text, parse_html, to_int
-from crawler.parsers.select import Subtree, css_xpath, has_class
+from crawler.parsers.select import Subtree, class_tokens, css_xpath
 
 _VIEWS_ICON = "span[contains(@class, 'icon-photo') or contains(@class, 'icon-eye')]"
 _CHAT_ICON = "span[contains(@class, 'icon-chat')]"
 
 # Compiled once: a listing page has a hundred links, each read with several queries.
 _LINKS = etree.XPath(S.CARD_LINKS, smart_strings=False)
+_CARDS = frozenset(S.CARD_CLASSES)
 _VIEWS_TEXT = etree.XPath(f".//{_VIEWS_ICON}/following-sibling::text()[1]", smart_strings=False)
 _CHAT_TEXT = etree.XPath(f".//{_CHAT_ICON}/following-sibling::text()[1]", smart_strings=False)
 
@@ -59,7 +60,8 @@ def parse_listing(html: str, url: str) -> Listing:
 def _card_of(link: HtmlElement) -> HtmlElement:
     """The link's card: its nearest ancestor of a card class or `<li>`, else its parent."""
     for ancestor in link.iterancestors():
-        if ancestor.tag == "li" or any(has_class(ancestor.get("class"), c) for c in S.CARD_CLASSES):
+        value = ancestor.get("class")
+        if ancestor.tag == "li" or (value is not None and not _CARDS.isdisjoint(class_tokens(value))):
             return ancestor
     return link.getparent()
 
