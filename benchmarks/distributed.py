@@ -138,7 +138,6 @@ def main() -> None:
                         help="comma-separated worker counts to measure (default: 1,2,3)")
     parser.add_argument("--repeat", type=at_least_one, default=1, help="runs per configuration; the table shows each")
     args = parser.parse_args()
-    counts = args.workers
     mirror_dir = mirror(args.articles, scripts=("cyrl",))
     print(f"machine: {machine()}")
     print(f"mirror: {args.articles} articles (+ listings), Cyrillic only, served by a separate process on 127.0.0.1")
@@ -156,7 +155,7 @@ def main() -> None:
                       f"{single['pages'] / single['seconds']:>8.1f} {single['busy']:>8.1f} "
                       f"{single['pages'] / single['busy']:>8.1f} {1000 * single['cpu'] / single['pages']:>12.0f} "
                       f"{'(writes itself)':>15} {'':>19} {load:>9.1f}", flush=True)
-                for workers in counts:
+                for workers in args.workers:
                     db_number += 1
                     load = os.getloadavg()[0]
                     r = run_distributed(workers, folder, mirror_dir, address, port, db_number % 16, args.articles)

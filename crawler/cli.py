@@ -309,8 +309,8 @@ def format_summary(result: dict[str, Any]) -> str:
         f"  links     {result['links']} sidebar links, {result['urls']} URLs seen",
         f"  errors    {run['errors']} ({errors})",
         f"  pages     {result['pages']} fetched, {result['pages_per_second']:.1f} pages/s",
-        f"  archive   {result['warc_records']} responses in {len(result['warc_files'])} WARC"
-        f" file{'' if len(result['warc_files']) == 1 else 's'}, {result['observations']} count observations"
+        f"  archive   {result['warc_records']} responses in {counted(len(result['warc_files']), 'WARC file')},"
+        f" {result['observations']} count observations"
         + (f"; {result['warc_errors']} not archived (see the log)" if result.get("warc_errors") else ""),
         f"  database  {result['db']}",
     ]

@@ -176,7 +176,7 @@ class PageIndex:
             if tokens is None:
                 if len(memo) >= _MEMO_SIZE:
                     memo.clear()
-                tokens = memo[value] = tuple(t for t in dict.fromkeys(_XML_SPACE.split(value)) if t in wanted)
+                tokens = memo[value] = tuple(t for t in dict.fromkeys(class_tokens(value)) if t in wanted)
             if tokens:
                 self._order[id(element)] = place
             for token in tokens:
