@@ -12,6 +12,8 @@ from collections.abc import Collection
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from w3lib.url import safe_url_string
+
 # Query parameters that never change what a page shows.
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "yclid", "mc_cid", "mc_eid", "ref", "_ga"})
 
@@ -59,6 +61,14 @@ def readable_host(host: str) -> str:
         return host
 
 
+def as_requested(url: str) -> str:
+    """`url` as Scrapy sends it (w3lib's `safe_url_string`); as written when w3lib refuses it (a port "99kz")."""
+    try:
+        return safe_url_string(url)
+    except ValueError:
+        return url
+
+
 @lru_cache(maxsize=256)
 def _idna(host: str) -> str:
     try:
@@ -79,9 +89,12 @@ def canonicalize(
     `/index.php` front controller, a trailing slash, the fragment and
     tracking parameters. `keep_query` names the only parameters kept (all
     others are dropped); None keeps every non-tracking parameter. Kept
-    parameters are sorted, so their order does not matter.
+    parameters are sorted, so their order does not matter. The path is
+    percent-encoded as Scrapy requests it (`/жаңалық` → `/%D0%B6…`): a page's
+    `<link rel=canonical>` may be written either way, and the URL a response
+    comes back with is always encoded, so both name one page.
     """
-    parts = urlsplit(url.strip())
+    parts = urlsplit(as_requested(url.strip()))
     scheme = "https" if https else (parts.scheme.lower() or "http")
     host = site_of(url)
     try:

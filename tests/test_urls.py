@@ -70,3 +70,14 @@ def test_an_internationalized_host_is_one_site_however_a_link_spells_it() -> Non
     assert canonicalize("https://www.Қазақ.kz/a/") == "https://xn--80aau21bd.kz/a"
     assert site_of("https://" + "қ" * 70 + ".kz/") == "қ" * 70 + ".kz"  # no IDNA form (a label over 63): kept as written
     assert site_of("https://қазақ.kz。/") == site_of(scrapy.Request("https://қазақ.kz。/").url) == "xn--80aau21bd.kz"
+
+
+def test_a_path_is_percent_encoded_as_scrapy_requests_it_however_a_link_spells_it() -> None:
+    """A `<link rel=canonical>` may print the path in Cyrillic; the response's URL is always encoded: one page, one key."""
+    import scrapy
+
+    raw = "https://egemen.kz/article/370009-кітапхана-ашылды/?utm_source=x"
+    sent = scrapy.Request(raw).url
+    assert canonicalize(raw) == canonicalize(sent) == "https://egemen.kz/article/370009-%D0%BA%D1%96%D1%82%D0%B0%D0%BF%D1%85%D0%B0%D0%BD%D0%B0-%D0%B0%D1%88%D1%8B%D0%BB%D0%B4%D1%8B"
+    assert canonicalize("https://x.kz/a b") == canonicalize("https://x.kz/a%20b") == "https://x.kz/a%20b"
+    assert canonicalize("https://abai.kz:99kz/post/1") == "https://abai.kz/post/1"  # a URL w3lib refuses is read as written

@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any, get_args
 from urllib.parse import urlsplit
 
 import scrapy
-from w3lib.url import safe_url_string
 
 from crawler.discovery import Found, next_page, read_feed, read_sitemap, robots_sitemaps
 from crawler.errors import ConfigError, ParseError
@@ -57,7 +56,7 @@ from crawler.parsers import canonical_url, parse_article
 from crawler.profiles import Profile, resolve_profile
 from crawler.spiders.abai import fetched_time
 from crawler.spiders.params import SiteParams
-from crawler.urls import join_url, site_of
+from crawler.urls import as_requested, join_url, site_of
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -79,11 +78,6 @@ STORED_SCRIPTS: tuple[str, ...] = (*get_args(Script), "und")
 JOB_STATE = ("requested", "exhausted", "pages_read", "known_old", "paged")
 
 
-def canonical_page(url: str) -> str:
-    """The canonical form of a link as Scrapy will request it: a path in Cyrillic is percent-encoded, as in the stored key."""
-    return canonical_url(safe_url_string(url))
-
-
 def page_key(canonical: str) -> str:
     """The key the generic parser gives the page at this canonical URL (`site:path`), unless the page says otherwise.
 
@@ -97,7 +91,7 @@ def page_key(canonical: str) -> str:
 
 def link_page(url: str) -> tuple[str, str]:
     """(canonical URL, key) of the page a link leads to, as far as the link tells."""
-    canonical = canonical_page(url)
+    canonical = canonical_url(url)
     return canonical, page_key(canonical)
 
 
@@ -160,7 +154,7 @@ class SiteSpider(scrapy.Spider):
             yield self._listing(url, series=url)
         for url in resume_points(self.frontier, self._is_later_page):
             self._stat("incremental/resumed")
-            self.paged.add(canonical_page(url))
+            self.paged.add(canonical_url(url))
             yield self._listing(url, series=url)  # a series of its own: stored articles in a row count from it
         for request in self._revisits():
             yield request
@@ -178,12 +172,12 @@ class SiteSpider(scrapy.Spider):
             return
         due = [state for site in dict.fromkeys(self.allowed_domains)
                for state in frontier.due_revisits(site, STORED_SCRIPTS)]
-        filed = known_pages(frontier, [safe_url_string(state.url) for state in due])
+        filed = known_pages(frontier, [as_requested(state.url) for state in due])
         for state in due:
-            canonical = canonical_page(state.url)
+            canonical = canonical_url(state.url)
             if self._too_old(parse_time(state.published_at)):
                 continue  # its item would be dropped, its fetch time never move: due on every run
-            if canonical_page(filed.get(safe_url_string(state.url), (state.url, state.key))[0]) != canonical:
+            if canonical_url(filed.get(as_requested(state.url), (state.url, state.key))[0]) != canonical:
                 continue  # its URL leads to another stored article now
             if canonical not in self.requested and not self._full() and self.profile.allows(state.url):
                 self.requested.add(canonical)
@@ -253,7 +247,7 @@ class SiteSpider(scrapy.Spider):
             self._stat(f"discovery/{source}_not_articles")
             return False
         if self._too_old(found.published):
-            self.known_old.add(canonical_page(found.url))  # a listing linking it later does not fetch it either
+            self.known_old.add(canonical_url(found.url))  # a listing linking it later does not fetch it either
             self._stat("discovery/too_old")
             return False
         return True
@@ -274,7 +268,7 @@ class SiteSpider(scrapy.Spider):
             yield PageError(response.url, "parse", "not_html", f"content type {response.headers.get('Content-Type')!r}")
             return
         self.pages_read[series] = self.pages_read.get(series, 0) + 1
-        self.paged.add(canonical_page(response.url))  # a link back to it is no next page
+        self.paged.add(canonical_url(response.url))  # a link back to it is no next page
         is_start = response.url in self.profile.start_urls or series in self.profile.start_urls
         articles: list[tuple[str, str]] = []
         next_pages: list[str] = []
@@ -288,7 +282,7 @@ class SiteSpider(scrapy.Spider):
             elif self.profile.is_next_page(url):
                 next_pages.append(url)
             elif is_start and self.profile.is_listing(url):
-                listings[safe_url_string(url)] = url
+                listings[as_requested(url)] = url
         dead = gone(self.frontier, list(listings))  # a linked listing that answered 404 lately is skipped like an article
         for requested, url in listings.items():
             if requested in dead:
@@ -299,11 +293,11 @@ class SiteSpider(scrapy.Spider):
         declared = [url for link in response.css(_DECLARED_NEXT).getall()
                     if (url := join_url(response.url, link.strip())) and self._is_later_page(url)]
         following = next_page([url for url in dict.fromkeys([*next_pages, *declared])
-                               if canonical_page(url) not in self.paged], declared)
+                               if canonical_url(url) not in self.paged], declared)
         if (following and series not in self.exhausted and not self._full()
                 and self.pages_read[series] < self.profile.max_listing_pages):
             if keep_paging(self.frontier, series):
-                self.paged.add(canonical_page(following))
+                self.paged.add(canonical_url(following))
                 yield self._listing(following, series)
             else:
                 self._stat("incremental/stopped_paging")
@@ -318,7 +312,7 @@ class SiteSpider(scrapy.Spider):
         """
         links: list[UrlSeen] = []
         entries: list[tuple[str, str | None, str]] = []
-        asked = [safe_url_string(url) for url, _ in found]  # the URLs as requested, and in `errors` if they failed
+        asked = [as_requested(url) for url, _ in found]  # the URLs as requested, and in `errors` if they failed
         for (url, link), requested, (canonical, key) in zip(found, asked, self._pages_of(asked), strict=True):
             links.append(UrlSeen(join_url(url, link) or url, canonical, key, None))
             entries.append((key, None, requested))
@@ -345,9 +339,9 @@ class SiteSpider(scrapy.Spider):
         any spelling of it files (`?utm_source=…`, `www.`): a row of the URL
         itself may be a sighting that copied an older answer.
         """
-        forms = {url: canonical_page(url) for url in urls}
+        forms = {url: canonical_url(url) for url in urls}
         known = known_pages(self.frontier, list(dict.fromkeys([*urls, *forms.values()])))
-        stored = {url: (canonical_page(canonical), key) for url, (canonical, key) in known.items()}
+        stored = {url: (canonical_url(canonical), key) for url, (canonical, key) in known.items()}
         return [stored.get(forms[url]) or stored.get(url) or link_page(url) for url in urls]
 
     def _article(self, url: str, key: str | None, series: str | None) -> scrapy.Request:
@@ -395,7 +389,7 @@ class SiteSpider(scrapy.Spider):
         for url in dict.fromkeys([*response.meta.get("redirect_urls", []), response.url]):
             page = (item.url, item.key, item.script) if is_page and (url == response.url or permanent) \
                 else (*link_page(url), None)
-            for form in dict.fromkeys([url, canonical_page(url)]):  # as requested, and as other spellings find it
+            for form in dict.fromkeys([url, canonical_url(url)]):  # as requested, and as other spellings find it
                 yield PageUrl(form, *page, response.meta.get("fetched_at"))
 
     def failed(self, failure: Failure) -> Iterator[PageError]:
