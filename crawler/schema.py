@@ -21,11 +21,12 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler.encoded_keys import encode_keys
 from crawler.errors import StorageError
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 TABLES: dict[str, dict[str, Any]] = {
     "crawl_runs": {
@@ -151,7 +152,9 @@ def _fts_triggers_from_v2(db: sqlite_utils.Database) -> None:
 
 
 # Version N → N+1 data steps, run after the tables of the current schema exist.
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _metrics_from_v1, 2: _fts_triggers_from_v2}
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
+    1: _metrics_from_v1, 2: _fts_triggers_from_v2, 3: encode_keys,
+}
 
 
 def refuse_non_archive(db: sqlite_utils.Database, path: Path, *, create: bool) -> None:

@@ -1,5 +1,5 @@
-"""Schema versions (issue 6, point 6; issue 12): databases of the earlier schemas (v1, v2) migrate in place after a
-backup and end up with the same schema as a new one; a database newer than the code is refused."""
+"""Schema versions (issue 6, point 6; issue 12): databases of the earlier schemas (v1, v2, v3) migrate in place after
+a backup and end up with the same schema as a new one; a database newer than the code is refused."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ import pytest
 
 from conftest import FIXTURES, cli
 from crawler import schema
+from crawler.encoded_keys import KEY_COLUMNS
 from crawler.errors import StorageError
 from crawler.storage import SCHEMA_VERSION, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 V1_SQL = FIXTURES / "schema" / "v1.sql"  # frozen: the DDL crawler/storage.py created at commit eacfc5e
 V2_SQL = FIXTURES / "schema" / "v2.sql"  # frozen: the DDL of schema version 2, before issue 12
+V3_SQL = FIXTURES / "schema" / "v3.sql"  # frozen: the DDL of schema version 3, before keys were percent-encoded
 
 
 def make_v1(path: Path) -> Path:
@@ -82,6 +84,45 @@ def make_v2(path: Path) -> Path:
     return path
 
 
+RAW = "egemen.kz:/article/1-кітап"  # a v3 key: the path as the page's rel=canonical printed it
+ENCODED = "egemen.kz:/article/1-%D0%BA%D1%96%D1%82%D0%B0%D0%BF"
+RAW_BOTH, ENCODED_BOTH = "egemen.kz:/article/2-сөз", "egemen.kz:/article/2-%D1%81%D3%A9%D0%B7"  # stored under both
+
+
+def make_v3(path: Path) -> Path:
+    """A v3 archive (frozen DDL) holding a site's pages under raw-Cyrillic keys, one also under its encoded key."""
+    conn = sqlite3.connect(path)
+    conn.executescript(V3_SQL.read_text(encoding="utf-8"))
+    variant = """insert into articles (key, site, url, script, title, body, first_seen, last_seen, fetched_at, crawl_run)
+                 values (:key, 'egemen.kz', :url, 'cyrl', :title, :body, :first, :fetched, :fetched, 1);
+                 insert into article_variants (key, script, url, title, body, first_seen, last_seen, fetched_at, crawl_run)
+                 values (:key, 'cyrl', :url, :title, :body, :first, :fetched, :fetched, 1);
+                 insert into quotes (key, script, position, speaker, text) values (:key, 'cyrl', 0, :title, 'Сөз');"""
+    for key, title, first, fetched in [
+            (RAW, "Кітапхана ашылды", "2024-11-23T06:00:00+00:00", "2024-11-23T06:00:00+00:00"),
+            (RAW_BOTH, "Жаңа сөз", "2024-11-23T07:00:00+00:00", "2024-11-23T07:00:00+00:00"),
+            (ENCODED_BOTH, "Ескі сөз", "2024-11-22T07:00:00+00:00", "2024-11-22T08:00:00+00:00")]:
+        params = {"key": key, "url": "https://" + key.replace(":", "", 1), "title": title, "body": title + " мәтіні.",
+                  "first": first, "fetched": fetched}
+        for statement in variant.split(";")[:-1]:
+            conn.execute(statement, {k: v for k, v in params.items() if ":" + k in statement})
+    conn.executescript(f"""
+        insert into metrics (key, observed_at, source_kind, source_url, views)
+        values ('{RAW}', '2024-11-23T06:00:00+00:00', 'article', 'https://{RAW.replace(":", "", 1)}', 5),
+               ('{ENCODED}', '2024-11-23T05:00:00+00:00', 'listing', 'https://egemen.kz/', 4),
+               ('{RAW_BOTH}', '2024-11-23T05:00:00+00:00', 'listing', 'https://egemen.kz/', 9),
+               ('{ENCODED_BOTH}', '2024-11-23T05:00:00+00:00', 'listing', 'https://egemen.kz/', 9);
+        insert into urls (url, canonical_url, key, first_seen, last_seen)
+        values ('https://egemen.kz/article/1-%D0%BA%D1%96%D1%82%D0%B0%D0%BF?utm_source=x',
+                'https://egemen.kz/article/1-кітап', '{RAW}', '2024-11-23T06:00:00+00:00', '2024-11-23T06:00:00+00:00');
+        insert into pages (crawl_run, url, site, key, kind, status)
+        values (1, 'https://egemen.kz/article/1-%D0%BA%D1%96%D1%82%D0%B0%D0%BF', 'egemen.kz', '{RAW}', 'article', 200);
+    """)
+    conn.commit()
+    conn.close()
+    return path
+
+
 def shape(path: Path) -> dict[str, object]:
     """Every table's columns (name and type), index and trigger (with its SQL) of a database, order aside."""
     conn = sqlite3.connect(path)
@@ -107,7 +148,8 @@ def user_version(path: Path) -> int:
 def test_fixtures_are_the_earlier_schemas(tmp_path: Path) -> None:
     assert user_version(make_v1(tmp_path / "v1.sqlite")) == 1
     assert user_version(make_v2(tmp_path / "v2.sqlite")) == 2
-    assert SCHEMA_VERSION == 3
+    assert user_version(make_v3(tmp_path / "v3.sqlite")) == 3
+    assert SCHEMA_VERSION == 4
 
 
 def test_v1_database_migrates_in_place_after_a_backup(tmp_path: Path) -> None:
@@ -156,11 +198,61 @@ def test_v2_database_migrates_in_place_after_a_backup(tmp_path: Path) -> None:
     assert store.search("бірінші") == [] and len(store.search("екінші")) == 1
 
 
+def test_v3_keys_and_canonical_urls_take_the_encoded_form_and_a_page_under_both_is_merged(tmp_path: Path) -> None:
+    """A v3 site page declaring a Cyrillic canonical was keyed raw, its links and sightings encoded: one key now."""
+    store = Store(make_v3(tmp_path / "archive.sqlite"))
+    assert store.schema_version() == SCHEMA_VERSION
+    assert [user_version(b) for b in tmp_path.glob("archive.sqlite.v3-*.bak")] == [3]
+    for table, columns in KEY_COLUMNS.items():
+        for column in columns:
+            assert not list(store.rows(f"select 1 from [{table}] where [{column}] glob '*[а-ө]*'")), (table, column)
+    assert list(store.rows("select key, url, title, first_seen from articles order by key")) == [
+        {"key": ENCODED, "url": "https://egemen.kz/article/1-%D0%BA%D1%96%D1%82%D0%B0%D0%BF", "title": "Кітапхана ашылды",
+         "first_seen": "2024-11-23T06:00:00+00:00"},
+        # The variant fetched last is the current one; the article was first seen under the other key.
+        {"key": ENCODED_BOTH, "url": "https://egemen.kz/article/2-%D1%81%D3%A9%D0%B7", "title": "Жаңа сөз",
+         "first_seen": "2024-11-22T07:00:00+00:00"}]
+    assert list(store.rows("select key, title from article_variants order by key")) == [
+        {"key": ENCODED, "title": "Кітапхана ашылды"}, {"key": ENCODED_BOTH, "title": "Жаңа сөз"}]
+    assert list(store.rows("select key, script, url, observed_at, last_seen, replaced_at, title from article_revisions")) == [
+        {"key": ENCODED_BOTH, "script": "cyrl", "url": "https://egemen.kz/article/2-%D1%81%D3%A9%D0%B7",
+         "observed_at": "2024-11-22T07:00:00+00:00", "last_seen": "2024-11-22T08:00:00+00:00",
+         "replaced_at": "2024-11-23T07:00:00+00:00", "title": "Ескі сөз"}]
+    assert list(store.rows("select key, speaker from quotes order by key")) == [
+        {"key": ENCODED, "speaker": "Кітапхана ашылды"}, {"key": ENCODED_BOTH, "speaker": "Жаңа сөз"}]
+    # Counts seen under either key are the article's; the one seen under both is one observation.
+    assert list(store.rows("select key, source_url, views from metrics order by key, observed_at")) == [
+        {"key": ENCODED, "source_url": "https://egemen.kz/", "views": 4},
+        {"key": ENCODED, "source_url": "https://egemen.kz/article/1-%D0%BA%D1%96%D1%82%D0%B0%D0%BF", "views": 5},
+        {"key": ENCODED_BOTH, "source_url": "https://egemen.kz/", "views": 9}]
+    assert [(r["canonical_url"], r["key"]) for r in store.rows("select * from urls")] == [
+        ("https://egemen.kz/article/1-%D0%BA%D1%96%D1%82%D0%B0%D0%BF", ENCODED)]
+    assert [r["key"] for r in store.rows("select key from pages")] == [ENCODED]
+    assert [h["key"] for h in store.search("кітапхана")] == [ENCODED]
+    assert [h["key"] for h in store.search("сөз")] == [ENCODED_BOTH]
+    store.db.execute("insert into article_variants_fts (article_variants_fts) values ('integrity-check')")
+
+
+def test_a_v3_archive_with_no_raw_key_migrates_without_a_change_of_its_rows(tmp_path: Path) -> None:
+    conn = sqlite3.connect(make_v3(tmp_path / "archive.sqlite"))
+    conn.execute("delete from articles where key glob '*[а-ө]*'")
+    conn.execute("delete from metrics where key glob '*[а-ө]*'")
+    for table in ("article_variants", "quotes", "urls", "pages"):
+        conn.execute(f"delete from {table} where key <> '{ENCODED_BOTH}'")
+    conn.commit()
+    before = {t: conn.execute(f"select * from {t} order by 1, 2").fetchall() for t in KEY_COLUMNS}
+    conn.close()
+    store = Store(tmp_path / "archive.sqlite")
+    assert {t: list(store.db.execute(f"select * from {t} order by 1, 2").fetchall()) for t in KEY_COLUMNS} == before
+
+
 def test_a_migrated_database_has_the_schema_of_a_new_one(tmp_path: Path) -> None:
     Store(make_v1(tmp_path / "v1.sqlite"))
     Store(make_v2(tmp_path / "v2.sqlite"))
+    Store(make_v3(tmp_path / "v3.sqlite"))
     Store(tmp_path / "new.sqlite")
-    assert shape(tmp_path / "v1.sqlite") == shape(tmp_path / "v2.sqlite") == shape(tmp_path / "new.sqlite")
+    assert shape(tmp_path / "v1.sqlite") == shape(tmp_path / "v2.sqlite") == shape(tmp_path / "v3.sqlite") \
+        == shape(tmp_path / "new.sqlite")
 
 
 def test_reopening_a_current_database_makes_no_backup(tmp_path: Path) -> None:
@@ -190,14 +282,14 @@ def test_a_failed_migration_leaves_the_v1_database_as_it_was(tmp_path: Path, mon
 def test_a_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     db = tmp_path / "future.sqlite"
     Store(db).db.execute("pragma user_version = 99")
-    with pytest.raises(StorageError, match=r"schema version 99, newer than this newsarchive understands \(3\)"):
+    with pytest.raises(StorageError, match=r"schema version 99, newer than this newsarchive understands \(4\)"):
         Store(db)
     assert user_version(db) == 99
     result = subprocess.run([sys.executable, "-m", "crawler", "search", "x", "--db", str(db)],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"error: database {db} has schema version 99, newer than this newsarchive understands (3): "
+        f"error: database {db} has schema version 99, newer than this newsarchive understands (4): "
         "upgrade newsarchive, or open a copy made for this version")
 
 

@@ -161,7 +161,7 @@ def test_reparse_reads_each_variant_from_its_own_page_when_its_url_names_no_reco
 def test_foreign_keys_and_wal_are_on(store: Store) -> None:
     assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
 
 
 def test_unusable_database_is_a_storage_error(tmp_path: Path) -> None:
