@@ -314,6 +314,10 @@ def format_summary(result: dict[str, Any]) -> str:
         + (f"; {result['warc_errors']} not archived (see the log)" if result.get("warc_errors") else ""),
         f"  database  {result['db']}",
     ]
+    since = result.get("since") or {}
+    if any(since.values()):
+        lines.append(f"  since     {counted(since['older'], 'article page')} fetched and older, not stored"
+                     f" (undated links); {counted(since['reached'], 'listing')} reached the date")
     return "\n".join(lines + _incremental_lines(result))
 
 

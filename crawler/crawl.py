@@ -90,12 +90,14 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
         raise _not_started(failures[0].value if failures else None)
     summary = store.run_summary(int(run_id))
     seconds = float(stats.get("elapsed_time_seconds") or 0.0)
-    pages = int(stats.get("response_received_count", 0))
+    # Every response the server sent, as archived: a response retried (a 500) never reaches the engine's count.
+    pages = int(stats.get("downloader/response_count") or stats.get("response_received_count") or 0)
     summary.update(
         seconds=seconds, pages=pages, pages_per_second=pages / seconds if seconds else 0.0, db=str(db),
         source=f"offline mirror {mirror}" if mirror else "live", finish_reason=reason, jobdir=jobdir,
         warc_errors=int(stats.get("warc/errors", 0)),
         incremental={k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("incremental/")},
+        since={"older": int(stats.get("articles/too_old", 0)), "reached": int(stats.get("since/reached", 0))},
     )
     return summary
 

@@ -35,6 +35,7 @@ from crawler.items import ArticleItem, LinksSeen, PageError, UrlSeen
 from crawler.parsepool import ParsePool
 from crawler.parsers.abai import article_ref, parse_article, parse_listing
 from crawler.seeds import SCRIPTS, Seed, load_seed
+from crawler.since import SincePaging
 from crawler.spiders.params import max_articles_arg, since_arg
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ class AbaiSpider(scrapy.Spider):
         self.run_args = {k: (str(v) if isinstance(v, date) else v) for k, v in asdict(self.params).items()}
         self.requested: set[str] = set()
         self.exhausted: set[str] = set()
+        self.since = SincePaging()
         self.incremental = IncrementalParams()
         self.frontier: Frontier | None = None  # set in start(); `scrapy check` replaces start() and gets full passes
         self.parsers = ParsePool(0)  # from_crawler gives the crawl's pool of parser processes
@@ -158,24 +160,29 @@ class AbaiSpider(scrapy.Spider):
         links = [UrlSeen(entry.link, entry.url, entry.key, script) for entry, script in entries]
         yield from LinksSeen.of(response.url, links, listing.observations(fetched_time(response), response.url))
         decisions = decide(self.frontier, series, [(entry.key, script, entry.url) for entry, script in entries])
+        fresh = self.since.fresh(series, (entry.key for entry, _ in entries)) if self.params.since else set()
+        waiting = 0  # undated new entries requested: their articles tell whether the listing reached --since
         for (entry, script), decision in zip(entries, decisions, strict=True):
             if self._too_old(entry.published_at):
-                self.exhausted.add(series)
                 continue
             if decision not in FETCH:
                 self.crawler.stats.inc_value(f"incremental/skipped_{decision}")
             elif entry.url not in self.requested and not self._full():
                 self.requested.add(entry.url)
                 self.crawler.stats.inc_value(f"incremental/{decision}")
+                waiting += entry.key in fresh and entry.published_at is None
                 yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.failed,
-                                     cb_kwargs={"series": series}, priority=ARTICLE_PRIORITY)
+                                     cb_kwargs={"listing": response.url}, priority=ARTICLE_PRIORITY)
+        older = [self._too_old(entry.published_at) for entry, _ in entries if entry.key in fresh and entry.published_at]
+        if fresh and self.since.page(series, response.url, older=older, waiting=waiting):
+            self._reached_since(series)
         if listing.next_page and series not in self.exhausted and not self._full():
             if keep_paging(self.frontier, series):
                 yield self._listing(listing.next_page, series)
             else:
                 self.crawler.stats.inc_value("incremental/stopped_paging")
 
-    async def parse_article(self, response: Response, series: str | None = None) -> AsyncIterator[Any]:
+    async def parse_article(self, response: Response, listing: str | None = None) -> AsyncIterator[Any]:
         """Article page → ArticleItem (or a PageError saying why not).
 
         Contracts (`scrapy check abai`, run on the fixture mirror): the seed
@@ -194,9 +201,10 @@ class AbaiSpider(scrapy.Spider):
         except ParseError as err:
             yield PageError(response.url, "parse", "parse_error", str(err))
             return
-        if self._too_old(item.published_at):
-            if series:
-                self.exhausted.add(series)
+        too_old = self._too_old(item.published_at)
+        if (reached := self.since.article(listing, too_old)) is not None:
+            self._reached_since(reached)  # the last of its listing page's new articles, and all were older
+        if too_old:
             self.crawler.stats.inc_value("articles/too_old")
             return
         yield item
@@ -204,6 +212,12 @@ class AbaiSpider(scrapy.Spider):
     def failed(self, failure: Failure) -> Iterator[PageError]:
         """Errback: every failed request becomes a row in `errors` (kinds: crawler/failures.py), under the URL first asked for."""
         yield download_error(failure)
+
+    def _reached_since(self, series: str) -> None:
+        """A listing reached --since: no further page of it is read."""
+        if series not in self.exhausted:
+            self.exhausted.add(series)
+            self.crawler.stats.inc_value("since/reached")
 
     def _too_old(self, published_at: str | None) -> bool:
         since = self.params.since

@@ -55,6 +55,7 @@ from crawler.parsepool import ParsePool
 from crawler.parsers import canonical_url, parse_article
 from crawler.profiles import Profile, resolve_profile
 from crawler.spiders.abai import fetched_time
+from crawler.since import SincePaging
 from crawler.spiders.params import SiteParams
 from crawler.urls import as_requested, join_url, site_of
 
@@ -115,6 +116,7 @@ class SiteSpider(scrapy.Spider):
                          "since": str(self.params.since) if self.params.since else None}
         self.requested: set[str] = set()
         self.exhausted: set[str] = set()
+        self.since = SincePaging()
         self.pages_read: dict[str, int] = {}
         self.known_old: set[str] = set()
         """Articles a sitemap or feed dated before --since."""
@@ -317,6 +319,8 @@ class SiteSpider(scrapy.Spider):
             links.append(UrlSeen(join_url(url, link) or url, canonical, key, None))
             entries.append((key, None, requested))
         decisions = decide(self.frontier, series, entries)
+        fresh = self.since.fresh(series, (seen.key for seen in links)) if self.params.since else set()
+        waiting = 0
         for seen, (_, _, url), decision in zip(links, entries, decisions, strict=True):
             if seen.canonical_url in self.known_old:
                 continue
@@ -325,7 +329,10 @@ class SiteSpider(scrapy.Spider):
             elif seen.canonical_url not in self.requested and not self._full():
                 self.requested.add(seen.canonical_url)
                 self._stat(f"incremental/{decision}")
-                yield self._article(url, seen.key, series)
+                waiting += seen.key in fresh
+                yield self._article(url, seen.key, page_url)
+        if fresh and self.since.page(series, page_url, older=[], waiting=waiting):
+            self._reached_since(series)
         yield from LinksSeen.of(page_url, links)
 
     def _pages_of(self, urls: list[str]) -> list[tuple[str, str]]:
@@ -344,14 +351,14 @@ class SiteSpider(scrapy.Spider):
         stored = {url: (canonical_url(canonical), key) for url, (canonical, key) in known.items()}
         return [stored.get(forms[url]) or stored.get(url) or link_page(url) for url in urls]
 
-    def _article(self, url: str, key: str | None, series: str | None) -> scrapy.Request:
+    def _article(self, url: str, key: str | None, listing: str | None) -> scrapy.Request:
         """The request for an article page; its key goes with it, so its WARC record's `pages` row names the article."""
-        return scrapy.Request(url, callback=self.parse_article, errback=self.failed, cb_kwargs={"series": series},
+        return scrapy.Request(url, callback=self.parse_article, errback=self.failed, cb_kwargs={"listing": listing},
                               meta={"article_key": key}, priority=ARTICLE_PRIORITY)
 
     # -- articles ---------------------------------------------------------------
 
-    async def parse_article(self, response: Response, series: str | None = None) -> AsyncIterator[Any]:
+    async def parse_article(self, response: Response, listing: str | None = None) -> AsyncIterator[Any]:
         """Article page → ArticleItem, parsed with the profile's time zone and selectors (or a PageError)."""
         if not isinstance(response, scrapy.http.TextResponse):
             yield PageError(response.url, "parse", "not_html", f"content type {response.headers.get('Content-Type')!r}")
@@ -363,9 +370,10 @@ class SiteSpider(scrapy.Spider):
             yield PageError(response.url, "parse", "parse_error", str(err))
             return
         item.language = item.language or self.profile.language
-        if item.published_at and self._too_old(datetime.fromisoformat(item.published_at)):
-            if series:
-                self.exhausted.add(series)  # a listing reached --since: read no further page of it
+        too_old = bool(item.published_at and self._too_old(datetime.fromisoformat(item.published_at)))
+        if (reached := self.since.article(listing, too_old)) is not None:
+            self._reached_since(reached)  # the last of its listing page's new articles, and all were older
+        if too_old:
             self._stat("articles/too_old")
             return
         yield item
@@ -399,6 +407,12 @@ class SiteSpider(scrapy.Spider):
     def failed_quietly(self, failure: Failure) -> None:
         """Errback for robots.txt, when the spider fetches it itself (ROBOTSTXT_OBEY off)."""
         self.robots_missing(failure.request.url)  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
+
+    def _reached_since(self, series: str) -> None:
+        """A listing reached --since: no further page of it is read."""
+        if series not in self.exhausted:
+            self.exhausted.add(series)
+            self._stat("since/reached")
 
     def _too_old(self, moment: datetime | None) -> bool:
         since = self.params.since
