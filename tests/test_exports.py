@@ -795,3 +795,30 @@ def test_a_marker_too_large_for_a_list_of_files_is_no_exports(archive: Path, tmp
     (out / ".newsarchive-export-in-progress").write_bytes(b"articles.jsonl\n" * 100_000)
     assert export(archive, out, "--format", "jsonl", "--force") == 2
     assert "is larger than an export's list of files" in capsys.readouterr().err
+
+
+def test_a_full_disk_or_a_folder_it_may_not_write_is_one_line_and_the_previous_export_stays(
+        archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import errno
+
+    from crawler.exports import run
+
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", "csv") == 0
+    before = tree(out)
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(run, "export_tables", full)
+    capsys.readouterr()
+    assert export(archive, out, "--format", "csv", "--force") == 2
+    assert capsys.readouterr().err.strip() == f"error: cannot write the export in {out}: No space left on device"
+    assert tree(out) == before
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", refused)
+    assert export(archive, tmp_path / "other", "--format", "csv") == 2
+    assert capsys.readouterr().err.strip() == f"error: cannot write in {tmp_path / 'other'}: Permission denied"

@@ -91,7 +91,10 @@ class OutDir:
         """
         marker = self.root / IN_PROGRESS
         unlinked = self.root / f"{IN_PROGRESS}.{os.getpid()}"
-        self._lock = unlinked.open("xb")
+        try:
+            self._lock = unlinked.open("xb")
+        except OSError as err:  # a folder the user may not write in, a read-only mount
+            raise ExportError(f"cannot write in {self.root}: {err.strerror or err}") from err
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a file just made: nobody else holds it
             os.link(unlinked, marker)

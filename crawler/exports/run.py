@@ -96,6 +96,9 @@ def export(store: Store, options: ExportOptions, progress: Progress | None = Non
             out.finish()
             if options.bag:
                 make_bag(out.root, options)
+        except OSError as err:  # a full disk, a folder that went read-only: the files go, the error in one line
+            out.discard()
+            raise ExportError(f"cannot write the export in {out.root}: {err.strerror or err}") from err
         except BaseException:
             out.discard()
             raise
