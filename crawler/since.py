@@ -54,8 +54,7 @@ class SincePaging:
 
     def article(self, page: str | None, too_old: bool) -> str | None:
         """An article requested from listing `page` came back: the series it stops, when it was the page's last and all were older."""
-        waiting = self._waiting.get(page) if page else None
-        if waiting is None or page is None:
+        if page is None or (waiting := self._waiting.get(page)) is None:
             return None
         if not too_old:
             del self._waiting[page]
