@@ -57,6 +57,40 @@ WAL_CHECKPOINT_PAGES = 10_000
 CACHE_KIB = 16_000
 
 
+def _cannot_write_beside(err: sqlite3.OperationalError) -> bool:
+    """True when SQLite could not create the WAL's `-shm` file next to the archive (a read-only folder, mount or file)."""
+    name = getattr(err, "sqlite_errorname", "")
+    return name.startswith("SQLITE_READONLY") or name.startswith("SQLITE_CANTOPEN")
+
+
+def read_only(path: Path) -> sqlite_utils.Database:
+    """The archive at `path` opened for reading only, for a reader that may not write beside it.
+
+    An archive in WAL mode is read through its `-shm` file, which SQLite makes
+    next to the archive when none is there: in a read-only folder (a shared
+    dataset, a mounted snapshot) even a reader cannot open it the usual way.
+    `mode=ro` reads it when the `-shm` is there; else the file is read as
+    immutable, which only a log holding commits not yet in the file forbids:
+    they would be missed without a word.
+    """
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+    try:
+        conn.execute("PRAGMA user_version").fetchone()
+    except sqlite3.OperationalError as err:
+        conn.close()
+        if not _cannot_write_beside(err):
+            raise
+        log = path.with_name(f"{path.name}-wal")
+        if log.is_file() and log.stat().st_size:
+            raise StorageError(f"cannot read database {path}: its write-ahead log {log.name} holds commits not yet in "
+                               "the file, and its folder may not be written to fold them in; open it once where it "
+                               "can be written, or copy the folder") from err
+        conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
+    logger.info("Reading %s read-only: its folder may not be written", path)
+    return sqlite_utils.Database(conn)
+
+
 class Store(ArticleWrites, RunBook, Reads, ExportReads):
     """An archive database; creates its schema on first open, migrates an older one."""
 
@@ -70,28 +104,40 @@ class Store(ArticleWrites, RunBook, Reads, ExportReads):
             except OSError as err:
                 raise StorageError(f"cannot create the folder of database {self.path}: {err.strerror or err}") from err
         try:
-            self.db = sqlite_utils.Database(self.path)
-            refuse_non_archive(self.db, self.path, create=create)  # before WAL mode, which writes the file's header
-            self.db.execute("PRAGMA foreign_keys = ON")
-            # A row deleted by INSERT OR REPLACE fires its delete trigger, keeping the FTS index in sync.
-            self.db.execute("PRAGMA recursive_triggers = ON")
-            self.db.register_function(casefold, deterministic=True, replace=True)
-            self.db.enable_wal()
-            # In WAL mode NORMAL syncs at checkpoints, not at every commit: a crawl commits small batches
-            # (URLs seen, errors, WARC index rows) and an fsync each cost more than the rest of the crawl.
-            # The database stays consistent; a power cut can lose the last commits, which a re-crawl redoes.
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            # Checkpoint (copy the WAL into the file, and fsync) every ~40 MB, not every 4 MB: a batch of
-            # 100 pages writes ~4 MB, pages an index rewrites often are copied once, not once per batch
-            # (ingest +11 %, benchmarks/RESULTS.md). Readers and a crash are as safe with a longer WAL.
-            self.db.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
-            self.db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-            ensure_schema(self.db, self.path)
+            db = sqlite_utils.Database(self.path)
+            try:
+                self.db = self._prepared(db, create=create)
+            except sqlite3.OperationalError as err:
+                db.close()
+                if create or not _cannot_write_beside(err):
+                    raise
+                self.db = self._prepared(read_only(self.path), create=False, wal=False)
         except StorageError:
             raise
         except Exception as err:  # sqlite3.DatabaseError and friends: not a usable archive
             raise StorageError(f"cannot open database {self.path}: {err}") from err
         self._run_status = {}
+
+    def _prepared(self, db: sqlite_utils.Database, *, create: bool, wal: bool = True) -> sqlite_utils.Database:
+        """`db` refused unless an archive, set up for this process, its schema brought to SCHEMA_VERSION."""
+        refuse_non_archive(db, self.path, create=create)  # before WAL mode, which writes the file's header
+        db.execute("PRAGMA foreign_keys = ON")
+        # A row deleted by INSERT OR REPLACE fires its delete trigger, keeping the FTS index in sync.
+        db.execute("PRAGMA recursive_triggers = ON")
+        db.register_function(casefold, deterministic=True, replace=True)
+        if wal:
+            db.enable_wal()
+        # In WAL mode NORMAL syncs at checkpoints, not at every commit: a crawl commits small batches
+        # (URLs seen, errors, WARC index rows) and an fsync each cost more than the rest of the crawl.
+        # The database stays consistent; a power cut can lose the last commits, which a re-crawl redoes.
+        db.execute("PRAGMA synchronous = NORMAL")
+        # Checkpoint (copy the WAL into the file, and fsync) every ~40 MB, not every 4 MB: a batch of
+        # 100 pages writes ~4 MB, pages an index rewrites often are copied once, not once per batch
+        # (ingest +11 %, benchmarks/RESULTS.md). Readers and a crash are as safe with a longer WAL.
+        db.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+        db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        ensure_schema(db, self.path)
+        return db
 
     def check_writable(self) -> None:
         """Fail now, with one line, when the file cannot be written (a read-only file, folder or mount).

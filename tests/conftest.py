@@ -54,6 +54,15 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
+def as_reader(command: list[str]) -> list[str]:
+    """`command` run without the power to write what its mode bits forbid: root writes read-only files, so it drops that capability."""
+    if os.geteuid() != 0:
+        return command
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search", *command]
+
+
 def offline_crawl(db: Path, *args: str) -> str:
     """`crawl ARGS --offline --db DB` on the bundled mirrors in a subprocess; its output, once it exited 0."""
     result = cli("crawl", *args, "--offline", "--db", str(db))

@@ -12,8 +12,6 @@ import argparse
 import fcntl
 import gzip
 import json
-import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import as_reader
 from crawler.cli import build_parser, main
 from crawler.storage import Store
 
@@ -230,12 +229,7 @@ def test_a_read_only_database_fails_before_any_work(tmp_path: Path, argv: list[s
     Store(db).db.conn.close()
     db.chmod(0o444)
     command = [sys.executable, "-m", "crawler", *argv, "--db", str(db)]
-    if os.geteuid() == 0:  # root writes read-only files: drop the capability that lets it
-        if not shutil.which("setpriv"):
-            pytest.skip("running as root without setpriv")
-        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search",
-                   "--inh-caps=-dac_override,-dac_read_search", *command]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(as_reader(command), cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [f"error: cannot write to database {db}: attempt to write a readonly database"]
 

@@ -4,13 +4,17 @@ storing what its pages would have stored one by one (issue 12)."""
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
+import subprocess
+import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from conftest import as_reader
 from crawler import storage_articles
 from crawler.errors import StorageError
 from crawler.failures import PERMANENT_KINDS
@@ -376,11 +380,6 @@ def test_the_crawl_state_is_read_from_covering_indexes_which_an_older_archive_ga
 
 
 def test_an_older_archive_on_a_read_only_file_opens_without_its_new_indexes(tmp_path: Path) -> None:
-    import os
-    import shutil
-    import subprocess
-    import sys
-
     db = tmp_path / "ro.sqlite"
     store = Store(db)
     store.save_articles([item()], store.start_run("abai", {}), 1)
@@ -390,10 +389,49 @@ def test_an_older_archive_on_a_read_only_file_opens_without_its_new_indexes(tmp_
     db.chmod(0o444)
     command = [sys.executable, "-c", "import sys; from crawler.storage import Store; store = Store(sys.argv[1], create=False);"
                " print(store.db.execute('select count(*) from article_variants').fetchone()[0])", str(db)]
-    if os.geteuid() == 0:  # root writes read-only files: drop the capability that lets it
-        if not shutil.which("setpriv"):
-            pytest.skip("running as root without setpriv")
-        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search",
-                   "--inh-caps=-dac_override,-dac_read_search", *command]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(as_reader(command), capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stdout.strip(), result.stderr) == (0, "1", "")
+
+
+def test_an_archive_in_a_read_only_folder_is_exported_and_searched(tmp_path: Path) -> None:
+    """A shared dataset or a mounted snapshot: SQLite cannot make the `-shm` file a WAL archive is read through."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    store = Store(folder / "a.sqlite")
+    store.save_articles([item()], store.start_run("abai", {}), 1)
+    store.db.conn.close()  # the last connection folds the log into the file and removes it
+    folder.chmod(0o555)
+    try:
+        export = subprocess.run(as_reader([sys.executable, "-m", "crawler", "export", "--format", "jsonl", "--out",
+                                           str(tmp_path / "out"), "--db", str(folder / "a.sqlite")]),
+                                capture_output=True, text=True, timeout=120)
+        search = subprocess.run(as_reader([sys.executable, "-m", "crawler", "search", "Екі", "--db", str(folder / "a.sqlite")]),
+                                capture_output=True, text=True, timeout=120)
+    finally:
+        folder.chmod(0o755)
+    assert export.returncode == 0, export.stderr
+    assert [json.loads(line)["key"] for line in (tmp_path / "out" / "articles.jsonl").read_text().splitlines()] == ["abai.kz:7"]
+    assert search.returncode == 0, search.stderr
+    assert search.stdout.splitlines()[0] == " 1. Тақырып cyrl (2018-09-19, https://abai.kz/post/7)"
+    assert sorted(path.name for path in folder.iterdir()) == ["a.sqlite"]
+
+
+def test_a_read_only_folder_whose_log_holds_commits_is_refused_not_read_without_them(tmp_path: Path) -> None:
+    writer = Store(tmp_path / "a.sqlite")
+    writer.save_articles([item()], writer.start_run("abai", {}), 1)  # in the log: the writer is still open
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    for name in ("a.sqlite", "a.sqlite-wal"):
+        (folder / name).write_bytes((tmp_path / name).read_bytes())
+    folder.chmod(0o555)
+    command = [sys.executable, "-c", "import sys; from crawler.storage import Store; Store(sys.argv[1], create=False)",
+               str(folder / "a.sqlite")]
+    try:
+        result = subprocess.run(as_reader(command), capture_output=True, text=True, timeout=60)
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"crawler.errors.StorageError: cannot read database {folder / 'a.sqlite'}: its write-ahead log a.sqlite-wal holds "
+        "commits not yet in the file, and its folder may not be written to fold them in; open it once where it can be "
+        "written, or copy the folder")
