@@ -23,6 +23,7 @@ from w3lib.encoding import html_to_unicode
 from crawler import CLI_LOG_HANDLER, __version__
 from crawler import settings as default_settings
 from crawler.errors import ConfigError, CrawlerError, ParseError
+from crawler.interrupts import terminate_as_interrupt
 from crawler.parsers import abai, parse_article
 from crawler.storage import Store
 from crawler.urls import ascii_host, is_web_url
@@ -43,7 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler.setLevel(level)  # Scrapy lowers the root logger's level; ours stays quiet
         handler.set_name(CLI_LOG_HANDLER)  # a crawl's Scrapy process takes over from it (crawl.scrapy_process)
     try:
-        return int(args.run(args) or 0)
+        with terminate_as_interrupt():  # `kill` before Scrapy takes its signals (opening, migrating) stops as Ctrl-C does
+            return int(args.run(args) or 0)
     except CrawlerError as err:
         if args.debug:
             raise
@@ -654,7 +656,6 @@ def _near(path: Path) -> Path:
 def run_fixtures_serve(args: argparse.Namespace) -> int:
     import threading
 
-    from crawler.interrupts import terminate_as_interrupt
     from crawler.mirror import INDEX_PATH, Mirror, MirrorServer, offline_settings, setting_args
 
     directory = _fixture_dir(args.site, args.sites_dir)

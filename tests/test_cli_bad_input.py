@@ -12,9 +12,11 @@ import argparse
 import fcntl
 import gzip
 import json
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -233,6 +235,26 @@ def test_a_read_only_database_fails_before_any_work(tmp_path: Path, argv: list[s
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [f"error: cannot write to database {db}: attempt to write a readonly database"]
 
+
+
+def catches(pid: int, signum: int) -> bool:
+    """True once the process has a handler of its own for `signum` (Linux: the SigCgt mask of /proc/PID/status)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    mask = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(mask, 16) >> (signum - 1) & 1)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_the_command_starts_is_an_interruption(tmp_path: Path, signum: int) -> None:
+    """`kill` or Ctrl-C in a crawl's first second, while modules import: 'interrupted', 130; no traceback, no silent 143."""
+    process = subprocess.Popen([sys.executable, "-m", "crawler", "crawl", "abai", "--offline", "--db", str(tmp_path / "a.sqlite")],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not catches(process.pid, signal.SIGTERM) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=120)
+    assert (process.returncode, out, err) == (130, "", "interrupted\n")
 
 def command_paths(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
     for action in parser._actions:
