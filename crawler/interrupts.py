@@ -1,28 +1,50 @@
-"""SIGTERM as Ctrl-C: long commands that clean up after KeyboardInterrupt (an export, a mirror server) do so after `kill` too."""
+"""Signals as interruptions: SIGTERM as Ctrl-C, so that long commands clean up after `kill` too (an export, a mirror
+server), and both held back while a folder is tidied, so that a second Ctrl-C does not leave it half done."""
 
 from __future__ import annotations
 
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from types import FrameType
+
+Handler = Callable[[int, FrameType | None], object]
 
 
 @contextlib.contextmanager
 def terminate_as_interrupt() -> Iterator[None]:
-    """Inside, SIGTERM raises KeyboardInterrupt; the previous handler comes back afterwards.
+    """Inside, SIGTERM raises KeyboardInterrupt; the previous handler comes back afterwards."""
+    with _handled({signal.SIGTERM: _interrupt}):
+        yield
 
-    Only the main thread may set handlers: elsewhere SIGTERM keeps its own.
-    """
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Inside, Ctrl-C and SIGTERM wait: a step that must not stop halfway (removing a folder, putting one back)
+    finishes, and KeyboardInterrupt comes after it, unless the step failed, whose error goes on as it is."""
+    received: list[int] = []
+    with _handled({signal.SIGINT: lambda signum, frame: received.append(signum),
+                   signal.SIGTERM: lambda signum, frame: received.append(signum)}):
+        yield
+    if received:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _handled(handlers: dict[signal.Signals, Handler]) -> Iterator[None]:
+    """`handlers` installed inside, the previous ones back afterwards. Only the main thread may set handlers:
+    elsewhere the signals keep theirs."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
-def _interrupt(signum: int, frame: object) -> None:
+def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt

@@ -10,6 +10,7 @@ import contextlib
 import csv
 import io
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -624,6 +625,49 @@ def test_a_force_killed_outright_gets_the_export_it_was_replacing_back_at_the_ne
     assert stopped.returncode == 130 and tree(out) == before
     signalled_export(signal.SIGKILL, "article_variants", archive, out, "--format", "csv", "--force")
     assert export(archive, out, "--format", "jsonl", "--force") == 0
+    assert sorted(p.name for p in out.iterdir()) == ["articles.jsonl", "manifest.json"]
+    assert verify(out)[0] == 0
+
+
+def interrupted_before(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Ctrl-C (a real SIGINT to this process) just as `crawler.exports.outdir.<name>` begins tidying the folder."""
+    import signal
+
+    from crawler.exports import outdir
+
+    step = getattr(outdir, name)
+
+    def interrupted(*args: Any) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        step(*args)
+
+    monkeypatch.setattr(outdir, name, interrupted)
+
+
+def test_a_second_ctrl_c_waits_until_the_replaced_export_is_back(archive: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first Ctrl-C stops a --force before its manifest; the second lands as the old export is put back."""
+    from crawler.exports import run
+
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", "csv") == 0
+    before = tree(out)
+
+    def first_ctrl_c(*args: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "write_manifest", first_ctrl_c)
+    interrupted_before(monkeypatch, "_restore")
+    assert export(archive, out, "--format", "jsonl", "--force") == 130
+    assert tree(out) == before and verify(out)[0] == 0
+
+
+def test_a_ctrl_c_after_the_manifest_waits_until_the_replaced_export_is_gone(archive: Path, tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", "csv") == 0
+    interrupted_before(monkeypatch, "_remove_tree")
+    assert export(archive, out, "--format", "jsonl", "--force") == 130
     assert sorted(p.name for p in out.iterdir()) == ["articles.jsonl", "manifest.json"]
     assert verify(out)[0] == 0
 

@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO
 
 from crawler.errors import ExportError
+from crawler.interrupts import interrupts_deferred
 
 MANIFEST = "manifest.json"
 # Written first and removed once the manifest is: the paths an export has begun writing, one per line.
@@ -109,16 +110,18 @@ class OutDir:
         """The manifest is written: the folder is a finished export, no longer marked as unfinished; the replaced one goes.
 
         From here on the export is kept: a later failure (making its bag) does not remove it, nor bring back the
-        one it replaced. Stopped while that one is removed, the next `--force` removes the rest.
+        one it replaced. A Ctrl-C meanwhile waits until that one is gone; killed meanwhile, the next `--force`
+        removes the rest.
         """
-        if self.journal is not None:
-            self.journal.unlink()
-            self.journal = None
-        self._unlock()
-        self.created = []
-        previous, self.previous = self.previous, None
-        if previous is not None:
-            _remove_tree(previous)
+        with interrupts_deferred():
+            if self.journal is not None:
+                self.journal.unlink()
+                self.journal = None
+            self._unlock()
+            self.created = []
+            previous, self.previous = self.previous, None
+            if previous is not None:
+                _remove_tree(previous)
 
     def _unlock(self) -> None:
         if self._lock is not None:
@@ -166,24 +169,25 @@ class OutDir:
         replacing, and remove its locked mark last.
 
         Unlocked first, the folder would look like a dead export's to a `--force` meanwhile, whose new files
-        this would then delete.
+        this would then delete. A second Ctrl-C waits until the folder is as it was.
         """
-        for path in reversed(self.created):
-            if path.is_dir() and not path.is_symlink():
-                _rmdir_if_empty(path)
-            else:
-                path.unlink(missing_ok=True)
-        if self.previous is not None:
+        with interrupts_deferred():
+            for path in reversed(self.created):
+                if path.is_dir() and not path.is_symlink():
+                    _rmdir_if_empty(path)
+                else:
+                    path.unlink(missing_ok=True)
+            if self.previous is not None:
+                if self.journal is not None:
+                    os.truncate(self.journal, 0)  # its files are gone: what is in the folder from now on is the old export's
+                _restore(self.previous, self.root)
+                self.previous = None
             if self.journal is not None:
-                os.truncate(self.journal, 0)  # its files are gone: what is in the folder from now on is the old export's
-            _restore(self.previous, self.root)
-            self.previous = None
-        if self.journal is not None:
-            self.journal.unlink(missing_ok=True)
-            self.journal = None
-        self._unlock()
-        if self.made_root:
-            _rmdir_if_empty(self.root)
+                self.journal.unlink(missing_ok=True)
+                self.journal = None
+            self._unlock()
+            if self.made_root:
+                _rmdir_if_empty(self.root)
 
 
 def _unfinished(root: Path) -> set[str] | None:
