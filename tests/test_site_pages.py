@@ -110,6 +110,8 @@ def test_kazakh_printed_date_takes_the_sites_time_zone() -> None:
     ("The real headline : Example-Blog | tagline | 2005", None, "The real headline"),
     ("SONNENENERGIE: Der WindRebell", "Der WindRebell", "Der WindRebell"),  # a kicker before the shown headline
     ("Nachrichten: Sport", "Sport", "Nachrichten: Sport"),  # one shown word is a section, not a headline
+    ("Жаңа кітап: «Абай жолы» | Site Name", None, "Жаңа кітап: «Абай жолы»"),  # the guillemet closes a quotation
+    ("Site Name » The real headline »", None, "The real headline"),  # this one closes nothing
 ])
 def test_title_without_the_site_name(declared: str, shown: str | None, expected: str) -> None:
     body = f"<h1>{shown}</h1>" if shown else "<h1>Example-Blog</h1>"
@@ -182,6 +184,18 @@ def test_body_html_shows_what_the_body_says() -> None:
     item = generic.parse_article(html, "https://steppe.example/en/story/1")
     assert item.title == "Trees for the ring road" and item.body.startswith("The city will plant")
     assert item.body_html.startswith("<p>The city will plant") and "June 3" not in item.body_html
+
+
+def test_the_headline_repeated_with_other_punctuation_leaves_the_body() -> None:
+    """Title "Обзор кафе: «Кокпар»" (declared), headline "Обзор кафе «Кокпар»" (shown): the same words, no paragraph."""
+    paragraphs = ["Новое кафе «Кокпар» открылось на проспекте Абая в Алматы, меню составлено из блюд казахской кухни.",
+                  "Цены умеренные: обед на двоих обойдётся примерно в двенадцать тысяч тенге, обслуживание быстрое."]
+    html = ("<html><head><title>Обзор кафе: «Кокпар» | Steppe Herald</title></head><body><article>"
+            f"<h1>Обзор кафе «Кокпар»</h1>{''.join(f'<p>{p}</p>' for p in paragraphs)}</article></body></html>")
+    item = generic.parse_article(html, "https://herald.example/news/2024/05/cafe-review.html")
+    assert (item.title, item.strategies["title"]) == ("Обзор кафе: «Кокпар»", "structure")
+    assert item.paragraphs == paragraphs
+    assert item.body_html.startswith("<p>Новое кафе")
 
 
 def test_body_html_drops_the_occurrence_the_body_drops() -> None:

@@ -20,6 +20,7 @@ from parsel import Selector
 from crawler.dates import parse_local
 from crawler.parsers.common import block_elements, clean, densest_paragraph_parent
 from crawler.parsers.sanitize import sanitize
+from crawler.parsers.titles import squash
 
 # Lines that belong to the page's furniture, not to the text (whole-line matches only).
 FURNITURE = re.compile(
@@ -133,7 +134,7 @@ def cleanup(paragraphs: list[str], title: str | None = None) -> list[str]:
     """Our rules on top of the extractor.
 
     Anywhere: no furniture lines ("Share", "Print"), no paragraph repeated
-    in a row. At the top: no repeated headline, no lone date line. At the
+    in a row. At the top: no repeated headline (unless it is all there is), no lone date line. At the
     end: no date line, tag list, or call to share, subscribe or follow.
     """
     kept: list[str] = []
@@ -141,7 +142,7 @@ def cleanup(paragraphs: list[str], title: str | None = None) -> list[str]:
         if not paragraph or FURNITURE.match(paragraph) or (kept and kept[-1] == paragraph):
             continue
         kept.append(paragraph)
-    while kept and ((title and _same(kept[0], title)) or _date_line(kept[0])):
+    while kept and ((title and len(kept) > 1 and _same(kept[0], title)) or _date_line(kept[0])):
         kept.pop(0)
     while kept and (_date_line(kept[-1]) or PROMO.match(kept[-1]) or TAGS_LABEL.match(kept[-1])
                     or (len(kept) > 1 and TAGS_LABEL.match(kept[-2]))):
@@ -150,7 +151,8 @@ def cleanup(paragraphs: list[str], title: str | None = None) -> list[str]:
 
 
 def _same(a: str, b: str) -> bool:
-    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+    """The same words, whatever the punctuation: a headline "Обзор кафе «Кокпар»" repeats the title "Обзор кафе: «Кокпар»"."""
+    return squash(a) == squash(b)
 
 
 def _date_line(paragraph: str) -> bool:

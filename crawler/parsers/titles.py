@@ -21,6 +21,9 @@ from crawler.parsers.common import clean, node_text
 from crawler.parsers.metadata import PageMetadata
 from crawler.urls import readable_host, site_of
 
+# Characters a title trimmed of its site name may be left with at either end; and the guillemets' openers.
+SEPARATOR_CHARS = " \xa0|-–—:·•│"
+OPENING = {"»": "«", "›": "‹"}
 # Separators between a headline and the site or section name in a declared title.
 SEPARATOR = re.compile(r"\s+[|\-–—·•»›:/~]{1,2}\s+|\s*[|│]\s*|\s+::\s+")
 _NON_ALNUM = re.compile(r"[\W_]+")
@@ -212,8 +215,14 @@ def grade(shown: str, declared: str, sites: list[str]) -> int:
 
 
 def _trim(title: str) -> str:
-    """A title without separators left dangling at either end ("» Headline", "Headline -")."""
-    return title.strip(" \xa0|-–—:·•»›│") or title
+    """A title without separators left dangling at either end ("» Headline", "Headline -").
+
+    A `»` or `›` at the end is no separator when it closes a quotation the title opened («Абай жолы»).
+    """
+    trimmed = title.strip(SEPARATOR_CHARS).lstrip("»›" + SEPARATOR_CHARS)
+    while trimmed.endswith(("»", "›")) and trimmed.count(trimmed[-1]) > trimmed.count(OPENING[trimmed[-1]]):
+        trimmed = trimmed[:-1].rstrip(SEPARATOR_CHARS)
+    return trimmed or title
 
 
 def choose_title(sel: Selector, meta: PageMetadata, url: str) -> tuple[str | None, str | None]:
