@@ -31,10 +31,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from crawler.errors import ConfigError
 from crawler.failures import PERMANENT_KINDS
 from crawler.storage import Store
+from crawler.urls import as_requested
 
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.settings import BaseSettings
+    from scrapy.statscollectors import StatsCollector
 
     from crawler.storage import VariantState
 
@@ -136,12 +138,14 @@ class Frontier:
     """
 
     def __init__(self, store: Store, params: IncrementalParams, started_at: datetime,
-                 now: datetime | None = None) -> None:
+                 now: datetime | None = None, stats: StatsCollector | None = None) -> None:
         self.store = store
         self.params = params
         self.started_at = started_at
         self.now = now or datetime.now(UTC)
         self.known_in_a_row: dict[str, int] = {}
+        self.stats = stats
+        """Where `due_revisits` counts the stored pages it skips as gone (`incremental/skipped_gone`)."""
 
     def plan(self, series: str, entries: Sequence[tuple[str, str | None, str]]) -> list[Decision]:
         """A decision for each (key, script, url) of one listing page, in page order.
@@ -210,7 +214,12 @@ class Frontier:
         return [url for url in failing if is_listing(url)]
 
     def due_revisits(self, site: str, scripts: Sequence[str]) -> list[VariantState]:
-        """Stored pages of `site` in `scripts` that reached a revisit age since their last fetch."""
+        """Stored pages of `site` in `scripts` that reached a revisit age since their last fetch, but for those gone.
+
+        A stored page that now answers 404 keeps its last fetch time, so it
+        stays due: without the check it would be asked again, and add an
+        error row, on every run.
+        """
         policy = self.params.revisit
         if not policy.ages:
             return []
@@ -219,13 +228,17 @@ class Frontier:
             published, fetched = self._published(state), parse_time(state.fetched_at)
             if published and fetched and policy.due(published, fetched, self.now):
                 found.append(state)
-        return found
+        gone = self.gone([url for state in found for url in (state.url, as_requested(state.url))])
+        due = [state for state in found if state.url not in gone and as_requested(state.url) not in gone]
+        if self.stats is not None and len(due) < len(found):
+            self.stats.inc_value("incremental/skipped_gone", len(found) - len(due))
+        return due
 
     def _decide(self, state: VariantState | None, gone: bool) -> Decision:
-        if state is None:
-            return "gone" if gone else "new"
-        if not self._before_job(state.first_seen):
-            return "new"  # stored by this job: new to it (the dupe filter keeps it from a second fetch)
+        if gone and (state is None or self._before_job(state.first_seen)):
+            return "gone"  # answered 404 within gone_retry_days: a stored page is not due either
+        if state is None or not self._before_job(state.first_seen):
+            return "new"  # or stored by this job: new to it (the dupe filter keeps it from a second fetch)
         published, fetched = self._published(state), parse_time(state.fetched_at)
         if published and fetched and self.params.revisit.due(published, fetched, self.now):
             return "due"
@@ -266,7 +279,7 @@ def open_frontier(spider: Spider, params: IncrementalParams, kept: Sequence[str]
         return None
     store = Store(spider.settings["DB_PATH"])
     started = parse_time(store.job_started_at(spider.name)) or datetime.now(UTC).replace(microsecond=0)
-    frontier = Frontier(store, params, started)
+    frontier = Frontier(store, params, started, stats=spider.crawler.stats)
     if state is not None:
         frontier.started_at = state.setdefault("started_at", started)
         frontier.known_in_a_row = state.setdefault("known_in_a_row", frontier.known_in_a_row)

@@ -7,6 +7,8 @@ test starts on 127.0.0.1, and read the server's own request log.
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -102,6 +104,25 @@ def test_due_articles_are_revisited_and_others_are_not(server, archive: Path) ->
     assert refetched > "2026"
     # Fetched now, past its last revisit age: the next run leaves it alone.
     assert crawl_seen("abai", server, archive, "stop_after_known=1") & ARTICLES == set()
+
+
+def test_a_stored_page_that_answers_404_is_not_asked_again_run_after_run(archive: Path, tmp_path: Path) -> None:
+    """Its last fetch time never moves, so it stays due: it waits GONE_RETRY_DAYS like a dead link, not a day."""
+    db = sqlite_utils.Database(archive)
+    db.execute("update article_variants set fetched_at = '2018-09-21T00:00:00+00:00' where key = 'abai.kz:100000'")
+    db.execute("update article_variants set fetched_at = '2020-12-01T06:00:00+00:00' where key = 'abai.kz:124675' and script = 'latn'")
+    db.conn.commit()
+    deleted = {"https://abai.kz/post/100000", "https://abai.kz/lt/post/124675"}  # due: from the archive, from a listing
+    mirror = shutil.copytree(SITES / "abai.kz", tmp_path / "mirror")
+    lines = (mirror / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+    (mirror / "manifest.jsonl").write_text("".join(f"{line}\n" for line in lines if json.loads(line)["url"] not in deleted),
+                                           encoding="utf-8")
+    with MirrorServer(Mirror(mirror)) as site:
+        runs = [crawl_seen("abai", site, archive, "stop_after_known=1") & ARTICLES for _ in range(2)]
+    assert runs == [deleted, set()]
+    assert run_row(archive, 3)["stats"]["incremental/skipped_gone"] >= 2
+    errors = sqlite_utils.Database(archive).query("select url, kind from errors where url in (?, ?)", sorted(deleted))
+    assert sorted((row["url"], row["kind"]) for row in errors) == [(url, "http_404") for url in sorted(deleted)]
 
 
 def test_refresh_is_a_full_pass(server, archive: Path, first_run) -> None:
