@@ -43,7 +43,7 @@ from crawler.errors import ConfigError
 from crawler.middlewares.robots import RobotsWatch
 from crawler.mirror import Mirror, MirrorServer
 from crawler.parsers import canonical_url, parse_article
-from crawler.spiders.site import SiteSpider
+from crawler.spiders.site import SiteSpider, page_key
 from crawler.storage import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -495,3 +495,25 @@ def test_the_robots_watch_knows_a_host_however_the_profile_spells_it() -> None:
     for url in ("https://EGEMEN.kz/category/sayasat", "https://егемен.қаз/"):
         watch.request_reached_downloader(Request(url))
     assert missing == ["https://egemen.kz/robots.txt", "https://xn--c1adba8ah.xn--80ao21a/robots.txt"]
+
+
+def test_canonical_links_that_name_a_section_or_another_article_lose_no_article_without_a_trace(tmp_path: Path) -> None:
+    """Template mistakes: 370001 and 370002 name their section as canonical, 370003 names 370001."""
+    mirror = shutil.copytree(SITES / "egemen.kz", tmp_path / "egemen.kz")
+    for number, canonical in (("370001", SAYASAT), ("370002", SAYASAT), ("370003", A370001)):
+        page = mirror / "pages" / f"article-{number}.html"
+        page.write_text(re.sub(r'<link rel="canonical" href="[^"]*">', f'<link rel="canonical" href="{canonical}">',
+                               page.read_text(encoding="utf-8")), encoding="utf-8")
+    db = tmp_path / "archive.sqlite"
+    with MirrorServer(Mirror(mirror)) as server:
+        crawl_seen("site", server, db, PROFILE)
+    archive = sqlite_utils.Database(db)
+    stored = {row["key"]: row["title"] for row in archive.query("select key, title from articles")}
+    assert set(stored) == {page_key(A370001), page_key(A370002)}  # each under its own URL, not one under the section's
+    [conflict] = archive.query("select url, kind, reason from errors where kind = 'canonical_conflict'")
+    titles = {page.url: parse_article(page.path.read_text(encoding="utf-8"), page.url).title
+              for page in mirror_pages("egemen.kz", "article")}
+    kept, dropped = (A370001, A370003) if stored[page_key(A370001)] == titles[A370001] else (A370003, A370001)
+    assert stored[page_key(A370001)] == titles[kept] and conflict["url"] == dropped
+    assert conflict["reason"].endswith(f"this one, {titles[dropped]!r}, is not stored")
+    assert run_row(db, 1)["errors"] == 3  # the sitemap's dead link, the menu's dead listing, the conflict

@@ -10,6 +10,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from scrapy.http import Response
 
 from crawler.items import ArticleItem, LinksSeen, Observation, PageError, PageUrl, UrlSeen
 from crawler.parsers import PARSER_VERSION
@@ -123,7 +124,8 @@ class StorePipeline:
 
     def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any = None) -> None:
         if isinstance(exception, InvalidItem) and self.store is not None:
-            self.store.record_error(exception.url, "validate", exception.kind, exception.reason, self.run_id)
+            url = response.url if isinstance(response, Response) else exception.url  # the page's own, as it was fetched
+            self.store.record_error(url, "validate", exception.kind, exception.reason, self.run_id)
             self.crawler.stats.inc_value(f"errors/validate/{exception.kind}")
 
     def close_spider(self, spider: Spider | None = None) -> None:

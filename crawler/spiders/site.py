@@ -370,6 +370,10 @@ class SiteSpider(scrapy.Spider):
             yield PageError(response.url, "parse", "parse_error", str(err))
             return
         item.language = item.language or self.profile.language
+        if not self.profile.may_be_article(item.url) and self.profile.may_be_article(response.url):
+            # Its <link rel=canonical> names a section or a listing (a template's mistake): filed under it, every
+            # article of the template would be one row. The page is its own.
+            item.url, item.key = link_page(response.url)
         too_old = bool(item.published_at and self._too_old(datetime.fromisoformat(item.published_at)))
         if (reached := self.since.article(listing, too_old)) is not None:
             self._reached_since(reached)  # the last of its listing page's new articles, and all were older
