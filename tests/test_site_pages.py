@@ -104,6 +104,16 @@ def test_kazakh_printed_date_takes_the_sites_time_zone() -> None:
     assert item.published_at == "2018-09-19T16:01:00+06:00"
 
 
+def test_a_link_to_an_older_article_dates_no_page() -> None:
+    """htmldate reads dates in link targets too: a sidebar's /news/2019/11/… gave an undated article 2019-11-01."""
+    html = ("<html><head><title>Steppe eagles return | Herald</title></head><body><article><h1>Steppe eagles return</h1>"
+            "<p>Ornithologists counted more than two hundred steppe eagles at the nesting grounds this spring.</p>"
+            "<p>The birds arrived earlier than usual, which the scientists put down to a mild winter.</p></article>"
+            "<aside><a href='/news/2019/11/old-story.html'>Old</a></aside></body></html>")
+    item = generic.parse_article(html, "https://herald.example/wildlife/steppe-eagles.html", tz="Asia/Almaty")
+    assert (item.published_at, item.strategies.get("published_at")) == (None, None)
+
+
 @pytest.mark.parametrize(("declared", "shown", "expected"), [
     ("Headline here and more | Site Name", "Headline here and more", "Headline here and more"),
     ("Site Name » Blog Archive » The real headline", None, "The real headline"),

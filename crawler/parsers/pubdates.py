@@ -133,11 +133,20 @@ def in_url(url: str, tz: str, today: date | None = None) -> datetime | None:
         return None
 
 
+# A link's target, as htmldate's extensive search would read a date in it.
+LINK_TARGET = re.compile(r"""\bhref\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+
+
 def guessed(html: str, url: str, tz: str) -> datetime | None:
-    """htmldate's estimate of the original publication date (whole page, extensive search)."""
+    """htmldate's estimate of the original publication date (whole page, extensive search), links left out.
+
+    A sidebar's link to an older article (`/news/2019/11/old-story.html`)
+    dates that article, not this page: read, it gave an undated page
+    2019-11-01, a day and time it made up.
+    """
     from htmldate import find_date
 
-    found = find_date(html, url=url, original_date=True, extensive_search=True)
+    found = find_date(LINK_TARGET.sub("", html), url=url, original_date=True, extensive_search=True)
     if not found:
         return None
     return localize(datetime.fromisoformat(found), tz)
