@@ -93,13 +93,24 @@ def comparable(run: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _check_fields(report: HealthReport, earlier: list[dict[str, Any]], limits: Thresholds) -> None:
+    """Fill rates of the last run that stored enough article pages to judge, against the runs before it.
+
+    A run that stored fewer (an incremental run that found nothing new, an
+    ingest with nothing waiting) proves nothing either way: judged instead,
+    the run before it keeps its alarm until a run with pages clears it.
+    """
     last = report.run
     pages = int(last.get("items") or 0)
-    if pages < limits.min_pages:
+    enough = [r for r in [last, *earlier] if int(r.get("items") or 0) >= limits.min_pages]
+    if not enough:
         report.findings.append(Finding("note", "fields", f"run {last['id']} stored {pages} article pages: "
                                        f"fewer than {limits.min_pages}, fill rates not compared"))
         return
-    base = [r for r in earlier if int(r.get("items") or 0) >= limits.min_pages][: limits.baseline_runs]
+    judged, base = enough[0], enough[1:][: limits.baseline_runs]
+    if judged is not last:
+        report.findings.append(Finding("note", "fields", f"run {last['id']} stored {pages} article pages, fewer than "
+                                       f"{limits.min_pages}: fill rates of run {judged['id']}, the last that stored enough"))
+        last, pages = judged, int(judged.get("items") or 0)
     if not base:
         report.findings.append(Finding("note", "fields", "no comparable earlier run with enough article pages to compare fill rates with"))
         return

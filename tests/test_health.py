@@ -210,6 +210,15 @@ def test_small_runs_are_not_judged_on_fill_rates() -> None:
     assert report.findings[0].level == "note"
 
 
+def test_a_run_with_nothing_to_judge_keeps_the_alarm_of_the_run_before_it() -> None:
+    """An ingest with nothing waiting, or an incremental run that found nothing new, clears no alarm."""
+    empty = run(3, {}, items=0, requests=0)
+    report = check([empty, run(2, {"published_at": 0.4}), run(1, {"published_at": 1.0})])
+    assert [f.subject for f in report.alarms] == ["published_at"]
+    assert report.findings[0].message == ("run 3 stored 0 article pages, fewer than 5: fill rates of run 2, "
+                                          "the last that stored enough")
+
+
 def test_a_strategy_shift_is_a_warning() -> None:
     before = {**run(1, {"published_at": 1.0}), "field_strategies": {"published_at": {"selector": 100}}}
     after = {**run(2, {"published_at": 1.0}), "field_strategies": {"published_at": {"text": 100}}}
