@@ -174,11 +174,11 @@ def run_crawl(args: argparse.Namespace) -> int:
 
 def exit_status(reason: str | None) -> int:
     """A crawl's exit status by Scrapy's finish reason: 0 when it ran to its end or to a limit it was given
-    (`closespider_*`), 130 when interrupted (Ctrl-C, SIGTERM), 1 when anything else stopped it (it could not
+    (`closespider_*`), 130 when interrupted (Ctrl-C, SIGTERM; twice: `forced`), 1 when anything else stopped it (it could not
     start its requests, it ran out of memory): a cron job must see that."""
     if reason == "finished" or (reason or "").startswith("closespider_"):
         return 0
-    return 130 if reason == "shutdown" else 1
+    return 130 if reason in ("shutdown", "forced") else 1
 
 
 def crawl_profile(spider: str, path: Path | None) -> Profile | None:
@@ -302,6 +302,8 @@ def counted(number: int, noun: str, plural: str | None = None) -> str:
 
 def format_summary(result: dict[str, Any]) -> str:
     run = result["run"]
+    if run.get("finished_at") is None:
+        return _unfinished_summary(result)
     errors = ", ".join(f"{kind} {n}" for kind, n in result["errors_by_kind"].items()) or "none"
     lines = [
         f"Crawled {run['spider']} ({result['source']}) in {result['seconds']:.1f} s",
@@ -321,6 +323,19 @@ def format_summary(result: dict[str, Any]) -> str:
         lines.append(f"  since     {counted(since['older'], 'article page')} fetched and older, not stored"
                      f" (undated links); {counted(since['reached'], 'listing')} reached the date")
     return "\n".join(lines + _incremental_lines(result))
+
+
+def _unfinished_summary(result: dict[str, Any]) -> str:
+    """A crawl stopped before it could close (a second Ctrl-C): its run has no counts, and its last pages may be lost."""
+    run = result["run"]
+    how = "at once by a second interrupt" if result.get("finish_reason") == "forced" else "before it could close"
+    return "\n".join([
+        f"Crawl of {run['spider']} ({result['source']}) stopped {how}: run {run['id']} is left unfinished",
+        f"  pages     {result['pages']} fetched; the last of them may not be stored",
+        f"  archive   {result['warc_records']} responses in {counted(len(result['warc_files']), 'WARC file')}",
+        f"  database  {result['db']}",
+        "  run the same command to go on: the next run counts this one's articles as new to its job",
+    ])
 
 
 def _incremental_lines(result: dict[str, Any]) -> list[str]:

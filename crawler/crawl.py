@@ -26,7 +26,7 @@ from crawler.spiders.site import SITE_OPTIONS, SiteSpider
 from crawler.storage import Store
 
 
-def scrapy_process(settings: Settings) -> CrawlerProcess:
+def scrapy_process(settings: Settings) -> _Process:
     """Scrapy's process, logging through Scrapy's own root handler (LOG_LEVEL, LOG_FILE) alone.
 
     `python -m crawler` logs through a handler of its own until here (a
@@ -35,7 +35,18 @@ def scrapy_process(settings: Settings) -> CrawlerProcess:
     """
     for handler in [h for h in logging.root.handlers if h.get_name() == CLI_LOG_HANDLER]:
         logging.root.removeHandler(handler)
-    return CrawlerProcess(settings)
+    return _Process(settings)
+
+
+class _Process(CrawlerProcess):
+    """Scrapy's process, knowing whether a second Ctrl-C or SIGTERM stopped it at once: it then closes nothing,
+    its stats have no finish reason, and the run stays unfinished."""
+
+    forced = False
+
+    def _signal_kill(self, signum: int, frame: Any) -> None:
+        self.forced = True
+        super()._signal_kill(signum, frame)
 
 
 def crawl_settings(db: Path, mirror: Path | None, log_level: str = "WARNING") -> Settings:
@@ -82,7 +93,7 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
         process.crawl(crawler, **spider_args, **options).addErrback(failures.append)
         process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    reason = str(stats.get("finish_reason") or "")
+    reason = str(stats.get("finish_reason") or ("forced" if process.forced else ""))
     if jobdir is not None and reason == "finished":
         clear_jobdir(jobdir)
     run_id = stats.get("newsarchive/crawl_run")

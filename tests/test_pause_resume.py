@@ -181,3 +181,32 @@ def test_a_site_profile_job_pauses_and_resumes(tmp_path: Path) -> None:
     for sql in ("select key, script, url, title, body from article_variants order by key, script",
                 "select url, kind from errors order by url"):
         assert list(archive.query(sql)) == list(reference_db.query(sql)), sql
+
+
+def test_a_second_ctrl_c_stops_at_once_and_says_the_run_is_unfinished(tmp_path: Path) -> None:
+    """Scrapy stops at once on a second interrupt, closing nothing: exit 130, no summary of counts it does not have."""
+    mirror = Mirror(SITES / "abai.kz")
+    lookup = mirror.lookup
+    answered: list[str] = []
+
+    def stuck_after_25(url: str):  # the pages in flight when the crawl is interrupted never come: it cannot close
+        answered.append(url)
+        time.sleep(0.05 if len(answered) <= 25 else 10)
+        return lookup(url)
+
+    mirror.lookup = stuck_after_25  # type: ignore[method-assign]
+    db = tmp_path / "archive.sqlite"
+    with MirrorServer(mirror) as server:
+        command = [sys.executable, "-m", "crawler", "crawl", "abai", "--offline", "--db", str(db),
+                   "-s", f"MIRROR_ADDRESS={server.address}", "-s", "CONCURRENT_REQUESTS=2"]
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: len(answered) > 25, process)
+        process.send_signal(signal.SIGINT)
+        time.sleep(1)  # Scrapy handles the first one (a graceful stop, waiting for the stuck pages) and arms the second
+        code, out, err = interrupt(process)
+    assert code == 130, err[-3000:]
+    [run] = sqlite_utils.Database(db).query("select id, finished_at from crawl_runs")
+    assert run["finished_at"] is None
+    assert out.splitlines()[0] == (f"Crawl of abai (offline mirror {SITES / 'abai.kz'}) stopped at once by a second "
+                                   f"interrupt: run {run['id']} is left unfinished")
+    assert "None" not in out
