@@ -753,9 +753,9 @@ def run_extract(args: argparse.Namespace) -> int:
         raise ConfigError(f"--url must be an absolute http(s) URL such as https://abai.kz/post/1, not {args.url!r}")
     fetched_at = None if args.fetched_at is None else _checked_time(args.fetched_at, "--fetched-at")
     failures = unreadable = 0
-    for path, url, key in _extract_jobs(args):
-        record = extract_one(path, url, fetched_at)
-        if key is not None:
+    for path, entry in _extract_jobs(args):
+        record = extract_one(path, entry.get("url"), fetched_at, entry.get("content_type"))
+        if (key := entry.get("key")) is not None:
             record = {"key": key, **{k: v for k, v in record.items() if k != "key"}, "article_key": record.get("key")}
         if "error" in record:
             failures += 1
@@ -765,12 +765,14 @@ def run_extract(args: argparse.Namespace) -> int:
     return 2 if unreadable else 1 if failures else 0  # an unreadable file is bad input; an unparsable page, a result
 
 
-def _extract_jobs(args: argparse.Namespace) -> Iterator[tuple[Path, str | None, str | None]]:
+def _extract_jobs(args: argparse.Namespace) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Each page to extract, with what a manifest says of it (url, key, content_type): the page's own line in a
+    fixture mirror's manifest beside it, or a line of `--manifest`."""
     for path in args.paths:
-        yield path, args.url or _mirror_url(path), None
+        yield path, {**_mirror_entry(path), **({"url": args.url} if args.url else {})}
     if args.manifest:
         for entry in _manifest_entries(args.manifest):
-            yield entry["page"], entry.get("url"), entry.get("key")
+            yield entry["page"], entry
 
 
 def _manifest_entries(manifest: Path) -> Iterator[dict[str, Any]]:
@@ -798,20 +800,21 @@ def _manifest_entries(manifest: Path) -> Iterator[dict[str, Any]]:
         yield entry
 
 
-def _mirror_url(path: Path) -> str | None:
-    """The URL a fixture mirror's manifest (beside the page or one folder up) gives the page, if it is in one."""
+def _mirror_entry(path: Path) -> dict[str, Any]:
+    """The line a fixture mirror's manifest (beside the page or one folder up) has for the page, if it is in one."""
     for folder in (path.parent, path.parent.parent):
         manifest = folder / "manifest.jsonl"
         if manifest.is_file():
-            return _mirror_urls(manifest.resolve()).get(path.resolve())
-    return None
+            return _mirror_entries(manifest.resolve()).get(path.resolve(), {})
+    return {}
 
 
 @lru_cache(maxsize=8)
-def _mirror_urls(manifest: Path) -> dict[Path, str]:
-    """Page path → URL of one mirror's manifest, read once for all the pages of a command line."""
+def _mirror_entries(manifest: Path) -> dict[Path, dict[str, Any]]:
+    """Page path → line of one mirror's manifest (its URL, content type), read once for all the pages of a command line."""
     try:
-        return {entry["page"].resolve(): str(entry["url"]) for entry in _manifest_entries(manifest)}
+        return {entry["page"].resolve(): {"url": str(entry["url"]), "content_type": entry.get("content_type")}
+                for entry in _manifest_entries(manifest)}
     except ConfigError:
         return {}
 
@@ -832,10 +835,11 @@ def _checked_time(value: str, option: str) -> str:
     return moment.isoformat()
 
 
-def extract_one(path: Path, url: str | None, fetched_at: str | None) -> dict[str, Any]:
-    """Parse one saved page; a page that cannot be read or parsed gives {"path", "error"}."""
+def extract_one(path: Path, url: str | None, fetched_at: str | None, content_type: str | None = None) -> dict[str, Any]:
+    """Parse one saved page (decoded by `content_type`'s charset first, as it was served); a page that cannot be read
+    or parsed gives {"path", "error"}."""
     try:
-        html = read_page(path)
+        html = read_page(path, content_type)
     except OSError as err:
         return {"path": str(path), "error": f"{UNREADABLE}: {err.strerror or err}"}
     except (EOFError, zlib.error) as err:  # a .gz file that is cut short or not gzip
@@ -843,9 +847,14 @@ def extract_one(path: Path, url: str | None, fetched_at: str | None) -> dict[str
     if html.startswith("WARC/"):  # its records gunzipped as one: no page
         return {"path": str(path), "error": f"{UNREADABLE}: a WARC file, not a saved page "
                                             "(`reparse` re-extracts the pages an archive's WARC files hold)"}
-    url = url or _declared_url(html)
     if not url:
-        return {"path": str(path), "error": "no URL: pass --url or a manifest url"}
+        declared = _declared_url(html)
+        if not declared:
+            return {"path": str(path), "error": "no URL: pass --url or a manifest url"}
+        if not is_web_url(declared):
+            return {"path": str(path), "error": f"no URL: the page names itself {declared!r}, not an absolute URL; "
+                                                "pass --url or a manifest url"}
+        url = declared
     try:
         if abai.article_ref(url) is None and abai.SITE in url:
             return asdict(abai.parse_listing(html, url))
@@ -854,12 +863,12 @@ def extract_one(path: Path, url: str | None, fetched_at: str | None) -> dict[str
         return {"path": str(path), "url": url, "error": str(err)}
 
 
-def read_page(path: Path) -> str:
-    """A saved page as text: gunzipped when .gz, decoded by BOM, meta charset or UTF-8."""
+def read_page(path: Path, content_type: str | None = None) -> str:
+    """A saved page as text: gunzipped when .gz, decoded by BOM, `content_type`'s charset, meta charset or UTF-8."""
     data = path.read_bytes()
     if path.suffix == ".gz":
         data = gzip.decompress(data)
-    _, text = html_to_unicode(None, data)
+    _, text = html_to_unicode(content_type, data)
     return text
 
 

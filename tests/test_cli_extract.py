@@ -124,3 +124,30 @@ def test_a_reader_that_stops_reading_ends_extract_quietly() -> None:
     process.stdout.close()
     assert process.wait(timeout=120) == 141
     assert b"Traceback" not in process.stderr.read()
+
+
+def test_a_relative_canonical_link_is_no_url_to_extract_under(tmp_path: Path) -> None:
+    page = tmp_path / "bus.html"
+    page.write_text("<html><head><title>Bus routes</title><link rel='canonical' href='bus-routes.html'></head>"
+                    "<body><h1>Bus routes</h1><p>New bus routes open on the left bank next week.</p></body></html>",
+                    encoding="utf-8")
+    result = run("extract", str(page))
+    message = "no URL: the page names itself 'bus-routes.html', not an absolute URL; pass --url or a manifest url"
+    assert (result.returncode, lines(result.stdout)) == (1, [{"path": str(page), "error": message}])
+
+
+def test_a_mirror_page_is_decoded_by_the_charset_it_was_served_with(tmp_path: Path) -> None:
+    """A windows-1251 page that declares its charset only in its HTTP header, as `fixtures record` saved it."""
+    mirror = tmp_path / "mirror"
+    (mirror / "pages").mkdir(parents=True)
+    title = "Новый парк в Караганде"
+    html = (f"<html><head><title>{title}</title></head><body><h1>{title}</h1>"
+            "<p>В Караганде открылся новый парк с детскими площадками и беговыми дорожками.</p></body></html>")
+    (mirror / "pages" / "park.html").write_bytes(html.encode("windows-1251"))
+    (mirror / "manifest.jsonl").write_text(json.dumps({
+        "url": "https://herald.example/news/park.html", "file": "pages/park.html", "status": 200,
+        "content_type": "text/html; charset=windows-1251", "kind": "article"}) + "\n", encoding="utf-8")
+    for args in (["--manifest", str(mirror / "manifest.jsonl")], [str(mirror / "pages" / "park.html")]):
+        result = run("extract", *args)
+        assert result.returncode == 0, result.stderr
+        assert [item["title"] for item in lines(result.stdout)] == [title]
