@@ -392,7 +392,7 @@ def run_health(args: argparse.Namespace) -> int:
     if not (0 < args.max_drop <= 1 and args.max_error_rise > 0):
         raise ConfigError("--max-drop must be a share in (0, 1] and --max-error-rise above 0")
     store = Store(args.db, create=False)
-    site = _checked_site(args.site) or next(iter(store.finished_runs(limit=1)), {}).get("site")
+    site = _checked_site(args.site, store) or next(iter(store.finished_runs(limit=1)), {}).get("site")
     runs = store.finished_runs(site, limit=args.runs * 4 + 1)
     if not runs:
         raise ConfigError(f"no finished crawl run{f' of {site}' if site else ''} in {args.db}")
@@ -442,6 +442,9 @@ def add_archive_parsers(commands: Any) -> None:
     reparse.add_argument("--since", help="only pages fetched on or after this date (YYYY-MM-DD)")
     reparse.add_argument("--db", type=Path, default=Path(default_settings.DB_PATH), help=db_help)
     reparse.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    reparse.add_argument("--profile", type=Path, metavar="FILE",
+                         help="parse the pages of this profile's site with it (by default: the one in seeds/, else the "
+                              "file its crawls named)")
     reparse.set_defaults(run=run_reparse)
 
     search = commands.add_parser("search", help="full-text search over the titles and bodies of every script")
@@ -452,14 +455,19 @@ def add_archive_parsers(commands: Any) -> None:
 
 
 def run_reparse(args: argparse.Namespace) -> int:
+    from crawler.profiles import load_profile
     from crawler.reparse import reparse  # imports Scrapy's response classes: only when reparsing
 
     since = _checked_date(args.since, "--since")
+    profile = load_profile(args.profile) if args.profile else None
     store = Store(args.db, create=False)
+    site = _checked_site(args.site, store) or (profile.site if profile else None)
+    if profile is not None and site != profile.site:
+        raise ConfigError(f"--profile {args.profile} is of {profile.site}, not of --site {site}")
     if not args.dry_run:
         store.check_writable()
-    report = reparse(store, site=_checked_site(args.site), since=since, dry_run=args.dry_run,
-                     batch_size=default_settings.STORE_BATCH_SIZE)
+    report = reparse(store, site=site, since=since, dry_run=args.dry_run, batch_size=default_settings.STORE_BATCH_SIZE,
+                     profile=profile)
     print(format_reparse(report, args.db, args.dry_run))
     return 1 if report.failed else 0
 
@@ -494,8 +502,9 @@ def run_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def _checked_site(value: str | None) -> str | None:
-    """A --site value: a site with a seed file (seeds/<site>.toml) or the name `crawl` knows it by (`abai`, `egemen`); or None."""
+def _checked_site(value: str | None, store: Store | None = None) -> str | None:
+    """A --site value: a site with a seed file (seeds/<site>.toml), the name `crawl` knows it by (`abai`, `egemen`), or
+    a site `store` holds crawls of (`crawl site --profile FILE` outside seeds/); or None."""
     from crawler.parsers.abai import SITE as ABAI
     from crawler.profiles import find_profile
     from crawler.seeds import site_names
@@ -511,6 +520,10 @@ def _checked_site(value: str | None) -> str | None:
     try:
         return find_profile(value).site
     except ConfigError:
+        stored = store.stored_sites() if store is not None else []
+        if ascii_host(value) in stored:
+            return ascii_host(value)
+        known = list(dict.fromkeys([*known, *stored]))
         raise ConfigError(f"unknown site {value!r}; known: {', '.join(known) or 'none'} (or abai, or a profile's name)") from None
 
 
@@ -559,11 +572,11 @@ def run_export(args: argparse.Namespace) -> int:
 
     if not args.format or not args.out:
         raise ConfigError("export needs --format FORMAT and --out DIR (or: export verify DIR)")
-    selection = selection_from(_checked_site(args.site), args.since, args.until, args.category, args.script)
     if args.raw_csv and args.format != "csv":
         raise ConfigError(f"--raw-csv is for --format csv, not {args.format}")
-    options = ExportOptions(args.format, args.out, selection, force=args.force, raw_csv=args.raw_csv, bag=args.bag)
     store = Store(args.db, create=False)
+    selection = selection_from(_checked_site(args.site, store), args.since, args.until, args.category, args.script)
+    options = ExportOptions(args.format, args.out, selection, force=args.force, raw_csv=args.raw_csv, bag=args.bag)
     progress = progress_for(sys.stderr)
     try:
         result = export(store, options, progress)

@@ -14,18 +14,21 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.http import Headers, TextResponse
 from scrapy.responsetypes import responsetypes
 
-from crawler.errors import CrawlerError, StorageError
+from crawler.errors import ConfigError, CrawlerError, StorageError
 from crawler.items import ArticleItem, BestMaterial, Observation, Quote
-from crawler.parsers import PARSER_VERSION, parse_article, parse_listing
+from crawler.parsers import PARSER_VERSION, is_abai, parse_article, parse_listing
 from crawler.pipelines.normalize import NormalizePipeline
 from crawler.pipelines.validate import InvalidItem, ValidatePipeline
 from crawler.storage import VARIANT_FIELDS, Store
 from crawler.warc import read_response, resolve
+
+if TYPE_CHECKING:
+    from crawler.profiles import Profile
 
 logger = logging.getLogger(__name__)
 
@@ -65,16 +68,22 @@ class ReparseReport:
 
 
 def reparse(store: Store, *, site: str | None = None, since: str | None = None, dry_run: bool = False,
-            batch_size: int = 100) -> ReparseReport:
-    """Re-extract the stored articles (and listing counts) of `site` fetched since `since`; write unless `dry_run`."""
+            batch_size: int = 100, profile: Profile | None = None) -> ReparseReport:
+    """Re-extract the stored articles (and listing counts) of `site` fetched since `since`; write unless `dry_run`.
+
+    A site's pages are parsed with its profile (time zone, selectors), as they
+    were crawled: `profile`, else the one in the seeds folder, else the file
+    its crawl runs named (`crawl site --profile FILE`).
+    """
     report = ReparseReport()
     sources = store.reparse_sources(site, since)
+    profiles = site_profiles(store, {row["site"]: row["url"] for row in sources}, profile)
     report.articles = len({row["key"] for row in sources})
     batch: list[ArticleItem] = []
     for row in sources:
         report.pages += 1
         try:
-            item = extract(store.path, row)
+            item = extract(store.path, row, profiles.get(row["site"]))
         except CrawlerError as err:
             report.failed.append((row["url"], str(err)))
             report.failed_articles += 1
@@ -97,10 +106,33 @@ def reparse(store: Store, *, site: str | None = None, since: str | None = None, 
     return report
 
 
-def extract(db_path: Path, page: dict[str, Any]) -> ArticleItem:
-    """The item the current parsers make of a stored page, validated and normalized like a crawled one."""
+def site_profiles(store: Store, sites: dict[str, str], given: Profile | None) -> dict[str, Profile]:
+    """Site → the profile its pages (one URL of each in `sites`) are parsed with, where the seeds folder has none.
+
+    Raises ConfigError, before any page is parsed, for a site crawled with a
+    profile file that is gone: parsed without it, every date printed without
+    an offset would move by the site's UTC offset, and be written back so.
+    """
+    from crawler.profiles import load_profile, profile_for_url
+
+    found = {given.site: given} if given is not None else {}
+    recorded = store.recorded_profiles()
+    for site, url in sites.items():
+        if site in found or site not in recorded or is_abai(url) or profile_for_url(url) is not None:
+            continue
+        if not Path(recorded[site]).is_file():
+            raise ConfigError(f"the pages of {site} were crawled with the site profile {recorded[site]}, which is gone: "
+                              "pass it as --profile FILE")
+        found[site] = load_profile(recorded[site])
+    return found
+
+
+def extract(db_path: Path, page: dict[str, Any], profile: Profile | None = None) -> ArticleItem:
+    """The item the current parsers make of a stored page (with its site's `profile` where the seeds folder has
+    none), validated and normalized like a crawled one."""
     response = stored_response(db_path, page)
-    item = parse_article(response.text, response.url, page["fetched_at"])
+    item = parse_article(response.text, response.url, page["fetched_at"], tz=profile.timezone if profile else None,
+                         overrides=profile.overrides if profile else None)
     try:
         ValidatePipeline().process_item(item)
     except InvalidItem as err:

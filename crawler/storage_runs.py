@@ -90,6 +90,16 @@ class RunBook(Connected):
         return list(self.db.query(f"select id, spider, site, started_at from crawl_runs where {where} order by id",
                                   [after, *([site] if site else [])]))
 
+    def recorded_profiles(self) -> dict[str, str]:
+        """Site → the profile file its latest crawl run named (`crawl site --profile FILE`), for the sites that have one."""
+        rows = self.db.execute("select site, json_extract(args, '$.profile') from crawl_runs "
+                               "where site is not null and json_extract(args, '$.profile') is not null order by id")
+        return {site: str(profile) for site, profile in rows}
+
+    def stored_sites(self) -> list[str]:
+        """The sites whose crawl runs the archive records."""
+        return [row[0] for row in self.db.execute("select distinct site from crawl_runs where site is not null order by site")]
+
     def finished_runs(self, site: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
         """The latest finished crawl runs (of `site`), newest first, with their JSON columns decoded."""
         where = "finished_at is not null" + (" and site = ?" if site else "")

@@ -517,3 +517,28 @@ def test_canonical_links_that_name_a_section_or_another_article_lose_no_article_
     assert stored[page_key(A370001)] == titles[kept] and conflict["url"] == dropped
     assert conflict["reason"].endswith(f"this one, {titles[dropped]!r}, is not stored")
     assert run_row(db, 1)["errors"] == 3  # the sitemap's dead link, the menu's dead listing, the conflict
+
+
+def test_reparse_and_export_know_a_site_crawled_with_a_profile_outside_seeds(tmp_path: Path) -> None:
+    """Its pages are parsed again with the profile its crawl named (time zone, selectors), not as UTC."""
+    mirror = shutil.copytree(SITES / "egemen.kz", tmp_path / "mirror")
+    for path in [mirror / "manifest.jsonl", *(mirror / "pages").iterdir()]:
+        path.write_text(path.read_text(encoding="utf-8").replace("egemen.kz", "steppe.example"), encoding="utf-8")
+    profile = tmp_path / "steppe.toml"
+    profile.write_text((ROOT / "seeds" / "egemen.kz.toml").read_text(encoding="utf-8").replace("egemen\\.kz", "steppe\\.example")
+                       .replace("egemen.kz", "steppe.example").replace('name = "egemen"', 'name = "steppe"'), encoding="utf-8")
+    db = tmp_path / "archive.sqlite"
+    offline_crawl(db, "site", "--profile", str(profile), "--mirror", str(mirror))
+    dates = sorted(row["published_at"] for row in sqlite_utils.Database(db).query("select published_at from articles"))
+    assert dates == ["2024-02-20T09:15:00+06:00", "2024-05-02T10:30:00+05:00", "2024-05-03T15:00:00+06:00"]  # Almaty time
+    reparsed = cli("reparse", "--db", str(db), "--site", "steppe.example")
+    assert reparsed.returncode == 0, reparsed.stderr
+    assert "changed    0 pages (none)" in reparsed.stdout
+    assert cli("export", "--db", str(db), "--site", "steppe.example", "--format", "jsonl", "--out",
+               str(tmp_path / "out")).returncode == 0
+    profile.rename(tmp_path / "moved.toml")
+    gone = cli("reparse", "--db", str(db))
+    assert (gone.returncode, gone.stderr.strip()) == (2, f"error: the pages of steppe.example were crawled with the site "
+                                                         f"profile {profile}, which is gone: pass it as --profile FILE")
+    moved = cli("reparse", "--db", str(db), "--profile", str(tmp_path / "moved.toml"))
+    assert moved.returncode == 0 and "changed    0 pages (none)" in moved.stdout

@@ -112,7 +112,7 @@ class SiteSpider(scrapy.Spider):
         self.incremental_options = {k: options.pop(k) for k in INCREMENTAL_OPTIONS}  # read in from_crawler, with the settings
         self.params = SiteParams.parse(**options)
         self.allowed_domains = [d.removeprefix("www.") for d in self.profile.allowed_domains]
-        self.run_args = {"profile": str(self.profile.path), "max_articles": self.params.max_articles,
+        self.run_args = {"profile": str(self.profile.path.resolve()), "max_articles": self.params.max_articles,
                          "since": str(self.params.since) if self.params.since else None}
         self.requested: set[str] = set()
         self.exhausted: set[str] = set()
