@@ -23,7 +23,7 @@ site profiles.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -147,14 +147,17 @@ class Frontier:
         self.stats = stats
         """Where `due_revisits` counts the stored pages it skips as gone (`incremental/skipped_gone`)."""
 
-    def plan(self, series: str, entries: Sequence[tuple[str, str | None, str]]) -> list[Decision]:
+    def plan(self, series: str, entries: Sequence[tuple[str, str | None, str]], fresh: Collection[str]) -> list[Decision]:
         """A decision for each (key, script, url) of one listing page, in page order.
 
         A script of None stands for a page whose script shows only once it is
         parsed (the generic parser detects it from the text): it matches
         whichever variant the archive holds under the key, the one fetched
         last if there are several. Also advances the series' count of stored
-        articles in a row, which `keep_paging` reads.
+        articles in a row, which `keep_paging` reads, over the entries no
+        earlier page of the series listed (the keys in `fresh`): a feed of the
+        latest articles repeated on every page says nothing of where the list
+        is, and its new articles would otherwise end every streak.
         """
         if self.params.refresh:
             return ["refresh"] * len(entries)
@@ -166,8 +169,9 @@ class Frontier:
             state = latest.get(key) if script is None else states.get((key, script))
             decision = self._decide(state, url in gone)
             decisions.append(decision)
-            stored_before = decision in ("gone", "fresh", "due")
-            self.known_in_a_row[series] = self.known_in_a_row.get(series, 0) + 1 if stored_before else 0
+            if key in fresh:
+                stored_before = decision in ("gone", "fresh", "due")
+                self.known_in_a_row[series] = self.known_in_a_row.get(series, 0) + 1 if stored_before else 0
         return decisions
 
     def known_pages(self, urls: Sequence[str]) -> dict[str, tuple[str, str]]:
@@ -286,9 +290,10 @@ def open_frontier(spider: Spider, params: IncrementalParams, kept: Sequence[str]
     return frontier
 
 
-def decide(frontier: Frontier | None, series: str, entries: Sequence[tuple[str, str | None, str]]) -> list[Decision]:
+def decide(frontier: Frontier | None, series: str, entries: Sequence[tuple[str, str | None, str]],
+           fresh: Collection[str]) -> list[Decision]:
     """`frontier.plan`; without a frontier (a run with no archive to read) every listed article is new."""
-    return frontier.plan(series, entries) if frontier else ["new"] * len(entries)
+    return frontier.plan(series, entries, fresh) if frontier else ["new"] * len(entries)
 
 
 def known_pages(frontier: Frontier | None, urls: Sequence[str]) -> dict[str, tuple[str, str]]:

@@ -24,7 +24,11 @@ class _Waiting:
 
 
 class SincePaging:
-    """Which listing series have reached `--since`, one spider's pages at a time (module docstring)."""
+    """Which listing series have reached `--since`, one spider's pages at a time (module docstring).
+
+    What each series listed so far (`fresh`) serves `stop_after_known` too, with or without a date: a
+    stored streak counts only entries new to the series (`incremental.Frontier.plan`).
+    """
 
     def __init__(self) -> None:
         self._listed: dict[str, set[str]] = {}  # series → keys its pages listed so far

@@ -67,3 +67,28 @@ def test_since_stores_every_article_in_range_however_old_the_sidebars_links_are(
     stored = {r["url"] for r in sqlite_utils.Database(db).query("select url from article_variants")}
     assert stored == in_range and len(in_range) >= 300
     assert "https://abai.kz/part/1?page=9" not in {canonical_url(url) for url, _ in server.requests}  # paging stopped
+
+
+def test_a_daily_run_stops_paging_once_its_new_articles_are_behind_it(tmp_path: Path) -> None:
+    """Stored articles in a row count only entries new to the listing: the feed of the latest articles that every
+    page repeats holds the new ones, and used to end every streak, so each run paged through the whole listing."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks.synthetic import make_mirror
+
+    mirror = make_mirror(tmp_path / "mirror", 200, seed=3, per_page=20)
+    db = tmp_path / "daily.sqlite"
+    with MirrorServer(Mirror(mirror.directory)) as server:
+        scrapy_crawl("abai", server.address, db, "scripts=cyrl")
+        archive = sqlite_utils.Database(db)
+        archive.executescript(  # the newest 30 articles were published since the last run
+            "create temp table new as select key from articles order by published_at desc limit 30;"
+            "delete from quotes where key in new; delete from best_materials where key in new;"
+            "delete from article_variants where key in new; delete from articles where key in new;")
+        archive.conn.commit()
+        before = len(server.requests)
+        scrapy_crawl("abai", server.address, db, "scripts=cyrl")
+        listing_pages = {url for url, _ in server.requests[before:] if "/part/1" in url}
+    assert sqlite_utils.Database(db)["articles"].count == 200
+    assert listing_pages == {"https://abai.kz/part/1", "https://abai.kz/part/1?page=2"}  # of 10

@@ -159,8 +159,8 @@ class AbaiSpider(scrapy.Spider):
         # The links for `urls`, the cards' counts for `metrics`: one item for the whole page.
         links = [UrlSeen(entry.link, entry.url, entry.key, script) for entry, script in entries]
         yield from LinksSeen.of(response.url, links, listing.observations(fetched_time(response), response.url))
-        decisions = decide(self.frontier, series, [(entry.key, script, entry.url) for entry, script in entries])
-        fresh = self.since.fresh(series, (entry.key for entry, _ in entries)) if self.params.since else set()
+        fresh = self.since.fresh(series, (entry.key for entry, _ in entries))
+        decisions = decide(self.frontier, series, [(entry.key, script, entry.url) for entry, script in entries], fresh)
         waiting = 0  # undated new entries requested: their articles tell whether the listing reached --since
         for (entry, script), decision in zip(entries, decisions, strict=True):
             if self._too_old(entry.published_at):
@@ -174,7 +174,7 @@ class AbaiSpider(scrapy.Spider):
                 yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.failed,
                                      cb_kwargs={"listing": response.url}, priority=ARTICLE_PRIORITY)
         older = [self._too_old(entry.published_at) for entry, _ in entries if entry.key in fresh and entry.published_at]
-        if fresh and self.since.page(series, response.url, older=older, waiting=waiting):
+        if self.params.since and fresh and self.since.page(series, response.url, older=older, waiting=waiting):
             self._reached_since(series)
         if listing.next_page and series not in self.exhausted and not self._full():
             if keep_paging(self.frontier, series):

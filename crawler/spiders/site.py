@@ -318,8 +318,8 @@ class SiteSpider(scrapy.Spider):
         for (url, link), requested, (canonical, key) in zip(found, asked, self._pages_of(asked), strict=True):
             links.append(UrlSeen(join_url(url, link) or url, canonical, key, None))
             entries.append((key, None, requested))
-        decisions = decide(self.frontier, series, entries)
-        fresh = self.since.fresh(series, (seen.key for seen in links)) if self.params.since else set()
+        fresh = self.since.fresh(series, (seen.key for seen in links))
+        decisions = decide(self.frontier, series, entries, fresh)
         waiting = 0
         for seen, (_, _, url), decision in zip(links, entries, decisions, strict=True):
             if seen.canonical_url in self.known_old:
@@ -331,7 +331,7 @@ class SiteSpider(scrapy.Spider):
                 self._stat(f"incremental/{decision}")
                 waiting += seen.key in fresh
                 yield self._article(url, seen.key, page_url)
-        if fresh and self.since.page(series, page_url, older=[], waiting=waiting):
+        if self.params.since and fresh and self.since.page(series, page_url, older=[], waiting=waiting):
             self._reached_since(series)
         yield from LinksSeen.of(page_url, links)
 
