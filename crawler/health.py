@@ -149,8 +149,13 @@ def _strategy_shift(name: str, last: dict[str, Any], base: list[dict[str, Any]],
 
 
 def error_rate(run: dict[str, Any]) -> tuple[float, int]:
-    """(errors per request, requests) of a run; requests count responses and download exceptions."""
-    requests = sum(int(n) for n in run["requests_by_status"].values())
+    """(errors per request, requests) of a run; requests count responses and download exceptions, but retries.
+
+    An error row is one page that failed after its retries: counted against
+    every attempt, a site down on every page read as 33 % (three attempts each).
+    """
+    attempts = sum(int(n) for n in run["requests_by_status"].values())
+    requests = max(attempts - int((run.get("stats") or {}).get("retry/count", 0)), 0)
     return (int(run.get("errors") or 0) / requests if requests else 0.0), requests
 
 

@@ -204,6 +204,13 @@ def test_a_run_that_counted_no_requests_reports_its_errors_without_a_rate() -> N
     assert (errors.level, errors.message) == ("note", "66 errors (http_404 66); requests not counted, so no error rate")
 
 
+def test_a_retried_request_is_one_request_of_the_error_rate() -> None:
+    """A site down on every page: each of 100 pages answered 500 three times, and failed once."""
+    down = {**run(2, {"title": 1.0}, errors={"http_500": 100}, requests=300), "stats": {"retry/count": 200}}
+    [errors] = [f for f in check([down, run(1, {"title": 1.0})]).findings if f.subject == "errors"]
+    assert errors.message.startswith("100.0% of 100 requests (http_500 100), was 0.0%")
+
+
 def test_small_runs_are_not_judged_on_fill_rates() -> None:
     report = check([run(2, {"published_at": 0.0}, items=2), run(1, {"published_at": 1.0})])
     assert not report.alarms
