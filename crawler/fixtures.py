@@ -106,6 +106,8 @@ def saved_pages(directory: Path | str, *kinds: str) -> list[SavedPage]:
         raise ConfigError(f"no {MANIFEST} in fixture folder {directory}")
     pages = []
     for page in Mirror(directory).pages.values():
+        if not page.file.is_file():
+            raise ConfigError(f"{directory / MANIFEST}: {page.url}: its page file {page.file} is missing")
         saved = SavedPage(
             site=directory.name, url=page.url, path=page.file, kind=str(page.entry.get("kind", "")),
             status=page.status, content_type=page.content_type, fetched_at=page.entry.get("fetched_at"),
@@ -143,7 +145,11 @@ def read_expected(page: SavedPage) -> dict[str, Any] | None:
     """The page's expected JSON, or None when it has none yet."""
     if not page.expected_path.is_file():
         return None
-    expected: dict[str, Any] = json.loads(page.expected_path.read_text(encoding="utf-8"))
+    try:
+        expected: dict[str, Any] = json.loads(page.expected_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ConfigError(f"{page.expected_path} is not JSON ({err}): restore it, or delete it and write it anew "
+                          "with --accept") from None
     return expected
 
 

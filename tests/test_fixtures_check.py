@@ -44,6 +44,17 @@ def test_bundled_mirror_checks_clean(capsys, name: str) -> None:
     assert out.strip() == f"Checked {checked} pages of 1 site: {checked} match, 0 differ."
 
 
+def test_a_broken_expected_file_or_a_missing_page_is_one_line_exit_2(abai_copy: Path, capsys) -> None:
+    expected = abai_copy / "pages" / "post-100000.json"
+    expected.write_text('{"title": ', encoding="utf-8")  # cut short, as by a crashed editor
+    assert run(capsys, "check", str(abai_copy)) == (2, f"error: {expected} is not JSON (Expecting value: line 1 column 11 "
+                                                       "(char 10)): restore it, or delete it and write it anew with --accept\n")
+    shutil.copy(SITES / "abai.kz" / "pages" / "post-100000.json", expected)
+    (abai_copy / "pages" / "post-100000.html").unlink()
+    assert run(capsys, "check", str(abai_copy)) == (2, f"error: {abai_copy / 'manifest.jsonl'}: https://abai.kz/post/100000: "
+                                                       f"its page file {abai_copy / 'pages' / 'post-100000.html'} is missing\n")
+
+
 def test_check_names_each_differing_field_and_exits_1(abai_copy: Path, capsys) -> None:
     expected_path = abai_copy / "pages" / "post-100000.json"
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
