@@ -169,7 +169,13 @@ def run_crawl(args: argparse.Namespace) -> int:
     result = crawl(spider, db=args.db, mirror=mirror, options=options, log_level=args.log_level, jobdir=args.jobdir,
                    overrides=overrides, profile=profile)
     print(format_summary(result))
-    return exit_status(result["finish_reason"])
+    status = exit_status(result["finish_reason"])
+    return 1 if status == 0 and _nothing_fetched(result) else status
+
+
+def _nothing_fetched(result: dict[str, Any]) -> bool:
+    """Every request failed (the site, or the mirror server, is down): the run finished, and a cron job must see it."""
+    return not result["pages"] and bool(result["run"]["errors"])
 
 
 def exit_status(reason: str | None) -> int:
@@ -318,6 +324,8 @@ def format_summary(result: dict[str, Any]) -> str:
         + (f"; {result['warc_errors']} not archived (see the log)" if result.get("warc_errors") else ""),
         f"  database  {result['db']}",
     ]
+    if _nothing_fetched(result):
+        lines.append("  nothing fetched: every request failed (exit 1); is the site, or the mirror server, up?")
     since = result.get("since") or {}
     if any(since.values()):
         lines.append(f"  since     {counted(since['older'], 'article page')} fetched and older, not stored"

@@ -105,12 +105,19 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
     pages = int(stats.get("downloader/response_count") or stats.get("response_received_count") or 0)
     summary.update(
         seconds=seconds, pages=pages, pages_per_second=pages / seconds if seconds else 0.0, db=str(db),
-        source=f"offline mirror {mirror}" if mirror else "live", finish_reason=reason, jobdir=jobdir,
+        source=_source(mirror, overrides or {}), finish_reason=reason, jobdir=jobdir,
         warc_errors=int(stats.get("warc/errors", 0)),
         incremental={k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("incremental/")},
         since={"older": int(stats.get("articles/too_old", 0)), "reached": int(stats.get("since/reached", 0))},
     )
     return summary
+
+
+def _source(mirror: Path | None, overrides: dict[str, Any]) -> str:
+    """Where the pages came from, as the summary says: a mirror server `-s MIRROR_ADDRESS` named, the bundled mirror, the site."""
+    if overrides.get("MIRROR_ADDRESS"):
+        return f"mirror server at {overrides['MIRROR_ADDRESS']}"
+    return f"offline mirror {mirror}" if mirror else "live"
 
 
 def _not_started(cause: BaseException | None) -> BaseException:

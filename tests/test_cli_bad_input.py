@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import as_reader
+from conftest import as_reader, free_port
 from crawler.cli import build_parser, main
 from crawler.storage import Store
 
@@ -275,3 +275,15 @@ def test_counts_in_the_commands_summaries_agree_with_their_nouns() -> None:
 
     assert [counted(n, "page") for n in (0, 1, 2)] == ["0 pages", "1 page", "2 pages"]
     assert counted(1, "batch", "batches") == "1 batch" and counted(3, "batch", "batches") == "3 batches"
+
+
+def test_a_crawl_that_fetched_nothing_because_the_server_is_down_exits_1(tmp_path: Path) -> None:
+    """Every request refused: the run finishes, its errors are recorded, and a cron job sees a failure."""
+    address = f"127.0.0.1:{free_port()}"  # nothing listens there
+    result = subprocess.run([sys.executable, "-m", "crawler", "crawl", "abai", "--offline", "--db", str(tmp_path / "a.sqlite"),
+                             "-s", f"MIRROR_ADDRESS={address}"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert lines[0].startswith(f"Crawled abai (mirror server at {address}) in ")
+    assert "  errors    4 (connection_refused 4)" in lines
+    assert lines[-1] == "  nothing fetched: every request failed (exit 1); is the site, or the mirror server, up?"
