@@ -23,6 +23,7 @@ from scrapy.settings import Settings
 
 from crawler import settings as project_settings
 from crawler.crawl import scrapy_process
+from crawler.errors import ConfigError
 from crawler.fixtures import (
     FieldDiff,
     RecordedResponse,
@@ -84,7 +85,7 @@ def _previous(page: SavedPage) -> dict[str, Any] | None:
     """The expected JSON a page had before this recording; one that cannot be read (a merge conflict) counts as none."""
     try:
         before = read_expected(page)
-    except (ValueError, UnicodeDecodeError):
+    except ConfigError:
         return None
     return before if isinstance(before, dict) else None
 
