@@ -124,3 +124,16 @@ def test_non_article_url_and_empty_page_raise_parse_error() -> None:
         parse_abai_article("<html></html>", "https://abai.kz/part/1", None)
     with pytest.raises(ParseError):
         parse_abai_article("<html><body></body></html>", "https://abai.kz/post/1", None)
+
+
+def test_a_poem_keeps_its_lines_and_an_ad_script_is_no_paragraph() -> None:
+    """`<br>` parts lines (a poem; a byline over its source), a script's code is no text, a comment hides nothing."""
+    html = ("<html><head><title>Өлең</title></head><body><article><h1 class='post-title'>Өлең</h1><div class='post-content'>"
+            "<p>Жастықтың оты, қайдасың,<br>Жанымды жылытпайсың.</p>"
+            "<div class='adv'><script>(adsbygoogle = window.adsbygoogle || []).push({});</script></div>"
+            "<p>Бұл <b>ұзын</b>дау абзац <!-- жарнама -->мәтіні.</p>"
+            "<p>Дайындаған Халима Бұқарқызы<br>Abai.kz</p></div></article></body></html>")
+    item = parse_abai_article(html, "https://abai.kz/post/1")
+    assert item.paragraphs == ["Жастықтың оты, қайдасың,\nЖанымды жылытпайсың.", "Бұл ұзындау абзац мәтіні."]
+    assert (item.authors, item.source) == (["Халима Бұқарқызы"], "Abai.kz")
+    assert "adsbygoogle" not in item.body_html and "Дайындаған" not in item.body_html

@@ -120,6 +120,37 @@ def person_names(value: Any) -> list[str]:
     return [n for n in names if n]
 
 
+_LINE_BREAKING = ("br", "script", "style", "noscript", "template", etree.Comment, etree.ProcessingInstruction)
+_SKIPPED = frozenset(("script", "style", "noscript", "template"))
+
+
+def block_text(block: HtmlElement) -> str:
+    """A paragraph's visible text: a line per `<br>` (a poem's lines, a byline over its source), each line
+    whitespace-collapsed; no script, style or comment text (an ad's `adsbygoogle.push` inside the body)."""
+    if next(block.iter(*_LINE_BREAKING), None) is None:
+        return clean(block.text_content())  # most paragraphs: lxml's own string(), much cheaper than the walk
+    lines: list[list[str]] = [[]]
+    hidden = 0
+    for event, node in etree.iterwalk(block, events=("start", "end", "comment", "pi")):
+        if event in ("comment", "pi"):  # its text is no text; what follows it is
+            if not hidden and node.tail:
+                lines[-1].append(node.tail)
+            continue
+        skipped = node.tag in _SKIPPED
+        if event == "start":
+            if skipped:
+                hidden += 1
+            elif not hidden:
+                if node.tag == "br":
+                    lines.append([])
+                lines[-1].append(node.text or "")
+            continue
+        hidden -= skipped
+        if node is not block and not hidden and node.tail:
+            lines[-1].append(node.tail)
+    return "\n".join(line for line in (clean("".join(parts)) for parts in lines) if line)
+
+
 def block_elements(root: HtmlElement, excluded: set[int]) -> list[HtmlElement]:
     """Paragraph-level elements under `root`, in order; containers are walked into."""
     found = []

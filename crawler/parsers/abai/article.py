@@ -31,6 +31,7 @@ from crawler.parsers.abai import selectors as S
 from crawler.parsers.abai.urls import SITE, article_key, article_ref, canonical
 from crawler.parsers.common import (
     block_elements,
+    block_text,
     clean,
     densest_paragraph_parent,
     first_of,
@@ -220,7 +221,7 @@ class _Page:
         # Keep the excluded elements referenced: lxml proxies (and their ids) live only as long.
         not_body = self.index.css_within(S.NOT_BODY, self.content)
         for element in block_elements(self.content, {id(e) for e in not_body}):
-            text = clean(element.text_content())
+            text = block_text(element)
             if text:
                 body.paragraphs.append(text)
                 body.elements.append(element)
@@ -300,9 +301,9 @@ def _sidebar_items(block: HtmlElement, base_url: str) -> list[BestMaterial]:
 
 
 def _split_tail(body: _Body) -> None:
-    """Move the byline, source line and comment count off the end of the body."""
+    """Move the byline, source line and comment count off the end of the body, line by line (a `<br>` may part them)."""
     while body.paragraphs:
-        text, element = body.paragraphs[-1], body.elements[-1]
+        *rest, text = body.paragraphs[-1].split("\n")
         byline, source = P.BYLINE.match(text), P.SOURCE.match(text)
         if byline:
             body.authors = [clean(n) for n in P.AUTHOR_SEPARATORS.split(byline["names"]) if clean(n)]
@@ -310,9 +311,11 @@ def _split_tail(body: _Body) -> None:
             body.source = source["source"]
         elif not P.COMMENTS_LINE.match(text):
             break
+        if rest:
+            body.paragraphs[-1] = "\n".join(rest)
+            continue
         body.paragraphs.pop()
-        body.elements.pop()
-        body.dropped.append(element)
+        body.dropped.append(body.elements.pop())
 
 
 def _deepest_containing(words: tuple[str, ...]) -> str:
