@@ -137,3 +137,26 @@ def test_a_poem_keeps_its_lines_and_an_ad_script_is_no_paragraph() -> None:
     assert item.paragraphs == ["Жастықтың оты, қайдасың,\nЖанымды жылытпайсың.", "Бұл ұзындау абзац мәтіні."]
     assert (item.authors, item.source) == (["Халима Бұқарқызы"], "Abai.kz")
     assert "adsbygoogle" not in item.body_html and "Дайындаған" not in item.body_html
+
+
+@pytest.mark.parametrize(("head", "expected"), [
+    ("Билік 2852 0 пікір 19 Қыркүйек, 2018 сағат 16:01", ("Билік", 2852, 0, "2018-09-19T16:01:00+06:00")),
+    ("Билік 2 852 0 пікір 19 Қыркүйек, 2018 сағат 16:01", ("Билік", 2852, 0, "2018-09-19T16:01:00+06:00")),
+    ("Билік 1,2 мың 3 пікір 19 Қыркүйек, 2018 сағат 16:01", ("Билік", 1200, 3, "2018-09-19T16:01:00+06:00")),
+    ("Билік · 2852 · 0 пікір · 19 Қыркүйек, 2018 сағат 16:01", ("Билік", 2852, 0, "2018-09-19T16:01:00+06:00")),
+    ("Bilik 12.5K 4 pikir 19 Qyrkúıek, 2018 saǵat 16:01", ("Bilik", 12500, 4, "2018-09-19T16:01:00+06:00")),
+    ("بيلىك 2852 0 پىكىر 30 قاراشا، 2020 ساعات 12:03", ("بيلىك", 2852, 0, "2020-11-30T12:03:00+06:00")),
+])
+def test_a_head_without_its_classes_is_read_from_its_text(head: str, expected: tuple) -> None:
+    """Views printed with a thousands space or as "1,2 мың" were cut into the category ("Билік 2", 852)."""
+    html = (f"<html><head><title>Т</title></head><body><article><div class='info'>{head}</div>"
+            "<h1 class='post-title'>Тақырып</h1><div class='post-content'><p>Мәтін.</p></div></article></body></html>")
+    item = parse_abai_article(html, "https://abai.kz/post/1")
+    assert (item.category, item.views, item.comments, item.published_at) == expected
+
+
+@pytest.mark.parametrize(("printed", "views"), [("2 852", 2852), ("1,2 мың", 1200), ("12.5K", 12500), ("5 мыңнан астам", 5000)])
+def test_views_printed_short_are_counted_in_full(printed: str, views: int) -> None:
+    html = (f"<html><body><article><div class='post-meta'><span class='views'>{printed}</span></div>"
+            "<h1 class='post-title'>Тақырып</h1><div class='post-content'><p>Мәтін.</p></div></article></body></html>")
+    assert parse_abai_article(html, "https://abai.kz/post/1").views == views

@@ -43,6 +43,9 @@ def test_month_names_are_case_insensitive() -> None:
         ("Von Deutscher Tennis Bund 4.\u20092.\u20092022.", "2022-02-04T00:00:00+06:00"),  # thin spaces after the dots
         ("2020-11-30T12:03:00+03:00", "2020-11-30T12:03:00+03:00"),
         ("5 марта 2024 года в 10:15", "2024-03-05T10:15:00+05:00"),
+        ("30 قاراشا، 2020 ساعات 12:03", "2020-11-30T12:03:00+06:00"),  # the Arabic comma
+        ("19 Qyrkúıek, 2018 saǵat 16:01", "2018-09-19T16:01:00+06:00"),  # the 2021 Latin alphabet
+        ("5 Qańtar, 2025 saǵat 09:00", "2025-01-05T09:00:00+05:00"),
     ],
 )
 def test_known_formats(text: str, expected: str) -> None:

@@ -27,6 +27,12 @@ _SPACE = re.compile(r"[ \t\r\n\f\v]+")
 _INT = re.compile(r"\d[\d\s\u00a0,.]*")
 _BLOCKS = frozenset("p h2 h3 h4 h5 h6 blockquote li figcaption pre".split())
 _CONTAINERS = frozenset("div section ul ol figure article main span".split())
+# A count's abbreviated scale, in the three scripts of Kazakh, Russian and English ("1,2 мың", "12.5K"); the
+# Kazakh word takes suffixes ("5 мыңнан астам": more than 5,000).
+_SCALES = {**dict.fromkeys(("мың", "мын", "mıń", "myń", "myng", "مىڭ", "тыс", "k", "thousand"), 1000),
+           **dict.fromkeys(("млн", "mln", "million"), 1_000_000)}
+_SCALE = re.compile(r"[\s\u00a0]*(?:(мың|мын|mıń|myń|myng|مىڭ)[^\W\d_]*|(тыс|k|thousand|млн|mln|million)(?![^\W\d_]))",
+                    re.IGNORECASE)
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
@@ -40,11 +46,19 @@ def clean(text: str | None) -> str:
 
 
 def to_int(text: str | None) -> int | None:
-    """The first integer printed in `text` ("2 852" -> 2852), or None."""
-    match = _INT.search((text or "").translate(_DIGITS))
+    """The first count printed in `text` ("2 852" -> 2852; "1,2 мың", "12.5K" -> 1200, 12500), or None."""
+    text = (text or "").translate(_DIGITS)
+    match = _INT.search(text)
     if not match:
         return None
-    digits = re.sub(r"\D", "", match.group())
+    number = match.group().strip(" \t\r\n\u00a0,.")
+    scale = _SCALE.match(text, match.end())
+    if scale:
+        try:
+            return round(float(re.sub(r"[\s\u00a0]", "", number).replace(",", ".")) * _SCALES[(scale[1] or scale[2]).casefold()])
+        except ValueError:  # "1.234,5 мың": not one number
+            pass
+    digits = re.sub(r"\D", "", number)
     return int(digits) if digits else None
 
 

@@ -6,11 +6,14 @@ working when class names change.
 
 import re
 
-# "Билік 2852 0 пікір 19 Қыркүйек, 2018 сағат 16:01" (and pikir/saghat, پىكىر/ساعات).
+# "Билік 2852 0 пікір 19 Қыркүйек, 2018 сағат 16:01" (and pikir/saghat, پىكىر/ساعات); parts may be set apart by
+# "·" or "|", and views printed "2 852" or "1,2 мың".
 COMMENT_WORDS = ("пікір", "pikir", "پىكىر")
+_SEP = r"(?:\s*[·•|]\s*|\s+)"
+_COUNT = r"\d{1,3}(?:[ \u00a0]\d{3})+|\d+(?:[.,]\d+)?\s*(?:мың|mıń|myń|مىڭ|[Kk])(?![^\W\d_])|\d+"
 HEAD = re.compile(
-    r"^(?:(?P<category>.*?\S)\s+)?(?:(?P<views>\d+)\s+)?(?P<comments>\d+)\s+(?:пікір|pikir|پىكىر)\s+"
-    r"(?P<date>\d{1,2}\s+[^\W\d_]+,?\s+\d{4}(?:\s+(?:сағат|saghat|ساعات)\s+\d{1,2}:\d{2})?)$"
+    rf"^(?:(?P<category>.*?\S){_SEP})?(?:(?P<views>{_COUNT}){_SEP})?(?P<comments>\d+)\s+(?:пікір|pikir|پىكىر){_SEP}"
+    r"(?P<date>\d{1,2}\s+[^\W\d_]+[,،]?\s+\d{4}(?:\s+(?:сағат|saghat|saǵat|ساعات)\s+\d{1,2}:\d{2})?)$"
 )
 # "Дайындаған Халима Бұқарқызы" = prepared by.
 BYLINE = re.compile(r"^(?:Дайындаған|Daiyndaghan|Dayyndaghan|Daıyndaǵan|دايىنداعان|ءدايىنداعان)\s*:?\s+(?P<names>.+?)\.?$")
