@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -65,6 +65,15 @@ _MONTH_DAY_YEAR = re.compile(
 # "17/03/2018 12:40", "17.03.2018, 12:40", "4. 2. 2022" (German typesetting puts a (thin) space after each dot)
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})(?:\.\s?|/)(\d{1,2})(?:\.\s?|/)(\d{4})(?:,?\s+(\d{1,2}):(\d{2}))?(?!\d)")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+# "Бүгін, 16:01" (today), "Кеше 09:30" (yesterday), in the three scripts, Russian and English.
+_TODAY = ("бүгін", "búgin", "bugin", "bүgin", "بۇگىن", "сегодня", "today")
+_YESTERDAY = frozenset(map(_fold, ("кеше", "keshe", "كەشە", "вчера", "yesterday")))
+_RELATIVE_DAY = re.compile(
+    rf"({'|'.join(map(re.escape, (*_TODAY, *_YESTERDAY)))})[,،]?\s*(?:(?:{_AT})\s+)?(\d{{1,2}})[:.](\d{{2}})",
+    re.IGNORECASE,
+)
 
 
 @lru_cache(maxsize=32)
@@ -122,12 +131,15 @@ def parse_local(text: str) -> tuple[datetime, bool] | None:
     return None
 
 
-def parse_datetime(text: str, tz: str = DEFAULT_TZ, *, fallback: bool = True) -> datetime | None:
+def parse_datetime(text: str, tz: str = DEFAULT_TZ, *, fallback: bool = True, now: datetime | None = None) -> datetime | None:
     """Parse a printed date-time into an aware datetime in `tz`.
 
     Tries ISO 8601, then the exact Kazakh/Russian patterns, then (when
     `fallback`) dateparser. A naive result gets `tz` from the tz database;
-    an explicit offset in the text wins.
+    an explicit offset in the text wins. A date relative to the day it was
+    read ("Бүгін, 16:01", "2 days ago") or without its year counts from
+    `now` (when the page was fetched): without it there is none, since
+    the clock of a later re-parse is no date of the page.
     """
     text = text.strip()
     if not text:
@@ -138,9 +150,15 @@ def parse_datetime(text: str, tz: str = DEFAULT_TZ, *, fallback: bool = True) ->
     found = parse_local(text)
     if found:
         return localize(found[0], tz)
+    relative = _RELATIVE_DAY.fullmatch(text)
+    if relative:
+        if now is None:
+            return None
+        day = now.astimezone(zone(tz)).date() - timedelta(days=_fold(relative[1]) in _YESTERDAY)
+        return localize(datetime(day.year, day.month, day.day, int(relative[2]), int(relative[3])), tz)
     if not fallback:
         return None
-    return _parse_with_dateparser(text, tz)
+    return _parse_with_dateparser(text, tz, now)
 
 
 def _parse_iso(text: str) -> datetime | None:
@@ -150,11 +168,15 @@ def _parse_iso(text: str) -> datetime | None:
         return None
 
 
-def _parse_with_dateparser(text: str, tz: str) -> datetime | None:
+def _parse_with_dateparser(text: str, tz: str, now: datetime | None) -> datetime | None:
     # Imported late: slow to load, and rarely needed. Typed only where types-dateparser is installed.
     import dateparser  # type: ignore[import-untyped, unused-ignore]
 
-    settings = {"TIMEZONE": tz, "RETURN_AS_TIMEZONE_AWARE": True, "PREFER_DAY_OF_MONTH": "first"}
+    settings: dict[str, object] = {"TIMEZONE": tz, "RETURN_AS_TIMEZONE_AWARE": True, "PREFER_DAY_OF_MONTH": "first"}
+    if now is None:  # dateparser would read the clock: only dates that say their year
+        settings |= {"PARSERS": ["timestamp", "custom-formats", "absolute-time"], "REQUIRE_PARTS": ["year"]}
+    else:
+        settings["RELATIVE_BASE"] = now.astimezone(zone(tz)).replace(tzinfo=None)
     parsed: datetime | None = dateparser.parse(text, languages=["kk", "ru", "en"], settings=settings)
     return parsed
 

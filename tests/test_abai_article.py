@@ -160,3 +160,13 @@ def test_views_printed_short_are_counted_in_full(printed: str, views: int) -> No
     html = (f"<html><body><article><div class='post-meta'><span class='views'>{printed}</span></div>"
             "<h1 class='post-title'>Тақырып</h1><div class='post-content'><p>Мәтін.</p></div></article></body></html>")
     assert parse_abai_article(html, "https://abai.kz/post/1").views == views
+
+
+def test_a_date_printed_as_today_counts_from_the_fetch_not_the_clock() -> None:
+    """The parser is pure: "Бүгін, 16:01" re-parsed in a year is still the day the page was fetched."""
+    html = ("<html><body><article><div class='post-meta'><span class='date'>Бүгін, 16:01</span></div>"
+            "<h1 class='post-title'>Тақырып</h1><div class='post-content'><p>Мәтін.</p></div></article></body></html>")
+    assert parse_abai_article(html, "https://abai.kz/post/1", "2018-09-19T06:00:00+00:00").published_at == "2018-09-19T16:01:00+06:00"
+    assert parse_abai_article(html, "https://abai.kz/post/1").published_at is None
+    undated = html.replace("Бүгін, 16:01", "19 Қыркүйек")  # no year: not 1 September 2019, as dateparser had it
+    assert parse_abai_article(undated, "https://abai.kz/post/1", "2018-09-19T06:00:00+00:00").published_at is None

@@ -1,6 +1,6 @@
 """Kazakh dates in three scripts (and Russian, numeric, ISO), with the Asia/Almaty offset of that date."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from parsel import Selector
@@ -150,3 +150,16 @@ def test_printed_date_skips_time_elements_of_the_page_furniture(furniture: str, 
         page = ARTICLE_PAGE.format(furniture=FURNITURE[furniture])
     moment = printed(Selector(text=page, type="html"), "Asia/Almaty")
     assert moment is not None and moment.isoformat() == "2024-06-11T09:15:00+01:00"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Бүгін, 16:01", "2018-09-20T16:01:00+06:00"),  # fetched 02:00 on the 20th in Almaty
+    ("Кеше, сағат 09:30", "2018-09-19T09:30:00+06:00"),
+    ("Búgin 08:15", "2018-09-20T08:15:00+06:00"),
+    ("Вчера в 23:59", "2018-09-19T23:59:00+06:00"),
+])
+def test_today_and_yesterday_count_from_when_the_page_was_fetched(text: str, expected: str) -> None:
+    fetched = datetime(2018, 9, 19, 20, 0, tzinfo=UTC)
+    moment = parse_datetime(text, now=fetched)
+    assert moment is not None and moment.isoformat() == expected
+    assert parse_datetime(text) is None  # without a fetch time, no date: a re-parse's clock is no date of the page

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -141,13 +141,14 @@ def _canonical(url: str, meta: PageMetadata) -> str:
 
 def _dates(item: ArticleItem, sel: Selector, html: str, url: str, meta: PageMetadata,
            picked: Picked, tz: str, today: date | None) -> None:
-    moment = parse_datetime(picked.published_at, tz) if picked.published_at else None
+    fetched = datetime.fromisoformat(item.fetched_at) if item.fetched_at else None  # what "today, 16:01" counts from
+    moment = parse_datetime(picked.published_at, tz, now=fetched) if picked.published_at else None
     how: str | None = "selector" if moment else None
     if moment is None:
         moment, how = publication_date(sel, html, url, meta, tz, today)
     if moment is not None:
         item.published_at, item.strategies["published_at"] = iso(moment), how or ""
-    modified = parse_datetime(picked.modified_at, tz) if picked.modified_at else None
+    modified = parse_datetime(picked.modified_at, tz, now=fetched) if picked.modified_at else None
     if modified is not None:
         item.modified_at, item.strategies["modified_at"] = iso(modified), "selector"
     elif (modified := modification_date(meta, tz, today)) is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -72,7 +73,7 @@ def read_article(html: str, url: str, fetched_at: str | None = None) -> tuple[Ar
     if ref is None:
         raise ParseError(f"not an abai.kz article URL: {url}")
     article_id, script = ref
-    page = _Page(parse_html(html), canonical(url))
+    page = _Page(parse_html(html), canonical(url), fetched_at)
     title, how = page.title
     if not title:
         raise ParseError("page has no title")
@@ -105,9 +106,11 @@ class _Body:
 class _Page:
     """One page, with the parts several fields read computed once."""
 
-    def __init__(self, root: HtmlElement, url: str) -> None:
+    def __init__(self, root: HtmlElement, url: str, fetched_at: str | None = None) -> None:
         self.root = root
         self.url = url
+        self.fetched = datetime.fromisoformat(fetched_at) if fetched_at else None
+        """When the page was fetched: the day a date printed relative to it ("Бүгін, 16:01") counts from."""
         self.index = PageIndex(root, _INDEXED)
 
     def css(self, css: str) -> list[Any]:
@@ -178,7 +181,8 @@ class _Page:
 
     def published_at(self) -> tuple[str | None, str | None]:
         def parsed(text: str | None) -> str | None:
-            moment = parse_datetime(text, DEFAULT_TZ) if text else None
+            # Known formats only: dateparser reads "19 Қыркүйек" (no year) as 1 September 2019.
+            moment = parse_datetime(text, DEFAULT_TZ, fallback=False, now=self.fetched) if text else None
             return iso(moment) if moment else None
 
         return first_of(
