@@ -170,3 +170,11 @@ def test_a_date_printed_as_today_counts_from_the_fetch_not_the_clock() -> None:
     assert parse_abai_article(html, "https://abai.kz/post/1").published_at is None
     undated = html.replace("Бүгін, 16:01", "19 Қыркүйек")  # no year: not 1 September 2019, as dateparser had it
     assert parse_abai_article(undated, "https://abai.kz/post/1", "2018-09-19T06:00:00+00:00").published_at is None
+
+
+def test_a_date_declared_in_utc_is_given_in_almaty_time() -> None:
+    """`published_at` carries the offset Almaty had that day, whichever layer read it."""
+    html = ("<html><head><meta property='article:published_time' content='2026-01-30T08:48:00Z'></head><body>"
+            "<h1>Тақырып</h1><div><p>Мәтін бірінші абзац.</p></div></body></html>")
+    item = parse_abai_article(html, "https://abai.kz/post/1")
+    assert (item.published_at, item.strategies["published_at"]) == ("2026-01-30T13:48:00+05:00", "meta")

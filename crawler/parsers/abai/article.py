@@ -23,7 +23,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from crawler.dates import DEFAULT_TZ, iso, parse_date, parse_datetime
+from crawler.dates import DEFAULT_TZ, iso, parse_date, parse_datetime, zone
 from crawler.errors import ParseError
 from crawler.items import ArticleItem, BestMaterial
 from crawler.language import detect_language
@@ -183,7 +183,7 @@ class _Page:
         def parsed(text: str | None) -> str | None:
             # Known formats only: dateparser reads "19 Қыркүйек" (no year) as 1 September 2019.
             moment = parse_datetime(text, DEFAULT_TZ, fallback=False, now=self.fetched) if text else None
-            return iso(moment) if moment else None
+            return iso(moment.astimezone(zone(DEFAULT_TZ))) if moment else None  # Almaty's offset, a declared UTC one too
 
         return first_of(
             ("selector", lambda: parsed(_text(self.css(S.DATE)))),
