@@ -178,3 +178,12 @@ def test_a_date_declared_in_utc_is_given_in_almaty_time() -> None:
             "<h1>Тақырып</h1><div><p>Мәтін бірінші абзац.</p></div></body></html>")
     item = parse_abai_article(html, "https://abai.kz/post/1")
     assert (item.published_at, item.strategies["published_at"]) == ("2026-01-30T13:48:00+05:00", "meta")
+
+
+@pytest.mark.parametrize("wrapper", ["article", "div"])
+def test_the_logos_h1_is_no_headline(wrapper: str) -> None:
+    """A redesign without the title's class: the first <h1> of the page is the site's logo in its header."""
+    html = (f"<html><body><header><h1 class='logo'><a href='/'>Abai.kz</a></h1></header><{wrapper}><h1>Нағыз тақырып</h1>"
+            f"<div class='entry'><p>Мәтін.</p></div></{wrapper}></body></html>")
+    item = parse_abai_article(html, "https://abai.kz/post/1")
+    assert (item.title, item.strategies["title"]) == ("Нағыз тақырып", "structure")

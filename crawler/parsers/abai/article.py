@@ -154,7 +154,7 @@ class _Page:
     def title(self) -> tuple[str | None, str | None]:
         return first_of(
             ("selector", lambda: _text(self.css(S.TITLE))),
-            ("structure", lambda: _text(self.css("article h1, h1"))),
+            ("structure", lambda: _text(self.css("article h1")) or next(filter(None, map(_headline, self.css("h1"))), None)),
             ("meta", lambda: clean(self.ld.get("headline")) or meta_content(self.sel, "og:title")),
             ("meta", lambda: P.TITLE_SUFFIX.sub("", _text(self.css("title")) or "")),
         )
@@ -326,6 +326,14 @@ def _deepest_containing(words: tuple[str, ...]) -> str:
     """XPath for the innermost elements whose text contains one of `words`."""
     test = " or ".join(f"contains(., '{w}')" for w in words)
     return f"//body//*[{test}][not(*[{test}])]"
+
+
+def _headline(h1: HtmlElement) -> str | None:
+    """An `<h1>`'s text, unless it is the site's logo (in the page's header or navigation, or saying "Abai.kz")."""
+    text = node_text(h1)
+    if not text or P.SITE_NAME.fullmatch(text) or any(a.tag in ("header", "nav") for a in h1.iterancestors()):
+        return None
+    return text
 
 
 def _text(nodes: list[HtmlElement]) -> str | None:

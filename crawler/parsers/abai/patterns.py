@@ -24,4 +24,5 @@ BEST_MATERIALS_HEADINGS = ("Үздік материалдар", "Ýzdik material
 MOST_READ_HEADINGS = ("Көп оқылған", "Kóp oqylghan", "كوپ وقىلعان")
 # "Абай Мауқараұлы 1482": author then views, the tail of a sidebar item.
 AUTHOR_VIEWS = re.compile(r"^(?P<author>.*?)\s*(?P<views>\d+)$")
+SITE_NAME = re.compile(r"abai\.kz|абай\.kz", re.IGNORECASE)
 TITLE_SUFFIX = re.compile(r"\s*[|–-]\s*Abai\.kz\s*$", re.IGNORECASE)
