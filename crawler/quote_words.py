@@ -20,10 +20,12 @@ SAY_VERBS = (
     r"түйіндеді|қосты|ескертті|сендірді|хабарлады|түсіндірді|мойындады|толықтырды|пайымдайды|сенеді)",
     # Kazakh, Latin (abai.kz transliteration)
     r"dedi", r"deydi", r"atap\s+ótti", r"mәlimdedi",
-    r"dep\s+(?:sanaydy|esepteydi|mәlimdedi|atap\s+ótti|aytty|aytady|jazdy|qosty|eskertti|habarlady|týsindirdi)",
+    r"dep\s+(?:sanaydy|esepteydi|mәlimdedi|atap\s+ótti|atap\s+kórsetti|aytty|aytady|jazdy|jazady|týiindedi|qosty|"
+    r"eskertti|sendirdi|habarlady|týsindirdi|moyyndady|tolyqtyrdy|paiymdaidy|senedi)",
     # Kazakh, Arabic script
     r"دەدى", r"دەيدى", r"اتاپ\s+ء?وتتى", r"ء?مالىمدەدى",
-    r"دەپ\s+(?:سانايدى|ەسەپتەيدى|ء?مالىمدەدى|اتاپ\s+ء?وتتى|ايتتى|جازدى|قوستى)",
+    r"دەپ\s+(?:سانايدى|ەسەپتەيدى|ء?مالىمدەدى|اتاپ\s+ء?وتتى|اتاپ\s+كورسەتتى|ايتتى|ايتادى|جازدى|جازادى|ء?تۇيىندەدى|"
+    r"قوستى|ەسكەرتتى|سەندىردى|حابارلادى|ء?تۇسىندىردى|مويىندادى|تولىقتىردى|پايىمدايدى|سەنەدى)",
     # Russian
     r"(?:сказал|отметил|заявил|добавил|подчеркнул|пояснил|рассказал|сообщил|признал|уточнил|заключил)а?",
     r"считает", r"говорит", r"полагает", r"уверена?",
@@ -89,6 +91,10 @@ INLINE_ATTRIBUTION = re.compile(rf"[\s,،.!?…؟]*(?:[{DASHES}]\s*)?{_VERB}{_RE
 # The closing attribution inside a dash paragraph: – …, – дейді.
 DASH_ATTRIBUTION = re.compile(rf"[,،]?\s+[{DASHES}]\s*{_VERB}{_REST}", re.I)
 LEADING_DASH = re.compile(rf"\s*[{DASHES}]\s*(?=\S)")
+# A colon after a verb of saying: "Министр былай деді: «…»".
+SAID_BEFORE = re.compile(rf"(?<!\w){_VERB}\s*:\s*$", re.I)
+# After a closing guillemet, the next of a list: «Nur Otan», «Ақ жол» және «Ауыл».
+LISTED_NEXT = re.compile(r"\s*(?:[,،;]|\s(?:және|жане|jáne|jәne|jane|جانە|и|and))\s*«")
 CONTINUATION = re.compile(rf"[{ENDS},،]?\s*[{DASHES}]\s+(?=\S)")
 INDIRECT_TAIL = re.compile(r"\s*[,،]\s*")
 RUSSIAN_INDIRECT_WORDS = ("словам", "мнению", "оценке", "утверждению")

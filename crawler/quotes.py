@@ -53,10 +53,12 @@ from crawler.quote_words import (
     INDIRECT_TAIL,
     INLINE_ATTRIBUTION,
     LEADING_DASH,
+    LISTED_NEXT,
     NAME_LIKE_ROLES,
     OTHER_QUOTES,
     PRONOUNS,
     RUSSIAN_INDIRECT_WORDS,
+    SAID_BEFORE,
     SENTENCE_END,
     SPEAKER_LINE,
     SURNAME_END,
@@ -189,8 +191,8 @@ def _inline_candidates(text: str, masked: str, spans: list[tuple[int, int]], scr
     found: list[_Candidate] = []
     for open_at, close_at in spans:
         attribution = INLINE_ATTRIBUTION.match(text, close_at)
-        if attribution is None and not text[:open_at].rstrip().endswith(":"):
-            continue  # a name: «Нұр Отан» партиясы, «Рейтер» агенттігі
+        if attribution is None and not (text[:open_at].rstrip().endswith(":") and _spoken(text, open_at, close_at)):
+            continue  # a name: «Нұр Отан» партиясы, «Рейтер» агенттігі; after a colon, a list of them
         who = _who_after(masked, text, attribution, script) if attribution else _Who()
         if who.name is None and who.role_stem is None:
             who = _who_in(masked, text, _sentence_start(masked, open_at), open_at, script)
@@ -198,6 +200,16 @@ def _inline_candidates(text: str, masked: str, spans: list[tuple[int, int]], scr
         start, end = _trim(text, open_at + 1, close_at - 1)
         found.append(_Candidate(kind, start, end, who))
     return found
+
+
+def _spoken(text: str, open_at: int, close_at: int) -> bool:
+    """Whether a «…» after a colon reads as speech ("Министр: «Біз жеңеміз.»"), not as names ("партиялар
+    қатысады: «Nur Otan», «Ақ жол»", "Жоба атауы: «Рухани жаңғыру»"): a sentence, or four words or more, and
+    not one of a list of guillemet spans."""
+    inner = text[open_at + 1:close_at - 1].strip()
+    if LISTED_NEXT.match(text, close_at):
+        return False
+    return inner.endswith((".", "!", "?", "…")) or len(inner.split()) >= 4 or SAID_BEFORE.search(text, 0, open_at) is not None
 
 
 def _dash_candidates(text: str, script: str) -> list[_Candidate]:
