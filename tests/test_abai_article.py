@@ -187,3 +187,15 @@ def test_the_logos_h1_is_no_headline(wrapper: str) -> None:
             f"<div class='entry'><p>Мәтін.</p></div></{wrapper}></body></html>")
     item = parse_abai_article(html, "https://abai.kz/post/1")
     assert (item.title, item.strategies["title"]) == ("Нағыз тақырып", "structure")
+
+
+@pytest.mark.parametrize("tail", [
+    "<p><strong>Дайындаған Халима БҰҚАРҚЫЗЫ</strong></p><p><strong>«Abai.kz»</strong></p>"
+    "<p>Abai.kz-тің Telegram арнасына жазылыңыз!</p>",  # a call to subscribe after the source line
+    "<p>Дайындаған – Халима Бұқарқызы</p><p>Abai.kz</p>",
+])
+def test_the_byline_and_source_leave_the_body_however_they_are_set(tail: str) -> None:
+    html = ("<html><body><article><h1 class='post-title'>Тақырып</h1><div class='post-content'>"
+            f"<p>Мәтін бірінші абзац.</p>{tail}</div></article></body></html>")
+    item = parse_abai_article(html, "https://abai.kz/post/1")
+    assert (item.authors, item.source, item.body) == (["Халима Бұқарқызы"], "Abai.kz", "Мәтін бірінші абзац.")

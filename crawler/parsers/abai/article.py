@@ -47,6 +47,7 @@ from crawler.parsers.common import (
 from crawler.parsers.metadata import json_ld_article
 from crawler.parsers.sanitize import sanitize
 from crawler.parsers.select import PageIndex, Subtree, anchor_class
+from crawler.quote_names import normal_case
 from crawler.quotes import extract_quotes
 from crawler.urls import join_url
 
@@ -310,10 +311,10 @@ def _split_tail(body: _Body) -> None:
         *rest, text = body.paragraphs[-1].split("\n")
         byline, source = P.BYLINE.match(text), P.SOURCE.match(text)
         if byline:
-            body.authors = [clean(n) for n in P.AUTHOR_SEPARATORS.split(byline["names"]) if clean(n)]
+            body.authors = [normal_case(clean(n)) for n in P.AUTHOR_SEPARATORS.split(byline["names"]) if clean(n)]
         elif source:
             body.source = source["source"]
-        elif not P.COMMENTS_LINE.match(text):
+        elif not (P.COMMENTS_LINE.match(text) or P.TAIL_PROMO.match(text)):
             break
         if rest:
             body.paragraphs[-1] = "\n".join(rest)

@@ -16,9 +16,12 @@ HEAD = re.compile(
     r"(?P<date>\d{1,2}\s+[^\W\d_]+[,،]?\s+\d{4}(?:\s+(?:сағат|saghat|saǵat|ساعات)\s+\d{1,2}:\d{2})?)$"
 )
 # "Дайындаған Халима Бұқарқызы" = prepared by.
-BYLINE = re.compile(r"^(?:Дайындаған|Daiyndaghan|Dayyndaghan|Daıyndaǵan|دايىنداعان|ءدايىنداعان)\s*:?\s+(?P<names>.+?)\.?$")
+BYLINE = re.compile(r"^(?:Дайындаған|Daiyndaghan|Dayyndaghan|Daıyndaǵan|دايىنداعان|ءدايىنداعان)\s*[:–—-]?\s+(?P<names>.+?)\.?$")
 AUTHOR_SEPARATORS = re.compile(r"\s*(?:,|\bжәне\b|\bjәne\b|\bжане\b|\bجانە\b)\s*")
-SOURCE = re.compile(r"^(?P<source>Abai\.kz)$", re.IGNORECASE)
+SOURCE = re.compile(r"^[«\"“]?(?P<source>Abai\.kz)[»\"”]?$", re.IGNORECASE)
+# A call to follow the site under the body: "Abai.kz-тің Telegram арнасына жазылыңыз!" (subscribe to its channel).
+# A line naming a platform alone is a source ("… facebook paraqshasynan": from her Facebook page), and stays.
+TAIL_PROMO = re.compile(r"^(?=.{0,160}$).*(?:жазылыңыз|jazylyńyz|jazylynyz|جازىلىڭىز|подписывайтесь)", re.IGNORECASE)
 COMMENTS_LINE = re.compile(r"^\d+\s+(?:пікір|pikir|پىكىر)$")
 BEST_MATERIALS_HEADINGS = ("Үздік материалдар", "Ýzdik materialdar", "ٴۇزدىك ماتەريالدار", "ۇزدىك ماتەريالدار")
 MOST_READ_HEADINGS = ("Көп оқылған", "Kóp oqylghan", "كوپ وقىلعان")
