@@ -106,8 +106,9 @@ def test_selectors_gone_entirely_still_reads_the_head_and_body() -> None:
     assert item.paragraphs == ["Birinshi abzats jәne ekinshi sóilem osy jerde.", "Ekinshi abzats búl."]
 
 
-@pytest.mark.parametrize("heading", ["Үздік материалдар", "Үздік &#1084;атериалдар", "Үздік матер\x00иалдар"],
-                         ids=["typed", "character reference", "NUL"])
+@pytest.mark.parametrize("heading", ["Үздік материалдар", "Үздік &#1084;атериалдар", "Үздік матер\x00иалдар",
+                                     "<span>Үзд</span>ік материалдар", "ҮЗДІК МАТЕРИАЛДАР"],
+                         ids=["typed", "character reference", "NUL", "parted by its markup", "capitals"])
 def test_sidebar_without_its_class_is_found_by_its_heading_however_the_markup_spells_it(heading: str) -> None:
     html = f"""<html><body><h1>Taqyryp</h1><div class="post-content"><p>Birinshi abzats osy jerde.</p></div>
       <div class="x"><h4>{heading}</h4><div class="item"><span class="tag">Bilik</span>
@@ -199,3 +200,16 @@ def test_the_byline_and_source_leave_the_body_however_they_are_set(tail: str) ->
             f"<p>Мәтін бірінші абзац.</p>{tail}</div></article></body></html>")
     item = parse_abai_article(html, "https://abai.kz/post/1")
     assert (item.authors, item.source, item.body) == (["Халима Бұқарқызы"], "Abai.kz", "Мәтін бірінші абзац.")
+
+
+def test_sidebar_items_without_classes_keep_their_authors_and_views() -> None:
+    """Items in a list, views printed "3 253" (were author "… 3", views 253), an author without views, bare views."""
+    html = """<html><body><h1>Taqyryp</h1><div class="post-content"><p>Birinshi abzats osy jerde.</p></div>
+      <div><h4>Үздік материалдар</h4><ul>
+      <li><a href="/post/2">Екінші мақала</a> <span>Әлімжан Әшімұлы</span> <span>3 253</span></li>
+      <li><a href="/post/3">Үшінші мақала</a> <span>Айдос Сарым</span></li>
+      <li><a href="/post/4">Төртінші мақала</a> <span>5 475</span></li></ul></div></body></html>"""
+    item = parse_abai_article(html, "https://abai.kz/post/1", None)
+    assert [(m.title, m.key, m.author, m.views) for m in item.best_materials] == [
+        ("Екінші мақала", "abai.kz:2", "Әлімжан Әшімұлы", 3253), ("Үшінші мақала", "abai.kz:3", "Айдос Сарым", None),
+        ("Төртінші мақала", "abai.kz:4", None, 5475)]

@@ -261,17 +261,20 @@ class _Page:
         block = self.css(css)
         if block:
             return _sidebar_items(block[0], self.url), "selector"
-        for heading in headings:
+        for heading in (spelled for heading in headings for spelled in (heading, heading.upper())):
             if not may_hold_text(self.text, heading):
                 continue  # the XPath below tests every element of the page: skip it when it cannot match
-            found = _heading_parents(heading)(self.root)
+            found = _heading_parents(heading)(self.root) or _heading_parents(heading, whole=True)(self.root)
             if found:
                 return _sidebar_items(found[0], self.url), "text"
         return None, None
 
 
-def _heading_parents(heading: str) -> etree.XPath:
-    """Parents of the elements whose first text is `heading`: a sidebar found by its printed title."""
+def _heading_parents(heading: str, *, whole: bool = False) -> etree.XPath:
+    """Parents of the elements whose first text is `heading`: a sidebar found by its printed title; `whole`: of
+    the headings (`<h2>`–`<h6>`) whose whole text is, however their markup parts it (`<span>Үзд</span>ік …`)."""
+    if whole:
+        return _xpath(f"//*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6][normalize-space(.)='{heading}']/..")
     return _xpath(f"//*[normalize-space(text())='{heading}']/..")
 
 
@@ -283,10 +286,11 @@ def _xpath(query: str) -> etree.XPath:
 
 def _sidebar_items(block: HtmlElement, base_url: str) -> list[BestMaterial]:
     items = Subtree(block).css(S.SIDEBAR_ITEM) or _xpath("./*[.//h3 or .//a]")(block)
+    items = [entry for item in items for entry in (_xpath("./li")(item) if item.tag in ("ul", "ol") else [item])]
     result = []
     for item in items:
         inside = Subtree(item)
-        link = inside.css(S.ITEM_TITLE_LINK) or inside.css("h3")
+        link = inside.css(S.ITEM_TITLE_LINK) or inside.css("h3") or inside.css("a")
         title = _text(link)
         if not title:
             continue
@@ -296,8 +300,9 @@ def _sidebar_items(block: HtmlElement, base_url: str) -> list[BestMaterial]:
         ref = article_ref(url) if url else None
         author, views = _text(inside.css(S.ITEM_AUTHOR)), to_int(_text(inside.css(S.ITEM_VIEWS)))
         if author is None and views is None:
-            tail = P.AUTHOR_VIEWS.match(node_text(item).rsplit(title, 1)[-1].strip())
-            author, views = (clean(tail["author"]) or None, int(tail["views"])) if tail else (None, None)
+            tail = node_text(item).rsplit(title, 1)[-1].strip()
+            counted = P.AUTHOR_VIEWS.match(tail)
+            author, views = (clean(counted["author"]) or None, to_int(counted["views"])) if counted else (clean(tail) or None, None)
         result.append(BestMaterial(
             url=url, title=title, category=_text(inside.css(S.ITEM_TAG)), author=author, views=views,
             key=article_key(ref[0]) if ref else None,

@@ -25,7 +25,7 @@ TAIL_PROMO = re.compile(r"^(?=.{0,160}$).*(?:жазылыңыз|jazylyńyz|jazyl
 COMMENTS_LINE = re.compile(r"^\d+\s+(?:пікір|pikir|پىكىر)$")
 BEST_MATERIALS_HEADINGS = ("Үздік материалдар", "Ýzdik materialdar", "ٴۇزدىك ماتەريالدار", "ۇزدىك ماتەريالدار")
 MOST_READ_HEADINGS = ("Көп оқылған", "Kóp oqylghan", "كوپ وقىلعان")
-# "Абай Мауқараұлы 1482": author then views, the tail of a sidebar item.
-AUTHOR_VIEWS = re.compile(r"^(?P<author>.*?)\s*(?P<views>\d+)$")
+# "Абай Мауқараұлы 1482", "Әлімжан Әшімұлы 3 253": author then views, the tail of a sidebar item.
+AUTHOR_VIEWS = re.compile(rf"^(?P<author>.*?)\s*(?P<views>{_COUNT})$")
 SITE_NAME = re.compile(r"abai\.kz|абай\.kz", re.IGNORECASE)
 TITLE_SUFFIX = re.compile(r"\s*[|–-]\s*Abai\.kz\s*$", re.IGNORECASE)
