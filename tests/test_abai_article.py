@@ -147,6 +147,11 @@ def test_a_poem_keeps_its_lines_and_an_ad_script_is_no_paragraph() -> None:
     ("Билік · 2852 · 0 пікір · 19 Қыркүйек, 2018 сағат 16:01", ("Билік", 2852, 0, "2018-09-19T16:01:00+06:00")),
     ("Bilik 12.5K 4 pikir 19 Qyrkúıek, 2018 saǵat 16:01", ("Bilik", 12500, 4, "2018-09-19T16:01:00+06:00")),
     ("بيلىك 2852 0 پىكىر 30 قاراشا، 2020 ساعات 12:03", ("بيلىك", 2852, 0, "2020-11-30T12:03:00+06:00")),
+    # each part in an element of its own: the innermost one saying "пікір" holds "0 пікір" alone
+    ("<a>Билік</a> <span>2852</span> <span>0 пікір</span> <span>19 Қыркүйек, 2018 сағат 16:01</span>",
+     ("Билік", 2852, 0, "2018-09-19T16:01:00+06:00")),
+    ("Сенбі, 23 Қараша 2024 Билік 2852 0 пікір 19 Қыркүйек, 2018 сағат 16:01",  # today's date first
+     ("Билік", 2852, 0, "2018-09-19T16:01:00+06:00")),
 ])
 def test_a_head_without_its_classes_is_read_from_its_text(head: str, expected: tuple) -> None:
     """Views printed with a thousands space or as "1,2 мың" were cut into the category ("Билік 2", 852)."""

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, lru_cache
+from itertools import islice
 from typing import Any
 
 from lxml import etree
@@ -143,9 +144,11 @@ class _Page:
         """The head line ("Билік 2852 0 пікір 19 Қыркүйек, 2018 сағат 16:01"), wherever it sits."""
         candidates = self.css(S.HEAD) or self.root.xpath(_deepest_containing(P.COMMENT_WORDS))
         for node in candidates:
-            match = P.HEAD.match(node_text(node))
-            if match:
-                return match
+            # The innermost element saying "пікір" may hold that part alone (<span>0 пікір</span>): its parents hold the rest.
+            for element in (node, *islice(node.iterancestors(), 3)):
+                match = P.HEAD.match(P.TODAY_PREFIX.sub("", node_text(element)))
+                if match:
+                    return match
         return None
 
     def _head(self, group: str) -> str | None:

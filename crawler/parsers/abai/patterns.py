@@ -15,6 +15,8 @@ HEAD = re.compile(
     rf"^(?:(?P<category>.*?\S){_SEP})?(?:(?P<views>{_COUNT}){_SEP})?(?P<comments>\d+)\s+(?:пікір|pikir|پىكىر){_SEP}"
     r"(?P<date>\d{1,2}\s+[^\W\d_]+[,،]?\s+\d{4}(?:\s+(?:сағат|saghat|saǵat|ساعات)\s+\d{1,2}:\d{2})?)$"
 )
+# Today's date, when the head line starts with it: "Сенбі, 23 Қараша 2024 Билік 2852 0 пікір …".
+TODAY_PREFIX = re.compile(r"^[^\W\d_]+[,،]\s*\d{1,2}\s+[^\W\d_]+[,،]?\s+\d{4}\s+")
 # "Дайындаған Халима Бұқарқызы" = prepared by.
 BYLINE = re.compile(r"^(?:Дайындаған|Daiyndaghan|Dayyndaghan|Daıyndaǵan|دايىنداعان|ءدايىنداعان)\s*[:–—-]?\s+(?P<names>.+?)\.?$")
 AUTHOR_SEPARATORS = re.compile(r"\s*(?:,|\bжәне\b|\bjәne\b|\bжане\b|\bجانە\b)\s*")
