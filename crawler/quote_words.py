@@ -91,6 +91,8 @@ INLINE_ATTRIBUTION = re.compile(rf"[\s,،.!?…؟]*(?:[{DASHES}]\s*)?{_VERB}{_RE
 # The closing attribution inside a dash paragraph: – …, – дейді.
 DASH_ATTRIBUTION = re.compile(rf"[,،]?\s+[{DASHES}]\s*{_VERB}{_REST}", re.I)
 LEADING_DASH = re.compile(rf"\s*[{DASHES}]\s*(?=\S)")
+# An attribution inside the guillemets, between two halves of the speech: «Біз жеңеміз, – деді Айдос Сарым. – Бұл анық».
+INTERRUPTING = re.compile(rf"[,،]?\s+[{DASHES}]\s*{_VERB}{_REST}[{ENDS},،]\s*[{DASHES}]\s+", re.I)
 # A colon after a verb of saying: "Министр былай деді: «…»".
 SAID_BEFORE = re.compile(rf"(?<!\w){_VERB}\s*:\s*$", re.I)
 # After a closing guillemet, the next of a list: «Nur Otan», «Ақ жол» және «Ауыл».

@@ -52,6 +52,7 @@ from crawler.quote_words import (
     INDIRECT_RU,
     INDIRECT_TAIL,
     INLINE_ATTRIBUTION,
+    INTERRUPTING,
     LEADING_DASH,
     LISTED_NEXT,
     NAME_LIKE_ROLES,
@@ -191,6 +192,12 @@ def _inline_candidates(text: str, masked: str, spans: list[tuple[int, int]], scr
     found: list[_Candidate] = []
     for open_at, close_at in spans:
         attribution = INLINE_ATTRIBUTION.match(text, close_at)
+        interrupted = INTERRUPTING.search(text, open_at + 1, close_at - 1) if attribution is None else None
+        if interrupted is not None:  # both halves, each a quote of the speaker named between them
+            who = _who_after(text, text, interrupted, script)
+            found += [_Candidate("inline", *_trim(text, open_at + 1, interrupted.start()), who),
+                      _Candidate("inline", *_trim(text, interrupted.end(), close_at - 1), who)]
+            continue
         if attribution is None and not (text[:open_at].rstrip().endswith(":") and _spoken(text, open_at, close_at)):
             continue  # a name: «Нұр Отан» партиясы, «Рейтер» агенттігі; after a colon, a list of them
         who = _who_after(masked, text, attribution, script) if attribution else _Who()
