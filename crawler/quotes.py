@@ -162,21 +162,24 @@ def _trim(text: str, start: int, end: int, chars: str = " \t\n") -> tuple[int, i
 
 
 def _guillemet_spans(text: str) -> list[tuple[int, int]]:
-    """Top-level «…» spans (nested guillemets included), with straight or curly quotes as fallback."""
-    spans: list[tuple[int, int]] = []
-    depth = opened = 0
+    """Top-level «…» spans (nested guillemets included; a stray « left open hides no other), and straight or
+    curly quotes outside them ("Біз жеңеміз" деді Айдос Сарым, «Nur Otan» мүшесі)."""
+    pairs: list[tuple[int, int]] = []
+    opened: list[int] = []
     at = text.find("«")
     while at >= 0:
         if text[at] == "«":
-            opened = at if depth == 0 else opened
-            depth += 1
-        elif depth:
-            depth -= 1
-            if depth == 0:
-                spans.append((opened, at + 1))
+            opened.append(at)
+        elif opened:
+            pairs.append((opened.pop(), at + 1))
         at = min((i for i in (text.find("«", at + 1), text.find("»", at + 1)) if i >= 0), default=-1)
-    if not spans and ('"' in text or "“" in text):
-        spans = [m.span() for m in OTHER_QUOTES.finditer(text)]
+    spans: list[tuple[int, int]] = []
+    for start, end in sorted(pairs):
+        if not spans or start >= spans[-1][1]:  # not inside the span before it
+            spans.append((start, end))
+    if '"' in text or "“" in text:
+        spans = sorted(spans + [m.span() for m in OTHER_QUOTES.finditer(text)
+                                if not any(start < m.end() and m.start() < end for start, end in spans)])
     return spans
 
 
