@@ -14,6 +14,7 @@ SAME_ARTICLE = [
     "https://www.abai.kz/index.php/post/124675?utm_source=fb#comments",
     "https://ABAI.KZ/post/124675?page=2",
     "https://abai.kz:443/post/124675",
+    "https://abai.kz/post/0124675",  # the site reads the id as a number
 ]
 
 

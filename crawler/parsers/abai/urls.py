@@ -21,15 +21,17 @@ SCRIPT_PREFIX: dict[Script, str] = {"cyrl": "", "latn": "/lt", "arab": "/tt"}
 _PREFIX_SCRIPT: dict[str | None, Script] = {None: "cyrl", "lt": "latn", "tt": "arab"}
 _ARTICLE_PATH = re.compile(r"^/(?:(lt|tt)/)?post/(\d+)$")
 _SCRIPT_PATH = re.compile(r"^/(lt|tt)(?:/|$)")
+_LEADING_ZEROS = re.compile(r"/post/0+(?=\d)")
 
 
 # Cached: listing pages and sidebars repeat the same links page after page.
 @lru_cache(maxsize=4096)
 def canonical(url: str) -> str:
-    """Canonical URL of an abai.kz page (article: no query at all)."""
+    """Canonical URL of an abai.kz page (article: no query at all, and its id without leading zeros, which the
+    site reads as the same number: /post/0124675 is /post/124675)."""
     url = canonicalize(url, keep_query=LISTING_QUERY)
     if _ARTICLE_PATH.match(urlsplit(url).path):
-        return url.split("?", 1)[0]
+        return _LEADING_ZEROS.sub("/post/", url.split("?", 1)[0])
     return url
 
 
