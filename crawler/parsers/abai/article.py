@@ -142,7 +142,7 @@ class _Page:
     @cached_property
     def head(self) -> re.Match[str] | None:
         """The head line ("Билік 2852 0 пікір 19 Қыркүйек, 2018 сағат 16:01"), wherever it sits."""
-        candidates = self.css(S.HEAD) or self.root.xpath(_deepest_containing(P.COMMENT_WORDS))
+        candidates = self.css(S.HEAD) or self._saying_comments
         for node in candidates:
             # The innermost element saying "пікір" may hold that part alone (<span>0 пікір</span>): its parents hold the rest.
             for element in (node, *islice(node.iterancestors(), 3)):
@@ -150,6 +150,11 @@ class _Page:
                 if match:
                     return match
         return None
+
+    @cached_property
+    def _saying_comments(self) -> list[HtmlElement]:
+        """The innermost elements whose text says "пікір" (comments): the head line, the count over the comments."""
+        return list(self.root.xpath(_deepest_containing(P.COMMENT_WORDS)))
 
     def _head(self, group: str) -> str | None:
         return self.head[group] if self.head else None
@@ -180,6 +185,8 @@ class _Page:
         return first_of(
             ("selector", lambda: to_int(_text(self.css(S.COMMENTS)))),
             ("text", lambda: to_int(self._head("comments"))),
+            ("text", lambda: next((to_int(text) for text in map(node_text, self._saying_comments) if P.COMMENTS_LINE.match(text)),
+                                  None)),  # the count over the comments, "0 пікір", when the head is not read
             ("meta", lambda: to_int(str(self.ld.get("commentCount", "")))),
         )
 
