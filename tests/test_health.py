@@ -56,8 +56,13 @@ def variant_mirror(directory: Path, change: callable) -> Path:
 
 
 def redesigned(entry: dict, html: str) -> tuple[dict, str]:
-    """The article head's class renamed: the selectors no longer find it."""
+    """The article head's class renamed: the selectors no longer find it, the text patterns still read it."""
     return entry, re.sub(r"\bpost-meta\b", "entry-info", html)
+
+
+def headless(entry: dict, html: str) -> tuple[dict, str]:
+    """The article head gone from the page (moved behind a script, say): no strategy finds what it carried."""
+    return entry, re.sub(r'<div class="post-meta">.*?</div>', "", html, flags=re.DOTALL)
 
 
 def failing(entry: dict, html: str) -> tuple[dict, str]:
@@ -107,15 +112,31 @@ def test_steady_runs_are_healthy(baseline: Path) -> None:
     assert "ALARM" not in result.stdout
 
 
-def test_a_layout_change_raises_a_field_alarm(baseline: Path, tmp_path: Path) -> None:
+def test_a_class_renamed_is_a_warning_the_fallbacks_hide_it(baseline: Path, tmp_path: Path) -> None:
+    """The fields stay filled, by the text patterns: health says the selectors stopped finding them."""
     db = copy_of(baseline, tmp_path)
     crawl(db, variant_mirror(tmp_path / "redesigned", redesigned))
+    result = health(db)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    warned = {line.split()[1] for line in lines if line.startswith("  WARNING")}
+    assert warned == {"published_at", "category", "views", "comments"}
+    assert lines[-1] == "warnings: category, comments, published_at, views"
+    assert health(db, "--strict").returncode == 1
+
+
+def test_a_layout_change_raises_a_field_alarm(baseline: Path, tmp_path: Path) -> None:
+    db = copy_of(baseline, tmp_path)
+    crawl(db, variant_mirror(tmp_path / "headless", headless))
     result = health(db)
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert "  ALARM    published_at    filled in 17% of 12 article pages, was 75%" in lines
     alarmed = {line.split()[1] for line in lines if line.startswith("  ALARM")}
-    assert alarmed == {"published_at", "category", "views", "comments"}  # what the head line carried; title and errors hold
+    assert alarmed == {"published_at", "category", "views"}  # what the head line carried; title and errors hold
+    # the count over the comments still gives comments: a fallback, which health names
+    assert any(line.startswith("  WARNING  comments        filled in 75% of 12 article pages, was 75%; strategy selector")
+               for line in lines)
     assert lines[-1].startswith("ALARM: ") and "published_at" in lines[-1]
 
 
