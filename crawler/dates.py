@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -74,6 +74,18 @@ _RELATIVE_DAY = re.compile(
     rf"({'|'.join(map(re.escape, (*_TODAY, *_YESTERDAY)))})[,،]?\s*(?:(?:{_AT})\s+)?(\d{{1,2}})[:.](\d{{2}})",
     re.IGNORECASE,
 )
+
+
+_FULL_YEAR = re.compile(r"(?<!\d)(?:1[89]|2[01])\d\d(?!\d)")
+
+
+def fetch_time(text: str | None) -> datetime | None:
+    """A fetch time as stored (ISO 8601; without an offset, UTC), or None when it is none: a relative date's "now"."""
+    try:
+        moment = datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
 @lru_cache(maxsize=32)
@@ -155,7 +167,8 @@ def parse_datetime(text: str, tz: str = DEFAULT_TZ, *, fallback: bool = True, no
         if now is None:
             return None
         day = now.astimezone(zone(tz)).date() - timedelta(days=_fold(relative[1]) in _YESTERDAY)
-        return localize(datetime(day.year, day.month, day.day, int(relative[2]), int(relative[3])), tz)
+        moment = _build(day.year, day.month, day.day, relative[2], relative[3])  # "Бүгін, 24:00": no time of day
+        return localize(moment, tz) if moment else None
     if not fallback:
         return None
     return _parse_with_dateparser(text, tz, now)
@@ -173,7 +186,9 @@ def _parse_with_dateparser(text: str, tz: str, now: datetime | None) -> datetime
     import dateparser  # type: ignore[import-untyped, unused-ignore]
 
     settings: dict[str, object] = {"TIMEZONE": tz, "RETURN_AS_TIMEZONE_AWARE": True, "PREFER_DAY_OF_MONTH": "first"}
-    if now is None:  # dateparser would read the clock: only dates that say their year
+    if now is None:  # dateparser would read the clock: only dates that print their year in full
+        if not _FULL_YEAR.search(text.translate(_DIGITS)):
+            return None  # "19 Қыркүйек": dateparser reads 19 as the year, 2019-09-01
         settings |= {"PARSERS": ["timestamp", "custom-formats", "absolute-time"], "REQUIRE_PARTS": ["year"]}
     else:
         settings["RELATIVE_BASE"] = now.astimezone(zone(tz)).replace(tzinfo=None)

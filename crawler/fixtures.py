@@ -73,7 +73,11 @@ class SavedPage:
 
     def html(self) -> str:
         """The page as text, decoded as Scrapy would: header charset, BOM, meta charset, then UTF-8."""
-        data = self.path.read_bytes()
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            manifest = self.path.parent.parent / MANIFEST
+            raise ConfigError(f"{manifest}: {self.url}: its page file {self.path} is missing") from None
         if self.path.suffix == ".gz":
             data = gzip.decompress(data)
         return html_to_unicode(self.content_type, data)[1]
@@ -106,8 +110,6 @@ def saved_pages(directory: Path | str, *kinds: str) -> list[SavedPage]:
         raise ConfigError(f"no {MANIFEST} in fixture folder {directory}")
     pages = []
     for page in Mirror(directory).pages.values():
-        if not page.file.is_file():
-            raise ConfigError(f"{directory / MANIFEST}: {page.url}: its page file {page.file} is missing")
         saved = SavedPage(
             site=directory.name, url=page.url, path=page.file, kind=str(page.entry.get("kind", "")),
             status=page.status, content_type=page.content_type, fetched_at=page.entry.get("fetched_at"),

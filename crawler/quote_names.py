@@ -54,6 +54,10 @@ def fold(word: str) -> str:
     return word.casefold().replace("ء", "").replace("ٴ", "").strip("«»\"'“”.,:;!?()…؟،")
 
 
+# The parts of a written name that take capitals each: "Қасым-Жомарт", "Ж.ДӘДЕБАЙ".
+_NAME_PARTS = re.compile(r"[^\s.\-]+")
+
+
 def is_caps(word: str) -> bool:
     """True for an all-capitals word ("САРЫМ", Latin "ÁBIShEV" with its h digraphs)."""
     letters = LATIN_DIGRAPH_H.sub("", word).replace("-", "")
@@ -62,11 +66,12 @@ def is_caps(word: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def normal_case(name: str) -> str:
-    """A name in normal case: "Айдос САРЫМ" → "Айдос Сарым", "ÁBIShEV" → "Ábishev"."""
+    """A name in normal case: "Айдос САРЫМ" → "Айдос Сарым", "ÁBIShEV" → "Ábishev", "Ж.ДӘДЕБАЙ" → "Ж.Дәдебай";
+    an abbreviation of three letters or fewer stays ("ҚР БҒМ")."""
     def fix(part: str) -> str:
-        return part[0] + part[1:].lower() if is_caps(part) else part
+        return part[0] + part[1:].lower() if is_caps(part) and len(part) > 3 else part
 
-    return " ".join("-".join(fix(p) for p in word.split("-") if p) for word in name.split())
+    return " ".join(_NAME_PARTS.sub(lambda m: fix(m[0]), word) for word in name.split())
 
 
 def strip_case(word: str) -> str:

@@ -77,11 +77,17 @@ def reparse(store: Store, *, site: str | None = None, since: str | None = None, 
     """
     report = ReparseReport()
     sources = store.reparse_sources(site, since)
-    profiles = site_profiles(store, {row["site"]: row["url"] for row in sources}, profile)
+    profiles, gone = site_profiles(store, {row["site"]: row["url"] for row in sources}, profile)
+    if gone and not {row["site"] for row in sources} - set(gone):
+        raise ConfigError(f"{_gone(*next(iter(gone.items())))}: pass it as --profile FILE")
     report.articles = len({row["key"] for row in sources})
     batch: list[ArticleItem] = []
     for row in sources:
         report.pages += 1
+        if row["site"] in gone:  # the other sites' pages are reparsed
+            report.failed.append((row["url"], f"{_gone(row['site'], gone[row['site']])}: reparse it with --profile FILE"))
+            report.failed_articles += 1
+            continue
         try:
             item = extract(store.path, row, profiles.get(row["site"]))
         except CrawlerError as err:
@@ -106,25 +112,31 @@ def reparse(store: Store, *, site: str | None = None, since: str | None = None, 
     return report
 
 
-def site_profiles(store: Store, sites: dict[str, str], given: Profile | None) -> dict[str, Profile]:
-    """Site → the profile its pages (one URL of each in `sites`) are parsed with, where the seeds folder has none.
+def site_profiles(store: Store, sites: dict[str, str], given: Profile | None) -> tuple[dict[str, Profile], dict[str, str]]:
+    """(site → the profile its pages are parsed with where the seeds folder has none, site → the profile file its
+    crawls named that is gone), for the sites of `sites` (one URL of each).
 
-    Raises ConfigError, before any page is parsed, for a site crawled with a
-    profile file that is gone: parsed without it, every date printed without
-    an offset would move by the site's UTC offset, and be written back so.
+    Parsed without its profile, a site's every date printed without an
+    offset would move by its UTC offset, and be written back so: such a
+    site's pages are not reparsed (`reparse` refuses it).
     """
     from crawler.profiles import load_profile, profile_for_url
 
     found = {given.site: given} if given is not None else {}
+    gone: dict[str, str] = {}
     recorded = store.recorded_profiles()
     for site, url in sites.items():
         if site in found or site not in recorded or is_abai(url) or profile_for_url(url) is not None:
             continue
-        if not Path(recorded[site]).is_file():
-            raise ConfigError(f"the pages of {site} were crawled with the site profile {recorded[site]}, which is gone: "
-                              "pass it as --profile FILE")
-        found[site] = load_profile(recorded[site])
-    return found
+        if Path(recorded[site]).is_file():
+            found[site] = load_profile(recorded[site])
+        else:
+            gone[site] = recorded[site]
+    return found, gone
+
+
+def _gone(site: str, path: str) -> str:
+    return f"the pages of {site} were crawled with the site profile {path}, which is gone"
 
 
 def extract(db_path: Path, page: dict[str, Any], profile: Profile | None = None) -> ArticleItem:

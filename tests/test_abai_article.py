@@ -218,3 +218,26 @@ def test_sidebar_items_without_classes_keep_their_authors_and_views() -> None:
     assert [(m.title, m.key, m.author, m.views) for m in item.best_materials] == [
         ("Екінші мақала", "abai.kz:2", "Әлімжан Әшімұлы", 3253), ("Үшінші мақала", "abai.kz:3", "Айдос Сарым", None),
         ("Төртінші мақала", "abai.kz:4", None, 5475)]
+
+
+def test_a_headline_saying_opinion_is_no_part_of_the_head() -> None:
+    """"пікір" is also "opinion": a heading that says it before the head is no category, nor is a paragraph."""
+    head = "<a>Билік</a> <span>2852</span> <span>0 пікір</span> <span>19 Қыркүйек, 2018 сағат 16:01</span>"
+    for before in ("<h1>Сарапшылар пікірі</h1>", "<p>Бұл туралы сарапшылар пікірі әртүрлі болды деп жазды.</p>"):
+        html = (f"<html><body><article><div class='top'>{before}<div class='info'>{head}</div></div>"
+                "<h1 class='post-title'>Тақырып</h1><div class='post-content'><p>Мәтін.</p></div></article></body></html>")
+        item = parse_abai_article(html, "https://abai.kz/post/1")
+        assert (item.category, item.views, item.comments) == ("Билік", 2852, 0)
+
+
+def test_a_fetch_time_that_is_no_iso_time_is_no_error() -> None:
+    html = ("<html><body><article><div class='post-meta'><span class='date'>Бүгін, 24:00</span></div>"
+            "<h1 class='post-title'>Тақырып</h1><div class='post-content'><p>Мәтін.</p></div></article></body></html>")
+    for fetched in ("2024-11-23 06:00 UTC", "2024-11-23T06:00:00+00:00"):  # and 24:00 is no time of day
+        assert parse_abai_article(html, "https://abai.kz/post/1", fetched).published_at is None
+
+
+def test_a_byline_of_initials_keeps_its_capitals_where_they_belong() -> None:
+    html = ("<html><body><article><h1 class='post-title'>Тақырып</h1><div class='post-content'><p>Мәтін.</p>"
+            "<p>Дайындаған Ж.ДӘДЕБАЙ</p></div></article></body></html>")
+    assert parse_abai_article(html, "https://abai.kz/post/1").authors == ["Ж.Дәдебай"]

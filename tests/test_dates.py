@@ -163,3 +163,9 @@ def test_today_and_yesterday_count_from_when_the_page_was_fetched(text: str, exp
     moment = parse_datetime(text, now=fetched)
     assert moment is not None and moment.isoformat() == expected
     assert parse_datetime(text) is None  # without a fetch time, no date: a re-parse's clock is no date of the page
+
+
+@pytest.mark.parametrize("text", ["19 Қыркүйек", "19 Қыркүйек 16:01"])
+def test_a_date_without_its_year_is_none_without_a_fetch_time(text: str) -> None:
+    """dateparser read "19" as the year: 1 September 2019."""
+    assert parse_datetime(text) is None

@@ -542,3 +542,8 @@ def test_reparse_and_export_know_a_site_crawled_with_a_profile_outside_seeds(tmp
                                                          f"profile {profile}, which is gone: pass it as --profile FILE")
     moved = cli("reparse", "--db", str(db), "--profile", str(tmp_path / "moved.toml"))
     assert moved.returncode == 0 and "changed    0 pages (none)" in moved.stdout
+    offline_crawl(db, "abai")  # another site in the archive: its pages are reparsed, the profile-less site's fail
+    both = cli("reparse", "--db", str(db))
+    assert both.returncode == 1
+    assert "  unchanged  12 pages (0 restamped with the new parser version)" in both.stdout.splitlines()  # abai's
+    assert "  failed     3 pages (3 articles, 0 listings)" in both.stdout.splitlines()

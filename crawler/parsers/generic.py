@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -22,7 +22,7 @@ from lxml import html as lxml_html
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from crawler.dates import iso, parse_datetime
+from crawler.dates import fetch_time, iso, parse_datetime
 from crawler.errors import ParseError
 from crawler.items import ArticleItem
 from crawler.language import detect_language, detect_script
@@ -141,7 +141,7 @@ def _canonical(url: str, meta: PageMetadata) -> str:
 
 def _dates(item: ArticleItem, sel: Selector, html: str, url: str, meta: PageMetadata,
            picked: Picked, tz: str, today: date | None) -> None:
-    fetched = datetime.fromisoformat(item.fetched_at) if item.fetched_at else None  # what "today, 16:01" counts from
+    fetched = fetch_time(item.fetched_at)  # what "today, 16:01" counts from
     moment = parse_datetime(picked.published_at, tz, now=fetched) if picked.published_at else None
     how: str | None = "selector" if moment else None
     if moment is None:

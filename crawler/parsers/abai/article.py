@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cached_property, lru_cache
 from itertools import islice
 from typing import Any
@@ -24,7 +23,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from crawler.dates import DEFAULT_TZ, iso, parse_date, parse_datetime, zone
+from crawler.dates import DEFAULT_TZ, fetch_time, iso, parse_date, parse_datetime, zone
 from crawler.errors import ParseError
 from crawler.items import ArticleItem, BestMaterial
 from crawler.language import detect_language
@@ -111,7 +110,7 @@ class _Page:
     def __init__(self, root: HtmlElement, url: str, fetched_at: str | None = None) -> None:
         self.root = root
         self.url = url
-        self.fetched = datetime.fromisoformat(fetched_at) if fetched_at else None
+        self.fetched = fetch_time(fetched_at)
         """When the page was fetched: the day a date printed relative to it ("Бүгін, 16:01") counts from."""
         self.index = PageIndex(root, _INDEXED)
 
@@ -144,11 +143,14 @@ class _Page:
         """The head line ("Билік 2852 0 пікір 19 Қыркүйек, 2018 сағат 16:01"), wherever it sits."""
         candidates = self.css(S.HEAD) or self._saying_comments
         for node in candidates:
-            # The innermost element saying "пікір" may hold that part alone (<span>0 пікір</span>): its parents hold the rest.
-            for element in (node, *islice(node.iterancestors(), 3)):
-                match = P.HEAD.match(P.TODAY_PREFIX.sub("", node_text(element)))
-                if match:
-                    return match
+            if match := _head_line(node):
+                return match
+        for node in candidates:
+            # Its parts each in an element of their own: the one saying "0 пікір" alone, and its parents the rest.
+            if P.COMMENTS_LINE.match(node_text(node)):
+                for parent in islice(node.iterancestors(), 3):
+                    if match := _head_line(parent):
+                        return match
         return None
 
     @cached_property
@@ -342,6 +344,16 @@ def _deepest_containing(words: tuple[str, ...]) -> str:
     """XPath for the innermost elements whose text contains one of `words`."""
     test = " or ".join(f"contains(., '{w}')" for w in words)
     return f"//body//*[{test}][not(*[{test}])]"
+
+
+def _head_line(element: HtmlElement) -> re.Match[str] | None:
+    """The head line an element's text is ("Билік 2852 0 пікір …"), today's date before it dropped; one whose category
+    would run longer than a category does (a headline or a paragraph before the head) is none."""
+    text = node_text(element)
+    if len(text) > P.MAX_HEAD:  # a head is one short line; the pattern's backtracking would cost on a long text
+        return None
+    match = P.HEAD.match(P.TODAY_PREFIX.sub("", text))
+    return match if match and len(match["category"] or "") <= P.MAX_CATEGORY else None
 
 
 def _headline(h1: HtmlElement) -> str | None:

@@ -11,6 +11,8 @@ import re
 COMMENT_WORDS = ("пікір", "pikir", "پىكىر")
 _SEP = r"(?:\s*[·•|]\s*|\s+)"
 _COUNT = r"\d{1,3}(?:[ \u00a0]\d{3})+|\d+(?:[.,]\d+)?\s*(?:мың|mıń|myń|مىڭ|[Kk])(?![^\W\d_])|\d+"
+MAX_CATEGORY = 60  # characters: abai.kz's longest category names are a few words
+MAX_HEAD = 200  # characters of a head line, today's date and category included
 HEAD = re.compile(
     rf"^(?:(?P<category>.*?\S){_SEP})?(?:(?P<views>{_COUNT}){_SEP})?(?P<comments>\d+)\s+(?:пікір|pikir|پىكىر){_SEP}"
     r"(?P<date>\d{1,2}\s+[^\W\d_]+[,،]?\s+\d{4}(?:\s+(?:сағат|saghat|saǵat|ساعات)\s+\d{1,2}:\d{2})?)$"
