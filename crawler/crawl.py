@@ -35,7 +35,17 @@ def scrapy_process(settings: Settings) -> _Process:
     """
     for handler in [h for h in logging.root.handlers if h.get_name() == CLI_LOG_HANDLER]:
         logging.root.removeHandler(handler)
+    robots_log = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+    if _without_traceback not in robots_log.filters:
+        robots_log.addFilter(_without_traceback)
     return _Process(settings)
+
+
+def _without_traceback(record: logging.LogRecord) -> bool:
+    """A robots.txt that could not be fetched is one line: its message says why ("Connection was refused"), and its
+    traceback, two chained ones of Twisted's, said it again in 30 lines for every site that was down."""
+    record.exc_info, record.exc_text = None, None
+    return True
 
 
 class _Process(CrawlerProcess):

@@ -287,3 +287,4 @@ def test_a_crawl_that_fetched_nothing_because_the_server_is_down_exits_1(tmp_pat
     assert lines[0].startswith(f"Crawled abai (mirror server at {address}) in ")
     assert "  errors    4 (connection_refused 4)" in lines
     assert lines[-1] == "  nothing fetched: every request failed (exit 1); is the site, or the mirror server, up?"
+    assert "Traceback" not in result.stderr  # robots.txt's failure is one log line, as every other page's
