@@ -350,7 +350,7 @@ def _incremental_lines(result: dict[str, Any]) -> list[str]:
     """What the incremental crawl asked for and skipped (links, not pages fetched: see `pages`), and how to resume a paused one."""
     done = result.get("incremental") or {}
     lines = []
-    if done:
+    if done or result.get("jobdir"):  # a resumed job that found nothing new says so too, in zeros
         fetched = f"{done.get('new', 0)} new, {done.get('due', 0) + done.get('revisit', 0)} due for a revisit"
         if done.get("refresh"):
             fetched = f"{done['refresh']} listed (--refresh)"
