@@ -341,6 +341,10 @@ def save_page(directory: Path, response: RecordedResponse, kind: str | None = No
     at = next((i for i, line in enumerate(lines) if line.strip() and canonical_url(json.loads(line)["url"]) == key), None)
     content_type = response.headers.get("Content-Type", "application/octet-stream")
     name = json.loads(lines[at])["file"] if at is not None else _new_file_name(directory, response.url, content_type)
+    if at is not None and not name.endswith(extension := _extension(content_type)):
+        # Its type changed (a redirect's body, then the page it led to under the same canonical URL): its name follows.
+        (directory / name).unlink(missing_ok=True)
+        name = name.split(".")[0] + extension
     (directory / name).write_bytes(response.body)
     entry = {
         "url": response.url, "file": name, "status": response.status, "content_type": content_type,

@@ -149,6 +149,15 @@ def test_saving_a_url_again_replaces_its_line_and_keeps_the_others_byte_for_byte
     assert page.path.read_text(encoding="utf-8") == "<p>new</p>"
 
 
+def test_a_redirect_then_its_page_under_one_canonical_url_is_saved_as_the_page(tmp_path: Path) -> None:
+    """/news answers 301 to /news/ (no type: a .bin file), then /news/ answers the page: an .html file, not .bin."""
+    save_page(tmp_path, RecordedResponse("https://abai.kz/news", 301, {"Location": "https://abai.kz/news/"}, b"",
+                                         "2025-01-02T00:00:00+00:00"))
+    page = save_page(tmp_path, response("https://abai.kz/news/", "<p>Жаңалықтар</p>"))
+    assert sorted(p.name for p in (tmp_path / "pages").iterdir()) == ["news.html"]
+    assert (page.path.name, page.status, page.html()) == ("news.html", 200, "<p>Жаңалықтар</p>")
+
+
 def test_kind_follows_the_status_the_type_and_the_site_profile() -> None:
     kinds = {url: guess_kind(url, 200, ctype) for url, ctype in [
         ("https://qamshy.kz/article/almatidan-zher-silkindi.html", "text/html"),  # seeds/qamshy.kz.toml patterns
