@@ -15,19 +15,20 @@ import re
 
 SAY_VERBS = (
     # Kazakh, Cyrillic
-    r"деді", r"дейді", r"атап\s+өтті", r"мәлімдеді",
-    r"деп\s+(?:санайды|есептейді|мәлімдеді|атап\s+өтті|атап\s+көрсетті|айтты|айтады|жазды|жазады|"
+    r"деді", r"дейді", r"депті", r"атап\s+өтті", r"мәлімдеді",
+    r"деп\s+(?:пікір\s+білдірді|жауап\s+берді|санайды|есептейді|мәлімдеді|атап\s+өтті|атап\s+көрсетті|айтты|айтады|жазды|жазады|"
     r"түйіндеді|қосты|ескертті|сендірді|хабарлады|түсіндірді|мойындады|толықтырды|пайымдайды|сенеді)",
     # Kazakh, Latin (abai.kz transliteration)
-    r"dedi", r"deydi", r"atap\s+ótti", r"mәlimdedi",
-    r"dep\s+(?:sanaydy|esepteydi|mәlimdedi|atap\s+ótti|atap\s+kórsetti|aytty|aytady|jazdy|jazady|týiindedi|qosty|"
+    r"dedi", r"deydi", r"depti", r"atap\s+ótti", r"mәlimdedi",
+    r"dep\s+(?:pikir\s+bildirdi|jauap\s+berdi|jaýap\s+berdi|sanaydy|esepteydi|mәlimdedi|atap\s+ótti|atap\s+kórsetti|aytty|aytady|jazdy|jazady|týiindedi|qosty|"
     r"eskertti|sendirdi|habarlady|týsindirdi|moyyndady|tolyqtyrdy|paiymdaidy|senedi)",
     # Kazakh, Arabic script
-    r"دەدى", r"دەيدى", r"اتاپ\s+ء?وتتى", r"ء?مالىمدەدى",
-    r"دەپ\s+(?:سانايدى|ەسەپتەيدى|ء?مالىمدەدى|اتاپ\s+ء?وتتى|اتاپ\s+كورسەتتى|ايتتى|ايتادى|جازدى|جازادى|ء?تۇيىندەدى|"
+    r"دەدى", r"دەيدى", r"دەپتى", r"اتاپ\s+ء?وتتى", r"ء?مالىمدەدى",
+    r"دەپ\s+(?:پىكىر\s+ء?بىلدىردى|جاۋاپ\s+بەردى|سانايدى|ەسەپتەيدى|ء?مالىمدەدى|اتاپ\s+ء?وتتى|اتاپ\s+كورسەتتى|ايتتى|ايتادى|جازدى|جازادى|ء?تۇيىندەدى|"
     r"قوستى|ەسكەرتتى|سەندىردى|حابارلادى|ء?تۇسىندىردى|مويىندادى|تولىقتىردى|پايىمدايدى|سەنەدى)",
     # Russian
-    r"(?:сказал|отметил|заявил|добавил|подчеркнул|пояснил|рассказал|сообщил|признал|уточнил|заключил)а?",
+    r"(?:сказал|отметил|заявил|добавил|подчеркнул|пояснил|рассказал|сообщил|признал|уточнил|заключил|ответил|написал)а?",
+    r"пишет", r"отмечает", r"подч[её]ркивает",
     r"считает", r"говорит", r"полагает", r"уверена?",
 )
 ASK_VERBS = (
@@ -38,10 +39,14 @@ ASK_VERBS = (
 )
 # Indirect-speech markers: "Оның айтуынша, …", "Дорофеевтің пікірінше, …".
 INDIRECT_MARKERS = (
-    "айтуынша", "пікірінше", "сөзінше", "aytuynsha", "aituynsha", "pikirinshe", "sózinshe",
-    "ايتۋىنشا", "پىكىرىنشە", "سوزىنشە",
+    "айтуынша", "пікірінше", "сөзінше", "ойынша", "пайымдауынша",
+    "aytuynsha", "aituynsha", "pikirinshe", "sózinshe", "oyynsha", "oiynsha", "paiymdauynsha",
+    "ايتۋىنشا", "پىكىرىنشە", "سوزىنشە", "ويىنشا", "پايىمداۋىنشا",
 )
 PRONOUNS = frozenset({"ол", "ol", "ول", "он", "она", "они"})
+# A people, not a person: «Ырыс алды – ынтымақ» дейді қазақ (a saying), адамдарды қазақ «шала қазақ» дейді (a name).
+COLLECTIVE = frozenset({"қазақ", "халық", "халқымыз", "ел", "дана", "бабалар", "атам", "qazaq", "halyq", "el",
+                        "قازاق", "حالىق", "ەل", "народ", "люди"})
 GENITIVE_PRONOUNS = frozenset({"оның", "onyng", "ونىڭ", "его", "её", "ее", "их"})
 # Role nouns, as stems: "министрі", "сарапшылар", "министра" all start with one.
 ROLE_STEMS = (
@@ -95,6 +100,8 @@ LEADING_DASH = re.compile(rf"\s*[{DASHES}]\s*(?=\S)")
 INTERRUPTING = re.compile(rf"[,،]?\s+[{DASHES}]\s*{_VERB}{_REST}[{ENDS},،]\s*[{DASHES}]\s+", re.I)
 # A colon after a verb of saying: "Министр былай деді: «…»".
 SAID_BEFORE = re.compile(rf"(?<!\w){_VERB}\s*:\s*$", re.I)
+# A word in the accusative right before «…»: what follows names it (бұл кезеңді «ақтаңдақ» деп есептейді).
+ACCUSATIVE = re.compile(r"(?:ды|ді|ты|ті|ны|ні|dy|di|ty|ti|ny|ni|دى|تى|نى)$")
 # After a closing guillemet, the next of a list: «Nur Otan», «Ақ жол» және «Ауыл».
 LISTED_NEXT = re.compile(r"\s*(?:[,،;]|\s(?:және|жане|jáne|jәne|jane|جانە|и|and))\s*«")
 CONTINUATION = re.compile(rf"[{ENDS},،]?\s*[{DASHES}]\s+(?=\S)")

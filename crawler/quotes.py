@@ -42,7 +42,9 @@ from crawler.quote_names import (
     strip_case,
 )
 from crawler.quote_words import (
+    ACCUSATIVE,
     CAPITAL_WORD,
+    COLLECTIVE,
     CONTINUATION,
     DASH_ATTRIBUTION,
     DASHES,
@@ -80,6 +82,8 @@ class _Who:
     name: str | None = None
     role: str | None = None
     role_stem: str | None = None
+    nobody: bool = False
+    """A people said it ("дейді қазақ": a saying): no person, not even the one the text is about."""
 
 
 def _who_in(masked: str, text: str, lo: int, hi: int, script: str) -> _Who:
@@ -110,6 +114,8 @@ def _who_after(masked: str, text: str, rest: re.Match[str], script: str) -> _Who
     """The speaker named after the verb: "дейді саясаттанушы Айдос Сарым", "دەدى ايدوس سارىم"."""
     lo, hi = rest.span("rest")
     words = masked[lo:hi].split()
+    if words and fold(words[0].strip(",.;:")) in COLLECTIVE:
+        return _Who(nobody=True)
     if script != "arab" or not words or fold(words[0]) in PRONOUNS:
         who = _who_in(masked, text, lo, hi, script)
         if who.name or who.role_stem or not words or not _lone_name(words[0]):
@@ -194,6 +200,8 @@ def _inline_candidates(text: str, masked: str, spans: list[tuple[int, int]], scr
     """«…» деді ол / «…», — сказал он / Министр: «…» — guillemet spans that are quotes."""
     found: list[_Candidate] = []
     for open_at, close_at in spans:
+        if _names(text, open_at, close_at):
+            continue
         attribution = INLINE_ATTRIBUTION.match(text, close_at)
         interrupted = INTERRUPTING.search(text, open_at + 1, close_at - 1) if attribution is None else None
         if interrupted is not None:  # both halves, each a quote of the speaker named between them
@@ -204,12 +212,23 @@ def _inline_candidates(text: str, masked: str, spans: list[tuple[int, int]], scr
         if attribution is None and not (text[:open_at].rstrip().endswith(":") and _spoken(text, open_at, close_at)):
             continue  # a name: «Нұр Отан» партиясы, «Рейтер» агенттігі; after a colon, a list of them
         who = _who_after(masked, text, attribution, script) if attribution else _Who()
-        if who.name is None and who.role_stem is None:
+        if who.name is None and who.role_stem is None and not who.nobody:
             who = _who_in(masked, text, _sentence_start(masked, open_at), open_at, script)
         kind: QuoteKind = "question" if attribution and attribution.group("ask") else "inline"
         start, end = _trim(text, open_at + 1, close_at - 1)
         found.append(_Candidate(kind, start, end, who))
     return found
+
+
+def _names(text: str, open_at: int, close_at: int) -> bool:
+    """Whether a short «…» names what the word before it is (бұл кезеңді «ақтаңдақ» деп есептейді: this period
+    they call "a blank spot"; адамдарды қазақ «шала қазақ» дейді), rather than quote what someone said."""
+    inner = text[open_at + 1:close_at - 1].split()
+    before = text[:open_at].split()[-1:]
+    if not before or before[0].endswith((".", "!", "?", "…", ":")) or len(inner) > 3 or inner[-1:] and inner[-1].endswith((".", "!", "?", "…")):
+        return False  # after a sentence's end the «…» starts a new one
+    word = fold(before[0].strip(",;"))
+    return word in COLLECTIVE or (len(word) > 4 and ACCUSATIVE.search(word) is not None)
 
 
 def _spoken(text: str, open_at: int, close_at: int) -> bool:
@@ -313,7 +332,7 @@ def _read_paragraph(text: str, script: str, waiting: _Who | None) -> _Paragraph:
     if line and text[line[1]] != "«":
         speaker, lead = line[0], LEADING_DASH.match(text, line[1])
         block_start = lead.end() if lead else line[1]
-    if speaker and block_start >= 0:
+    if speaker and block_start >= 0 and not text.rstrip().endswith(";"):  # "– мемлекеттік тілді дамыту;": a list
         start, end = _trim(text, block_start, len(text))
         return _Paragraph([_Candidate("block", start, end, speaker)], _mask(text, [(start, end)]))
     dashed = _dash_candidates(text, script) if LEADING_DASH.match(text) else []
@@ -325,6 +344,8 @@ def _read_paragraph(text: str, script: str, waiting: _Who | None) -> _Paragraph:
 
 def _speaker(who: _Who, registry: Registry, context: list[Person]) -> tuple[Person | None, str | None]:
     """Resolve an attribution to a person: a name, else a role noun, else the current subject."""
+    if who.nobody:
+        return None, None
     if who.name:
         named = registry.mention(who.name, who.role)
         return named, named.role
