@@ -326,6 +326,9 @@ def _read_paragraph(text: str, script: str, waiting: _Who | None) -> _Paragraph:
     line = _speaker_line(text, script)
     if line and line[1] == len(text):
         return _Paragraph([], masked, speaker_line=line[0])
+    said = SAID_BEFORE.search(masked)
+    if said and not spans:  # "Министр Дархан Қалетаев былай деді:" and the dash paragraph after it is the speech
+        return _Paragraph([], masked, speaker_line=_who_in(masked, text, _sentence_start(masked, said.start()), said.start(), script))
     speaker: _Who | None = waiting
     lead = LEADING_DASH.match(text)
     block_start = lead.end() if lead else -1
