@@ -18,25 +18,34 @@ from zoneinfo import ZoneInfo
 DEFAULT_TZ = "Asia/Almaty"
 
 # Month names by number, as abai.kz prints them in its three scripts, with the
-# spelling variants seen elsewhere (the 2021 Latin alphabet's among them). Lookup is on `_fold`ed names.
+# spelling variants seen elsewhere (the 2021 Latin alphabet's among them), and the
+# French, Spanish, Italian, Portuguese and Dutch names. Lookup is on `_fold`ed names.
 _MONTH_NAMES: dict[int, tuple[str, ...]] = {
-    1: ("қаңтар", "qangtar", "qantar", "qañtar", "qańtar", "قاڭتار", "январь", "января", "january", "jan", "januar", "jänner"),
-    2: ("ақпан", "aqpan", "اقپان", "февраль", "февраля", "february", "feb", "februar"),
-    3: ("наурыз", "nauryz", "naýryz", "ناۋرىز", "март", "марта", "march", "mar", "märz", "maerz"),
-    4: ("сәуір", "sәuir", "säuir", "sauir", "sәýir", "sáýir", "ءساۋىر", "апрель", "апреля", "april", "apr"),
-    5: ("мамыр", "mamyr", "مامىر", "май", "мая", "may", "mai"),
-    6: ("маусым", "mausym", "maýsym", "ماۋسىم", "июнь", "июня", "june", "jun", "juni"),
-    7: ("шілде", "shilde", "شىلدە", "июль", "июля", "july", "jul", "juli"),
-    8: ("тамыз", "tamyz", "تامىز", "август", "августа", "august", "aug"),
-    9: ("қыркүйек", "qyrkýiek", "qyrkuiek", "qyrkýyek", "qyrkүiek", "qyrkúıek", "qyrkúiek", "قىركۇيەك", "сентябрь", "сентября", "september", "sep", "sept"),
-    10: ("қазан", "qazan", "قازان", "октябрь", "октября", "october", "oct", "oktober", "okt"),
-    11: ("қараша", "qarasha", "قاراشا", "ноябрь", "ноября", "november", "nov"),
-    12: ("желтоқсан", "jeltoqsan", "zheltoqsan", "جەلتوقسان", "декабрь", "декабря", "december", "dec", "dezember", "dez"),
+    1: ("қаңтар", "qangtar", "qantar", "qañtar", "qańtar", "قاڭتار", "январь", "января", "january", "jan", "januar",
+        "jänner", "janvier", "enero", "gennaio", "janeiro", "januari"),
+    2: ("ақпан", "aqpan", "اقپان", "февраль", "февраля", "february", "feb", "februar", "février", "fevrier",
+        "febrero", "febbraio", "fevereiro", "februari"),
+    3: ("наурыз", "nauryz", "naýryz", "ناۋرىز", "март", "марта", "march", "mar", "märz", "maerz", "mars", "marzo",
+        "março", "marco", "maart"),
+    4: ("сәуір", "sәuir", "säuir", "sauir", "sәýir", "sáýir", "ءساۋىر", "апрель", "апреля", "april", "apr", "avril",
+        "abril", "aprile"),
+    5: ("мамыр", "mamyr", "مامىر", "май", "мая", "may", "mai", "mayo", "maggio", "maio", "mei"),
+    6: ("маусым", "mausym", "maýsym", "ماۋسىم", "июнь", "июня", "june", "jun", "juni", "juin", "junio", "giugno",
+        "junho"),
+    7: ("шілде", "shilde", "شىلدە", "июль", "июля", "july", "jul", "juli", "juillet", "julio", "luglio", "julho"),
+    8: ("тамыз", "tamyz", "تامىز", "август", "августа", "august", "aug", "août", "aout", "agosto", "augustus"),
+    9: ("қыркүйек", "qyrkýiek", "qyrkuiek", "qyrkýyek", "qyrkүiek", "qyrkúıek", "qyrkúiek", "قىركۇيەك", "сентябрь",
+        "сентября", "september", "sep", "sept", "septembre", "septiembre", "setiembre", "settembre", "setembro"),
+    10: ("қазан", "qazan", "قازان", "октябрь", "октября", "october", "oct", "oktober", "okt", "octobre", "octubre",
+         "ottobre", "outubro"),
+    11: ("қараша", "qarasha", "قاراشا", "ноябрь", "ноября", "november", "nov", "novembre", "noviembre", "novembro"),
+    12: ("желтоқсан", "jeltoqsan", "zheltoqsan", "جەلتوقسان", "декабрь", "декабря", "december", "dec", "dezember",
+         "dez", "décembre", "decembre", "diciembre", "dicembre", "dezembro"),
 }
 
 # Words for "at" between the date and the time: Kazakh in three scripts (and the 2021 Latin alphabet's), Russian,
-# English, German.
-AT_WORDS = ("сағат", "saghat", "sağat", "saǵat", "ساعات", "в", "at", "um")
+# English, German, French, Portuguese, Italian, Dutch.
+AT_WORDS = ("сағат", "saghat", "sağat", "saǵat", "ساعات", "в", "at", "um", "à", "às", "alle", "om")
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
@@ -52,10 +61,11 @@ MONTHS: dict[str, int] = {_fold(name): number for number, names in _MONTH_NAMES.
 _AT = "|".join(re.escape(w) for w in AT_WORDS)
 # "pm", "PM", "p.m.", "P.M.": sites print the half of the day in either case.
 _AMPM = r"(?:\s*([AaPp])\.?\s?[Mm]\b\.?)?"
-# "19 Қыркүйек, 2018 сағат 16:01" and its Latin and Arabic-script twins; "6. November 2023, 15:25". After German
+# "19 Қыркүйек, 2018 сағат 16:01" and its Latin and Arabic-script twins; "6. November 2023, 15:25"; "30 de
+# septiembre de 2018". After German
 # "um" (group `at`) the clock is a 24-hour one, and an "am" after it is the next word ("um 12:30 am Marktplatz").
 _DAY_MONTH_YEAR = re.compile(
-    rf"(?<!\d)(\d{{1,2}})\.?\s+([^\W\d_]+)\.?[,،]?\s+(\d{{4}})(?:\s*(?:ж\.?|жыл[ыі]?|г\.?|года)?[,،]?\s*(?:(?P<at>{_AT})\s+)?"
+    rf"(?<!\d)(\d{{1,2}})\.?\s+(?:de\s+)?([^\W\d_]+)\.?[,،]?\s+(?:de\s+|del\s+)?(\d{{4}})(?:\s*(?:ж\.?|жыл[ыі]?|г\.?|года)?[,،]?\s*(?:(?P<at>{_AT})\s+)?"
     rf"(\d{{1,2}})[:.](\d{{2}}){_AMPM})?",
 )
 # "November 6, 2023 at 3:25 pm" (English, month first).

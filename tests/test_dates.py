@@ -46,6 +46,11 @@ def test_month_names_are_case_insensitive() -> None:
         ("30 قاراشا، 2020 ساعات 12:03", "2020-11-30T12:03:00+06:00"),  # the Arabic comma
         ("19 Qyrkúıek, 2018 saǵat 16:01", "2018-09-19T16:01:00+06:00"),  # the 2021 Latin alphabet
         ("5 Qańtar, 2025 saǵat 09:00", "2025-01-05T09:00:00+05:00"),
+        ("Publié le 29 juin 2019 à 10:00", "2019-06-29T10:00:00+06:00"),  # French, Spanish, Italian, Portuguese, Dutch
+        ("30 de septiembre de 2018", "2018-09-30T00:00:00+06:00"),
+        ("14 Gennaio 2020", "2020-01-14T00:00:00+06:00"),
+        ("1 de março de 2021 às 08:30", "2021-03-01T08:30:00+06:00"),
+        ("3 maart 2022 om 12:00", "2022-03-03T12:00:00+06:00"),
     ],
 )
 def test_known_formats(text: str, expected: str) -> None:
