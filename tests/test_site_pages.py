@@ -120,6 +120,7 @@ def test_a_link_to_an_older_article_dates_no_page() -> None:
     ("The real headline : Example-Blog | tagline | 2005", None, "The real headline"),
     ("SONNENENERGIE: Der WindRebell", "Der WindRebell", "Der WindRebell"),  # a kicker before the shown headline
     ("Nachrichten: Sport", "Sport", "Nachrichten: Sport"),  # one shown word is a section, not a headline
+    ("Feuerwehr Oldenburg - Ausbildung", "Bootsdienst Ausbildung", "Bootsdienst Ausbildung"),  # short, echoed
     ("Жаңа кітап: «Абай жолы» | Site Name", None, "Жаңа кітап: «Абай жолы»"),  # the guillemet closes a quotation
     ("Site Name » The real headline »", None, "The real headline"),  # this one closes nothing
 ])
@@ -197,11 +198,11 @@ def test_body_html_shows_what_the_body_says() -> None:
 
 
 def test_the_headline_repeated_with_other_punctuation_leaves_the_body() -> None:
-    """Title "Обзор кафе: «Кокпар»" (declared), headline "Обзор кафе «Кокпар»" (shown): the same words, no paragraph."""
+    """Title "Обзор кафе: «Кокпар»" (declared), its first paragraph "Обзор кафе «Кокпар»": the same words, no paragraph."""
     paragraphs = ["Новое кафе «Кокпар» открылось на проспекте Абая в Алматы, меню составлено из блюд казахской кухни.",
                   "Цены умеренные: обед на двоих обойдётся примерно в двенадцать тысяч тенге, обслуживание быстрое."]
     html = ("<html><head><title>Обзор кафе: «Кокпар» | Steppe Herald</title></head><body><article>"
-            f"<h1>Обзор кафе «Кокпар»</h1>{''.join(f'<p>{p}</p>' for p in paragraphs)}</article></body></html>")
+            f"<p><b>Обзор кафе «Кокпар»</b></p>{''.join(f'<p>{p}</p>' for p in paragraphs)}</article></body></html>")
     item = generic.parse_article(html, "https://herald.example/news/2024/05/cafe-review.html")
     assert (item.title, item.strategies["title"]) == ("Обзор кафе: «Кокпар»", "structure")
     assert item.paragraphs == paragraphs

@@ -27,6 +27,7 @@ OPENING = {"»": "«", "›": "‹"}
 # Separators between a headline and the site or section name in a declared title.
 SEPARATOR = re.compile(r"\s+[|\-–—·•»›:/~]{1,2}\s+|\s*[|│]\s*|\s+::\s+")
 _NON_ALNUM = re.compile(r"[\W_]+")
+_WORDS = re.compile(r"[^\W\d_]+")
 # Declared-title sources, most trusted first.
 DECLARED = ("jsonld", "microdata", "og", "twitter", "meta", "jsonld-page")
 MAX_LENGTH = 400
@@ -167,7 +168,7 @@ def _seen_text(element: HtmlElement) -> str:
     return clean(" ".join(seen))
 
 
-def _prominent_h1(sel: Selector, logos: list[str]) -> str | None:
+def _prominent_h1(sel: Selector, logos: list[str], references: list[str]) -> str | None:
     """The first visible `<h1>` when it reads as a headline, though no declared title confirms it.
 
     What the reader sees first (the declared titles are often written for search engines:
@@ -183,10 +184,21 @@ def _prominent_h1(sel: Selector, logos: list[str]) -> str | None:
             return None
         text = _seen_text(root)
         headline = _without_kicker(h1, text) or text
-        if len(headline) >= PROMINENT and len(headline.split()) >= 3 and not names_site(headline, logos):
+        if names_site(headline, logos):
+            return None
+        words = len(headline.split())
+        if len(headline) >= PROMINENT and words >= 3 or words >= 2 and _shares_a_stem(headline, references):
             return headline
         return None
     return None
+
+
+def _shares_a_stem(headline: str, references: list[str]) -> bool:
+    """A short `<h1>` ("Bootsdienst Ausbildung") that a declared title echoes ("Feuerwehr Oldenburg - Ausbildung"):
+    a word of five letters or more begins the same in both, and it is no generic part ("News", "Archiv"). One word
+    alone ("Sport" under "Nachrichten: Sport") is a section, which the caller leaves out."""
+    stems = {w[:5] for w in _WORDS.findall(norm(headline)) if len(w) >= 5 and w not in GENERIC_PARTS}
+    return any(w[:5] in stems for ref in references for w in _WORDS.findall(norm(ref)) if len(w) >= 5)
 
 
 def grade(shown: str, declared: str, sites: list[str]) -> int:
@@ -237,7 +249,7 @@ def choose_title(sel: Selector, meta: PageMetadata, url: str) -> tuple[str | Non
     if best[0] >= 2:
         return best[2], "structure"
     logos = sites + [squash(t) for g, _, t in graded if g == 1]
-    if headline := _prominent_h1(sel, logos):
+    if headline := _prominent_h1(sel, logos, references):
         return headline, "structure"
     if declared:
         return _trim(strip_site(declared[0], logos)), "meta"
