@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlite_utils
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 from w3lib.url import safe_url_string
@@ -42,6 +42,7 @@ from crawler.cli import main
 from crawler.errors import ConfigError
 from crawler.middlewares.robots import RobotsWatch
 from crawler.mirror import Mirror, MirrorServer
+from crawler.pipelines.validate import InvalidItem
 from crawler.parsers import canonical_url, parse_article
 from crawler.spiders.site import SiteSpider, page_key
 from crawler.storage import Store
@@ -513,10 +514,27 @@ def test_canonical_links_that_name_a_section_or_another_article_lose_no_article_
     [conflict] = archive.query("select url, kind, reason from errors where kind = 'canonical_conflict'")
     titles = {page.url: parse_article(page.path.read_text(encoding="utf-8"), page.url).title
               for page in mirror_pages("egemen.kz", "article")}
-    kept, dropped = (A370001, A370003) if stored[page_key(A370001)] == titles[A370001] else (A370003, A370001)
-    assert stored[page_key(A370001)] == titles[kept] and conflict["url"] == dropped
-    assert conflict["reason"].endswith(f"this one, {titles[dropped]!r}, is not stored")
+    assert stored[page_key(A370001)] == titles[A370001]  # the page itself, whether it came before the claim or after
+    assert titles[A370003] in conflict["reason"]
     assert run_row(db, 1)["errors"] == 3  # the sitemap's dead link, the menu's dead listing, the conflict
+
+
+def test_the_page_itself_replaces_one_that_claimed_its_url_first(tmp_path: Path) -> None:
+    """The claim fetched first (its link comes first), the page it claims after it: the page itself is stored."""
+    from crawler.pipelines.dedupe import DedupePipeline
+
+    crawler = get_crawler(SiteSpider)
+    crawler.spider = None
+    dropped: list[BaseException] = []
+    crawler.signals.connect(lambda exception, **_: dropped.append(exception), signal=signals.item_dropped, weak=False)
+    dedupe = DedupePipeline(crawler)
+    claim = parse_article(RENAMED_PAGE.replace("Қалада жаңа саябақ ашылды", "Басқа мақала"), FIRST_SLUG)
+    itself = parse_article(RENAMED_PAGE, RENAMED)
+    assert (claim.key, claim.strategies["url"], "url" in itself.strategies) == (RENAMED_KEY, "canonical", False)
+    assert dedupe.process_item(claim) is claim and dedupe.process_item(itself) is itself
+    assert [(e.kind, e.url) for e in dropped] == [("canonical_conflict", RENAMED)]
+    with pytest.raises(InvalidItem):  # and a claim after the page itself is not stored
+        dedupe.process_item(claim)
 
 
 def test_reparse_and_export_know_a_site_crawled_with_a_profile_outside_seeds(tmp_path: Path) -> None:

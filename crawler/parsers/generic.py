@@ -78,6 +78,8 @@ def parse_article(html: str, url: str, fetched_at: str | None = None, *, tz: str
     item = ArticleItem(url=page_url, site=site, article_id=None, key=f"{site}:{urlsplit(page_url).path}",
                        script=None, language=None, title=title, fetched_at=fetched_at)
     item.strategies["title"] = title_how or ""
+    if page_url != canonicalize(url, https=urlsplit(url).scheme == "https"):
+        item.strategies["url"] = "canonical"  # its <link rel=canonical> names another URL: a claim the dedupe weighs
     _dates(item, sel, html, url, meta, picked, tz, today)
     _people_and_labels(item, sel, meta, picked, url)
     paragraphs: list[str]
