@@ -515,6 +515,8 @@ def test_canonical_links_that_name_a_section_or_another_article_lose_no_article_
     titles = {page.url: parse_article(page.path.read_text(encoding="utf-8"), page.url).title
               for page in mirror_pages("egemen.kz", "article")}
     assert stored[page_key(A370001)] == titles[A370001]  # the page itself, whether it came before the claim or after
+    [own] = archive.query("select strategies from article_variants where key = ?", [page_key(A370001)])
+    assert "url" not in json.loads(own["strategies"])  # its section canonical ignored, it claims no other page's URL
     assert titles[A370003] in conflict["reason"]
     assert run_row(db, 1)["errors"] == 3  # the sitemap's dead link, the menu's dead listing, the conflict
 

@@ -374,6 +374,7 @@ class SiteSpider(scrapy.Spider):
             # Its <link rel=canonical> names a section or a listing (a template's mistake): filed under it, every
             # article of the template would be one row. The page is its own.
             item.url, item.key = link_page(response.url)
+            item.strategies.pop("url", None)  # no claim on another page's URL any more
         too_old = bool(item.published_at and self._too_old(datetime.fromisoformat(item.published_at)))
         if (reached := self.since.article(listing, too_old)) is not None:
             self._reached_since(reached)  # the last of its listing page's new articles, and all were older
