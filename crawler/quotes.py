@@ -93,6 +93,7 @@ def _who_in(masked: str, text: str, lo: int, hi: int, script: str) -> _Who:
     if folded and (folded[0] in PRONOUNS or any(w in GENITIVE_PRONOUNS for w in folded)):
         return _Who()
     mentions = find_mentions(masked, text, lo, hi, script)
+    mentions = [m for m in mentions if _as_subject(m, text)] or mentions
     if mentions:
         return _Who(mentions[0].name, mentions[0].role)
     for word in CAPITAL_WORD.finditer(masked, lo, hi):
@@ -364,11 +365,13 @@ def _paragraph_quotes(index: int, text: str, para: _Paragraph, script: str, regi
     mentions = find_mentions(para.masked, text, 0, len(text), script)
     candidates = [c for c in para.candidates if c.end > c.start]  # "«»" or "– , – деді" quote nothing
     events = sorted([(m.start, 0, m) for m in mentions] + [(c.start, 1, c) for c in candidates], key=lambda e: e[:2])
-    context: list[Person] = []
+    context: list[Person] = []  # the people the paragraph names so far, as subjects: not "Тоқаевтың" (Tokayev's)
     quotes: list[Quote] = []
     for _, _, event in events:
         if isinstance(event, Mention):
-            context.append(registry.mention(event.name, event.role))
+            named = registry.mention(event.name, event.role)
+            if _as_subject(event, text):
+                context.append(named)
             continue
         person, role = _speaker(event.who, registry, context)
         if person is not None:
@@ -378,6 +381,13 @@ def _paragraph_quotes(index: int, text: str, para: _Paragraph, script: str, regi
     if context:
         registry.subject = context[0]
     return quotes
+
+
+def _as_subject(mention: Mention, text: str) -> bool:
+    """Whether a name is written as it is (the one who acts), not with a case ending ("Тоқаевтың жолдауына": to
+    Tokayev's address, "Әшімбаевпен кездескен": who met Äshimbaev): only the former is who "ол" (he, she) is."""
+    written = text[mention.start:mention.end].split()
+    return bool(written) and fold(written[-1]) == fold(mention.name.split()[-1])
 
 
 def extract_quotes(paragraphs: list[str]) -> list[Quote]:
