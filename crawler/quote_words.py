@@ -100,6 +100,8 @@ LEADING_DASH = re.compile(rf"\s*[{DASHES}]\s*(?=\S)")
 INTERRUPTING = re.compile(rf"[,،]?\s+[{DASHES}]\s*{_VERB}{_REST}[{ENDS},،]\s*[{DASHES}]\s+", re.I)
 # A colon after a verb of saying: "Министр былай деді: «…»".
 SAID_BEFORE = re.compile(rf"(?<!\w){_VERB}\s*:\s*$", re.I)
+# A place or time, not a person: a word with a locative, dative or ablative ending ("Астанада": in Astana).
+PLACE_ENDING = re.compile(r"(?:да|де|та|те|ға|ге|қа|ке|нан|нен|дан|ден|тан|тен|da|de|ta|te|gha|ge|qa|ke|nan|nen|dan|den|tan|ten)$")
 # A word in the accusative right before «…»: what follows names it (бұл кезеңді «ақтаңдақ» деп есептейді).
 ACCUSATIVE = re.compile(r"(?:ды|ді|ты|ті|ны|ні|dy|di|ty|ti|ny|ni|دى|تى|نى)$")
 # After a closing guillemet, the next of a list: «Nur Otan», «Ақ жол» және «Ауыл».

@@ -59,6 +59,7 @@ from crawler.quote_words import (
     LISTED_NEXT,
     NAME_LIKE_ROLES,
     OTHER_QUOTES,
+    PLACE_ENDING,
     PRONOUNS,
     RUSSIAN_INDIRECT_WORDS,
     SAID_BEFORE,
@@ -107,8 +108,10 @@ def _who_in(masked: str, text: str, lo: int, hi: int, script: str) -> _Who:
 
 
 def _lone_name(word: str) -> bool:
-    """True for a capitalised word right after the verb that can be a one-word name ("Абай")."""
-    return word[0].isupper() and fold(word) not in PRONOUNS and not droppable(word)
+    """True for a capitalised word right after the verb that can be a one-word name ("Абай"), not a place or time
+    ("деді Астанада өткен брифингте ол": said at a briefing in Astana)."""
+    folded = fold(word.strip(",;:"))
+    return word[0].isupper() and folded not in PRONOUNS and not droppable(word) and not PLACE_ENDING.search(folded)
 
 
 def _who_after(masked: str, text: str, rest: re.Match[str], script: str) -> _Who:
