@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import logging
 import os
@@ -18,10 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from w3lib.encoding import html_to_unicode
-
 from crawler import CLI_LOG_HANDLER, __version__
 from crawler import settings as default_settings
+from crawler.encoding import read_page
 from crawler.errors import ConfigError, CrawlerError, ParseError
 from crawler.interrupts import terminate_as_interrupt
 from crawler.parsers import abai, parse_article
@@ -845,7 +843,7 @@ UNREADABLE = "cannot read"
 
 def _checked_time(value: str, option: str) -> str:
     """An ISO 8601 time, with its offset; one without is UTC, as the archive's fetch times are (`parse_time`)."""
-    from crawler.incremental import parse_time
+    from crawler.dates import parse_time
 
     try:
         moment = parse_time(value)
@@ -882,15 +880,6 @@ def extract_one(path: Path, url: str | None, fetched_at: str | None, content_typ
         return parse_article(html, url, fetched_at).to_dict()
     except ParseError as err:
         return {"path": str(path), "url": url, "error": str(err)}
-
-
-def read_page(path: Path, content_type: str | None = None) -> str:
-    """A saved page as text: gunzipped when .gz, decoded by BOM, `content_type`'s charset, meta charset or UTF-8."""
-    data = path.read_bytes()
-    if path.suffix == ".gz":
-        data = gzip.decompress(data)
-    _, text = html_to_unicode(content_type, data)
-    return text
 
 
 def _declared_url(html: str) -> str | None:

@@ -89,13 +89,20 @@ _RELATIVE_DAY = re.compile(
 _FULL_YEAR = re.compile(r"(?<!\d)(?:1[89]|2[01])\d\d(?!\d)")
 
 
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO 8601 time from the archive; naive ones are UTC. Raises ValueError on one that is not ISO 8601."""
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def fetch_time(text: str | None) -> datetime | None:
-    """A fetch time as stored (ISO 8601; without an offset, UTC), or None when it is none: a relative date's "now"."""
+    """`parse_time` of a page's fetch time, None when it is none: a relative date's "now", which a parser must not fail on."""
     try:
-        moment = datetime.fromisoformat(text) if text else None
+        return parse_time(text)
     except ValueError:
         return None
-    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
 @lru_cache(maxsize=32)

@@ -14,9 +14,11 @@ bytes.
 
 from __future__ import annotations
 
+import gzip
 import re
+from pathlib import Path
 
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
 # Қ қ Һ һ Ә ә Ң ң in KZ-1048; Ќ ќ Ћ ћ Ј ј Ѕ ѕ in windows-1251.
 KAZAKH_ONLY = bytes([0x8D, 0x9D, 0x8E, 0x9E, 0xA3, 0xBC, 0xBD, 0xBE])
@@ -91,3 +93,12 @@ def cyrillic_codepage(body: bytes) -> str | None:
 
 def _count(body: bytes, values: bytes) -> int:
     return sum(body.count(value) for value in (bytes([b]) for b in values))
+
+
+def read_page(path: Path, content_type: str | None = None) -> str:
+    """A saved page as text, decoded as Scrapy would: gunzipped when .gz, then by BOM, `content_type`'s charset (the
+    one it was served with), meta charset or UTF-8."""
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        data = gzip.decompress(data)
+    return html_to_unicode(content_type, data)[1]

@@ -12,7 +12,6 @@ expected JSON, field by field; this module is the one place that knows how.
 from __future__ import annotations
 
 import difflib
-import gzip
 import json
 import mimetypes
 import re
@@ -21,9 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from w3lib.encoding import html_to_unicode
-
 from crawler import settings as project_settings
+from crawler.encoding import read_page
 from crawler.errors import ConfigError, ParseError
 from crawler.mirror import MANIFEST, Mirror
 from crawler.parsers import abai, canonical_url, is_abai, parse_article, parse_listing
@@ -74,13 +72,10 @@ class SavedPage:
     def html(self) -> str:
         """The page as text, decoded as Scrapy would: header charset, BOM, meta charset, then UTF-8."""
         try:
-            data = self.path.read_bytes()
+            return read_page(self.path, self.content_type)
         except FileNotFoundError:
             manifest = self.path.parent.parent / MANIFEST
             raise ConfigError(f"{manifest}: {self.url}: its page file {self.path} is missing") from None
-        if self.path.suffix == ".gz":
-            data = gzip.decompress(data)
-        return html_to_unicode(self.content_type, data)[1]
 
 
 def default_sites_dir() -> Path:

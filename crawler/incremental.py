@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from crawler.dates import parse_time
 from crawler.errors import ConfigError
 from crawler.failures import PERMANENT_KINDS
 from crawler.storage import Store
@@ -118,14 +119,6 @@ def parse_ages(value: Any) -> tuple[float, ...]:
 
 
 MAX_REVISIT_DAYS = 36_500
-
-
-def parse_time(text: str | None) -> datetime | None:
-    """An ISO 8601 time from the archive; naive ones are UTC."""
-    if not text:
-        return None
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Frontier:

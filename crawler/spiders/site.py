@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 
+from crawler.dates import parse_time
 from crawler.discovery import Found, next_page, read_feed, read_sitemap, robots_sitemaps
 from crawler.errors import ConfigError, ParseError
 from crawler.failures import download_error
@@ -46,7 +47,6 @@ from crawler.incremental import (
     keep_paging,
     known_pages,
     open_frontier,
-    parse_time,
     resume_points,
 )
 from crawler.items import ArticleItem, LinksSeen, PageError, PageUrl, Script, UrlSeen
