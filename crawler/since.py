@@ -15,6 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scrapy.statscollectors import StatsCollector
 
 
 @dataclass
@@ -68,3 +72,11 @@ class SincePaging:
             return None
         del self._waiting[page]
         return waiting.series
+
+
+def stop_series(exhausted: set[str], series: str, stats: StatsCollector | None) -> None:
+    """Listing `series` reached --since: no further page of it is read (added to a spider's `exhausted`), counted once."""
+    if series not in exhausted:
+        exhausted.add(series)
+        if stats is not None:
+            stats.inc_value("since/reached")

@@ -29,10 +29,12 @@ _BLOCKS = frozenset("p h2 h3 h4 h5 h6 blockquote li figcaption pre".split())
 _CONTAINERS = frozenset("div section ul ol figure article main span".split())
 # A count's abbreviated scale, in the three scripts of Kazakh, Russian and English ("1,2 мың", "12.5K"); the
 # Kazakh word takes suffixes ("5 мыңнан астам": more than 5,000).
-_SCALES = {**dict.fromkeys(("мың", "мын", "mıń", "myń", "myng", "مىڭ", "тыс", "k", "thousand"), 1000),
-           **dict.fromkeys(("млн", "mln", "million"), 1_000_000)}
-_SCALE = re.compile(r"[\s\u00a0]*(?:(мың|мын|mıń|myń|myng|مىڭ)[^\W\d_]*|(тыс|k|thousand|млн|mln|million)(?![^\W\d_]))",
-                    re.IGNORECASE)
+_THOUSAND_STEMS = ("мың", "мын", "mıń", "myń", "myng", "مىڭ")
+_SCALE_WORDS = {"тыс": 1000, "k": 1000, "thousand": 1000, "млн": 1_000_000, "mln": 1_000_000, "million": 1_000_000}
+_SCALE_WORD = rf"(?i:(?:{'|'.join(_THOUSAND_STEMS)})[^\W\d_]*|(?:{'|'.join(_SCALE_WORDS)})(?![^\W\d_]))"
+# A count as pages print it, for the patterns that read one in a line of text: "2852", "2 852", "1,2 мың".
+COUNT = rf"\d{{1,3}}(?:[ \u00a0]\d{{3}})+|\d+(?:[.,]\d+)?\s*{_SCALE_WORD}|\d+"
+_SCALE = re.compile(rf"[\s\u00a0]*({_SCALE_WORD})")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
@@ -55,11 +57,16 @@ def to_int(text: str | None) -> int | None:
     scale = _SCALE.match(text, match.end())
     if scale:
         try:
-            return round(float(re.sub(r"[\s\u00a0]", "", number).replace(",", ".")) * _SCALES[(scale[1] or scale[2]).casefold()])
+            return round(float(re.sub(r"[\s\u00a0]", "", number).replace(",", ".")) * _scale(scale[1]))
         except ValueError:  # "1.234,5 мың": not one number
             pass
     digits = re.sub(r"\D", "", number)
     return int(digits) if digits else None
+
+
+def _scale(word: str) -> int:
+    word = word.casefold()
+    return 1000 if word.startswith(_THOUSAND_STEMS) else _SCALE_WORDS[word]
 
 
 def first_of(*strategies: Strategy[T]) -> tuple[T | None, str | None]:

@@ -35,7 +35,7 @@ from crawler.items import ArticleItem, LinksSeen, PageError, UrlSeen
 from crawler.parsepool import ParsePool
 from crawler.parsers.abai import article_ref, parse_article, parse_listing
 from crawler.seeds import SCRIPTS, Seed, load_seed
-from crawler.since import SincePaging
+from crawler.since import SincePaging, stop_series
 from crawler.spiders.params import max_articles_arg, since_arg
 
 if TYPE_CHECKING:
@@ -175,7 +175,7 @@ class AbaiSpider(scrapy.Spider):
                                      cb_kwargs={"listing": response.url}, priority=ARTICLE_PRIORITY)
         older = [self._too_old(entry.published_at) for entry, _ in entries if entry.key in fresh and entry.published_at]
         if self.params.since and fresh and self.since.page(series, response.url, older=older, waiting=waiting):
-            self._reached_since(series)
+            stop_series(self.exhausted, series, self.crawler.stats)
         if listing.next_page and series not in self.exhausted and not self._full():
             if keep_paging(self.frontier, series):
                 yield self._listing(listing.next_page, series)
@@ -203,7 +203,8 @@ class AbaiSpider(scrapy.Spider):
             return
         too_old = self._too_old(item.published_at)
         if (reached := self.since.article(listing, too_old)) is not None:
-            self._reached_since(reached)  # the last of its listing page's new articles, and all were older
+            # the last of its listing page's new articles came back, and all were older
+            stop_series(self.exhausted, reached, self.crawler.stats)
         if too_old:
             self.crawler.stats.inc_value("articles/too_old")
             return
@@ -212,12 +213,6 @@ class AbaiSpider(scrapy.Spider):
     def failed(self, failure: Failure) -> Iterator[PageError]:
         """Errback: every failed request becomes a row in `errors` (kinds: crawler/failures.py), under the URL first asked for."""
         yield download_error(failure)
-
-    def _reached_since(self, series: str) -> None:
-        """A listing reached --since: no further page of it is read."""
-        if series not in self.exhausted:
-            self.exhausted.add(series)
-            self.crawler.stats.inc_value("since/reached")
 
     def _too_old(self, published_at: str | None) -> bool:
         since = self.params.since

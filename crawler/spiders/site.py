@@ -55,7 +55,7 @@ from crawler.parsepool import ParsePool
 from crawler.parsers import canonical_url, parse_article
 from crawler.profiles import Profile, resolve_profile
 from crawler.spiders.abai import fetched_time
-from crawler.since import SincePaging
+from crawler.since import SincePaging, stop_series
 from crawler.spiders.params import SiteParams
 from crawler.urls import as_requested, join_url, site_of
 
@@ -332,7 +332,7 @@ class SiteSpider(scrapy.Spider):
                 waiting += seen.key in fresh
                 yield self._article(url, seen.key, page_url)
         if self.params.since and fresh and self.since.page(series, page_url, older=[], waiting=waiting):
-            self._reached_since(series)
+            stop_series(self.exhausted, series, self.crawler.stats)
         yield from LinksSeen.of(page_url, links)
 
     def _pages_of(self, urls: list[str]) -> list[tuple[str, str]]:
@@ -377,7 +377,8 @@ class SiteSpider(scrapy.Spider):
             item.strategies.pop("url", None)  # no claim on another page's URL any more
         too_old = bool(item.published_at and self._too_old(datetime.fromisoformat(item.published_at)))
         if (reached := self.since.article(listing, too_old)) is not None:
-            self._reached_since(reached)  # the last of its listing page's new articles, and all were older
+            # the last of its listing page's new articles came back, and all were older
+            stop_series(self.exhausted, reached, self.crawler.stats)
         if too_old:
             self._stat("articles/too_old")
             return
@@ -412,12 +413,6 @@ class SiteSpider(scrapy.Spider):
     def failed_quietly(self, failure: Failure) -> None:
         """Errback for robots.txt, when the spider fetches it itself (ROBOTSTXT_OBEY off)."""
         self.robots_missing(failure.request.url)  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
-
-    def _reached_since(self, series: str) -> None:
-        """A listing reached --since: no further page of it is read."""
-        if series not in self.exhausted:
-            self.exhausted.add(series)
-            self._stat("since/reached")
 
     def _too_old(self, moment: datetime | None) -> bool:
         since = self.params.since

@@ -6,15 +6,16 @@ working when class names change.
 
 import re
 
+from crawler.parsers.common import COUNT
+
 # "Билік 2852 0 пікір 19 Қыркүйек, 2018 сағат 16:01" (and pikir/saghat, پىكىر/ساعات); parts may be set apart by
 # "·" or "|", and views printed "2 852" or "1,2 мың".
 COMMENT_WORDS = ("пікір", "pikir", "پىكىر")
 _SEP = r"(?:\s*[·•|]\s*|\s+)"
-_COUNT = r"\d{1,3}(?:[ \u00a0]\d{3})+|\d+(?:[.,]\d+)?\s*(?:мың|mıń|myń|مىڭ|[Kk])(?![^\W\d_])|\d+"
 MAX_CATEGORY = 60  # characters: abai.kz's longest category names are a few words
 MAX_HEAD = 200  # characters of a head line, today's date and category included
 HEAD = re.compile(
-    rf"^(?:(?P<category>.*?\S){_SEP})?(?:(?P<views>{_COUNT}){_SEP})?(?P<comments>\d+)\s+(?:пікір|pikir|پىكىر){_SEP}"
+    rf"^(?:(?P<category>.*?\S){_SEP})?(?:(?P<views>{COUNT}){_SEP})?(?P<comments>\d+)\s+(?:пікір|pikir|پىكىر){_SEP}"
     r"(?P<date>\d{1,2}\s+[^\W\d_]+[,،]?\s+\d{4}(?:\s+(?:сағат|saghat|saǵat|ساعات)\s+\d{1,2}:\d{2})?)$"
 )
 # Today's date, when the head line starts with it: "Сенбі, 23 Қараша 2024 Билік 2852 0 пікір …".
@@ -30,6 +31,6 @@ COMMENTS_LINE = re.compile(r"^\d+\s+(?:пікір|pikir|پىكىر)$")
 BEST_MATERIALS_HEADINGS = ("Үздік материалдар", "Ýzdik materialdar", "ٴۇزدىك ماتەريالدار", "ۇزدىك ماتەريالدار")
 MOST_READ_HEADINGS = ("Көп оқылған", "Kóp oqylghan", "كوپ وقىلعان")
 # "Абай Мауқараұлы 1482", "Әлімжан Әшімұлы 3 253": author then views, the tail of a sidebar item.
-AUTHOR_VIEWS = re.compile(rf"^(?P<author>.*?)\s*(?P<views>{_COUNT})$")
+AUTHOR_VIEWS = re.compile(rf"^(?P<author>.*?)\s*(?P<views>{COUNT})$")
 SITE_NAME = re.compile(r"abai\.kz|абай\.kz", re.IGNORECASE)
 TITLE_SUFFIX = re.compile(r"\s*[|–-]\s*Abai\.kz\s*$", re.IGNORECASE)
