@@ -48,6 +48,7 @@ from crawler.quote_words import (
     CONTINUATION,
     DASH_ATTRIBUTION,
     DASHES,
+    ENDS,
     GENITIVE,
     GENITIVE_PRONOUNS,
     INDIRECT_MARKERS,
@@ -227,10 +228,12 @@ def _inline_candidates(text: str, masked: str, spans: list[tuple[int, int]], scr
 def _names(text: str, open_at: int, close_at: int) -> bool:
     """Whether a short «…» names what the word before it is (бұл кезеңді «ақтаңдақ» деп есептейді: this period
     they call "a blank spot"; адамдарды қазақ «шала қазақ» дейді), rather than quote what someone said."""
-    inner = text[open_at + 1:close_at - 1].split()
+    inner = text[open_at + 1:close_at - 1].strip()
     before = text[:open_at].split()[-1:]
-    if not before or before[0].endswith((".", "!", "?", "…", ":")) or len(inner) > 3 or inner[-1:] and inner[-1].endswith((".", "!", "?", "…")):
+    if not before or before[0].endswith((*ENDS, ":")):
         return False  # after a sentence's end the «…» starts a new one
+    if len(inner.split()) > 3 or inner.endswith(tuple(ENDS)):
+        return False  # a sentence of its own
     word = fold(before[0].strip(",;"))
     return word in COLLECTIVE or (len(word) > 4 and ACCUSATIVE.search(word) is not None)
 
@@ -242,7 +245,7 @@ def _spoken(text: str, open_at: int, close_at: int) -> bool:
     inner = text[open_at + 1:close_at - 1].strip()
     if LISTED_NEXT.match(text, close_at):
         return False
-    return inner.endswith((".", "!", "?", "…")) or len(inner.split()) >= 4 or SAID_BEFORE.search(text, 0, open_at) is not None
+    return inner.endswith(tuple(ENDS)) or len(inner.split()) >= 4 or SAID_BEFORE.search(text, 0, open_at) is not None
 
 
 def _dash_candidates(text: str, script: str) -> list[_Candidate]:
@@ -330,8 +333,8 @@ def _read_paragraph(text: str, script: str, waiting: _Who | None) -> _Paragraph:
     line = _speaker_line(text, script)
     if line and line[1] == len(text):
         return _Paragraph([], masked, speaker_line=line[0])
-    said = SAID_BEFORE.search(masked)
-    if said and not spans:  # "Министр Дархан Қалетаев былай деді:" and the dash paragraph after it is the speech
+    said = SAID_BEFORE.search(masked) if not spans and masked.rstrip().endswith(":") else None
+    if said:  # "Министр Дархан Қалетаев былай деді:" and the dash paragraph after it is the speech
         return _Paragraph([], masked, speaker_line=_who_in(masked, text, _sentence_start(masked, said.start()), said.start(), script))
     speaker: _Who | None = waiting
     lead = LEADING_DASH.match(text)
