@@ -248,15 +248,15 @@ def _spoken(text: str, open_at: int, close_at: int) -> bool:
     return inner.endswith(tuple(ENDS)) or len(inner.split()) >= 4 or SAID_BEFORE.search(text, 0, open_at) is not None
 
 
-def _dash_candidates(text: str, script: str) -> list[_Candidate]:
-    """– …, – дейді. (– continued.) — a dash paragraph closed by an attribution."""
-    lead = LEADING_DASH.match(text)
-    attribution = DASH_ATTRIBUTION.search(text, lead.end()) if lead else None
-    if lead is None or attribution is None:
+def _dash_candidates(text: str, start: int, script: str) -> list[_Candidate]:
+    """– …, – дейді. (– continued.) — dash speech from `start` (after the paragraph's dash, or at the start of a
+    paragraph that goes on with a dash quote of the paragraph before) closed by an attribution."""
+    attribution = DASH_ATTRIBUTION.search(text, start)
+    if attribution is None:
         return []
     who = _who_after(text, text, attribution, script)
     kind: QuoteKind = "question" if attribution.group("ask") else "dash"
-    found = [_Candidate(kind, *_trim(text, lead.end(), attribution.start(), " \t\n,،"), who)]
+    found = [_Candidate(kind, *_trim(text, start, attribution.start(), " \t\n,،"), who)]
     more = CONTINUATION.match(text, attribution.end())
     if more:
         found.append(_Candidate("dash", *_trim(text, more.end(), len(text)), who))
@@ -317,6 +317,19 @@ def _speaker_line(text: str, script: str) -> tuple[_Who, int] | None:
 # --------------------------------------------------------------------------
 
 
+# A quote may run over this many paragraphs: the one that opens it, those it goes on in and the one that closes it.
+MAX_SPAN = 4
+
+
+@dataclass(slots=True)
+class _Open:
+    """A quote its paragraph leaves open ("«Бізде …." without its », a dash paragraph without its "– деді"), with
+    the parts read so far as (paragraph, start, end): they are quotes only if a later paragraph closes it, attributed."""
+
+    kind: QuoteKind
+    parts: list[tuple[int, int, int]]
+
+
 @dataclass(slots=True)
 class _Paragraph:
     """Quote candidates of one paragraph and the text left for finding names."""
@@ -324,12 +337,22 @@ class _Paragraph:
     candidates: list[_Candidate]
     masked: str
     speaker_line: _Who | None = None  # a bare "Name SURNAME:" line, waiting for its dash paragraph
+    left_open: _Open | None = None  # the quote still open when the paragraph ends
+    closes: _Candidate | None = None  # the candidate that closes the quote left open before it
 
 
-def _read_paragraph(text: str, script: str, waiting: _Who | None) -> _Paragraph:
-    """Find the quotes of one paragraph; `waiting` is the speaker of a preceding bare speaker line."""
+def _read_paragraph(index: int, text: str, script: str, waiting: _Who | None, pending: _Open | None) -> _Paragraph:
+    """Find the quotes of one paragraph; `waiting` is the speaker of a preceding bare speaker line, `pending` the
+    quote the paragraphs before left open."""
     spans = _guillemet_spans(text)
     masked = _mask(text, spans)
+    if pending:
+        closing = _closing(text, spans, script, pending.kind)
+        if closing:
+            return closing
+        if len(pending.parts) < MAX_SPAN - 1 and _goes_on(text, script, pending.kind):
+            part = (index, *_trim(text, 0, len(text), " \t\n«"))
+            return _Paragraph([], masked, left_open=_Open(pending.kind, [*pending.parts, part]))
     line = _speaker_line(text, script)
     if line and line[1] == len(text):
         return _Paragraph([], masked, speaker_line=line[0])
@@ -345,11 +368,55 @@ def _read_paragraph(text: str, script: str, waiting: _Who | None) -> _Paragraph:
     if speaker and block_start >= 0 and not text.rstrip().endswith(";"):  # "– мемлекеттік тілді дамыту;": a list
         start, end = _trim(text, block_start, len(text))
         return _Paragraph([_Candidate("block", start, end, speaker)], _mask(text, [(start, end)]))
-    dashed = _dash_candidates(text, script) if LEADING_DASH.match(text) else []
+    dashed = _dash_candidates(text, lead.end(), script) if lead else []
     if dashed:
         return _Paragraph(dashed, _mask(text, [(c.start, c.end) for c in dashed]))
     found = _inline_candidates(text, masked, spans, script) + _indirect_candidates(text, masked, script)
-    return _Paragraph(found, masked)
+    opened = _opening(text, lead)
+    left_open = _Open("dash" if lead else "inline", [(index, *opened)]) if opened else None
+    return _Paragraph(found, masked, left_open=left_open)
+
+
+def _opening(text: str, lead: re.Match[str] | None) -> tuple[int, int] | None:
+    """The part of a paragraph that opens a quote it does not close: all of a dash paragraph without its "– деді",
+    or what follows a « that no » closes, when the paragraph ends a sentence there."""
+    if not text.rstrip().endswith(tuple(ENDS)):
+        return None  # "– мемлекеттік тілді дамыту," a list; "«Нұр Отан партиясы" a typo
+    if lead:
+        return _trim(text, lead.end(), len(text))
+    at = text.rfind("«")
+    if at < 0 or "»" in text[at:]:
+        return None
+    return _trim(text, at + 1, len(text))
+
+
+def _goes_on(text: str, script: str, kind: QuoteKind) -> bool:
+    """Whether a paragraph can be the middle of a quote left open: a sentence with no dash speech, guillemets
+    (but the « that starts each paragraph of a long quote) or speaker line of its own."""
+    inner = text.lstrip().removeprefix("«") if kind == "inline" else text
+    return (text.rstrip().endswith(tuple(ENDS)) and "«" not in inner and "»" not in text
+            and LEADING_DASH.match(text) is None and _speaker_line(text, script) is None)
+
+
+def _closing(text: str, spans: list[tuple[int, int]], script: str, kind: QuoteKind) -> _Paragraph | None:
+    """The paragraph that closes a quote left open, when it does: "…», – деді ол." for a «, "…, – деді ол." for a dash
+    paragraph; its closing part comes first among its candidates, and quotes after it follow."""
+    if kind == "dash":
+        found = [] if LEADING_DASH.match(text) else _dash_candidates(text, 0, script)
+        if not found or found[0].end <= found[0].start:
+            return None
+        return _Paragraph(found, _mask(text, [(c.start, c.end) for c in found]), closes=found[0])
+    close_at = text.find("»")
+    head = text[:close_at].lstrip().removeprefix("«")
+    attribution = INLINE_ATTRIBUTION.match(text, close_at + 1) if close_at >= 0 and "«" not in head else None
+    start, end = _trim(text, 0, close_at, " \t\n«")
+    if attribution is None or end <= start:
+        return None
+    later = [span for span in spans if span[0] > close_at]
+    masked = _mask(text, [(0, close_at + 1), *later])
+    ask: QuoteKind = "question" if attribution.group("ask") else "inline"
+    closing = _Candidate(ask, start, end, _who_after(masked, text, attribution, script))
+    return _Paragraph([closing, *_inline_candidates(text, masked, later, script)], masked, closes=closing)
 
 
 def _speaker(who: _Who, registry: Registry, context: list[Person]) -> tuple[Person | None, str | None]:
@@ -405,11 +472,17 @@ def extract_quotes(paragraphs: list[str]) -> list[Quote]:
     registry = Registry()
     quotes: list[Quote] = []
     waiting: _Who | None = None
+    pending: _Open | None = None
     for index, text in enumerate(paragraphs):
         script = script_of(text)
-        para = _read_paragraph(text, script, waiting)
+        para = _read_paragraph(index, text, script, waiting, pending)
         if para.speaker_line and para.speaker_line.name:
             registry.mention(para.speaker_line.name, para.speaker_line.role)
-        quotes.extend(_paragraph_quotes(index, text, para, script, registry))
-        waiting = para.speaker_line
+        found = _paragraph_quotes(index, text, para, script, registry)
+        if pending and para.closes:
+            closing = next(q for q in found if (q.start, q.end) == (para.closes.start, para.closes.end))
+            quotes += [Quote(paragraphs[at][start:end], closing.speaker, closing.speaker_role, closing.kind, at, start, end)
+                       for at, start, end in pending.parts]
+        quotes.extend(found)
+        waiting, pending = para.speaker_line, para.left_open
     return quotes
