@@ -74,12 +74,14 @@ CHAIN_STOPS = frozenset(
     "جانە مەن پەن بەن ال بۇل "
     "и а но в на по с о об от для это также".split()
 )
-# Capitalised words that start a run of capitals but are never a first name.
+# Capitalised words that are never part of a person's name, though a sentence may start with them ("Кеше Астана
+# қаласында …": yesterday in Astana, "Жиында Қазақстан …": at the meeting, Kazakhstan …).
 CAPITAL_STOPS = frozenset(
     "бұл ал бірақ мысалы мәселен бірінші екінші үшінші қазақстан республикасы мемлекет "
     "үкімет парламент мәжіліс сенат азаматтық қоғамдық ұлттық "
-    "búl al biraq mysaly qazaqstan respublikasy "
-    "в на по и а но однако когда казахстан россия республика".split()
+    "бүгін кеше ертең биыл былтыр жуырда қазір алайда дегенмен сонымен сондықтан себебі өйткені астана алматы "
+    "búl al biraq mysaly qazaqstan respublikasy býgin keshe biyl qazir alayda sondyqtan astana almaty "
+    "в на по и а но однако когда казахстан россия республика вчера сегодня также".split()
 )
 LIST_SEPARATOR = re.compile(r"\s*(?:,|және|мен|пен|бен|jәne|men|pen|ben|جانە|مەن|پەن|بەن|и|and)\s*", re.I)
 
