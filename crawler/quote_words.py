@@ -100,6 +100,8 @@ DASH_ATTRIBUTION = re.compile(rf"[,،]?\s+[{DASHES}]\s*{_VERB}{_REST}", re.I)
 LEADING_DASH = re.compile(rf"\s*[{DASHES}]\s*(?=\S)")
 # An attribution inside the guillemets, between two halves of the speech: «Біз жеңеміз, – деді Айдос Сарым. – Бұл анық».
 INTERRUPTING = re.compile(rf"[,،]?\s+[{DASHES}]\s*{_VERB}{_REST}[{ENDS},،]\s*[{DASHES}]\s+", re.I)
+# A verb of saying anywhere: a paragraph holding one tells of speech rather than being an answer's next paragraph.
+SPEECH_VERB = re.compile(rf"(?<!\w){_VERB}", re.I)
 # A colon after a verb of saying: "Министр былай деді: «…»".
 SAID_BEFORE = re.compile(rf"(?<!\w){_VERB}\s*:\s*$", re.I)
 # A place or time, not a person: a word with a locative, dative or ablative ending ("Астанада": in Astana).

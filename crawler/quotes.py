@@ -66,6 +66,7 @@ from crawler.quote_words import (
     SAID_BEFORE,
     SENTENCE_END,
     SPEAKER_LINE,
+    SPEECH_VERB,
     SURNAME_END,
 )
 
@@ -323,11 +324,13 @@ MAX_SPAN = 4
 
 @dataclass(slots=True)
 class _Open:
-    """A quote its paragraph leaves open ("«Бізде …." without its », a dash paragraph without its "– деді"), with
-    the parts read so far as (paragraph, start, end): they are quotes only if a later paragraph closes it, attributed."""
+    """A quote its paragraph leaves open ("«Бізде …." without its », a dash paragraph without its "– деді", an
+    interview answer), with the parts read so far as (paragraph, start, end). They are quotes only when a later
+    paragraph closes it: with an attribution, or for an answer with the next speaker's line ("Айдос САРЫМ:")."""
 
     kind: QuoteKind
     parts: list[tuple[int, int, int]]
+    answer_of: Quote | None = None  # the first paragraph of an interview answer, whose speaker the rest share
 
 
 @dataclass(slots=True)
@@ -339,6 +342,7 @@ class _Paragraph:
     speaker_line: _Who | None = None  # a bare "Name SURNAME:" line, waiting for its dash paragraph
     left_open: _Open | None = None  # the quote still open when the paragraph ends
     closes: _Candidate | None = None  # the candidate that closes the quote left open before it
+    turn: _Who | None = None  # the speaker whose interview line opens the paragraph
 
 
 def _read_paragraph(index: int, text: str, script: str, waiting: _Who | None, pending: _Open | None) -> _Paragraph:
@@ -347,15 +351,15 @@ def _read_paragraph(index: int, text: str, script: str, waiting: _Who | None, pe
     spans = _guillemet_spans(text)
     masked = _mask(text, spans)
     if pending:
-        closing = _closing(text, spans, script, pending.kind)
+        closing = _closing(text, spans, script, pending.kind) if pending.kind != "block" else None
         if closing:
             return closing
         if len(pending.parts) < MAX_SPAN - 1 and _goes_on(text, script, pending.kind):
-            part = (index, *_trim(text, 0, len(text), " \t\n«"))
-            return _Paragraph([], masked, left_open=_Open(pending.kind, [*pending.parts, part]))
+            pending.parts.append((index, *_trim(text, 0, len(text), " \t\n«")))
+            return _Paragraph([], masked, left_open=pending)
     line = _speaker_line(text, script)
     if line and line[1] == len(text):
-        return _Paragraph([], masked, speaker_line=line[0])
+        return _Paragraph([], masked, speaker_line=line[0], turn=line[0])
     said = SAID_BEFORE.search(masked) if not spans and masked.rstrip().endswith(":") else None
     if said:  # "Министр Дархан Қалетаев былай деді:" and the dash paragraph after it is the speech
         return _Paragraph([], masked, speaker_line=_who_in(masked, text, _sentence_start(masked, said.start()), said.start(), script))
@@ -367,7 +371,8 @@ def _read_paragraph(index: int, text: str, script: str, waiting: _Who | None, pe
         block_start = lead.end() if lead else line[1]
     if speaker and block_start >= 0 and not text.rstrip().endswith(";"):  # "– мемлекеттік тілді дамыту;": a list
         start, end = _trim(text, block_start, len(text))
-        return _Paragraph([_Candidate("block", start, end, speaker)], _mask(text, [(start, end)]))
+        return _Paragraph([_Candidate("block", start, end, speaker)], _mask(text, [(start, end)]),
+                          left_open=_Open("block", []), turn=line[0] if line else None)
     dashed = _dash_candidates(text, lead.end(), script) if lead else []
     if dashed:
         return _Paragraph(dashed, _mask(text, [(c.start, c.end) for c in dashed]))
@@ -392,10 +397,12 @@ def _opening(text: str, lead: re.Match[str] | None) -> tuple[int, int] | None:
 
 def _goes_on(text: str, script: str, kind: QuoteKind) -> bool:
     """Whether a paragraph can be the middle of a quote left open: a sentence with no dash speech, guillemets
-    (but the « that starts each paragraph of a long quote) or speaker line of its own."""
+    (but the « that starts each paragraph of a long quote) or speaker line of its own; after an interview answer,
+    nor a verb of saying, which tells of speech ("Сарапшы … деді.") rather than goes on with it."""
     inner = text.lstrip().removeprefix("«") if kind == "inline" else text
     return (text.rstrip().endswith(tuple(ENDS)) and "«" not in inner and "»" not in text
-            and LEADING_DASH.match(text) is None and _speaker_line(text, script) is None)
+            and LEADING_DASH.match(text) is None and _speaker_line(text, script) is None
+            and (kind != "block" or SPEECH_VERB.search(text) is None))
 
 
 def _closing(text: str, spans: list[tuple[int, int]], script: str, kind: QuoteKind) -> _Paragraph | None:
@@ -479,10 +486,35 @@ def extract_quotes(paragraphs: list[str]) -> list[Quote]:
         if para.speaker_line and para.speaker_line.name:
             registry.mention(para.speaker_line.name, para.speaker_line.role)
         found = _paragraph_quotes(index, text, para, script, registry)
-        if pending and para.closes:
-            closing = next(q for q in found if (q.start, q.end) == (para.closes.start, para.closes.end))
-            quotes += [Quote(paragraphs[at][start:end], closing.speaker, closing.speaker_role, closing.kind, at, start, end)
-                       for at, start, end in pending.parts]
+        if pending:
+            quotes += _closed(pending, para, found, paragraphs)
         quotes.extend(found)
         waiting, pending = para.speaker_line, para.left_open
+        if pending and pending.kind == "block" and pending.answer_of is None:
+            pending.answer_of = found[0] if found else None
     return quotes
+
+
+def _closed(pending: _Open, para: _Paragraph, found: list[Quote], paragraphs: list[str]) -> list[Quote]:
+    """The parts of a quote left open, as quotes of their own, when this paragraph closes it; else none.
+
+    An attributed close gives them its speaker. An interview answer closes
+    at the next speaker's line, unless its later paragraphs name that
+    speaker: then they introduce the turn ("Келесі сөз Талғат Қалиевке
+    берілді."), not go on with the answer.
+    """
+    if para.closes:
+        said = next(q for q in found if (q.start, q.end) == (para.closes.start, para.closes.end))
+    elif pending.answer_of and para.turn and not _names_next(pending, para.turn, paragraphs):
+        said = pending.answer_of
+    else:
+        return []
+    return [Quote(paragraphs[at][start:end], said.speaker, said.speaker_role, said.kind, at, start, end)
+            for at, start, end in pending.parts]
+
+
+def _names_next(pending: _Open, turn: _Who, paragraphs: list[str]) -> bool:
+    """Whether the paragraphs of an open answer name the speaker of the next turn (by surname, any case ending)."""
+    surname = fold(turn.name.split()[-1]) if turn.name else ""
+    stem = surname[:-1] if len(surname) > 4 else surname  # "Қалиевке" (to Qaliev), "Калиевой" (by Kalieva)
+    return bool(stem) and any(fold(word).startswith(stem) for at, _, _ in pending.parts for word in paragraphs[at].split())
