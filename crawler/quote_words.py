@@ -105,7 +105,10 @@ SPEECH_VERB = re.compile(rf"(?<!\w){_VERB}", re.I)
 # A colon after a verb of saying: "Министр былай деді: «…»".
 SAID_BEFORE = re.compile(rf"(?<!\w){_VERB}\s*:\s*$", re.I)
 # A place or time, not a person: a word with a locative, dative or ablative ending ("Астанада": in Astana).
-PLACE_ENDING = re.compile(r"(?:да|де|та|те|ға|ге|қа|ке|нан|нен|дан|ден|тан|тен|da|de|ta|te|gha|ge|qa|ke|nan|nen|dan|den|tan|ten)$")
+PLACE_ENDING = re.compile(
+    r"(?:да|де|та|те|ға|ге|қа|ке|нан|нен|дан|ден|тан|тен|da|de|ta|te|gha|ge|qa|ke|nan|nen|dan|den|tan|ten|"
+    r"دا|دە|تا|تە|عا|گە|قا|كە|نان|نەن|دان|دەن|تان|تەن)$"
+)
 # A word in the accusative right before «…»: what follows names it (бұл кезеңді «ақтаңдақ» деп есептейді).
 ACCUSATIVE = re.compile(r"(?:ды|ді|ты|ті|ны|ні|dy|di|ty|ti|ny|ni|دى|تى|نى)$")
 # After a closing guillemet, the next of a list: «Nur Otan», «Ақ жол» және «Ауыл».

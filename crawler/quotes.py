@@ -129,7 +129,8 @@ def _who_after(masked: str, text: str, rest: re.Match[str], script: str) -> _Who
         return _Who(normal_case(strip_case(words[0].strip(",;:"))))  # "деп жазды Абай"
     role_at = next((i for i, w in enumerate(words) if role_stem(w)), -1)
     if role_at < 0 and len(words) <= 3:
-        return _Who(" ".join(words[:2]))
+        named = words[:2]  # no capitals to tell a name: not a place or time ("دەدى سوڭىندا": said at the end)
+        return _Who() if PLACE_ENDING.search(fold(named[-1].strip(",;:"))) else _Who(" ".join(named))
     if 0 <= role_at < len(words) - 1:
         return _Who(" ".join(words[role_at + 1 : role_at + 3]), " ".join(words[: role_at + 1]))
     return _who_in(masked, text, lo, hi, script)
