@@ -211,13 +211,13 @@ def _reparse_listings(store: Store, report: ReparseReport, site: str | None, sin
                       dry_run: bool, batch_size: int) -> None:
     found: list[Observation] = []
     for page in store.pages("listing", site=site, since=since):
-        report.listing_pages += 1
         try:
             response = stored_response(store.path, page)
             observations = list(parse_listing(response.text, response.url).observations(page["fetched_at"], page["url"]))
         except CrawlerError as err:
             report.failed.append((page["url"], str(err)))
             continue
+        report.listing_pages += 1
         report.observations += len(observations)
         found.extend(observations)
         if len(found) >= batch_size and not dry_run:

@@ -226,6 +226,7 @@ def test_reparse_names_a_truncated_warc_file_and_counts_only_the_pages_it_repars
     with warc.open("r+b") as handle:
         handle.truncate(cut)
     failed = [row for row in sources if row["warc_offset"] + row["warc_length"] > cut]
+    listings = [row for row in Store(db, create=False).pages("listing") if row["warc_offset"] + row["warc_length"] <= cut]
     result = Result(capsys, "reparse", "--db", str(db))
     assert result.returncode == 1
     lines = result.stdout.splitlines()
@@ -234,4 +235,5 @@ def test_reparse_names_a_truncated_warc_file_and_counts_only_the_pages_it_repars
     assert f"    {middle['url']}: cannot read the WARC record at {warc}:{middle['warc_offset']}: the file is truncated" \
            f" ({cut} bytes; the record ends at byte {middle['warc_offset'] + middle['warc_length']})" in lines
     assert all(line.split(": the file is truncated (")[1].startswith(f"{cut} bytes; ") for line in lines[4:-2])
+    assert lines[-2].endswith(f" from {len(listings)} listing pages")  # the pages it read, not those that failed
     assert table(db, VARIANTS) == table(crawled, VARIANTS)  # the cut page was not parsed into a shorter body
