@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from crawler import __version__
 from crawler.errors import ExportError
 from crawler.exports.outdir import SCRATCH
-from crawler.exports.tables import KeyGroups, Written
+from crawler.exports.tables import KeyGroups, Written, json_line
 from crawler.storage import Selection, Store
 from crawler.warc import DAMAGED, damage
 
@@ -173,7 +173,7 @@ def _write_wacz(store: Store, selection: Selection, out: OutDir, scratch: Path, 
     with out.create(f"{SCRATCH}/pages.jsonl") as handle:
         handle.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "Article pages"}).encode() + b"\n")
         for line in _page_list(store, selection):
-            handle.write(json.dumps(line, ensure_ascii=False).encode("utf-8") + b"\n")
+            handle.write(json_line(line))
     target = out.path(WACZ_NAME)
     if target.exists() or target.is_symlink():
         raise ExportError(f"{target} already exists; not overwriting it")

@@ -23,6 +23,8 @@ from crawler.exports.outdir import MANIFEST, OutDir
 
 MANIFEST_VERSION = 1
 CHUNK = 1 << 20
+# The longest CSV field `verify` reads: any text SQLite holds (its default length limit is 1e9 bytes).
+CSV_FIELD_LIMIT = 2**31 - 1
 
 
 @dataclass
@@ -185,8 +187,12 @@ def count_rows(path: Path, nested: dict[str, int] | None = None) -> int | None:
                     nested[table] = nested.get(table, 0) + len(record.get(key) or ())
             return rows
     if name.endswith(".csv"):
-        with path.open(encoding="utf-8", newline="") as text:
-            return max(0, sum(1 for _ in csv.reader(text)) - 1)
+        limit = csv.field_size_limit(CSV_FIELD_LIMIT)  # a long article's body is past the default 131,072
+        try:
+            with path.open(encoding="utf-8", newline="") as text:
+                return max(0, sum(1 for _ in csv.reader(text)) - 1)
+        finally:
+            csv.field_size_limit(limit)
     if name.endswith(".parquet"):
         import pyarrow.parquet as pq
 

@@ -39,6 +39,15 @@ BATCH_BYTES = 8 * 1024 * 1024
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def json_line(record: Any) -> bytes:
+    """One JSON Lines record in UTF-8, with U+2028 and U+2029 escaped: raw they are valid JSON, but
+    `str.splitlines()` and JavaScript before ES2019 end a line at them, and the record with it."""
+    text = json.dumps(record, ensure_ascii=False)
+    if "\u2028" in text or "\u2029" in text:
+        text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return text.encode("utf-8") + b"\n"
+
+
 @dataclass
 class Written:
     """What an export wrote: files as (name, table or None, rows or None), and rows per table."""
@@ -87,7 +96,7 @@ def _write_jsonl(store: Store, selection: Selection, out: OutDir, progress: Prog
                 nested = [decoded(row) for row in groups.take(article["key"])]
                 record[CHILD_TABLES[table]] = nested
                 written.counts[table] += len(nested)
-            handle.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+            handle.write(json_line(record))
             written.counts[ROOT_TABLE] += 1
             progress.advance(1)
     progress.finish()
