@@ -16,7 +16,7 @@ from crawler import CLI_LOG_HANDLER
 from crawler import settings as project_settings
 from crawler.errors import ConfigError, CrawlerError, StorageError
 from crawler.incremental import INCREMENTAL_OPTIONS, IncrementalParams
-from crawler.mirror import Mirror, offline_settings, with_mirror
+from crawler.mirror import Mirror, offline_settings, source_of, with_mirror
 from crawler.profiles import Profile
 from crawler.seeds import load_seed
 from crawler.sitelock import site_lock
@@ -115,19 +115,12 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
     pages = int(stats.get("downloader/response_count") or stats.get("response_received_count") or 0)
     summary.update(
         seconds=seconds, pages=pages, pages_per_second=pages / seconds if seconds else 0.0, db=str(db),
-        source=_source(mirror, overrides or {}), finish_reason=reason, jobdir=jobdir,
+        source=source_of(settings), finish_reason=reason, jobdir=jobdir,
         warc_errors=int(stats.get("warc/errors", 0)),
         incremental={k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("incremental/")},
         since={"older": int(stats.get("articles/too_old", 0)), "reached": int(stats.get("since/reached", 0))},
     )
     return summary
-
-
-def _source(mirror: Path | None, overrides: dict[str, Any]) -> str:
-    """Where the pages came from, as the summary says: a mirror server `-s MIRROR_ADDRESS` named, the bundled mirror, the site."""
-    if overrides.get("MIRROR_ADDRESS"):
-        return f"mirror server at {overrides['MIRROR_ADDRESS']}"
-    return f"offline mirror {mirror}" if mirror else "live"
 
 
 def _not_started(cause: BaseException | None) -> BaseException:

@@ -206,6 +206,20 @@ def offline_settings(mirror: Path | str | None = None, address: str | None = Non
     return settings
 
 
+def source_of(settings: Any) -> str:
+    """Where a crawl's pages come from: "mirror server at HOST:PORT", "offline mirror DIR" or "live".
+
+    The summary says it, and the run's row and the warcinfo record of its WARC
+    files keep it: their records carry the site's real URLs either way, and
+    a mirror's pages may be reconstructed, not captured.
+    """
+    if settings.get("MIRROR_ADDRESS"):
+        return f"mirror server at {settings.get('MIRROR_ADDRESS')}"
+    if settings.get("MIRROR_DIR"):
+        return f"offline mirror {Path(settings.get('MIRROR_DIR')).resolve()}"
+    return "live"
+
+
 def with_mirror(overrides: dict[str, Any]) -> dict[str, Any]:
     """`-s` settings that name a mirror (MIRROR_ADDRESS, MIRROR_DIR) with what routes requests to it; others as they are.
 

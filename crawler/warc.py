@@ -39,6 +39,7 @@ from warcio.warcwriter import WARCWriter
 
 from crawler import __version__
 from crawler.errors import StorageError
+from crawler.mirror import source_of
 from crawler.parsers.abai import SITE as ABAI
 from crawler.parsers.abai import article_ref
 from crawler.parsers.abai.urls import article_key
@@ -265,6 +266,7 @@ class WarcMiddleware:
         self.level = settings.getint("WARC_GZIP_LEVEL")
         self.batch_size = settings.getint("STORE_BATCH_SIZE")
         self.user_agent = settings.get("USER_AGENT")
+        self.source = source_of(settings)
         self.files: WarcFiles | None = None
         self.pending: list[dict[str, Any]] = []
         self.store: Store | None = None
@@ -363,7 +365,7 @@ class WarcMiddleware:
 
     def _files(self, run_id: int) -> WarcFiles:
         if self.files is None:
-            info = {"isPartOf": f"crawl run {run_id}", "http-header-user-agent": self.user_agent or ""}
+            info = {"isPartOf": f"crawl run {run_id}", "http-header-user-agent": self.user_agent or "", "source": self.source}
             name = f"newsarchive-run{run_id:05d}"
             self.files = WarcFiles(self.directory, name, self.max_size, self.db_path.parent, info, self.level)
         return self.files

@@ -60,6 +60,10 @@ def test_every_response_is_one_warc_record_and_one_pages_row(crawled: Path) -> N
     assert len(pages) == stats["downloader/response_count"] == stats["warc/records"] > 80
     records = warc_records(crawled)
     assert records[0][0] == "warcinfo" and [r[0] for r in records[1:]] == ["response", "request"] * len(pages)
+    # The records carry abai.kz's URLs; the run and the warcinfo record say the pages came from the fixture mirror.
+    source = f"offline mirror {(SITES / 'abai.kz').resolve()}"
+    assert json.loads(db.execute("select args from crawl_runs").fetchone()[0])["source"] == source
+    assert f"source: {source}\r\n".encode() in records[0][2]
     responses, requests = records[1::2], records[2::2]
     assert [r[1]["WARC-Record-ID"] for r in responses] == [p["warc_record_id"] for p in pages]
     assert [r[1]["WARC-Concurrent-To"] for r in requests] == [p["warc_record_id"] for p in pages]

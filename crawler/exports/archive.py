@@ -73,6 +73,7 @@ def _copy_records(store: Store, selection: Selection, out: OutDir, prefix: str, 
 
     warcs: list[tuple[str, int]] = []
     target: BinaryIO | None = None
+    fetched_from = _fetched_from(store, selection)
     with _Sources() as sources:
         try:
             for page in store.export_rows(TABLE, selection):
@@ -81,7 +82,7 @@ def _copy_records(store: Store, selection: Selection, out: OutDir, prefix: str, 
                         target.close()
                     name = prefix + WARC_NAME.format(len(warcs))
                     target = out.create(name)
-                    _write_warcinfo(target, name)
+                    _write_warcinfo(target, name, fetched_from)
                     warcs.append((name, 0))
                 member = sources.read(resolve(store.path, page["warc_file"]), page["warc_offset"], page["warc_length"])
                 _check_payload(member, page)
@@ -138,13 +139,20 @@ class _Sources:
             handle.close()
 
 
-def _write_warcinfo(target: BinaryIO, name: str) -> None:
+def _fetched_from(store: Store, selection: Selection) -> str:
+    """Where the crawls of the selected pages fetched them ("live", "offline mirror DIR", …), as their runs recorded it."""
+    runs = store.export_runs([TABLE], selection)
+    return "; ".join(sorted({json.loads(run["args"] or "{}").get("source", "not recorded") for run in runs}))
+
+
+def _write_warcinfo(target: BinaryIO, name: str, fetched_from: str) -> None:
     from warcio.warcwriter import WARCWriter
 
     writer = WARCWriter(target, gzip=True, warc_version="1.0")
     info = {
         "software": f"newsarchive/{__version__} (warcio)", "format": "WARC File Format 1.0",
         "description": "response records of the selected articles, copied unchanged from the crawl's WARC files; see manifest.json",
+        "source": fetched_from,
     }
     writer.write_record(writer.create_warcinfo_record(Path(name).name, info))
 

@@ -13,6 +13,7 @@ from scrapy import signals
 from scrapy.http import Response
 
 from crawler.items import ArticleItem, LinksSeen, Observation, PageError, PageUrl, UrlSeen
+from crawler.mirror import source_of
 from crawler.parsers import PARSER_VERSION
 from crawler.pipelines.validate import InvalidItem
 from crawler.storage import Store
@@ -53,7 +54,7 @@ class StorePipeline:
     def open_spider(self, spider: Spider | None = None) -> None:
         self.store = Store(self.db_path)
         spider = spider or self.crawler.spider
-        args = getattr(spider, "run_args", {})
+        args = {**getattr(spider, "run_args", {}), "source": source_of(self.crawler.settings)}
         self.run_id = self.store.start_run(getattr(spider, "name", "?"), args, getattr(spider, "site", None))
         self.crawler.stats.set_value("newsarchive/crawl_run", self.run_id)
         self.crawler.stats.set_value("newsarchive/db_path", str(self.store.path))
