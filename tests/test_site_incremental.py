@@ -115,7 +115,8 @@ def test_second_run_fetches_no_stored_article_and_no_dead_link(server, archive: 
     assert not any(stats.get(f"incremental/{decision}") for decision in ("new", "due", "revisit", "refresh"))
     assert "discovery/no_robots" not in stats  # robots.txt was read: its sitemap was asked for
     assert run["args"] | {"profile": None} == {"profile": None, "max_articles": None, "since": None, "refresh": False,
-                                               "stop_after_known": 20, "revisit_ages": [1.0, 7.0, 30.0]}
+                                               "stop_after_known": 20, "revisit_ages": [1.0, 7.0, 30.0],
+                                               "source": f"mirror server at {server.address}"}
     # The links were still seen, fetched or not: each article's sighting moved to this run.
     seen = {r["canonical_url"]: r["last_seen"] for r in sqlite_utils.Database(archive)["urls"].rows}
     assert all(seen[url] >= run["started_at"] for url in ARTICLES)
