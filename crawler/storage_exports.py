@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,8 +17,10 @@ class Selection:
 
     `since` and `until` (YYYY-MM-DD, inclusive) compare with the local date of
     publication, the first ten characters of `published_at`, so an undated
-    article is left out once either is set. `scripts` keeps the articles with
-    a variant in one of them, and only those variants' rows.
+    article is left out once either is set. `categories` keeps the articles
+    with a variant in one of them (the name as any script prints it).
+    `scripts` keeps the articles with a variant in one of them, and only those
+    variants' rows; the `articles` row stays the article's merged row.
     """
 
     site: str | None = None
@@ -39,8 +42,8 @@ class Selection:
         if self.until:
             clauses.append("substr(a.published_at, 1, 10) <= ?")
             params.append(self.until)
-        if self.categories:
-            clauses.append(f"a.category in ({marks(self.categories)})")
+        if self.categories:  # as any script prints it: "Саясат", "Saiasat", "ساياسات"
+            clauses.append(f"exists (select 1 from article_variants v where v.key = a.key and v.category in ({marks(self.categories)}))")
             params.extend(self.categories)
         if self.scripts:
             clauses.append(f"exists (select 1 from article_variants v where v.key = a.key and v.script in ({marks(self.scripts)}))")
@@ -50,6 +53,11 @@ class Selection:
 
 class ExportReads(Connected):
     """The tables of the selected articles, streamed, for crawler/exports."""
+
+    def unknown_categories(self, names: Iterable[str]) -> dict[str, list[str]]:
+        """Of the category `names`, those no stored variant has, each with the stored categories closest to it."""
+        stored = [row[0] for row in self.db.execute("select distinct category from article_variants where category is not null")]
+        return {name: difflib.get_close_matches(name, stored, n=3, cutoff=0.5) for name in names if name not in stored}
 
     def schema_version(self) -> int:
         """The schema version stored in the file (`PRAGMA user_version`)."""

@@ -224,7 +224,8 @@ def test_filters_select_articles_and_their_rows(archive: Path, tmp_path: Path) -
                   "--category", "Билік") == 0
     articles = pq.read_table(out / "articles.parquet").to_pylist()
     with_latn = {r["key"] for r in db_rows(archive, "article_variants", "script = 'latn'")}
-    expected = [r for r in db_rows(archive, "articles", "category in ('Bilgenge marjan', 'Билік')") if r["key"] in with_latn]
+    in_category = {r["key"] for r in db_rows(archive, "article_variants", "category in ('Bilgenge marjan', 'Билік')")}
+    expected = [r for r in db_rows(archive, "articles") if r["key"] in with_latn & in_category]
     assert articles == expected and len(expected) >= 1
     variants = pq.read_table(out / "article_variants.parquet").to_pylist()
     assert variants and {v["script"] for v in variants} == {"latn"}
@@ -235,6 +236,19 @@ def test_filters_select_articles_and_their_rows(archive: Path, tmp_path: Path) -
     assert metrics and {m["source_url"] for m in metrics} <= latn_pages
     assert len(metrics) == len([m for m in db_rows(archive, "metrics") if m["source_url"] in latn_pages
                                 and m["key"] in {a["key"] for a in articles}])
+
+
+def test_a_category_matches_as_any_script_prints_it_and_an_unknown_one_is_warned_of(
+        archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # abai.kz:124675 is "жазылған жайдың жаңғырығы" in Cyrillic, the category of its merged row.
+    for name in ("jazylghan jaydyng janghyryghy", "جازىلعان جايدىڭ جاڭعىرىعى", "жазылған жайдың жаңғырығы"):
+        assert export(archive, tmp_path / name, "--format", "jsonl", "--script", "latn", "--category", name) == 0
+        (line,) = (tmp_path / name / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+        record = json.loads(line)
+        assert record["key"] == "abai.kz:124675" and [v["script"] for v in record["variants"]] == ["latn"]
+    assert "warning" not in capsys.readouterr().err
+    assert export(archive, tmp_path / "typo", "--format", "jsonl", "--category", "Бетбурыс") == 0
+    assert capsys.readouterr().err.splitlines()[0] == "warning: no stored article has the category 'Бетбурыс'; did you mean 'Бетбұрыс'?"
 
 
 def test_filters_with_no_match_write_empty_tables(archive: Path, tmp_path: Path) -> None:
