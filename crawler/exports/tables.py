@@ -30,6 +30,7 @@ ROOT_TABLE = "articles"
 CHILD_TABLES = {
     "article_variants": "variants", "quotes": "quotes", "best_materials": "best_materials",
     "metrics": "metrics", "article_revisions": "revisions",
+    "pages": "pages", "urls": "urls",  # provenance: each fetch and its WARC record, each spelling of the URL
 }
 # A Parquet row group closes at this many rows or this much text, whichever comes first,
 # so memory holds one bounded batch however long the articles are.
