@@ -270,3 +270,20 @@ def test_printed_bylines(body: str, expected: tuple[list[str], str | None]) -> N
     url = "https://example-news.de/artikel/1"
     sel = generic.page_selector(f"<html><head><title>Seite</title></head><body>{body}</body></html>")
     assert find_authors(sel, read_metadata(sel, url), url) == expected
+
+
+def _declared(author: str) -> str:
+    return f"<script type='application/ld+json'>{{\"@type\": \"BlogPosting\", \"author\": {{\"@type\": \"Person\", \"name\": \"{author}\"}}}}</script>"
+
+
+@pytest.mark.parametrize(("head", "body", "expected"), [
+    # a declared first name or login is the account's; the printed byline spells out the person
+    (_declared("Todd"), "<p class='byline'>By Todd Bates</p>", ["Todd Bates"]),
+    (_declared("janedoe"), "<div class='post-author'>von Jane Doe</div>", ["Jane Doe"]),
+    (_declared("Jessie"), "<div class='author-bio'>Jessie Ich bin Bloggerin aus Köln.</div>", ["Jessie"]),  # a bio, no surname
+    (_declared("AFP"), "<p class='byline'>By AFP Staff</p>", ["AFP"]),  # an acronym is no first name
+])
+def test_declared_names(head: str, body: str, expected: list[str]) -> None:
+    url = "https://example-news.de/artikel/1"
+    sel = generic.page_selector(f"<html><head><title>Seite</title>{head}</head><body><h1>Titel</h1>{body}</body></html>")
+    assert find_authors(sel, read_metadata(sel, url), url) == (expected, "meta")

@@ -16,7 +16,7 @@ from parsel import Selector
 
 from crawler.parsers.common import clean, node_text
 from crawler.parsers.metadata import PageMetadata
-from crawler.parsers.titles import SHOWN_H1, names_site, site_names
+from crawler.parsers.titles import SHOWN_H1, names_site, site_names, squash
 
 # Byline elements: rel=author links, <address> and <byline>, and elements whose class, id or test id says author or byline.
 _KEYS = "translate(concat(@class, ' ', @id, ' ', @data-testid), 'AUTHORBYLINEV', 'authorbylinev')"
@@ -241,6 +241,25 @@ def _in_furniture(node: Any) -> bool:
     return False
 
 
+def _first_name_or_login(name: str) -> bool:
+    """One word that is a first name ("Nils") or a lower-case login ("arianschlichenmayer"), not an acronym ("AFP")."""
+    return " " not in name and (name.istitle() or name.islower())
+
+
+def _spelled_out(name: str, sel: Selector, sites: list[str]) -> str:
+    """The full name a printed byline gives a declared first name or login, or `name` itself.
+
+    Blog software declares an account's display name, often a first name or a login,
+    while the byline prints the person: "Todd" is "By Todd Bates", "arianschlichenmayer"
+    is "von Arian Schlichenmayer". (A bio is no help: "Jessie Ich bin …" is no surname.)
+    """
+    for printed in printed_authors(sel, sites) + byline_text(sel, sites):
+        words = printed.split()
+        if len(words) > 1 and (words[0] == name or squash(printed) == squash(name)):
+            return printed
+    return name
+
+
 def find_authors(sel: Selector, meta: PageMetadata, url: str) -> tuple[list[str], str | None]:
     """(authors, strategy): "meta" for declared names, "structure" for a printed byline.
 
@@ -248,6 +267,8 @@ def find_authors(sel: Selector, meta: PageMetadata, url: str) -> tuple[list[str]
     """
     sites = site_names(meta, url)
     people, orgs = declared_authors(meta, sites)
+    if len(people) == 1 and _first_name_or_login(people[0]):
+        return [_spelled_out(people[0], sel, sites)], "meta"
     if people:
         return people, "meta"
     people = printed_authors(sel, sites, orgs) or byline_text(sel, sites) or dated_line(sel, sites)
