@@ -282,6 +282,10 @@ def _declared(author: str) -> str:
     (_declared("janedoe"), "<div class='post-author'>von Jane Doe</div>", ["Jane Doe"]),
     (_declared("Jessie"), "<div class='author-bio'>Jessie Ich bin Bloggerin aus Köln.</div>", ["Jessie"]),  # a bio, no surname
     (_declared("AFP"), "<p class='byline'>By AFP Staff</p>", ["AFP"]),  # an acronym is no first name
+    # a meta tag that lists the JSON-LD author and more names the whole byline; the page's teasers do not
+    (_declared("Jane Doe") + "<meta name='author' content='Jane Doe, John Roe'>", "", ["Jane Doe", "John Roe"]),
+    (_declared("Jane Doe"), "<ul><li itemscope><span itemprop='author'>Jane Doe</span></li>"
+     "<li itemscope><span itemprop='author'>Max Muster</span></li></ul>", ["Jane Doe"]),
 ])
 def test_declared_names(head: str, body: str, expected: list[str]) -> None:
     url = "https://example-news.de/artikel/1"

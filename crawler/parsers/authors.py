@@ -118,18 +118,28 @@ def _organisation(name: str, sites: list[str]) -> bool:
 
 
 def declared_authors(meta: PageMetadata, sites: list[str]) -> tuple[list[str], list[str]]:
-    """(people, organisations) the page declares: names of the first source that names a person, and site names seen."""
+    """(people, organisations) the page declares: names of the first source that names a person, and site names seen.
+
+    A later meta tag that names those people and more wins: a JSON-LD author often
+    holds only the first of a byline's names that the meta tag lists whole. (Not
+    microdata: it gathers the authors of every teaser on the page.)
+    """
     orgs: list[str] = []
+    found: list[tuple[str, list[str]]] = []
     for prefix in SOURCES:
         for source, values in meta.authors:
             if source.split(":")[0] != prefix:
                 continue
             names = list(dict.fromkeys(n for value in values for n in split_names(value)))
-            people = [n for n in names if not _organisation(n, sites)]
+            found.append((prefix, [n for n in names if not _organisation(n, sites)]))
             orgs += [n for n in names if _organisation(n, sites)]
-            if people:
-                return people, orgs
-    return [], orgs
+    people = next((names for _, names in found if names), [])
+    more = [names for prefix, names in found if prefix == "meta" and _fold(people) < _fold(names)]
+    return max(more, key=len, default=people), orgs
+
+
+def _fold(names: list[str]) -> set[str]:
+    return {name.casefold() for name in names}
 
 
 def printed_authors(sel: Selector, sites: list[str], orgs: list[str] | None = None) -> list[str]:
