@@ -256,6 +256,10 @@ def test_a_byline_after_many_long_candidate_blocks_is_found() -> None:
     ("<p><a href='/autor/ks'>Von Klaus Stanjek</a> | 12.03.2021</p>", (["Klaus Stanjek"], "structure")),  # and a date
     ("<div><a href='/author/jane'>By Jane Doe</a>, March 3, 2020 · 5 min read</div>", (["Jane Doe"], "structure")),
     ("<p>Автор Иван Петров, фото: ТАСС</p>", (["Иван Петров"], "structure")),  # a list after the name
+    # a plural label as the singular one, and two names joined by "und"/"and" read whole
+    ("<p>Autoren Jana Beispiel und Max Muster</p>", (["Jana Beispiel", "Max Muster"], "structure")),
+    ("<p>Von Jane Doe und John Roe</p>", (["Jane Doe", "John Roe"], "structure")),
+    ("<h3 class='title-authors'>Auteurs</h3><p class='byline author'>Par Jeanne Dupont</p>", (["Jeanne Dupont"], "structure")),
     ("<h1>Stadtrat beschließt neuen Haushalt</h1><div>12.03.2021 | Foto: Max Mustermann</div>", ([], None)),  # a credit
     # a line of date and name beside the headline
     ("<div><small>04.02.2022 | 13:10 Uhr | Uta Helkenberg</small><h1>Stellungnahme zum Pilotjahr</h1></div>",

@@ -26,14 +26,16 @@ BYLINE = (
     " | //body//*[not(self::article or self::section or self::main or self::body or self::html or self::ul or self::ol)]"
     f"[contains({_KEYS}, 'author') or contains({_KEYS}, 'byline') or contains({_KEYS}, 'autor')]"
 )
+# Up to four words of a name, "und"/"and" not among them: it joins two names ("Autoren Jelko Djuren und Jutta Klaukien").
+_NAME = r"[^\W\d_][\w.'’-]*(?:\s+(?!(?:und|and)\s)[^\W\d_][\w.'’-]*){0,3}"
 # A short printed line that is a byline: "By Jane Doe", "Posted by Konstantin @ 12:00", "von Klaus Stanjek", "Von: Götz
 # Warnke". An "Autor" without its colon must have the name end the line or a list ("Autor Nikolai Huke", "Автор Иван
 # Петров, фото: ТАСС"): "Autor Schlink: Wahl …" is a headline.
 BYLINE_TEXT = re.compile(
     r"^(?:(?:posted|written|geschrieben|erstellt|verfasst|eingestellt|blog|beitrag|blogbeitrag|gastbeitrag|ein|"
     r"artikel|article|post|story|report|reported|interview|kommentar)\s+){0,2}"
-    r"(?P<label>автор|autor(?:in)?|by|von|vom|par|por|text(?=:))(?P<colon>:)?"
-    r"\s+(?P<name>[^\W\d_][\w.'’-]*(?:\s+(?:[^\W\d_][\w.'’-]*)){0,3})",
+    r"(?P<label>автор(?:ы)?|autor(?:in|innen|en)?|by|von|vom|par|por|text(?=:))(?P<colon>:)?"
+    rf"\s+(?P<name>{_NAME}(?:\s+(?:und|and)\s+{_NAME})?)",
     re.IGNORECASE,
 )
 BLOCK_TAGS = frozenset({"p", "a", "span", "div", "em", "small", "h4", "h5", "h6", "li", "address", "strong", "b", "i", "td"})
@@ -46,7 +48,7 @@ LEAD_HINT = re.compile(r"\b(?:by|von|vom|par|por|автор|text:|autor)", re.IG
 LEAD_WORDS = re.compile(
     r"^(?:(?:\w+\s+){0,2}(?:written|posted|published|eingestellt|erstellt|verfasst|geschrieben|beitrag|artikel|"
     r"pressemitteilung|text|report(?:ed)?|story)\s+(?:by|von)|by|von|par|por|door|от|автор(?:ы)?|дайындаған|avtor|"
-    r"vom|text|texte|autor(?:in)?|auteur|author|redakteur(?:in)?)\b\s*:?\s*",
+    r"vom|text|texte|autor(?:in|innen|en)?|auteurs?|authors?|redakteur(?:in)?)\b\s*:?\s*",
     re.IGNORECASE,
 )
 NOT_NAMES = re.compile(
@@ -219,7 +221,7 @@ def dated_line(sel: Selector, sites: list[str]) -> list[str]:
     return []
 
 
-AUTHOR_LABELS = frozenset({"автор", "autor", "autorin"})
+AUTHOR_LABELS = frozenset({"автор", "авторы", "autor", "autorin", "autorinnen", "autoren"})
 
 
 def _headline_after(match: re.Match[str], block: str) -> bool:
