@@ -269,7 +269,7 @@ def _read_microdata(sel: Selector, url: str, meta: PageMetadata) -> None:
             if value := _item_value(node):
                 target.append(("microdata", value))
     names = []
-    for node in _itemprop(props, "author")[:6]:
+    for node in [n for n in _itemprop(props, "author") if _page_item(n.root)][:6]:
         inner = node.xpath('.//*[@itemprop="name"]')
         value = _item_value(inner[0]) if inner else _item_value(node)
         if value and len(value) < 80:
@@ -278,6 +278,24 @@ def _read_microdata(sel: Selector, url: str, meta: PageMetadata) -> None:
         meta.authors.append(("microdata", list(dict.fromkeys(names))))
     if sel.xpath('//*[@itemscope and (contains(@itemtype, "Article") or contains(@itemtype, "BlogPosting"))]'):
         meta.article_typed = True
+
+
+def _page_item(element: HtmlElement) -> bool:
+    """True when a microdata property belongs to the page's own item, or to no item.
+
+    Not to a photo ("(Image: BBC)", "Фото: …": an ImageObject's author is its
+    photographer), a comment, or a teaser nested inside the article.
+    """
+    items = [a for a in element.iterancestors() if a.get("itemscope") is not None]  # the owner first
+    if not items:
+        return True
+    in_article = any(_item_type(item) in ARTICLE_LIKE for item in items[1:])
+    return not in_article and _item_type(items[0]) in ARTICLE_LIKE | PAGE_TYPES
+
+
+def _item_type(element: HtmlElement) -> str:
+    """A microdata item's schema.org type ("http://schema.org/NewsArticle" -> "NewsArticle")."""
+    return (element.get("itemtype") or "").rsplit("/", 1)[-1]
 
 
 # -- meta tags --------------------------------------------------------------------
