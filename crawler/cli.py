@@ -10,19 +10,17 @@ import shlex
 import signal
 import sys
 import unicodedata
-import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from crawler import CLI_LOG_HANDLER, __version__
 from crawler import settings as default_settings
-from crawler.encoding import read_page
-from crawler.errors import ConfigError, CrawlerError, ParseError
+from crawler.errors import ConfigError, CrawlerError
+from crawler.extract import UNREADABLE, extract_one, extract_warc, is_warc
 from crawler.interrupts import terminate_as_interrupt
-from crawler.parsers import abai, parse_article
+from crawler.parsers import abai
 from crawler.storage import Store
 from crawler.urls import ascii_host, is_web_url
 
@@ -775,16 +773,29 @@ def run_extract(args: argparse.Namespace) -> int:
         raise ConfigError(f"--url must be an absolute http(s) URL such as https://abai.kz/post/1, not {args.url!r}")
     fetched_at = None if args.fetched_at is None else _checked_time(args.fetched_at, "--fetched-at")
     failures = unreadable = 0
-    for path, entry in _extract_jobs(args):
-        record = extract_one(path, entry.get("url"), fetched_at, entry.get("content_type"))
-        if (key := entry.get("key")) is not None:
-            record = {"key": key, **{k: v for k, v in record.items() if k != "key"}, "article_key": record.get("key")}
-        if "error" in record:
-            failures += 1
-            unreadable += record["error"].startswith(UNREADABLE)
-            print(printable(f"error: {path}: {record['error']}"), file=sys.stderr)
-        print(json.dumps(record, ensure_ascii=False), flush=True)
+    for path, entry, records in _extracted(args, fetched_at):
+        for record in records:
+            if (key := entry.get("key")) is not None:
+                record = {"key": key, **{k: v for k, v in record.items() if k != "key"}, "article_key": record.get("key")}
+            if "error" in record:
+                failures += 1
+                unreadable += record["error"].startswith(UNREADABLE)
+                where = f"{path}: {record['url']}" if "warc_file" in record else str(path)
+                print(printable(f"error: {where}: {record['error']}"), file=sys.stderr)
+            print(json.dumps(record, ensure_ascii=False), flush=True)
     return 2 if unreadable else 1 if failures else 0  # an unreadable file is bad input; an unparsable page, a result
+
+
+def _extracted(args: argparse.Namespace, fetched_at: str | None) -> Iterator[tuple[Path, dict[str, Any], Iterator[dict[str, Any]]]]:
+    """Each input with what its manifest line says and its records: a saved page's one, a WARC file's pages."""
+    for path, entry in _extract_jobs(args):
+        if is_warc(path):
+            if args.url or args.fetched_at:
+                raise ConfigError(f"{path} is a WARC file: its records give each page's URL and fetch time, "
+                                  "so --url and --fetched-at do not apply")
+            yield path, entry, extract_warc(path)
+        else:
+            yield path, entry, iter([extract_one(path, entry.get("url"), fetched_at, entry.get("content_type"))])
 
 
 def _extract_jobs(args: argparse.Namespace) -> Iterator[tuple[Path, dict[str, Any]]]:
@@ -841,9 +852,6 @@ def _mirror_entries(manifest: Path) -> dict[Path, dict[str, Any]]:
         return {}
 
 
-UNREADABLE = "cannot read"
-
-
 def _checked_time(value: str, option: str) -> str:
     """An ISO 8601 time, with its offset; one without is UTC, as the archive's fetch times are (`parse_time`)."""
     from crawler.dates import parse_time
@@ -855,38 +863,3 @@ def _checked_time(value: str, option: str) -> str:
     if moment is None:
         raise ConfigError(f"{option} must be an ISO 8601 time like 2024-01-31T12:00:00+06:00, not {value!r}")
     return moment.isoformat()
-
-
-def extract_one(path: Path, url: str | None, fetched_at: str | None, content_type: str | None = None) -> dict[str, Any]:
-    """Parse one saved page (decoded by `content_type`'s charset first, as it was served); a page that cannot be read
-    or parsed gives {"path", "error"}."""
-    try:
-        html = read_page(path, content_type)
-    except OSError as err:
-        return {"path": str(path), "error": f"{UNREADABLE}: {err.strerror or err}"}
-    except (EOFError, zlib.error) as err:  # a .gz file that is cut short or not gzip
-        return {"path": str(path), "error": f"{UNREADABLE}: not a whole gzip file ({err})"}
-    if html.startswith("WARC/"):  # its records gunzipped as one: no page
-        return {"path": str(path), "error": f"{UNREADABLE}: a WARC file, not a saved page "
-                                            "(`reparse` re-extracts the pages an archive's WARC files hold)"}
-    if not url:
-        declared = _declared_url(html)
-        if not declared:
-            return {"path": str(path), "error": "no URL: pass --url or a manifest url"}
-        if not is_web_url(declared):
-            return {"path": str(path), "error": f"no URL: the page names itself {declared!r}, not an absolute URL; "
-                                                "pass --url or a manifest url"}
-        url = declared
-    try:
-        if abai.article_ref(url) is None and abai.SITE in url:
-            return asdict(abai.parse_listing(html, url))
-        return parse_article(html, url, fetched_at).to_dict()
-    except ParseError as err:
-        return {"path": str(path), "url": url, "error": str(err)}
-
-
-def _declared_url(html: str) -> str | None:
-    from parsel import Selector
-
-    sel = Selector(text=html)
-    return sel.css("link[rel=canonical]::attr(href)").get() or sel.css("meta[property='og:url']::attr(content)").get()

@@ -157,7 +157,12 @@ def stored_response(db_path: Path, page: dict[str, Any]) -> TextResponse:
     """A `pages` row's response, rebuilt from its WARC record as the spider received it (body unpacked)."""
     path, offset, length = resolve(db_path, page["warc_file"]), page["warc_offset"], page["warc_length"]
     _check_whole(path, offset, length)
-    url, status, pairs, body = read_response(path, offset, length)
+    return text_response(*read_response(path, offset, length))
+
+
+def text_response(url: str, status: int, pairs: list[tuple[str, str]], body: bytes) -> TextResponse:
+    """A stored response (its body unpacked) as the spider received it, decoded as Scrapy decodes it; StorageError
+    for a page that is no text."""
     headers = Headers()
     for name, value in pairs:
         if name.lower() != "content-encoding":  # the body comes back already unpacked

@@ -1,4 +1,5 @@
-"""Every fetched response kept raw in gzip WARC files, indexed in the `pages` table; and read back for `reparse`.
+"""Every fetched response kept raw in gzip WARC files, indexed in the `pages` table; and read back for `reparse`
+and `extract`.
 
 `WarcMiddleware` sits next to the downloader (priority 950), so it records
 each response as the server sent it: still compressed, before a redirect or
@@ -22,6 +23,7 @@ import io
 import logging
 import zlib
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -201,6 +203,37 @@ def read_response(path: Path, offset: int, length: int) -> tuple[str, int, list[
                 record.content_stream().read())
     except DAMAGED as err:
         raise StorageError(f"cannot read the WARC record at {path}:{offset}: {damage(err)}") from err
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseRecord:
+    """A response record as `extract` reads it from a WARC file without the archive that indexed it."""
+
+    record_id: str
+    url: str
+    date: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    """With its content encoding undone."""
+
+
+def responses_in(path: Path) -> Iterator[ResponseRecord]:
+    """Every response record of a WARC file (a crawl's or an export's), in order; a damaged one ends it with StorageError."""
+    read = 0
+    try:
+        with path.open("rb") as handle:
+            for record in ArchiveIterator(handle):
+                read += 1
+                if record.rec_type == "response" and record.http_headers is not None:
+                    http, head = record.http_headers, record.rec_headers
+                    yield ResponseRecord(head.get_header("WARC-Record-ID"), head.get_header("WARC-Target-URI"),
+                                         head.get_header("WARC-Date"), int(http.get_statuscode()), list(http.headers),
+                                         record.content_stream().read())
+    except OSError as err:
+        raise StorageError(f"cannot read {path}: {err.strerror or err}") from err
+    except DAMAGED as err:
+        raise StorageError(f"cannot read {path}: its record {read + 1} is {damage(err)}") from err
 
 
 # What reading a damaged record raises: warcio's own errors, those of the gzip member or HTTP head it cuts, and

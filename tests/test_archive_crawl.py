@@ -16,7 +16,8 @@ import sqlite_utils
 from conftest import SITES, offline_crawl
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.cli import main, read_page
+from crawler.cli import main
+from crawler.encoding import read_page
 from crawler.mirror import Mirror
 from crawler.parsers import PARSER_VERSION
 from crawler.parsers.abai import parse_article, parse_listing
@@ -215,6 +216,22 @@ def test_search_prints_ranked_hits_with_title_date_and_url(crawled: Path, capsys
     assert "اباي– قازاق ادەبيەتىنىڭ كلاسسيگى" in arabic.stdout and "https://abai.kz/tt/post/202845" in arabic.stdout
     none = Result(capsys, "search", "zzzqqq", "--db", str(crawled))
     assert (none.returncode, none.stdout.strip()) == (1, f"no articles match 'zzzqqq' in {crawled}")
+
+
+def test_extract_parses_every_html_page_of_a_warc_file_handed_over_without_its_archive(
+        crawled: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (warc,) = (crawled.parent / "warc").glob("*.warc.gz")
+    alone = shutil.copy(warc, tmp_path / "handed-over.warc.gz")  # no database beside it
+    result = Result(capsys, "extract", str(alone))
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    pages = table(crawled, "select url, warc_record_id from pages where status = 200 and content_type like 'text/html%' order by id")
+    assert [(r["warc_file"], r["warc_record_id"], r["url"]) for r in records] == [
+        (str(alone), p["warc_record_id"], p["url"]) for p in pages]
+    articles = {r["url"]: r for r in records if "title" in r}  # the others are listings: {url, entries, …}
+    fields = ("key", "script", "title", "body", "published_at", "views", "fetched_at")
+    assert {url: tuple(record[f] for f in fields) for url, record in articles.items()} == {
+        v["url"]: tuple(v[f] for f in fields) for v in table(crawled, VARIANTS)}
 
 
 def test_reparse_names_a_truncated_warc_file_and_counts_only_the_pages_it_reparsed(

@@ -97,9 +97,16 @@ def test_extract_bad_input_is_reported_not_raised(tmp_path: Path) -> None:
     warc = tmp_path / "run.warc.gz"
     warc.write_bytes(gzip.compress(b"WARC/1.1\r\nWARC-Type: warcinfo\r\nContent-Length: 0\r\n\r\n\r\n\r\n"))
     result = run("extract", str(warc), "--url", "https://abai.kz/post/1")
-    message = "cannot read: a WARC file, not a saved page (`reparse` re-extracts the pages an archive's WARC files hold)"
-    assert (result.returncode, result.stderr.strip()) == (2, f"error: {warc}: {message}")
+    assert (result.returncode, result.stderr.strip()) == (2, f"error: {warc} is a WARC file: its records give each page's"
+                                                             " URL and fetch time, so --url and --fetched-at do not apply")
+    result = run("extract", str(warc))
+    message = "no HTML page answered with status 200 among its records"
+    assert (result.returncode, result.stderr.strip()) == (1, f"error: {warc}: {message}")
     assert lines(result.stdout) == [{"path": str(warc), "error": message}]  # no page made of its records
+    warc.write_bytes(gzip.compress(b"WARC/1.1\r\nWARC-Type: response\r\nContent-Length: 900\r\n\r\nHTTP/1.1 200"))
+    result = run("extract", str(warc))
+    assert result.returncode == 2 and lines(result.stdout) == [
+        {"path": str(warc), "error": "cannot read: its record 1 is damaged (AttributeError)"}]
 
 
 def test_a_fixture_mirrors_manifest_is_a_manifest_and_its_pages_know_their_urls() -> None:

@@ -1,0 +1,102 @@
+"""`extract`: saved pages, and the responses of WARC files, parsed into items offline, without an archive.
+
+A saved page (`.html`, `.html.gz`) is parsed under the URL it is given or
+declares. A WARC file, a crawl's or an export's (`export --format warc`), is
+read record by record: each HTML page it answered with status 200 is parsed
+under its `WARC-Target-URI`, fetched at its `WARC-Date`, and decoded as the
+crawl decoded it; so whoever was handed an export's WARC files can extract
+them again without the database that indexed them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from crawler.dates import fetch_time
+from crawler.encoding import read_page
+from crawler.errors import ParseError, StorageError
+from crawler.parsers import abai, parse_article
+from crawler.urls import is_web_url
+
+UNREADABLE = "cannot read"
+
+
+def is_warc(path: Path) -> bool:
+    """Whether a file is a WARC file, gzipped or not (False for one that cannot be read: `extract_one` reports it)."""
+    try:
+        with path.open("rb") as raw:
+            head = raw.read(2)
+            raw.seek(0)
+            return (gzip.GzipFile(fileobj=raw).read(5) if head == b"\x1f\x8b" else raw.read(5)) == b"WARC/"
+    except (OSError, EOFError, zlib.error):
+        return False
+
+
+def extract_one(path: Path, url: str | None, fetched_at: str | None, content_type: str | None = None) -> dict[str, Any]:
+    """Parse one saved page (decoded by `content_type`'s charset first, as it was served); a page that cannot be read
+    or parsed gives {"path", "error"}."""
+    try:
+        html = read_page(path, content_type)
+    except OSError as err:
+        return {"path": str(path), "error": f"{UNREADABLE}: {err.strerror or err}"}
+    except (EOFError, zlib.error) as err:  # a .gz file that is cut short or not gzip
+        return {"path": str(path), "error": f"{UNREADABLE}: not a whole gzip file ({err})"}
+    if not url:
+        declared = _declared_url(html)
+        if not declared:
+            return {"path": str(path), "error": "no URL: pass --url or a manifest url"}
+        if not is_web_url(declared):
+            return {"path": str(path), "error": f"no URL: the page names itself {declared!r}, not an absolute URL; "
+                                                "pass --url or a manifest url"}
+        url = declared
+    return _parsed(html, url, fetched_at, {"path": str(path)})
+
+
+def extract_warc(path: Path) -> Iterator[dict[str, Any]]:
+    """Each HTML page a WARC file holds, parsed, with the file and record it came from; then an error for a damaged
+    record, or for a file that holds no HTML page at all."""
+    from crawler.reparse import text_response  # scrapy's response classes: only for WARC files
+    from crawler.warc import responses_in
+
+    pages = 0
+    try:
+        for record in responses_in(path):
+            kind = next((value for name, value in record.headers if name.lower() == "content-type"), "")
+            if record.status != 200 or "html" not in kind.lower():
+                continue  # robots.txt, feeds, redirects and error answers are no pages
+            pages += 1
+            source = {"warc_file": str(path), "warc_record_id": record.record_id}
+            try:
+                html = text_response(record.url, record.status, record.headers, record.body).text
+            except StorageError as err:
+                yield {**source, "url": record.url, "error": str(err)}
+                continue
+            fetched = fetch_time(record.date)  # "…Z" in WARC, "…+00:00" as the crawl stamps its items
+            yield {**source, **_parsed(html, record.url, fetched.isoformat(timespec="seconds") if fetched else None, source)}
+    except StorageError as err:
+        yield {"path": str(path), "error": f"{UNREADABLE}: {str(err).removeprefix(f'cannot read {path}: ')}"}
+        return
+    if not pages:
+        yield {"path": str(path), "error": "no HTML page answered with status 200 among its records"}
+
+
+def _parsed(html: str, url: str, fetched_at: str | None, source: dict[str, str]) -> dict[str, Any]:
+    """The item of a page by its URL's parser (an abai.kz listing, or an article), or `source` with the parse error."""
+    try:
+        if abai.article_ref(url) is None and abai.SITE in url:
+            return asdict(abai.parse_listing(html, url))
+        return parse_article(html, url, fetched_at).to_dict()
+    except ParseError as err:
+        return {**source, "url": url, "error": str(err)}
+
+
+def _declared_url(html: str) -> str | None:
+    from parsel import Selector
+
+    sel = Selector(text=html)
+    return sel.css("link[rel=canonical]::attr(href)").get() or sel.css("meta[property='og:url']::attr(content)").get()
