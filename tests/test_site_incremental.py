@@ -525,17 +525,20 @@ def test_canonical_links_that_name_a_section_or_another_article_lose_no_article_
 def test_the_page_itself_replaces_one_that_claimed_its_url_first(tmp_path: Path) -> None:
     """The claim fetched first (its link comes first), the page it claims after it: the page itself is stored."""
     from crawler.pipelines.dedupe import DedupePipeline
+    from crawler.pipelines.validate import invalid_page
 
     crawler = get_crawler(SiteSpider)
     crawler.spider = None
-    dropped: list[BaseException] = []
+    invalid: list[BaseException] = []
+    crawler.signals.connect(lambda exception, **_: invalid.append(exception), signal=invalid_page, weak=False)
+    dropped: list[BaseException] = []  # Scrapy's signal, which counts an item dropped: none is
     crawler.signals.connect(lambda exception, **_: dropped.append(exception), signal=signals.item_dropped, weak=False)
     dedupe = DedupePipeline(crawler)
     claim = parse_article(RENAMED_PAGE.replace("Қалада жаңа саябақ ашылды", "Басқа мақала"), FIRST_SLUG)
     itself = parse_article(RENAMED_PAGE, RENAMED)
     assert (claim.key, claim.strategies["url"], "url" in itself.strategies) == (RENAMED_KEY, "canonical", False)
     assert dedupe.process_item(claim) is claim and dedupe.process_item(itself) is itself
-    assert [(e.kind, e.url) for e in dropped] == [("canonical_conflict", RENAMED)]
+    assert [(e.kind, e.url) for e in invalid] == [("canonical_conflict", RENAMED)] and not dropped
     with pytest.raises(InvalidItem):  # and a claim after the page itself is not stored
         dedupe.process_item(claim)
 

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleItem
-from crawler.pipelines.validate import InvalidItem
+from crawler.pipelines.validate import InvalidItem, invalid_page
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -49,8 +48,7 @@ class DedupePipeline:
             self.titles[ident] = (item.title, False)
             replaced = InvalidItem(item, "canonical_conflict", f"a page titled {kept!r} named {item.url} as its "
                                    f"canonical URL and was stored under it; the page itself, {item.title!r}, replaces it")
-            self.crawler.signals.send_catch_log(signal=signals.item_dropped, item=None, response=None, exception=replaced,
-                                                spider=self.crawler.spider)
+            self.crawler.signals.send_catch_log(signal=invalid_page, exception=replaced)
             return item
         if item.title != kept:
             raise InvalidItem(item, "canonical_conflict", f"names {item.url} as its canonical URL, as the page "

@@ -15,7 +15,7 @@ from scrapy.http import Response
 from crawler.items import ArticleItem, LinksSeen, Observation, PageError, PageUrl, UrlSeen
 from crawler.mirror import source_of
 from crawler.parsers import PARSER_VERSION
-from crawler.pipelines.validate import InvalidItem
+from crawler.pipelines.validate import InvalidItem, invalid_page
 from crawler.storage import Store
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ class StorePipeline:
         self.store: Store | None = None
         self.run_id: int | None = None
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.item_dropped, signal=invalid_page)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -123,7 +124,7 @@ class StorePipeline:
             self.store.record_error(item.url, "store", "store_failed", reason, self.run_id)
             self.crawler.stats.inc_value("errors/store/store_failed")
 
-    def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any = None) -> None:
+    def item_dropped(self, exception: BaseException, response: Any = None, **_: Any) -> None:
         if isinstance(exception, InvalidItem) and self.store is not None:
             url = response.url if isinstance(response, Response) else exception.url  # the page's own, as it was fetched
             self.store.record_error(url, "validate", exception.kind, exception.reason, self.run_id)

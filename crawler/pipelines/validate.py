@@ -10,6 +10,12 @@ from scrapy.exceptions import DropItem
 from crawler.items import ArticleItem
 
 
+invalid_page = object()
+"""Sent with an `InvalidItem` (`exception=`) for a page whose fault is recorded though an item goes on: the claim a
+page replaces (crawler/pipelines/dedupe.py). `StorePipeline` records it as it records a dropped item's, and Scrapy
+counts no item dropped, as `item_dropped` would make it."""
+
+
 class InvalidItem(DropItem):
     """An item failed validation; `StorePipeline` writes it to `errors`."""
 
