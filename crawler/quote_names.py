@@ -33,6 +33,8 @@ from crawler.quote_words import (
     OTHER_CASE,
     PATRONYMIC,
     PLURAL,
+    POSSESSIVE,
+    POSSESSIVE_AFTER_VOWEL,
     PRONOUNS,
     ROLE_STEMS,
     RUSSIAN_GENITIVE_CONTEXT,
@@ -236,14 +238,31 @@ def _russian_nominative(name: str, head_only: bool = False) -> str:
     return " ".join([_nominative_word(word, female) for word in changed] + words[len(changed) :])
 
 
-def _stops_chain(token: str, script: str, kazakh: bool) -> bool:
-    """True when a token, read backwards from a name, cannot belong to its role phrase."""
+def _possessive(word: str) -> bool:
+    """Whether a word ends with the possessive of a compound's head: "министрі" (министр-і), "облысы" (облыс-ы)."""
+    folded, stem = fold(word), role_stem(word)
+    if stem is None:
+        return POSSESSIVE_AFTER_VOWEL.search(folded) is not None
+    ending = folded[len(stem):]
+    return bool(ending) and (POSSESSIVE.fullmatch(ending) or POSSESSIVE_AFTER_VOWEL.fullmatch(ending)) is not None
+
+
+def _stops_chain(token: str, script: str, kazakh: bool, before: str | None = None) -> bool:
+    """True when a token, read backwards from a name, cannot belong to its role phrase; `before` is the token that
+    follows it in the text, already in the phrase.
+
+    A case ending stops the phrase ("жиынға министр …": at the meeting, the
+    minister), but not before a noun with a possessive ending: the word is
+    then the first of a compound, bare ("Алматы облысы", "экономика министрі").
+    """
     folded = fold(token)
     if not folded or token in ",.;:!?()…؟،" or folded in CHAIN_STOPS or folded in PRONOUNS:
         return True
     if folded in GENITIVE_PRONOUNS or is_verb(folded):
         return True
     suffix_stop = CASE_STOP[script] if (script != "cyrl" or kazakh) else None
+    if before is not None and _possessive(before):
+        return False
     return bool(suffix_stop and len(folded) > 3 and not token.startswith("«") and suffix_stop.search(folded))
 
 
@@ -258,7 +277,7 @@ def _role_before(text: str, name_start: int, script: str, kazakh: bool) -> tuple
             if head >= 0:
                 break
             head = len(chain)
-        elif len(chain) >= 6 or _stops_chain(token, script, kazakh):
+        elif len(chain) >= 6 or _stops_chain(token, script, kazakh, chain[-1] if chain else None):
             break
         chain.append(token)
     if head < 0:
@@ -279,7 +298,8 @@ def droppable(word: str) -> bool:
     folded = fold(word)
     if folded in CAPITAL_STOPS or GENITIVE.search(folded):
         return True
-    return role_stem(word) is not None and folded not in NAME_LIKE_ROLES
+    stem = role_stem(word)
+    return stem is not None and stem not in NAME_LIKE_ROLES
 
 
 @lru_cache(maxsize=4096)

@@ -54,14 +54,15 @@ ROLE_STEMS = (
     "әкім", "модератор", "маман", "ғалым", "профессор", "журналист", "эксперт", "политолог",
     "аналитик", "глава", "председател", "заместител", "спикер", "аким", "хатшы", "секретар", "басшы",
     "төрайым", "елші", "посол", "ректор", "прокурор", "судья", "экономист", "губернатор",
+    "фермер", "дәрігер", "мұғалім", "жазушы", "кәсіпкер", "заңгер", "тарихшы", "әлеуметтанушы",
     "ministr", "sarapshy", "sayasattanushy", "sayasattanýshy", "direktor", "prezident", "tóragha",
     "orynbasar", "deputat", "әkim", "akim", "moderator", "maman", "ghalym", "professor", "jurnalist",
-    "hatshy", "ekonomist",
+    "hatshy", "ekonomist", "fermer", "jazushy",
     "مينيستر", "ساراپشى", "ساياساتتانۋشى", "ديرەكتور", "پرەزيدەنت", "توراعا", "ورىنباسار",
-    "دەپۋتات", "اكىم", "جۋرناليست",
+    "دەپۋتات", "اكىم", "جۋرناليست", "فەرمەر", "جازۋشى",
 )
-# Role nouns that are also first names ("Ғалым Әбішев"): before a capitalised word, a name.
-NAME_LIKE_ROLES = frozenset({"ғалым", "ghalym"})
+# Role stems that also start first names ("Ғалым Әбішев", "Ғалымжан Сейітқали", "Әкімжан"): capitalised, a name.
+NAME_LIKE_ROLES = frozenset({"ғалым", "ghalym", "әкім", "әkim"})
 # Words that start with a role stem but name an office, not a person.
 NOT_ROLES = (
     "министрлі", "ministrli", "مينيسترلى", "әкімдік", "әкімшіл", "әkimdik", "әkimshil", "акимат",
@@ -111,6 +112,7 @@ PLACE_ENDING = re.compile(
 )
 # A word in the accusative right before «…»: what follows names it (бұл кезеңді «ақтаңдақ» деп есептейді).
 ACCUSATIVE = re.compile(r"(?:ды|ді|ты|ті|ны|ні|dy|di|ty|ti|ny|ni|دى|تى|نى)$")
+GUILLEMET = re.compile("[«»]")
 # After a closing guillemet, the next of a list: «Nur Otan», «Ақ жол» және «Ауыл».
 LISTED_NEXT = re.compile(r"\s*(?:[,،;]|\s(?:және|жане|jáne|jәne|jane|جانە|и|and))\s*«")
 CONTINUATION = re.compile(rf"[{ENDS},،]?\s*[{DASHES}]\s+(?=\S)")
@@ -147,6 +149,10 @@ NOMINATIVE_FEMALE = (
     ("ской", "ская"), ("ой", "а"), ("ии", "ия"), ("ьи", "ья"), ("ги", "га"), ("ки", "ка"), ("хи", "ха"), ("ы", "а"),
 )
 # Kazakh case and verb endings that cannot sit inside "Қоғамдық даму министрі".
+# A possessive ending, third person, as a compound's head carries it: after a role stem ("министрі", "төрағасы"),
+# or -сы/-сі after any noun ("облысы"); a bare -ы/-і may be the stem's own ("сарапшы").
+POSSESSIVE = re.compile(r"(?:[ыі]|[yi]|[ىي])$")
+POSSESSIVE_AFTER_VOWEL = re.compile(r"(?:с[ыі]|s[yi]|س[ىي])$")
 CASE_STOP = {
     "cyrl": re.compile(r"(?:[дтн][ыі]|[ғгқк][ае]|[ғгқк][ае]н|[дт][ае])$"),
     "latn": re.compile(r"(?:[dtn][yi]|(?:gh|g|q|k)[ae]n?|[dt][ae])$"),

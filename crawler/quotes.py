@@ -24,7 +24,7 @@ quotes and resolves their speakers. Pure: no I/O, all state within one call.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from crawler.items import Quote, QuoteKind
 from crawler.quote_names import (
@@ -48,6 +48,7 @@ from crawler.quote_words import (
     CONTINUATION,
     DASH_ATTRIBUTION,
     DASHES,
+    GUILLEMET,
     ENDS,
     GENITIVE,
     GENITIVE_PRONOUNS,
@@ -307,7 +308,7 @@ def _speaker_line(text: str, script: str) -> tuple[_Who, int] | None:
     if rest and rest[0] not in DASHES + "«" and (script == "arab" or not any(is_caps(w) for w in words)):
         return None
     roles = 0
-    while roles < len(words) - 1 and role_stem(words[roles]) and fold(words[roles]) not in NAME_LIKE_ROLES:
+    while roles < len(words) - 1 and role_stem(words[roles]) not in (None, *NAME_LIKE_ROLES):
         roles += 1
     role = " ".join(words[:roles]) or None
     who = _Who(normal_case(" ".join(words[roles:])), role[0].lower() + role[1:] if role else None)
@@ -332,6 +333,7 @@ class _Open:
     kind: QuoteKind
     parts: list[tuple[int, int, int]]
     answer_of: Quote | None = None  # the first paragraph of an interview answer, whose speaker the rest share
+    reopened: set[bool] = field(default_factory=set)  # whether each later paragraph opened with « again
 
 
 @dataclass(slots=True)
@@ -352,11 +354,12 @@ def _read_paragraph(index: int, text: str, script: str, waiting: _Who | None, pe
     spans = _guillemet_spans(text)
     masked = _mask(text, spans)
     if pending:
-        closing = _closing(text, spans, script, pending.kind) if pending.kind != "block" else None
+        closing = _closing(text, spans, script, pending) if pending.kind != "block" else None
         if closing:
             return closing
         if len(pending.parts) < MAX_SPAN - 1 and _goes_on(text, script, pending.kind):
             pending.parts.append((index, *_trim(text, 0, len(text), " \t\n«")))
+            pending.reopened.add(text.lstrip().startswith("«"))
             return _Paragraph([], masked, left_open=pending)
     line = _speaker_line(text, script)
     if line and line[1] == len(text):
@@ -397,25 +400,41 @@ def _opening(text: str, lead: re.Match[str] | None) -> tuple[int, int] | None:
 
 
 def _goes_on(text: str, script: str, kind: QuoteKind) -> bool:
-    """Whether a paragraph can be the middle of a quote left open: a sentence with no dash speech, guillemets
-    (but the « that starts each paragraph of a long quote) or speaker line of its own; after an interview answer,
-    nor a verb of saying, which tells of speech ("Сарапшы … деді.") rather than goes on with it."""
+    """Whether a paragraph can be the middle of a quote left open: a sentence with no dash speech or speaker line
+    of its own, its guillemets paired («Әлеуметтік кодекс»; but the « that starts each paragraph of a long quote),
+    and no verb of saying, which tells of speech ("Сарапшы … деді.") rather than goes on with it."""
     inner = text.lstrip().removeprefix("«") if kind == "inline" else text
-    return (text.rstrip().endswith(tuple(ENDS)) and "«" not in inner and "»" not in text
-            and LEADING_DASH.match(text) is None and _speaker_line(text, script) is None
-            and (kind != "block" or SPEECH_VERB.search(text) is None))
+    return (text.rstrip().endswith(tuple(ENDS)) and _paired(inner) and LEADING_DASH.match(text) is None
+            and _speaker_line(text, script) is None and SPEECH_VERB.search(text) is None)
 
 
-def _closing(text: str, spans: list[tuple[int, int]], script: str, kind: QuoteKind) -> _Paragraph | None:
+def _paired(text: str) -> bool:
+    """Whether every « of a text is closed by a » after it, and every » closes one."""
+    depth = 0
+    for mark in GUILLEMET.finditer(text):
+        depth += 1 if mark.group() == "«" else -1
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _closing(text: str, spans: list[tuple[int, int]], script: str, pending: _Open) -> _Paragraph | None:
     """The paragraph that closes a quote left open, when it does: "…», – деді ол." for a «, "…, – деді ол." for a dash
-    paragraph; its closing part comes first among its candidates, and quotes after it follow."""
-    if kind == "dash":
+    paragraph; its closing part comes first among its candidates, and quotes after it follow.
+
+    A long quote opens each of its paragraphs with « again, or none of them: a
+    "«…», – деді." after paragraphs that did not is a quote of its own, and the
+    « left open before it a typo ("Шымкентте «Болашақ бағдарламасы …").
+    """
+    if pending.kind == "dash":
         found = [] if LEADING_DASH.match(text) else _dash_candidates(text, 0, script)
         if not found or found[0].end <= found[0].start:
             return None
         return _Paragraph(found, _mask(text, [(c.start, c.end) for c in found]), closes=found[0])
     close_at = text.find("»")
     head = text[:close_at].lstrip().removeprefix("«")
+    if pending.reopened - {text.lstrip().startswith("«")}:
+        return None
     attribution = INLINE_ATTRIBUTION.match(text, close_at + 1) if close_at >= 0 and "«" not in head else None
     start, end = _trim(text, 0, close_at, " \t\n«")
     if attribution is None or end <= start:
