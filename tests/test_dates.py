@@ -7,7 +7,7 @@ from parsel import Selector
 
 from crawler.dates import MONTHS, _fold, parse_date, parse_datetime, parse_local
 from crawler.parsers.generic import parse_article
-from crawler.parsers.pubdates import printed
+from crawler.parsers.pubdates import headline_date, printed
 
 CYRILLIC = ["Қаңтар", "Ақпан", "Наурыз", "Сәуір", "Мамыр", "Маусым", "Шілде", "Тамыз", "Қыркүйек", "Қазан", "Қараша", "Желтоқсан"]
 LATIN = ["Qantar", "Aqpan", "Nauryz", "Sәuir", "Mamyr", "Mausym", "Shilde", "Tamyz", "Qyrkýiek", "Qazan", "Qarasha", "Jeltoqsan"]
@@ -133,8 +133,8 @@ FURNITURE = {
 
 def test_a_time_element_counts_on_a_page_without_article_or_main() -> None:
     html = ARTICLE_PAGE.format(furniture="").replace("<article>", "<div class='post'>").replace("</article>", "</div>")
-    item = parse_article(html, "https://steppe.example/en/story/t1", tz="Asia/Almaty")
-    assert (item.published_at, item.strategies["published_at"]) == ("2024-06-11T09:15:00+01:00", "text")
+    moment = printed(Selector(text=html, type="html"), "Asia/Almaty")
+    assert moment is not None and moment.isoformat() == "2024-06-11T09:15:00+01:00"
 
 
 def test_article_time_element_without_a_date_class_gives_its_offset() -> None:
@@ -142,7 +142,7 @@ def test_article_time_element_without_a_date_class_gives_its_offset() -> None:
     html = ARTICLE_PAGE.format(furniture="")
     item = parse_article(html, "https://steppe.example/en/story/t1", tz="Asia/Almaty")
     assert item.published_at == "2024-06-11T09:15:00+01:00"
-    assert item.strategies["published_at"] == "text"
+    assert item.strategies["published_at"] == "headline"  # the <time> under the <h1>
 
 
 @pytest.mark.parametrize(("furniture", "inside"), [*((name, False) for name in FURNITURE),
@@ -174,3 +174,42 @@ def test_today_and_yesterday_count_from_when_the_page_was_fetched(text: str, exp
 def test_a_date_without_its_year_is_none_without_a_fetch_time(text: str) -> None:
     """dateparser read "19" as the year: 1 September 2019."""
     assert parse_datetime(text) is None
+
+
+# A page whose own date is printed beside its headline, without any date class, while the site's header shows
+# today's date and a sidebar other pages' dates, both in date classes. Its article is longer than the headline's
+# block (`HEADLINE_BLOCK` elements), as an article is.
+DATELINE_PAGE = """<!doctype html>
+<html><head><title>Dry summer on the steppe</title></head>
+<body>
+<header class="site-header"><div class="top-bar"><span class="date">Monday, 6 November 2023</span></div>
+<a href="/">Steppe News</a></header>
+<div class="content">
+<div class="headline-wrap"><h1>Dry summer on the steppe</h1></div>
+<p>23.10.2023 | Weather | Staff</p>
+{paragraphs}
+</div>
+<div class="sidebar"><ul><li><a href="/news/x">Rain at last</a> <span class="post-date">02.11.2023</span></li></ul></div>
+</body></html>""".format(paragraphs="<p>The wind over the steppe rose early and kept on through the <b>afternoon</b>.</p>" * 40)
+
+
+def test_a_dateline_beside_the_headline_beats_header_clocks_and_teasers() -> None:
+    item = parse_article(DATELINE_PAGE, "https://steppe.example/news/dry-summer", tz="Asia/Almaty")
+    assert item.published_at is not None and item.published_at.startswith("2023-10-23")
+    assert item.strategies["published_at"] == "headline"
+
+
+@pytest.mark.parametrize(("block", "expected"), [
+    ('<h1>Dry summer</h1><p class="meta">By Staff · 23 October 2023</p>', "2023-10-23"),
+    ('<h1>Dry summer</h1><div><time class="updated" datetime="2023-10-29">29 Oct</time>'
+     '<time class="published" datetime="2023-10-23">23 Oct</time></div>', "2023-10-23"),  # not the update
+    ('<h1>Minutes of the meeting of 10 October 2023</h1><p class="meta">23.10.2023</p>', "2023-10-23"),  # no heading
+    ('<figure><img src="a.jpg"><figcaption>Dust on the road, 21 October 2023</figcaption></figure>'
+     '<h1>Dry summer</h1><p>October 23, 2023</p>', "2023-10-23"),  # no caption
+    ("<h1>Meet-up</h1><p>The next meet-up is on Wednesday, 5 February 2024 from 7 pm at the inn by the river.</p>",
+     None),  # a sentence that mentions a day
+])
+def test_headline_date_reads_the_dateline_not_headings_captions_updates_or_sentences(block: str, expected: str | None) -> None:
+    page = f"<html><body><div class='page'><article>{block}</article></div></body></html>"
+    moment = headline_date(Selector(text=page, type="html"), "UTC")
+    assert (moment.date().isoformat() if moment else None) == expected

@@ -142,7 +142,8 @@ HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNO
 _TEXTS = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
 _BANNER = ("ancestor::header[not(ancestor::article or ancestor::main)]"
            "[not(contains(@class, 'entry') or contains(@class, 'post') or contains(@class, 'article'))]")
-_CONTENT_H1 = f"{SHOWN_H1}[not({_BANNER})]"
+# The shown `<h1>`s outside the site's banner: where the headline is, for its text and the dates printed beside it.
+CONTENT_H1 = f"{SHOWN_H1}[not({_BANNER})]"
 # An unconfirmed `<h1>` reads as a headline from this many characters and three words.
 PROMINENT = 20
 
@@ -176,7 +177,7 @@ def _prominent_h1(sel: Selector, logos: list[str], references: list[str]) -> str
     Not an `<h1>` that is hidden, in the site's banner (a `<header>` outside the article, unless
     its class names an entry, post or article), a link home (a logo) or a name the site goes by.
     """
-    for h1 in sel.xpath(_CONTENT_H1)[:4]:
+    for h1 in sel.xpath(CONTENT_H1)[:4]:
         root = h1.root
         if _hidden(root) or any(_hidden(a) for a in root.iterancestors()):
             continue
