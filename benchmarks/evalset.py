@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.cli import read_page  # noqa: E402
+from crawler.encoding import read_page  # noqa: E402
 
 
 @dataclass(frozen=True)

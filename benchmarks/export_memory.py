@@ -40,7 +40,7 @@ BATCH = 1000
 def build_archive(db: Path, articles: int) -> None:
     """An archive of `articles` clones of the seed article, unless `db` already holds that many."""
     sys.path.insert(0, str(ROOT))
-    from crawler.cli import read_page
+    from crawler.encoding import read_page
     from crawler.parsers import parse_article
     from crawler.storage import Store
 
