@@ -460,6 +460,7 @@ def add_archive_parsers(commands: Any) -> None:
 
 def run_reparse(args: argparse.Namespace) -> int:
     from crawler.profiles import load_profile
+    from crawler.progress import progress_for
     from crawler.reparse import reparse  # imports Scrapy's response classes: only when reparsing
 
     since = _checked_date(args.since, "--since")
@@ -470,8 +471,12 @@ def run_reparse(args: argparse.Namespace) -> int:
         raise ConfigError(f"--profile {args.profile} is of {profile.site}, not of --site {site}")
     if not args.dry_run:
         store.check_writable()
-    report = reparse(store, site=site, since=since, dry_run=args.dry_run, batch_size=default_settings.STORE_BATCH_SIZE,
-                     profile=profile)
+    progress = progress_for(sys.stderr, "reparse", "pages", "read")
+    try:
+        report = reparse(store, site=site, since=since, dry_run=args.dry_run,
+                         batch_size=default_settings.STORE_BATCH_SIZE, profile=profile, progress=progress)
+    finally:
+        progress.close()
     print(format_reparse(report, args.db, args.dry_run))
     return 1 if report.failed else 0
 

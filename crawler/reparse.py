@@ -23,6 +23,7 @@ from crawler.errors import ConfigError, CrawlerError, StorageError
 from crawler.items import ArticleItem, BestMaterial, Observation, Quote
 from crawler.parsers import PARSER_VERSION, is_abai, parse_article, parse_listing
 from crawler.pipelines.normalize import NormalizePipeline
+from crawler.progress import NoProgress, Progress
 from crawler.pipelines.validate import InvalidItem, ValidatePipeline
 from crawler.storage import VARIANT_FIELDS, Store
 from crawler.warc import read_response, resolve
@@ -68,7 +69,7 @@ class ReparseReport:
 
 
 def reparse(store: Store, *, site: str | None = None, since: str | None = None, dry_run: bool = False,
-            batch_size: int = 100, profile: Profile | None = None) -> ReparseReport:
+            batch_size: int = 100, profile: Profile | None = None, progress: Progress | None = None) -> ReparseReport:
     """Re-extract the stored articles (and listing counts) of `site` fetched since `since`; write unless `dry_run`.
 
     A site's pages are parsed with its profile (time zone, selectors), as they
@@ -81,9 +82,12 @@ def reparse(store: Store, *, site: str | None = None, since: str | None = None, 
     if gone and not {row["site"] for row in sources} - set(gone):
         raise ConfigError(f"{_gone(*next(iter(gone.items())))}: pass it as --profile FILE")
     report.articles = len({row["key"] for row in sources})
+    progress = progress or NoProgress()
+    progress.start("article pages", len(sources))
     batch: list[ArticleItem] = []
     for row in sources:
         report.pages += 1
+        progress.advance(1)
         if row["site"] in gone:  # the other sites' pages are reparsed
             report.failed.append((row["url"], f"{_gone(row['site'], gone[row['site']])}: reparse it with --profile FILE"))
             report.failed_articles += 1
@@ -108,7 +112,8 @@ def reparse(store: Store, *, site: str | None = None, since: str | None = None, 
         if len(batch) >= batch_size:
             _write(store, batch, dry_run)
     _write(store, batch, dry_run)
-    _reparse_listings(store, report, site, since, dry_run, batch_size)
+    progress.finish()
+    _reparse_listings(store, report, site, since, dry_run, batch_size, progress)
     return report
 
 
@@ -213,9 +218,11 @@ def _write(store: Store, batch: list[ArticleItem], dry_run: bool) -> None:
 
 
 def _reparse_listings(store: Store, report: ReparseReport, site: str | None, since: str | None,
-                      dry_run: bool, batch_size: int) -> None:
+                      dry_run: bool, batch_size: int, progress: Progress) -> None:
     found: list[Observation] = []
+    progress.start("listing pages", store.count_pages("listing", site=site, since=since))
     for page in store.pages("listing", site=site, since=since):
+        progress.advance(1)
         try:
             response = stored_response(store.path, page)
             observations = list(parse_listing(response.text, response.url).observations(page["fetched_at"], page["url"]))
@@ -230,3 +237,4 @@ def _reparse_listings(store: Store, report: ReparseReport, site: str | None, sin
             found.clear()
     if found and not dry_run:
         store.save_observations(found)
+    progress.finish()

@@ -103,13 +103,13 @@ class Reads(Connected):
             {"site": site, "since": since},
         ))
 
+    def count_pages(self, kind: str, *, site: str | None = None, since: str | None = None) -> int:
+        """How many rows `pages` yields."""
+        return int(self.db.execute(f"select count(*) from pages where {_FETCHED}", _fetched(kind, site, since)).fetchone()[0])
+
     def pages(self, kind: str, *, site: str | None = None, since: str | None = None) -> Iterator[dict[str, Any]]:
         """Every fetch of a kind of page (`listing`, `article`, ...) that got status 200, oldest first."""
-        yield from self.db.query(
-            """select * from pages where kind = :kind and status = 200
-               and (:site is null or site = :site) and (:since is null or fetched_at >= :since) order by fetched_at, id""",
-            {"kind": kind, "site": site, "since": since},
-        )
+        yield from self.db.query(f"select * from pages where {_FETCHED} order by fetched_at, id", _fetched(kind, site, since))
 
     def stored_variant(self, key: str, script: str) -> dict[str, Any] | None:
         """A variant as its item's `to_dict()` would give it: row fields, quotes and sidebar lists."""
@@ -206,3 +206,11 @@ class Reads(Connected):
                   group by url having min(occurred_at) >= ? and sum(kind in ({marks(permanent)})) = 0
                   order by min(occurred_at), url"""
         return [row[0] for row in self.db.execute(sql, [since, since, *permanent])]
+
+
+# The 200 fetches of a kind of page, of a site (or any), since a time (or ever).
+_FETCHED = "kind = :kind and status = 200 and (:site is null or site = :site) and (:since is null or fetched_at >= :since)"
+
+
+def _fetched(kind: str, site: str | None, since: str | None) -> dict[str, Any]:
+    return {"kind": kind, "site": site, "since": since}

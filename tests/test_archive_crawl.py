@@ -160,6 +160,8 @@ def test_reparse_reports_per_field_changes_and_restores_rows_from_the_warc(crawl
         "  metrics    47 count observations from 10 listing pages",
     ]
     assert dry.stdout.splitlines()[1:5] == lines[1:5]
+    # Progress on standard error, plain lines off a terminal (a bar on one).
+    assert result.stderr.splitlines() == ["reparse: article pages: 12 pages read", "reparse: listing pages: 10 pages read"]
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert "\n".join(lines[:5]) in readme  # the README shows this very run, parser version included
     # Every row is back as the crawl wrote it, stamped with the current parser version.

@@ -531,7 +531,7 @@ def test_an_export_reads_one_snapshot_while_a_crawl_writes(archive: Path, tmp_pa
 def test_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
     import os
 
-    from crawler.exports.progress import BarProgress, LineProgress, progress_for
+    from crawler.progress import BarProgress, LineProgress, progress_for
 
     leader, follower = os.openpty()
     with open(follower, "w", encoding="utf-8") as terminal:
@@ -563,7 +563,7 @@ SIGNALLED_EXPORT = """
 import os, sys
 import crawler.exports
 from crawler.cli import main
-from crawler.exports.progress import NoProgress
+from crawler.progress import NoProgress
 
 class Signal(NoProgress):
     def start(self, label, total):

@@ -6,7 +6,7 @@ folder against its manifest (and its BagIt bag, when it is one).
 """
 
 from crawler.exports.manifest import VerifyReport, verify
-from crawler.exports.progress import NoProgress, Progress, progress_for
+from crawler.progress import NoProgress, Progress, progress_for
 from crawler.exports.run import FORMATS, ExportOptions, ExportResult, export, selection_from
 
 __all__ = [

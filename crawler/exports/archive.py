@@ -32,7 +32,7 @@ from crawler.warc import DAMAGED, damage
 
 if TYPE_CHECKING:
     from crawler.exports.outdir import OutDir
-    from crawler.exports.progress import Progress
+    from crawler.progress import Progress
 
 TABLE = "pages"
 WARC_NAME = "archive/newsarchive-export-{:05d}.warc.gz"

@@ -20,7 +20,7 @@ from crawler import __version__
 from crawler.errors import ConfigError, ExportError
 from crawler.exports.manifest import file_entry, write_manifest
 from crawler.exports.outdir import MANIFEST, OutDir
-from crawler.exports.progress import NoProgress, Progress
+from crawler.progress import NoProgress, Progress
 from crawler.exports.tables import Written, export_tables
 from crawler.interrupts import terminate_as_interrupt
 from crawler.storage import Selection, Store, utcnow

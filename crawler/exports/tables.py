@@ -23,7 +23,7 @@ from crawler.storage import JSON_COLUMNS, Selection, Store
 
 if TYPE_CHECKING:
     from crawler.exports.outdir import OutDir
-    from crawler.exports.progress import Progress
+    from crawler.progress import Progress
 
 ROOT_TABLE = "articles"
 # Tables exported with the articles, when the database has them; JSON Lines nests them under these names.

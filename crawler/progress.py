@@ -1,7 +1,7 @@
-"""How an export reports its progress: a rich bar on a terminal, plain lines otherwise.
+"""How long commands (`export`, `reparse`) report their progress: a rich bar on a terminal, plain lines otherwise.
 
-The exporter only calls `start`/`advance`/`finish`; the CLI picks the
-reporter for its standard error stream, so library callers and tests get
+The work only calls `start`/`advance`/`finish`; the CLI picks the reporter
+for its standard error stream, so library callers and tests get
 `NoProgress` and print nothing.
 """
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 class Progress(Protocol):
-    """Receives the rows written, one labelled task (a table, a WARC) at a time."""
+    """Receives the rows written (pages read), one labelled task (a table, a WARC, article pages) at a time."""
 
     def start(self, label: str, total: int) -> None: ...
 
@@ -42,8 +42,8 @@ class LineProgress:
     # Tasks smaller than this get only their closing line.
     STEPPED_FROM = 10_000
 
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO, command: str = "export", unit: str = "rows", done: str = "written") -> None:
+        self.stream, self.command, self.unit, self.done_word = stream, command, unit, done
         self.label, self.total, self.done, self.next_mark = "", 0, 0, 0
 
     def start(self, label: str, total: int) -> None:
@@ -53,12 +53,12 @@ class LineProgress:
     def advance(self, rows: int) -> None:
         self.done += rows
         if self.done >= self.next_mark and self.done < self.total:
-            print(f"export: {self.label}: {self.done}/{self.total} rows", file=self.stream, flush=True)
+            print(f"{self.command}: {self.label}: {self.done}/{self.total} {self.unit}", file=self.stream, flush=True)
             while self.next_mark <= self.done:
                 self.next_mark += self.total // 10
 
     def finish(self) -> None:
-        print(f"export: {self.label}: {self.done} rows written", file=self.stream, flush=True)
+        print(f"{self.command}: {self.label}: {self.done} {self.unit} {self.done_word}", file=self.stream, flush=True)
 
     def close(self) -> None:
         pass
@@ -95,6 +95,6 @@ class BarProgress:
         self.bar.stop()
 
 
-def progress_for(stream: TextIO) -> LineProgress | BarProgress:
-    """A bar when `stream` is a terminal, plain lines otherwise."""
-    return BarProgress(stream) if stream.isatty() else LineProgress(stream)
+def progress_for(stream: TextIO, command: str = "export", unit: str = "rows", done: str = "written") -> LineProgress | BarProgress:
+    """A bar when `stream` is a terminal, plain lines otherwise ("COMMAND: TASK: N UNIT DONE" when a task ends)."""
+    return BarProgress(stream) if stream.isatty() else LineProgress(stream, command, unit, done)
