@@ -124,12 +124,15 @@ REDIS_WORKER_ID = ""
 # Per-field fill rates and strategies, requests by status: saved in crawl_runs for `health`.
 EXTENSIONS = {
     "crawler.runstats.RunReport": 500,
+    # A line on standard error every PROGRESS_INTERVAL seconds (0: none), whatever LOG_LEVEL says.
+    "crawler.crawlprogress.CrawlProgress": 500,
     # A JOBDIR left by a killed crawl is cleared instead of resumed (crawler/jobdir.py).
     "crawler.jobdir.JobdirGuard": 100,
 }
 
 # -- Scrapy housekeeping --------------------------------------------------------
 LOG_LEVEL = "INFO"
+PROGRESS_INTERVAL = 60.0
 FEED_EXPORT_ENCODING = "utf-8"
 TELNETCONSOLE_ENABLED = False
 # Scrapy re-reads and re-parses a generator callback's source on every response to warn about

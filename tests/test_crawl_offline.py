@@ -162,3 +162,23 @@ def test_urls_seen_counts_the_urls_this_run_saw(crawled, tmp_path: Path) -> None
     assert seen == sqlite_utils.Database(db).execute(
         "select count(*) from urls where last_seen between ? and ?", [run["started_at"], run["finished_at"]]).fetchone()[0]
     assert 0 < seen < total
+
+
+def test_a_crawl_prints_its_progress_on_standard_error_whatever_the_log_level(tmp_path: Path) -> None:
+    result = cli("crawl", "abai", "--offline", "--db", str(tmp_path / "a.sqlite"), "-s", "PROGRESS_INTERVAL=0.1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = [line for line in result.stderr.splitlines() if line.startswith("crawl: ")]
+    assert lines, result.stderr  # the crawl takes ~0.8 s: several intervals
+    pages = [int(line.split(": ")[2].split()[0]) for line in lines]
+    assert pages == sorted(pages) and pages[-1] <= 89
+    assert all(" pages fetched (" in line and "; articles " in line and line.endswith(" errors") for line in lines)
+
+
+def test_the_progress_line_counts_pages_their_rate_stored_articles_and_errors() -> None:
+    from crawler.crawlprogress import progress_line
+
+    stats = {"downloader/response_count": 3456, "articles/new": 1200, "articles/updated": 30, "articles/unchanged": 5,
+             "errors/http/http_404": 10, "errors/validate/no_title": 4, "item_scraped_count": 2000}
+    assert progress_line(stats, 720) == (
+        "crawl: 12 min: 3456 pages fetched (4.8/s); articles 1200 new, 30 updated, 5 unchanged; 14 errors")
+    assert progress_line({}, 0) == "crawl: 0 s: 0 pages fetched (0.0/s); articles 0 new, 0 updated, 0 unchanged; 0 errors"
