@@ -357,7 +357,8 @@ def _read_paragraph(index: int, text: str, script: str, waiting: _Who | None, pe
         closing = _closing(text, spans, script, pending) if pending.kind != "block" else None
         if closing:
             return closing
-        if len(pending.parts) < MAX_SPAN - 1 and _goes_on(text, script, pending.kind):
+        if (len(pending.parts) < MAX_SPAN - 1 and _goes_on(text, script, pending.kind)  # and no quote of its own:
+                and not (_inline_candidates(text, masked, spans, script) or _indirect_candidates(text, masked, script))):
             pending.parts.append((index, *_trim(text, 0, len(text), " \t\n«")))
             pending.reopened.add(text.lstrip().startswith("«"))
             return _Paragraph([], masked, left_open=pending)
@@ -387,14 +388,18 @@ def _read_paragraph(index: int, text: str, script: str, waiting: _Who | None, pe
 
 
 def _opening(text: str, lead: re.Match[str] | None) -> tuple[int, int] | None:
-    """The part of a paragraph that opens a quote it does not close: all of a dash paragraph without its "– деді",
-    or what follows a « that no » closes, when the paragraph ends a sentence there."""
-    if not text.rstrip().endswith(tuple(ENDS)):
+    """The part of a paragraph that opens a quote it does not close: all of a dash paragraph without its "– деді"
+    (not a question: an interview's, answered by the next dash paragraph), or what follows a « that no » closes
+    and that starts a sentence ("Министр: «…", not "Шымкентте «Болашақ бағдарламасы …", a typo), when the
+    paragraph ends a sentence there."""
+    end = text.rstrip()
+    if not end.endswith(tuple(ENDS)):
         return None  # "– мемлекеттік тілді дамыту," a list; "«Нұр Отан партиясы" a typo
     if lead:
-        return _trim(text, lead.end(), len(text))
+        return None if end.endswith(("?", "؟")) else _trim(text, lead.end(), len(text))
     at = text.rfind("«")
-    if at < 0 or "»" in text[at:]:
+    before = text[:at].rstrip()
+    if at < 0 or "»" in text[at:] or (before and not before.endswith((":", *ENDS, *DASHES))):
         return None
     return _trim(text, at + 1, len(text))
 
@@ -428,8 +433,9 @@ def _closing(text: str, spans: list[tuple[int, int]], script: str, pending: _Ope
     """
     if pending.kind == "dash":
         found = [] if LEADING_DASH.match(text) else _dash_candidates(text, 0, script)
-        if not found or found[0].end <= found[0].start:
-            return None
+        part = text[found[0].start:found[0].end] if found else ""
+        if not part or part.endswith("»") or not _paired(part) or SPEECH_VERB.search(part):
+            return None  # "… сөйледі. «Бұл маңызды жоба», – деді ол.": a quote of its own after narrative
         return _Paragraph(found, _mask(text, [(c.start, c.end) for c in found]), closes=found[0])
     close_at = text.find("»")
     head = text[:close_at].lstrip().removeprefix("«")
