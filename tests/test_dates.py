@@ -213,3 +213,13 @@ def test_headline_date_reads_the_dateline_not_headings_captions_updates_or_sente
     page = f"<html><body><div class='page'><article>{block}</article></div></body></html>"
     moment = headline_date(Selector(text=page, type="html"), "UTC")
     assert (moment.date().isoformat() if moment else None) == expected
+
+
+def test_a_small_pages_title_is_no_dateline() -> None:
+    """Its headline's block would grow to <html>, and the date in <title> outvote the declared one."""
+    page = ('<html><head><title>Weekly digest 02.01.2020 | Steppe News</title><script type="application/ld+json">'
+            '{"@type": "NewsArticle", "headline": "Weekly digest", "datePublished": "2023-10-23T08:00:00+00:00"}'
+            "</script></head><body><h1>Weekly digest</h1><p>Rain came back to the steppe this week.</p></body></html>")
+    assert headline_date(Selector(text=page, type="html"), "UTC") is None
+    item = parse_article(page, "https://steppe.example/news/digest")
+    assert (item.published_at, item.strategies["published_at"]) == ("2023-10-23T08:00:00+00:00", "jsonld")

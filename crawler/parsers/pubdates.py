@@ -125,8 +125,8 @@ def headline_date(sel: Selector, tz: str, today: date | None = None) -> datetime
         return None
     block = h1
     for ancestor in h1.iterancestors():
-        if _larger_than(ancestor, HEADLINE_BLOCK):
-            break
+        if ancestor.tag in ("body", "html") or _larger_than(ancestor, HEADLINE_BLOCK):
+            break  # a small page's block stops at its body: the <title> is no dateline
         block = ancestor
     around = {h1, *h1.iterancestors()}
     in_article = next(h1.iterancestors("article", "main"), None) is not None
@@ -136,7 +136,8 @@ def headline_date(sel: Selector, tz: str, today: date | None = None) -> datetime
         if (element.get("datetime") or DATE_MARK.search(marks)) and not UPDATED_WORDS.search(marks):
             if moment := _printed_in(element, tz, today):
                 return moment
-    beside = [e for e in (block.getprevious(), block.getnext()) if e is not None and _dateline(e, around, in_article)]
+    beside = [e for e in (block.getprevious(), block.getnext())
+              if e is not None and not _larger_than(e, HEADLINE_BLOCK) and _dateline(e, around, in_article)]
     for element in lines + beside:
         text = node_text(element)
         if len(text) <= DATELINE and not UPDATED_WORDS.search(text) and (found := parse_local(text)):
