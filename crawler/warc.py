@@ -398,10 +398,14 @@ class WarcMiddleware:
 
     def _files(self, run_id: int) -> WarcFiles:
         if self.files is None:
-            info = {"isPartOf": f"crawl run {run_id}", "http-header-user-agent": self.user_agent or "", "source": self.source}
             name = f"newsarchive-run{run_id:05d}"
-            self.files = WarcFiles(self.directory, name, self.max_size, self.db_path.parent, info, self.level)
+            self.files = WarcFiles(self.directory, name, self.max_size, self.db_path.parent,
+                                   self._warcinfo(f"crawl run {run_id}"), self.level)
         return self.files
+
+    def _warcinfo(self, part_of: str) -> dict[str, str]:
+        """The warcinfo fields of the crawl's files: what they are part of, the User-Agent, where the pages came from."""
+        return {"isPartOf": part_of, "http-header-user-agent": self.user_agent or "", "source": self.source}
 
 
 def _pairs(headers: Any) -> list[tuple[str, str]]:

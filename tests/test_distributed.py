@@ -7,6 +7,7 @@ port (.ci/run installs it). The big test crawls a synthetic abai.kz mirror of
 
 from __future__ import annotations
 
+import json
 import pickle
 import re
 import signal
@@ -20,11 +21,12 @@ from pathlib import Path
 import pytest
 import redis
 import sqlite_utils
+from warcio.archiveiterator import ArchiveIterator
 
 from benchmarks.synthetic import SyntheticMirror, make_mirror
 from crawler.distributed.codec import decode, encode_item, encode_page
 from crawler.distributed.dupefilter import CanonicalDupeFilter
-from crawler.distributed.ingest import Ingester
+from crawler.distributed.ingest import WORKERS_SOURCE, Ingester
 from crawler.distributed.keys import Keys
 from crawler.errors import FrontierError, StorageError
 from crawler.fingerprint import CanonicalRequestFingerprinter
@@ -32,6 +34,7 @@ from crawler.items import LinksSeen, PageError, PageUrl, UrlSeen
 from crawler.mirror import Mirror, MirrorServer
 from crawler.parsers import parse_article
 from crawler.storage import Store
+from crawler.warc import resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PAGE = ROOT / "tests" / "fixtures" / "sites" / "abai.kz" / "pages" / "post-100000.html"
@@ -170,8 +173,14 @@ def test_database_holds_exactly_the_mirrors_articles(distributed_crawl, big_mirr
     rows = Counter(r["url"] for r in db.query("select url from pages where kind = 'article'"))
     once = set(big_mirror.article_urls) - set(distributed_crawl["leased"])
     assert all(rows[url] == 1 for url in once)
-    runs = list(db.query("select finish_reason from crawl_runs order by id"))
+    runs = list(db.query("select finish_reason, args from crawl_runs order by id"))
     assert [r["finish_reason"] for r in runs] == ["shutdown", "finished"]
+    # Where the pages came from: each worker's WARC files say it; the ingester's runs point there.
+    assert {json.loads(r["args"])["source"] for r in runs} == {WORKERS_SOURCE}
+    for warc_file in {r[0] for r in db.execute("select distinct warc_file from pages")}:
+        with resolve(distributed_crawl["db"], warc_file).open("rb") as handle:
+            info = next(iter(ArchiveIterator(handle)))
+            assert info.rec_type == "warcinfo" and b"\r\nsource: mirror server at 127.0.0.1:" in info.raw_stream.read()
 
 
 def test_redis_is_left_empty_but_for_the_seen_set(distributed_crawl, big_mirror) -> None:

@@ -80,6 +80,9 @@ return 0
 ITEM_EXTENSIONS = ("crawler.runstats.RunReport",)
 
 
+WORKERS_SOURCE = "distributed workers: each WARC file's warcinfo names its worker's source"
+
+
 @dataclass(frozen=True, slots=True)
 class IngestSource:
     """Stands in for the spider the pipelines are told about: its name, its site, and the run's arguments."""
@@ -120,7 +123,8 @@ class Ingester:
             settings = Settings()
             settings.setmodule(project_settings, priority="project")
         settings.set("DB_PATH", str(db), priority="cmdline")
-        source = IngestSource(spider, {"ingest": redact(redis_url), "spider": spider}, site=site)
+        # Where the pages came from is each worker's to say (in its WARC files' warcinfo), not the ingester's settings.
+        source = IngestSource(spider, {"ingest": redact(redis_url), "spider": spider, "source": WORKERS_SOURCE}, site=site)
         self.host = PipelineHost(settings, source)
         self.pipelines: list[Any] = []
         self.store_pipeline: StorePipeline | None = None

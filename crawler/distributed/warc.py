@@ -50,8 +50,8 @@ class RedisWarcMiddleware(WarcMiddleware):
     def _files(self, run_id: int) -> WarcFiles:
         if self.files is None:
             worker = self.crawler.settings.get("REDIS_WORKER_ID") or "worker"
-            info = {"isPartOf": f"distributed crawl, worker {worker}", "http-header-user-agent": self.user_agent or ""}
-            self.files = WarcFiles(self.directory, f"newsarchive-{worker}", self.max_size, self.db_path.parent, info)
+            self.files = WarcFiles(self.directory, f"newsarchive-{worker}", self.max_size, self.db_path.parent,
+                                   self._warcinfo(f"distributed crawl, worker {worker}"))
         return self.files
 
     def flush(self) -> None:

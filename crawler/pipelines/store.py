@@ -55,7 +55,7 @@ class StorePipeline:
     def open_spider(self, spider: Spider | None = None) -> None:
         self.store = Store(self.db_path)
         spider = spider or self.crawler.spider
-        args = {**getattr(spider, "run_args", {}), "source": source_of(self.crawler.settings)}
+        args = {"source": source_of(self.crawler.settings), **getattr(spider, "run_args", {})}
         self.run_id = self.store.start_run(getattr(spider, "name", "?"), args, getattr(spider, "site", None))
         self.crawler.stats.set_value("newsarchive/crawl_run", self.run_id)
         self.crawler.stats.set_value("newsarchive/db_path", str(self.store.path))
