@@ -120,8 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a Scrapy setting (repeatable), e.g. -s MIRROR_ADDRESS=127.0.0.1:8000 with --offline")
     crawl.set_defaults(run=run_crawl)
 
-    extract = commands.add_parser("extract", help="parse saved pages and print one JSON object per page")
-    extract.add_argument("paths", nargs="*", type=Path, help="HTML files (.html or .html.gz)")
+    extract = commands.add_parser("extract", help="parse saved pages (or a WARC file's) and print one JSON object per page")
+    extract.add_argument("paths", nargs="*", type=Path,
+                         help="HTML files (.html or .html.gz), or WARC files (.warc, .warc.gz: each page of their records)")
     extract.add_argument("--url", help="the page's URL (with one PATH); picks the parser by host")
     extract.add_argument("--manifest", type=Path,
                          help="JSON Lines file of {path, url, key?} (or a fixture mirror's manifest); paths relative to it")

@@ -66,23 +66,27 @@ def extract_warc(path: Path) -> Iterator[dict[str, Any]]:
     pages = 0
     try:
         for record in responses_in(path):
-            kind = next((value for name, value in record.headers if name.lower() == "content-type"), "")
-            if record.status != 200 or "html" not in kind.lower():
-                continue  # robots.txt, feeds, redirects and error answers are no pages
+            if record.status != 200 or _feed_or_robots(record.url, record.headers):
+                continue  # redirects, error answers, robots.txt and feeds are no pages
+            try:  # typed as the crawl typed it: by its Content-Type, else by its body
+                html = text_response(record.url, record.status, record.headers, record.body).text
+            except StorageError:
+                continue  # an image, a PDF
             pages += 1
             source = {"warc_file": str(path), "warc_record_id": record.record_id}
-            try:
-                html = text_response(record.url, record.status, record.headers, record.body).text
-            except StorageError as err:
-                yield {**source, "url": record.url, "error": str(err)}
-                continue
             fetched = fetch_time(record.date)  # "…Z" in WARC, "…+00:00" as the crawl stamps its items
             yield {**source, **_parsed(html, record.url, fetched.isoformat(timespec="seconds") if fetched else None, source)}
     except StorageError as err:
         yield {"path": str(path), "error": f"{UNREADABLE}: {str(err).removeprefix(f'cannot read {path}: ')}"}
         return
     if not pages:
-        yield {"path": str(path), "error": "no HTML page answered with status 200 among its records"}
+        yield {"path": str(path), "error": "no page answered with status 200 among its records"}
+
+
+def _feed_or_robots(url: str, headers: list[tuple[str, str]]) -> bool:
+    """A response that is text but no page: robots.txt, or a feed or sitemap (XML)."""
+    kind = next((value for name, value in headers if name.lower() == "content-type"), "").lower()
+    return url.endswith("/robots.txt") or "xml" in kind.split(";")[0] and "html" not in kind
 
 
 def _parsed(html: str, url: str, fetched_at: str | None, source: dict[str, str]) -> dict[str, Any]:

@@ -220,16 +220,16 @@ class ResponseRecord:
 
 def responses_in(path: Path) -> Iterator[ResponseRecord]:
     """Every response record of a WARC file (a crawl's or an export's), in order; a damaged one ends it with StorageError."""
-    read = 0
+    read = 0  # records read whole
     try:
         with path.open("rb") as handle:
             for record in ArchiveIterator(handle):
-                read += 1
                 if record.rec_type == "response" and record.http_headers is not None:
                     http, head = record.http_headers, record.rec_headers
                     yield ResponseRecord(head.get_header("WARC-Record-ID"), head.get_header("WARC-Target-URI"),
                                          head.get_header("WARC-Date"), int(http.get_statuscode()), list(http.headers),
                                          record.content_stream().read())
+                read += 1
     except OSError as err:
         raise StorageError(f"cannot read {path}: {err.strerror or err}") from err
     except DAMAGED as err:

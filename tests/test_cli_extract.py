@@ -100,13 +100,18 @@ def test_extract_bad_input_is_reported_not_raised(tmp_path: Path) -> None:
     assert (result.returncode, result.stderr.strip()) == (2, f"error: {warc} is a WARC file: its records give each page's"
                                                              " URL and fetch time, so --url and --fetched-at do not apply")
     result = run("extract", str(warc))
-    message = "no HTML page answered with status 200 among its records"
+    message = "no page answered with status 200 among its records"
     assert (result.returncode, result.stderr.strip()) == (1, f"error: {warc}: {message}")
     assert lines(result.stdout) == [{"path": str(warc), "error": message}]  # no page made of its records
     warc.write_bytes(gzip.compress(b"WARC/1.1\r\nWARC-Type: response\r\nContent-Length: 900\r\n\r\nHTTP/1.1 200"))
     result = run("extract", str(warc))
     assert result.returncode == 2 and lines(result.stdout) == [
         {"path": str(warc), "error": "cannot read: its record 1 is damaged (AttributeError)"}]
+    body = b"HTTP/1.1 OK\r\n\r\nhi"  # the second record's status line has no code
+    warc.write_bytes(gzip.compress(b"WARC/1.1\r\nWARC-Type: warcinfo\r\nContent-Length: 0\r\n\r\n\r\n\r\n") + gzip.compress(
+        b"WARC/1.1\r\nWARC-Type: response\r\nWARC-Target-URI: https://abai.kz/post/1\r\n"
+        b"Content-Type: application/http; msgtype=response\r\nContent-Length: %d\r\n\r\n%s\r\n\r\n" % (len(body), body)))
+    assert lines(run("extract", str(warc)).stdout) == [{"path": str(warc), "error": "cannot read: its record 2 is damaged (ValueError)"}]
 
 
 def test_a_fixture_mirrors_manifest_is_a_manifest_and_its_pages_know_their_urls() -> None:
@@ -158,3 +163,25 @@ def test_a_mirror_page_is_decoded_by_the_charset_it_was_served_with(tmp_path: Pa
         result = run("extract", *args)
         assert result.returncode == 0, result.stderr
         assert [item["title"] for item in lines(result.stdout)] == [title]
+
+
+def test_extract_types_a_warc_response_as_the_crawl_did_without_its_content_type(tmp_path: Path) -> None:
+    """A page served without Content-Type is HTML by its body, as Scrapy typed it for the crawl; robots.txt is skipped."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    page = (SITES / "abai.kz" / "pages" / "post-100000.html").read_bytes()
+    warc = tmp_path / "bare.warc.gz"
+    with warc.open("wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        for url, headers, body in [("https://abai.kz/robots.txt", [("Content-Type", "text/plain")], b"User-agent: *\n"),
+                                   ("https://abai.kz/post/100000", [("Content-Length", str(len(page)))], page)]:
+            http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http))
+    result = run("extract", str(warc))
+    assert result.returncode == 0, result.stderr
+    (record,) = lines(result.stdout)
+    assert (record["url"], record["key"], record["warc_file"]) == ("https://abai.kz/post/100000", "abai.kz:100000", str(warc))
+    assert record["title"].startswith("Nur Otan Trends")
