@@ -288,13 +288,15 @@ def _declared(author: str) -> str:
     (_declared("AFP"), "<p class='byline'>By AFP Staff</p>", ["AFP"]),  # an acronym is no first name
     # a meta tag that lists the JSON-LD author and more names the whole byline; the page's teasers do not
     (_declared("Jane Doe") + "<meta name='author' content='Jane Doe, John Roe'>", "", ["Jane Doe", "John Roe"]),
-    (_declared("Jane Doe"), "<ul><li itemscope><span itemprop='author'>Jane Doe</span></li>"
-     "<li itemscope><span itemprop='author'>Max Muster</span></li></ul>", ["Jane Doe"]),
+    (_declared("Jane Doe"), "<ul><li><span itemprop='author'>Jane Doe</span></li>"
+     "<li><span itemprop='author'>Max Muster</span></li></ul>", ["Jane Doe"]),
     # microdata: the article's author, not a photo's (its photographer) nor a teaser's inside the article
     ("", "<article itemscope itemtype='https://schema.org/NewsArticle'><span itemprop='author'>Jane Doe</span>"
      "<figure itemscope itemtype='https://schema.org/ImageObject'><span itemprop='author'>Foto: Max Muster</span></figure>"
      "<div itemscope itemtype='https://schema.org/BlogPosting'><span itemprop='author'>John Roe</span></div></article>",
      ["Jane Doe"]),
+    ("", "<article itemscope itemtype='https://schema.org/NewsArticle/ https://schema.org/Thing'>"
+     "<span itemprop='author'>Jane Doe</span></article>", ["Jane Doe"]),  # a trailing slash, two types
 ])
 def test_declared_names(head: str, body: str, expected: list[str]) -> None:
     url = "https://example-news.de/artikel/1"

@@ -289,13 +289,13 @@ def _page_item(element: HtmlElement) -> bool:
     items = [a for a in element.iterancestors() if a.get("itemscope") is not None]  # the owner first
     if not items:
         return True
-    in_article = any(_item_type(item) in ARTICLE_LIKE for item in items[1:])
-    return not in_article and _item_type(items[0]) in ARTICLE_LIKE | PAGE_TYPES
+    in_article = any(_item_types(item) & ARTICLE_LIKE for item in items[1:])
+    return not in_article and bool(_item_types(items[0]) & (ARTICLE_LIKE | PAGE_TYPES))
 
 
-def _item_type(element: HtmlElement) -> str:
-    """A microdata item's schema.org type ("http://schema.org/NewsArticle" -> "NewsArticle")."""
-    return (element.get("itemtype") or "").rsplit("/", 1)[-1]
+def _item_types(element: HtmlElement) -> set[str]:
+    """A microdata item's schema.org types ("http://schema.org/NewsArticle/" -> {"NewsArticle"}; it may name several)."""
+    return {token.rstrip("/").rsplit("/", 1)[-1] for token in (element.get("itemtype") or "").split()}
 
 
 # -- meta tags --------------------------------------------------------------------
