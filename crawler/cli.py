@@ -586,9 +586,10 @@ def run_export(args: argparse.Namespace) -> int:
         raise ConfigError(f"--raw-csv is for --format csv, not {args.format}")
     store = Store(args.db, create=False)
     selection = selection_from(_checked_site(args.site, store), args.since, args.until, args.category, args.script)
-    for name, close in store.unknown_categories(selection.categories).items():  # a typo would export nothing, silently
+    for name, close in store.unknown_categories(selection.categories, selection.site).items():  # a typo would export nothing, silently
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-        print(f"warning: no stored article has the category {name!r}{hint}", file=sys.stderr)
+        of = f" of {selection.site}" if selection.site else ""
+        print(f"warning: no stored article{of} has the category {name!r}{hint}", file=sys.stderr)
     options = ExportOptions(args.format, args.out, selection, force=args.force, raw_csv=args.raw_csv, bag=args.bag)
     progress = progress_for(sys.stderr)
     try:

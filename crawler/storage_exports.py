@@ -54,10 +54,15 @@ class Selection:
 class ExportReads(Connected):
     """The tables of the selected articles, streamed, for crawler/exports."""
 
-    def unknown_categories(self, names: Iterable[str]) -> dict[str, list[str]]:
-        """Of the category `names`, those no stored variant has, each with the stored categories closest to it."""
-        stored = [row[0] for row in self.db.execute("select distinct category from article_variants where category is not null")]
-        return {name: difflib.get_close_matches(name, stored, n=3, cutoff=0.5) for name in names if name not in stored}
+    def unknown_categories(self, names: Iterable[str], site: str | None = None) -> dict[str, list[str]]:
+        """Of the category `names`, those no stored variant (of `site`) has, each with the stored ones closest to it,
+        whatever their case ("jazylghan" → "Jazylghan …")."""
+        sql = "select distinct category from article_variants where category is not null"
+        stored = [row[0] for row in (self.db.execute(f"{sql} and key in (select key from articles where site = ?)", [site])
+                                     if site else self.db.execute(sql))]
+        folded = {category.casefold(): category for category in stored}
+        return {name: [folded[c] for c in difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.5)]
+                for name in names if name not in stored}
 
     def schema_version(self) -> int:
         """The schema version stored in the file (`PRAGMA user_version`)."""

@@ -254,8 +254,10 @@ def test_a_category_matches_as_any_script_prints_it_and_an_unknown_one_is_warned
         record = json.loads(line)
         assert record["key"] == "abai.kz:124675" and [v["script"] for v in record["variants"]] == ["latn"]
     assert "warning" not in capsys.readouterr().err
-    assert export(archive, tmp_path / "typo", "--format", "jsonl", "--category", "Бетбурыс") == 0
-    assert capsys.readouterr().err.splitlines()[0] == "warning: no stored article has the category 'Бетбурыс'; did you mean 'Бетбұрыс'?"
+    assert export(archive, tmp_path / "typo", "--format", "jsonl", "--category", "бетбурыс") == 0
+    assert capsys.readouterr().err.splitlines()[0] == "warning: no stored article has the category 'бетбурыс'; did you mean 'Бетбұрыс'?"
+    assert export(archive, tmp_path / "other-site", "--format", "jsonl", "--site", "egemen.kz", "--category", "Бетбұрыс") == 0
+    assert capsys.readouterr().err.splitlines()[0] == "warning: no stored article of egemen.kz has the category 'Бетбұрыс'"
 
 
 def test_filters_with_no_match_write_empty_tables(archive: Path, tmp_path: Path) -> None:
