@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from conftest import SITES, offline_crawl
+from conftest import SITES, cli, offline_crawl
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.cli import main
@@ -260,3 +260,22 @@ def test_reparse_names_a_truncated_warc_file_and_counts_only_the_pages_it_repars
     assert all(line.split(": the file is truncated (")[1].startswith(f"{cut} bytes; ") for line in lines[4:-2])
     assert lines[-2].endswith(f" from {len(listings)} listing pages")  # the pages it read, not those that failed
     assert table(db, VARIANTS) == table(crawled, VARIANTS)  # the cut page was not parsed into a shorter body
+
+
+def test_a_crawl_stores_what_reparse_and_extract_read_of_a_page_declaring_more(tmp_path: Path) -> None:
+    """A page's declared modification date, image and tags are read in the crawl, as `reparse` and `extract` read
+    them (the spider ran abai's parser alone, so a reparse of a fresh crawl 'changed' such pages)."""
+    mirror = shutil.copytree(SITES / "abai.kz", tmp_path / "mirror")
+    page = mirror / "pages" / "post-100000.html"
+    html = page.read_text(encoding="utf-8")
+    declared = ('<meta property="article:modified_time" content="2018-09-20T10:00:00+06:00">'
+                '<meta property="og:image" content="https://abai.kz/content/uploads/2018/09/nur-otan.jpg">'
+                '<meta property="article:tag" content="Nur Otan">')
+    page.write_text(html.replace("</head>", declared + "</head>", 1), encoding="utf-8")
+    db = tmp_path / "archive.sqlite"
+    offline_crawl(db, "abai", "--mirror", str(mirror))
+    (row,) = table(db, "select modified_at, image, tags from article_variants where key = 'abai.kz:100000'")
+    assert row == {"modified_at": "2018-09-20T10:00:00+06:00",
+                   "image": "https://abai.kz/content/uploads/2018/09/nur-otan.jpg", "tags": '["Nur Otan"]'}
+    reparsed = cli("reparse", "--db", str(db))
+    assert reparsed.returncode == 0 and "  changed    0 pages (none)" in reparsed.stdout, reparsed.stdout

@@ -33,7 +33,8 @@ from crawler.incremental import (
 )
 from crawler.items import ArticleItem, LinksSeen, PageError, UrlSeen
 from crawler.parsepool import ParsePool
-from crawler.parsers.abai import article_ref, parse_article, parse_listing
+from crawler.parsers import parse_article  # abai's parser, then what the page declares (as reparse and extract do)
+from crawler.parsers.abai import article_ref, parse_listing
 from crawler.seeds import SCRIPTS, Seed, load_seed
 from crawler.since import SincePaging, stop_series
 from crawler.spiders.params import max_articles_arg, since_arg
