@@ -171,8 +171,9 @@ def run_crawl(args: argparse.Namespace) -> int:
 
 
 def _nothing_fetched(result: dict[str, Any]) -> bool:
-    """Every request failed (the site, or the mirror server, is down): the run finished, and a cron job must see it."""
-    return not result["pages"] and bool(result["run"]["errors"])
+    """Every request failed (the site, or the mirror server, is down; it answers every page with a 5xx or times
+    out, robots.txt or not): the run finished, and a cron job must see it."""
+    return not result.get("answered") and bool(result["run"]["errors"])
 
 
 def exit_status(reason: str | None) -> int:
@@ -322,7 +323,7 @@ def format_summary(result: dict[str, Any]) -> str:
         f"  database  {result['db']}",
     ]
     if _nothing_fetched(result):
-        lines.append("  nothing fetched: every request failed (exit 1); is the site, or the mirror server, up?")
+        lines.append("  nothing fetched: every page request failed (exit 1); is the site, or the mirror server, up?")
     since = result.get("since") or {}
     if any(since.values()):
         lines.append(f"  since     {counted(since['older'], 'article page')} fetched and older, not stored"

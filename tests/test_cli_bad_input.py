@@ -286,5 +286,38 @@ def test_a_crawl_that_fetched_nothing_because_the_server_is_down_exits_1(tmp_pat
     assert result.returncode == 1, result.stderr[-2000:]
     assert lines[0].startswith(f"Crawled abai (mirror server at {address}) in ")
     assert "  errors    4 (connection_refused 4)" in lines
-    assert lines[-1] == "  nothing fetched: every request failed (exit 1); is the site, or the mirror server, up?"
+    assert lines[-1] == "  nothing fetched: every page request failed (exit 1); is the site, or the mirror server, up?"
     assert "Traceback" not in result.stderr  # robots.txt's failure is one log line, as every other page's
+
+
+def test_a_crawl_whose_site_answers_every_page_with_a_500_exits_1(tmp_path: Path) -> None:
+    """robots.txt answers, every page fails: as down for a cron job as a server that refuses every connection."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Down(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            robots = self.path == "/robots.txt"
+            body = b"User-agent: *\nAllow: /\n" if robots else b"down for maintenance"
+            self.send_response(200 if robots else 500)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Down)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = subprocess.run([sys.executable, "-m", "crawler", "crawl", "abai", "--db", str(tmp_path / "a.sqlite"),
+                                 "-s", f"MIRROR_ADDRESS=127.0.0.1:{server.server_address[1]}", "-s", "RETRY_TIMES=0"],
+                                cwd=ROOT, capture_output=True, text=True, timeout=120)
+    finally:
+        server.shutdown()
+        server.server_close()
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1, result.stdout + result.stderr[-2000:]
+    assert "  errors    4 (http_500 4)" in lines
+    assert lines[-1] == "  nothing fetched: every page request failed (exit 1); is the site, or the mirror server, up?"

@@ -171,16 +171,16 @@ def test_a_crawl_prints_its_progress_on_standard_error_whatever_the_log_level(tm
     assert lines, result.stderr  # the crawl takes ~0.8 s: several intervals
     pages = [int(line.split(": ")[2].split()[0]) for line in lines]
     assert pages == sorted(pages) and pages[-1] <= 89
-    assert all(" pages fetched (" in line and " article pages parsed, stored " in line and line.endswith(" errors")
+    assert all(" pages fetched (" in line and " article pages parsed; " in line and line.endswith(" errors")
                for line in lines)
 
 
 def test_the_progress_line_counts_pages_their_rate_stored_articles_and_errors() -> None:
     from crawler.crawlprogress import progress_line
 
-    stats = {"downloader/response_count": 3456, "articles/new": 1200, "articles/updated": 30, "articles/unchanged": 5,
-             "errors/http/http_404": 10, "errors/validate/no_title": 4, "item_scraped_count": 2000, "fields/pages": 1240}
-    assert progress_line(stats, 720) == ("crawl: 12 min: 3456 pages fetched (4.8/s); 1240 article pages parsed, "
-                                         "stored 1200 new, 30 updated, 5 unchanged; 14 errors")
-    assert progress_line({}, 0) == ("crawl: 0 s: 0 pages fetched (0.0/s); 0 article pages parsed, "
-                                    "stored 0 new, 0 updated, 0 unchanged; 0 errors")
+    stats = {"downloader/response_count": 3456, "articles/new": 1200, "articles/updated": 3677, "fields/pages": 1240,
+             "errors/download/http_404": 10, "errors/validate/no_title": 3, "errors/parse/parser_exception": 1,
+             "errors/callback_exception": 1, "item_scraped_count": 2000}
+    # one row per error, the callback's exception once (its own count is no second row)
+    assert progress_line(stats, 720) == "crawl: 12 min: 3456 pages fetched (4.8/s); 1240 article pages parsed; 14 errors"
+    assert progress_line({}, 0) == "crawl: 0 s: 0 pages fetched (0.0/s); 0 article pages parsed; 0 errors"
