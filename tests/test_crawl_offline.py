@@ -184,3 +184,9 @@ def test_the_progress_line_counts_pages_their_rate_stored_articles_and_errors() 
     # one row per error, the callback's exception once (its own count is no second row)
     assert progress_line(stats, 720) == "crawl: 12 min: 3456 pages fetched (4.8/s); 1240 article pages parsed; 14 errors"
     assert progress_line({}, 0) == "crawl: 0 s: 0 pages fetched (0.0/s); 0 article pages parsed; 0 errors"
+
+
+def test_progress_interval_0_prints_no_progress_and_no_warning(tmp_path: Path) -> None:
+    result = cli("crawl", "abai", "--offline", "--db", str(tmp_path / "a.sqlite"), "-s", "PROGRESS_INTERVAL=0")
+    assert result.returncode == 0 and not any(line.startswith("crawl: ") for line in result.stderr.splitlines())
+    assert "CrawlProgress" not in result.stderr, result.stderr  # Scrapy logs a disabled extension's message as a WARNING
