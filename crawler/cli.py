@@ -353,6 +353,7 @@ def _incremental_lines(result: dict[str, Any]) -> list[str]:
         if done.get("refresh"):
             fetched = f"{done['refresh']} listed (--refresh)"
         resumed = f"; {done['resumed']} paged on from where an earlier run failed" if done.get("resumed") else ""
+        resumed += f"; {counted(done['retried'], 'article page')} that failed before asked again" if done.get("retried") else ""
         lines.append(f"  requested {fetched}; skipped {done.get('skipped_fresh', 0)} stored, {done.get('skipped_gone', 0)} gone"
                      f"; {done.get('stopped_paging', 0)} listings stopped paging early{resumed}")
     if result.get("finish_reason") == "shutdown":

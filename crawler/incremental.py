@@ -205,10 +205,26 @@ class Frontier:
         failure ever starts that bound. A full pass has none: it pages every
         listing to its end.
         """
+        return self._unanswered(is_listing)
+
+    def retries(self, is_article: Callable[[str], bool]) -> list[str]:
+        """Article pages (those `is_article` accepts) whose fetch failed in an earlier run as a resume point's did: asked
+        again.
+
+        An article listed past the first few of its listing is found again
+        only by a run that pages down to it, which an incremental one stops
+        doing after `stop_after_known` stored articles in a row: a 503 or a
+        timeout would have lost it for good. Same bounds as `resume_points`.
+        """
+        return self._unanswered(is_article)
+
+    def _unanswered(self, accept: Callable[[str], bool]) -> list[str]:
+        """URLs `accept` takes that failed with an error a later attempt may cure, within `resume_days`; none on a full
+        pass, which pages every listing to its end and fetches all it lists."""
         if self.params.refresh:
             return []
         failing = self.store.unanswered_failures(self._ago(self.params.resume_days), PERMANENT_KINDS)
-        return [url for url in failing if is_listing(url)]
+        return [url for url in failing if accept(url)]
 
     def due_revisits(self, site: str, scripts: Sequence[str]) -> list[VariantState]:
         """Stored pages of `site` in `scripts` that reached a revisit age since their last fetch, but for those gone.
@@ -307,3 +323,8 @@ def keep_paging(frontier: Frontier | None, series: str) -> bool:
 def resume_points(frontier: Frontier | None, is_listing: Callable[[str], bool]) -> list[str]:
     """`frontier.resume_points`; without a frontier none, since every listing is paged to its end."""
     return frontier.resume_points(is_listing) if frontier else []
+
+
+def retries(frontier: Frontier | None, is_article: Callable[[str], bool]) -> list[str]:
+    """`frontier.retries`; without a frontier none, since every listed article is fetched."""
+    return frontier.retries(is_article) if frontier else []

@@ -159,6 +159,29 @@ def test_a_run_resumes_paging_at_a_listing_page_that_failed_before(server, tmp_p
     assert "incremental/resumed" not in run_row(db, 3)["stats"]
 
 
+def test_a_run_asks_again_for_an_article_page_that_failed_before(server, tmp_path: Path) -> None:
+    """202845 is listed in Arabic script only on page 3, past stored articles: after a 503 on every try, no
+    incremental run would page down to it again. The next run asks for it, and the one after that does not."""
+    db, failing = tmp_path / "archive.sqlite", "https://abai.kz/tt/post/202845"
+    broken = fs.Fault("/tt/post/202845", fs.status(503), linked=False)
+    with fs.FaultServer(Mirror(SITES / "abai.kz"), [broken], home=False) as faulty:
+        scrapy_crawl("abai", faulty.address, db, "stop_after_known=1")
+    assert len(faulty.requests_for("/tt/post/202845")) == 3  # asked, then retried twice
+    assert ("abai.kz:202845", "arab") not in fetched_variants(db, 1)
+
+    before = len(server.requests)
+    second = cli("crawl", "abai", "--offline", "--db", str(db), "--stop-after-known", "1",
+                 "-s", f"MIRROR_ADDRESS={server.address}")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "; 1 article page that failed before asked again\n" in second.stdout
+    assert failing in {url for url, _ in server.requests[before:]}
+    assert ("abai.kz:202845", "arab") in fetched_variants(db, 2)
+    assert run_row(db, 2)["stats"]["incremental/retried"] == 1
+    # Fetched now: the next run asks for it no more.
+    assert failing not in crawl_seen("abai", server, db, "stop_after_known=1")
+    assert "incremental/retried" not in run_row(db, 3)["stats"]
+
+
 def test_bad_incremental_options_are_one_line_and_exit_2(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "crawler", "crawl", "abai", "--offline", "--db", str(tmp_path / "x.sqlite"),

@@ -378,6 +378,21 @@ def test_a_run_resumes_paging_at_a_listing_page_that_failed_before(server, tmp_p
     assert PAGE_2 not in crawl_seen("site", server, db, profile, "stop_after_known=1")
 
 
+def test_a_run_asks_again_for_an_article_page_that_failed_before(server, tmp_path: Path, listings_only: Path) -> None:
+    """370003, listed only on page 2, answered 503 on every try: the next run, which stops paging at page 1's stored
+    articles, asks for it again all the same."""
+    db, profile = tmp_path / "archive.sqlite", f"profile={listings_only}"
+    broken = fs.Fault("/article/370003-oqushylar-gylymi-zhobalaryn-qorgady", fs.status(503), linked=False)
+    with fs.FaultServer(Mirror(SITES / "egemen.kz"), [broken], home=False) as faulty:
+        scrapy_crawl("site", faulty.address, db, profile)
+    assert len(fetched_variants(db, 1)) == 2  # 370001 and 370002
+
+    fetched = crawl_seen("site", server, db, profile, "stop_after_known=1")
+    assert PAGE_2 not in fetched and fetched & ARTICLES == {A370003}
+    assert run_row(db, 2)["stats"]["incremental/retried"] == 1 and run_row(db, 2)["articles_new"] == 1
+    assert A370003 not in crawl_seen("site", server, db, profile, "stop_after_known=1")
+
+
 def test_no_listing_page_is_asked_for_once_max_articles_is_reached(server, tmp_path: Path, listings_only: Path) -> None:
     fetched = crawl_seen("site", server, tmp_path / "one.sqlite", f"profile={listings_only}", "max_articles=1")
     assert len(fetched & ARTICLES) == 1 and PAGE_2 not in fetched

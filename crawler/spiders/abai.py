@@ -30,6 +30,7 @@ from crawler.incremental import (
     keep_paging,
     open_frontier,
     resume_points,
+    retries,
 )
 from crawler.items import ArticleItem, LinksSeen, PageError, UrlSeen
 from crawler.parsepool import ParsePool
@@ -113,6 +114,11 @@ class AbaiSpider(scrapy.Spider):
         for url in resume_points(self.frontier, self._is_later_page):
             self.crawler.stats.inc_value("incremental/resumed")
             yield self._listing(url, series=url)  # a series of its own: stored articles in a row count from it
+        for url in retries(self.frontier, lambda url: article_ref(url) is not None):
+            if url not in self.requested and not self._full():
+                self.requested.add(url)
+                self.crawler.stats.inc_value("incremental/retried")
+                yield scrapy.Request(url, callback=self.parse_article, errback=self.failed, priority=ARTICLE_PRIORITY)
         for state in self.frontier.due_revisits(self.seed.site, self.params.scripts) if self.frontier else ():
             if self._too_old(state.published_at):
                 continue  # its item would be dropped, its fetch time never move: due on every run

@@ -48,6 +48,7 @@ from crawler.incremental import (
     known_pages,
     open_frontier,
     resume_points,
+    retries,
 )
 from crawler.items import ArticleItem, LinksSeen, PageError, PageUrl, Script, UrlSeen
 from crawler.middlewares.robots import RobotsWatch, has_robots_rules
@@ -158,6 +159,11 @@ class SiteSpider(scrapy.Spider):
             self._stat("incremental/resumed")
             self.paged.add(canonical_url(url))
             yield self._listing(url, series=url)  # a series of its own: stored articles in a row count from it
+        for url in retries(self.frontier, self.profile.is_article):
+            if canonical_url(url) not in self.requested and not self._full():
+                self.requested.add(canonical_url(url))
+                self._stat("incremental/retried")
+                yield self._article(url, None, None)
         for request in self._revisits():
             yield request
 
