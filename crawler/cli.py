@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -464,7 +465,8 @@ def add_archive_parsers(commands: Any) -> None:
 def run_reparse(args: argparse.Namespace) -> int:
     from crawler.profiles import load_profile
     from crawler.progress import progress_for
-    from crawler.reparse import reparse  # imports Scrapy's response classes: only when reparsing
+    from crawler.reparse import reparse
+    from crawler.sitelock import site_lock  # imports Scrapy's response classes: only when reparsing
 
     since = _checked_date(args.since, "--since")
     profile = load_profile(args.profile) if args.profile else None
@@ -475,11 +477,14 @@ def run_reparse(args: argparse.Namespace) -> int:
     if not args.dry_run:
         store.check_writable()
     progress = progress_for(sys.stderr, "reparse", "pages", "read")
-    try:
-        report = reparse(store, site=site, since=since, dry_run=args.dry_run,
-                         batch_size=default_settings.STORE_BATCH_SIZE, profile=profile, progress=progress)
-    finally:
-        progress.close()
+    with contextlib.ExitStack() as locks:
+        for name in [] if args.dry_run else [site] if site else store.stored_sites():  # a crawl writing it waits for none
+            locks.enter_context(site_lock(store.path, name, "then reparse"))
+        try:
+            report = reparse(store, site=site, since=since, dry_run=args.dry_run,
+                             batch_size=default_settings.STORE_BATCH_SIZE, profile=profile, progress=progress)
+        finally:
+            progress.close()
     print(format_reparse(report, args.db, args.dry_run))
     return 1 if report.failed else 0
 

@@ -19,8 +19,9 @@ from crawler.errors import StorageError
 
 
 @contextmanager
-def site_lock(db: Path, site: str) -> Iterator[None]:
-    """Hold the lock of `site` in database `db` for the block, or raise StorageError when another process holds it."""
+def site_lock(db: Path, site: str, instead: str = "or crawl into another --db") -> Iterator[None]:
+    """Hold the lock of `site` in database `db` for the block, or raise StorageError when another process holds it
+    (its message ends with what to do `instead`)."""
     real = db.resolve()  # one file under two names (a symbolic link, a relative path) has one lock
     path = real.with_name(f"{real.name}.{site}.lock")
     try:  # read-only: flock needs no more, and a lock file another user made is still usable
@@ -32,6 +33,5 @@ def site_lock(db: Path, site: str) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise StorageError(f"another crawl (or ingest) of {site} is writing {db}; wait for it to end, "
-                               f"or crawl into another --db") from None
+            raise StorageError(f"another crawl (or ingest) of {site} is writing {db}; wait for it to end, {instead}") from None
         yield

@@ -30,3 +30,17 @@ def test_a_second_crawl_of_a_site_into_one_database_is_refused_and_one_of_anothe
     assert [r["spider"] for r in sqlite_utils.Database(db).query("select spider from crawl_runs")] == ["qamshy"]
     again = crawl("abai", "--db", str(db))
     assert again.returncode == 0, again.stderr[-3000:]
+
+
+def test_reparse_waits_for_no_crawl_writing_its_sites(tmp_path: Path) -> None:
+    """A reparse while a crawl of the site writes would meet a locked database mid-way: it is refused up front."""
+    db = tmp_path / "archive.sqlite"
+    assert crawl("abai", "--db", str(db)).returncode == 0
+    reparse = [sys.executable, "-m", "crawler", "reparse", "--db", str(db)]
+    with site_lock(db, "abai.kz"):
+        refused = subprocess.run(reparse, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert (refused.returncode, refused.stderr.strip()) == (
+            2, f"error: another crawl (or ingest) of abai.kz is writing {db}; wait for it to end, then reparse")
+        dry = subprocess.run([*reparse, "--dry-run"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert dry.returncode == 0, dry.stderr  # reads only
+    assert subprocess.run(reparse, cwd=ROOT, capture_output=True, text=True, timeout=300).returncode == 0
