@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from math import comb
 from statistics import median
 from typing import Any, Literal
+
+from crawler.failures import PERMANENT_KINDS
 
 Level = Literal["alarm", "warning", "ok", "note"]
 
@@ -25,7 +28,13 @@ class Thresholds:
     """When a change is an alarm. Rates are shares (0.25 = 25 percentage points)."""
 
     max_drop: float = 0.25
-    """A field whose fill rate falls by this much or more raises an alarm."""
+    """A field whose fill rate falls by this much or more raises an alarm..."""
+    max_chance: float = 0.01
+    """...unless so few pages could fill it that little by chance at least this often, at the baseline's rate (a
+    binomial tail): 0 of 6 pages with an image, where 44 % had one, is an ordinary day (3 %), 0 of 12 titles is not."""
+    max_failing: float = 0.5
+    """A share of requests this large failing with errors a later attempt may cure (5xx, timeouts, refused
+    connections; not 404s) raises an alarm whatever the runs before it: the site is down, or refuses the crawler."""
     max_error_rise: float = 0.05
     """An error rate (errors per request, overall or of one kind) that rises by this much or more raises an alarm..."""
     min_errors: int = 3
@@ -120,11 +129,16 @@ def _check_fields(report: HealthReport, earlier: list[dict[str, Any]], limits: T
         now = float(last["fill_rates"].get(name, 0.0))
         was = median(float(r["fill_rates"].get(name, 0.0)) for r in base)
         text = f"filled in {now:.0%} of {pages} article pages, was {was:.0%}"
-        if was - now >= limits.max_drop:
+        if was - now >= limits.max_drop and _tail(round(now * pages), pages, was) < limits.max_chance:
             report.findings.append(Finding("alarm", name, text))
             continue
         shift = _strategy_shift(name, last, base, limits)
         report.findings.append(Finding("warning", name, f"{text}; {shift}") if shift else Finding("ok", name, text))
+
+
+def _tail(filled: int, pages: int, rate: float) -> float:
+    """The chance that `pages` pages each filled at `rate` fill `filled` or fewer (binomial)."""
+    return sum(comb(pages, k) * rate**k * (1 - rate) ** (pages - k) for k in range(filled + 1))
 
 
 def _strategy_shift(name: str, last: dict[str, Any], base: list[dict[str, Any]], limits: Thresholds) -> str | None:
@@ -167,6 +181,11 @@ def _check_errors(report: HealthReport, earlier: list[dict[str, Any]], limits: T
     if not requests:  # a distributed run's ingester counts no requests: its workers did
         report.findings.append(Finding("note", "errors", f"{int(last.get('errors') or 0)} errors ({kinds}); "
                                                           "requests not counted, so no error rate"))
+        return
+    failing = sum(n for kind, n in last["errors_by_kind"].items() if kind not in PERMANENT_KINDS)
+    if failing >= limits.min_errors and failing / requests >= limits.max_failing:
+        report.findings.append(Finding("alarm", "errors", f"{failing / requests:.1%} of {requests} requests failed ({kinds}): "
+                                                          "is the site down, or refusing the crawler?"))
         return
     base = [r for r in earlier if error_rate(r)[1]][: limits.baseline_runs]
     if not base:

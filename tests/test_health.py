@@ -229,7 +229,25 @@ def test_a_retried_request_is_one_request_of_the_error_rate() -> None:
     """A site down on every page: each of 100 pages answered 500 three times, and failed once."""
     down = {**run(2, {"title": 1.0}, errors={"http_500": 100}, requests=300), "stats": {"retry/count": 200}}
     [errors] = [f for f in check([down, run(1, {"title": 1.0})]).findings if f.subject == "errors"]
-    assert errors.message.startswith("100.0% of 100 requests (http_500 100), was 0.0%")
+    assert (errors.level, errors.message) == (
+        "alarm", "100.0% of 100 requests failed (http_500 100): is the site down, or refusing the crawler?")
+
+
+def test_a_site_failing_most_requests_is_an_alarm_with_no_run_to_compare_with() -> None:
+    """A first run, a new --scripts choice: no baseline, and 80 of 100 pages timed out."""
+    [errors] = [f for f in check([run(1, {"title": 1.0}, errors={"timeout": 80})]).findings if f.subject == "errors"]
+    assert (errors.level, errors.message) == (
+        "alarm", "80.0% of 100 requests failed (timeout 80): is the site down, or refusing the crawler?")
+    dead_links = check([run(1, {"title": 1.0}, errors={"http_404": 66})])  # the fixture mirror's own 74 %: not down
+    assert not dead_links.alarms
+
+
+def test_a_drop_few_pages_make_by_chance_is_no_alarm() -> None:
+    """0 of 6 pages with an image where 44 % had one happens 3 % of days; 0 of 12 titles where all had one, never."""
+    daily = check([run(2, {"images": 0.0, "title": 1.0}, items=6), run(1, {"images": 0.44, "title": 1.0})])
+    assert not daily.alarms
+    broken = check([run(2, {"images": 0.44, "title": 0.0}, items=12), run(1, {"images": 0.44, "title": 1.0})])
+    assert [f.subject for f in broken.alarms] == ["title"]
 
 
 def test_small_runs_are_not_judged_on_fill_rates() -> None:
