@@ -133,13 +133,20 @@ class WarcFiles:
             self._out = None
 
     def _rotate(self) -> None:
+        """Open the next file. A name taken (another database's run of the same id, started in the same second, in a
+        shared folder) moves on to the next sequence number: never over another run's records."""
         self.close()
-        self.sequence += 1
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.path = self.directory / f"{self.prefix}-{self.stamp}-{self.sequence:05d}.warc.gz"
-        self._out = self.path.open("xb")
+        while self._out is None:
+            self.sequence += 1
+            path = self.directory / f"{self.prefix}-{self.stamp}-{self.sequence:05d}.warc.gz"
+            try:
+                self._out = path.open("xb")
+            except FileExistsError:
+                continue
+            self.path = path
         info = {"software": f"newsarchive/{__version__} (warcio)", "format": "WARC File Format 1.0", **self.info}
-        self._out.write(_gzip_member(WARCWriter(io.BytesIO()).create_warcinfo_record(self.path.name, info), self.level))
+        self._out.write(_gzip_member(WARCWriter(io.BytesIO()).create_warcinfo_record(path.name, info), self.level))
 
     def _stored_name(self, path: Path) -> str:
         if self.db_dir is not None:

@@ -84,6 +84,18 @@ def test_files_rotate_at_the_configured_size(tmp_path: Path) -> None:
         assert [r[0] for r in records(path)] == ["warcinfo", "response", "request"]
 
 
+def test_two_runs_of_one_id_in_one_second_share_a_folder_without_a_clash(tmp_path: Path) -> None:
+    """Two databases beside each other, each at its run 1, started in the same second: the second takes the next name."""
+    first, second = (WarcFiles(tmp_path, "newsarchive-run00001", max_size=10**9) for _ in range(2))
+    second.stamp = first.stamp
+    rows = [files.write(exchange("https://abai.kz/post/1")) for files in (first, second)]
+    first.close()
+    second.close()
+    assert [Path(r["warc_file"]).name.rsplit("-", 1)[1] for r in rows] == ["00000.warc.gz", "00001.warc.gz"]
+    for path in tmp_path.glob("*.warc.gz"):
+        assert [r[0] for r in records(path)] == ["warcinfo", "response", "request"]
+
+
 def crawler_for(tmp_path: Path, **settings: object) -> Crawler:
     values = {"DB_PATH": str(tmp_path / "db" / "archive.sqlite"), "WARC_ENABLED": True, "WARC_DIR": "",
               "WARC_MAX_SIZE": 10**9, "WARC_GZIP_LEVEL": 1, "STORE_BATCH_SIZE": 2, "USER_AGENT": "newsarchive-test"}
