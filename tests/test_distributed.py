@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import redis
 import sqlite_utils
+from conftest import free_port
 from warcio.archiveiterator import ArchiveIterator
 
 from benchmarks.synthetic import SyntheticMirror, make_mirror
@@ -420,3 +421,36 @@ def test_an_ingest_is_refused_while_a_crawl_of_its_site_writes_the_database(redi
                                 capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stderr.strip()) == (
         2, f"error: another crawl (or ingest) of abai.kz is writing {db}; wait for it to end, or crawl into another --db")
+
+
+def test_a_worker_stops_when_redis_stays_away(tmp_path: Path) -> None:
+    """Redis gone for good mid-crawl: the worker stops after REDIS_OUTAGE_LIMIT seconds with exit 1, not tries forever."""
+    port = free_port()
+    redis_server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                     "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    try:
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        command = cli("crawl", "abai", "--redis", f"redis://127.0.0.1:{port}/0", "--offline", "--db", str(tmp_path / "w.sqlite"),
+                      "-s", "REDIS_OUTAGE_LIMIT=2", "-s", "DOWNLOAD_DELAY=0.5", "-s", "CONCURRENT_REQUESTS=1")
+        process = spawn(command, tmp_path / "worker.log")
+        for _ in range(300):  # until it holds a lease: it is crawling
+            if any(key.startswith(b"abai:lease:") for key in client.keys()) or process.poll() is not None:
+                break
+            time.sleep(0.1)
+    finally:
+        redis_server.kill()
+        redis_server.wait(timeout=10)
+    started = time.monotonic()
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail(f"the worker still ran 60 s after Redis went away:\n{output_of(process)[-3000:]}")
+    assert process.returncode == 1 and time.monotonic() - started < 30, output_of(process)[-3000:]
+    assert "has not reached Redis for" in output_of(process) and "redis_unreachable" in output_of(process)

@@ -22,11 +22,13 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import warnings
 from typing import TYPE_CHECKING, Any
 
 import redis
 from scrapy.exceptions import ScrapyDeprecationWarning
+from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
@@ -54,6 +56,9 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
     worker: str
     timeout: float
     interval: float
+    outage_limit: float
+    """Seconds without Redis after which the worker stops (reason `redis_unreachable`, exit 1) rather than wait on."""
+    unreachable_since: float | None
     leases: dict[Request, bytes]
     """Requests handed to the engine and not yet released → their encoded form (the field in the lease hash)."""
     _ticker: LoopingCall | None
@@ -68,6 +73,8 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         instance.worker = settings.get("REDIS_WORKER_ID") or default_worker_id()
         instance.timeout = settings.getfloat("REDIS_WORKER_TIMEOUT", 30.0)
         instance.interval = settings.getfloat("REDIS_POLL_INTERVAL", 0.5)
+        instance.outage_limit = settings.getfloat("REDIS_OUTAGE_LIMIT", 60.0)
+        instance.unreachable_since = None
         instance.leases = {}
         instance._ticker = None
         return instance
@@ -160,6 +167,8 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
             return
         if self._ticker.running:
             self._ticker.stop()
+        if reason == "redis_unreachable":  # nothing to tell Redis, which the leases' timeout looks after
+            return
         self.release_finished()
         if self.leases:
             given = self._give_back(keys=[self.queue.key, self.lease_key], args=list(self.leases.values()))
@@ -181,11 +190,27 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
             self._beat()
             self._recover()
         except redis.RedisError as err:
-            logger.warning("Worker %s cannot reach Redis (%s); trying again in %.1f s", self.worker, err, self.interval)
+            self._unreachable(err)
             return
+        self.unreachable_since = None
         slot = self._engine_slot()
         if slot is not None and slot.closing is None:
             slot.nextcall.schedule()  # an idle engine only looks at the scheduler every 5 s by itself
+
+    def _unreachable(self, err: redis.RedisError) -> None:
+        """Wait out a short Redis outage; past `outage_limit` seconds, stop the worker, which a cron job sees (exit 1)
+        instead of a process that tries forever. Its leases time out, and the other workers take them back."""
+        now = time.monotonic()
+        self.unreachable_since = self.unreachable_since or now
+        if now - self.unreachable_since < self.outage_limit:
+            logger.warning("Worker %s cannot reach Redis (%s); trying again in %.1f s", self.worker, err, self.interval)
+            return
+        logger.error("Worker %s has not reached Redis for %.0f s (%s): stopping", self.worker, now - self.unreachable_since, err)
+        if self._ticker is not None and self._ticker.running:
+            self._ticker.stop()
+        engine = getattr(self.crawler, "engine", None)
+        if engine is not None:
+            deferred_from_coro(engine.close_spider_async(reason="redis_unreachable"))
 
     def _beat(self) -> None:
         pipe = self.server.pipeline()
