@@ -238,6 +238,9 @@ def run_worker(args: argparse.Namespace, spider: str, profile: Profile | None, m
           "from stopped workers")
     print(f"  items     {r['items']} items and the index rows of {r['warc_records']} WARC records sent to Redis for"
           f" `ingest`; WARC files in {r['warc_dir']}")
+    if r["tried"] and not r["answered"]:
+        print("  nothing fetched: every page request failed (exit 1); is the site, or the mirror server, up?")
+        return 1 if exit_status(r["finish_reason"]) == 0 else exit_status(r["finish_reason"])
     if r["seen_before"] and not r["pages"] and r["finish_reason"] == "finished":
         print(f"  nothing to do: the crawl in Redis had run to its end before ({r['seen_before']} requests seen, none queued);"
               f" to crawl again once `ingest` has drained {r['spider']}:items, delete its frontier:"

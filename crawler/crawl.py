@@ -115,7 +115,7 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
     pages = int(stats.get("downloader/response_count") or stats.get("response_received_count") or 0)
     summary.update(
         seconds=seconds, pages=pages, pages_per_second=pages / seconds if seconds else 0.0, db=str(db),
-        answered=_answered(stats),
+        answered=answered(stats),
         source=source_of(settings), finish_reason=reason, jobdir=jobdir,
         warc_errors=int(stats.get("warc/errors", 0)),
         incremental={k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("incremental/")},
@@ -124,7 +124,7 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
     return summary
 
 
-def _answered(stats: dict[str, Any]) -> int:
+def answered(stats: dict[str, Any]) -> int:
     """Pages the site answered with a 2xx, robots.txt aside: a site down behind a working robots.txt, or answering
     every page with a 5xx, still fetched something, but no page."""
     ok = [f"{prefix}/response_status_count/{status}" for prefix in ("downloader", "robotstxt") for status in range(200, 300)]

@@ -454,3 +454,13 @@ def test_a_worker_stops_when_redis_stays_away(tmp_path: Path) -> None:
         pytest.fail(f"the worker still ran 60 s after Redis went away:\n{output_of(process)[-3000:]}")
     assert process.returncode == 1 and time.monotonic() - started < 30, output_of(process)[-3000:]
     assert "has not reached Redis for" in output_of(process) and "redis_unreachable" in output_of(process)
+
+
+def test_a_worker_whose_site_is_down_exits_1(redis_url: str, tmp_path: Path) -> None:
+    """Every page request refused: the worker says so and fails, as a single-machine crawl does."""
+    down = f"127.0.0.1:{free_port()}"  # nothing listens there
+    result = subprocess.run(cli("crawl", "abai", "--redis", f"{redis_url}/9", "--offline", "--db", str(tmp_path / "w.sqlite"),
+                                "-s", f"MIRROR_ADDRESS={down}", "-s", "REDIS_WORKER_ID=down"),
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    assert "  nothing fetched: every page request failed (exit 1); is the site, or the mirror server, up?" in result.stdout

@@ -19,7 +19,7 @@ from typing import Any
 
 from scrapy.settings import Settings
 
-from crawler.crawl import crawl_settings, scrapy_process, spider_for
+from crawler.crawl import answered, crawl_settings, scrapy_process, spider_for
 from crawler.distributed.keys import Keys, connect, redact
 from crawler.distributed.scheduler import default_worker_id
 from crawler.errors import ConfigError
@@ -85,12 +85,13 @@ def run_worker(spider: str, *, redis_url: str, db: Path, mirror: Path | None = N
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     seconds = float(stats.get("elapsed_time_seconds") or 0.0)
-    pages = int(stats.get("response_received_count", 0))
+    pages = int(stats.get("downloader/response_count", 0))  # as a crawl counts them: retried responses too
     return {
         "worker": settings.get("REDIS_WORKER_ID"), "redis": redact(redis_url), "spider": spider,
         "finish_reason": str(stats.get("finish_reason") or ""), "seconds": seconds, "pages": pages,
         "pages_per_second": pages / seconds if seconds else 0.0, "items": int(stats.get("redis/items", 0)),
         "warc_records": int(stats.get("warc/records", 0)), "warc_dir": settings.get("WARC_DIR"),
         "recovered": int(stats.get("redis/recovered", 0)),
-        "seen_before": seen_before,
+        "seen_before": seen_before, "answered": answered(stats),
+        "tried": int(stats.get("downloader/request_count", 0)) - int(stats.get("robotstxt/request_count", 0)),
     }
