@@ -397,6 +397,7 @@ def add_health_parser(commands: Any) -> None:
 
 def run_health(args: argparse.Namespace) -> int:
     from crawler.health import Thresholds, check
+    from crawler.incremental import GONE_KINDS
 
     if args.runs < 1 or args.min_pages < 0:
         raise ConfigError("--runs must be at least 1 and --min-pages at least 0")
@@ -409,6 +410,8 @@ def run_health(args: argparse.Namespace) -> int:
         raise ConfigError(f"no finished crawl run{f' of {site}' if site else ''} in {args.db}")
     limits = Thresholds(max_drop=args.max_drop, max_error_rise=args.max_error_rise, min_pages=args.min_pages,
                         baseline_runs=args.runs)
+    again = store.dead_again([run["id"] for run in runs], GONE_KINDS)
+    runs = [{**run, "dead_again": again.get(run["id"], {})} for run in runs]
     report = check(runs, limits, store.unfinished_runs(site, runs[0]["id"]))
     run = report.run
     compared = report.baseline or report.comparable[: args.runs]

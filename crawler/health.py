@@ -163,41 +163,62 @@ def _strategy_shift(name: str, last: dict[str, Any], base: list[dict[str, Any]],
 
 
 def error_rate(run: dict[str, Any]) -> tuple[float, int]:
-    """(errors per request, requests) of a run; requests count responses and download exceptions, but retries.
+    """(errors per request, requests) of a run; requests count responses and download exceptions, but retries, and
+    but dead links checked again (`dead_again`).
 
     An error row is one page that failed after its retries: counted against
     every attempt, a site down on every page read as 33 % (three attempts each).
+    A link that answered 404 in an earlier run is asked again once
+    GONE_RETRY_DAYS have passed: a run that does so for many at once is no
+    site breaking, and counted, it raised a false alarm every month.
     """
+    again = sum(_dead_again(run).values())
     attempts = sum(int(n) for n in run["requests_by_status"].values())
-    requests = max(attempts - int((run.get("stats") or {}).get("retry/count", 0)), 0)
-    return (int(run.get("errors") or 0) / requests if requests else 0.0), requests
+    requests = max(attempts - int((run.get("stats") or {}).get("retry/count", 0)) - again, 0)
+    return (max(int(run.get("errors") or 0) - again, 0) / requests if requests else 0.0), requests
+
+
+def _dead_again(run: dict[str, Any]) -> dict[str, int]:
+    """Kind → error rows of dead links the run checked again (a 404 in an earlier run, and one now)."""
+    return run.get("dead_again") or {}
+
+
+def _new_errors(run: dict[str, Any]) -> dict[str, int]:
+    """The run's errors by kind, but for dead links checked again."""
+    again = _dead_again(run)
+    return {kind: n - again.get(kind, 0) for kind, n in run["errors_by_kind"].items() if n - again.get(kind, 0) > 0}
 
 
 def _check_errors(report: HealthReport, earlier: list[dict[str, Any]], limits: Thresholds) -> None:
-    """Alarm when the error rate, or the rate of one kind of error, rose by `max_error_rise` or more."""
+    """Alarm when the error rate, or the rate of one kind of error, rose by `max_error_rise` or more, or when as many
+    requests as a site down makes fail failed (`max_failing`), with or without runs to compare with."""
     last = report.run
     rate, requests = error_rate(last)
-    kinds = ", ".join(f"{k} {n}" for k, n in sorted(last["errors_by_kind"].items(), key=lambda kv: -kv[1])) or "none"
+    errors = _new_errors(last)
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(errors.items(), key=lambda kv: -kv[1])) or "none"
+    if again := sum(_dead_again(last).values()):
+        kinds += f"; and {again} dead links checked again, not counted"
     if not requests:  # a distributed run's ingester counts no requests: its workers did
         report.findings.append(Finding("note", "errors", f"{int(last.get('errors') or 0)} errors ({kinds}); "
                                                           "requests not counted, so no error rate"))
         return
-    failing = sum(n for kind, n in last["errors_by_kind"].items() if kind not in PERMANENT_KINDS)
-    if failing >= limits.min_errors and failing / requests >= limits.max_failing:
-        report.findings.append(Finding("alarm", "errors", f"{failing / requests:.1%} of {requests} requests failed ({kinds}): "
-                                                          "is the site down, or refusing the crawler?"))
-        return
+    failing = sum(n for kind, n in errors.items() if kind not in PERMANENT_KINDS)
+    down = failing >= limits.min_errors and failing / requests >= limits.max_failing
+    level: Level = "note"
     base = [r for r in earlier if error_rate(r)[1]][: limits.baseline_runs]
     if not base:
-        report.findings.append(Finding("note", "errors", f"{rate:.1%} of {requests} requests ({kinds}); no comparable earlier run to compare with"))
-        return
-    was = median(error_rate(r)[0] for r in base)
-    rising = []
-    for kind, count in sorted(last["errors_by_kind"].items()):
-        now_kind = count / requests
-        was_kind = median(r["errors_by_kind"].get(kind, 0) / error_rate(r)[1] for r in base)
-        if now_kind - was_kind >= limits.max_error_rise and count >= limits.min_errors:
-            rising.append(f"{kind} {now_kind:.1%}, was {was_kind:.1%}")
-    spike = rate - was >= limits.max_error_rise and int(last.get("errors") or 0) >= limits.min_errors
-    text = f"{rate:.1%} of {requests} requests ({kinds}), was {was:.1%}" + (f"; rising: {'; '.join(rising)}" if rising else "")
-    report.findings.append(Finding("alarm" if spike or rising else "ok", "errors", text))
+        text = f"{rate:.1%} of {requests} requests ({kinds}); no comparable earlier run to compare with"
+    else:
+        was = median(error_rate(r)[0] for r in base)
+        rising = []
+        for kind, count in sorted(errors.items()):
+            now_kind = count / requests
+            was_kind = median(_new_errors(r).get(kind, 0) / error_rate(r)[1] for r in base)
+            if now_kind - was_kind >= limits.max_error_rise and count >= limits.min_errors:
+                rising.append(f"{kind} {now_kind:.1%}, was {was_kind:.1%}")
+        spike = rate - was >= limits.max_error_rise and sum(errors.values()) >= limits.min_errors
+        text = f"{rate:.1%} of {requests} requests ({kinds}), was {was:.1%}" + (f"; rising: {'; '.join(rising)}" if rising else "")
+        level = "alarm" if spike or rising else "ok"
+    if down:  # whatever the runs before: a site down from the first run on is no less down
+        level, text = "alarm", f"{text}; {failing / requests:.1%} failed as when a site is down: is it, or is it refusing the crawler?"
+    report.findings.append(Finding(level, "errors", text))

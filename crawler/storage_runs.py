@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlite_utils.db import NotFoundError
 
 from crawler.errors import StorageError
 from crawler.storage_rows import Status
-from crawler.storage_sql import Connected, utcnow
+from crawler.storage_sql import Connected, marks, utcnow
 
 # JSON columns of `crawl_runs`, decoded by `finished_runs`.
 RUN_JSON_COLUMNS = ("args", "stats", "requests_by_status", "errors_by_kind", "fill_rates", "field_strategies")
@@ -110,6 +111,20 @@ class RunBook(Connected):
                 row[name] = json.loads(row[name]) if row.get(name) else {}
             runs.append(row)
         return runs
+
+    def dead_again(self, run_ids: list[int], kinds: Sequence[str]) -> dict[int, dict[str, int]]:
+        """Run → kind → its error rows of `kinds` (404, 410) for URLs that failed so in an earlier run: dead links it
+        checked again, as an incremental run does once GONE_RETRY_DAYS have passed."""
+        found: dict[int, dict[str, int]] = {}
+        rows = self.db.execute(
+            f"""select e.crawl_run, e.kind, count(*) from errors e
+                where e.crawl_run in ({marks(run_ids)}) and e.kind in ({marks(kinds)})
+                  and exists (select 1 from errors p where p.url = e.url and p.kind in ({marks(kinds)})
+                              and p.crawl_run < e.crawl_run)
+                group by e.crawl_run, e.kind""", [*run_ids, *kinds, *kinds])
+        for run, kind, count in rows:
+            found.setdefault(int(run), {})[kind] = int(count)
+        return found
 
     def run_summary(self, run_id: int) -> dict[str, Any]:
         """What one crawl run stored: its row, pages per script, quotes, links, URLs, errors by kind, WARC records.

@@ -229,17 +229,32 @@ def test_a_retried_request_is_one_request_of_the_error_rate() -> None:
     """A site down on every page: each of 100 pages answered 500 three times, and failed once."""
     down = {**run(2, {"title": 1.0}, errors={"http_500": 100}, requests=300), "stats": {"retry/count": 200}}
     [errors] = [f for f in check([down, run(1, {"title": 1.0})]).findings if f.subject == "errors"]
-    assert (errors.level, errors.message) == (
-        "alarm", "100.0% of 100 requests failed (http_500 100): is the site down, or refusing the crawler?")
+    assert errors.level == "alarm" and errors.message.startswith("100.0% of 100 requests (http_500 100), was 0.0%")
+    assert errors.message.endswith("; 100.0% failed as when a site is down: is it, or is it refusing the crawler?")
 
 
 def test_a_site_failing_most_requests_is_an_alarm_with_no_run_to_compare_with() -> None:
     """A first run, a new --scripts choice: no baseline, and 80 of 100 pages timed out."""
     [errors] = [f for f in check([run(1, {"title": 1.0}, errors={"timeout": 80})]).findings if f.subject == "errors"]
-    assert (errors.level, errors.message) == (
-        "alarm", "80.0% of 100 requests failed (timeout 80): is the site down, or refusing the crawler?")
+    assert (errors.level, errors.message) == ("alarm", "80.0% of 100 requests (timeout 80); no comparable earlier run to "
+                                              "compare with; 80.0% failed as when a site is down: is it, or is it refusing the crawler?")
     dead_links = check([run(1, {"title": 1.0}, errors={"http_404": 66})])  # the fixture mirror's own 74 %: not down
     assert not dead_links.alarms
+
+
+def test_dead_links_checked_again_are_no_error_spike() -> None:
+    """Every GONE_RETRY_DAYS an incremental run asks again for the links that answered 404: 66 at once, all still dead."""
+    recheck = {**run(3, {"title": 1.0}, errors={"http_404": 66, "timeout": 1}, requests=89), "dead_again": {"http_404": 66}}
+    [errors] = [f for f in check([recheck, run(2, {"title": 1.0}), run(1, {"title": 1.0})]).findings if f.subject == "errors"]
+    assert (errors.level, errors.message) == (
+        "ok", "4.3% of 23 requests (timeout 1; and 66 dead links checked again, not counted), was 0.0%")
+
+
+def test_the_store_knows_which_dead_links_a_run_checked_again(baseline: Path) -> None:
+    from crawler.incremental import GONE_KINDS
+    from crawler.storage import Store
+
+    assert Store(baseline, create=False).dead_again([1, 2], GONE_KINDS) == {2: {"http_404": 66}}  # full passes
 
 
 def test_a_drop_few_pages_make_by_chance_is_no_alarm() -> None:
