@@ -198,9 +198,10 @@ def _check_errors(report: HealthReport, earlier: list[dict[str, Any]], limits: T
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(errors.items(), key=lambda kv: -kv[1])) or "none"
     if again := sum(_dead_again(last).values()):
         kinds += f"; and {again} dead links checked again, not counted"
-    if not requests:  # a distributed run's ingester counts no requests: its workers did
-        report.findings.append(Finding("note", "errors", f"{int(last.get('errors') or 0)} errors ({kinds}); "
-                                                          "requests not counted, so no error rate"))
+    if not requests:
+        why = ("requests not counted (a distributed run's workers made them), so no error rate"
+               if "ingest" in (last.get("args") or {}) else "no requests made, so no error rate")
+        report.findings.append(Finding("note", "errors", f"{int(last.get('errors') or 0)} errors ({kinds}); {why}"))
         return
     failing = sum(n for kind, n in errors.items() if kind not in PERMANENT_KINDS)
     down = failing >= limits.min_errors and failing / requests >= limits.max_failing
