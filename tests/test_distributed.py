@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import redis
 import sqlite_utils
-from conftest import free_port
+from conftest import free_port, start_redis
 from warcio.archiveiterator import ArchiveIterator
 
 from benchmarks.synthetic import SyntheticMirror, make_mirror
@@ -423,19 +423,11 @@ def test_an_ingest_is_refused_while_a_crawl_of_its_site_writes_the_database(redi
         2, f"error: another crawl (or ingest) of abai.kz is writing {db}; wait for it to end, or crawl into another --db")
 
 
-def test_a_worker_stops_when_redis_stays_away(tmp_path: Path) -> None:
+def test_a_worker_stops_when_redis_stays_away(redis_url: str, tmp_path: Path) -> None:  # redis_url: skip without redis-server
     """Redis gone for good mid-crawl: the worker stops after REDIS_OUTAGE_LIMIT seconds with exit 1, not tries forever."""
-    port = free_port()
-    redis_server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                     "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    redis_server, port = start_redis(tmp_path)
     try:
         client = redis.Redis(port=port)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.1)
         command = cli("crawl", "abai", "--redis", f"redis://127.0.0.1:{port}/0", "--offline", "--db", str(tmp_path / "w.sqlite"),
                       "-s", "REDIS_OUTAGE_LIMIT=2", "-s", "DOWNLOAD_DELAY=0.5", "-s", "CONCURRENT_REQUESTS=1")
         process = spawn(command, tmp_path / "worker.log")
