@@ -168,6 +168,7 @@ def test_a_run_asks_again_for_an_article_page_that_failed_before(server, tmp_pat
         scrapy_crawl("abai", faulty.address, db, "stop_after_known=1")
     assert len(faulty.requests_for("/tt/post/202845")) == 3  # asked, then retried twice
     assert ("abai.kz:202845", "arab") not in fetched_variants(db, 1)
+    assert failing not in crawl_seen("abai", server, db, "stop_after_known=1", "scripts=cyrl")  # not of this run's scripts
 
     before = len(server.requests)
     second = cli("crawl", "abai", "--offline", "--db", str(db), "--stop-after-known", "1",
@@ -175,11 +176,11 @@ def test_a_run_asks_again_for_an_article_page_that_failed_before(server, tmp_pat
     assert second.returncode == 0, second.stderr[-3000:]
     assert "; 1 article page that failed before asked again\n" in second.stdout
     assert failing in {url for url, _ in server.requests[before:]}
-    assert ("abai.kz:202845", "arab") in fetched_variants(db, 2)
-    assert run_row(db, 2)["stats"]["incremental/retried"] == 1
+    assert ("abai.kz:202845", "arab") in fetched_variants(db, 3)
+    assert run_row(db, 3)["stats"]["incremental/retried"] == 1
     # Fetched now: the next run asks for it no more.
     assert failing not in crawl_seen("abai", server, db, "stop_after_known=1")
-    assert "incremental/retried" not in run_row(db, 3)["stats"]
+    assert "incremental/retried" not in run_row(db, 4)["stats"]
 
 
 def test_bad_incremental_options_are_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -114,7 +114,7 @@ class AbaiSpider(scrapy.Spider):
         for url in resume_points(self.frontier, self._is_later_page):
             self.crawler.stats.inc_value("incremental/resumed")
             yield self._listing(url, series=url)  # a series of its own: stored articles in a row count from it
-        for url in retries(self.frontier, lambda url: article_ref(url) is not None):
+        for url in retries(self.frontier, self._is_chosen_article):
             if url not in self.requested and not self._full():
                 self.requested.add(url)
                 self.crawler.stats.inc_value("incremental/retried")
@@ -135,6 +135,11 @@ class AbaiSpider(scrapy.Spider):
                 url = f"https://{self.seed.site}{self.seed.scripts[script]}/part/{category}"
                 found.append((url, url))
         return found
+
+    def _is_chosen_article(self, url: str) -> bool:
+        """An article page in one of the run's scripts (`--scripts cyrl` asks for no Latin page an earlier run missed)."""
+        ref = article_ref(url)
+        return ref is not None and ref[1] in self.params.scripts
 
     def _is_later_page(self, url: str) -> bool:
         """A page past the first of one of the run's listings (`?page=N`), such as one an earlier run failed to fetch."""
