@@ -168,13 +168,23 @@ def run_crawl(args: argparse.Namespace) -> int:
                    overrides=overrides, profile=profile)
     print(format_summary(result))
     status = exit_status(result["finish_reason"])
-    return 1 if status == 0 and _nothing_fetched(result) else status
+    return 1 if status == 0 and _nothing_fetched(result) is not None else status
 
 
-def _nothing_fetched(result: dict[str, Any]) -> bool:
-    """Every request failed (the site, or the mirror server, is down; it answers every page with a 5xx or times
-    out, robots.txt or not): the run finished, and a cron job must see it."""
-    return not result.get("answered") and bool(result["run"]["errors"])
+def _nothing_fetched(result: dict[str, Any]) -> str | None:
+    """Why no page answered, when none did: the site (or the mirror server) is down, refusing every connection or
+    answering every page with a 5xx or a timeout, robots.txt or not; or robots.txt forbids every page asked for.
+    The run finished, and a cron job must see it. Not a run whose pages were all gone (404s): that is an answer."""
+    from crawler.failures import UNANSWERED_KINDS  # imports Scrapy: only once a crawl ran
+
+    kinds = set((result.get("errors_by_kind") or {}))
+    if result.get("answered") or not kinds:
+        return None
+    if kinds == {"robots_disallowed"}:
+        return "robots.txt forbids every page asked for (exit 1)"
+    if kinds & UNANSWERED_KINDS:
+        return "every page request failed (exit 1); is the site, or the mirror server, up?"
+    return None
 
 
 def exit_status(reason: str | None) -> int:
@@ -238,7 +248,7 @@ def run_worker(args: argparse.Namespace, spider: str, profile: Profile | None, m
           "from stopped workers")
     print(f"  items     {r['items']} items and the index rows of {r['warc_records']} WARC records sent to Redis for"
           f" `ingest`; WARC files in {r['warc_dir']}")
-    if r["tried"] and not r["answered"]:
+    if r["tried"] and not r["answered"] and r["unanswered"]:
         print("  nothing fetched: every page request failed (exit 1); is the site, or the mirror server, up?")
         return 1 if exit_status(r["finish_reason"]) == 0 else exit_status(r["finish_reason"])
     if r["seen_before"] and not r["pages"] and r["finish_reason"] == "finished":
@@ -326,8 +336,8 @@ def format_summary(result: dict[str, Any]) -> str:
         + (f"; {result['warc_errors']} not archived (see the log)" if result.get("warc_errors") else ""),
         f"  database  {result['db']}",
     ]
-    if _nothing_fetched(result):
-        lines.append("  nothing fetched: every page request failed (exit 1); is the site, or the mirror server, up?")
+    if (why := _nothing_fetched(result)) is not None:
+        lines.append(f"  nothing fetched: {why}")
     since = result.get("since") or {}
     if any(since.values()):
         lines.append(f"  since     {counted(since['older'], 'article page')} fetched and older, not stored"

@@ -60,6 +60,10 @@ PERMANENT_KINDS: tuple[str, ...] = (
     "robots_disallowed", "offsite", "redirect_offsite", "redirect_loop", "too_many_redirects", "too_large", "ignored",
     *(f"http_{status}" for status in range(400, 500) if status not in (408, 429)),
 )
+# Kinds of failure a site that is down, or refuses the crawler, gives every page: no answer, or a 5xx, 408 or 429.
+UNANSWERED_KINDS: frozenset[str] = frozenset(
+    {"dns", "timeout", "connection_refused", "connection_lost", "truncated", "http_408", "http_429",
+     *(f"http_{status}" for status in range(500, 600))})
 # IgnoreRequest messages of Scrapy's own middlewares → kind.
 IGNORED: tuple[tuple[str, str], ...] = (
     ("Forbidden by robots.txt", "robots_disallowed"),

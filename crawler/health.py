@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from math import comb
+from math import exp, lgamma, log, log1p
 from statistics import median
 from typing import Any, Literal
 
-from crawler.failures import PERMANENT_KINDS
+from crawler.failures import UNANSWERED_KINDS
 
 Level = Literal["alarm", "warning", "ok", "note"]
 
@@ -137,8 +137,13 @@ def _check_fields(report: HealthReport, earlier: list[dict[str, Any]], limits: T
 
 
 def _tail(filled: int, pages: int, rate: float) -> float:
-    """The chance that `pages` pages each filled at `rate` fill `filled` or fewer (binomial)."""
-    return sum(comb(pages, k) * rate**k * (1 - rate) ** (pages - k) for k in range(filled + 1))
+    """The chance that `pages` pages each filled at `rate` fill `filled` or fewer (binomial; summed in logs, since
+    the binomial coefficients of a thousand pages pass what a float holds)."""
+    if rate <= 0.0 or rate >= 1.0:
+        return 1.0 if rate <= 0.0 or filled >= pages else 0.0
+    log_p, log_q = log(rate), log1p(-rate)
+    return sum(exp(lgamma(pages + 1) - lgamma(k + 1) - lgamma(pages - k + 1) + k * log_p + (pages - k) * log_q)
+               for k in range(filled + 1))
 
 
 def _strategy_shift(name: str, last: dict[str, Any], base: list[dict[str, Any]], limits: Thresholds) -> str | None:
@@ -203,7 +208,7 @@ def _check_errors(report: HealthReport, earlier: list[dict[str, Any]], limits: T
                if "ingest" in (last.get("args") or {}) else "no requests made, so no error rate")
         report.findings.append(Finding("note", "errors", f"{int(last.get('errors') or 0)} errors ({kinds}); {why}"))
         return
-    failing = sum(n for kind, n in errors.items() if kind not in PERMANENT_KINDS)
+    failing = sum(n for kind, n in errors.items() if kind in UNANSWERED_KINDS)  # not parse errors, not 404s
     down = failing >= limits.min_errors and failing / requests >= limits.max_failing
     level: Level = "note"
     base = [r for r in earlier if error_rate(r)[1]][: limits.baseline_runs]

@@ -245,6 +245,8 @@ def test_a_site_failing_most_requests_is_an_alarm_with_no_run_to_compare_with() 
                                               "compare with; 80.0% failed as when a site is down: is it, or is it refusing the crawler?")
     dead_links = check([run(1, {"title": 1.0}, errors={"http_404": 66})])  # the fixture mirror's own 74 %: not down
     assert not dead_links.alarms
+    unparsed = check([run(2, {"title": 1.0}, errors={"parse_error": 60}), run(1, {"title": 1.0})])  # answered, unread
+    assert [f.subject for f in unparsed.alarms] == ["errors"] and "site is down" not in unparsed.alarms[0].message
 
 
 def test_dead_links_checked_again_are_no_error_spike() -> None:
@@ -268,6 +270,8 @@ def test_a_drop_few_pages_make_by_chance_is_no_alarm() -> None:
     assert not daily.alarms
     broken = check([run(2, {"images": 0.44, "title": 0.0}, items=12), run(1, {"images": 0.44, "title": 1.0})])
     assert [f.subject for f in broken.alarms] == ["title"]
+    full_pass = check([run(2, {"title": 0.5}, items=2000), run(1, {"title": 0.8}, items=2000)])  # no float overflow
+    assert [f.subject for f in full_pass.alarms] == ["title"]
 
 
 def test_small_runs_are_not_judged_on_fill_rates() -> None:

@@ -94,4 +94,7 @@ def run_worker(spider: str, *, redis_url: str, db: Path, mirror: Path | None = N
         "recovered": int(stats.get("redis/recovered", 0)),
         "seen_before": seen_before, "answered": answered(stats),
         "tried": int(stats.get("downloader/request_count", 0)) - int(stats.get("robotstxt/request_count", 0)),
+        # no answer, or one a site that is down gives (a 5xx): not a redirect another worker follows, nor a 404
+        "unanswered": int(stats.get("downloader/exception_count", 0)) + sum(
+            int(stats.get(f"downloader/response_status_count/{status}", 0)) for status in range(500, 600)),
     }

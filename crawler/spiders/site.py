@@ -159,7 +159,7 @@ class SiteSpider(scrapy.Spider):
             self._stat("incremental/resumed")
             self.paged.add(canonical_url(url))
             yield self._listing(url, series=url)  # a series of its own: stored articles in a row count from it
-        for url in retries(self.frontier, self.profile.is_article):
+        for url in retries(self.frontier, lambda url: self.profile.allows(url) and self.profile.is_article(url)):
             if canonical_url(url) not in self.requested and not self._full():
                 self.requested.add(canonical_url(url))
                 self._stat("incremental/retried")
