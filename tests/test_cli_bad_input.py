@@ -338,3 +338,17 @@ def test_a_crawl_that_robots_txt_forbids_everywhere_says_so_and_exits_1(tmp_path
     assert result.returncode == 1, result.stdout + result.stderr[-2000:]
     assert "  errors    4 (robots_disallowed 4)" in lines
     assert lines[-1] == "  nothing fetched: robots.txt forbids every page asked for (exit 1)"
+
+
+@pytest.mark.parametrize(("answered", "errors", "why"), [
+    (0, {"connection_refused": 4}, "every page request failed (exit 1); is the site, or the mirror server, up?"),
+    (0, {"http_500": 3, "http_404": 1}, "every page request failed (exit 1); is the site, or the mirror server, up?"),
+    (0, {"robots_disallowed": 4}, "robots.txt forbids every page asked for (exit 1)"),
+    (0, {"http_404": 12}, None),  # a resumed job left with dead links only: the site answered
+    (0, {}, None),  # nothing asked for
+    (5, {"timeout": 80}, None),  # pages answered: health judges the rest
+])
+def test_when_a_crawl_fetched_nothing(answered: int, errors: dict[str, int], why: str | None) -> None:
+    from crawler.cli import _nothing_fetched
+
+    assert _nothing_fetched({"answered": answered, "errors_by_kind": errors}) == why
