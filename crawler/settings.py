@@ -93,7 +93,12 @@ WARC_GZIP_LEVEL = 3
 # Write WARC records (digests, gzip) and their `pages` rows on a thread of their own, beside the crawl's.
 WARC_THREAD = True
 # Next to the downloader, so it records responses as sent, before redirects, retries and unpacking.
-DOWNLOADER_MIDDLEWARES = {"crawler.warc.WarcMiddleware": 950, **FAULT_MIDDLEWARES}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.warc.WarcMiddleware": 950, **FAULT_MIDDLEWARES,
+    # Scrapy's, but every request that waited on a host's robots.txt is judged by it (crawler/middlewares/robots.py).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.RobotsTxtMiddleware": 100,
+}
 
 # -- Incremental crawls (crawler/incremental.py; docs/operations.md) ---------------
 # A listing is paged until it shows this many already-stored articles in a row; 0 = to the end.

@@ -18,7 +18,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, signals
-from scrapy.robotstxt import ProtegoRobotParser
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
+from scrapy.robotstxt import ProtegoRobotParser, RobotParser
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -93,3 +96,19 @@ class RobotsWatch:
 def _robots_url(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}/robots.txt"
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy 2.19's robots.txt middleware, with every request that waited on the fetch judged by the file.
+
+    Requests to a host made while its robots.txt is being fetched all await
+    one Deferred: the first gets the parser, the others the value its
+    callback returned, None, which lets them through unjudged (a `Disallow: /`
+    site had its first listing pages in every script fetched). After the
+    wait, the parser is read from where the middleware stored it.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        parser = await super().robot_parser(request)
+        stored = self._parsers.get(urlparse_cached(request).netloc, parser)
+        return parser if isinstance(stored, Deferred) else stored
