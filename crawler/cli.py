@@ -171,6 +171,9 @@ def run_crawl(args: argparse.Namespace) -> int:
     return 1 if status == 0 and _nothing_fetched(result) is not None else status
 
 
+SITE_DOWN = "every page request failed (exit 1); is the site, or the mirror server, up?"
+
+
 def _nothing_fetched(result: dict[str, Any]) -> str | None:
     """Why no page answered, when none did: the site (or the mirror server) is down, refusing every connection or
     answering every page with a 5xx or a timeout, robots.txt or not; or robots.txt forbids every page asked for.
@@ -183,7 +186,7 @@ def _nothing_fetched(result: dict[str, Any]) -> str | None:
     if kinds == {"robots_disallowed"}:
         return "robots.txt forbids every page asked for (exit 1)"
     if kinds & UNANSWERED_KINDS:
-        return "every page request failed (exit 1); is the site, or the mirror server, up?"
+        return SITE_DOWN
     return None
 
 
@@ -249,8 +252,8 @@ def run_worker(args: argparse.Namespace, spider: str, profile: Profile | None, m
     print(f"  items     {r['items']} items and the index rows of {r['warc_records']} WARC records sent to Redis for"
           f" `ingest`; WARC files in {r['warc_dir']}")
     if r["tried"] and not r["answered"] and r["unanswered"]:
-        print("  nothing fetched: every page request failed (exit 1); is the site, or the mirror server, up?")
-        return 1 if exit_status(r["finish_reason"]) == 0 else exit_status(r["finish_reason"])
+        print(f"  nothing fetched: {SITE_DOWN}")
+        return exit_status(r["finish_reason"]) or 1
     if r["seen_before"] and not r["pages"] and r["finish_reason"] == "finished":
         print(f"  nothing to do: the crawl in Redis had run to its end before ({r['seen_before']} requests seen, none queued);"
               f" to crawl again once `ingest` has drained {r['spider']}:items, delete its frontier:"
@@ -481,8 +484,8 @@ def add_archive_parsers(commands: Any) -> None:
 def run_reparse(args: argparse.Namespace) -> int:
     from crawler.profiles import load_profile
     from crawler.progress import progress_for
-    from crawler.reparse import reparse
-    from crawler.sitelock import site_lock  # imports Scrapy's response classes: only when reparsing
+    from crawler.reparse import reparse  # imports Scrapy's response classes: only when reparsing
+    from crawler.sitelock import site_lock
 
     since = _checked_date(args.since, "--since")
     profile = load_profile(args.profile) if args.profile else None

@@ -127,8 +127,10 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
 def answered(stats: dict[str, Any]) -> int:
     """Pages the site answered with a 2xx, robots.txt aside: a site down behind a working robots.txt, or answering
     every page with a 5xx, still fetched something, but no page."""
-    ok = [f"{prefix}/response_status_count/{status}" for prefix in ("downloader", "robotstxt") for status in range(200, 300)]
-    return sum(int(stats.get(name, 0)) for name in ok[:100]) - sum(int(stats.get(name, 0)) for name in ok[100:])
+    def ok(prefix: str) -> int:
+        return sum(int(stats.get(f"{prefix}/response_status_count/{status}", 0)) for status in range(200, 300))
+
+    return ok("downloader") - ok("robotstxt")
 
 
 def _not_started(cause: BaseException | None) -> BaseException:

@@ -437,10 +437,10 @@ def _closing(text: str, spans: list[tuple[int, int]], script: str, pending: _Ope
         if not part or part.endswith("»") or not _paired(part) or SPEECH_VERB.search(part):
             return None  # "… сөйледі. «Бұл маңызды жоба», – деді ол.": a quote of its own after narrative
         return _Paragraph(found, _mask(text, [(c.start, c.end) for c in found]), closes=found[0])
-    close_at = text.find("»")
-    head = text[:close_at].lstrip().removeprefix("«")
     if pending.reopened - {text.lstrip().startswith("«")}:
         return None
+    close_at = text.find("»")
+    head = text[:close_at].lstrip().removeprefix("«")
     attribution = INLINE_ATTRIBUTION.match(text, close_at + 1) if close_at >= 0 and "«" not in head else None
     start, end = _trim(text, 0, close_at, " \t\n«")
     if attribution is None or end <= start:

@@ -23,8 +23,8 @@ from crawler.errors import ConfigError, CrawlerError, StorageError
 from crawler.items import ArticleItem, BestMaterial, Observation, Quote
 from crawler.parsers import PARSER_VERSION, is_abai, parse_article, parse_listing
 from crawler.pipelines.normalize import NormalizePipeline
-from crawler.progress import NoProgress, Progress
 from crawler.pipelines.validate import InvalidItem, ValidatePipeline
+from crawler.progress import NoProgress, Progress
 from crawler.storage import VARIANT_FIELDS, Store
 from crawler.warc import read_response, resolve
 
