@@ -39,7 +39,7 @@ from crawler.storage_rows import (
     merge_variants,
     observations_of,
 )
-from crawler.storage_runs import RunBook
+from crawler.storage_runs import RunBook, RunTally
 from crawler.storage_sql import utcnow
 
 __all__ = [
@@ -116,7 +116,7 @@ class Store(ArticleWrites, RunBook, Reads, ExportReads):
             raise
         except Exception as err:  # sqlite3.DatabaseError and friends: not a usable archive
             raise StorageError(f"cannot open database {self.path}: {err}") from err
-        self._run_status = {}
+        self._tally = RunTally()
 
     def _prepared(self, db: sqlite_utils.Database, *, create: bool, wal: bool = True) -> sqlite_utils.Database:
         """`db` refused unless an archive, set up for this process, its schema brought to SCHEMA_VERSION."""

@@ -32,6 +32,7 @@ from crawler.storage_rows import (
     quote_rows,
     sidebar_rows,
 )
+from crawler.storage_runs import RunTally
 from crawler.storage_sql import Connected, chunks, insert_sql, marks, utcnow
 
 
@@ -114,7 +115,7 @@ class _Plan:
 class ArticleWrites(Connected):
     """Article pages, their counts, URLs and fetched pages into the archive."""
 
-    _run_status: dict[str, Status]
+    _tally: RunTally
 
     def save_articles(self, items: Iterable[ArticleItem], run_id: int | None = None,
                       parser_version: int | None = None) -> list[Status]:
@@ -130,6 +131,8 @@ class ArticleWrites(Connected):
             plan = self._plan(items)
             statuses = [self._plan_save(plan, item, run_id, parser_version) for item in items]
             self._flush(plan)
+            if run_id is not None:
+                self._tally.save(self.db, run_id)
         return statuses
 
     def _plan_save(self, plan: _Plan, item: ArticleItem, run_id: int | None, parser_version: int | None) -> Status:
@@ -159,9 +162,7 @@ class ArticleWrites(Connected):
                            first_seen=previous["first_seen"] if previous else now)
             plan.write(item, variant, {"crawl_run": run_id, "last_seen": now}, now)
         plan.urls.append((item.url, item.url, item.key, item.script, now))
-        known = self._run_status.get(item.key)
-        if known is None or (known == "unchanged" and status == "updated"):
-            self._run_status[item.key] = status
+        self._tally.see(item.key, status)
         return status
 
     def reparse_articles(self, items: Iterable[ArticleItem], parser_version: int | None) -> None:

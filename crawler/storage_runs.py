@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
 from crawler.errors import StorageError
@@ -14,13 +15,66 @@ from crawler.storage_sql import Connected, marks, utcnow
 
 # JSON columns of `crawl_runs`, decoded by `finished_runs`.
 RUN_JSON_COLUMNS = ("args", "stats", "requests_by_status", "errors_by_kind", "fill_rates", "field_strategies")
+STATUSES: tuple[Status, ...] = ("new", "updated", "unchanged")
+
+
+class RunTally:
+    """Article key → its status in the current run (the strongest of its pages'), and how many articles have each.
+
+    A page's status counts once its transaction commits: what a rolled-back
+    batch changed is undone, so a batch that failed to store counts no article.
+    """
+
+    def __init__(self) -> None:
+        self.status: dict[str, Status] = {}
+        self.counts: dict[Status, int] = dict.fromkeys(STATUSES, 0)
+        self._undo: list[tuple[str, Status | None]] = []
+
+    def see(self, key: str, status: Status) -> None:
+        """An article's page stored with `status`: a new article stays new, an unchanged one becomes updated."""
+        known = self.status.get(key)
+        if known is None or (known == "unchanged" and status == "updated"):
+            self._undo.append((key, known))
+            self._set(key, known, status)
+
+    def save(self, db: sqlite_utils.Database, run_id: int) -> None:
+        """Write the counts so far into the run's row, inside the transaction of the batch that made them.
+
+        A killed run never reaches `finish_run`; its row still counts every
+        article it committed.
+        """
+        db.execute("update crawl_runs set articles_new = ?, articles_updated = ?, articles_unchanged = ? where id = ?",
+                   [self.counts["new"], self.counts["updated"], self.counts["unchanged"], run_id])
+
+    def commit(self) -> None:
+        self._undo.clear()
+
+    def rollback(self) -> None:
+        for key, known in reversed(self._undo):
+            self._set(key, self.status[key], known)
+        self._undo.clear()
+
+    def _set(self, key: str, old: Status | None, new: Status | None) -> None:
+        if old is not None:
+            self.counts[old] -= 1
+        if new is None:
+            del self.status[key]
+        else:
+            self.status[key] = new
+            self.counts[new] += 1
 
 
 class RunBook(Connected):
     """Crawl runs and what went wrong in them."""
 
-    _run_status: dict[str, Status]
-    """Article key → its status in the current run (the strongest of its pages'), counted by `finish_run`."""
+    _tally: RunTally
+    """The current run's articles by status, counted in its row as each batch commits and by `finish_run`."""
+
+    def _transaction_ended(self, committed: bool) -> None:
+        if committed:
+            self._tally.commit()
+        else:
+            self._tally.rollback()
 
     def job_started_at(self, spider: str) -> str | None:
         """Start of the oldest run of `spider` since its last one that finished: when the current job began.
@@ -38,7 +92,7 @@ class RunBook(Connected):
 
     def start_run(self, spider: str, args: dict[str, Any], site: str | None = None) -> int:
         """A new run's row. Its `site` is written now, not only with the run's report: a killed run never reports."""
-        self._run_status = {}
+        self._tally = RunTally()
         with self.db.conn:
             table = self.db.table("crawl_runs").insert({
                 "spider": spider, "args": json.dumps(args, ensure_ascii=False, sort_keys=True), "started_at": utcnow(),
@@ -47,9 +101,7 @@ class RunBook(Connected):
         return int(table.last_pk)  # type: ignore[arg-type]
 
     def finish_run(self, run_id: int, stats: dict[str, Any]) -> dict[str, Any]:
-        counts = {status: 0 for status in ("new", "updated", "unchanged")}
-        for status in self._run_status.values():
-            counts[status] += 1
+        counts = self._tally.counts
         errors = self.db.execute("select count(*) from errors where crawl_run = ?", [run_id]).fetchone()[0]
         row = {
             "finished_at": utcnow(), "articles_new": counts["new"], "articles_updated": counts["updated"],

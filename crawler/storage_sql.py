@@ -77,8 +77,13 @@ class Connected:
             yield
         except BaseException:
             self.db.conn.rollback()
+            self._transaction_ended(committed=False)
             raise
         self.db.conn.commit()
+        self._transaction_ended(committed=True)
+
+    def _transaction_ended(self, committed: bool) -> None:
+        """Told when a batch's transaction committed or rolled back, for state kept beside the rows it wrote."""
 
     def _write_rows(self, table: str, rows: list[dict[str, Any]], *, upsert: tuple[str, ...] = (),
                     ignore: bool = False) -> None:

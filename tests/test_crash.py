@@ -101,10 +101,12 @@ def test_sigkill_at_random_points_then_rerun_loses_nothing(tmp_path: Path, resum
         variants = conn.execute("select key, script from article_variants").fetchall()
         articles = conn.execute("select key from articles").fetchall()
         runs = conn.execute("select finished_at, stats from crawl_runs order by id").fetchall()
+        counted_new = conn.execute("select sum(articles_new) from crawl_runs").fetchone()[0]
         runs_ids = [i for (i,) in conn.execute("select id from crawl_runs order by id")]
     assert sorted(variants) == sorted(expected_variants())
     assert sorted(k for (k,) in articles) == sorted({k for k, _ in expected_variants()})
     assert runs[-1][0], "the last run did not finish"
+    assert counted_new == len(articles), "each article counts as new in exactly one run, a killed one too"
     killed = [r for r in runs[:-1] if r[0] is None]
     assert len(killed) == KILLS[resume], f"a run ended before its kill (pages at each kill: {seen_at_kill})"
     if jobdir is not None:  # the guard saw the killed run's JOBDIR and started the job over

@@ -82,6 +82,22 @@ def test_errors_and_runs_are_recorded(store: Store) -> None:
     assert store.run_summary(run)["errors_by_kind"] == {"http_404": 1}
 
 
+def test_a_runs_row_counts_its_articles_as_each_batch_commits_and_not_a_batch_that_rolled_back(store: Store) -> None:
+    """A killed run never reaches finish_run: its row must already count what it stored, and nothing it did not."""
+    run = store.start_run("abai", {})
+    store.save_articles([item()], run)
+    store.save_articles([item("latn")], run)  # the article's second page: it stays new
+    assert [store.run(run)[f"articles_{s}"] for s in ("new", "updated", "unchanged")] == [1, 0, 0]
+    with pytest.raises(RuntimeError), store.transaction():
+        store.save_articles([item(url="https://abai.kz/post/9", article_id="9", key="abai.kz:9")], run)
+        raise RuntimeError("the batch fails after its articles were planned")
+    assert store.run(run)["articles_new"] == 1
+    assert store.finish_run(run, {})["articles_new"] == 1
+    second = store.start_run("abai", {})
+    store.save_articles([item()], second)
+    assert [store.run(second)[f"articles_{s}"] for s in ("new", "updated", "unchanged")] == [0, 0, 1]
+
+
 def test_a_runs_summary_counts_its_own_sites_rows_when_another_sites_crawl_runs_beside_it(store: Store) -> None:
     """Crawls of two sites may share a database at the same time; each summary counts only its own site."""
     abai_run = store.start_run("abai", {}, site="abai.kz")
