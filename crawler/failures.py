@@ -60,6 +60,12 @@ PERMANENT_KINDS: tuple[str, ...] = (
     "robots_disallowed", "offsite", "redirect_offsite", "redirect_loop", "too_many_redirects", "too_large", "ignored",
     *(f"http_{status}" for status in range(400, 500) if status not in (408, 429)),
 )
+# A listing page that answered 2xx with no article link and no next page: an error page served as a success (a
+# CDN's, a framework's, a maintenance notice), or a layout no rule reads. Its series ends there, as at a failed
+# download, so incremental runs ask for it again like one (crawler/incremental.py), as they do for a page whose
+# callback raised (`parser_exception`, crawler/middlewares/errors.py).
+EMPTY_LISTING = "empty_listing"
+RETRIED_PARSE_KINDS: tuple[str, ...] = (EMPTY_LISTING, "parser_exception")
 # Kinds of failure a site that is down, or refuses the crawler, gives every page: no answer, or a 5xx, 408 or 429.
 UNANSWERED_KINDS: frozenset[str] = frozenset(
     {"dns", "timeout", "connection_refused", "connection_lost", "truncated", "http_408", "http_429",
@@ -109,6 +115,12 @@ def download_error(failure: Failure) -> PageError:
     request = failure.request  # type: ignore[attr-defined]
     kind, reason = classify(failure)
     return PageError(request.meta.get("redirect_urls", [request.url])[0], "download", kind, reason)
+
+
+def empty_listing(url: str) -> PageError:
+    """The error row of a listing page that held no article link and no next page (`EMPTY_LISTING`)."""
+    return PageError(url, "parse", EMPTY_LISTING,
+                     "no article link and no next page: an error page answered with 2xx, or a layout no rule reads")
 
 
 def _reason(kind: str, error: BaseException) -> str:

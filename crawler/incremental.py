@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from crawler.dates import parse_time
 from crawler.errors import ConfigError
-from crawler.failures import PERMANENT_KINDS
+from crawler.failures import PERMANENT_KINDS, RETRIED_PARSE_KINDS
 from crawler.storage import Store
 from crawler.urls import as_requested
 
@@ -192,7 +192,8 @@ class Frontier:
 
         A page that still failed after its retries with an error a later
         attempt may cure (a timeout, a lost connection, HTTP 5xx or 429: any
-        but `PERMANENT_KINDS`) ended its series for that run, and the runs after
+        but `PERMANENT_KINDS`), or answered 2xx with nothing in it
+        (`RETRIED_PARSE_KINDS`: an error page served as a success), ended its series for that run, and the runs after
         it stop paging above it once they see `stop_after_known` stored
         articles in a row: what was listed only past it would wait for a
         `--refresh` pass. It stays a resume point until it is fetched (a
@@ -223,7 +224,7 @@ class Frontier:
         pass, which pages every listing to its end and fetches all it lists."""
         if self.params.refresh:
             return []
-        failing = self.store.unanswered_failures(self._ago(self.params.resume_days), PERMANENT_KINDS)
+        failing = self.store.unanswered_failures(self._ago(self.params.resume_days), PERMANENT_KINDS, RETRIED_PARSE_KINDS)
         return [url for url in failing if accept(url)]
 
     def due_revisits(self, site: str, scripts: Sequence[str]) -> list[VariantState]:

@@ -187,25 +187,29 @@ class Reads(Connected):
             found.update(row[0] for row in self.db.execute(sql, [*chunk, *kinds, since]))
         return found
 
-    def unanswered_failures(self, since: str, permanent_kinds: Iterable[str]) -> list[str]:
-        """URLs that failed to download since they last answered, first at or after `since` (ISO 8601 UTC); oldest first.
+    def unanswered_failures(self, since: str, permanent_kinds: Iterable[str], parse_kinds: Iterable[str] = ()) -> list[str]:
+        """URLs that failed since they last answered, first at or after `since` (ISO 8601 UTC); oldest first.
 
-        "Answered" is a response below 400 in the WARC index (`pages`), so a
-        redirect whose target then failed still counts as failed (the error
-        is filed under the URL first asked for). A URL that failed with one of
-        `permanent_kinds` since then is left out. Only URLs with an error
-        since `since` are looked at (`errors.occurred_at` is indexed): the
-        table keeps every failure of every run.
+        Failed: a download error, or a parse error of `parse_kinds` (a page
+        that answered 2xx with nothing in it). "Answered" is a response below
+        400 in the WARC index (`pages`) fetched after the error, so a redirect
+        whose target then failed still counts as failed (the error is filed
+        under the URL first asked for), and so does the 2xx fetch a parse
+        error was found in. A URL that failed with one of `permanent_kinds`
+        since then is left out. Only URLs with an error since `since` are
+        looked at (`errors.occurred_at` is indexed): the table keeps every
+        failure of every run.
         """
-        permanent = list(permanent_kinds)
+        permanent, parse = list(permanent_kinds), list(parse_kinds)
+        failed = f"(stage = 'download' or (stage = 'parse' and kind in ({marks(parse)})))"
         sql = f"""select url from errors e
-                  where stage = 'download'
-                    and url in (select url from errors where stage = 'download' and occurred_at >= ?)
+                  where {failed}
+                    and url in (select url from errors where {failed} and occurred_at >= ?)
                     and occurred_at >= coalesce(
                       (select max(fetched_at) from pages p where p.url = e.url and p.status < 400), '')
                   group by url having min(occurred_at) >= ? and sum(kind in ({marks(permanent)})) = 0
                   order by min(occurred_at), url"""
-        return [row[0] for row in self.db.execute(sql, [since, since, *permanent])]
+        return [row[0] for row in self.db.execute(sql, [*parse, *parse, since, since, *permanent])]
 
 
 # The 200 fetches of a kind of page, of a site (or any), since a time (or ever).

@@ -133,15 +133,22 @@ def test_refresh_is_a_full_pass(server, archive: Path, first_run) -> None:
     assert run["args"]["refresh"] is True
 
 
-def test_a_run_resumes_paging_at_a_listing_page_that_failed_before(server, tmp_path: Path) -> None:
-    """Page 2 of the Arabic-script listing answered 500 on every try, ending that listing for the first run; page 1
-    shows only a stored article, so without a resume the next runs would stop there and never list what lies past it."""
+@pytest.mark.parametrize(("answer", "asked", "kind"), [
+    (fs.status(500), 3, "http_500"),  # asked, then retried twice
+    (fs.page("<html><body><h1>Сервис уақытша қолжетімсіз</h1></body></html>".encode()), 1, "empty_listing"),
+], ids=["500", "error-page-with-200"])
+def test_a_run_resumes_paging_at_a_listing_page_that_failed_before(
+        server, tmp_path: Path, answer: fs.Serve, asked: int, kind: str) -> None:
+    """Page 2 of the Arabic-script listing answered 500 on every try, or an error page with 200, ending that listing
+    for the first run; page 1 shows only a stored article, so without a resume the next runs would stop there and
+    never list what lies past it."""
     db, failing = tmp_path / "archive.sqlite", "https://abai.kz/tt/part/1?page=2"
-    broken = fs.Fault("/tt/part/1?page=2", fs.status(500), linked=False)
+    broken = fs.Fault("/tt/part/1?page=2", answer, linked=False)
     with fs.FaultServer(Mirror(SITES / "abai.kz"), [broken], home=False) as faulty:
         scrapy_crawl("abai", faulty.address, db, "stop_after_known=1")
-    assert len(faulty.requests_for("/tt/part/1?page=2")) == 3  # asked, then retried twice
+    assert len(faulty.requests_for("/tt/part/1?page=2")) == asked
     assert ("abai.kz:211030", "arab") in fetched_variants(db, 1)
+    assert json.loads(run_row(db, 1)["errors_by_kind"]).get(kind) == 1
 
     before = len(server.requests)
     second = cli("crawl", "abai", "--offline", "--db", str(db), "--stop-after-known", "1",

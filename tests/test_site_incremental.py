@@ -359,15 +359,22 @@ def test_a_due_article_published_before_since_is_not_revisited(server, archive: 
     assert A370003 not in fetched and "incremental/revisit" not in run_row(archive, 2)["stats"]
 
 
-def test_a_run_resumes_paging_at_a_listing_page_that_failed_before(server, tmp_path: Path, listings_only: Path) -> None:
-    """Page 2 of the listing answered 500 on every try, ending the listing for the first run; page 1 shows only
-    stored articles, so without a resume the next runs would stop there and never fetch 370003, listed only past it."""
+@pytest.mark.parametrize(("answer", "asked", "kind"), [
+    (fs.status(500), 3, "http_500"),  # asked, then retried twice
+    (fs.page(b"<html><body><h1>Service temporarily unavailable</h1></body></html>"), 1, "empty_listing"),
+], ids=["500", "error-page-with-200"])
+def test_a_run_resumes_paging_at_a_listing_page_that_failed_before(
+        server, tmp_path: Path, listings_only: Path, answer: fs.Serve, asked: int, kind: str) -> None:
+    """Page 2 of the listing answered 500 on every try, or an error page with 200, ending the listing for the first
+    run; page 1 shows only stored articles, so without a resume the next runs would stop there and never fetch
+    370003, listed only past it."""
     db, profile = tmp_path / "archive.sqlite", f"profile={listings_only}"
-    broken = fs.Fault("/category/sayasat?page=2", fs.status(500), linked=False)
+    broken = fs.Fault("/category/sayasat?page=2", answer, linked=False)
     with fs.FaultServer(Mirror(SITES / "egemen.kz"), [broken], home=False) as faulty:
         scrapy_crawl("site", faulty.address, db, profile, "stop_after_known=1")
-    assert len(faulty.requests_for("/category/sayasat?page=2")) == 3  # asked, then retried twice
+    assert len(faulty.requests_for("/category/sayasat?page=2")) == asked
     assert len(fetched_variants(db, 1)) == 2  # 370001 and 370002
+    assert json.loads(run_row(db, 1)["errors_by_kind"]).get(kind) == 1
 
     fetched = crawl_seen("site", server, db, profile, "stop_after_known=1")
     assert PAGE_2 in fetched and fetched & ARTICLES == {A370003}

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import scrapy
 
 from crawler.errors import ConfigError, ParseError
-from crawler.failures import download_error
+from crawler.failures import download_error, empty_listing
 from crawler.incremental import (
     FETCH,
     INCREMENTAL_OPTIONS,
@@ -166,6 +166,9 @@ class AbaiSpider(scrapy.Spider):
         # Parsed here, not in a parser process: the next requests wait on it, and in the
         # process's queue it would wait behind every article fetched before it.
         listing = parse_listing(response.text, response.url)
+        if not listing.entries and not listing.next_page:
+            yield empty_listing(response.url)
+            return
         entries = [(entry, ref[1]) for entry in listing.entries
                    if (ref := article_ref(entry.url)) is not None and ref[1] in self.params.scripts]
         # The links for `urls`, the cards' counts for `metrics`: one item for the whole page.

@@ -36,7 +36,7 @@ import scrapy
 from crawler.dates import parse_time
 from crawler.discovery import Found, next_page, read_feed, read_sitemap, robots_sitemaps
 from crawler.errors import ConfigError, ParseError
-from crawler.failures import download_error
+from crawler.failures import download_error, empty_listing
 from crawler.incremental import (
     FETCH,
     INCREMENTAL_OPTIONS,
@@ -291,6 +291,11 @@ class SiteSpider(scrapy.Spider):
                 next_pages.append(url)
             elif is_start and self.profile.is_listing(url):
                 listings[as_requested(url)] = url
+        declared = [url for link in response.css(_DECLARED_NEXT).getall()
+                    if (url := join_url(response.url, link.strip())) and self._is_later_page(url)]
+        if not (articles or next_pages or listings or declared):
+            yield empty_listing(response.url)
+            return
         dead = gone(self.frontier, list(listings))  # a linked listing that answered 404 lately is skipped like an article
         for requested, url in listings.items():
             if requested in dead:
@@ -298,8 +303,6 @@ class SiteSpider(scrapy.Spider):
             else:
                 yield self._listing(url, series=canonical_url(url))
         yield from self._articles(response.url, series, articles)  # first: they decide whether to page on
-        declared = [url for link in response.css(_DECLARED_NEXT).getall()
-                    if (url := join_url(response.url, link.strip())) and self._is_later_page(url)]
         following = next_page([url for url in dict.fromkeys([*next_pages, *declared])
                                if canonical_url(url) not in self.paged], declared)
         if (following and series not in self.exhausted and not self._full()
