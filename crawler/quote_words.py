@@ -43,6 +43,18 @@ INDIRECT_MARKERS = (
     "aytuynsha", "aituynsha", "pikirinshe", "sózinshe", "oyynsha", "oiynsha", "paiymdauynsha",
     "ايتۋىنشا", "پىكىرىنشە", "سوزىنشە", "ويىنشا", "پايىمداۋىنشا",
 )
+# Words of a speaker talking (I, we, you; a verb in the first person): how the paragraphs an interview's last
+# answer goes on in tell themselves from the reporter's closing lines ("Жиын осымен аяқталды."), with no next
+# speaker's line to say where the answer ends. Not "мен": also "and".
+SPEAKING_WORDS = frozenset({
+    "біз", "менің", "біздің", "маған", "бізге", "мені", "бізді", "менде", "бізде", "өзім", "өзіміз", "меніңше",
+    "сіз", "сіздер", "сіздің", "сізге", "сен", "сенің",
+    "biz", "mening", "meninh", "bizding", "maghan", "bizge", "meni", "bizdi", "mende", "bizde", "ózim", "ózimiz",
+    "siz", "sizder", "sizding", "sizge",
+    "بىز", "مەنىڭ", "بىزدىڭ", "ماعان", "بىزگە", "سىز",
+    "я", "мы", "мне", "нам", "нас", "наш", "наша", "наше", "наши", "мой", "моя", "мои", "меня", "вы", "вам", "вас",
+})
+SPEAKING_ENDING = re.compile(r"(?:[мпб][ыі][нз]|[дт][ыі]м|[mpb][yi][nz]|[dt][yi]m|[مپب]ى[نز]|[دت]ىم)$")
 PRONOUNS = frozenset({"ол", "ol", "ول", "он", "она", "они"})
 # A people, not a person: «Ырыс алды – ынтымақ» дейді қазақ (a saying), адамдарды қазақ «шала қазақ» дейді (a name).
 COLLECTIVE = frozenset({"қазақ", "халық", "халқымыз", "ел", "дана", "бабалар", "атам", "qazaq", "halyq", "el",
@@ -160,6 +172,7 @@ CASE_STOP = {
 }
 VERB_WORD = re.compile(rf"(?:{'|'.join(SAY_VERBS + ASK_VERBS)}|деп|dep|دەپ)", re.I)
 WORD = re.compile(r"\S+")
+LETTERS = re.compile(r"[^\W\d_]+")
 OTHER_QUOTES = re.compile(r'"[^"\n]+"|“[^“”\n]+”|„[^“”\n]+[“”]')
 LATIN_DIGRAPH_H = re.compile(r"(?<=[A-Z])h")  # "SYILYGhY": abai.kz writes Ғ as Gh even in capitals
 ARABIC = re.compile(r"[\u0621-\u064A\u0671-\u06FF]")

@@ -54,6 +54,7 @@ from crawler.quote_words import (
     GENITIVE_PRONOUNS,
     INDIRECT_MARKERS,
     INDIRECT_RU,
+    LETTERS,
     INDIRECT_TAIL,
     INLINE_ATTRIBUTION,
     INTERRUPTING,
@@ -67,6 +68,8 @@ from crawler.quote_words import (
     SAID_BEFORE,
     SENTENCE_END,
     SPEAKER_LINE,
+    SPEAKING_ENDING,
+    SPEAKING_WORDS,
     SPEECH_VERB,
     SURNAME_END,
 )
@@ -518,7 +521,27 @@ def extract_quotes(paragraphs: list[str]) -> list[Quote]:
         waiting, pending = para.speaker_line, para.left_open
         if pending and pending.kind == "block" and pending.answer_of is None:
             pending.answer_of = found[0] if found else None
+    if pending and pending.answer_of:
+        quotes += _last_answer(pending, pending.answer_of, paragraphs)
     return quotes
+
+
+def _last_answer(pending: _Open, answer: Quote, paragraphs: list[str]) -> list[Quote]:
+    """The paragraphs the article's last interview answer goes on in: no next speaker's line closes it, so those
+    up to the first that does not speak in the first or second person ("Біз…", "…айтамын", "Сіз…"); the
+    reporter's closing lines ("Жиын осымен аяқталды.") do not."""
+    kept = []
+    for at, start, end in pending.parts:
+        if not _speaking(paragraphs[at][start:end]):
+            break
+        kept.append(Quote(paragraphs[at][start:end], answer.speaker, answer.speaker_role, answer.kind, at, start, end))
+    return kept
+
+
+def _speaking(text: str) -> bool:
+    """Whether a text speaks as I, we or you: a pronoun, or a verb or possessive of the first person."""
+    words = [fold(word) for word in LETTERS.findall(text)]
+    return any(word in SPEAKING_WORDS or (len(word) > 4 and SPEAKING_ENDING.search(word)) for word in words)
 
 
 def _closed(pending: _Open, para: _Paragraph, found: list[Quote], paragraphs: list[str]) -> list[Quote]:
