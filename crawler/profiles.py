@@ -341,27 +341,54 @@ def resolve_profile(value: Profile | str | Path) -> Profile:
     return load_profile(path) if path.suffix == ".toml" or path.exists() else find_profile(str(value))
 
 
+@dataclass(frozen=True)
+class _Seeds:
+    """The seeds folder's profiles by site, and the error of each profile file that failed to load, by the site it names."""
+
+    profiles: dict[str, Profile]
+    broken: dict[str, ConfigError]
+
+
 @lru_cache(maxsize=1)
-def _by_site(seeds_dir: str) -> dict[str, Profile]:
-    found: dict[str, Profile] = {}
+def _by_site(seeds_dir: str) -> _Seeds:
+    seeds = _Seeds({}, {})
     for path in profile_files(seeds_dir):
         try:
             profile = load_profile(path)
         except ConfigError as err:
-            # It fails the crawl that names it; a parse of its pages meanwhile goes without its time zone and
-            # selectors, which the log says once (the result is cached), not failing the other sites' pages.
+            # It fails the crawl that names it, and a parse of its own site's pages (`profile_for_url`); the
+            # other sites' pages go on, the log saying so once (the result is cached).
             logger.warning("site profile not used: %s", err)
+            if site := _named_site(path):
+                seeds.broken[site] = err
             continue
-        found[profile.site] = profile
-    return found
+        seeds.profiles[profile.site] = profile
+    return seeds
+
+
+def _named_site(path: Path) -> str | None:
+    """The host a profile file that fails to load names as its `site`, if it can be read that far."""
+    try:
+        site = tomllib.loads(path.read_text(encoding="utf-8")).get("site")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    return site_of(f"https://{site.strip()}/") if isinstance(site, str) and site.strip() else None
 
 
 def profile_for_url(url: str) -> Profile | None:
-    """The profile of the site `url` belongs to, if the seeds folder has one (read once per process)."""
-    profiles = _by_site(str(project_settings.SEEDS_DIR))
+    """The profile of the site `url` belongs to, if the seeds folder has one (read once per process).
+
+    A profile of the site that fails to load raises its ConfigError: parsed
+    without its time zone and selectors, the site's pages would come out
+    wrong without a word (and `fixtures check --accept` would write that down
+    as expected).
+    """
+    seeds = _by_site(str(project_settings.SEEDS_DIR))
     host = site_of(url)
     while host:
-        if host in profiles:
-            return profiles[host]
+        if host in seeds.profiles:
+            return seeds.profiles[host]
+        if host in seeds.broken:
+            raise seeds.broken[host]
         host = host.partition(".")[2] if "." in host.partition(".")[2] else ""
     return None

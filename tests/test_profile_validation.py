@@ -194,13 +194,26 @@ def test_a_broken_profile_fails_only_where_it_is_asked_for(tmp_path: Path) -> No
         find_profile("a-broken", tmp_path)
 
 
-def test_a_profile_the_parsers_cannot_use_is_named_in_the_log(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """Parsing its site's pages goes on without its time zone and selectors: the log says why, once."""
+def test_a_profile_the_parsers_cannot_use_fails_its_own_sites_pages_and_no_others(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parsed without its time zone and selectors, its site's pages would come out wrong without a word (and
+    `fixtures check --accept` would write that down): they fail with its error. Other sites' pages parse; the log
+    names it once."""
+    from crawler import settings
+    from crawler.parsers import parse_article
     from crawler.profiles import _by_site
 
     broken = write_profile(tmp_path, profile='start_urls = "https://steppe.example/"', name="steppe.example.toml")
-    with caplog.at_level("WARNING", logger="crawler.profiles"):
-        assert _by_site(str(tmp_path)) == {}
+    monkeypatch.setattr(settings, "SEEDS_DIR", tmp_path)
+    _by_site.cache_clear()
+    html = "<html><head><title>Тақырып</title></head><body><h1>Тақырып</h1><p>Мәтін.</p></body></html>"
+    try:
+        with caplog.at_level("WARNING", logger="crawler.profiles"):
+            with pytest.raises(ConfigError, match=f"^{re.escape(str(broken))}: profile.start_urls: must be an array"):
+                parse_article(html, "https://www.steppe.example/news/1")
+            assert parse_article(html, "https://other.example/news/1").title == "Тақырып"
+    finally:
+        _by_site.cache_clear()
     assert [r.getMessage() for r in caplog.records] == [
         f"site profile not used: {broken}: profile.start_urls: must be an array of strings, not a string "
         f"('https://steppe.example/'); write ['https://steppe.example/']"]
