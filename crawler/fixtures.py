@@ -314,11 +314,14 @@ def _by_url(url: str, path: str) -> str:
     profile = profile_for_url(url)
     if profile is None:
         return "home" if home else "article"
-    if profile.is_article(url):
+    # As written and in the canonical form the manifest files it under: a profile's patterns may name only
+    # https://site/…, and a redirect to https://www.site/… would otherwise take its article's line as a "page".
+    forms = dict.fromkeys([url, canonical_url(url)])
+    if any(profile.is_article(form) for form in forms):
         return "article"
     if home:
         return "home"
-    listing = profile.is_listing(url) or profile.is_next_page(url) or url in profile.start_urls
+    listing = any(profile.is_listing(form) or profile.is_next_page(form) or form in profile.start_urls for form in forms)
     return "listing" if listing else "page"
 
 
