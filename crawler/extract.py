@@ -20,7 +20,7 @@ from typing import Any
 from crawler.dates import fetch_time
 from crawler.encoding import read_page
 from crawler.errors import ParseError, StorageError
-from crawler.parsers import abai, parse_article
+from crawler.parsers import abai, canonical_url, parse_article
 from crawler.urls import is_web_url
 
 UNREADABLE = "cannot read"
@@ -90,13 +90,25 @@ def _feed_or_robots(url: str, headers: list[tuple[str, str]]) -> bool:
 
 
 def _parsed(html: str, url: str, fetched_at: str | None, source: dict[str, str]) -> dict[str, Any]:
-    """The item of a page by its URL's parser (an abai.kz listing, or an article), or `source` with the parse error."""
+    """The item of a page by its URL's parser (an abai.kz listing, or an article), or `source` with the parse error;
+    a page its site's profile takes for no article (a listing, the homepage) is skipped, saying so."""
     try:
         if abai.article_ref(url) is None and abai.SITE in url:
             return asdict(abai.parse_listing(html, url))
+        if not _may_be_article(url):
+            return {**source, "url": url, "skipped": "no article page by its site's profile (article_patterns): "
+                                                     "a listing, the homepage or another page"}
         return parse_article(html, url, fetched_at).to_dict()
     except ParseError as err:
         return {**source, "url": url, "error": str(err)}
+
+
+def _may_be_article(url: str) -> bool:
+    """False for a page of a site with a profile whose article patterns match neither the URL nor its canonical form."""
+    from crawler.profiles import profile_for_url  # reads seeds/ once
+
+    profile = profile_for_url(url)
+    return profile is None or profile.may_be_article(url) or profile.may_be_article(canonical_url(url))
 
 
 def _declared_url(html: str) -> str | None:

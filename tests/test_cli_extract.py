@@ -127,6 +127,17 @@ def test_a_fixture_mirrors_manifest_is_a_manifest_and_its_pages_know_their_urls(
     assert alone.returncode == 0 and lines(alone.stdout)[0]["url"] == "https://egemen.kz/article/370001-astanada-zhana-kitaphana-ashyldy"
 
 
+def test_pages_a_sites_profile_takes_for_no_article_are_skipped_not_parsed_as_articles() -> None:
+    """qamshy.kz's homepage and listings came out as articles titled by their first card or `NEWS|Qamshy News`."""
+    result = run("extract", "--manifest", str(SITES / "qamshy.kz" / "manifest.jsonl"))
+    assert result.returncode == 0, result.stderr
+    records = lines(result.stdout)
+    skipped = {r["url"] for r in records if "skipped" in r}
+    assert skipped == {"https://qamshy.kz/", "https://qamshy.kz/category/news", "https://qamshy.kz/category/news?page=2"}
+    articles = [r for r in records if "skipped" not in r]
+    assert articles and all("/article/" in r["url"] and r["title"] for r in articles)
+
+
 def test_a_reader_that_stops_reading_ends_extract_quietly() -> None:
     """`extract … | head`: the status of SIGPIPE, as Unix tools end, and no traceback."""
     process = subprocess.Popen([sys.executable, "-m", "crawler", "extract", "--manifest", str(SITES / "abai.kz" / "manifest.jsonl")],
