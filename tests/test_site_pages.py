@@ -210,6 +210,20 @@ def test_the_headline_repeated_with_other_punctuation_leaves_the_body() -> None:
     assert item.body_html.startswith("<p>Новое кафе")
 
 
+@pytest.mark.parametrize("article", [True, False], ids=["in-article", "in-body"])
+def test_a_page_that_is_only_its_headline_has_no_body(article: bool) -> None:
+    """The headline taken for the body stored the page as an article whose body says its title again; a short item
+    whose one paragraph repeats its headline keeps it."""
+    head = "<html><head><title>Тек тақырып қана бар бет</title></head><body><nav><a href='/'>Басты</a></nav>"
+    h1 = "<h1>Тек тақырып қана бар бет</h1>"
+    item = generic.parse_article(f"{head}{f'<article>{h1}</article>' if article else h1}</body></html>",
+                                 "https://dala.example/article/1")
+    assert (item.title, item.body, item.body_html) == ("Тек тақырып қана бар бет", "", "")
+    short = generic.parse_article(f"{head}<article>{h1}<p>Тек тақырып қана бар бет.</p></article></body></html>",
+                                  "https://dala.example/article/2")
+    assert short.body == "Тек тақырып қана бар бет."
+
+
 def test_body_html_drops_the_occurrence_the_body_drops() -> None:
     """"Berlin" as a subheading stays; "Berlin" in the tag list at the end goes, from the text and from the HTML."""
     para = "Die Stadt plant neue Radwege entlang der großen Straßen, sagte die Senatorin am Montag vor der Presse. "

@@ -38,6 +38,7 @@ PROMO = re.compile(
 )
 TAGS_LABEL = re.compile(r"^(?:tags|schlagwörter|schlagworte|теги|тегтер|тэги|keywords)\s*:?$", re.IGNORECASE)
 DATE_LINE = re.compile(r"^(?:updated|published|posted|aktualisiert|veröffentlicht|обновлено|опубликовано)\b.*\d", re.IGNORECASE)
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Tags of trafilatura's HTML conversion whose text is one paragraph.
 HTML_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "td", "th")
 
@@ -58,7 +59,7 @@ def extract_body(html: str, url: str, sel: Selector | None = None, title: str | 
     if found is not None:
         extracted, root = found
         paragraphs = cleanup(extracted, title)
-        if paragraphs:
+        if paragraphs and not _headline_only(root, paragraphs, title):
             _prune(root, extracted, paragraphs)
             return Body(paragraphs, sanitize(root, url), "trafilatura")
     sel = sel if sel is not None else Selector(text=html, type="html")
@@ -67,7 +68,21 @@ def extract_body(html: str, url: str, sel: Selector | None = None, title: str | 
     if content is None:
         return Body()
     paragraphs = cleanup([clean(e.text_content()) for e in block_elements(content.root, set())], title)
+    if _headline_only(content.root, paragraphs, title):
+        return Body()
     return Body(paragraphs, sanitize(content.root, url), "structure")
+
+
+def _headline_only(root: HtmlElement, paragraphs: list[str], title: str | None) -> bool:
+    """Whether a body is the page's headline and nothing else: one paragraph, the title, all its text in headings.
+
+    A short news item whose one paragraph repeats its headline keeps it (its
+    text is in a paragraph); a page with nothing but its `<h1>` has no body.
+    """
+    if len(paragraphs) != 1 or not title or not _same(paragraphs[0], title):
+        return False
+    return all(element.tag in HEADINGS for element in root.iter() if isinstance(element.tag, str)
+               and ((element.text or "").strip() or any((child.tail or "").strip() for child in element)))
 
 
 def _trafilatura(html: str, url: str) -> tuple[list[str], HtmlElement] | None:
