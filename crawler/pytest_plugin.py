@@ -11,7 +11,9 @@ Installed with the package (entry point `pytest11`), it gives every test suite:
 - `--update-expected`: `parse_fixture` rewrites the expected JSON instead of
   comparing (review the diff before committing).
 - the ini option `fixture_sites`: where the site mirrors are, relative to the
-  rootdir (default `tests/fixtures/sites`).
+  rootdir (default `tests/fixtures/sites`); and `fixture_seeds`: the folder of
+  site profiles the parsers read (time zones, selectors), relative to the
+  rootdir (default `seeds`, when the project has one; else newsarchive's own).
 
 The crawler (Scrapy included) is imported only when a test uses a fixture, so
 the plugin costs nothing to test suites that do not.
@@ -38,12 +40,40 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="rewrite each saved page's expected JSON from the current parsers instead of comparing")
     parser.addini("fixture_sites", default="tests/fixtures/sites",
                   help="folder of site fixture mirrors, relative to the rootdir (default: tests/fixtures/sites)")
+    parser.addini("fixture_seeds", default="seeds",
+                  help="folder of site profiles (<site>.toml) the parsers read, relative to the rootdir "
+                       "(default: seeds, when it exists; else newsarchive's own)")
 
 
 @pytest.fixture
 def fixture_sites(pytestconfig: pytest.Config) -> Path:
     """The folder of site fixture mirrors (ini option `fixture_sites`)."""
     return pytestconfig.rootpath / str(pytestconfig.getini("fixture_sites"))
+
+
+@pytest.fixture(scope="session")
+def fixture_seeds(pytestconfig: pytest.Config) -> Iterator[Path]:
+    """The folder of site profiles the parsers read for this session (ini option `fixture_seeds`).
+
+    A project's own profiles give its sites' pages their time zones and
+    selectors: without them, `parse_fixture` would compare pages parsed as if
+    the site had no profile, and `--update-expected` write that down.
+    """
+    from crawler import settings
+    from crawler.profiles import _by_site
+
+    folder = pytestconfig.rootpath / str(pytestconfig.getini("fixture_seeds"))
+    if not folder.is_dir() or folder.resolve() == Path(settings.SEEDS_DIR).resolve():
+        yield Path(settings.SEEDS_DIR)
+        return
+    before = settings.SEEDS_DIR
+    settings.SEEDS_DIR = str(folder)
+    _by_site.cache_clear()
+    try:
+        yield folder
+    finally:
+        settings.SEEDS_DIR = before
+        _by_site.cache_clear()
 
 
 @pytest.fixture
@@ -71,7 +101,7 @@ def mirror(fixture_sites: Path) -> Iterator[Callable[[str | Path], MirrorServer]
 
 
 @pytest.fixture
-def parse_fixture(fixture_sites: Path, update_expected: bool) -> ParseFixture:
+def parse_fixture(fixture_sites: Path, fixture_seeds: Path, update_expected: bool) -> ParseFixture:
     """`parse_fixture(page)` or `parse_fixture("abai.kz", url)`: parse, compare with the expected JSON, return the parse."""
     from crawler.fixtures import SavedPage, parse_saved
 

@@ -93,6 +93,35 @@ def test_a_missing_expectation_is_written_and_fails_once(project: Path, pytester
     pytester.runpytest("-p", "crawler.pytest_plugin", "-k", "test_parse").assert_outcomes(passed=1)
 
 
+STEPPE_TESTS = '''
+def test_the_projects_profile_gives_the_sites_time_zone(parse_fixture):
+    item = parse_fixture("steppe.example", "https://steppe.example/news/1")
+    assert item["published_at"] == "2018-03-15T15:52:00+06:00"
+'''
+
+
+def test_parse_fixture_reads_the_projects_own_site_profiles(pytester: pytest.Pytester) -> None:
+    """A project's `seeds/<site>.toml` gives its site's pages their time zone (Almaty's +06:00 in 2018); without it the
+    date came out in UTC, and `--update-expected` wrote that down."""
+    (pytester.path / "seeds").mkdir()
+    (pytester.path / "seeds" / "steppe.example.toml").write_text(
+        'site = "steppe.example"\ntimezone = "Asia/Almaty"\n[profile]\nstart_urls = ["https://steppe.example/news"]\n',
+        encoding="utf-8")
+    site = pytester.path / "sites" / "steppe.example"
+    (site / "pages").mkdir(parents=True)
+    (site / "pages" / "news-1.html").write_text(
+        "<html><head><title>Жаңа кітапхана ашылды</title></head><body><article><h1>Жаңа кітапхана ашылды</h1>"
+        "<div class='date'>15.03.2018 15:52</div><p>Астанада жаңа кітапхана ашылды. Оған мыңдаған кітап әкелінді.</p>"
+        "<p>Кітапхана күн сайын жұмыс істейді.</p></article></body></html>", encoding="utf-8")
+    entry = {"url": "https://steppe.example/news/1", "file": "pages/news-1.html", "status": 200,
+             "content_type": "text/html; charset=utf-8", "kind": "article", "fetched_at": "2018-03-16T00:00:00+00:00"}
+    (site / "manifest.jsonl").write_text(json.dumps(entry) + "\n", encoding="utf-8")
+    pytester.makeini("[pytest]\nfixture_sites = sites\n")
+    pytester.makepyfile(test_steppe=STEPPE_TESTS)
+    pytester.runpytest("-p", "crawler.pytest_plugin", "--update-expected").assert_outcomes(passed=1)
+    pytester.runpytest("-p", "crawler.pytest_plugin").assert_outcomes(passed=1)
+
+
 def pytest_in(directory: Path, *args: str, path: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], cwd=directory,
                           env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True, timeout=300)
