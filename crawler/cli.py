@@ -168,7 +168,7 @@ def run_crawl(args: argparse.Namespace) -> int:
                    overrides=overrides, profile=profile)
     print(format_summary(result))
     status = exit_status(result["finish_reason"])
-    return 1 if status == 0 and _nothing_fetched(result) is not None else status
+    return 1 if status == 0 and (_nothing_fetched(result) or _no_article_links(result)) else status
 
 
 SITE_DOWN = "every page request failed (exit 1); is the site, or the mirror server, up?"
@@ -188,6 +188,22 @@ def _nothing_fetched(result: dict[str, Any]) -> str | None:
     if kinds & UNANSWERED_KINDS:
         return SITE_DOWN
     return None
+
+
+# Decisions on an article link the run took (crawler/incremental.py): any one means it found an article link.
+LINK_DECISIONS = ("new", "due", "revisit", "refresh", "retried", "skipped_fresh", "skipped_gone")
+
+
+def _no_article_links(result: dict[str, Any]) -> str | None:
+    """Why the run found no article to fetch, when the listings it read held no article link at all: the site's rules
+    (a profile's `article_patterns`, `start_urls`) match none of its links, or the site answers error pages with 200.
+    A run that found links and skipped them all as stored is not one."""
+    done = result.get("incremental") or {}
+    empty = (result.get("errors_by_kind") or {}).get("empty_listing", 0)
+    if not empty or any(done.get(decision) for decision in LINK_DECISIONS):
+        return None
+    return (f"no article link on the {counted(empty, 'listing page')} read (exit 1): do the profile's "
+            "article_patterns and start_urls match the site's links (scheme, www.)?")
 
 
 def exit_status(reason: str | None) -> int:
@@ -341,6 +357,8 @@ def format_summary(result: dict[str, Any]) -> str:
     ]
     if (why := _nothing_fetched(result)) is not None:
         lines.append(f"  nothing fetched: {why}")
+    elif (why := _no_article_links(result)) is not None:
+        lines.append(f"  nothing found: {why}")
     since = result.get("since") or {}
     if any(since.values()):
         lines.append(f"  since     {counted(since['older'], 'article page')} fetched and older, not stored"

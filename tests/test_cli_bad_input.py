@@ -12,6 +12,7 @@ import argparse
 import fcntl
 import gzip
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -339,6 +340,22 @@ def test_a_crawl_that_robots_txt_forbids_everywhere_says_so_and_exits_1(tmp_path
     assert result.returncode == 1, result.stdout + result.stderr[-2000:]
     assert "  errors    4 (robots_disallowed 4)" in lines
     assert lines[-1] == "  nothing fetched: robots.txt forbids every page asked for (exit 1)"
+
+
+def test_a_crawl_whose_profile_matches_no_article_link_says_so_and_exits_1(tmp_path: Path) -> None:
+    """A profile whose article_patterns miss the site's links (a typo, http against https) stored nothing and
+    reported success: `0 new`, exit 0."""
+    profile = tmp_path / "qamshy.kz.toml"
+    text = (ROOT / "seeds" / "qamshy.kz.toml").read_text(encoding="utf-8")
+    profile.write_text(re.sub(r"(?m)^article_patterns = .*$", "article_patterns = ['^https://qamshy\\\\.kz/articles/']", text),
+                       encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "crawler", "crawl", "site", "--profile", str(profile), "--offline",
+                             "--db", str(tmp_path / "q.sqlite")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1, result.stdout + result.stderr[-2000:]
+    assert "  articles  0 new, 0 updated, 0 unchanged  (0 pages in 0 scripts)" in lines
+    assert lines[-1] == ("  nothing found: no article link on the 1 listing page read (exit 1): do the profile's "
+                         "article_patterns and start_urls match the site's links (scheme, www.)?")
 
 
 @pytest.mark.parametrize(("answered", "errors", "why"), [
