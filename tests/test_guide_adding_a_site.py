@@ -265,7 +265,7 @@ def test_the_site_is_added_as_the_guide_says(walked) -> None:
     # The selector step put the profile back as it was.
     assert (scratch / "seeds" / "dala.example.toml").read_text(encoding="utf-8") == next(
         b.text for b in guide_blocks() if b.target == "seeds/dala.example.toml")
-    rows = list(sqlite_utils.Database(scratch / "dala.sqlite")["articles"].rows)
+    rows = list(sqlite_utils.Database(scratch / "exports" / "dala.sqlite")["articles"].rows)
     assert {(r["title"], r["published_at"]) for r in rows} == {
         ("Алматыда жаңа кітапхана ашылды", "2024-05-02T10:30:00+05:00"),
         ("Шымкентте домбыра фестивалі өтті", "2024-05-03T14:20:00+05:00"),
