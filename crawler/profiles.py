@@ -215,11 +215,21 @@ def _host(table: _Table, key: str, value: str | None) -> str:
     return host
 
 
+# Names `crawl NAME` takes for a spider of its own: a profile under one of them could never be crawled by name.
+SPIDER_NAMES = ("abai", "site")
+
+
 def _name(spec: _Table, site: str) -> str:
     name = spec.optional_string("name")
     if name == "":
         raise spec.error("name", "must not be empty (leave it out to use the site's first label)")
-    return site.split(".")[0] if name is None else name
+    if name is None:
+        name = site.split(".")[0]
+        if name in SPIDER_NAMES:
+            raise spec.error("name", f"the site's first label {name!r} names a spider of its own; give the profile a name")
+    elif name in SPIDER_NAMES:
+        raise spec.error("name", f"{name!r} names a spider of its own (`crawl {name}`); choose another")
+    return name
 
 
 def _language(top: _Table) -> str | None:

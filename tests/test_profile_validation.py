@@ -186,6 +186,19 @@ def test_two_profiles_answering_to_one_name_are_an_error_naming_both_files(tmp_p
                               " give each profile its own name")
 
 
+@pytest.mark.parametrize(("top", "profile", "problem"), [
+    ('site = "steppe.example"', 'name = "abai"\n' + START, "'abai' names a spider of its own (`crawl abai`); choose another"),
+    ('site = "steppe.example"', 'name = "site"\n' + START, "'site' names a spider of its own (`crawl site`); choose another"),
+    ('site = "site.example"', 'start_urls = ["https://site.example/"]',
+     "the site's first label 'site' names a spider of its own; give the profile a name"),
+])
+def test_a_profile_named_like_a_spider_is_refused(tmp_path: Path, top: str, profile: str, problem: str) -> None:
+    """`crawl abai` runs abai's own spider and `crawl site` asks for --profile: such a profile could never be crawled
+    by name."""
+    path = write_profile(tmp_path, top=top, profile=profile)
+    assert load_error(path) == f"{path}: profile.name: {problem}"
+
+
 def test_a_broken_profile_fails_only_where_it_is_asked_for(tmp_path: Path) -> None:
     broken = write_profile(tmp_path, profile='start_urls = "https://steppe.example/"', name="a-broken.toml")
     write_profile(tmp_path, name="steppe.example.toml")
