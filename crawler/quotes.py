@@ -63,6 +63,7 @@ from crawler.quote_words import (
     NAME_LIKE_ROLES,
     OTHER_QUOTES,
     PLACE_ENDING,
+    PLURAL,
     PRONOUNS,
     RUSSIAN_INDIRECT_WORDS,
     SAID_BEFORE,
@@ -105,12 +106,20 @@ def _who_in(masked: str, text: str, lo: int, hi: int, script: str) -> _Who:
         return _Who(mentions[0].name, mentions[0].role)
     for word in CAPITAL_WORD.finditer(masked, lo, hi):
         surname = fold(strip_case(word.group()))
-        if not role_stem(surname) and (GENITIVE.search(fold(word.group())) or SURNAME_END.search(surname)):
+        if (not role_stem(surname) and not _plural_noun(surname)
+                and (GENITIVE.search(fold(word.group())) or SURNAME_END.search(surname))):
             return _Who(normal_case(strip_case(word.group())))
     role_at = next((i for i, w in enumerate(words) if role_stem(w)), -1)
     if role_at >= 0:
-        return _Who(role_stem=role_stem(words[role_at]), role=words[role_at].strip(",;:"))
+        role = strip_case(words[role_at].strip(",;:"))  # "мамандарының айтуынша" (in the specialists' words)
+        return _Who(role_stem=role_stem(words[role_at]), role=role.lower() if role_at == 0 and role.istitle() else role)
     return _Who()
+
+
+def _plural_noun(folded: str) -> bool:
+    """A long word with a plural ending, capitalised only as a sentence's first ("Синоптиктердің айтуынша": in the
+    forecasters' words): people, not a name. Short ones may be first names (Мұхтар, Ильдар)."""
+    return len(folded) >= 8 and PLURAL.search(folded) is not None
 
 
 def _lone_name(word: str) -> bool:
