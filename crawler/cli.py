@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from crawler import CLI_LOG_HANDLER, __version__
 from crawler import settings as default_settings
 from crawler.errors import ConfigError, CrawlerError
-from crawler.extract import UNREADABLE, extract_one, extract_warc, is_warc
+from crawler.extract import NO_URL, UNREADABLE, extract_one, extract_warc, is_warc
 from crawler.interrupts import terminate_as_interrupt
 from crawler.parsers import abai
 from crawler.storage import Store
@@ -823,18 +823,18 @@ def run_extract(args: argparse.Namespace) -> int:
     if args.url is not None and not is_web_url(args.url):
         raise ConfigError(f"--url must be an absolute http(s) URL such as https://abai.kz/post/1, not {args.url!r}")
     fetched_at = None if args.fetched_at is None else _checked_time(args.fetched_at, "--fetched-at")
-    failures = unreadable = 0
+    failures = bad_input = 0
     for path, entry, records in _extracted(args, fetched_at):
         for record in records:
             if (key := entry.get("key")) is not None:
                 record = {"key": key, **{k: v for k, v in record.items() if k != "key"}, "article_key": record.get("key")}
             if "error" in record:
                 failures += 1
-                unreadable += record["error"].startswith(UNREADABLE)
+                bad_input += record["error"].startswith((UNREADABLE, NO_URL))
                 where = f"{path}: {record['url']}" if "warc_file" in record else str(path)
                 print(printable(f"error: {where}: {record['error']}"), file=sys.stderr)
             print(json.dumps(record, ensure_ascii=False), flush=True)
-    return 2 if unreadable else 1 if failures else 0  # an unreadable file is bad input; an unparsable page, a result
+    return 2 if bad_input else 1 if failures else 0  # an unreadable file or one without a URL is bad input; an unparsable page, a result
 
 
 def _extracted(args: argparse.Namespace, fetched_at: str | None) -> Iterator[tuple[Path, dict[str, Any], Iterator[dict[str, Any]]]]:

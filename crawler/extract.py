@@ -24,6 +24,7 @@ from crawler.parsers import abai, canonical_url, parse_article
 from crawler.urls import is_web_url
 
 UNREADABLE = "cannot read"
+NO_URL = "no URL"  # with UNREADABLE, errors of the input, not of the page: exit 2
 
 
 def is_warc(path: Path) -> bool:
@@ -49,9 +50,9 @@ def extract_one(path: Path, url: str | None, fetched_at: str | None, content_typ
     if not url:
         declared = _declared_url(html)
         if not declared:
-            return {"path": str(path), "error": "no URL: pass --url or a manifest url"}
+            return {"path": str(path), "error": f"{NO_URL}: pass --url or a manifest url"}
         if not is_web_url(declared):
-            return {"path": str(path), "error": f"no URL: the page names itself {declared!r}, not an absolute URL; "
+            return {"path": str(path), "error": f"{NO_URL}: the page names itself {declared!r}, not an absolute URL; "
                                                 "pass --url or a manifest url"}
         url = declared
     return _parsed(html, url, fetched_at, {"path": str(path)})

@@ -156,7 +156,7 @@ def test_a_relative_canonical_link_is_no_url_to_extract_under(tmp_path: Path) ->
                     encoding="utf-8")
     result = run("extract", str(page))
     message = "no URL: the page names itself 'bus-routes.html', not an absolute URL; pass --url or a manifest url"
-    assert (result.returncode, lines(result.stdout)) == (1, [{"path": str(page), "error": message}])
+    assert (result.returncode, lines(result.stdout)) == (2, [{"path": str(page), "error": message}])  # bad input, as for an unreadable file
 
 
 def test_a_mirror_page_is_decoded_by_the_charset_it_was_served_with(tmp_path: Path) -> None:
