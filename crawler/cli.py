@@ -166,6 +166,7 @@ def run_crawl(args: argparse.Namespace) -> int:
         return run_worker(args, spider, profile, mirror, options, overrides)
     result = crawl(spider, db=args.db, mirror=mirror, options=options, log_level=args.log_level, jobdir=args.jobdir,
                    overrides=overrides, profile=profile)
+    result["selectors"] = sorted(profile.overrides) if profile else []
     print(format_summary(result))
     status = exit_status(result["finish_reason"])
     return 1 if status == 0 and (_nothing_fetched(result) or _no_article_links(result)) else status
@@ -355,6 +356,7 @@ def format_summary(result: dict[str, Any]) -> str:
         + (f"; {result['warc_errors']} not archived (see the log)" if result.get("warc_errors") else ""),
         f"  database  {result['db']}",
     ]
+    lines += _selector_lines(result)
     if (why := _nothing_fetched(result)) is not None:
         lines.append(f"  nothing fetched: {why}")
     elif (why := _no_article_links(result)) is not None:
@@ -364,6 +366,18 @@ def format_summary(result: dict[str, Any]) -> str:
         lines.append(f"  since     {counted(since['older'], 'article page')} fetched and older, not stored"
                      f" (undated links); {counted(since['reached'], 'listing')} reached the date")
     return "\n".join(lines + _incremental_lines(result))
+
+
+def _selector_lines(result: dict[str, Any]) -> list[str]:
+    """How many article pages each of the profile's `[overrides]` selectors filled: one that matches nothing falls back
+    to the generic rules without a word, and a typo in it would go unseen."""
+    run, fields = result["run"], result.get("selectors") or []
+    pages = int(run.get("items") or 0)
+    if not fields or not pages:
+        return []
+    strategies = json.loads(run.get("field_strategies") or "{}")
+    filled = ", ".join(f"{name} {strategies.get(name, {}).get('selector', 0)}" for name in fields)
+    return [f"  selectors {filled} of {counted(pages, 'article page')} (the rest by the generic rules)"]
 
 
 def _unfinished_summary(result: dict[str, Any]) -> str:

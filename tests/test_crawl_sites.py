@@ -54,6 +54,8 @@ def test_every_homepage_link_is_recorded_and_unmirrored_pages_are_404_errors(qam
 def test_second_crawl_fetches_nothing_stored_and_a_full_pass_changes_nothing(qamshy) -> None:
     _, first, second, full_pass = qamshy
     assert "Crawled qamshy (offline mirror" in first and "6 new, 0 updated, 0 unchanged" in first
+    # The profile's [overrides] selectors, and how many pages each filled: one that matched nothing would say 0.
+    assert "  selectors published_at 6, title 6 of 6 article pages (the rest by the generic rules)" in first.splitlines()
     assert "0 new, 0 updated, 0 unchanged" in second
     assert "0 new, 0 updated, 6 unchanged" in full_pass
 
