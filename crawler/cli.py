@@ -689,6 +689,8 @@ def add_fixtures_parser(commands: Any) -> None:
     record.add_argument("urls", nargs="+", metavar="URL", help="pages to fetch (all on --site)")
     record.add_argument("--site", required=True, help="the site, and its folder under --sites-dir (example.kz)")
     record.add_argument("--kind", help="manifest kind of the pages (default: by status and URL: article, listing, home, …)")
+    record.add_argument("--file", type=Path, help="save this HTML file as the page of the one URL instead of fetching it "
+                                                  "(a page saved by a browser, or written by hand)")
     record.add_argument("-s", dest="set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting for this fetch (repeatable)")
     record.set_defaults(run=run_fixtures_record)
@@ -706,10 +708,15 @@ def add_fixtures_parser(commands: Any) -> None:
 
 def run_fixtures_record(args: argparse.Namespace) -> int:
     from crawler import fixtures
-    from crawler.record import record  # imports Scrapy and Twisted: only when recording
+    from crawler.record import record, record_file  # imports Scrapy and Twisted: only when recording
 
     directory = fixtures.site_dir(args.site, args.sites_dir)
-    result = record(args.urls, directory, args.site, args.kind, _settings_overrides(args.set))
+    if args.file is not None:
+        if len(args.urls) != 1 or args.set:
+            raise ConfigError("--file goes with exactly one URL, the page's address, and no -s (nothing is fetched)")
+        result = record_file(args.file, args.urls[0], directory, args.site, args.kind)
+    else:
+        result = record(args.urls, directory, args.site, args.kind, _settings_overrides(args.set))
     for page, expected in result.saved:
         note = f"{page.status} {page.kind}"
         if expected is not None:

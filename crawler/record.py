@@ -1,4 +1,4 @@
-"""`fixtures record`: fetch pages with the project's own Scrapy settings and save them as fixtures.
+"""`fixtures record`: fetch pages with the project's own Scrapy settings (or take saved files) and save them as fixtures.
 
 The fetch is a tiny Scrapy crawl with the settings every crawl uses (User-Agent,
 robots.txt, throttling, retries, size limit, compression), so a saved page is
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,14 +72,44 @@ def record(urls: list[str], directory: Path, site: str, kind: str | None = None,
     for response in responses:
         unique.setdefault(response.url, response)  # a redirect's target that was also asked for came twice: one page
     for response in unique.values():
-        page = save_page(directory, response, kind if response.url in requested else None)
-        before, expected = _previous(page), parse_saved(page)
-        if expected is not None:
-            write_expected(page, expected)
-            if before is not None and (diffs := diff_fields({**before, "fetched_at": None}, {**expected, "fetched_at": None})):
-                result.changed[page.url] = diffs
-        result.saved.append((page, expected))
+        _save(result, directory, response, kind if response.url in requested else None)
     return result
+
+
+def record_file(path: Path, url: str, directory: Path, site: str, kind: str | None = None) -> RecordResult:
+    """Save a page kept on disk (a browser's "Save page as", a page written by hand) as the 200 answer of `url`.
+
+    For pages the crawler cannot fetch from here. The page is served as HTML,
+    in UTF-8 when its bytes are, else with no charset, which the crawl then
+    detects as it would from such a server.
+    """
+    check_site_urls([url], site)
+    try:
+        body = path.read_bytes()
+    except OSError as err:
+        raise ConfigError(f"cannot read {path}: {err.strerror or err}") from err
+    try:
+        body.decode("utf-8")
+        content_type = "text/html; charset=utf-8"
+    except UnicodeDecodeError:
+        content_type = "text/html"
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    result = RecordResult()
+    _save(result, directory, RecordedResponse(url, 200, {"Content-Type": content_type}, body, now), kind,
+          source=f"file {path.name}, saved {now[:10]}")
+    return result
+
+
+def _save(result: RecordResult, directory: Path, response: RecordedResponse, kind: str | None,
+          source: str | None = None) -> None:
+    """Save one response and its expected JSON, noting how that JSON changed since the page's last recording."""
+    page = save_page(directory, response, kind, source)
+    before, expected = _previous(page), parse_saved(page)
+    if expected is not None:
+        write_expected(page, expected)
+        if before is not None and (diffs := diff_fields({**before, "fetched_at": None}, {**expected, "fetched_at": None})):
+            result.changed[page.url] = diffs
+    result.saved.append((page, expected))
 
 
 def _previous(page: SavedPage) -> dict[str, Any] | None:

@@ -25,7 +25,7 @@ from unittest.mock import ANY
 
 import pytest
 
-from conftest import SITES, read_manifest
+from conftest import SITES, cli, read_manifest
 from crawler import settings as project_settings
 from crawler.cli import main
 from crawler.fixtures import saved_pages
@@ -332,4 +332,26 @@ def test_a_www_spelling_of_an_article_is_an_article_when_the_profile_names_only_
     finally:
         _by_site.cache_clear()
     assert kinds == ["article", "article", "listing", "page"]
+
+
+def test_a_page_saved_on_disk_is_recorded_as_the_answer_of_its_url(tmp_path: Path) -> None:
+    """A page the crawler cannot fetch from here (saved by a browser, or written by hand) joins the mirror with its
+    expected JSON, parsed with the site's profile (qamshy.kz: Almaty time), and checks clean."""
+    page = tmp_path / "saved.html"
+    page.write_text("<html><head><title>Жаңа кітапхана ашылды</title></head><body><article><h1>Жаңа кітапхана ашылды</h1>"
+                    "<div class='date'>15.03.2018 15:52</div><p>Астанада жаңа кітапхана ашылды. Оған мыңдаған кітап "
+                    "әкелінді.</p></article></body></html>", encoding="utf-8")
+    sites, url = tmp_path / "sites", "https://qamshy.kz/article/zhana-kitaphana.html"
+    result = cli("fixtures", "record", "--sites-dir", str(sites), "--site", "qamshy.kz", "--file", str(page), url)
+    assert result.returncode == 0, result.stderr
+    [entry] = read_manifest(sites / "qamshy.kz")
+    assert (entry["url"], entry["status"], entry["kind"], entry["content_type"]) == (
+        url, 200, "article", "text/html; charset=utf-8")
+    assert entry["source"].startswith("file saved.html, saved ")
+    expected = json.loads((sites / "qamshy.kz" / entry["file"]).with_suffix(".json").read_text(encoding="utf-8"))
+    assert (expected["title"], expected["published_at"]) == ("Жаңа кітапхана ашылды", "2018-03-15T15:52:00+06:00")
+    assert cli("fixtures", "check", "--sites-dir", str(sites), "qamshy.kz").returncode == 0
+    two = cli("fixtures", "record", "--sites-dir", str(sites), "--site", "qamshy.kz", "--file", str(page), url, url)
+    assert (two.returncode, two.stderr.strip()) == (
+        2, "error: --file goes with exactly one URL, the page's address, and no -s (nothing is fetched)")
 
