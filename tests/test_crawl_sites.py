@@ -39,6 +39,9 @@ def test_crawl_by_name_stores_every_mirrored_article_with_almaty_dates(qamshy) -
         "Баласы жемқор адам Мәжіліске лайық па?", "2018-03-15T15:52:00+06:00", "kk")
     assert json.loads(row["strategies"])["published_at"] == "selector"  # the profile's override
     assert all(r["published_at"].endswith("+06:00") for r in rows.values())
+    # Its counts, read by the profile's views and comments selectors, are the page's count observations.
+    counts = {r["key"]: (r["views"], r["comments"]) for r in db.query("select * from metrics where source_kind = 'article'")}
+    assert len(counts) == 6 and counts["qamshy.kz:/article/balasi-zhemqor-adam-mazhiliske-layiq-pa.html"] == (5305, 12)
 
 
 def test_every_homepage_link_is_recorded_and_unmirrored_pages_are_404_errors(qamshy) -> None:
@@ -55,7 +58,8 @@ def test_second_crawl_fetches_nothing_stored_and_a_full_pass_changes_nothing(qam
     _, first, second, full_pass = qamshy
     assert "Crawled qamshy (offline mirror" in first and "6 new, 0 updated, 0 unchanged" in first
     # The profile's [overrides] selectors, and how many pages each filled: one that matched nothing would say 0.
-    assert "  selectors published_at 6, title 6 of 6 article pages (the rest by the generic rules)" in first.splitlines()
+    assert ("  selectors comments 6, published_at 6, title 6, views 6 of 6 article pages (the rest by the generic rules)"
+            in first.splitlines())
     assert "0 new, 0 updated, 0 unchanged" in second
     assert "0 new, 0 updated, 6 unchanged" in full_pass
 

@@ -29,7 +29,7 @@ def test_every_profile_in_seeds_loads_and_matches_its_mirror_urls() -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ('site = "x.kz"\n', "is not a site profile (it has no [profile] table)"),
     ('site = "x.kz"\ntimezone = "Mars/Olympus"\n[profile]\nstart_urls = ["https://x.kz/"]\n', "unknown time zone 'Mars/Olympus'"),
-    ('site = "x.kz"\n[profile]\nstart_urls = ["https://x.kz/"]\n[overrides]\nvotes = "span"\n', "overrides.votes: unknown field; known fields:"),
+    ('site = "x.kz"\n[profile]\nstart_urls = ["https://x.kz/"]\n[overrides]\nwordcount = "span"\n', "overrides.wordcount: unknown field; known fields:"),
     ('site = "x.kz"\n[profile]\nstart_urls = ["https://x.kz/"]\narticle_patterns = ["(unclosed"]\n', "bad pattern '(unclosed'"),
     ('site = "x.kz"\n[profile]\n', "profile.start_urls: missing or empty, and so are sitemaps and feeds"),
 ])

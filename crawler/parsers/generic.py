@@ -28,7 +28,7 @@ from crawler.items import ArticleItem
 from crawler.language import detect_language, detect_script
 from crawler.parsers.authors import find_authors, split_names
 from crawler.parsers.body import cleanup, extract_body
-from crawler.parsers.common import block_elements, clean, visible_texts
+from crawler.parsers.common import block_elements, clean, to_int, visible_texts
 from crawler.parsers.metadata import PageMetadata, read_metadata
 from crawler.parsers.pubdates import declared, modification_date, publication_date
 from crawler.parsers.sanitize import sanitize
@@ -50,10 +50,13 @@ class Picked:
     image: str | None = None
     body: list[str] = field(default_factory=list)
     body_html: str = ""
+    views: int | None = None
+    comments: int | None = None
 
 
-# Fields a profile may override with a selector.
-OVERRIDABLE = frozenset({"title", "published_at", "modified_at", "authors", "category", "tags", "body", "image"})
+# Fields a profile may override with a selector. Views and comments have no generic rule: only a selector reads them.
+OVERRIDABLE = frozenset({"title", "published_at", "modified_at", "authors", "category", "tags", "body", "image",
+                         "views", "comments"})
 
 
 def page_selector(html: str) -> Selector:
@@ -171,6 +174,10 @@ def _people_and_labels(item: ArticleItem, sel: Selector, meta: PageMetadata, pic
     if picked.image or meta.image:
         item.image, item.strategies["image"] = picked.image or meta.image, "selector" if picked.image else "meta"
         item.images = [item.image] if item.image else []
+    for name in ("views", "comments"):
+        if (count := getattr(picked, name)) is not None:
+            setattr(item, name, count)
+            item.strategies[name] = "selector"
 
 
 def overridden(sel: Selector, overrides: Mapping[str, str], url: str) -> Picked:
@@ -193,6 +200,8 @@ def overridden(sel: Selector, overrides: Mapping[str, str], url: str) -> Picked:
             picked.tags = list(dict.fromkeys(texts))
         elif name == "image":
             picked.image = join_url(url, texts[0])
+        elif name in ("views", "comments"):
+            setattr(picked, name, to_int(texts[0]))  # "1 234 рет қаралды", "12 пікір"
         elif name in ("title", "published_at", "modified_at", "category"):
             setattr(picked, name, texts[0])
     return picked
