@@ -85,6 +85,7 @@ def parse_article(html: str, url: str, fetched_at: str | None = None, *, tz: str
         item.strategies["url"] = "canonical"  # its <link rel=canonical> names another URL: a claim the dedupe weighs
     _dates(item, sel, html, url, meta, picked, tz, today)
     _people_and_labels(item, sel, meta, picked, url)
+    _counts(item, picked)
     paragraphs: list[str]
     how: str | None
     if picked.body:
@@ -174,6 +175,10 @@ def _people_and_labels(item: ArticleItem, sel: Selector, meta: PageMetadata, pic
     if picked.image or meta.image:
         item.image, item.strategies["image"] = picked.image or meta.image, "selector" if picked.image else "meta"
         item.images = [item.image] if item.image else []
+
+
+def _counts(item: ArticleItem, picked: Picked) -> None:
+    """Views and comments, as the profile's selectors read them: no generic rule tells a page's counts apart."""
     for name in ("views", "comments"):
         if (count := getattr(picked, name)) is not None:
             setattr(item, name, count)
