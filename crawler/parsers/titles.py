@@ -109,6 +109,32 @@ def _without_kicker(h1: Selector, text: str) -> str | None:
     return None
 
 
+# Elements a kicker is set in when no class names it as one; and the most words such a kicker has.
+KICKER_TAGS = frozenset({"span", "small", "div", "p"})
+KICKER_WORDS = 4
+
+
+def _after_styled_lead(heading: HtmlElement, text: str) -> str | None:
+    """The headline of a heading that opens with a short styled element before a longer rest, else None.
+
+    Sites set the kicker apart by a class of their own ("<span class='sub-line'>Weather alert:</span>
+    Flood waters recede"), which KICKER_CLASS cannot know. A lead of two to four words (or one ending
+    in ":") shorter than the rest is taken for one; a lead as long as the rest is the headline over its
+    subtitle, and `<b>`, `<em>` or a link are emphasis within the headline. Unlike a kicker its class
+    names, such a lead may belong to the headline, so the whole heading stays a candidate beside the rest.
+    """
+    children = [child for child in heading if isinstance(child.tag, str)]
+    first = children[0] if children else None
+    if first is None or (heading.text or "").strip() or first.tag not in KICKER_TAGS or not first.get("class"):
+        return None
+    lead = node_text(first)
+    words = len(lead.split())
+    if not lead or not text.startswith(lead) or words > KICKER_WORDS or (words < 2 and not lead.endswith(":")):
+        return None
+    rest = _trim(text[len(lead):])
+    return rest if len(rest) > len(lead) and len(rest.split()) >= 2 else None
+
+
 # The page's headlines as shown, not those of its navigation or footer.
 SHOWN_H1 = "//body//h1[not(ancestor::nav or ancestor::footer)]"
 
@@ -117,7 +143,8 @@ def _shown_texts(sel: Selector) -> list[str]:
     """Visible headline candidates: the first `<h1>`s, then `<h2>`s (blogs whose `<h1>` is the logo).
 
     An `<h1>` made of a kicker and a headline element gives its parts first; one whose kicker
-    says so by its class gives its headline instead of its whole text.
+    says so by its class gives its headline instead of its whole text, and one that opens with
+    a styled lead gives the rest first.
     """
     found = []
     for h1 in sel.xpath(SHOWN_H1)[:4]:
@@ -125,6 +152,8 @@ def _shown_texts(sel: Selector) -> list[str]:
         if headline := _without_kicker(h1, text):
             found.append(headline)
             continue
+        if rest := _after_styled_lead(h1.root, text):
+            found.append(rest)
         parts = [part for child in h1.xpath("./*") if (part := node_text(child)) and part != text]
         if len(parts) >= 2:
             found += [p for p in parts if len(p) >= 12]
@@ -184,7 +213,7 @@ def _prominent_h1(sel: Selector, logos: list[str], references: list[str]) -> str
         if any(urlsplit(href).path in ("", "/") and not urlsplit(href).query for href in root.xpath("./a/@href")):
             return None
         text = _seen_text(root)
-        headline = _without_kicker(h1, text) or text
+        headline = _without_kicker(h1, text) or _after_styled_lead(root, text) or text
         if names_site(headline, logos):
             return None
         words = len(headline.split())
