@@ -35,3 +35,20 @@ def test_a_headline_over_a_shorter_subtitle_in_one_h1_is_no_kicker() -> None:
     body = ('<article><h1><span class="title">The long road north to the coast of the island</span>'
             ' <small class="subtitle">A travel diary</small></h1></article>')
     assert title_of(head, body) == "The long road north to the coast of the island"
+
+
+def test_of_two_confirmed_headings_the_one_the_og_title_confirms_beats_the_one_only_the_title_tag_does() -> None:
+    head = ("<title>Harbour reopens: ferries run again</title>"
+            '<meta property="og:title" content="Ferries run again as the harbour reopens">')
+    body = ("<div><h1>Harbour reopens: ferries run again</h1></div>"
+            "<article><h2>Ferries run again as the harbour reopens</h2></article>")
+    assert title_of(head, body) == "Ferries run again as the harbour reopens"
+
+
+def test_an_h2_offers_its_headline_after_a_styled_kicker() -> None:
+    head = ("<title>Summer by the lake - Swimming in the north</title>"
+            '<meta name="title" content="Swimming in the northern lakes all summer">')
+    body = ("<h1>Summer by the lake - Swimming in the north</h1>"
+            '<article><h2><span class="subline">Summer by the lake</span> Swimming in the northern lakes all summer'
+            "</h2></article>")
+    assert title_of(head, body) == "Swimming in the northern lakes all summer"

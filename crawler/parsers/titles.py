@@ -144,7 +144,7 @@ def _shown_texts(sel: Selector) -> list[str]:
 
     An `<h1>` made of a kicker and a headline element gives its parts first; one whose kicker
     says so by its class gives its headline instead of its whole text, and one that opens with
-    a styled lead gives the rest first.
+    a styled lead gives the rest first; an `<h2>` with a kicker gives its rest before its whole text.
     """
     found = []
     for h1 in sel.xpath(SHOWN_H1)[:4]:
@@ -158,7 +158,11 @@ def _shown_texts(sel: Selector) -> list[str]:
         if len(parts) >= 2:
             found += [p for p in parts if len(p) >= 12]
         found.append(text)
-    found += [node_text(h2) for h2 in sel.xpath("//body//h2[not(ancestor::nav or ancestor::footer)]")[:6]]
+    for h2 in sel.xpath("//body//h2[not(ancestor::nav or ancestor::footer)]")[:6]:
+        text = node_text(h2)
+        if rest := _without_kicker(h2, text) or _after_styled_lead(h2.root, text):
+            found.append(rest)
+        found.append(text)
     return [t for t in dict.fromkeys(found) if 4 <= len(t) <= MAX_LENGTH]
 
 
@@ -267,18 +271,28 @@ def _trim(title: str) -> str:
     return trimmed or title
 
 
+def _confirmation(shown: str, references: list[str], sites: list[str]) -> tuple[int, int]:
+    """(grade, -rank) of the best confirmation of a shown heading: its grade, then the rank of the reference
+    giving it (0 the most trusted), so that of equal grades the more trusted declaration decides."""
+    return max(((grade(shown, ref, sites), -rank) for rank, ref in enumerate(references)), default=(0, 0))
+
+
 def choose_title(sel: Selector, meta: PageMetadata, url: str) -> tuple[str | None, str | None]:
-    """(headline, strategy): "structure" when a shown heading is confirmed, "meta" for a declared title."""
+    """(headline, strategy): "structure" when a shown heading is confirmed, "meta" for a declared title.
+
+    Of two headings confirmed as well, the one a more trusted declaration confirms wins (JSON-LD's
+    `headline` over `og:title` over `<title>`, which is often written for search engines), then the first.
+    """
     sites = site_names(meta, url)
     declared = [t for source in DECLARED for s, t in meta.titles if s == source and t and len(t) <= MAX_LENGTH]
     doc_title = clean(" ".join(sel.xpath("//head/title//text()").getall())) or clean(sel.xpath("//title/text()").get())
     references = [*declared, *([doc_title] if doc_title else [])]
     shown = [t for t in _shown_texts(sel) if not names_site(t, sites)]
-    graded = [(max((grade(t, ref, sites) for ref in references), default=0), -i, t) for i, t in enumerate(shown)]
-    best = max(graded, default=(0, 0, ""))
-    if best[0] >= 2:
+    graded = [(_confirmation(t, references, sites), -i, t) for i, t in enumerate(shown)]
+    best = max(graded, default=((0, 0), 0, ""))
+    if best[0][0] >= 2:
         return best[2], "structure"
-    logos = sites + [squash(t) for g, _, t in graded if g == 1]
+    logos = sites + [squash(t) for (g, _), _, t in graded if g == 1]
     if headline := _prominent_h1(sel, logos, references):
         return headline, "structure"
     if declared:
