@@ -52,3 +52,16 @@ def test_an_h2_offers_its_headline_after_a_styled_kicker() -> None:
             '<article><h2><span class="subline">Summer by the lake</span> Swimming in the northern lakes all summer'
             "</h2></article>")
     assert title_of(head, body) == "Swimming in the northern lakes all summer"
+
+
+def test_a_one_word_section_heading_yields_to_the_headline_after_it_in_the_declared_title() -> None:
+    head = '<meta name="title" content="Announcements - Changes to the customs tariff for tobacco products">'
+    body = ("<main><h1>Announcements</h1><h1>Changes to the customs tariff for tobacco products</h1>"
+            "</main>")
+    assert title_of(head, body) == "Changes to the customs tariff for tobacco products"
+
+
+def test_a_last_title_part_with_more_words_than_a_long_site_name_is_the_headline() -> None:
+    head = "<title>Northern Amateur Rowing Club e.V. - Club life » The spring races at the lake</title>"
+    body = "<div id='logo'>NARC</div><div class='post'><h2>The spring races at the lake</h2></div>"
+    assert title_of(head, body) == "The spring races at the lake"

@@ -240,8 +240,9 @@ def grade(shown: str, declared: str, sites: list[str]) -> int:
 
     3: the same text (or the same once the site name is cut); 2: its first
     part, or its end after a kicker, or its whole when the declared one was
-    cut short; 1: a later part ("Headline | Shown": the shown text is likely
-    the site's logo); 0: unrelated.
+    cut short, or its longest part; 1: a shorter later part ("Headline | Shown":
+    the shown text is likely the site's logo) or a first part of one word
+    before a longer one ("Section - Headline"); 0: unrelated.
     """
     s, d = norm(shown), norm(declared)
     stripped = norm(strip_site(declared, sites))
@@ -249,7 +250,7 @@ def grade(shown: str, declared: str, sites: list[str]) -> int:
         return 3
     parts = [norm(p) for p in SEPARATOR.split(declared)]
     if len(parts) > 1 and parts[0] == s:
-        return 2
+        return 2 if " " in s or _longest(s, parts) else 1
     # "KICKER: Headline" around a shown "Headline" of two words or more; a declared title cut short of a long one.
     kicker = stripped.endswith(" " + s) and stripped[: -len(s)].rstrip().endswith(":") and len(s) >= 12 and " " in s
     if kicker or (len(s) >= 20 and len(stripped) >= 20 and s.startswith(stripped)):
@@ -257,7 +258,14 @@ def grade(shown: str, declared: str, sites: list[str]) -> int:
     if s not in parts[1:]:
         return 0
     # "Site - Section - Headline": a later part that is the longest is the headline; a shorter one, a logo.
-    return 2 if all(len(s) > len(p) for p in parts if p != s) else 1
+    return 2 if _longest(s, parts) else 1
+
+
+def _longest(part: str, parts: list[str]) -> bool:
+    """Whether `part` reads as the headline among a declared title's parts: longer than each other part in
+    characters or in words ("Northern Amateur Rowing Club e.V. - Club life » The spring races at the lake":
+    a site's name may have more letters than the headline, seldom more words)."""
+    return all(len(part) > len(p) or len(part.split()) > len(p.split()) for p in parts if p != part)
 
 
 def _trim(title: str) -> str:
