@@ -686,9 +686,12 @@ def add_fixtures_parser(commands: Any) -> None:
     sites_dir.add_argument("--sites-dir", type=Path, help="folder of site mirrors (default: tests/fixtures/sites)")
 
     record = sub.add_parser("record", parents=[sites_dir], help="fetch pages with the crawler's settings and save them")
-    record.add_argument("urls", nargs="+", metavar="URL", help="pages to fetch (all on --site)")
+    record.add_argument("urls", nargs="*", metavar="URL", help="pages to fetch (all on --site)")
     record.add_argument("--site", required=True, help="the site, and its folder under --sites-dir (example.kz)")
     record.add_argument("--kind", help="manifest kind of the pages (default: by status and URL: article, listing, home, …)")
+    record.add_argument("--missing", type=Path, metavar="DB",
+                        help="also fetch the pages the site's latest crawl into DB found missing (its http_404 rows): "
+                             "after an offline crawl of the mirror, the pages to record next")
     record.add_argument("--file", type=Path, help="save this HTML file as the page of the one URL instead of fetching it "
                                                   "(a page saved by a browser, or written by hand)")
     record.add_argument("-s", dest="set", action="append", default=[], metavar="NAME=VALUE",
@@ -712,11 +715,14 @@ def run_fixtures_record(args: argparse.Namespace) -> int:
 
     directory = fixtures.site_dir(args.site, args.sites_dir)
     if args.file is not None:
-        if len(args.urls) != 1 or args.set:
-            raise ConfigError("--file goes with exactly one URL, the page's address, and no -s (nothing is fetched)")
+        if len(args.urls) != 1 or args.set or args.missing:
+            raise ConfigError("--file goes with exactly one URL, the page's address, and no -s or --missing (nothing is fetched)")
         result = record_file(args.file, args.urls[0], directory, args.site, args.kind)
     else:
-        result = record(args.urls, directory, args.site, args.kind, _settings_overrides(args.set))
+        urls = list(dict.fromkeys([*args.urls, *(_missing_pages(args.missing, args.site) if args.missing else [])]))
+        if not urls:
+            raise ConfigError("nothing to record: give URLs, or --missing DB of a crawl that found pages missing")
+        result = record(urls, directory, args.site, args.kind, _settings_overrides(args.set))
     for page, expected in result.saved:
         note = f"{page.status} {page.kind}"
         if expected is not None:
@@ -731,6 +737,15 @@ def run_fixtures_record(args: argparse.Namespace) -> int:
     if result.saved:
         print(f"Review the new pages and expected JSON in {_near(directory)} before committing.")
     return 1 if result.failed else 0
+
+
+def _missing_pages(db: Path, site: str) -> list[str]:
+    """The URLs on `site` that its latest finished crawl into `db` found missing (http_404)."""
+    store = Store(db, create=False)
+    runs = store.finished_runs(_checked_site(site, store), limit=1)
+    if not runs:
+        raise ConfigError(f"{db} holds no finished crawl of {site}")
+    return store.failed_in_run(runs[0]["id"], "http_404")
 
 
 def _spider_of(site: str) -> str:

@@ -164,6 +164,11 @@ class RunBook(Connected):
             runs.append(row)
         return runs
 
+    def failed_in_run(self, run_id: int, kind: str) -> list[str]:
+        """The URLs that failed with `kind` in run `run_id`, sorted."""
+        return [row[0] for row in self.db.execute(
+            "select distinct url from errors where crawl_run = ? and kind = ? order by url", [run_id, kind])]
+
     def dead_again(self, run_ids: list[int], kinds: Sequence[str]) -> dict[int, dict[str, int]]:
         """Run → kind → its error rows of `kinds` (404, 410) for URLs that failed so in an earlier run: dead links it
         checked again, as an incremental run does once GONE_RETRY_DAYS have passed."""

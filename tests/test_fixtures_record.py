@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sqlite3
 import shutil
 import subprocess
 import sys
@@ -353,5 +354,25 @@ def test_a_page_saved_on_disk_is_recorded_as_the_answer_of_its_url(tmp_path: Pat
     assert cli("fixtures", "check", "--sites-dir", str(sites), "qamshy.kz").returncode == 0
     two = cli("fixtures", "record", "--sites-dir", str(sites), "--site", "qamshy.kz", "--file", str(page), url, url)
     assert (two.returncode, two.stderr.strip()) == (
-        2, "error: --file goes with exactly one URL, the page's address, and no -s (nothing is fetched)")
+        2, "error: --file goes with exactly one URL, the page's address, and no -s or --missing (nothing is fetched)")
+
+
+def test_the_pages_an_offline_crawl_found_missing_are_recorded_with_missing(tmp_path: Path) -> None:
+    """An offline crawl of a mirror turns every linked page it lacks into an http_404 row: `--missing` records those."""
+    from crawler.mirror import Mirror, MirrorServer
+
+    db = tmp_path / "a.sqlite"
+    crawled = cli("crawl", "abai", "--offline", "--db", str(db))
+    assert crawled.returncode == 0, crawled.stderr[-2000:]
+    with sqlite3.connect(db) as conn:
+        missing = {url for (url,) in conn.execute("select url from errors where kind = 'http_404'")}
+    assert "https://abai.kz/post/999999" in missing
+    with MirrorServer(Mirror(SITES / "abai.kz")) as server:  # the site, here: it still lacks them
+        result = cli("fixtures", "record", "--sites-dir", str(tmp_path / "sites"), "--site", "abai.kz",
+                     "--missing", str(db), "-s", f"MIRROR_ADDRESS={server.address}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert {e["url"] for e in read_manifest(tmp_path / "sites" / "abai.kz")} == missing
+    nothing = cli("fixtures", "record", "--sites-dir", str(tmp_path / "sites"), "--site", "abai.kz")
+    assert (nothing.returncode, nothing.stderr.strip()) == (
+        2, "error: nothing to record: give URLs, or --missing DB of a crawl that found pages missing")
 
