@@ -230,7 +230,8 @@ def guessed(html: str, url: str, tz: str) -> datetime | None:
 # pages. The date beside the headline outvotes any two other layers (7 against 6 at most): it was the labelled
 # day on 253 of the 256 dev pages that print one (two of the other three labelled with a day the page does not
 # show), each other layer on 89-97% of its pages.
-WEIGHTS = {"jsonld": 3.0, "meta": 2.0, "headline": 7.0, "text": 2.0, "heuristic": 3.0, "url": 2.0}
+# "modified" votes only for a day the page prints (see `_printed_update`), as much as a JSON-LD date.
+WEIGHTS = {"jsonld": 3.0, "meta": 2.0, "headline": 7.0, "text": 2.0, "heuristic": 3.0, "url": 2.0, "modified": 3.0}
 
 
 def publication_date(sel: Selector, html: str, url: str, meta: PageMetadata, tz: str,
@@ -239,7 +240,8 @@ def publication_date(sel: Selector, html: str, url: str, meta: PageMetadata, tz:
 
     Layers: "jsonld", "meta" (meta tags, microdata), "headline" (printed beside the
     headline), "text" (printed elsewhere), "heuristic" (htmldate; skipped when
-    `heuristic` is False) and "url".
+    `heuristic` is False) and "url"; the declared modification date votes too
+    when the page prints its day.
     """
     structured = [(s, v) for s, v in meta.published if s.startswith("jsonld")]
     tagged = [(s, v) for s, v in meta.published if not s.startswith("jsonld")]
@@ -256,12 +258,25 @@ def publication_date(sel: Selector, html: str, url: str, meta: PageMetadata, tz:
         return None, None
     local = [m for _, m in found] + stamps(sel, tz)
     found = [(layer, _most_local(moment, local)) for layer, moment in found]
+    found += _printed_update(found, modification_date(meta, tz, today), local)
     votes: dict[date, float] = {}
     for layer, moment in found:
         votes[moment.date()] = votes.get(moment.date(), 0.0) + WEIGHTS[layer]
     best = max(votes.values())
     day = next(m.date() for _, m in found if votes[m.date()] == best)
     return next((moment, layer) for layer, moment in found if moment.date() == day)
+
+
+def _printed_update(found: list[tuple[str, datetime]], modified: datetime | None,
+                    local: list[datetime]) -> list[tuple[str, datetime]]:
+    """The declared modification date as a vote, when the page prints its day beside the headline or in a date
+    element: a page that shows its update as its date (republished, re-dated) presents that day as its own,
+    whatever its older declared publication date says; the dev set labels the day the page shows."""
+    if modified is None:
+        return []
+    modified = _most_local(modified, local)
+    printed_days = {moment.date() for layer, moment in found if layer in ("headline", "text")}
+    return [("modified", modified)] if modified.date() in printed_days else []
 
 
 def stamps(sel: Selector, tz: str) -> list[datetime]:

@@ -1,0 +1,34 @@
+"""Which publication date a page gets when its declared, printed and guessed dates disagree."""
+
+from crawler.parsers.generic import parse_article
+
+URL = "https://news.example.org/politics/a-long-story"
+# Enough paragraphs that the headline's block is the headline alone: a date among them is printed "elsewhere".
+PARAGRAPHS = "".join(f"<p>The council met on evening {n} and talked about the new <b>bridge</b>.</p>" for n in range(40))
+
+
+def page(head: str, dateline: str = "", body: str = "") -> str:
+    """An article page: `head` in its <head>; `dateline` just after its headline, `body` among its paragraphs."""
+    return (f"<html><head><title>A long story</title>{head}</head><body><article>"
+            f"<h1>A long story about the council</h1>{dateline}<p>What the council said.</p><p>And what it did not.</p>"
+            f"{PARAGRAPHS}{body}{PARAGRAPHS}</article></body></html>")
+
+
+def published_day(head: str, dateline: str = "", body: str = "") -> str | None:
+    """The calendar day of the page's publication date."""
+    published = parse_article(page(head, dateline, body), URL).published_at
+    return published[:10] if published else None
+
+
+def test_the_printed_day_the_page_declares_as_its_update_beats_the_older_declared_publication() -> None:
+    head = ('<meta property="article:published_time" content="2021-11-29T14:13:37Z">'
+            '<meta property="article:modified_time" content="2022-01-12T14:27:30Z">'
+            '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "A long story",'
+            ' "datePublished": "2021-11-29T14:13:37Z", "dateModified": "2022-01-12T14:27:30Z"}</script>')
+    assert published_day(head, dateline="<p>12. Januar 2022</p>") == "2022-01-12"
+
+
+def test_a_declared_update_the_page_does_not_print_leaves_the_publication_date() -> None:
+    head = ('<meta property="article:published_time" content="2021-11-29T14:13:37Z">'
+            '<meta property="article:modified_time" content="2022-01-12T14:27:30Z">')
+    assert published_day(head, dateline='<span class="date">29. November 2021</span>') == "2021-11-29"
