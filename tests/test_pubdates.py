@@ -4,7 +4,7 @@ from crawler.parsers.generic import parse_article
 
 URL = "https://news.example.org/politics/a-long-story"
 # Enough paragraphs that the headline's block is the headline alone: a date among them is printed "elsewhere".
-PARAGRAPHS = "".join(f"<p>The council met on evening {n} and talked about the new <b>bridge</b>.</p>" for n in range(40))
+PARAGRAPHS = "".join(f"<p>The council met on evening {n} and talked about the <b>bridge</b>.</p>" for n in range(40))
 
 
 def page(head: str, dateline: str = "", body: str = "") -> str:
@@ -32,3 +32,12 @@ def test_a_declared_update_the_page_does_not_print_leaves_the_publication_date()
     head = ('<meta property="article:published_time" content="2021-11-29T14:13:37Z">'
             '<meta property="article:modified_time" content="2022-01-12T14:27:30Z">')
     assert published_day(head, dateline='<span class="date">29. November 2021</span>') == "2021-11-29"
+
+
+def test_a_date_printed_in_a_date_element_beats_a_generic_date_meta_tag() -> None:
+    head = '<meta name="date" content="2021-12-20T11:02:44+01:00">'
+    assert published_day(head, body='<span class="date">27.01.2022</span>') == "2022-01-27"
+
+
+def test_a_generic_date_meta_tag_still_dates_a_page_that_prints_none() -> None:
+    assert published_day('<meta name="date" content="2021-12-20T11:02:44+01:00">') == "2021-12-20"
