@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 DEFAULT_TZ = "Asia/Almaty"
@@ -138,26 +140,26 @@ def parse_local(text: str) -> tuple[datetime, bool] | None:
 
     The exact fast path; returns None when no known format matches.
     """
+    return next(local_dates(text, numeric=1), None)
+
+
+def local_dates(text: str, numeric: int) -> Iterator[tuple[datetime, bool]]:
+    """Every known-format date in `text` with a month name, (naive datetime, has_time), then the first
+    `numeric` day-first numeric ones ("17/03/2018"; `parse_local` reads one, as it always has)."""
     text = text.translate(_DIGITS)
     for match in _DAY_MONTH_YEAR.finditer(text):
         month = MONTHS.get(_fold(match[2]))
         if month:
             half = None if (match["at"] or "").lower() == "um" else match[7]
-            moment = _build(int(match[3]), month, int(match[1]), match[5], match[6], half)
-            if moment:
-                return moment, match[5] is not None
+            if moment := _build(int(match[3]), month, int(match[1]), match[5], match[6], half):
+                yield moment, match[5] is not None
     for match in _MONTH_DAY_YEAR.finditer(text):
         month = MONTHS.get(_fold(match[1]))
-        if month:
-            moment = _build(int(match[3]), month, int(match[2]), match[4], match[5], match[6])
-            if moment:
-                return moment, match[4] is not None
-    numeric = _NUMERIC.search(text)
-    if numeric:
-        moment = _build(int(numeric[3]), int(numeric[2]), int(numeric[1]), numeric[4], numeric[5])
-        if moment:
-            return moment, numeric[4] is not None
-    return None
+        if month and (moment := _build(int(match[3]), month, int(match[2]), match[4], match[5], match[6])):
+            yield moment, match[4] is not None
+    for match in islice(_NUMERIC.finditer(text), numeric):
+        if moment := _build(int(match[3]), int(match[2]), int(match[1]), match[4], match[5]):
+            yield moment, match[4] is not None
 
 
 def parse_datetime(text: str, tz: str = DEFAULT_TZ, *, fallback: bool = True, now: datetime | None = None) -> datetime | None:

@@ -41,3 +41,13 @@ def test_a_date_printed_in_a_date_element_beats_a_generic_date_meta_tag() -> Non
 
 def test_a_generic_date_meta_tag_still_dates_a_page_that_prints_none() -> None:
     assert published_day('<meta name="date" content="2021-12-20T11:02:44+01:00">') == "2021-12-20"
+
+
+def test_a_page_dated_only_by_its_copyright_year_gets_no_date() -> None:
+    """htmldate reads "© 2022" as 2022-01-01, a day the page never gives."""
+    html = page("", body="<footer><p>Copyright © 2022 The Example Society</p></footer>")
+    assert parse_article(html, URL).published_at is None
+
+
+def test_the_first_of_a_month_the_page_prints_stays_its_date() -> None:
+    assert published_day("", body='<p><span class="blue">01.02.2022</span> Category: Sport</p>') == "2022-02-01"

@@ -21,7 +21,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from crawler.dates import localize, parse_datetime, parse_local
+from crawler.dates import local_dates, localize, parse_datetime, parse_local
 from crawler.parsers.common import node_text
 from crawler.parsers.metadata import PageMetadata, page_elements
 from crawler.parsers.titles import CONTENT_H1
@@ -221,7 +221,22 @@ def guessed(html: str, url: str, tz: str) -> datetime | None:
     found = find_date(LINK_TARGET.sub("", html), url=url, original_date=True, extensive_search=True)
     if not found:
         return None
-    return localize(datetime.fromisoformat(found), tz)
+    moment = localize(datetime.fromisoformat(found), tz)
+    if moment.day == 1 and not _written(moment.date(), html):
+        return None  # a month ("n. 03/2020", /2018/08/ in the URL) or a year ("© 2022") read as its first day
+    return moment
+
+
+def _written(day: date, html: str) -> bool:
+    """Whether the page writes `day` in full: in numbers (2020-03-01, 01.03.2020, 03/01/2020) or with its month's
+    name ("1. März 2020", "March 1, 2020").
+
+    htmldate fills in the first of the month for a date it read without a day, and the first of January for a
+    bare year: such a guess is no day the page gives.
+    """
+    y, m, d = day.year, day.month, day.day
+    numbers = rf"(?<!\d)(?:{y}[-/.]0?{m}[-/.]0?{d}|0?{d}[-/.]\s?0?{m}[-/.]\s?{y}|0?{m}/0?{d}/{y})(?!\d)"
+    return re.search(numbers, html) is not None or any(found.date() == day for found, _ in local_dates(html, numeric=0))
 
 
 # Votes of each layer when they disagree on the day: a day that two layers agree on beats any single one but
