@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from crawler.quote_words import (
+    AND_WORDS,
     ARABIC,
     CAPITAL_STOPS,
     CASE_STOP,
@@ -268,16 +269,18 @@ def _stops_chain(token: str, script: str, kazakh: bool, before: str | None = Non
 
 def _role_before(text: str, name_start: int, script: str, kazakh: bool) -> tuple[str | None, bool]:
     """The role phrase printed right before a name, and whether it was plural ("сарапшылар")."""
-    tokens = TOKEN.findall(text, max(0, name_start - 120), name_start)
+    tokens = list(reversed(TOKEN.findall(text, max(0, name_start - 120), name_start)))
     chain: list[str] = []
     head = -1
-    for token in reversed(tokens):
+    for at, token in enumerate(tokens):
         stem = role_stem(token)
         if stem and not GENITIVE.search(fold(token)):
             if head >= 0:
                 break
             head = len(chain)
         elif len(chain) >= 6 or _stops_chain(token, script, kazakh, chain[-1] if chain else None):
+            if head >= 0 and _opens_institution(tokens, at):
+                chain += tokens[at : at + 2]
             break
         chain.append(token)
     if head < 0:
@@ -291,6 +294,15 @@ def _role_before(text: str, name_start: int, script: str, kazakh: bool) -> tuple
     if role_stem(words[0]):
         words[0] = words[0][0].lower() + words[0][1:]
     return " ".join(words), plural
+
+
+def _opens_institution(tokens: list[str], at: int) -> bool:
+    """Whether tokens[at] (read backwards from a role) is the "және" (and) of an institution's name whose first word
+    comes before it: "Білім және ғылым министрі" (minister of education and science), a capital word that no other
+    capital word precedes, so no name ("Айдос Сарым және экономика министрі": two people)."""
+    if fold(tokens[at]) not in AND_WORDS or at + 1 >= len(tokens) or not tokens[at + 1][:1].isupper():
+        return False
+    return at + 2 >= len(tokens) or not tokens[at + 2][:1].isupper()
 
 
 def droppable(word: str) -> bool:

@@ -81,6 +81,8 @@ NOT_ROLES = (
     "басшылы", "ректорат", "посольств",
 )
 # Words that end a role phrase when read backwards from a name.
+# "And" inside an institution's name ("Білім және ғылым министрлігі"), which otherwise stops a role phrase.
+AND_WORDS = frozenset({"және", "jәne", "jáne", "جانە"})
 CHAIN_STOPS = frozenset(
     "және мен пен бен ал әрі бірақ бұл осы сол бүгін кеше сондай-ақ да де та те "
     "jәne men pen ben al biraq búl osy býgin keshe "
