@@ -68,6 +68,7 @@ from crawler.quote_words import (
     RUSSIAN_INDIRECT_WORDS,
     SAID_BEFORE,
     SENTENCE_END,
+    ROLE_SPEAKER_LINE,
     SPEAKER_LINE,
     SPEAKING_ENDING,
     SPEAKING_WORDS,
@@ -311,7 +312,7 @@ def _speaker_line(text: str, script: str) -> tuple[_Who, int] | None:
     """
     match = SPEAKER_LINE.match(text)
     if match is None:
-        return None
+        return _role_speaker_line(text, script)
     words, rest = match.group("name").split(), match.group("rest")
     if any(fold(w) in PRONOUNS or is_verb(fold(w)) for w in words):
         return None
@@ -325,6 +326,21 @@ def _speaker_line(text: str, script: str) -> tuple[_Who, int] | None:
     role = " ".join(words[:roles]) or None
     who = _Who(normal_case(" ".join(words[roles:])), role[0].lower() + role[1:] if role else None)
     return who, match.start("rest") if rest else len(text)
+
+
+def _role_speaker_line(text: str, script: str) -> tuple[_Who, int] | None:
+    """A speaker line that names its speaker after a role phrase, the speech after a dash on the same line:
+    "Білім және ғылым министрі Ерлан Сағадиев: – …". Only when the role phrase is all that comes before the name,
+    so a sentence ending with a colon ("Жиында министр Ерлан Сағадиев:": at the meeting, …) is none."""
+    match = ROLE_SPEAKER_LINE.match(text) if script != "arab" else None
+    if match is None or any(is_verb(fold(word)) for word in match.group("name").split()):
+        return None
+    mentions = find_mentions(text, text, match.start("name"), match.end("name"), script)
+    if len(mentions) != 1 or mentions[0].end != match.end("name") or not mentions[0].role:
+        return None
+    if fold(" ".join(text[match.start("name"):mentions[0].start].split())) != fold(mentions[0].role):
+        return None
+    return _Who(mentions[0].name, mentions[0].role), match.start("rest")
 
 
 # --------------------------------------------------------------------------
