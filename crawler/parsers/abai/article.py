@@ -243,6 +243,7 @@ class _Page:
                 body.paragraphs.append(text)
                 body.elements.append(element)
         _split_tail(body)
+        _tail_after(body, self.content)
         body.dropped.extend(not_body)
         return body
 
@@ -326,18 +327,52 @@ def _split_tail(body: _Body) -> None:
     """Move the byline, source line and comment count off the end of the body, line by line (a `<br>` may part them)."""
     while body.paragraphs:
         *rest, text = body.paragraphs[-1].split("\n")
-        byline, source = P.BYLINE.match(text), P.SOURCE.match(text)
-        if byline:
-            body.authors = [normal_case(clean(n)) for n in P.AUTHOR_SEPARATORS.split(byline["names"]) if clean(n)]
-        elif source:
-            body.source = source["source"]
-        elif not (P.COMMENTS_LINE.match(text) or P.TAIL_PROMO.match(text)):
+        if not _tail_line(body, text):
             break
         if rest:
             body.paragraphs[-1] = "\n".join(rest)
             continue
         body.paragraphs.pop()
         body.dropped.append(body.elements.pop())
+
+
+def _tail_after(body: _Body, content: HtmlElement) -> None:
+    """The byline and source line a template prints after the body's element (its author and source fields), for
+    what the body's own tail did not say: the elements that follow it, or follow its parent when it ends that, read
+    while each says only tail lines (a comment section or a sidebar ends them)."""
+    if body.authors and body.source:
+        return
+    after = _Body()
+    for node in (content, *islice(content.iterancestors(), P.TAIL_LEVELS)):
+        following = list(islice((e for e in node.itersiblings() if isinstance(e.tag, str) and clean(e.text_content())),
+                                P.MAX_TAIL_ELEMENTS))
+        if following:
+            for element in following:
+                said = _Body()
+                if len(element.text_content()) > P.MAX_HEAD or not all(_tail_line(said, line) for line in _lines(element)):
+                    break
+                after.authors, after.source = after.authors or said.authors, after.source or said.source
+            break
+    body.authors = body.authors or after.authors
+    body.source = body.source or after.source
+
+
+def _lines(element: HtmlElement) -> list[str]:
+    """An element's lines of text: each of its paragraphs' (a `<br>` parts lines), or its own."""
+    blocks = block_elements(element, set()) or [element]
+    return [line for block in blocks for line in block_text(block).split("\n")]
+
+
+def _tail_line(body: _Body, text: str) -> bool:
+    """Whether a line is one a body's tail prints (byline, source line, comment count, a call to subscribe); a byline's
+    names and the source go to `body`."""
+    if byline := P.BYLINE.match(text):
+        body.authors = [normal_case(clean(n)) for n in P.AUTHOR_SEPARATORS.split(byline["names"]) if clean(n)]
+    elif source := P.SOURCE.match(text):
+        body.source = source["source"]
+    else:
+        return bool(P.COMMENTS_LINE.match(text) or P.TAIL_PROMO.match(text))
+    return True
 
 
 def _deepest_containing(words: tuple[str, ...]) -> str:

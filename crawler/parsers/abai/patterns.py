@@ -27,6 +27,10 @@ SOURCE = re.compile(r"^[«\"“]?(?P<source>Abai\.kz)[»\"”]?$", re.IGNORECASE
 # A call to follow the site under the body: "Abai.kz-тің Telegram арнасына жазылыңыз!" (subscribe to its channel).
 # A line naming a platform alone is a source ("… facebook paraqshasynan": from her Facebook page), and stays.
 TAIL_PROMO = re.compile(r"^(?=.{0,160}$).*(?:жазылыңыз|jazylyńyz|jazylynyz|جازىلىڭىز|подписывайтесь)", re.IGNORECASE)
+# A template may print the byline and source after the body's element: read that many elements after it, looking
+# that many levels up for them when the body's element ends its parent.
+MAX_TAIL_ELEMENTS = 4
+TAIL_LEVELS = 2
 COMMENTS_LINE = re.compile(r"^\d+\s+(?:пікір|pikir|پىكىر)$")
 BEST_MATERIALS_HEADINGS = ("Үздік материалдар", "Ýzdik materialdar", "ٴۇزدىك ماتەريالدار", "ۇزدىك ماتەريالدار")
 MOST_READ_HEADINGS = ("Көп оқылған", "Kóp oqylghan", "كوپ وقىلعان")

@@ -1,0 +1,28 @@
+"""abai.kz article markup the fixture mirror does not have: constructed pages (tests/fixtures/abai-variants/README.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crawler.parsers import parse_article
+
+VARIANTS = Path(__file__).parent / "fixtures" / "abai-variants"
+
+
+def parse_variant(name: str, url: str):  # type: ignore[no-untyped-def]
+    return parse_article((VARIANTS / name).read_text(encoding="utf-8"), url, "2024-11-23T06:00:00+00:00")
+
+
+def test_a_byline_and_source_printed_after_the_body_element_are_read() -> None:
+    item = parse_variant("byline-after-body-2018.html", "http://abai.kz/post/74180")
+    assert (item.authors, item.source) == (["Халима Бұқарқызы"], "Abai.kz")
+    assert item.body.endswith("сөз тіркестеріне дейін жазылған.")
+    two = parse_variant("two-authors-after-body-2018.html", "http://abai.kz/post/67688")
+    assert (two.authors, two.source) == (["Алтынбек Құмырзақұлы", "Гүлнар Мұхтарқызы"], "Abai.kz")
+
+
+def test_a_comment_section_after_the_body_names_no_author() -> None:
+    html = ("<html><body><article><h1 class='post-title'>Тақырып</h1><div class='post-content'><p>Мәтін.</p></div>"
+            "<div class='comments'><p>Дайындаған Ерлан Ерланов</p><p>Керемет мақала, рахмет!</p></div></article></body></html>")
+    item = parse_article(html, "https://abai.kz/post/1")
+    assert (item.authors, item.source) == ([], None)
