@@ -26,3 +26,10 @@ def test_a_comment_section_after_the_body_names_no_author() -> None:
             "<div class='comments'><p>Дайындаған Ерлан Ерланов</p><p>Керемет мақала, рахмет!</p></div></article></body></html>")
     item = parse_article(html, "https://abai.kz/post/1")
     assert (item.authors, item.source) == ([], None)
+
+
+def test_a_sidebar_items_title_is_its_link_to_an_article_and_its_category_its_link_to_a_section() -> None:
+    item = parse_variant("newer-template-jsonld.html", "https://abai.kz/post/124675")
+    assert [(m.category, m.title, m.key) for m in item.best_materials] == [
+        ("Тарих", "Алаш зиялыларының соңғы хаттары", "abai.kz:124601"),
+        ("Әдебиет", "Абайдың аудармалары туралы бірер сөз", "abai.kz:124522")]

@@ -14,6 +14,7 @@ parser must cost little more than the HTML parse itself (`benchmarks/parse.py`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import islice
@@ -29,7 +30,7 @@ from crawler.items import ArticleItem, BestMaterial
 from crawler.language import detect_language
 from crawler.parsers.abai import patterns as P
 from crawler.parsers.abai import selectors as S
-from crawler.parsers.abai.urls import SITE, article_key, article_ref, canonical
+from crawler.parsers.abai.urls import SITE, article_key, article_ref, canonical, part_id
 from crawler.parsers.common import (
     block_elements,
     block_text,
@@ -303,7 +304,8 @@ def _sidebar_items(block: HtmlElement, base_url: str) -> list[BestMaterial]:
     result = []
     for item in items:
         inside = Subtree(item)
-        link = inside.css(S.ITEM_TITLE_LINK) or inside.css("h3") or inside.css("a")
+        links = inside.css("a")
+        link = inside.css(S.ITEM_TITLE_LINK) or _linking(links, base_url, article_ref) or inside.css("h3") or links
         title = _text(link)
         if not title:
             continue
@@ -317,10 +319,22 @@ def _sidebar_items(block: HtmlElement, base_url: str) -> list[BestMaterial]:
             counted = P.AUTHOR_VIEWS.match(tail)
             author, views = (clean(counted["author"]) or None, to_int(counted["views"])) if counted else (clean(tail) or None, None)
         result.append(BestMaterial(
-            url=url, title=title, category=_text(inside.css(S.ITEM_TAG)), author=author, views=views,
+            url=url, title=title, category=_text(inside.css(S.ITEM_TAG)) or _text(_linking(links, base_url, part_id)),
+            author=author, views=views,
             key=article_key(ref[0]) if ref else None,
         ))
     return result
+
+
+def _linking(links: list[HtmlElement], base_url: str, names: Callable[[str], object]) -> list[HtmlElement]:
+    """The first of `links` whose URL `names` something: a sidebar item's title is its link to an article
+    (`article_ref`), whatever tag or class holds it; its category, its link to a section (`part_id`)."""
+    for link in links:
+        href = link.get("href")
+        url = join_url(base_url, href) if href else None  # no href: no link, not one to the page itself
+        if url and names(url):
+            return [link]
+    return []
 
 
 def _split_tail(body: _Body) -> None:

@@ -20,6 +20,7 @@ LISTING_QUERY = frozenset({"page"})
 SCRIPT_PREFIX: dict[Script, str] = {"cyrl": "", "latn": "/lt", "arab": "/tt"}
 _PREFIX_SCRIPT: dict[str | None, Script] = {None: "cyrl", "lt": "latn", "tt": "arab"}
 _ARTICLE_PATH = re.compile(r"^/(?:(lt|tt)/)?post/(\d+)$")
+_PART_PATH = re.compile(r"^/(?:(?:lt|tt)/)?part/(\d+)$")
 _SCRIPT_PATH = re.compile(r"^/(lt|tt)(?:/|$)")
 _LEADING_ZEROS = re.compile(r"/post/0+(?=\d)")
 
@@ -43,6 +44,13 @@ def article_ref(url: str) -> tuple[str, Script] | None:
     if not match or parts.hostname not in HOSTS:  # evil.example/post/1 is no abai.kz article
         return None
     return match[2], _PREFIX_SCRIPT[match[1]]
+
+
+def part_id(url: str) -> str | None:
+    """The section id of an abai.kz section URL (`/part/<id>`, in any script), or None for any other page."""
+    parts = urlsplit(canonical(url))
+    match = _PART_PATH.match(parts.path)
+    return match[1] if match and parts.hostname in HOSTS else None
 
 
 def script_of(url: str) -> Script:
