@@ -33,3 +33,12 @@ def test_a_sidebar_items_title_is_its_link_to_an_article_and_its_category_its_li
     assert [(m.category, m.title, m.key) for m in item.best_materials] == [
         ("Тарих", "Алаш зиялыларының соңғы хаттары", "abai.kz:124601"),
         ("Әдебиет", "Абайдың аудармалары туралы бірер сөз", "abai.kz:124522")]
+
+
+def test_an_interviews_byline_says_who_interviewed() -> None:
+    for byline, name in (("Сұхбаттасқан Айбек Сейітов", "Айбек Сейітов"), ("Súhbattasqan Aibek Seyitov", "Aibek Seyitov"),
+                         ("سۇحباتتاسقان ايبەك سەيىتوۆ", "ايبەك سەيىتوۆ")):
+        html = ("<html><body><article><h1 class='post-title'>Тақырып</h1><div class='post-content'>"
+                f"<p><strong>Abai.kz:</strong> – Сұрақ?</p><p>{byline}</p><p>Abai.kz</p></div></article></body></html>")
+        item = parse_article(html, "https://abai.kz/post/1")
+        assert (item.authors, item.source, item.body) == ([name], "Abai.kz", "Abai.kz: – Сұрақ?")

@@ -20,8 +20,11 @@ HEAD = re.compile(
 )
 # Today's date, when the head line starts with it: "Сенбі, 23 Қараша 2024 Билік 2852 0 пікір …".
 TODAY_PREFIX = re.compile(r"^[^\W\d_]+[,،]\s*\d{1,2}\s+[^\W\d_]+[,،]?\s+\d{4}\s+")
-# "Дайындаған Халима Бұқарқызы" = prepared by.
-BYLINE = re.compile(r"^(?:Дайындаған|Daiyndaghan|Dayyndaghan|Daıyndaǵan|دايىنداعان|ءدايىنداعان)\s*[:–—-]?\s+(?P<names>.+?)\.?$")
+# "Дайындаған Халима Бұқарқызы" = prepared by; an interview's "Сұхбаттасқан Айбек Сейітов" = interviewed by.
+BYLINE = re.compile(
+    r"^(?:Дайындаған|Daiyndaghan|Dayyndaghan|Daıyndaǵan|دايىنداعان|ءدايىنداعان|Сұхбаттасқан|Súhbattasqan|Suhbattasqan|"
+    r"سۇحباتتاسقان)\s*[:–—-]?\s+(?P<names>.+?)\.?$"
+)
 AUTHOR_SEPARATORS = re.compile(r"\s*(?:,|\bжәне\b|\bjәne\b|\bжане\b|\bجانە\b)\s*")
 SOURCE = re.compile(r"^[«\"“]?(?P<source>Abai\.kz)[»\"”]?$", re.IGNORECASE)
 # A call to follow the site under the body: "Abai.kz-тің Telegram арнасына жазылыңыз!" (subscribe to its channel).
