@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from crawler.parsers import parse_article
 
 VARIANTS = Path(__file__).parent / "fixtures" / "abai-variants"
@@ -42,3 +44,24 @@ def test_an_interviews_byline_says_who_interviewed() -> None:
                 f"<p><strong>Abai.kz:</strong> – Сұрақ?</p><p>{byline}</p><p>Abai.kz</p></div></article></body></html>")
         item = parse_article(html, "https://abai.kz/post/1")
         assert (item.authors, item.source, item.body) == ([name], "Abai.kz", "Abai.kz: – Сұрақ?")
+
+
+def test_a_signature_above_the_source_line_names_the_author() -> None:
+    arab = parse_variant("tt-signature-with-role-2018.html", "https://abai.kz/index.php/tt/post/211030")
+    assert (arab.authors, arab.source) == (["سەرىك جولداسباي"], "Abai.kz")
+    assert arab.body.endswith("سوندىقتان انا ءتىلىمىزدى قورعايىق!")
+    cyrl = parse_variant("www-index-php-signature-2018.html", "http://www.abai.kz/index.php/post/67613")
+    assert (cyrl.url, cyrl.authors, cyrl.source) == ("https://abai.kz/post/67613", ["Сағат Жүсіп"], "Abai.kz")
+
+
+@pytest.mark.parametrize(("tail", "authors", "last"), [
+    ("<p style='text-align: right;'><strong>Сағат ЖҮСІП</strong></p><p>Abai.kz</p>", ["Сағат Жүсіп"], "Мәтін."),
+    ("<p><b>Серік Жолдасбай,</b><br><i>филология ғылымдарының кандидаты</i></p><p>Abai.kz</p>", ["Серік Жолдасбай"], "Мәтін."),
+    ("<p>Мерекеңіз құтты болсын</p><p>Abai.kz</p>", [], "Мерекеңіз құтты болсын"),  # a sentence, not a name
+    ("<p>Сағат Жүсіп</p>", [], "Сағат Жүсіп"),  # no source line below: a name alone may end a text
+])
+def test_a_signature_in_the_body_is_a_name_alone_right_above_the_source_line(tail: str, authors: list[str], last: str) -> None:
+    html = ("<html><body><article><h1 class='post-title'>Тақырып</h1><div class='post-content'>"
+            f"<p>Мәтін.</p>{tail}</div></article></body></html>")
+    item = parse_article(html, "https://abai.kz/post/1")
+    assert (item.authors, item.paragraphs[-1]) == (authors, last)

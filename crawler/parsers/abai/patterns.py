@@ -34,6 +34,9 @@ TAIL_PROMO = re.compile(r"^(?=.{0,160}$).*(?:жазылыңыз|jazylyńyz|jazyl
 # that many levels up for them when the body's element ends its parent.
 MAX_TAIL_ELEMENTS = 4
 TAIL_LEVELS = 2
+# A signature: a name alone on its line, two to four words ("Сағат Жүсіп", "Ә. Нұрмағанбет", "Beybit Qoishybaev").
+MAX_ROLE = 80  # characters of the role line under a signature ("филология ғылымдарының кандидаты")
+NAME_LINE = re.compile(r"^[^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){1,3}$")
 COMMENTS_LINE = re.compile(r"^\d+\s+(?:пікір|pikir|پىكىر)$")
 BEST_MATERIALS_HEADINGS = ("Үздік материалдар", "Ýzdik materialdar", "ٴۇزدىك ماتەريالدار", "ۇزدىك ماتەريالدار")
 MOST_READ_HEADINGS = ("Көп оқылған", "Kóp oqylghan", "كوپ وقىلعان")
