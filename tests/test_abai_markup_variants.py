@@ -65,3 +65,17 @@ def test_a_signature_in_the_body_is_a_name_alone_right_above_the_source_line(tai
             f"<p>Мәтін.</p>{tail}</div></article></body></html>")
     item = parse_article(html, "https://abai.kz/post/1")
     assert (item.authors, item.paragraphs[-1]) == (authors, last)
+
+
+def test_a_head_printed_in_two_parts_gives_its_date_and_counts() -> None:
+    item = parse_variant("tt-date-over-title-sidebar-first.html", "https://abai.kz/tt/post/124675")
+    assert (item.published_at, item.category, item.views, item.comments) == (
+        "2020-11-30T12:03:00+06:00", "جازىلعان جايدىڭ جاڭعىرىعى", 1303, 4)
+
+
+def test_a_comment_sections_count_and_dates_are_no_head() -> None:
+    html = ("<html><body><article><h1 class='post-title'>Тақырып</h1><div class='post-content'><p>Мәтін.</p></div>"
+            "<section><h3>2 пікір</h3><div><b>Ерлан</b> <span>30 Қараша, 2020 сағат 14:22</span><p>Рахмет!</p></div>"
+            "</section></article></body></html>")
+    item = parse_article(html, "https://abai.kz/post/1")
+    assert (item.published_at, item.views, item.comments) == (None, None, 2)

@@ -14,7 +14,7 @@ parser must cost little more than the HTML parse itself (`benchmarks/parse.py`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import islice
@@ -140,18 +140,34 @@ class _Page:
     # -- head -------------------------------------------------------------
 
     @cached_property
-    def head(self) -> re.Match[str] | None:
+    def head(self) -> Mapping[str, str | None] | None:
         """The head line ("Билік 2852 0 пікір 19 Қыркүйек, 2018 сағат 16:01"), wherever it sits."""
         candidates = self.css(S.HEAD) or self._saying_comments
         for node in candidates:
             if match := _head_line(node):
-                return match
+                return match.groupdict()
         for node in candidates:
             # Its parts each in an element of their own: the one saying "0 пікір" alone, and its parents the rest.
             if P.COMMENTS_LINE.match(node_text(node)):
                 for parent in islice(node.iterancestors(), 3):
                     if match := _head_line(parent):
-                        return match
+                        return match.groupdict()
+        return self._split_head(candidates)
+
+    def _split_head(self, candidates: list[HtmlElement]) -> Mapping[str, str | None] | None:
+        """A head printed in two parts (the date over the title, the rest under it): the widest element around a
+        "0 пікір" whose text is the category and counts, with the first date line in its nearest ancestor that has one."""
+        for node in candidates:
+            if not P.COMMENTS_LINE.match(node_text(node)):
+                continue
+            widest = None
+            for element in (node, *islice(node.iterancestors(), 3)):
+                match = P.HEAD_COUNTS.match(text) if len(text := node_text(element)) <= P.MAX_HEAD else None
+                if not match or len(match["category"] or "") > P.MAX_CATEGORY:
+                    break
+                widest = (element, match)
+            if widest and widest[1]["views"]:  # a count of comments alone heads the comment section
+                return {**widest[1].groupdict(), "date": _date_near(widest[0])}
         return None
 
     @cached_property
@@ -429,6 +445,15 @@ def _deepest_containing(words: tuple[str, ...]) -> str:
     """XPath for the innermost elements whose text contains one of `words`."""
     test = " or ".join(f"contains(., '{w}')" for w in words)
     return f"//body//*[{test}][not(*[{test}])]"
+
+
+def _date_near(element: HtmlElement) -> str | None:
+    """The first date line ("30 Қараша, 2020 сағат 12:03") in the nearest of the element's ancestors that has one."""
+    for ancestor in islice(element.iterancestors(), 3):
+        for node in _xpath(_deepest_containing(P.CLOCK_WORDS).replace("//body//", ".//"))(ancestor):
+            if P.DATE_LINE.match(text := node_text(node)):
+                return text
+    return None
 
 
 def _head_line(element: HtmlElement) -> re.Match[str] | None:

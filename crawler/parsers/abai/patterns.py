@@ -18,6 +18,13 @@ HEAD = re.compile(
     rf"^(?:(?P<category>.*?\S){_SEP})?(?:(?P<views>{COUNT}){_SEP})?(?P<comments>\d+)\s+(?:пікір|pikir|پىكىر){_SEP}"
     r"(?P<date>\d{1,2}\s+[^\W\d_]+[,،]?\s+\d{4}(?:\s+(?:сағат|saghat|saǵat|ساعات)\s+\d{1,2}:\d{2})?)$"
 )
+# A head printed in two parts, the date apart from the rest ("30 Қараша, 2020 сағат 12:03" over the title, "Билік 2852
+# 0 пікір" under it): each part's line.
+HEAD_COUNTS = re.compile(
+    rf"^(?:(?P<category>.*?\S){_SEP})?(?:(?P<views>{COUNT}){_SEP})?(?P<comments>\d+)\s+(?:пікір|pikir|پىكىر)$"
+)
+CLOCK_WORDS = ("сағат", "saghat", "saǵat", "ساعات")
+DATE_LINE = re.compile(r"^\d{1,2}\s+[^\W\d_]+[,،]?\s+\d{4}\s+(?:сағат|saghat|saǵat|ساعات)\s+\d{1,2}:\d{2}$")
 # Today's date, when the head line starts with it: "Сенбі, 23 Қараша 2024 Билік 2852 0 пікір …".
 TODAY_PREFIX = re.compile(r"^[^\W\d_]+[,،]\s*\d{1,2}\s+[^\W\d_]+[,،]?\s+\d{4}\s+")
 # "Дайындаған Халима Бұқарқызы" = prepared by; an interview's "Сұхбаттасқан Айбек Сейітов" = interviewed by.
