@@ -320,8 +320,7 @@ def _sidebar_items(block: HtmlElement, base_url: str) -> list[BestMaterial]:
     result = []
     for item in items:
         inside = Subtree(item)
-        links = inside.css("a")
-        link = inside.css(S.ITEM_TITLE_LINK) or _linking(links, base_url, article_ref) or inside.css("h3") or links
+        link = inside.css(S.ITEM_TITLE_LINK) or _linking(inside, base_url, article_ref) or inside.css("h3") or inside.css("a")
         title = _text(link)
         if not title:
             continue
@@ -335,17 +334,17 @@ def _sidebar_items(block: HtmlElement, base_url: str) -> list[BestMaterial]:
             counted = P.AUTHOR_VIEWS.match(tail)
             author, views = (clean(counted["author"]) or None, to_int(counted["views"])) if counted else (clean(tail) or None, None)
         result.append(BestMaterial(
-            url=url, title=title, category=_text(inside.css(S.ITEM_TAG)) or _text(_linking(links, base_url, part_id)),
+            url=url, title=title, category=_text(inside.css(S.ITEM_TAG)) or _text(_linking(inside, base_url, part_id)),
             author=author, views=views,
             key=article_key(ref[0]) if ref else None,
         ))
     return result
 
 
-def _linking(links: list[HtmlElement], base_url: str, names: Callable[[str], object]) -> list[HtmlElement]:
-    """The first of `links` whose URL `names` something: a sidebar item's title is its link to an article
+def _linking(item: Subtree, base_url: str, names: Callable[[str], object]) -> list[HtmlElement]:
+    """The first of the item's links whose URL `names` something: a sidebar item's title is its link to an article
     (`article_ref`), whatever tag or class holds it; its category, its link to a section (`part_id`)."""
-    for link in links:
+    for link in item.css("a"):
         href = link.get("href")
         url = join_url(base_url, href) if href else None  # no href: no link, not one to the page itself
         if url and names(url):
