@@ -414,12 +414,15 @@ def _signature(lines: list[str]) -> list[str]:
     line of its own ("Серік Жолдасбай,", "филология ғылымдарының кандидаты"); [] for lines that are none."""
     if len(lines) == 2 and len(lines[1]) <= P.MAX_ROLE and lines[0].endswith((",", "،")):
         lines = [lines[0][:-1]]
-    return [normal_case(lines[0].rstrip("."))] if len(lines) == 1 and _is_name(lines[0].rstrip(".")) else []
+    return [normal_case(lines[0].rstrip("."))] if len(lines) == 1 and _is_name(lines[0]) else []
 
 
 def _is_name(text: str) -> bool:
-    """Whether a line is a person's name: two to four words, none in lower case (Arabic script has no case)."""
-    return bool(P.NAME_LINE.match(text)) and not any(word[0].islower() for word in text.split())
+    """Whether a line is a person's name: two to four words, none in lower case. Arabic script has no case, so there a
+    short last sentence could pass: a line ending a sentence (".", "!", "؟") is none."""
+    if not any(word[0].isupper() for word in text.split()) and text.endswith(tuple(".!?…؟")):
+        return False
+    return bool(P.NAME_LINE.match(text.rstrip("."))) and not any(word[0].islower() for word in text.split())
 
 
 def _lines(element: HtmlElement) -> list[str]:
