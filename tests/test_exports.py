@@ -532,6 +532,7 @@ def test_an_export_reads_one_snapshot_while_a_crawl_writes(archive: Path, tmp_pa
 
 def test_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
     import os
+    import select
 
     from crawler.progress import BarProgress, LineProgress, progress_for
 
@@ -543,8 +544,17 @@ def test_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
         bar.advance(15)
         bar.finish()
         bar.close()
-    drawn = os.read(leader, 1 << 16).decode("utf-8", "replace")
+    received = b""
+    while select.select([leader], [], [], 0.5)[0]:  # all the terminal got: one read may return its first redraw only
+        try:
+            chunk = os.read(leader, 1 << 16)
+        except OSError:  # the follower end is closed and drained (Linux: EIO)
+            break
+        if not chunk:
+            break
+        received += chunk
     os.close(leader)
+    drawn = received.decode("utf-8", "replace")
     assert "quotes" in drawn and "15/15" in drawn and "━" in drawn
     log = io.StringIO()
     lines = progress_for(log)
