@@ -1,15 +1,19 @@
 """Which publication date a page gets when its declared, printed and guessed dates disagree."""
 
-from crawler.parsers.generic import parse_article
+import pytest
+
+from crawler.parsers.generic import page_selector, parse_article
+from crawler.parsers.pubdates import printed
 
 URL = "https://news.example.org/politics/a-long-story"
 # Enough paragraphs that the headline's block is the headline alone: a date among them is printed "elsewhere".
 PARAGRAPHS = "".join(f"<p>The council met on evening {n} and talked about the <b>bridge</b>.</p>" for n in range(40))
 
 
-def page(head: str, dateline: str = "", body: str = "") -> str:
-    """An article page: `head` in its <head>; `dateline` just after its headline, `body` among its paragraphs."""
-    return (f"<html><head><title>A long story</title>{head}</head><body><article>"
+def page(head: str, dateline: str = "", body: str = "", before: str = "") -> str:
+    """An article page: `head` in its <head>; `dateline` just after its headline, `body` among its paragraphs,
+    `before` ahead of the article (the site's banner or sidebar)."""
+    return (f"<html><head><title>A long story</title>{head}</head><body>{before}<article>"
             f"<h1>A long story about the council</h1>{dateline}<p>What the council said.</p><p>And what it did not.</p>"
             f"{PARAGRAPHS}{body}{PARAGRAPHS}</article></body></html>")
 
@@ -18,6 +22,12 @@ def published_day(head: str, dateline: str = "", body: str = "") -> str | None:
     """The calendar day of the page's publication date."""
     published = parse_article(page(head, dateline, body), URL).published_at
     return published[:10] if published else None
+
+
+def printed_day(body: str, before: str = "") -> str | None:
+    """The calendar day the printed-date search reads on the page (the "text" layer, before any vote)."""
+    found = printed(page_selector(page("", body=body, before=before)), "UTC")
+    return found.date().isoformat() if found else None
 
 
 def test_the_printed_day_the_page_declares_as_its_update_beats_the_older_declared_publication() -> None:
@@ -51,3 +61,25 @@ def test_a_page_dated_only_by_its_copyright_year_gets_no_date() -> None:
 
 def test_the_first_of_a_month_the_page_prints_stays_its_date() -> None:
     assert published_day("", body='<p><span class="blue">01.02.2022</span> Category: Sport</p>') == "2022-02-01"
+
+
+def test_the_printed_date_search_skips_a_navigation_bar_clock() -> None:
+    clock = '<nav><span class="time">Monday, 14 March 2022</span><a href="/">Home</a></nav>'
+    assert printed_day('<span class="date">27.01.2022</span>', before=clock) == "2022-01-27"
+
+
+def test_the_printed_date_search_skips_a_sidebar_teaser() -> None:
+    sidebar = '<aside><ul><li><a href="/old">An older story</a> <span class="date">14.03.2022</span></li></ul></aside>'
+    assert printed_day('<span class="date">27.01.2022</span>', before=sidebar) == "2022-01-27"
+
+
+@pytest.mark.parametrize("stamp", ['<time datetime="2022-03-14T16:00:08+00:00">Mar 14, 2022</time>',
+                                   '<span class="date">14.03.2022</span>'])
+def test_the_printed_date_search_skips_an_embedded_post(stamp: str) -> None:
+    """An embedded Instagram or Twitter post is a `<blockquote>` that prints the post's own date."""
+    quote = f'<blockquote class="instagram-media"><p>A post shared by X on {stamp}</p></blockquote>'
+    assert printed_day(f'{quote}<p class="meta">27.01.2022</p>') == "2022-01-27"
+
+
+def test_the_printed_date_search_reads_the_article_own_footer() -> None:
+    assert printed_day('<footer><span class="posted">27.01.2022</span></footer>') == "2022-01-27"

@@ -26,7 +26,10 @@ from crawler.parsers.common import node_text
 from crawler.parsers.metadata import PageMetadata, page_elements
 from crawler.parsers.titles import CONTENT_H1
 
-# Elements whose class or id says they hold a date or a byline.
+# Elements whose class or id says they hold a date or a byline, but not in the page's furniture: a navigation bar's
+# clock, an embedded post's quote (Instagram, Twitter), a sidebar's or the site footer's teasers date other pages or
+# none. An `<aside>` or `<footer>` inside the article or `<main>` is its own (a "posted on" footer); a `<header>` may
+# hold the whole article.
 DATE_ELEMENTS = (
     "//*[self::time or self::span or self::div or self::p or self::li or self::small or self::em or self::dd]"
     "[contains(translate(concat(@class, ' ', @id, ' ', @itemprop), 'DATEPUBLISHMOFRC', 'datepublishmofrc'), 'date')"
@@ -35,13 +38,16 @@ DATE_ELEMENTS = (
     " or contains(translate(concat(@class, ' ', @id), 'POSTED', 'posted'), 'posted')"
     " or contains(translate(concat(@class, ' ', @id), 'META', 'meta'), 'meta')]"
     "[not(ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
+    "[not(ancestor::nav or ancestor::blockquote)]"
+    "[not(ancestor::*[self::aside or self::footer][not(ancestor::article or ancestor::main)])]"
 )
 # `<time datetime>` elements of the article, whatever their class or id: inside its `<article>` or `<main>` when the
 # page has one (a ticker or teaser list around it dates other pages), and not in navigation, asides, footers,
-# comments or lists of related articles, which date other pages or other people's words.
+# embedded posts (a `<blockquote>`), comments or lists of related articles, which date other pages or other people's
+# words.
 # Two queries, one per kind of page, rather than one asking each <time> whether the page has an <article>.
 _STAMPED = (
-    "//body//time[@datetime]{inside}[not(ancestor::nav or ancestor::aside or ancestor::footer)]"
+    "//body//time[@datetime]{inside}[not(ancestor::nav or ancestor::aside or ancestor::footer or ancestor::blockquote)]"
     "[not(ancestor::*[contains(translate(concat(@class, ' ', @id), 'COMENT', 'coment'), 'comment')"
     " or contains(translate(concat(@class, ' ', @id), 'RELATD', 'relatd'), 'related')])]"
 )
