@@ -3,7 +3,7 @@
 import pytest
 
 from crawler.parsers.generic import page_selector, parse_article
-from crawler.parsers.pubdates import printed
+from crawler.parsers.pubdates import headline_date, printed
 
 URL = "https://news.example.org/politics/a-long-story"
 # Enough paragraphs that the headline's block is the headline alone: a date among them is printed "elsewhere".
@@ -22,6 +22,12 @@ def published_day(head: str, dateline: str = "", body: str = "") -> str | None:
     """The calendar day of the page's publication date."""
     published = parse_article(page(head, dateline, body), URL).published_at
     return published[:10] if published else None
+
+
+def headline_day(dateline: str) -> str | None:
+    """The calendar day the headline search reads on the page (the "headline" layer, before any vote)."""
+    found = headline_date(page_selector(page("", dateline=dateline)), "UTC")
+    return found.date().isoformat() if found else None
 
 
 def printed_day(body: str, before: str = "") -> str | None:
@@ -83,3 +89,18 @@ def test_the_printed_date_search_skips_an_embedded_post(stamp: str) -> None:
 
 def test_the_printed_date_search_reads_the_article_own_footer() -> None:
     assert printed_day('<footer><span class="posted">27.01.2022</span></footer>') == "2022-01-27"
+
+
+def test_the_headline_search_reads_a_dateline_after_the_standfirst() -> None:
+    standfirst = "<h2>Why the bridge will cost twice as much as planned</h2>"
+    assert headline_day(f"{standfirst}<p>27.01.2022</p>") == "2022-01-27"
+
+
+def test_the_headline_search_reads_a_dateline_after_the_standfirst_and_the_lead_image() -> None:
+    lead = '<h2>Why the bridge will cost more</h2><figure><img src="/bridge.jpg"><figcaption>The bridge</figcaption></figure>'
+    assert headline_day(f"{lead}<div>By Jane Doe | 27.01.2022</div>") == "2022-01-27"
+
+
+def test_the_headline_search_does_not_read_the_article_text_as_its_dateline() -> None:
+    """A short line of the article's text, past the headline's standfirst and first paragraphs, is no dateline."""
+    assert headline_day("<h2>Why the bridge will cost more</h2><p>First.</p><p>Second.</p><p>27.01.2022</p>") is None

@@ -112,6 +112,8 @@ DATE_MARK = re.compile(r"date|time|publish|posted|meta|datum|fecha", re.IGNORECA
 # "02.02.2022 10:16 Uhr - 1. Bundesliga - PM Vereine"); a longer one is a sentence that mentions a day
 # ("Der nächste Stammtisch findet am Mi. 5. Februar 2020 ab 19 Uhr im …").
 DATELINE = 80
+# How many elements after the headline's block may hold its dateline: past a standfirst, a lead image, a share bar.
+FOLLOWING = 3
 # Elements whose dates are not the page's: headings ("Protokoll der Sitzung vom 10. Oktober 2019") and image
 # captions ("Dust on the road, 21 October").
 NOT_DATELINES = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "figcaption"})
@@ -121,7 +123,8 @@ FURNITURE = frozenset({"nav", "aside", "footer", "header"})
 
 def headline_date(sel: Selector, tz: str, today: date | None = None) -> datetime | None:
     """The date printed beside the headline: in the headline's block, a marked date (a `datetime`, a date or
-    byline class), else a short line that holds one; else a short line just before or after the block.
+    byline class), else a short line that holds one; else a short line just before the block or among the first
+    few after it.
 
     What the reader sees as the article's date: a date class elsewhere may be a header's clock or a
     teaser's, and a dateline often has no class at all. A modification date is skipped.
@@ -142,14 +145,22 @@ def headline_date(sel: Selector, tz: str, today: date | None = None) -> datetime
         if (element.get("datetime") or DATE_MARK.search(marks)) and not UPDATED_WORDS.search(marks):
             if moment := _printed_in(element, tz, today):
                 return moment
-    beside = [e for e in (block.getprevious(), block.getnext())
-              if e is not None and not _larger_than(e, HEADLINE_BLOCK) and _dateline(e, around, in_article)]
+    beside = [e for e in _beside(block) if not _larger_than(e, HEADLINE_BLOCK) and _dateline(e, around, in_article)]
     for element in lines + beside:
         text = node_text(element)
         if len(text) <= DATELINE and not UPDATED_WORDS.search(text) and (found := parse_local(text)):
             if moment := _plausible(localize(found[0], tz), today):
                 return moment
     return None
+
+
+def _beside(block: HtmlElement) -> list[HtmlElement]:
+    """The elements just before the headline's block and the first few after it (`FOLLOWING`).
+
+    A standfirst `<h2>`, a lead image or a share bar often sits between the headline and its dateline.
+    """
+    before = block.getprevious()
+    return ([before] if before is not None else []) + list(islice(block.itersiblings(etree.Element), FOLLOWING))
 
 
 def _larger_than(element: HtmlElement, size: int) -> bool:
