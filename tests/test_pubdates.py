@@ -24,9 +24,9 @@ def published_day(head: str, dateline: str = "", body: str = "") -> str | None:
     return published[:10] if published else None
 
 
-def headline_day(dateline: str) -> str | None:
+def headline_day(dateline: str, before: str = "") -> str | None:
     """The calendar day the headline search reads on the page (the "headline" layer, before any vote)."""
-    found = headline_date(page_selector(page("", dateline=dateline)), "UTC")
+    found = headline_date(page_selector(page("", dateline=dateline, before=before)), "UTC")
     return found.date().isoformat() if found else None
 
 
@@ -104,3 +104,12 @@ def test_the_headline_search_reads_a_dateline_after_the_standfirst_and_the_lead_
 def test_the_headline_search_does_not_read_the_article_text_as_its_dateline() -> None:
     """A short line of the article's text, past the headline's standfirst and first paragraphs, is no dateline."""
     assert headline_day("<h2>Why the bridge will cost more</h2><p>First.</p><p>Second.</p><p>27.01.2022</p>") is None
+
+
+
+@pytest.mark.parametrize("hidden", ['<div><h1 class="sr-only">Details</h1><p>14.03.2022</p></div>',
+                                    '<div style="display: none"><h1>Details</h1><p>14.03.2022</p></div>'])
+def test_the_headline_search_skips_a_hidden_heading(hidden: str) -> None:
+    """A screen-reader-only or hidden `<h1>` ahead of the article is not its headline: the date beside the shown
+    one is."""
+    assert headline_day("<p>27.01.2022</p>", before=hidden) == "2022-01-27"

@@ -24,7 +24,7 @@ from parsel import Selector
 from crawler.dates import local_dates, localize, parse_datetime, parse_local
 from crawler.parsers.common import node_text
 from crawler.parsers.metadata import PageMetadata, page_elements
-from crawler.parsers.titles import CONTENT_H1
+from crawler.parsers.titles import CONTENT_H1, shown
 
 # Elements whose class or id says they hold a date or a byline, but not in the page's furniture: a navigation bar's
 # clock, an embedded post's quote (Instagram, Twitter), a sidebar's or the site footer's teasers date other pages or
@@ -103,7 +103,7 @@ def _loose(text: str, tz: str) -> datetime | None:
 
 
 _HEADLINE = etree.XPath(CONTENT_H1)
-# The headline's block: the largest element around the page's first headline `<h1>` with at most this many
+# The headline's block: the largest element around the page's first shown headline `<h1>` with at most this many
 # elements: the headline with its kicker, byline and dateline, not the article around it.
 HEADLINE_BLOCK = 60
 # Class, id or itemprop words of a date or byline element inside that block ("entry-date", "post-meta", "datum").
@@ -129,7 +129,7 @@ def headline_date(sel: Selector, tz: str, today: date | None = None) -> datetime
     What the reader sees as the article's date: a date class elsewhere may be a header's clock or a
     teaser's, and a dateline often has no class at all. A modification date is skipped.
     """
-    h1 = next(iter(_HEADLINE(sel.root)), None)
+    h1 = next((heading for heading in _HEADLINE(sel.root) if shown(heading)), None)
     if h1 is None:
         return None
     block = h1

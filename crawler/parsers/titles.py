@@ -190,6 +190,12 @@ def _hidden(element: HtmlElement) -> bool:
     return not HIDDEN_CLASSES.isdisjoint((element.get("class") or "").lower().split())
 
 
+def shown(element: HtmlElement) -> bool:
+    """Neither the element nor any element around it is hidden: a screen-reader-only `<h1>` ("Details",
+    "Navigation") is no headline the reader sees, nor are the lines beside it a dateline."""
+    return not _hidden(element) and not any(_hidden(a) for a in element.iterancestors())
+
+
 def _seen_text(element: HtmlElement) -> str:
     """The text of an element without what its hidden descendants hold."""
     seen = []
@@ -212,7 +218,7 @@ def _prominent_h1(sel: Selector, logos: list[str], references: list[str]) -> str
     """
     for h1 in sel.xpath(CONTENT_H1)[:4]:
         root = h1.root
-        if _hidden(root) or any(_hidden(a) for a in root.iterancestors()):
+        if not shown(root):
             continue
         if any(urlsplit(href).path in ("", "/") and not urlsplit(href).query for href in root.xpath("./a/@href")):
             return None
