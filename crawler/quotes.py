@@ -17,8 +17,9 @@ the text so far. Spelling variants of one person ("Дархан Қалетаев
 "Дарқан ҚАЛЕТАЕВ") merge into the first spelling seen.
 
 The word lists and patterns live in `quote_words.py`, the people of the text
-(names, roles, spelling variants) in `quote_names.py`; this module finds the
-quotes and resolves their speakers. Pure: no I/O, all state within one call.
+(names, roles, spelling variants) in `quote_names.py`, what an attribution or
+an interview line says of its speaker in `quote_speakers.py`; this module finds
+the quotes and resolves their speakers. Pure: no I/O, all state within one call.
 """
 
 from __future__ import annotations
@@ -31,27 +32,19 @@ from crawler.quote_names import (
     Mention,
     Person,
     Registry,
-    droppable,
     find_mentions,
     fold,
-    is_caps,
-    is_verb,
-    normal_case,
-    role_stem,
     script_of,
-    strip_case,
 )
+from crawler.quote_speakers import Who, as_subject, sentence_end, sentence_start, speaker_line, who_after, who_in
 from crawler.quote_words import (
     ACCUSATIVE,
-    CAPITAL_WORD,
     COLLECTIVE,
     CONTINUATION,
     DASH_ATTRIBUTION,
     DASHES,
     GUILLEMET,
     ENDS,
-    GENITIVE,
-    GENITIVE_PRONOUNS,
     INDIRECT_MARKERS,
     INDIRECT_RU,
     LETTERS,
@@ -60,108 +53,15 @@ from crawler.quote_words import (
     INTERRUPTING,
     LEADING_DASH,
     LISTED_NEXT,
-    NAME_LIKE_ROLES,
     OTHER_QUOTES,
-    PLACE_ENDING,
-    PLURAL,
-    PRONOUNS,
     RUSSIAN_INDIRECT_WORDS,
     SAID_BEFORE,
-    SENTENCE_END,
-    ROLE_SPEAKER_LINE,
-    SPEAKER_LINE,
     SPEAKING_ENDING,
     SPEAKING_WORDS,
     SPEECH_VERB,
-    SURNAME_END,
 )
 
 __all__ = ["extract_quotes"]
-
-
-# --------------------------------------------------------------------------
-# Who speaks: the words around a quote
-# --------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Who:
-    """What the attribution says about the speaker."""
-
-    name: str | None = None
-    role: str | None = None
-    role_stem: str | None = None
-    nobody: bool = False
-    """A people said it ("дейді қазақ": a saying): no person, not even the one the text is about."""
-
-
-def _who_in(masked: str, text: str, lo: int, hi: int, script: str) -> _Who:
-    """The speaker named in text[lo:hi]: a name, a lone surname, a role noun, or nothing."""
-    words = masked[lo:hi].split()
-    folded = [fold(w) for w in words]
-    if folded and (folded[0] in PRONOUNS or any(w in GENITIVE_PRONOUNS for w in folded)):
-        return _Who()
-    mentions = find_mentions(masked, text, lo, hi, script)
-    mentions = [m for m in mentions if _as_subject(m, text)] or mentions
-    if mentions:
-        return _Who(mentions[0].name, mentions[0].role)
-    for word in CAPITAL_WORD.finditer(masked, lo, hi):
-        surname = fold(strip_case(word.group()))
-        if (not role_stem(surname) and not _plural_noun(surname)
-                and (GENITIVE.search(fold(word.group())) or SURNAME_END.search(surname))):
-            return _Who(normal_case(strip_case(word.group())))
-    role_at = next((i for i, w in enumerate(words) if role_stem(w)), -1)
-    if role_at >= 0:
-        role = strip_case(words[role_at].strip(",;:"))  # "мамандарының айтуынша" (in the specialists' words)
-        return _Who(role_stem=role_stem(words[role_at]), role=role.lower() if role_at == 0 and role.istitle() else role)
-    return _Who()
-
-
-def _plural_noun(folded: str) -> bool:
-    """A long word with a plural ending, capitalised only as a sentence's first ("Синоптиктердің айтуынша": in the
-    forecasters' words): people, not a name. Short ones may be first names (Мұхтар, Ильдар)."""
-    return len(folded) >= 8 and PLURAL.search(folded) is not None
-
-
-def _lone_name(word: str) -> bool:
-    """True for a capitalised word right after the verb that can be a one-word name ("Абай"), not a place or time
-    ("деді Астанада өткен брифингте ол": said at a briefing in Astana)."""
-    folded = fold(word.strip(",;:"))
-    return word[0].isupper() and folded not in PRONOUNS and not droppable(word) and not PLACE_ENDING.search(folded)
-
-
-def _who_after(masked: str, text: str, rest: re.Match[str], script: str) -> _Who:
-    """The speaker named after the verb: "дейді саясаттанушы Айдос Сарым", "دەدى ايدوس سارىم"."""
-    lo, hi = rest.span("rest")
-    words = masked[lo:hi].split()
-    if words and fold(words[0].strip(",.;:")) in COLLECTIVE:
-        return _Who(nobody=True)
-    if script != "arab" or not words or fold(words[0]) in PRONOUNS:
-        who = _who_in(masked, text, lo, hi, script)
-        if who.name or who.role_stem or not words or not _lone_name(words[0]):
-            return who
-        return _Who(normal_case(strip_case(words[0].strip(",;:"))))  # "деп жазды Абай"
-    role_at = next((i for i, w in enumerate(words) if role_stem(w)), -1)
-    if role_at < 0 and len(words) <= 3:
-        named = words[:2]  # no capitals to tell a name: not a place or time ("دەدى سوڭىندا": said at the end)
-        return _Who() if PLACE_ENDING.search(fold(named[-1].strip(",;:"))) else _Who(" ".join(named))
-    if 0 <= role_at < len(words) - 1:
-        return _Who(" ".join(words[role_at + 1 : role_at + 3]), " ".join(words[: role_at + 1]))
-    return _who_in(masked, text, lo, hi, script)
-
-
-def _sentence_start(text: str, pos: int) -> int:
-    """Offset where the sentence holding `pos` begins."""
-    start = 0
-    for match in SENTENCE_END.finditer(text, 0, pos):
-        start = match.end()
-    return start
-
-
-def _sentence_end(text: str, pos: int) -> int:
-    """Offset of the punctuation that ends the sentence holding `pos` (or the text's end)."""
-    match = SENTENCE_END.search(text, pos)
-    return match.start() if match else len(text.rstrip())
 
 
 # --------------------------------------------------------------------------
@@ -176,7 +76,7 @@ class _Candidate:
     kind: QuoteKind
     start: int
     end: int
-    who: _Who
+    who: Who
 
 
 def _trim(text: str, start: int, end: int, chars: str = " \t\n") -> tuple[int, int]:
@@ -226,15 +126,15 @@ def _inline_candidates(text: str, masked: str, spans: list[tuple[int, int]], scr
         attribution = INLINE_ATTRIBUTION.match(text, close_at)
         interrupted = INTERRUPTING.search(text, open_at + 1, close_at - 1) if attribution is None else None
         if interrupted is not None:  # both halves, each a quote of the speaker named between them
-            who = _who_after(text, text, interrupted, script)
+            who = who_after(text, text, interrupted, script)
             found += [_Candidate("inline", *_trim(text, open_at + 1, interrupted.start()), who),
                       _Candidate("inline", *_trim(text, interrupted.end(), close_at - 1), who)]
             continue
         if attribution is None and not (text[:open_at].rstrip().endswith(":") and _spoken(text, open_at, close_at)):
             continue  # a name: «Нұр Отан» партиясы, «Рейтер» агенттігі; after a colon, a list of them
-        who = _who_after(masked, text, attribution, script) if attribution else _Who()
+        who = who_after(masked, text, attribution, script) if attribution else Who()
         if who.name is None and who.role_stem is None and not who.nobody:
-            who = _who_in(masked, text, _sentence_start(masked, open_at), open_at, script)
+            who = who_in(masked, text, sentence_start(masked, open_at), open_at, script)
         kind: QuoteKind = "question" if attribution and attribution.group("ask") else "inline"
         start, end = _trim(text, open_at + 1, close_at - 1)
         found.append(_Candidate(kind, start, end, who))
@@ -270,7 +170,7 @@ def _dash_candidates(text: str, start: int, script: str) -> list[_Candidate]:
     attribution = DASH_ATTRIBUTION.search(text, start)
     if attribution is None:
         return []
-    who = _who_after(text, text, attribution, script)
+    who = who_after(text, text, attribution, script)
     kind: QuoteKind = "question" if attribution.group("ask") else "dash"
     found = [_Candidate(kind, *_trim(text, start, attribution.start(), " \t\n,،"), who)]
     more = CONTINUATION.match(text, attribution.end())
@@ -287,7 +187,7 @@ def _indirect_markers(text: str) -> list[tuple[int, int, int]]:
         while at >= 0:
             tail = INDIRECT_TAIL.match(text, at + len(marker))
             if tail and not (at and text[at - 1].isalpha()):
-                found.append((_sentence_start(text, at), at, tail.end()))
+                found.append((sentence_start(text, at), at, tail.end()))
             at = text.find(marker, at + 1)
     if any(word in text for word in RUSSIAN_INDIRECT_WORDS):
         found += [(*m.span("who"), m.end()) for m in INDIRECT_RU.finditer(text)]
@@ -298,49 +198,10 @@ def _indirect_candidates(text: str, masked: str, script: str) -> list[_Candidate
     """Оның айтуынша, … / По словам Петрова, … — reported speech, kind "indirect"."""
     found: list[_Candidate] = []
     for who_lo, who_hi, text_at in _indirect_markers(masked):
-        start, end = _trim(text, text_at, _sentence_end(masked, text_at))
+        start, end = _trim(text, text_at, sentence_end(masked, text_at))
         if end > start:
-            found.append(_Candidate("indirect", start, end, _who_in(masked, text, who_lo, who_hi, script)))
+            found.append(_Candidate("indirect", start, end, who_in(masked, text, who_lo, who_hi, script)))
     return found
-
-
-def _speaker_line(text: str, script: str) -> tuple[_Who, int] | None:
-    """The speaker of an interview line ("Дарқан ҚАЛЕТАЕВ:", "Саясат НҰРБЕК: – …") and where its quote starts.
-
-    The quote may start on the same line after a dash, or after the colon alone
-    when the name has a word in capitals; a bare line gives `len(text)`.
-    """
-    match = SPEAKER_LINE.match(text)
-    if match is None:
-        return _role_speaker_line(text, script)
-    words, rest = match.group("name").split(), match.group("rest")
-    if any(fold(w) in PRONOUNS or is_verb(fold(w)) for w in words):
-        return None
-    if script != "arab" and (len(words) < 2 or not all(w[0].isupper() for w in words)):
-        return None
-    if rest and rest[0] not in DASHES + "«" and (script == "arab" or not any(is_caps(w) for w in words)):
-        return None
-    roles = 0
-    while roles < len(words) - 1 and role_stem(words[roles]) not in (None, *NAME_LIKE_ROLES):
-        roles += 1
-    role = " ".join(words[:roles]) or None
-    who = _Who(normal_case(" ".join(words[roles:])), role[0].lower() + role[1:] if role else None)
-    return who, match.start("rest") if rest else len(text)
-
-
-def _role_speaker_line(text: str, script: str) -> tuple[_Who, int] | None:
-    """A speaker line that names its speaker after a role phrase, the speech after a dash on the same line:
-    "Білім және ғылым министрі Ерлан Сағадиев: – …". Only when the role phrase is all that comes before the name,
-    so a sentence ending with a colon ("Жиында министр Ерлан Сағадиев:": at the meeting, …) is none."""
-    match = ROLE_SPEAKER_LINE.match(text) if script != "arab" else None
-    if match is None or any(is_verb(fold(word)) for word in match.group("name").split()):
-        return None
-    mentions = find_mentions(text, text, match.start("name"), match.end("name"), script)
-    if len(mentions) != 1 or mentions[0].end != match.end("name") or not mentions[0].role:
-        return None
-    if fold(" ".join(text[match.start("name"):mentions[0].start].split())) != fold(mentions[0].role):
-        return None
-    return _Who(mentions[0].name, mentions[0].role), match.start("rest")
 
 
 # --------------------------------------------------------------------------
@@ -370,13 +231,13 @@ class _Paragraph:
 
     candidates: list[_Candidate]
     masked: str
-    speaker_line: _Who | None = None  # a bare "Name SURNAME:" line, waiting for its dash paragraph
+    speaker_line: Who | None = None  # a bare "Name SURNAME:" line, waiting for its dash paragraph
     left_open: _Open | None = None  # the quote still open when the paragraph ends
     closes: _Candidate | None = None  # the candidate that closes the quote left open before it
-    turn: _Who | None = None  # the speaker whose interview line opens the paragraph
+    turn: Who | None = None  # the speaker whose interview line opens the paragraph
 
 
-def _read_paragraph(index: int, text: str, script: str, waiting: _Who | None, pending: _Open | None) -> _Paragraph:
+def _read_paragraph(index: int, text: str, script: str, waiting: Who | None, pending: _Open | None) -> _Paragraph:
     """Find the quotes of one paragraph; `waiting` is the speaker of a preceding bare speaker line, `pending` the
     quote the paragraphs before left open."""
     spans = _guillemet_spans(text)
@@ -390,13 +251,13 @@ def _read_paragraph(index: int, text: str, script: str, waiting: _Who | None, pe
             pending.parts.append((index, *_trim(text, 0, len(text), " \t\n«")))
             pending.reopened.add(text.lstrip().startswith("«"))
             return _Paragraph([], masked, left_open=pending)
-    line = _speaker_line(text, script)
+    line = speaker_line(text, script)
     if line and line[1] == len(text):
         return _Paragraph([], masked, speaker_line=line[0], turn=line[0])
     said = SAID_BEFORE.search(masked) if not spans and masked.rstrip().endswith(":") else None
     if said:  # "Министр Дархан Қалетаев былай деді:" and the dash paragraph after it is the speech
-        return _Paragraph([], masked, speaker_line=_who_in(masked, text, _sentence_start(masked, said.start()), said.start(), script))
-    speaker: _Who | None = waiting
+        return _Paragraph([], masked, speaker_line=who_in(masked, text, sentence_start(masked, said.start()), said.start(), script))
+    speaker: Who | None = waiting
     lead = LEADING_DASH.match(text)
     block_start = lead.end() if lead else -1
     if line and text[line[1]] != "«":
@@ -438,7 +299,7 @@ def _goes_on(text: str, script: str, kind: QuoteKind) -> bool:
     and no verb of saying, which tells of speech ("Сарапшы … деді.") rather than goes on with it."""
     inner = text.lstrip().removeprefix("«") if kind == "inline" else text
     return (text.rstrip().endswith(tuple(ENDS)) and _paired(inner) and LEADING_DASH.match(text) is None
-            and _speaker_line(text, script) is None and SPEECH_VERB.search(text) is None)
+            and speaker_line(text, script) is None and SPEECH_VERB.search(text) is None)
 
 
 def _paired(text: str) -> bool:
@@ -476,11 +337,11 @@ def _closing(text: str, spans: list[tuple[int, int]], script: str, pending: _Ope
     later = [span for span in spans if span[0] > close_at]
     masked = _mask(text, [(0, close_at + 1), *later])
     ask: QuoteKind = "question" if attribution.group("ask") else "inline"
-    closing = _Candidate(ask, start, end, _who_after(masked, text, attribution, script))
+    closing = _Candidate(ask, start, end, who_after(masked, text, attribution, script))
     return _Paragraph([closing, *_inline_candidates(text, masked, later, script)], masked, closes=closing)
 
 
-def _speaker(who: _Who, registry: Registry, context: list[Person]) -> tuple[Person | None, str | None]:
+def _speaker(who: Who, registry: Registry, context: list[Person]) -> tuple[Person | None, str | None]:
     """Resolve an attribution to a person: a name, else a role noun, else the current subject."""
     if who.nobody:
         return None, None
@@ -504,7 +365,7 @@ def _paragraph_quotes(index: int, text: str, para: _Paragraph, script: str, regi
     for _, _, event in events:
         if isinstance(event, Mention):
             named = registry.mention(event.name, event.role)
-            if _as_subject(event, text):
+            if as_subject(event, text):
                 context.append(named)
             continue
         person, role = _speaker(event.who, registry, context)
@@ -517,13 +378,6 @@ def _paragraph_quotes(index: int, text: str, para: _Paragraph, script: str, regi
     return quotes
 
 
-def _as_subject(mention: Mention, text: str) -> bool:
-    """Whether a name is written as it is (the one who acts), not with a case ending ("Тоқаевтың жолдауына": to
-    Tokayev's address, "Әшімбаевпен кездескен": who met Äshimbaev): only the former is who "ол" (he, she) is."""
-    written = text[mention.start:mention.end].split()
-    return bool(written) and fold(written[-1]) == fold(mention.name.split()[-1])
-
-
 def extract_quotes(paragraphs: list[str]) -> list[Quote]:
     """All quotes of an article, in reading order, each with its speaker when the text tells it.
 
@@ -532,7 +386,7 @@ def extract_quotes(paragraphs: list[str]) -> list[Quote]:
     """
     registry = Registry()
     quotes: list[Quote] = []
-    waiting: _Who | None = None
+    waiting: Who | None = None
     pending: _Open | None = None
     for index, text in enumerate(paragraphs):
         script = script_of(text)
@@ -587,7 +441,7 @@ def _closed(pending: _Open, para: _Paragraph, found: list[Quote], paragraphs: li
             for at, start, end in pending.parts]
 
 
-def _names_next(pending: _Open, turn: _Who, paragraphs: list[str]) -> bool:
+def _names_next(pending: _Open, turn: Who, paragraphs: list[str]) -> bool:
     """Whether the paragraphs of an open answer name the speaker of the next turn (by surname, any case ending)."""
     surname = fold(turn.name.split()[-1]) if turn.name else ""
     stem = surname[:-1] if len(surname) > 4 else surname  # "Қалиевке" (to Qaliev), "Калиевой" (by Kalieva)

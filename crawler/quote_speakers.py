@@ -1,0 +1,167 @@
+"""Who speaks: the words around a quote that name its speaker, and the speaker lines of interviews (part of
+crawler/quotes.py).
+
+An attribution names a person ("деді Айдос Сарым"), a lone surname, a role
+noun ("дейді министр": the last person given that role), a people ("дейді
+қазақ": a saying, nobody) or no one (the subject of the text so far). An
+interview line names its speaker before a colon ("Дарқан ҚАЛЕТАЕВ:",
+"Білім және ғылым министрі Ерлан Сағадиев: – …").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from crawler.quote_names import (
+    Mention,
+    droppable,
+    find_mentions,
+    fold,
+    is_caps,
+    is_verb,
+    normal_case,
+    role_stem,
+    strip_case,
+)
+from crawler.quote_words import (
+    CAPITAL_WORD,
+    COLLECTIVE,
+    DASHES,
+    GENITIVE,
+    GENITIVE_PRONOUNS,
+    NAME_LIKE_ROLES,
+    PLACE_ENDING,
+    PLURAL,
+    PRONOUNS,
+    SENTENCE_END,
+    ROLE_SPEAKER_LINE,
+    SPEAKER_LINE,
+    SURNAME_END,
+)
+
+
+@dataclass(slots=True)
+class Who:
+    """What the attribution says about the speaker."""
+
+    name: str | None = None
+    role: str | None = None
+    role_stem: str | None = None
+    nobody: bool = False
+    """A people said it ("дейді қазақ": a saying): no person, not even the one the text is about."""
+
+
+def who_in(masked: str, text: str, lo: int, hi: int, script: str) -> Who:
+    """The speaker named in text[lo:hi]: a name, a lone surname, a role noun, or nothing."""
+    words = masked[lo:hi].split()
+    folded = [fold(w) for w in words]
+    if folded and (folded[0] in PRONOUNS or any(w in GENITIVE_PRONOUNS for w in folded)):
+        return Who()
+    mentions = find_mentions(masked, text, lo, hi, script)
+    mentions = [m for m in mentions if as_subject(m, text)] or mentions
+    if mentions:
+        return Who(mentions[0].name, mentions[0].role)
+    for word in CAPITAL_WORD.finditer(masked, lo, hi):
+        surname = fold(strip_case(word.group()))
+        if (not role_stem(surname) and not _plural_noun(surname)
+                and (GENITIVE.search(fold(word.group())) or SURNAME_END.search(surname))):
+            return Who(normal_case(strip_case(word.group())))
+    role_at = next((i for i, w in enumerate(words) if role_stem(w)), -1)
+    if role_at >= 0:
+        role = strip_case(words[role_at].strip(",;:"))  # "мамандарының айтуынша" (in the specialists' words)
+        return Who(role_stem=role_stem(words[role_at]), role=role.lower() if role_at == 0 and role.istitle() else role)
+    return Who()
+
+
+def _plural_noun(folded: str) -> bool:
+    """A long word with a plural ending, capitalised only as a sentence's first ("Синоптиктердің айтуынша": in the
+    forecasters' words): people, not a name. Short ones may be first names (Мұхтар, Ильдар)."""
+    return len(folded) >= 8 and PLURAL.search(folded) is not None
+
+
+def _lone_name(word: str) -> bool:
+    """True for a capitalised word right after the verb that can be a one-word name ("Абай"), not a place or time
+    ("деді Астанада өткен брифингте ол": said at a briefing in Astana)."""
+    folded = fold(word.strip(",;:"))
+    return word[0].isupper() and folded not in PRONOUNS and not droppable(word) and not PLACE_ENDING.search(folded)
+
+
+def who_after(masked: str, text: str, rest: re.Match[str], script: str) -> Who:
+    """The speaker named after the verb: "дейді саясаттанушы Айдос Сарым", "دەدى ايدوس سارىم"."""
+    lo, hi = rest.span("rest")
+    words = masked[lo:hi].split()
+    if words and fold(words[0].strip(",.;:")) in COLLECTIVE:
+        return Who(nobody=True)
+    if script != "arab" or not words or fold(words[0]) in PRONOUNS:
+        who = who_in(masked, text, lo, hi, script)
+        if who.name or who.role_stem or not words or not _lone_name(words[0]):
+            return who
+        return Who(normal_case(strip_case(words[0].strip(",;:"))))  # "деп жазды Абай"
+    role_at = next((i for i, w in enumerate(words) if role_stem(w)), -1)
+    if role_at < 0 and len(words) <= 3:
+        named = words[:2]  # no capitals to tell a name: not a place or time ("دەدى سوڭىندا": said at the end)
+        return Who() if PLACE_ENDING.search(fold(named[-1].strip(",;:"))) else Who(" ".join(named))
+    if 0 <= role_at < len(words) - 1:
+        return Who(" ".join(words[role_at + 1 : role_at + 3]), " ".join(words[: role_at + 1]))
+    return who_in(masked, text, lo, hi, script)
+
+
+def sentence_start(text: str, pos: int) -> int:
+    """Offset where the sentence holding `pos` begins."""
+    start = 0
+    for match in SENTENCE_END.finditer(text, 0, pos):
+        start = match.end()
+    return start
+
+
+def sentence_end(text: str, pos: int) -> int:
+    """Offset of the punctuation that ends the sentence holding `pos` (or the text's end)."""
+    match = SENTENCE_END.search(text, pos)
+    return match.start() if match else len(text.rstrip())
+
+
+def speaker_line(text: str, script: str) -> tuple[Who, int] | None:
+    """The speaker of an interview line ("Дарқан ҚАЛЕТАЕВ:", "Саясат НҰРБЕК: – …") and where its quote starts.
+
+    The quote may start on the same line after a dash, or after the colon alone
+    when the name has a word in capitals; a bare line gives `len(text)`.
+    """
+    match = SPEAKER_LINE.match(text)
+    if match is None:
+        return _role_speaker_line(text, script)
+    words, rest = match.group("name").split(), match.group("rest")
+    if any(fold(w) in PRONOUNS or is_verb(fold(w)) for w in words):
+        return None
+    if script != "arab" and (len(words) < 2 or not all(w[0].isupper() for w in words)):
+        return None
+    if rest and rest[0] not in DASHES + "«" and (script == "arab" or not any(is_caps(w) for w in words)):
+        return None
+    roles = 0
+    while roles < len(words) - 1 and role_stem(words[roles]) not in (None, *NAME_LIKE_ROLES):
+        roles += 1
+    role = " ".join(words[:roles]) or None
+    who = Who(normal_case(" ".join(words[roles:])), role[0].lower() + role[1:] if role else None)
+    return who, match.start("rest") if rest else len(text)
+
+
+def _role_speaker_line(text: str, script: str) -> tuple[Who, int] | None:
+    """A speaker line that names its speaker after a role phrase, the speech after a dash on the same line:
+    "Білім және ғылым министрі Ерлан Сағадиев: – …". Only when the role phrase is all that comes before the name,
+    so a sentence ending with a colon ("Жиында министр Ерлан Сағадиев:": at the meeting, …) is none."""
+    match = ROLE_SPEAKER_LINE.match(text) if script != "arab" else None
+    if match is None or any(is_verb(fold(word)) for word in match.group("name").split()):
+        return None
+    mentions = find_mentions(text, text, match.start("name"), match.end("name"), script)
+    if len(mentions) != 1 or mentions[0].end != match.end("name") or not mentions[0].role:
+        return None
+    if fold(" ".join(text[match.start("name"):mentions[0].start].split())) != fold(mentions[0].role):
+        return None
+    return Who(mentions[0].name, mentions[0].role), match.start("rest")
+
+
+def as_subject(mention: Mention, text: str) -> bool:
+    """Whether a name is written as it is (the one who acts), not with a case ending ("Тоқаевтың жолдауына": to
+    Tokayev's address, "Әшімбаевпен кездескен": who met Äshimbaev): only the former is who "ол" (he, she) is."""
+    written = text[mention.start:mention.end].split()
+    return bool(written) and fold(written[-1]) == fold(mention.name.split()[-1])
