@@ -206,7 +206,7 @@ class Frontier:
         failure ever starts that bound. A full pass has none: it pages every
         listing to its end.
         """
-        return self._unanswered(is_listing)
+        return self._unanswered(is_listing, RETRIED_PARSE_KINDS)
 
     def retries(self, is_article: Callable[[str], bool]) -> list[str]:
         """Article pages (those `is_article` accepts) whose fetch failed in an earlier run as a resume point's did: asked
@@ -219,12 +219,12 @@ class Frontier:
         """
         return self._unanswered(is_article)
 
-    def _unanswered(self, accept: Callable[[str], bool]) -> list[str]:
-        """URLs `accept` takes that failed with an error a later attempt may cure, within `resume_days`; none on a full
-        pass, which pages every listing to its end and fetches all it lists."""
+    def _unanswered(self, accept: Callable[[str], bool], parse_kinds: tuple[str, ...] = ()) -> list[str]:
+        """URLs `accept` takes that failed with an error a later attempt may cure (or a parse error of `parse_kinds`),
+        within `resume_days`; none on a full pass, which pages every listing to its end and fetches all it lists."""
         if self.params.refresh:
             return []
-        failing = self.store.unanswered_failures(self._ago(self.params.resume_days), PERMANENT_KINDS, RETRIED_PARSE_KINDS)
+        failing = self.store.unanswered_failures(self._ago(self.params.resume_days), PERMANENT_KINDS, parse_kinds)
         return [url for url in failing if accept(url)]
 
     def due_revisits(self, site: str, scripts: Sequence[str]) -> list[VariantState]:

@@ -194,11 +194,14 @@ class Reads(Connected):
         that answered 2xx with nothing in it). "Answered" is a response below
         400 in the WARC index (`pages`) fetched after the error, so a redirect
         whose target then failed still counts as failed (the error is filed
-        under the URL first asked for), and so does the 2xx fetch a parse
-        error was found in. A URL that failed with one of `permanent_kinds`
-        since then is left out. Only URLs with an error since `since` are
-        looked at (`errors.occurred_at` is indexed): the table keeps every
-        failure of every run.
+        under the URL first asked for); a 2xx fetch counts only when its run
+        found no parse error of those kinds in it, so a page that keeps
+        answering an error page with 200 piles up failures like one that keeps
+        timing out, and drops out once its first failure is older than `since`.
+        A URL that failed with one of `permanent_kinds` since then is left out.
+        Only URLs with an error since `since` are looked at
+        (`errors.occurred_at` is indexed): the table keeps every failure of
+        every run.
         """
         permanent, parse = list(permanent_kinds), list(parse_kinds)
         failed = f"(stage = 'download' or (stage = 'parse' and kind in ({marks(parse)})))"
@@ -206,10 +209,12 @@ class Reads(Connected):
                   where {failed}
                     and url in (select url from errors where {failed} and occurred_at >= ?)
                     and occurred_at >= coalesce(
-                      (select max(fetched_at) from pages p where p.url = e.url and p.status < 400), '')
+                      (select max(fetched_at) from pages p where p.url = e.url and p.status < 400
+                         and not exists (select 1 from errors f where f.url = p.url and f.crawl_run is p.crawl_run
+                                           and f.stage = 'parse' and f.kind in ({marks(parse)}))), '')
                   group by url having min(occurred_at) >= ? and sum(kind in ({marks(permanent)})) = 0
                   order by min(occurred_at), url"""
-        return [row[0] for row in self.db.execute(sql, [*parse, *parse, since, since, *permanent])]
+        return [row[0] for row in self.db.execute(sql, [*parse, *parse, since, *parse, since, *permanent])]
 
 
 # The 200 fetches of a kind of page, of a site (or any), since a time (or ever).

@@ -142,6 +142,26 @@ def test_unanswered_failures_are_the_urls_failing_since_their_last_answer(store:
     assert found == ["https://x.kz/busy", "https://x.kz/moved", "https://x.kz/throttled", "https://x.kz/unreachable"]
 
 
+def test_a_page_that_keeps_answering_an_error_page_with_200_stops_being_asked_for_after_resume_days(store: Store) -> None:
+    """Each fetch of an empty listing is a 200 in `pages` with its error in the same run: that fetch answers nothing,
+    so its failures pile up like a timeout's, and the page drops out once its first one is older than `since`. A
+    fetch of a run that found the page whole answers it."""
+    def fetched(url: str, run: int, at: str, empty: bool) -> None:
+        store.save_pages([{"url": url, "status": 200, "kind": "listing", "fetched_at": at, "crawl_run": run}])
+        if empty:
+            store.db["errors"].insert({"url": url, "stage": "parse", "kind": "empty_listing", "reason": "",
+                                       "occurred_at": at.replace("00:00+", "00:01+"), "crawl_run": run})
+
+    for run, day in enumerate(range(1, 30, 7), start=1):  # every 7 days: 1, 8, 15, 22, 29 May
+        fetched("https://x.kz/list?page=5", run, f"2026-05-{day:02d}T00:00:00+00:00", empty=True)
+    fetched("https://x.kz/list?page=6", 1, "2026-05-01T00:00:00+00:00", empty=True)
+    fetched("https://x.kz/list?page=6", 2, "2026-05-08T00:00:00+00:00", empty=False)  # whole again
+    kinds = ("empty_listing",)
+    assert store.unanswered_failures("2026-04-30T00:00:00+00:00", PERMANENT_KINDS, kinds) == ["https://x.kz/list?page=5"]
+    assert store.unanswered_failures("2026-05-22T00:00:00+00:00", PERMANENT_KINDS, kinds) == []  # failing since 1 May
+    assert store.unanswered_failures("2026-04-30T00:00:00+00:00", PERMANENT_KINDS) == []  # download failures only
+
+
 @pytest.mark.parametrize("page_run", [2, 3], ids=["same run", "stored by the ingester's next run"])
 @pytest.mark.parametrize("page_first", [True, False], ids=["page stored first", "response indexed first"])
 def test_a_url_is_filed_under_the_key_its_fetched_page_gives_whatever_its_links_say(store: Store, page_first: bool,
