@@ -65,3 +65,17 @@ def test_a_last_title_part_with_more_words_than_a_long_site_name_is_the_headline
     head = "<title>Northern Amateur Rowing Club e.V. - Club life » The spring races at the lake</title>"
     body = "<div id='logo'>NARC</div><div class='post'><h2>The spring races at the lake</h2></div>"
     assert title_of(head, body) == "The spring races at the lake"
+
+
+def test_a_headline_declared_as_the_site_name_is_no_site_name() -> None:
+    head = ('<meta property="og:site_name" content="Flood waters recede in the valley | Example Times">'
+            '<meta property="og:title" content="Flood waters recede in the valley | Example Times">')
+    body = "<article><h1>Flood waters recede in the valley</h1></article>"
+    assert title_of(head, body) == "Flood waters recede in the valley"
+
+
+def test_a_site_name_that_repeats_the_declared_title_names_no_part_of_it() -> None:
+    head = ('<meta property="og:site_name" content="Night trains return to the mountains - My Little Diary">'
+            '<meta property="og:title" content="Night trains return to the mountains - My Little Diary">')
+    body = "<header><h1>My Little Diary</h1></header><article><h2>Night trains return to the mountains</h2></article>"
+    assert title_of(head, body, "https://blog.example.net/2024/05/story") == "Night trains return to the mountains"

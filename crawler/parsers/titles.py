@@ -48,14 +48,30 @@ def squash(text: str) -> str:
 
 
 def site_names(meta: PageMetadata, url: str) -> list[str]:
-    """Squashed names the site goes by: its declared name and its host's labels (of the archived URL on archive.org)."""
+    """Squashed names the site goes by: its host's labels (of the archived URL on archive.org) and its declared name."""
     archived = ARCHIVED.match(url)
     host = readable_host(site_of(archived[1] if archived else url))
     labels = [label for label in host.split(".")[:-1] if len(label) >= 3 and label not in ("www", "com", "co", "org", "net")]
-    names = [squash(host), *(squash(label) for label in labels)]
-    if meta.site_name:
-        names.append(squash(meta.site_name))
-    return [n for n in names if len(n) >= 3]
+    names = [n for n in (squash(host), *(squash(label) for label in labels)) if len(n) >= 3]
+    declared = _declared_site_name(meta.site_name, [t for _, t in meta.titles if t], names) if meta.site_name else []
+    return names + [n for n in map(squash, declared) if len(n) >= 3]
+
+
+def _declared_site_name(name: str, titles: list[str], hosts: list[str]) -> list[str]:
+    """The declared site name, or those of its parts that name the site when it holds the headline.
+
+    Some sites declare the page's title as their name ("Headline | Site"); taken whole, any part of
+    a title would count as the site's name and the `<h1>` as its logo. A part that is a declared title
+    is the headline; a name that repeats a declared title of several parts may hold it in any part. So
+    only the parts that name the host are kept then. A name of one part equal to a declared title is
+    kept: the page is titled by the site's name ("News.az").
+    """
+    parts = [part for part in SEPARATOR.split(name) if squash(part)]
+    titled = {norm(title) for title in titles}
+    whole = norm(name) in titled or any(SEPARATOR.search(t) and t in norm(name) for t in titled)
+    if len(parts) < 2 or not (whole or titled.intersection(map(norm, parts))):
+        return [name]
+    return [part for part in parts if names_site(part, hosts) or not (whole or norm(part) in titled)]
 
 
 def names_site(part: str, sites: list[str]) -> bool:
