@@ -79,3 +79,27 @@ def test_a_site_name_that_repeats_the_declared_title_names_no_part_of_it() -> No
             '<meta property="og:title" content="Night trains return to the mountains - My Little Diary">')
     body = "<header><h1>My Little Diary</h1></header><article><h2>Night trains return to the mountains</h2></article>"
     assert title_of(head, body, "https://blog.example.net/2024/05/story") == "Night trains return to the mountains"
+
+
+def test_a_headline_that_opens_with_the_brand_is_no_site_name() -> None:
+    head = "<title>Run Windows on Mac - Parallels Desktop 15 Virtual Machine for Mac</title>"
+    body = "<main><h1>Parallels Desktop 15 for Mac</h1></main>"
+    assert title_of(head, body, "https://www.parallels.com/products/desktop/") == "Parallels Desktop 15 for Mac"
+
+
+def test_a_short_headline_holding_a_short_host_name_is_no_logo() -> None:
+    head = "<title>Wechsel im Vorstand | ZEIT ONLINE</title>"
+    body = "<header><h1><a href='/'>ZEIT ONLINE</a></h1></header><article><h1>Zeit für Veränderung</h1></article>"
+    assert title_of(head, body, "https://www.zeit.de/wirtschaft/2024-05/vorstand") == "Zeit für Veränderung"
+
+
+def test_a_site_name_with_a_generic_word_is_still_the_site() -> None:
+    head = "<title>Жаңа кітап жарық көрді | Abai.kz ақпараттық порталы</title>"
+    body = "<h1>Abai.kz ақпараттық порталы</h1><article><p>Мәтін</p></article>"
+    assert title_of(head, body, "https://abai.kz/post/12345") == "Жаңа кітап жарық көрді"
+
+
+def test_a_tagline_holding_the_host_name_that_the_declared_title_ends_with_is_the_logo() -> None:
+    head = "<title>Alles hat seine Zeit | Marktplatz für ein gutes Leben</title>"
+    body = "<div><h1>Marktplatz für ein gutes Leben</h1></div><article><h1>Alles hat seine Zeit</h1></article>"
+    assert title_of(head, body, "https://marktplatz.example.org/alles-hat-seine-zeit/") == "Alles hat seine Zeit"

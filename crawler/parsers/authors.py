@@ -16,7 +16,7 @@ from parsel import Selector
 
 from crawler.parsers.common import clean, node_text
 from crawler.parsers.metadata import PageMetadata
-from crawler.parsers.titles import SHOWN_H1, names_site, site_names, squash
+from crawler.parsers.titles import SHOWN_H1, holds_site, names_site, site_names, squash
 
 # Byline elements: rel=author links, <address> and <byline>, and elements whose class, id or test id says author or byline.
 _KEYS = "translate(concat(@class, ' ', @id, ' ', @data-testid), 'AUTHORBYLINEV', 'authorbylinev')"
@@ -116,7 +116,13 @@ SOURCES = ("jsonld", "microdata", "meta", "jsonld-page")
 
 
 def _organisation(name: str, sites: list[str]) -> bool:
-    return names_site(name, sites) or bool(DESK.search(name))
+    """A newsroom's name, not a person's: a site's or desk's name, or a byline holding the site's ("unocero - Alberto Ávila")."""
+    return _site_byline(name, sites) or bool(DESK.search(name))
+
+
+def _site_byline(name: str, sites: list[str]) -> bool:
+    """A byline that is, or holds, a name the site goes by: a person's name seldom holds the site's."""
+    return names_site(name, sites) or holds_site(name, sites)
 
 
 def declared_authors(meta: PageMetadata, sites: list[str]) -> tuple[list[str], list[str]]:
@@ -185,7 +191,7 @@ def byline_text(sel: Selector, sites: list[str]) -> list[str]:
             continue
         words = match["name"].split()[:2]
         if words[0][:1].isupper() and all(w[:1].isupper() or w in PARTICLES for w in words[1:]):
-            names = [n for n in split_names(re.split(r"\s+(?:@|on|am|um|\|)\s+", match["name"])[0]) if not names_site(n, sites)]
+            names = [n for n in split_names(re.split(r"\s+(?:@|on|am|um|\|)\s+", match["name"])[0]) if not _site_byline(n, sites)]
             if names:
                 return names
     return []

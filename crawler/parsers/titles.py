@@ -36,9 +36,9 @@ _PLAIN = str.maketrans("–—‐‑“”„«»‘’‚", "----\"\"\"\"\"'''"
 
 
 def norm(text: str) -> str:
-    """Comparison form: NFC, case-folded, whitespace collapsed, typographic dashes and quotes plain."""
+    """Comparison form: NFC, case-folded, whitespace collapsed, typographic dashes, quotes and ellipses plain."""
     text = unicodedata.normalize("NFC", text).casefold()
-    text = text.translate(_PLAIN)
+    text = text.translate(_PLAIN).replace("…", "...")
     return " ".join(text.split())
 
 
@@ -75,14 +75,63 @@ def _declared_site_name(name: str, titles: list[str], hosts: list[str]) -> list[
 
 
 def names_site(part: str, sites: list[str]) -> bool:
-    """True when a title part is the site's name (or its host spelled out)."""
+    """True when a title part is the site's name (or its host spelled out), perhaps with words any site's name has."""
     squashed = squash(part)
     if not squashed:
         return True
     if re.search(r"\w\.(?:[a-z]{2,6})$", part.strip().lower()):
         return True  # "MDR.DE", "jagd-oesterreich.at"
-    return any((site in squashed and len(squashed) <= 2 * len(site) + 12) or (squashed in site and len(squashed) >= 4)
-               for site in sites)
+    return any(_name_and_generic_words(part, site) or (squashed in site and len(squashed) >= 4) for site in sites)
+
+
+def holds_site(text: str, sites: list[str]) -> bool:
+    """Whether a text holds a name the site goes by, as a site's tagline or a newsroom's byline may, or a headline."""
+    squashed = squash(text)
+    return any(site in squashed for site in sites)
+
+
+# Stems of the words a site's name may carry beside the name ("Cicero Online", "Abai.kz ақпараттық порталы"),
+# and its articles ("Die FURCHE"; those of two letters are generic as any such word is).
+SITE_WORDS = ("news", "online", "zeitung", "magazin", "blog", "portal", "journal", "nachrichten", "aktuell", "media",
+              "medien", "radio", "info", "presse", "noticias", "notizie", "nieuws", "actualit", "haber",
+              "новост", "газет", "журнал", "портал", "ақпарат", "жаңалық")
+ARTICLES = frozenset({"the", "die", "der", "das", "les", "des", "los", "las"})
+
+
+def _name_and_generic_words(part: str, site: str) -> bool:
+    """Whether a title part is `site` with generic words, a TLD and some words that are not the most of it.
+
+    Containing the name is not enough: a headline may open with the brand ("Parallels Desktop 15
+    for Mac" on parallels.com) or hold a short host's name ("Zeit für Veränderung" on zeit.de).
+    A name may be qualified by one word ("Handball Schweiz") or by words with fewer letters than
+    it has ("EFC Bayrische Bembel Regensburg" on bayrische-bembel.de).
+    """
+    words = [word for word in map(squash, part.split()) if word]  # "Schleswig-Holstein" is one word
+    at = "".join(words).find(site)
+    if at < 0:
+        return False
+    end, start, rest = at + len(site), 0, []
+    for word in words:
+        rest += [word[: max(0, at - start)], word[max(0, end - start):]]
+        start += len(word)
+    others = [piece for piece in rest if piece and not _generic(piece)]
+    return len(others) <= 1 or sum(map(len, others)) <= len(site)
+
+
+def _generic(word: str) -> bool:
+    """A word any site's name may have: one of SITE_WORDS, two letters at most (a TLD, an article) or a number."""
+    letters = word.strip("0123456789")
+    return len(letters) <= 2 or letters in ARTICLES or letters.startswith(SITE_WORDS)
+
+
+def site_parts(parts: list[str], sites: list[str]) -> set[int]:
+    """Which of a declared title's parts name the site: those that are its name, else those that hold it.
+
+    A site's tagline may hold its name ("Alles hat seine Zeit | Marktplatz für ein gutes Leben" on
+    marktplatz.…); when no part is the name, the part that holds it is the site's, not the headline.
+    """
+    named = {i for i, part in enumerate(parts) if names_site(part, sites)}
+    return named or {i for i, part in enumerate(parts) if holds_site(part, sites)}
 
 
 # Parts of a declared title that name no headline (WordPress' default "Blog Archive" and the like).
@@ -96,7 +145,8 @@ def strip_site(title: str, sites: list[str]) -> str:
     if len(parts) < 2:
         return title
     generic = [i for i, part in enumerate(parts) if squash(part) in GENERIC_PARTS]
-    named = [i for i, part in enumerate(parts) if names_site(part, sites) or i in generic]
+    site = site_parts(parts, sites)
+    named = [i for i in range(len(parts)) if i in site or i in generic]
     if not named or len(named) == len(parts):
         return title
     if generic and generic[-1] < len(parts) - 1:
@@ -283,6 +333,15 @@ def grade(shown: str, declared: str, sites: list[str]) -> int:
     return 2 if _longest(s, parts) else 1
 
 
+def _declared_site_part(shown: str, references: list[str], sites: list[str]) -> bool:
+    """Whether a shown heading is a part of a declared title that names the site: the logo, though it holds more."""
+    for reference in references:
+        parts = SEPARATOR.split(reference)
+        if len(parts) > 1 and any(norm(parts[i]) == norm(shown) for i in site_parts(parts, sites)):
+            return True
+    return False
+
+
 def _longest(part: str, parts: list[str]) -> bool:
     """Whether `part` reads as the headline among a declared title's parts: longer than each other part in
     characters or in words ("Northern Amateur Rowing Club e.V. - Club life » The spring races at the lake":
@@ -317,7 +376,7 @@ def choose_title(sel: Selector, meta: PageMetadata, url: str) -> tuple[str | Non
     declared = [t for source in DECLARED for s, t in meta.titles if s == source and t and len(t) <= MAX_LENGTH]
     doc_title = clean(" ".join(sel.xpath("//head/title//text()").getall())) or clean(sel.xpath("//title/text()").get())
     references = [*declared, *([doc_title] if doc_title else [])]
-    shown = [t for t in _shown_texts(sel) if not names_site(t, sites)]
+    shown = [t for t in _shown_texts(sel) if not names_site(t, sites) and not _declared_site_part(t, references, sites)]
     graded = [(_confirmation(t, references, sites), -i, t) for i, t in enumerate(shown)]
     best = max(graded, default=((0, 0), 0, ""))
     if best[0][0] >= 2:
