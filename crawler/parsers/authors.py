@@ -16,7 +16,8 @@ from parsel import Selector
 
 from crawler.parsers.common import clean, node_text
 from crawler.parsers.metadata import PageMetadata
-from crawler.parsers.titles import SHOWN_H1, holds_site, names_site, site_names, squash
+from crawler.parsers.sitenames import holds_site, names_site, site_names, squash
+from crawler.parsers.titles import SHOWN_H1
 
 # Byline elements: rel=author links, <address> and <byline>, and elements whose class, id or test id says author or byline.
 _KEYS = "translate(concat(@class, ' ', @id, ' ', @data-testid), 'AUTHORBYLINEV', 'authorbylinev')"

@@ -20,7 +20,7 @@ from parsel import Selector
 from crawler.dates import parse_local
 from crawler.parsers.common import block_elements, clean, densest_paragraph_parent
 from crawler.parsers.sanitize import sanitize
-from crawler.parsers.titles import squash
+from crawler.parsers.sitenames import squash
 
 # Lines that belong to the page's furniture, not to the text (whole-line matches only).
 FURNITURE = re.compile(
