@@ -103,3 +103,15 @@ def test_a_tagline_holding_the_host_name_that_the_declared_title_ends_with_is_th
     head = "<title>Alles hat seine Zeit | Marktplatz für ein gutes Leben</title>"
     body = "<div><h1>Marktplatz für ein gutes Leben</h1></div><article><h1>Alles hat seine Zeit</h1></article>"
     assert title_of(head, body, "https://marktplatz.example.org/alles-hat-seine-zeit/") == "Alles hat seine Zeit"
+
+
+def test_a_dash_is_no_word_of_an_unconfirmed_h1() -> None:
+    head = "<title>Mieder und Schnürbrust: Shops und Designer | Example Shop</title>"
+    body = "<main><h1>Korsetts – Deutschland</h1></main>"
+    assert title_of(head, body, "https://www.example-shop.de/korsetts/") == "Mieder und Schnürbrust: Shops und Designer"
+
+
+def test_a_headline_ending_in_a_domain_name_is_no_site_name() -> None:
+    head = "<title>Hochauflösende Schneekarten auf Gipfelbuch.ch | Example News</title>"
+    body = "<article><h1>Hochauflösende Schneekarten auf Gipfelbuch.ch</h1></article>"
+    assert title_of(head, body) == "Hochauflösende Schneekarten auf Gipfelbuch.ch"

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 # Separators between a headline and the site or section name in a declared title.
 SEPARATOR = re.compile(r"\s+[|\-–—·•»›:/~]{1,2}\s+|\s*[|│]\s*|\s+::\s+")
 _NON_ALNUM = re.compile(r"[\W_]+")
+# A title part that is a domain name, one token ("www.zeit.de"): the site's own, or a sister site's.
+DOMAIN = re.compile(r"[\w.-]*\w\.[a-z]{2,6}")
 ARCHIVED = re.compile(r"https?://web\.archive\.org/web/[^/]+/(.+)")
 _PLAIN = str.maketrans("–—‐‑“”„«»‘’‚", "----\"\"\"\"\"'''")
 
@@ -67,15 +69,16 @@ def names_site(part: str, sites: list[str]) -> bool:
     squashed = squash(part)
     if not squashed:
         return True
-    if re.search(r"\w\.(?:[a-z]{2,6})$", part.strip().lower()):
-        return True  # "MDR.DE", "jagd-oesterreich.at"
+    if DOMAIN.fullmatch(part.strip().lower()):
+        return True  # "MDR.DE", "jagd-oesterreich.at"; not a headline ending in one ("… auf Gipfelbuch.ch")
     return any(_name_and_generic_words(part, site) or (squashed in site and len(squashed) >= 4) for site in sites)
 
 
 def holds_site(text: str, sites: list[str]) -> bool:
-    """Whether a text holds a name the site goes by, as a site's tagline or a newsroom's byline may, or a headline."""
-    squashed = squash(text)
-    return any(site in squashed for site in sites)
+    """Whether a text holds a name the site goes by or ends in a domain name ("… Informationen by馬市.com"),
+    as a site's tagline or a newsroom's byline may, or a headline ("… auf Gipfelbuch.ch")."""
+    squashed, words = squash(text), text.split()
+    return any(site in squashed for site in sites) or bool(words and DOMAIN.fullmatch(words[-1].lower()))
 
 
 # Stems of the words a site's name may carry beside the name ("Cicero Online", "Abai.kz ақпараттық порталы"),

@@ -178,7 +178,8 @@ def _prominent_h1(sel: Selector, logos: list[str], references: list[str]) -> str
     What the reader sees first (the declared titles are often written for search engines:
     "Wärmepumpe im Altbau - Wann es sich lohnt" over "Eignet sich eine Wärmepumpe im Altbau?").
     Not an `<h1>` that is hidden, in the site's banner (a `<header>` outside the article, unless
-    its class names an entry, post or article), a link home (a logo) or a name the site goes by.
+    its class names an entry, post or article), a link home (a logo), a name the site goes by or
+    the part of a declared title that names the site.
     """
     for h1 in sel.xpath(CONTENT_H1)[:4]:
         root = h1.root
@@ -188,9 +189,9 @@ def _prominent_h1(sel: Selector, logos: list[str], references: list[str]) -> str
             return None
         text = _seen_text(root)
         headline = _without_kicker(h1, text) or _after_styled_lead(root, text) or text
-        if names_site(headline, logos):
+        if names_site(headline, logos) or _declared_site_part(headline, references, logos):
             return None
-        words = len(headline.split())
+        words = sum(1 for word in headline.split() if squash(word))  # a dash is no word: "Korsetts – Deutschland"
         if len(headline) >= PROMINENT and words >= 3 or words >= 2 and _shares_a_stem(headline, references):
             return headline
         return None
