@@ -303,10 +303,11 @@ def profile_files(seeds_dir: Path | str | None = None) -> list[Path]:
 
 
 def _has_profile(path: Path) -> bool:
+    """Whether a seed file is a site profile; one that cannot be read may be, and loading it says what is wrong."""
     try:
         return "profile" in tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False
+        return True
 
 
 def find_profile(name: str, seeds_dir: Path | str | None = None) -> Profile:
@@ -377,12 +378,16 @@ def _by_site(seeds_dir: str) -> _Seeds:
 
 
 def _named_site(path: Path) -> str | None:
-    """The host a profile file that fails to load names as its `site`, if it can be read that far."""
+    """The host a profile file that fails to load is for: the `site` it names, when it can be read that far (a URL
+    given for it too), else its file name's (`<site>.toml`)."""
     try:
         site = tomllib.loads(path.read_text(encoding="utf-8")).get("site")
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    return site_of(f"https://{site.strip()}/") if isinstance(site, str) and site.strip() else None
+        site = None
+    if not isinstance(site, str) or not site.strip():
+        site = path.name.removesuffix(".toml")
+    site = site.strip()
+    return site_of(site if "://" in site else f"https://{site}/") if "." in site else None
 
 
 def profile_for_url(url: str) -> Profile | None:

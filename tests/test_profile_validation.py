@@ -232,6 +232,29 @@ def test_a_profile_the_parsers_cannot_use_fails_its_own_sites_pages_and_no_other
         f"('https://steppe.example/'); write ['https://steppe.example/']"]
 
 
+@pytest.mark.parametrize(("text", "problem"), [
+    ('site = "steppe.example"\n[profile]\nmax_listing_pages = 30 30\n', "cannot read site profile"),  # not TOML
+    ('site = "https://steppe.example"\n[profile]\nstart_urls = ["https://steppe.example/"]\n', "site"),  # a URL
+], ids=["toml-syntax-error", "site-given-as-a-url"])
+def test_a_profile_that_cannot_be_read_fails_its_sites_pages_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, problem: str) -> None:
+    """Not only a wrong key: a file that is no TOML, or names its site by URL, parsed its site's pages without its
+    time zone, silently."""
+    from crawler import settings
+    from crawler.parsers import parse_article
+    from crawler.profiles import _by_site
+
+    (tmp_path / "steppe.example.toml").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(settings, "SEEDS_DIR", tmp_path)
+    _by_site.cache_clear()
+    html = "<html><head><title>Тақырып</title></head><body><h1>Тақырып</h1><p>Мәтін.</p></body></html>"
+    try:
+        with pytest.raises(ConfigError, match=problem):
+            parse_article(html, "https://steppe.example/news/1")
+    finally:
+        _by_site.cache_clear()
+
+
 def test_a_site_option_written_in_unicode_names_the_stored_ascii_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from crawler import cli, settings
 
