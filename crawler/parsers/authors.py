@@ -52,8 +52,9 @@ LEAD_WORDS = re.compile(
     r"vom|text|texte|autor(?:in|innen|en)?|auteurs?|authors?|redakteur(?:in)?)\b\s*:?\s*",
     re.IGNORECASE,
 )
+# A number standing alone is a date or a count ("November 9", "3 Kommentare"); one inside a login is not ("Bo2man").
 NOT_NAMES = re.compile(
-    r"https?:|www\.|@|\[at\]|\d{2,}|admin|\b(?:guest|anonymous|unknown|"
+    r"https?:|www\.|@|\[at\]|\d{2,}|(?<!\w)\d(?!\w)|admin|\b(?:guest|anonymous|unknown|"
     r"kommentar|comments?|share|teilen|more|mehr|read|lesen|follow|folgen|minute|minuten|"
     r"lesezeit|updated|aktualisiert|posted|on|profil|profile|published|publicado|hace)\b",
     re.IGNORECASE,
@@ -152,21 +153,36 @@ def _fold(names: list[str]) -> set[str]:
 
 
 def printed_authors(sel: Selector, sites: list[str], orgs: list[str] | None = None) -> list[str]:
-    """Names in the first byline element that holds a person's name; newsroom names seen go to `orgs`."""
+    """Names in the first byline element that holds a person's name; newsroom names seen go to `orgs`.
+
+    A byline element inside that one that names those people and more wins: the outer
+    element also holds the date or reading time, which can hide the last name of a list
+    ("…, Rocío Latorre y José Miguel Wilson Hace 13 horas") that the inner one prints alone.
+    """
+    found: list[str] = []
+    holder = None
     for node in sel.xpath(BYLINE)[:20]:
-        if node.xpath("ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')]"):
-            continue
-        inner = node.xpath(".//*[@itemprop='name']")
-        text = node_text(inner[0]) if inner else node_text(node)
-        if not text or len(text) > 150:
-            continue
-        names = split_names(text)
-        if orgs is not None:
-            orgs += [n for n in names if _organisation(n, sites)]
-        people = [n for n in names if not _organisation(n, sites)]
-        if people:
-            return people
-    return []
+        if holder is not None and holder not in node.root.iterancestors():
+            break
+        people = _people_in(node, sites, orgs)
+        if people and (holder is None or _fold(found) < _fold(people)):
+            found = people
+        holder = holder if holder is not None or not people else node.root
+    return found
+
+
+def _people_in(node: Selector, sites: list[str], orgs: list[str] | None) -> list[str]:
+    """People one byline element names (its itemprop=name, if it has one); newsroom names go to `orgs`."""
+    if node.xpath("ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')]"):
+        return []
+    inner = node.xpath(".//*[@itemprop='name']")
+    text = node_text(inner[0]) if inner else node_text(node)
+    if not text or len(text) > 150:
+        return []
+    names = split_names(text)
+    if orgs is not None:
+        orgs += [n for n in names if _organisation(n, sites)]
+    return [n for n in names if not _organisation(n, sites)]
 
 
 def byline_text(sel: Selector, sites: list[str]) -> list[str]:

@@ -1,0 +1,24 @@
+"""Authors of small news pages: how bylines, dates beside them, bios and declared names are told apart."""
+
+from crawler.parsers.generic import parse_article
+
+
+def page(head: str, body: str) -> str:
+    """A minimal news page with `head` in its `<head>` and `body` in its `<body>`."""
+    return (f"<html><head>{head}</head><body><h1>Flood waters recede in the valley</h1>{body}"
+            f"<p>{'Lorem ipsum dolor sit amet. ' * 20}</p></body></html>")
+
+
+def authors_of(body: str, head: str = "") -> list[str]:
+    return parse_article(page(head, body), "https://news.example.org/2024/05/story").authors
+
+
+def test_the_date_beside_a_byline_is_no_name() -> None:
+    body = '<div class="byline">By <a href="/staff/jane">Jane Doe</a> Thursday, November 9, 2023 4:41AM</div>'
+    assert authors_of(body) == ["Jane Doe"]
+
+
+def test_an_inner_byline_that_lists_more_names_than_its_dated_holder_wins() -> None:
+    body = ('<div class="author-box"><div class="byline">Isabel Caro, Rocío Latorre y José Miguel Wilson</div>'
+            '<time>Hace 13 horas</time> <span>Tiempo de lectura: 8 minutos</span></div>')
+    assert authors_of(body) == ["Isabel Caro", "Rocío Latorre", "José Miguel Wilson"]
