@@ -22,3 +22,15 @@ def test_an_inner_byline_that_lists_more_names_than_its_dated_holder_wins() -> N
     body = ('<div class="author-box"><div class="byline">Isabel Caro, Rocío Latorre y José Miguel Wilson</div>'
             '<time>Hace 13 horas</time> <span>Tiempo de lectura: 8 minutos</span></div>')
     assert authors_of(body) == ["Isabel Caro", "Rocío Latorre", "José Miguel Wilson"]
+
+
+def test_a_byline_wins_over_a_declared_person_the_page_never_prints() -> None:
+    head = '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"@type": "Person", "name": "Kate Webmaster"}}</script>'
+    body = '<div class="article-byline">By <a href="/staff/jane">Jane Doe</a> and <a href="/staff/gail">Gail Levy</a></div>'
+    assert authors_of(body, head) == ["Jane Doe", "Gail Levy"]
+
+
+def test_a_declared_person_the_page_prints_stays() -> None:
+    head = '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"@type": "Person", "name": "Kate Webb"}}</script>'
+    body = '<div class="article-byline">By Jane Doe</div><p>Kate Webb is our science editor.</p>'
+    assert authors_of(body, head) == ["Kate Webb"]

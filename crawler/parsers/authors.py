@@ -295,17 +295,27 @@ def _spelled_out(name: str, sel: Selector, sites: list[str]) -> str:
     return name
 
 
+def _unseen(names: list[str], sel: Selector) -> bool:
+    """None of `names` is printed on the page: a declared account (the web agency, an editor who
+    published the page) rather than the writers its byline names."""
+    body = next(iter(sel.xpath("//body")), None)
+    shown = node_text(body).casefold() if body is not None else ""
+    return not any(name.casefold() in shown for name in names)
+
+
 def find_authors(sel: Selector, meta: PageMetadata, url: str) -> tuple[list[str], str | None]:
     """(authors, strategy): "meta" for declared names, "structure" for a printed byline.
 
-    A site or agency name is kept only when no person is named anywhere.
+    A site or agency name is kept only when no person is named anywhere. A byline
+    wins over declared people the page never prints.
     """
     sites = site_names(meta, url)
     people, orgs = declared_authors(meta, sites)
     if len(people) == 1 and _first_name_or_login(people[0]):
         return [_spelled_out(people[0], sel, sites)], "meta"
     if people:
-        return people, "meta"
+        printed = printed_authors(sel, sites)
+        return (printed, "structure") if printed and _unseen(people, sel) else (people, "meta")
     people = printed_authors(sel, sites, orgs) or byline_text(sel, sites) or dated_line(sel, sites)
     if people:
         return people, "structure"
