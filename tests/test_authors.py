@@ -34,3 +34,13 @@ def test_a_declared_person_the_page_prints_stays() -> None:
     head = '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"@type": "Person", "name": "Kate Webb"}}</script>'
     body = '<div class="article-byline">By Jane Doe</div><p>Kate Webb is our science editor.</p>'
     assert authors_of(body, head) == ["Kate Webb"]
+
+
+def test_a_writer_credit_names_the_writer_and_a_photo_credit_no_one() -> None:
+    assert authors_of('<td class="authorbold">Text &amp; Fotos: Ivan Valetny</td>') == ["Ivan Valetny"]
+    body = '<span class="image-author">Foto: Ingo Schneider</span><span class="article-author">Von Clara Müller</span>'
+    assert authors_of(body) == ["Clara Müller"]
+
+
+def test_a_role_printed_after_the_name_is_left_out() -> None:
+    assert authors_of('<div class="author-info"><span>Harald Bauer</span> <span>Autor</span></div>') == ["Harald Bauer"]

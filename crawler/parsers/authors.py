@@ -54,7 +54,7 @@ LEAD_WORDS = re.compile(
 )
 # A number standing alone is a date or a count ("November 9", "3 Kommentare"); one inside a login is not ("Bo2man").
 NOT_NAMES = re.compile(
-    r"https?:|www\.|@|\[at\]|\d{2,}|(?<!\w)\d(?!\w)|admin|\b(?:guest|anonymous|unknown|"
+    r"https?:|www\.|@|©|\[at\]|\d{2,}|(?<!\w)\d(?!\w)|admin|\b(?:guest|anonymous|unknown|"
     r"kommentar|comments?|share|teilen|more|mehr|read|lesen|follow|folgen|minute|minuten|"
     r"lesezeit|updated|aktualisiert|posted|on|profil|profile|published|publicado|hace)\b",
     re.IGNORECASE,
@@ -69,6 +69,13 @@ ENDS_NAME = frozenset(
     "sagt says schreibt writes illustration illustrationen foto fotos photo photos bild bilder mon tue wed thu fri sat "
     "sun mo di mi do fr sa so monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch "
     "donnerstag freitag samstag sonntag lundi mardi mercredi jeudi vendredi samedi dimanche".split()
+)
+# A person's role, printed after a name of two words or more ("Harald Bauer Autor", "Christoph Hein Chefredakteur"),
+# and no name by itself. ("Staff Writer", "Rasender Reporter": roles that are the name's second word stay.)
+ROLES = frozenset(
+    "autor autorin author chefredakteur chefredakteurin redakteur redakteurin herausgeber herausgeberin editor "
+    "korrespondent korrespondentin correspondent journalist journalistin contributor columnist kolumnist kolumnistin "
+    "редактор корреспондент журналист обозреватель тілші шолушы".split()
 )
 ENDS_NAME_BEFORE_DATE = frozenset("am um on at le el la il in im the is den der".split())
 # Name particles written in lower case ("Walter von Aachen", "Jose de la Cruz").
@@ -89,14 +96,14 @@ def clean_name(text: str) -> str | None:
         return None
     words = text.split()
     words = words[:next((i for i in range(1, len(words)) if _ends_name(words, i)), len(words))]
-    if not words or len(words) > 5:
+    if not words or len(words) > 5 or (len(words) == 1 and words[0].lower() in ROLES):
         return None
     return " ".join(words)
 
 
 def _ends_name(words: list[str], index: int) -> bool:
     word = words[index].lower().strip(".,:")
-    if word in ENDS_NAME:
+    if word in ENDS_NAME or (word in ROLES and index >= 2):
         return True
     following = words[index + 1] if index + 1 < len(words) else ""
     return word in ENDS_NAME_BEFORE_DATE and (not following or following[:1].isdigit())
@@ -107,10 +114,30 @@ def split_names(text: str) -> list[str]:
     text = clean(text)
     if re.match(r"(?:https?://|www\.|@)", text) or re.fullmatch(r"[\w.-]+\.[a-z]{2,6}", text):
         return []
-    text = LEAD_WORDS.sub("", re.sub(r"(?:https?://|www\.)\S*", " ", text))
+    text = LEAD_WORDS.sub("", _credited_writer(re.sub(r"(?:https?://|www\.)\S*", " ", text)))
     parts = [p for p in _SPLIT.split(text) if p and p.strip(" .").lower() not in SUFFIXES]
     names = list(dict.fromkeys(n for part in parts if (n := clean_name(part))))
     return names if len(names) <= MAX_NAMES else []
+
+
+# A credit's label before its colon: "Foto:", "Text & Fotos:", "Text und Bild:", "Фото:".
+CREDIT = re.compile(r"^(?P<label>[^\W\d_]+(?:\s*(?:&|/|,|\s)\s*[^\W\d_]+){0,2})\s*:\s*")
+WRITER_LABELS = frozenset("text texte texts words autor autorin author authors автор текст мәтін".split())
+PICTURE_LABELS = frozenset(
+    "foto fotos photo photos bild bilder image images illustration illustrationen grafik video kamera фото сурет".split()
+)
+
+
+def _credited_writer(text: str) -> str:
+    """`text` without a credit label that names the writer ("Text & Fotos: Ivan Valetny"), or "" for a
+    picture credit alone ("Foto: Ingo Schneider": the photographer, not the writer)."""
+    match = CREDIT.match(text)
+    if not match:
+        return text
+    labels = set(re.findall(r"[^\W\d_]+", match["label"].lower())) - {"und", "and", "и", "және", "et", "y"}
+    if labels & WRITER_LABELS:
+        return text[match.end():]
+    return "" if labels <= PICTURE_LABELS else text
 
 
 # Author sources, most trusted first; `jsonld-page` is a WebPage's author, often the article's.
