@@ -44,3 +44,16 @@ def test_a_writer_credit_names_the_writer_and_a_photo_credit_no_one() -> None:
 
 def test_a_role_printed_after_the_name_is_left_out() -> None:
     assert authors_of('<div class="author-info"><span>Harald Bauer</span> <span>Autor</span></div>') == ["Harald Bauer"]
+
+
+LONG = "The river rose overnight and the town spent the morning moving sandbags to the bridge. " * 3
+
+
+def test_an_emphasised_name_that_ends_the_article_signs_it() -> None:
+    body = f'<div class="text"><p>{LONG}</p><p><strong>Marina Mucha</strong></p></div>'
+    assert authors_of(body) == ["Marina Mucha"]
+
+
+def test_an_emphasised_heading_before_a_list_signs_nothing() -> None:
+    body = f'<div class="text"><p>{LONG}</p><p><strong>Weitere Informationen</strong></p><ul><li>Pegel</li></ul></div>'
+    assert authors_of(body) == []
