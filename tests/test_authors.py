@@ -57,3 +57,12 @@ def test_an_emphasised_name_that_ends_the_article_signs_it() -> None:
 def test_an_emphasised_heading_before_a_list_signs_nothing() -> None:
     body = f'<div class="text"><p>{LONG}</p><p><strong>Weitere Informationen</strong></p><ul><li>Pegel</li></ul></div>'
     assert authors_of(body) == []
+
+
+def test_a_text_credit_line_names_its_writer_and_not_its_illustrator() -> None:
+    assert authors_of("<p>Text von Christian Seiler Illustration von Markus Roost</p>") == ["Christian Seiler"]
+
+
+def test_a_login_followed_by_its_date_is_a_name() -> None:
+    body = '<div class="left author">Author: <a href="/profile/58"><b>Bo2man</b></a> am 29.12.2010, 13:36 Uhr</div>'
+    assert authors_of(body) == ["Bo2man"]

@@ -30,11 +30,11 @@ BYLINE = (
 # Up to four words of a name, "und"/"and" not among them: it joins two names ("Autoren Jelko Djuren und Jutta Klaukien").
 _NAME = r"[^\W\d_][\w.'’-]*(?:\s+(?!(?:und|and)\s)[^\W\d_][\w.'’-]*){0,3}"
 # A short printed line that is a byline: "By Jane Doe", "Posted by Konstantin @ 12:00", "von Klaus Stanjek", "Von: Götz
-# Warnke". An "Autor" without its colon must have the name end the line or a list ("Autor Nikolai Huke", "Автор Иван
+# Warnke", "Text von Christian Seiler". An "Autor" without its colon must have the name end the line or a list ("Autor Nikolai Huke", "Автор Иван
 # Петров, фото: ТАСС"): "Autor Schlink: Wahl …" is a headline.
 BYLINE_TEXT = re.compile(
     r"^(?:(?:posted|written|geschrieben|erstellt|verfasst|eingestellt|blog|beitrag|blogbeitrag|gastbeitrag|ein|"
-    r"artikel|article|post|story|report|reported|interview|kommentar)\s+){0,2}"
+    r"artikel|article|post|story|report|reported|interview|kommentar|text|texte)\s+){0,2}"
     r"(?P<label>автор(?:ы)?|autor(?:in|innen|en)?|by|von|vom|par|por|text(?=:))(?P<colon>:)?"
     rf"\s+(?P<name>{_NAME}(?:\s+(?:und|and)\s+{_NAME})?)",
     re.IGNORECASE,
@@ -90,15 +90,16 @@ def clean_name(text: str) -> str | None:
     """A person's name from a byline fragment, or None when it is not one."""
     text = clean(text).strip(" .,:;–—-|·•")
     text = LEAD_WORDS.sub("", text).strip(" .,:;–—-|·•")
-    if not text or len(text) > MAX_NAME or len(text) < 3:
-        return None
-    if NOT_NAMES.search(text) or not re.search(r"[^\W\d_]", text):
+    if not text or len(text) > MAX_NAME:
         return None
     words = text.split()
     words = words[:next((i for i in range(1, len(words)) if _ends_name(words, i)), len(words))]
-    if not words or len(words) > 5 or (len(words) == 1 and words[0].lower() in ROLES):
+    text = " ".join(words)  # cut first: "Bo2man am 29.12.2010" is a name and its date
+    if len(text) < 3 or NOT_NAMES.search(text) or not re.search(r"[^\W\d_]", text):
         return None
-    return " ".join(words)
+    if len(words) > 5 or (len(words) == 1 and words[0].lower() in ROLES):
+        return None
+    return text
 
 
 def _ends_name(words: list[str], index: int) -> bool:
