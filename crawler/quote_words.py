@@ -43,18 +43,24 @@ INDIRECT_MARKERS = (
     "aytuynsha", "aituynsha", "pikirinshe", "sózinshe", "oyynsha", "oiynsha", "paiymdauynsha",
     "ايتۋىنشا", "پىكىرىنشە", "سوزىنشە", "ويىنشا", "پايىمداۋىنشا",
 )
-# Words of a speaker talking (I, we, you; a verb in the first person): how the paragraphs an interview's last
-# answer goes on in tell themselves from the reporter's closing lines ("Жиын осымен аяқталды."), with no next
-# speaker's line to say where the answer ends. Not "мен": also "and".
+# Words of a speaker talking to the interviewer (I, you), and the verb a sentence ends with in the first person:
+# how the paragraphs an interview's last answer goes on in tell themselves from the reporter's closing lines
+# ("Жиын осымен аяқталды."), with no next speaker's line to say where the answer ends. Not "we" (біз, мы): the
+# outlet's too ("Бұл туралы біз бұған дейін жазған едік"); not "мен": also "and".
 SPEAKING_WORDS = frozenset({
-    "біз", "менің", "біздің", "маған", "бізге", "мені", "бізді", "менде", "бізде", "өзім", "өзіміз", "меніңше",
-    "сіз", "сіздер", "сіздің", "сізге", "сен", "сенің",
-    "biz", "mening", "meninh", "bizding", "maghan", "bizge", "meni", "bizdi", "mende", "bizde", "ózim", "ózimiz",
-    "siz", "sizder", "sizding", "sizge",
-    "بىز", "مەنىڭ", "بىزدىڭ", "ماعان", "بىزگە", "سىز",
-    "я", "мы", "мне", "нам", "нас", "наш", "наша", "наше", "наши", "мой", "моя", "мои", "меня", "вы", "вам", "вас",
+    "менің", "маған", "мені", "менде", "өзім", "меніңше", "сіз", "сіздер", "сіздің", "сізге", "сен", "сенің",
+    "mening", "meninh", "maghan", "meni", "mende", "ózim", "siz", "sizder", "sizding", "sizge",
+    "مەنىڭ", "ماعان", "سىز",
+    "я", "мне", "меня", "мой", "моя", "мои", "вы", "вам", "вас",
 })
+# A sentence's last word in the first person: "айтамын", "сенімдімін", "жасаймыз", "көрдім".
 SPEAKING_ENDING = re.compile(r"(?:[мпб][ыі][нз]|[дт][ыі]м|[mpb][yi][nz]|[dt][yi]m|[مپب]ى[نز]|[دت]ىم)$")
+# Words that end so and are not: nouns (қымыз, қобыз, сабын) and the reporter's "we" formulas (еске саламыз: let
+# us remind you; назарларыңызға ұсынамыз: we present to you).
+NOT_SPEAKING = frozenset({
+    "қымыз", "қобыз", "сабын", "табын", "шыбын", "семіз", "саламыз", "ұсынамыз", "хабарлаймыз", "жалғастырамыз",
+    "qymyz", "qobyz", "sabyn", "salamyz", "úsynamyz", "habarlaimyz",
+})
 PRONOUNS = frozenset({"ол", "ol", "ول", "он", "она", "они"})
 # A people, not a person: «Ырыс алды – ынтымақ» дейді қазақ (a saying), адамдарды қазақ «шала қазақ» дейді (a name).
 COLLECTIVE = frozenset({"қазақ", "халық", "халқымыз", "ел", "дана", "бабалар", "атам", "qazaq", "halyq", "el",

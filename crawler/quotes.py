@@ -56,6 +56,8 @@ from crawler.quote_words import (
     OTHER_QUOTES,
     RUSSIAN_INDIRECT_WORDS,
     SAID_BEFORE,
+    NOT_SPEAKING,
+    SENTENCE_END,
     SPEAKING_ENDING,
     SPEAKING_WORDS,
     SPEECH_VERB,
@@ -418,9 +420,16 @@ def _last_answer(pending: _Open, answer: Quote, paragraphs: list[str]) -> list[Q
 
 
 def _speaking(text: str) -> bool:
-    """Whether a text speaks as I, we or you: a pronoun, or a verb or possessive of the first person."""
-    words = [fold(word) for word in LETTERS.findall(text)]
-    return any(word in SPEAKING_WORDS or (len(word) > 4 and SPEAKING_ENDING.search(word)) for word in words)
+    """Whether a text speaks as I or to you (a pronoun), or ends a sentence with a verb in the first person: Kazakh
+    puts the verb last, and a possessive inside the sentence ("еліміз": our country) is the outlet's voice too."""
+    if any(fold(word) in SPEAKING_WORDS for word in LETTERS.findall(text)):
+        return True
+    for sentence in SENTENCE_END.split(text):
+        words = LETTERS.findall(sentence)
+        last = fold(words[-1]) if words else ""
+        if len(last) > 4 and last not in NOT_SPEAKING and SPEAKING_ENDING.search(last):
+            return True
+    return False
 
 
 def _closed(pending: _Open, para: _Paragraph, found: list[Quote], paragraphs: list[str]) -> list[Quote]:
