@@ -191,19 +191,14 @@ def _nothing_fetched(result: dict[str, Any]) -> str | None:
     return None
 
 
-# Decisions on an article link the run took (crawler/incremental.py): any one means it found an article link.
-LINK_DECISIONS = ("new", "due", "revisit", "refresh", "retried", "skipped_fresh", "skipped_gone")
-
-
 def _no_article_links(result: dict[str, Any]) -> str | None:
-    """Why the run found no article to fetch, when the listings it read held no article link at all: the site's rules
-    (a profile's `article_patterns`, `start_urls`) match none of its links, or the site answers error pages with 200.
-    A run that found links and skipped them all as stored is not one."""
-    done = result.get("incremental") or {}
-    empty = (result.get("errors_by_kind") or {}).get("empty_listing", 0)
-    if not empty or any(done.get(decision) for decision in LINK_DECISIONS):
+    """Why the run found no article to fetch, when the listings, sitemaps and feeds it read held no article link at
+    all: the site's rules (a profile's `article_patterns`, `start_urls`) match none of its links, or the site answers
+    error pages with 200. A run that found links and skipped them all (stored, gone, before --since) is not one."""
+    listed = result.get("listed") or {}
+    if not listed.get("pages") or listed.get("articles"):
         return None
-    return (f"no article link on the {counted(empty, 'listing page')} read (exit 1): do the profile's "
+    return (f"no article link on the {counted(listed['pages'], 'listing page')} read (exit 1): do the profile's "
             "article_patterns and start_urls match the site's links (scheme, www.)?")
 
 

@@ -120,6 +120,7 @@ def crawl(spider: str, *, db: Path, mirror: Path | None = None, options: dict[st
         warc_errors=int(stats.get("warc/errors", 0)),
         incremental={k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("incremental/")},
         since={"older": int(stats.get("articles/too_old", 0)), "reached": int(stats.get("since/reached", 0))},
+        listed={"pages": int(stats.get("listings/read", 0)), "articles": int(stats.get("listings/article_links", 0))},
     )
     return summary
 

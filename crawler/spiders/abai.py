@@ -166,6 +166,8 @@ class AbaiSpider(scrapy.Spider):
         # Parsed here, not in a parser process: the next requests wait on it, and in the
         # process's queue it would wait behind every article fetched before it.
         listing = parse_listing(response.text, response.url)
+        self.crawler.stats.inc_value("listings/read")
+        self.crawler.stats.inc_value("listings/article_links", len(listing.entries))
         if not listing.entries and not listing.next_page:
             yield empty_listing(response.url)
             return

@@ -227,6 +227,7 @@ class SiteSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         """Sitemap index → its sitemaps; sitemap (news sitemaps included) → its article URLs."""
+        self._stat("listings/read")
         entries = read_sitemap(response.body, response.url, self.profile.timezone)
         if not entries:
             self._stat("discovery/empty_sitemaps")
@@ -243,6 +244,7 @@ class SiteSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         """RSS or Atom feed → its article URLs."""
+        self._stat("listings/read")
         entries = read_feed(response.body, response.url, self.profile.timezone)
         yield from self._articles(response.url, response.url, [(f.url, f.url) for f in entries if self._wanted(f, "feed")])
 
@@ -254,6 +256,7 @@ class SiteSpider(scrapy.Spider):
         if not self.profile.may_be_article(found.url):
             self._stat(f"discovery/{source}_not_articles")
             return False
+        self._stat("listings/article_links")
         if self._too_old(found.published):
             self.known_old.add(canonical_url(found.url))  # a listing linking it later does not fetch it either
             self._stat("discovery/too_old")
@@ -293,6 +296,9 @@ class SiteSpider(scrapy.Spider):
                 listings[as_requested(url)] = url
         declared = [url for link in response.css(_DECLARED_NEXT).getall()
                     if (url := join_url(response.url, link.strip())) and self._is_later_page(url)]
+        self._stat("listings/read")
+        if articles and self.crawler.stats is not None:
+            self.crawler.stats.inc_value("listings/article_links", len(articles))
         if not (articles or next_pages or listings or declared):
             yield empty_listing(response.url)
             return
