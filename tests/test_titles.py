@@ -24,6 +24,15 @@ def test_a_kicker_in_a_styled_span_is_left_out_of_an_unconfirmed_h1() -> None:
     assert title_of(head, body) == "New budget approved after a long debate"
 
 
+def test_a_styled_lead_that_is_the_sentences_subject_stays_in_an_unconfirmed_h1() -> None:
+    """Unconfirmed, the rest stands alone only when the lead reads as a kicker: a colon after it, or a capital opening
+    the rest; a person's name styled in the headline is its subject."""
+    head = "<title>Town news | Example News</title>"
+    body = ('<article><h1><span class="person">Ерлан Сағадиев</span> мектептер жаңа бағдарламаға көшетінін айтты</h1>'
+            "</article>")
+    assert title_of(head, body) == "Ерлан Сағадиев мектептер жаңа бағдарламаға көшетінін айтты"
+
+
 def test_a_styled_lead_stays_when_a_declared_title_holds_the_whole_h1() -> None:
     head = '<meta property="og:title" content="City council New budget approved after a long debate">'
     body = '<article><h1><span class="small-line">City council</span> New budget approved after a long debate</h1></article>'

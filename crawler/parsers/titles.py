@@ -99,6 +99,17 @@ def _after_styled_lead(heading: HtmlElement, text: str) -> str | None:
     return rest if len(rest) > len(lead) and len(rest.split()) >= 2 else None
 
 
+def _unconfirmed_lead_cut(heading: HtmlElement, text: str) -> str | None:
+    """The rest after a styled lead, for an `<h1>` no declared title confirms: only when the lead reads as a kicker
+    (it ends in ":") or the rest starts a sentence of its own (a capital). "<span class='person'>Ерлан Сағадиев</span>
+    мектептер … айтты" is one sentence, whose subject the lead is."""
+    rest = _after_styled_lead(heading, text)
+    if rest is None:
+        return None
+    lead = text[: len(text) - len(rest)].strip()
+    return rest if lead.endswith(":") or rest[:1].isupper() else None
+
+
 # The page's headlines as shown, not those of its navigation or footer.
 SHOWN_H1 = "//body//h1[not(ancestor::nav or ancestor::footer)]"
 
@@ -188,7 +199,7 @@ def _prominent_h1(sel: Selector, logos: list[str], references: list[str]) -> str
         if any(urlsplit(href).path in ("", "/") and not urlsplit(href).query for href in root.xpath("./a/@href")):
             return None
         text = _seen_text(root)
-        headline = _without_kicker(h1, text) or _after_styled_lead(root, text) or text
+        headline = _without_kicker(h1, text) or _unconfirmed_lead_cut(root, text) or text
         if names_site(headline, logos) or _declared_site_part(headline, references, logos):
             return None
         words = sum(1 for word in headline.split() if squash(word))  # a dash is no word: "Korsetts – Deutschland"
