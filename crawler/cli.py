@@ -685,7 +685,7 @@ def add_fixtures_parser(commands: Any) -> None:
     record.add_argument("--site", required=True, help="the site, and its folder under --sites-dir (example.kz)")
     record.add_argument("--kind", help="manifest kind of the pages (default: by status and URL: article, listing, home, …)")
     record.add_argument("--missing", type=Path, metavar="DB",
-                        help="also fetch the pages the site's latest crawl into DB found missing (its http_404 rows): "
+                        help="also fetch the pages the site's crawls into DB found missing (404, 410) and not since: "
                              "after an offline crawl of the mirror, the pages to record next")
     record.add_argument("--file", type=Path, help="save this HTML file as the page of the one URL instead of fetching it "
                                                   "(a page saved by a browser, or written by hand)")
@@ -735,12 +735,14 @@ def run_fixtures_record(args: argparse.Namespace) -> int:
 
 
 def _missing_pages(db: Path, site: str) -> list[str]:
-    """The URLs on `site` that its latest finished crawl into `db` found missing (http_404)."""
+    """The URLs on `site` that its crawls into `db` found missing (404, 410) and that have not answered since."""
+    from crawler.incremental import GONE_KINDS
+
     store = Store(db, create=False)
-    runs = store.finished_runs(_checked_site(site, store), limit=1)
-    if not runs:
-        raise ConfigError(f"{db} holds no finished crawl of {site}")
-    return store.failed_in_run(runs[0]["id"], "http_404")
+    checked = _checked_site(site, store)
+    if checked is None or checked not in store.stored_sites():
+        raise ConfigError(f"{db} holds no crawl of {site}")
+    return store.missing_pages(checked, GONE_KINDS)
 
 
 def _spider_of(site: str) -> str:

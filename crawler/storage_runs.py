@@ -164,10 +164,18 @@ class RunBook(Connected):
             runs.append(row)
         return runs
 
-    def failed_in_run(self, run_id: int, kind: str) -> list[str]:
-        """The URLs that failed with `kind` in run `run_id`, sorted."""
+    def missing_pages(self, site: str, kinds: Sequence[str]) -> list[str]:
+        """The URLs that runs of `site` found missing (`kinds`: 404, 410) and that have not answered since, sorted.
+
+        Across runs: an incremental run skips a link that answered 404 lately,
+        leaving no error row of its own for it.
+        """
         return [row[0] for row in self.db.execute(
-            "select distinct url from errors where crawl_run = ? and kind = ? order by url", [run_id, kind])]
+            f"""select distinct e.url from errors e join crawl_runs r on r.id = e.crawl_run
+                where r.site = ? and e.kind in ({marks(kinds)})
+                  and not exists (select 1 from pages p where p.url = e.url and p.status < 400
+                                  and p.fetched_at >= e.occurred_at)
+                order by e.url""", [site, *kinds])]
 
     def dead_again(self, run_ids: list[int], kinds: Sequence[str]) -> dict[int, dict[str, int]]:
         """Run → kind → its error rows of `kinds` (404, 410) for URLs that failed so in an earlier run: dead links it
