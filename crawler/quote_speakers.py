@@ -76,8 +76,8 @@ def who_in(masked: str, text: str, lo: int, hi: int, script: str) -> Who:
 
 def _plural_noun(folded: str) -> bool:
     """A long word with a plural ending, capitalised only as a sentence's first ("Синоптиктердің айтуынша": in the
-    forecasters' words): people, not a name. Short ones may be first names (Мұхтар, Ильдар)."""
-    return len(folded) >= 8 and PLURAL.search(folded) is not None
+    forecasters' words): people, not a name. Shorter ones may be first names (Мұхтар, Искандер)."""
+    return len(folded) >= 9 and PLURAL.search(folded) is not None
 
 
 def _lone_name(word: str) -> bool:

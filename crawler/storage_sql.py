@@ -75,11 +75,11 @@ class Connected:
         self.db.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self.db.conn.commit()  # inside: a commit that fails (disk full) rolls back like any other error
         except BaseException:
             self.db.conn.rollback()
             self._transaction_ended(committed=False)
             raise
-        self.db.conn.commit()
         self._transaction_ended(committed=True)
 
     def _transaction_ended(self, committed: bool) -> None:

@@ -47,6 +47,16 @@ def test_json_ld_graph_author_by_id_section_and_language() -> None:
     assert "Бөлісу" not in item.body
 
 
+def test_a_count_selector_takes_the_first_number_it_picks() -> None:
+    """A selector may pick the count's label before its number ("Қаралды" "1 234"): the first text with a number."""
+    html = ("<html><head><title>Жаңалық</title></head><body><article><h1>Жаңа кітапхана ашылды</h1>"
+            "<div class='stats'><span>Қаралды</span><span>1 234</span><span>Пікір</span><span>5</span></div>"
+            "<p>Астанада жаңа кітапхана ашылды.</p></article></body></html>")
+    item = parse_article(html, "https://dala.example/a/1", tz="Asia/Almaty",
+                         overrides={"views": "div.stats span", "comments": "div.stats span:nth-child(n+3)"})
+    assert (item.views, item.comments, item.strategies["views"]) == (1234, 5, "selector")
+
+
 def test_profile_selectors_beat_the_generic_layers() -> None:
     page = mirror_pages("qamshy.kz", "article")[0]
     item = parse_article(page.html(), page.url)

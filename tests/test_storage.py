@@ -98,6 +98,17 @@ def test_a_runs_row_counts_its_articles_as_each_batch_commits_and_not_a_batch_th
     assert [store.run(second)[f"articles_{s}"] for s in ("new", "updated", "unchanged")] == [0, 0, 1]
 
 
+def test_a_batch_whose_commit_fails_counts_no_article(store: Store) -> None:
+    """A commit can fail on its own (a full disk; here a foreign key checked only at commit): the batch's articles
+    must not count, as for any batch that rolled back."""
+    run = store.start_run("abai", {})
+    with pytest.raises(sqlite3.IntegrityError), store.transaction():
+        store.db.execute("PRAGMA defer_foreign_keys = ON")
+        store.save_articles([item()], run)
+        store.db.execute("insert into quotes (key, script, position, text) values ('abai.kz:no-such', 'cyrl', 0, 'x')")
+    assert store.finish_run(run, {})["articles_new"] == 0
+
+
 def test_a_runs_summary_counts_its_own_sites_rows_when_another_sites_crawl_runs_beside_it(store: Store) -> None:
     """Crawls of two sites may share a database at the same time; each summary counts only its own site."""
     abai_run = store.start_run("abai", {}, site="abai.kz")

@@ -206,7 +206,8 @@ def overridden(sel: Selector, overrides: Mapping[str, str], url: str) -> Picked:
         elif name == "image":
             picked.image = join_url(url, texts[0])
         elif name in ("views", "comments"):
-            setattr(picked, name, to_int(texts[0]))  # "1 234 рет қаралды", "12 пікір"
+            # The first number picked: "1 234 рет қаралды", "12 пікір", or a label node before the count's.
+            setattr(picked, name, next((n for n in map(to_int, texts) if n is not None), None))
         elif name in ("title", "published_at", "modified_at", "category"):
             setattr(picked, name, texts[0])
     return picked
