@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from crawler import CLI_LOG_HANDLER, __version__
 from crawler import settings as default_settings
 from crawler.errors import ConfigError, CrawlerError
-from crawler.extract import NO_URL, UNREADABLE, extract_one, extract_warc, is_warc
+from crawler.extract import BAD_PROFILE, NO_URL, UNREADABLE, extract_one, extract_warc, is_warc
 from crawler.interrupts import terminate_as_interrupt
 from crawler.parsers import abai
 from crawler.storage import Store
@@ -863,7 +863,7 @@ def run_extract(args: argparse.Namespace) -> int:
                 record = {"key": key, **{k: v for k, v in record.items() if k != "key"}, "article_key": record.get("key")}
             if "error" in record:
                 failures += 1
-                bad_input += record["error"].startswith((UNREADABLE, NO_URL))
+                bad_input += record["error"].startswith((UNREADABLE, NO_URL, BAD_PROFILE))
                 where = f"{path}: {record['url']}" if "warc_file" in record else str(path)
                 print(printable(f"error: {where}: {record['error']}"), file=sys.stderr)
             print(json.dumps(record, ensure_ascii=False), flush=True)

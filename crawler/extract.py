@@ -19,12 +19,13 @@ from typing import Any
 
 from crawler.dates import fetch_time
 from crawler.encoding import read_page
-from crawler.errors import ParseError, StorageError
+from crawler.errors import ConfigError, ParseError, StorageError
 from crawler.parsers import abai, canonical_url, parse_article
 from crawler.urls import is_web_url
 
 UNREADABLE = "cannot read"
-NO_URL = "no URL"  # with UNREADABLE, errors of the input, not of the page: exit 2
+NO_URL = "no URL"  # with UNREADABLE and BAD_PROFILE, errors of the input, not of the page: exit 2
+BAD_PROFILE = "site profile"
 
 
 def is_warc(path: Path) -> bool:
@@ -102,6 +103,8 @@ def _parsed(html: str, url: str, fetched_at: str | None, source: dict[str, str])
         return parse_article(html, url, fetched_at).to_dict()
     except ParseError as err:
         return {**source, "url": url, "error": str(err)}
+    except ConfigError as err:  # the site's profile cannot be read: its pages, not the others', wait for a fix
+        return {**source, "url": url, "error": f"{BAD_PROFILE}: {err}"}
 
 
 def _may_be_article(url: str) -> bool:
@@ -115,5 +118,5 @@ def _may_be_article(url: str) -> bool:
 def _declared_url(html: str) -> str | None:
     from parsel import Selector
 
-    sel = Selector(text=html)
+    sel = Selector(text=html, type="html")  # an XHTML page's <?xml?> prolog would make parsel read XML in a namespace
     return sel.css("link[rel=canonical]::attr(href)").get() or sel.css("meta[property='og:url']::attr(content)").get()

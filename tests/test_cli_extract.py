@@ -196,3 +196,34 @@ def test_extract_types_a_warc_response_as_the_crawl_did_without_its_content_type
     (record,) = lines(result.stdout)
     assert (record["url"], record["key"], record["warc_file"]) == ("https://abai.kz/post/100000", "abai.kz:100000", str(warc))
     assert record["title"].startswith("Nur Otan Trends")
+
+
+def test_a_broken_profile_fails_its_own_sites_pages_and_extract_goes_on(tmp_path: Path, monkeypatch, capsys) -> None:
+    """One site's profile that cannot be read is bad input for that site's pages (exit 2); the other pages, an XHTML
+    one among them (its <?xml?> prolog made parsel read it as XML and find no canonical link), are extracted."""
+    from crawler import settings
+    from crawler.cli import main
+    from crawler.profiles import _by_site
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "steppe.example.toml").write_text('site = "steppe.example"\n[profile]\nmax_listing_pages = 3 3\n',
+                                              encoding="utf-8")
+    monkeypatch.setattr(settings, "SEEDS_DIR", str(seeds))
+    body = "<body><h1>Жаңа кітапхана ашылды</h1><p>Астанада жаңа кітапхана ашылды.</p></body></html>"
+    steppe, other = tmp_path / "steppe.html", tmp_path / "other.html"
+    steppe.write_text(f"<html><head><title>Жаңа кітапхана</title><link rel='canonical' href='https://steppe.example/a/1'>"
+                      f"</head>{body}", encoding="utf-8")
+    other.write_text('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head>'
+                     "<title>Жаңа кітапхана</title><link rel='canonical' href='https://other.example/a/1'/></head>"
+                     f"{body}", encoding="utf-8")
+    _by_site.cache_clear()
+    try:
+        status = main(["extract", str(steppe), str(other)])
+    finally:
+        _by_site.cache_clear()
+    records = lines(capsys.readouterr().out)
+    assert status == 2
+    assert records[0]["error"].startswith(f"site profile: cannot read site profile {seeds / 'steppe.example.toml'}: ")
+    assert (records[1]["url"], records[1]["title"]) == ("https://other.example/a/1", "Жаңа кітапхана ашылды")
+
