@@ -66,3 +66,14 @@ def test_a_text_credit_line_names_its_writer_and_not_its_illustrator() -> None:
 def test_a_login_followed_by_its_date_is_a_name() -> None:
     body = '<div class="left author">Author: <a href="/profile/58"><b>Bo2man</b></a> am 29.12.2010, 13:36 Uhr</div>'
     assert authors_of(body) == ["Bo2man"]
+
+
+def test_a_declared_name_keeps_no_bracket_of_the_url_after_it() -> None:
+    assert authors_of("", '<meta name="author" content="Deutsche Welle (www.dw.com)">') == ["Deutsche Welle"]
+
+
+def test_a_company_or_agency_is_no_person_beside_one() -> None:
+    """"GmbH", "e.V.", "Agencia", "Agência" mark an organisation: kept only when no person is named."""
+    for org in ("Web Commerce GmbH", "Agencia Reforma", "Agência Brasil", "Heimatverein e.V."):
+        head = f'<meta name="author" content="{org}, Jane Doe">'
+        assert authors_of("", head) == ["Jane Doe"], org

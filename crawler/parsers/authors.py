@@ -61,8 +61,8 @@ NOT_NAMES = re.compile(
 )
 _SPLIT = re.compile(r"\s*(?:,|;|\||/|&|\band\b|\bund\b|\bи\b|\bжәне\b|\bet\b|\by\b)\s*", re.IGNORECASE)
 # A newsroom rather than a person: kept only when no person is named.
-DESK = re.compile(r"redaktion|editorial|\bstaff\b|\bteam\b|newsdesk|desk\b|\bnews\b|agentur|agency|press(?:e)?stelle",
-                  re.IGNORECASE)
+DESK = re.compile(r"redaktion|editorial|\bstaff\b|\bteam\b|newsdesk|desk\b|\bnews\b|agentur|agency|ag[eê]ncia|"
+                  r"press(?:e)?stelle|\b(?:gmbh|e\.\s?v|d\.o\.o|ltd|llc|inc)\b", re.IGNORECASE)
 # Words that end a name in a byline line: always ("Jane Doe Thursday", "… Illustration von"), or when
 # a date or nothing follows ("R. R. am", "Matthieu Hy le 3 mai").
 ENDS_NAME = frozenset(
@@ -115,7 +115,8 @@ def split_names(text: str) -> list[str]:
     text = clean(text)
     if re.match(r"(?:https?://|www\.|@)", text) or re.fullmatch(r"[\w.-]+\.[a-z]{2,6}", text):
         return []
-    text = LEAD_WORDS.sub("", _credited_writer(re.sub(r"(?:https?://|www\.)\S*", " ", text)))
+    # A URL, with the brackets around it: "Deutsche Welle (www.dw.com)".
+    text = LEAD_WORDS.sub("", _credited_writer(re.sub(r"\(?(?:https?://|www\.)[^\s)]*\)?", " ", text)))
     parts = [p for p in _SPLIT.split(text) if p and p.strip(" .").lower() not in SUFFIXES]
     names = list(dict.fromkeys(n for part in parts if (n := clean_name(part))))
     return names if len(names) <= MAX_NAMES else []
