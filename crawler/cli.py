@@ -198,8 +198,8 @@ def _no_article_links(result: dict[str, Any]) -> str | None:
     listed = result.get("listed") or {}
     if not listed.get("pages") or listed.get("articles"):
         return None
-    return (f"no article link on the {counted(listed['pages'], 'listing page')} read (exit 1): do the profile's "
-            "article_patterns and start_urls match the site's links (scheme, www.)?")
+    return (f"no article link in the {counted(listed['pages'], 'listing, sitemap or feed page')} read (exit 1): do "
+            "the profile's article_patterns and start_urls match the site's links (scheme, www.)?")
 
 
 def exit_status(reason: str | None) -> int:

@@ -217,7 +217,7 @@ class Frontier:
         doing after `stop_after_known` stored articles in a row: a 503 or a
         timeout would have lost it for good. Same bounds as `resume_points`.
         """
-        return self._unanswered(is_article)
+        return self._unanswered(is_article, RETRIED_PARSE_KINDS)
 
     def _unanswered(self, accept: Callable[[str], bool], parse_kinds: tuple[str, ...] = ()) -> list[str]:
         """URLs `accept` takes that failed with an error a later attempt may cure (or a parse error of `parse_kinds`),

@@ -165,16 +165,17 @@ class RunBook(Connected):
         return runs
 
     def missing_pages(self, site: str, kinds: Sequence[str]) -> list[str]:
-        """The URLs that runs of `site` found missing (`kinds`: 404, 410) and that have not answered since, sorted.
+        """The URLs that runs of `site` found missing (`kinds`: 404, 410) and that no later run fetched, sorted.
 
         Across runs: an incremental run skips a link that answered 404 lately,
-        leaving no error row of its own for it.
+        leaving no error row of its own for it. A fetch of the same run does
+        not count: a redirect is indexed under the URL whose target was missing.
         """
         return [row[0] for row in self.db.execute(
             f"""select distinct e.url from errors e join crawl_runs r on r.id = e.crawl_run
                 where r.site = ? and e.kind in ({marks(kinds)})
                   and not exists (select 1 from pages p where p.url = e.url and p.status < 400
-                                  and p.fetched_at >= e.occurred_at)
+                                  and coalesce(p.crawl_run, 0) > e.crawl_run)
                 order by e.url""", [site, *kinds])]
 
     def dead_again(self, run_ids: list[int], kinds: Sequence[str]) -> dict[int, dict[str, int]]:

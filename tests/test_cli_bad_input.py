@@ -355,8 +355,34 @@ def test_a_crawl_whose_profile_matches_no_article_link_says_so_and_exits_1(tmp_p
     lines = result.stdout.splitlines()
     assert result.returncode == 1, result.stdout + result.stderr[-2000:]
     assert "  articles  0 new, 0 updated, 0 unchanged  (0 pages in 0 scripts)" in lines
-    assert ("  nothing found: no article link on the 6 listing pages read (exit 1): do the profile's "
+    assert ("  nothing found: no article link in the 5 listing, sitemap or feed pages read (exit 1): do the profile's "
             "article_patterns and start_urls match the site's links (scheme, www.)?") in lines
+
+
+@pytest.mark.parametrize(("listed", "found"), [
+    ({"pages": 6, "articles": 0}, True),
+    ({"pages": 6, "articles": 40}, False),  # links found, then skipped (stored, gone, before --since): not "nothing"
+    ({"pages": 0, "articles": 0}, False),  # no listing read: a sitemap index whose sitemaps were all before --since
+    ({}, False),
+])
+def test_when_a_crawl_found_no_article_link(listed: dict[str, int], found: bool) -> None:
+    from crawler.cli import _no_article_links
+
+    assert (_no_article_links({"listed": listed}) is not None) is found
+
+
+def test_a_since_run_of_a_sitemap_index_whose_sitemaps_are_all_older_is_no_failure(tmp_path: Path) -> None:
+    """The index lists only sitemaps, each dated before --since and skipped: no page of links was read, so the run
+    found nothing to fetch, not nothing at all (it exited 1, 'nothing found', every day on a quiet site)."""
+    profile = tmp_path / "qamshy.kz.toml"
+    text = (ROOT / "seeds" / "qamshy.kz.toml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^start_urls = .*$", "start_urls = []", text)
+    profile.write_text(re.sub(r"(?m)^feeds = .*$", "feeds = []", text), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "crawler", "crawl", "site", "--profile", str(profile), "--offline",
+                             "--since", "2018-06-01", "--db", str(tmp_path / "q.sqlite")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert "nothing found" not in result.stdout
 
 
 @pytest.mark.parametrize(("answered", "errors", "why"), [

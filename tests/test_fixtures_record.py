@@ -365,6 +365,8 @@ def test_the_pages_an_offline_crawl_found_missing_are_recorded_with_missing(tmp_
     db, missing = tmp_path / "a.sqlite", ["https://abai.kz/lt/post/999999", "https://abai.kz/post/999999"]
     store = Store(db)
     first = store.start_run("abai", {}, site="abai.kz")
+    store.save_pages([{"url": missing[0], "status": 301, "kind": "article", "fetched_at": "2999-01-01T00:00:00+00:00",
+                       "crawl_run": first}])  # redirected to the missing page, in the same run: no answer
     for url in [*missing, "https://abai.kz/post/1"]:
         store.record_error(url, "download", "http_404", "HTTP 404", first)
     store.record_error("https://abai.kz/post/2", "download", "timeout", "timed out", first)

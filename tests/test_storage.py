@@ -173,6 +173,21 @@ def test_a_page_that_keeps_answering_an_error_page_with_200_stops_being_asked_fo
     assert store.unanswered_failures("2026-04-30T00:00:00+00:00", PERMANENT_KINDS) == []  # download failures only
 
 
+def test_an_article_whose_callback_raised_is_asked_again_like_one_that_failed_to_download(store: Store) -> None:
+    """Retries and resume points are on the same terms (docs/operations.md): a parse that raised may pass next time."""
+    from datetime import UTC, datetime
+
+    from crawler.incremental import Frontier, IncrementalParams
+
+    now = datetime.now(UTC)
+    store.save_pages([{"url": "https://abai.kz/post/5", "status": 200, "kind": "article",
+                       "fetched_at": now.isoformat(timespec="seconds"), "crawl_run": 1}])
+    store.db["errors"].insert({"url": "https://abai.kz/post/5", "stage": "parse", "kind": "parser_exception",
+                               "reason": "KeyError", "occurred_at": now.isoformat(timespec="seconds"), "crawl_run": 1})
+    frontier = Frontier(store, IncrementalParams(), started_at=now, now=now)
+    assert frontier.retries(lambda url: "/post/" in url) == ["https://abai.kz/post/5"]
+
+
 @pytest.mark.parametrize("page_run", [2, 3], ids=["same run", "stored by the ingester's next run"])
 @pytest.mark.parametrize("page_first", [True, False], ids=["page stored first", "response indexed first"])
 def test_a_url_is_filed_under_the_key_its_fetched_page_gives_whatever_its_links_say(store: Store, page_first: bool,

@@ -227,8 +227,9 @@ class SiteSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         """Sitemap index → its sitemaps; sitemap (news sitemaps included) → its article URLs."""
-        self._stat("listings/read")
         entries = read_sitemap(response.body, response.url, self.profile.timezone)
+        if any(not found.sitemap for found in entries):  # a list of pages; an index lists only sitemaps
+            self._stat("listings/read")
         if not entries:
             self._stat("discovery/empty_sitemaps")
         articles: list[tuple[str, str]] = []
