@@ -37,6 +37,18 @@ def test_a_sidebar_items_title_is_its_link_to_an_article_and_its_category_its_li
         ("Әдебиет", "Абайдың аудармалары туралы бірер сөз", "abai.kz:124522")]
 
 
+def test_a_sidebar_items_thumbnail_link_is_no_title() -> None:
+    """A thumbnail that links the same article comes first and holds only an image: the item kept no title and
+    was dropped."""
+    html = (VARIANTS / "newer-template-jsonld.html").read_text(encoding="utf-8").replace(
+        '<h4 class="best-item__title"><a href="https://abai.kz/post/124601">',
+        '<a class="best-item__thumb" href="https://abai.kz/post/124601"><img src="https://abai.kz/a.jpg" alt=""></a>'
+        '<h4 class="best-item__title"><a href="https://abai.kz/post/124601">')
+    item = parse_article(html, "https://abai.kz/post/124675", "2024-11-23T06:00:00+00:00")
+    assert [(m.title, m.key) for m in item.best_materials] == [
+        ("Алаш зиялыларының соңғы хаттары", "abai.kz:124601"), ("Абайдың аудармалары туралы бірер сөз", "abai.kz:124522")]
+
+
 def test_an_interviews_byline_says_who_interviewed() -> None:
     for byline, name in (("Сұхбаттасқан Айбек Сейітов", "Айбек Сейітов"), ("Súhbattasqan Aibek Seyitov", "Aibek Seyitov"),
                          ("سۇحباتتاسقان ايبەك سەيىتوۆ", "ايبەك سەيىتوۆ")):

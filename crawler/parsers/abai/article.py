@@ -330,12 +330,13 @@ def _sidebar_items(block: HtmlElement, base_url: str) -> list[BestMaterial]:
 
 
 def _linking(item: Subtree, base_url: str, names: Callable[[str], object]) -> list[HtmlElement]:
-    """The first of the item's links whose URL `names` something: a sidebar item's title is its link to an article
-    (`article_ref`), whatever tag or class holds it; its category, its link to a section (`part_id`)."""
+    """The first of the item's links with text whose URL `names` something: a sidebar item's title is its link to an
+    article (`article_ref`), whatever tag or class holds it; its category, its link to a section (`part_id`). A
+    thumbnail's link to the same article, an image only, names nothing."""
     for link in item.css("a"):
         href = link.get("href")
         url = join_url(base_url, href) if href else None  # no href: no link, not one to the page itself
-        if url and names(url):
+        if url and names(url) and _text([link]):
             return [link]
     return []
 
