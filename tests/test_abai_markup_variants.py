@@ -71,8 +71,13 @@ def test_a_signature_above_the_source_line_names_the_author() -> None:
     ("<p><b>Серік Жолдасбай,</b><br><i>филология ғылымдарының кандидаты</i></p><p>Abai.kz</p>", ["Серік Жолдасбай"], "Мәтін."),
     ("<p>Мерекеңіз құтты болсын</p><p>Abai.kz</p>", [], "Мерекеңіз құтты болсын"),  # a sentence, not a name
     ("<p>Сағат Жүсіп</p>", [], "Сағат Жүсіп"),  # no source line below: a name alone may end a text
-    # Arabic script has no capitals: a short last sentence above the source line is no signature.
+    # Arabic script has no capitals: a short last sentence, a verse line or a greeting above the source line is no
+    # signature; nor is a slogan of three capitalised words.
     ("<p>بۇل ۇلكەن جەڭىس.</p><p>Abai.kz</p>", [], "بۇل ۇلكەن جەڭىس."),
+    ("<p>اتامەكەن اسىل جەرىم</p><p>Abai.kz</p>", [], "اتامەكەن اسىل جەرىم"),
+    ("<p>مەرەكەڭىز قۇتتى بولسىن</p><p>Abai.kz</p>", [], "مەرەكەڭىز قۇتتى بولسىن"),
+    ("<p>Тәуелсіз Қазақстан Жасасын</p><p>Abai.kz</p>", [], "Тәуелсіз Қазақстан Жасасын"),
+    ("<p>Бейбіт Нұрланұлы Қойшыбаев</p><p>Abai.kz</p>", ["Бейбіт Нұрланұлы Қойшыбаев"], "Мәтін."),
     ("<p>سەرىك جولداسباي</p><p>Abai.kz</p>", ["سەرىك جولداسباي"], "Мәтін."),
 ])
 def test_a_signature_in_the_body_is_a_name_alone_right_above_the_source_line(tail: str, authors: list[str], last: str) -> None:

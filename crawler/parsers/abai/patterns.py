@@ -44,6 +44,10 @@ TAIL_LEVELS = 2
 # A signature: a name alone on its line, two to four words ("Сағат Жүсіп", "Ә. Нұрмағанбет", "Beybit Qoishybaev").
 MAX_ROLE = 80  # characters of the role line under a signature ("филология ғылымдарының кандидаты")
 NAME_LINE = re.compile(r"^[^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){1,3}$")
+# A surname's ending ("Жолдасбай", "Қойшыбаев", "Мұхтарқызы", "Saghadiev", "جولداسباي"): what a signature of three
+# or four words, or one in Arabic script (no capitals to tell a name), must show to be no slogan or verse line.
+SURNAME = re.compile(r"(?:ов|ев|ова|ева|ин|ина|ұлы|улы|қызы|кызы|бай|бек|ский|ская|енко|ov|ev|ova|eva|in|ina|uly|uli|"
+                     r"qyzy|kyzy|bai|bay|bek|ۇلى|قىزى|ەۆ|وۆ|ەۆا|وۆا|ين|ينا|باي|بەك)$")
 COMMENTS_LINE = re.compile(r"^\d+\s+(?:пікір|pikir|پىكىر)$")
 BEST_MATERIALS_HEADINGS = ("Үздік материалдар", "Ýzdik materialdar", "ٴۇزدىك ماتەريالدار", "ۇزدىك ماتەريالدار")
 MOST_READ_HEADINGS = ("Көп оқылған", "Kóp oqylghan", "كوپ وقىلعان")

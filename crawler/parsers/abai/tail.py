@@ -95,11 +95,14 @@ def _signature(lines: list[str]) -> list[str]:
 
 
 def _is_name(text: str) -> bool:
-    """Whether a line is a person's name: two to four words, none in lower case. Arabic script has no case, so there a
-    short last sentence could pass: a line ending a sentence (".", "!", "؟") is none."""
-    if not any(word[0].isupper() for word in text.split()) and text.endswith(tuple(".!?…؟")):
+    """Whether a line is a person's name: two to four words, none in lower case, and, when it has more than two or no
+    capitals at all (Arabic script), a word with a surname's ending: "Тәуелсіз Қазақстан Жасасын" is a slogan, and in
+    Arabic script a verse line or a greeting looks like any name."""
+    words = text.rstrip(".").split()
+    if not P.NAME_LINE.match(" ".join(words)) or any(word[0].islower() for word in words):
         return False
-    return bool(P.NAME_LINE.match(text.rstrip("."))) and not any(word[0].islower() for word in text.split())
+    cased = any(word[0].isupper() for word in words)
+    return (cased and len(words) == 2) or any(P.SURNAME.search(word.casefold()) for word in words)
 
 
 def _lines(element: HtmlElement) -> list[str]:
