@@ -77,3 +77,16 @@ def test_a_company_or_agency_is_no_person_beside_one() -> None:
     for org in ("Web Commerce GmbH", "Agencia Reforma", "Agência Brasil", "Heimatverein e.V."):
         head = f'<meta name="author" content="{org}, Jane Doe">'
         assert authors_of("", head) == ["Jane Doe"], org
+
+
+def test_a_closing_line_in_bold_is_no_signature() -> None:
+    """Only a whole name signs: not a greeting, "to be continued", nor a credit whose name part is one word."""
+    def signed_by(line: str) -> list[str]:
+        html = (f"<html><head><title>Flood</title></head><body><h1>Flood waters recede in the valley</h1>"
+                f"<p>{'Lorem ipsum dolor sit amet. ' * 10}</p><p>{line}</p></body></html>")
+        return parse_article(html, "https://news.example.org/2024/05/story").authors
+
+    for line in ("<strong>Guten Appetit!</strong>", "<b>Продолжение Следует</b>", "<strong>Alle Fotos</strong>",
+                 "<b>Frohe Weihnachten</b>"):
+        assert signed_by(line) == [], line
+    assert signed_by("<em>Anna-Lena von Hoff</em>") == ["Anna-Lena von Hoff"]

@@ -340,6 +340,12 @@ _SIGNATURE = etree.XPath(
     "[preceding-sibling::p]"
 )
 SIGNED_AFTER = 150
+# A signature is letters, initials' dots, apostrophes and hyphens: "Guten Appetit!" or "Продолжение следует:" is not.
+SIGNATURE_TEXT = re.compile(r"[^\W\d_][\w.'’ -]*")
+# Closing lines set in bold like a signature: "to be continued", greetings, "more information", "all photos".
+CLOSING_WORDS = frozenset(
+    "продолжение следует жалғасы бар конец соңы frohe weihnachten keine kommentare weitere informationen "
+    "happy new year viel spaß guten appetit alle fotos mehr more read continued end ende".split())
 
 
 def signed(sel: Selector, sites: list[str]) -> list[str]:
@@ -351,10 +357,12 @@ def signed(sel: Selector, sites: list[str]) -> list[str]:
         if text != node_text(node[0]) or all(len(node_text(p)) < SIGNED_AFTER for p in before):
             continue
         words = text.split()
-        if 2 <= len(words) <= 3 and all(w[:1].isupper() or w in PARTICLES for w in words):
-            names = [n for n in split_names(text) if not _organisation(n, sites)]
-            if names:
-                return names
+        if (not 2 <= len(words) <= 3 or not SIGNATURE_TEXT.fullmatch(text)
+                or any(not w[:1].isupper() and w not in PARTICLES or w.casefold() in CLOSING_WORDS for w in words)):
+            continue
+        names = [n for n in split_names(text) if not _organisation(n, sites)]
+        if names == [text.strip(" .")]:  # the whole line is one name ("Alle Fotos" gave "Alle")
+            return names
     return []
 
 
