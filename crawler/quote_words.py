@@ -55,11 +55,13 @@ SPEAKING_WORDS = frozenset({
 })
 # A sentence's last word in the first person: "айтамын", "сенімдімін", "жасаймыз", "көрдім".
 SPEAKING_ENDING = re.compile(r"(?:[мпб][ыі][нз]|[дт][ыі]м|[mpb][yi][nz]|[dt][yi]m|[مپب]ى[نز]|[دت]ىم)$")
-# Words that end so and are not: nouns (қымыз, қобыз, сабын) and the reporter's "we" formulas (еске саламыз: let
-# us remind you; назарларыңызға ұсынамыз: we present to you).
+# Words that end so and are not: nouns (қымыз, қобыз, сабын) and the verbs of the reporter's "we" formulas that
+# end a sentence (назарларыңызға ұсынамыз: we present to you; хабарлаймыз: we report). "Еске саламыз, …" (let us
+# remind you) opens its sentence: its last word is another.
 NOT_SPEAKING = frozenset({
-    "қымыз", "қобыз", "сабын", "табын", "шыбын", "семіз", "саламыз", "ұсынамыз", "хабарлаймыз", "жалғастырамыз",
-    "qymyz", "qobyz", "sabyn", "salamyz", "úsynamyz", "habarlaimyz",
+    "қымыз", "қобыз", "сабын", "табын", "шыбын", "семіз", "ұсынамыз", "хабарлаймыз",
+    "qymyz", "qobyz", "sabyn", "úsynamyz", "usynamyz", "habarlaimyz", "habarlaymyz",
+    "قىمىز", "قوبىز", "سابىن", "ۇسىنامىز", "حابارلايمىز",
 })
 PRONOUNS = frozenset({"ол", "ol", "ول", "он", "она", "они"})
 # A people, not a person: «Ырыс алды – ынтымақ» дейді қазақ (a saying), адамдарды қазақ «шала қазақ» дейді (a name).
