@@ -124,3 +124,11 @@ def test_a_headline_ending_in_a_domain_name_is_no_site_name() -> None:
     head = "<title>Hochauflösende Schneekarten auf Gipfelbuch.ch | Example News</title>"
     body = "<article><h1>Hochauflösende Schneekarten auf Gipfelbuch.ch</h1></article>"
     assert title_of(head, body) == "Hochauflösende Schneekarten auf Gipfelbuch.ch"
+
+
+def test_a_title_part_ending_in_another_sites_domain_is_no_site_part() -> None:
+    """Only the site's own domain at a part's end makes it the site's tagline: a headline may end in a brand's."""
+    from crawler.parsers.sitenames import site_parts
+
+    assert site_parts(["Why I stopped using Booking.com", "Travel diary"], ["janedoe"]) == set()
+    assert site_parts(["Why I stopped using Booking.com", "Tips and tricks by janedoe.net"], ["janedoe"]) == {1}

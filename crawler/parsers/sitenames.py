@@ -75,10 +75,15 @@ def names_site(part: str, sites: list[str]) -> bool:
 
 
 def holds_site(text: str, sites: list[str]) -> bool:
-    """Whether a text holds a name the site goes by or ends in a domain name ("… Informationen by馬市.com"),
-    as a site's tagline or a newsroom's byline may, or a headline ("… auf Gipfelbuch.ch")."""
+    """Whether a text holds a name the site goes by, or ends in the site's own domain name ("… Informationen
+    by馬市.com"), as a site's tagline or a newsroom's byline may; a headline ending in another domain ("Why I
+    stopped using Booking.com") does not."""
     squashed, words = squash(text), text.split()
-    return any(site in squashed for site in sites) or bool(words and DOMAIN.fullmatch(words[-1].lower()))
+    if any(site in squashed for site in sites):
+        return True
+    domain = words[-1].lower() if words and DOMAIN.fullmatch(words[-1].lower()) else ""
+    name = squash(domain.rsplit(".", 1)[0])
+    return bool(name) and any(name in site or site in name for site in sites)
 
 
 # Stems of the words a site's name may carry beside the name ("Cicero Online", "Abai.kz ақпараттық порталы"),
