@@ -20,7 +20,7 @@ from typing import Any
 from crawler.dates import fetch_time
 from crawler.encoding import read_page
 from crawler.errors import ConfigError, ParseError, StorageError
-from crawler.parsers import abai, canonical_url, parse_article
+from crawler.parsers import abai, parse_article, spellings
 from crawler.urls import is_web_url
 
 UNREADABLE = "cannot read"
@@ -112,7 +112,7 @@ def _may_be_article(url: str) -> bool:
     from crawler.profiles import profile_for_url  # reads seeds/ once
 
     profile = profile_for_url(url)
-    return profile is None or profile.may_be_article(url) or profile.may_be_article(canonical_url(url))
+    return profile is None or any(profile.may_be_article(form) for form in spellings(url))
 
 
 def _declared_url(html: str) -> str | None:

@@ -24,7 +24,7 @@ from crawler import settings as project_settings
 from crawler.encoding import read_page
 from crawler.errors import ConfigError, ParseError
 from crawler.mirror import MANIFEST, Mirror
-from crawler.parsers import abai, canonical_url, is_abai, parse_article, parse_listing
+from crawler.parsers import abai, canonical_url, is_abai, parse_article, parse_listing, spellings
 from crawler.profiles import profile_for_url
 from crawler.urls import is_web_url, site_of
 
@@ -314,9 +314,8 @@ def _by_url(url: str, path: str) -> str:
     profile = profile_for_url(url)
     if profile is None:
         return "home" if home else "article"
-    # As written and in the canonical form the manifest files it under: a profile's patterns may name only
-    # https://site/…, and a redirect to https://www.site/… would otherwise take its article's line as a "page".
-    forms = dict.fromkeys([url, canonical_url(url)])
+    # A redirect to https://www.site/… would otherwise take its article's line (filed by canonical URL) as a "page".
+    forms = spellings(url)
     if any(profile.is_article(form) for form in forms):
         return "article"
     if home:

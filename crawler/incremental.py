@@ -206,7 +206,7 @@ class Frontier:
         failure ever starts that bound. A full pass has none: it pages every
         listing to its end.
         """
-        return self._unanswered(is_listing, RETRIED_PARSE_KINDS)
+        return self._unanswered(is_listing)
 
     def retries(self, is_article: Callable[[str], bool]) -> list[str]:
         """Article pages (those `is_article` accepts) whose fetch failed in an earlier run as a resume point's did: asked
@@ -217,14 +217,15 @@ class Frontier:
         doing after `stop_after_known` stored articles in a row: a 503 or a
         timeout would have lost it for good. Same bounds as `resume_points`.
         """
-        return self._unanswered(is_article, RETRIED_PARSE_KINDS)
+        return self._unanswered(is_article)
 
-    def _unanswered(self, accept: Callable[[str], bool], parse_kinds: tuple[str, ...] = ()) -> list[str]:
-        """URLs `accept` takes that failed with an error a later attempt may cure (or a parse error of `parse_kinds`),
-        within `resume_days`; none on a full pass, which pages every listing to its end and fetches all it lists."""
+    def _unanswered(self, accept: Callable[[str], bool]) -> list[str]:
+        """URLs `accept` takes that failed with an error a later attempt may cure (a parse error of
+        `RETRIED_PARSE_KINDS` included), within `resume_days`; none on a full pass, which pages every listing to its
+        end and fetches all it lists."""
         if self.params.refresh:
             return []
-        failing = self.store.unanswered_failures(self._ago(self.params.resume_days), PERMANENT_KINDS, parse_kinds)
+        failing = self.store.unanswered_failures(self._ago(self.params.resume_days), PERMANENT_KINDS, RETRIED_PARSE_KINDS)
         return [url for url in failing if accept(url)]
 
     def due_revisits(self, site: str, scripts: Sequence[str]) -> list[VariantState]:

@@ -161,9 +161,8 @@ OTHER_CASE = re.compile(
     r"(?<=ов|ев|ин|ov|ev|in|وۆ|ەۆ)(?:қа|ке|ға|ге|ты|ті|ды|ді|та|те|тан|тен|пен|qa|ke|gha|ge|ty|ti|ta|te|tan|ten|pen)$"
 )
 PLURAL = re.compile(r"(?:[лдт][ае]р|[ldt][ae]r|[لدت][اە]ر)$")
-SURNAME_END = re.compile(
-    r"(?:ов|ев|ёв|ин|ова|ева|ина|овой|евой|иной|ский|ская|бек|ұлы|қызы|ov|ev|in|ova|eva|ina|bek|uly|úly|qyzy)$"
-)
+SURNAME_ENDINGS = r"ов|ев|ёв|ин|ова|ева|ина|овой|евой|иной|ский|ская|бек|ұлы|қызы|ov|ev|in|ova|eva|ina|bek|uly|úly|qyzy"
+SURNAME_END = re.compile(rf"(?:{SURNAME_ENDINGS})$")
 PATRONYMIC = re.compile(r"(?:ович|евич|овна|евна|ична|ұлы|қызы|uly|úly|qyzy)$")
 # Russian genitive → nominative, for names after "по словам": male, and female by the surname.
 RUSSIAN_GENITIVE_CONTEXT = re.compile(r"(?<!\w)[Пп]о\s+(?:словам|мнению|оценке|утверждению)\s+(?:[^\W\d_]+\s+){0,3}$")

@@ -31,6 +31,12 @@ def canonical_url(url: str) -> str:
     return abai.canonical(url) if is_abai(url) else canonicalize(url)
 
 
+def spellings(url: str) -> list[str]:
+    """A URL as written and in its canonical form (once when they are the same): what a profile's patterns, which may
+    name only one of `http`/`https` or `www.`, are tried on."""
+    return list(dict.fromkeys([url, canonical_url(url)]))
+
+
 def parse_article(html: str, url: str, fetched_at: str | None = None, *, tz: str | None = None,
                   overrides: Mapping[str, str] | None = None) -> ArticleItem:
     """Parse an article page with its site's parser (the generic one fills what it leaves empty), or the generic one.

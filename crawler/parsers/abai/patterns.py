@@ -7,6 +7,7 @@ working when class names change.
 import re
 
 from crawler.parsers.common import COUNT
+from crawler.quote_words import SURNAME_ENDINGS
 
 # "Билік 2852 0 пікір 19 Қыркүйек, 2018 сағат 16:01" (and pikir/saghat, پىكىر/ساعات); parts may be set apart by
 # "·" or "|", and views printed "2 852" or "1,2 мың".
@@ -45,9 +46,9 @@ TAIL_LEVELS = 2
 MAX_ROLE = 80  # characters of the role line under a signature ("филология ғылымдарының кандидаты")
 NAME_LINE = re.compile(r"^[^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){1,3}$")
 # A surname's ending ("Жолдасбай", "Қойшыбаев", "Мұхтарқызы", "Saghadiev", "جولداسباي"): what a signature of three
-# or four words, or one in Arabic script (no capitals to tell a name), must show to be no slogan or verse line.
-SURNAME = re.compile(r"(?:ов|ев|ова|ева|ин|ина|ұлы|улы|қызы|кызы|бай|бек|ский|ская|енко|ov|ev|ova|eva|in|ina|uly|uli|"
-                     r"qyzy|kyzy|bai|bay|bek|ۇلى|قىزى|ەۆ|وۆ|ەۆا|وۆا|ين|ينا|باي|بەك)$")
+# or four words, or one in Arabic script (no capitals to tell a name), must show to be no slogan or verse line. The
+# quote extractor's endings, and those of the other spellings and of Arabic script.
+SURNAME = re.compile(rf"(?:{SURNAME_ENDINGS}|улы|кызы|бай|енко|uli|kyzy|bai|bay|ۇلى|قىزى|ەۆ|وۆ|ەۆا|وۆا|ين|ينا|باي|بەك)$")
 COMMENTS_LINE = re.compile(r"^\d+\s+(?:пікір|pikir|پىكىر)$")
 BEST_MATERIALS_HEADINGS = ("Үздік материалдар", "Ýzdik materialdar", "ٴۇزدىك ماتەريالدار", "ۇزدىك ماتەريالدار")
 MOST_READ_HEADINGS = ("Көп оқылған", "Kóp oqylghan", "كوپ وقىلعان")
