@@ -213,7 +213,7 @@ def test_a_second_ctrl_c_stops_at_once_and_says_the_run_is_unfinished(tmp_path: 
 
 
 def test_a_resumed_job_that_found_nothing_new_still_says_what_it_requested(tmp_path: Path) -> None:
-    from crawler.cli import _incremental_lines
+    from crawler.cli.crawl_summary import _incremental_lines
 
     lines = _incremental_lines({"incremental": {}, "jobdir": tmp_path / "job", "finish_reason": "finished"})
     assert lines == ["  requested 0 new, 0 due for a revisit; skipped 0 stored, 0 gone; 0 listings stopped paging early"]

@@ -1,0 +1,59 @@
+"""`ingest`: a distributed crawl's items from Redis into the database, by its single writer."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crawler import settings as default_settings
+from crawler.cli.common import SPIDERS, counted
+from crawler.errors import ConfigError
+from crawler.storage import Store
+
+if TYPE_CHECKING:
+    from crawler.profiles import Profile
+
+
+def add_ingest_parser(commands: Any) -> None:
+    ingest = commands.add_parser("ingest", help="write a distributed crawl's items from Redis into the database (the single writer)")
+    ingest.add_argument("--redis", required=True, metavar="URL", help="the crawl's Redis (redis://HOST:PORT/DB)")
+    ingest.add_argument("--db", type=Path, default=Path(default_settings.DB_PATH), help="database file (default: %(default)s)")
+    ingest.add_argument("--spider", dest="profile", type=ingest_profile, default="abai", metavar="SITE",
+                        help="whose items: abai, or the site profile the workers crawled, by name (egemen) or file "
+                             "(seeds/<site>.toml) (default: %(default)s)")
+    ingest.add_argument("--follow", action="store_true",
+                        help="keep writing while the crawl runs; stop when it is finished and every item is stored")
+    ingest.add_argument("--batch-size", type=int, default=500, help="items per transaction (default: %(default)s)")
+    ingest.set_defaults(run=run_ingest)
+
+
+def ingest_profile(value: str) -> Profile | None:
+    """`ingest --spider`: None for abai's own spider, else the site profile named; a bad one is a usage error."""
+    if value in SPIDERS:
+        return None
+    from crawler.profiles import resolve_profile
+
+    try:
+        return resolve_profile(value)
+    except ConfigError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    from crawler.distributed.ingest import Ingester, stop_on_signals
+
+    store = Store(args.db)
+    store.check_writable()
+    ingester = Ingester(args.redis, args.db, profile=args.profile, batch_size=args.batch_size)
+    reason = ingester.run(follow=args.follow, stop=stop_on_signals())
+    summary = store.run_summary(ingester.run_id) if ingester.run_id is not None else None
+    run = summary["run"] if summary else {}
+    print(f"Ingested {counted(ingester.items, 'item')} in {counted(ingester.batches, 'batch', 'batches')} into {args.db} ({reason})")
+    if summary:
+        errors = ", ".join(f"{kind} {n}" for kind, n in summary["errors_by_kind"].items()) or "none"
+        print(f"  articles  {run['articles_new']} new, {run['articles_updated']} updated, {run['articles_unchanged']} unchanged"
+              f"  ({counted(summary['variants'], 'page')} in {counted(summary['scripts'], 'script')})")
+        print(f"  errors    {run['errors']} ({errors})")
+        print(f"  archive   {summary['warc_records']} WARC records indexed, {summary['observations']} count observations")
+    return 130 if reason == "stopped" else 0
