@@ -77,6 +77,11 @@ def test_a_signature_above_the_source_line_names_the_author() -> None:
     ("<p>اتامەكەن اسىل جەرىم</p><p>Abai.kz</p>", [], "اتامەكەن اسىل جەرىم"),
     ("<p>مەرەكەڭىز قۇتتى بولسىن</p><p>Abai.kz</p>", [], "مەرەكەڭىز قۇتتى بولسىن"),
     ("<p>Тәуелсіз Қазақстан Жасасын</p><p>Abai.kz</p>", [], "Тәуелсіз Қазақстан Жасасын"),
+    # A place or an institution, capitalised like a name: its noun (қаласы: city, облысы: region) says what it is.
+    ("<p>Астана Қаласы</p><p>Abai.kz</p>", [], "Астана Қаласы"),
+    ("<p>АЛМАТЫ ОБЛЫСЫ</p><p>Abai.kz</p>", [], "АЛМАТЫ ОБЛЫСЫ"),
+    ("<p>Qarasay Audany</p><p>Abai.kz</p>", [], "Qarasay Audany"),
+    ("<p>Абай Университеті</p><p>Abai.kz</p>", [], "Абай Университеті"),
     ("<p>Бейбіт Нұрланұлы Қойшыбаев</p><p>Abai.kz</p>", ["Бейбіт Нұрланұлы Қойшыбаев"], "Мәтін."),
     ("<p>سەرىك جولداسباي</p><p>Abai.kz</p>", ["سەرىك جولداسباي"], "Мәтін."),
 ])

@@ -49,6 +49,14 @@ NAME_LINE = re.compile(r"^[^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){1,3}$")
 # or four words, or one in Arabic script (no capitals to tell a name), must show to be no slogan or verse line. The
 # quote extractor's endings, and those of the other spellings and of Arabic script.
 SURNAME = re.compile(rf"(?:{SURNAME_ENDINGS}|улы|кызы|бай|енко|uli|kyzy|bai|bay|ۇلى|قىزى|ەۆ|وۆ|ەۆا|وۆا|ين|ينا|باي|بەك)$")
+# A place or an institution, not a person, though printed alone above the source line like a signature ("Астана
+# Қаласы", "Almaty Oblysy", "Абай Университеті"): a line with one of these nouns after its first word (bare or
+# possessed, casefolded).
+PLACE_WORD = re.compile(
+    r"^(?:қала|облыс|аудан|ауыл|кент|өңір|университет|институт|академия|мектеп|мектебі|колледж|орталық|орталығы|"
+    r"qala|oblys|audan|aýdan|auyl|aýyl|kent|universitet|institut|akademiya|mektep|mektebi|ortalyq|ortalyghy|"
+    r"قالا|وبلىس|اۋدان|اۋىل|город|область|район|село|университет)(?:сы|ы|і|sy|y|i|سى|ى)?$"
+)
 COMMENTS_LINE = re.compile(r"^\d+\s+(?:пікір|pikir|پىكىر)$")
 BEST_MATERIALS_HEADINGS = ("Үздік материалдар", "Ýzdik materialdar", "ٴۇزدىك ماتەريالدار", "ۇزدىك ماتەريالدار")
 MOST_READ_HEADINGS = ("Көп оқылған", "Kóp oqylghan", "كوپ وقىلعان")

@@ -97,10 +97,13 @@ def _signature(lines: list[str]) -> list[str]:
 def _is_name(text: str) -> bool:
     """Whether a line is a person's name: two to four words, none in lower case, and, when it has more than two or no
     capitals at all (Arabic script), a word with a surname's ending: "Тәуелсіз Қазақстан Жасасын" is a slogan, and in
-    Arabic script a verse line or a greeting looks like any name."""
+    Arabic script a verse line or a greeting looks like any name. A line naming a place or an institution ("Астана
+    Қаласы": the city of Astana) is no name, capitalised as it may be: its head noun comes after the place's name."""
     words = text.rstrip(".").split()
     if not P.NAME_LINE.match(" ".join(words)) or any(word[0].islower() for word in words):
         return False
+    if any(P.PLACE_WORD.match(word.casefold()) for word in words[1:]):
+        return False  # "Астана Қаласы", "Абай Университеті": a place or an institution
     cased = any(word[0].isupper() for word in words)
     return (cased and len(words) == 2) or any(P.SURNAME.search(word.casefold()) for word in words)
 
