@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from crawler.quote_words import (
+    ACCUSATIVE,
     AND_WORDS,
     ARABIC,
     CAPITAL_STOPS,
@@ -22,10 +23,12 @@ from crawler.quote_words import (
     FEMALE_GENITIVE,
     GENITIVE,
     GENITIVE_PRONOUNS,
+    INSIDE_COMMA,
     KAZAKH_LETTERS,
     LATIN,
     LATIN_DIGRAPH_H,
     LIST_SEPARATOR,
+    MAX_INSIDE,
     NAME_LIKE_ROLES,
     NAME_RUN,
     NOMINATIVE_FEMALE,
@@ -43,6 +46,7 @@ from crawler.quote_words import (
     SURNAME_END,
     TOKEN,
     VERB_WORD,
+    VERBAL_NOUN,
     WORD,
 )
 
@@ -279,8 +283,8 @@ def _role_before(text: str, name_start: int, script: str, kazakh: bool) -> tuple
                 break
             head = len(chain)
         elif len(chain) >= 6 or _stops_chain(token, script, kazakh, chain[-1] if chain else None):
-            if head >= 0 and _opens_institution(tokens, at):
-                chain += tokens[at : at + 2]
+            if head >= 0:
+                chain += tokens[at : at + _institution_inside(tokens, at, chain, script, kazakh)]
             break
         chain.append(token)
     if head < 0:
@@ -293,16 +297,39 @@ def _role_before(text: str, name_start: int, script: str, kazakh: bool) -> tuple
     words = list(reversed(chain))
     if role_stem(words[0]):
         words[0] = words[0][0].lower() + words[0][1:]
-    return " ".join(words), plural
+    return INSIDE_COMMA.sub(r"\1", " ".join(words)), plural
 
 
-def _opens_institution(tokens: list[str], at: int) -> bool:
-    """Whether tokens[at] (read backwards from a role) is the "және" (and) of an institution's name whose first word
-    comes before it: "Білім және ғылым министрі" (minister of education and science), a capital word that no other
-    capital word precedes, so no name ("Айдос Сарым және экономика министрі": two people)."""
-    if fold(tokens[at]) not in AND_WORDS or at + 1 >= len(tokens) or not tokens[at + 1][:1].isupper():
-        return False
-    return at + 2 >= len(tokens) or not tokens[at + 2][:1].isupper()
+def _institution_inside(tokens: list[str], at: int, chain: list[str], script: str, kazakh: bool) -> int:
+    """How many tokens from tokens[at] on, the word that stopped a role phrase read backwards, still belong to it as
+    the inside of an institution's name: Kazakh capitalises only its first word, which ends the phrase.
+
+    The inside may hold "және" (and), the commas of a list that "және" closes
+    ("Цифрлық даму, инновациялар және аэроғарыш өнеркәсібі министрі"), bare
+    lower-case words, and a word in the accusative that a verbal noun of the
+    phrase governs ("Еңбек және халықты әлеуметтік қорғау министрі": of labour
+    and of protecting the people socially); 0 when any other word comes first
+    ("Жиынға келген …": who came to the meeting; "Президент Тоқаев, еңбек
+    министрі …": a comma of no list), or the capital word is a name's ("Айдос
+    Сарым және экономика министрі": two people).
+    """
+    listed = False  # a "және" read: commas before it part the list it closes
+    for end in range(at, min(at + MAX_INSIDE, len(tokens))):
+        token, folded = tokens[end], fold(tokens[end])
+        if token[:1].isupper():
+            named = end + 1 < len(tokens) and _may_be_name(tokens[end + 1], script, kazakh)
+            return end - at + 1 if end > at and _may_be_name(token, script, kazakh) and not named else 0
+        listed = listed or folded in AND_WORDS
+        inside = (folded in AND_WORDS or (listed and token in ",،") or not _stops_chain(token, script, kazakh)
+                  or (ACCUSATIVE.search(folded) is not None and any(VERBAL_NOUN.search(fold(w)) for w in chain)))
+        if not inside or role_stem(token):
+            return 0  # "сарапшылар және экономика министрі": people listed
+    return 0
+
+
+def _may_be_name(token: str, script: str, kazakh: bool) -> bool:
+    """Whether a token may be a word of a person's name: capitalised, no stop word, no case ending."""
+    return token[:1].isupper() and not droppable(token) and not _stops_chain(token, script, kazakh)
 
 
 def droppable(word: str) -> bool:

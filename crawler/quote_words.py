@@ -106,6 +106,8 @@ CAPITAL_STOPS = frozenset(
     "búl al biraq mysaly qazaqstan respublikasy býgin keshe biyl qazir alayda sondyqtan astana almaty "
     "в на по и а но однако когда казахстан россия республика вчера сегодня также".split()
 )
+# Tokens an institution's name may hold between the word that stops its role phrase and its capitalised first word.
+MAX_INSIDE = 6
 LIST_SEPARATOR = re.compile(r"\s*(?:,|және|мен|пен|бен|jәne|men|pen|ben|جانە|مەن|پەن|بەن|и|and)\s*", re.I)
 
 # --------------------------------------------------------------------------
@@ -181,6 +183,11 @@ CASE_STOP = {
     "latn": re.compile(r"(?:[dtn][yi]|(?:gh|g|q|k)[ae]n?|[dt][ae])$"),
     "arab": re.compile(r"(?:[دتن][ىي]|[عگقك][اە]ن?|[دت][اە])$"),
 }
+# A verbal noun ("қорғау": protecting, "дамыту", "qorghau", "قورعاۋ"), which may govern an accusative inside a role
+# phrase ("халықты әлеуметтік қорғау министрі").
+VERBAL_NOUN = re.compile(r"(?<=\w{3})(?:у|ю|u|ý|ۋ)$")
+# A comma a role phrase's tokens were joined around: "даму , инновациялар" → "даму, инновациялар".
+INSIDE_COMMA = re.compile(r"\s+([,،])")
 VERB_WORD = re.compile(rf"(?:{'|'.join(SAY_VERBS + ASK_VERBS)}|деп|dep|دەپ)", re.I)
 WORD = re.compile(r"\S+")
 LETTERS = re.compile(r"[^\W\d_]+")
