@@ -58,6 +58,8 @@ def who_in(masked: str, text: str, lo: int, hi: int, script: str) -> Who:
     folded = [fold(w) for w in words]
     if folded and (folded[0] in PRONOUNS or any(w in GENITIVE_PRONOUNS for w in folded)):
         return Who()
+    if folded and all(w in COLLECTIVE for w in folded):
+        return Who(nobody=True)  # "Атам қазақ: «…»": a saying, as after "дейді қазақ"
     mentions = find_mentions(masked, text, lo, hi, script)
     mentions = [m for m in mentions if as_subject(m, text)] or mentions
     if mentions:

@@ -65,7 +65,8 @@ NOT_SPEAKING = frozenset({
 })
 PRONOUNS = frozenset({"ол", "ol", "ول", "он", "она", "они"})
 # A people, not a person: «Ырыс алды – ынтымақ» дейді қазақ (a saying), адамдарды қазақ «шала қазақ» дейді (a name).
-COLLECTIVE = frozenset({"қазақ", "халық", "халқымыз", "ел", "дана", "бабалар", "атам", "qazaq", "halyq", "el",
+COLLECTIVE = frozenset({"қазақ", "халық", "халқымыз", "ел", "дана", "бабалар", "бабаларымыз", "ата-бабамыз",
+                        "ата-бабаларымыз", "атам", "qazaq", "halyq", "el",
                         "قازاق", "حالىق", "ەل", "народ", "люди"})
 GENITIVE_PRONOUNS = frozenset({"оның", "onyng", "ونىڭ", "его", "её", "ее", "их"})
 # Role nouns, as stems: "министрі", "сарапшылар", "министра" all start with one.
@@ -137,6 +138,17 @@ PLACE_ENDING = re.compile(
 # A word in the accusative right before «…»: what follows names it (бұл кезеңді «ақтаңдақ» деп есептейді).
 ACCUSATIVE = re.compile(r"(?:ды|ді|ты|ті|ны|ні|dy|di|ty|ti|ny|ni|دى|تى|نى)$")
 GUILLEMET = re.compile("[«»]")
+# A proverb or saying, which no speaker of the text says: a word naming one in the sentence before the quote ("Бір
+# мақал бар: «…»", "Халық даналығы: «…»"; not "мақала": an article), or a formula after it ("«…» дегендей,": as the
+# saying goes; "демекші", "деген сөз бар": there is a saying).
+PROVERB_WORD = re.compile(
+    r"^(?:мақал(?!а)|мәтел|нақыл|даналы[қғ]|maqal(?!a)|mәtel|naqyl|danaly[qg]|ماقال(?!ا)|ناقىل|دانالى|пословиц|поговорк)"
+)
+PROVERB_AFTER = re.compile(
+    r"[\s,،]*(?:дегендей|демекші|деген\s+(?:сөз|мақал|нақыл)|degendey|degendei|demekshi|degen\s+(?:sóz|maqal|naqyl)|"
+    r"دەگەندەي|دەمەكشى|دەگەن\s+(?:ء?سوز|ماقال|ناقىل))(?!\w)",
+    re.I,
+)
 # After a closing guillemet, the next of a list: «Nur Otan», «Ақ жол» және «Ауыл».
 LISTED_NEXT = re.compile(r"\s*(?:[,،;]|\s(?:және|жане|jáne|jәne|jane|جانە|и|and))\s*«")
 CONTINUATION = re.compile(rf"[{ENDS},،]?\s*[{DASHES}]\s+(?=\S)")

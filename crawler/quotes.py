@@ -54,6 +54,8 @@ from crawler.quote_words import (
     LEADING_DASH,
     LISTED_NEXT,
     OTHER_QUOTES,
+    PROVERB_AFTER,
+    PROVERB_WORD,
     RUSSIAN_INDIRECT_WORDS,
     SAID_BEFORE,
     NOT_SPEAKING,
@@ -123,7 +125,7 @@ def _inline_candidates(text: str, masked: str, spans: list[tuple[int, int]], scr
     """«…» деді ол / «…», — сказал он / Министр: «…» — guillemet spans that are quotes."""
     found: list[_Candidate] = []
     for open_at, close_at in spans:
-        if _names(text, open_at, close_at):
+        if _names(text, open_at, close_at) or _proverb(masked, open_at, close_at):
             continue
         attribution = INLINE_ATTRIBUTION.match(text, close_at)
         interrupted = INTERRUPTING.search(text, open_at + 1, close_at - 1) if attribution is None else None
@@ -154,6 +156,15 @@ def _names(text: str, open_at: int, close_at: int) -> bool:
         return False  # a sentence of its own
     word = fold(before[0].strip(",;"))
     return word in COLLECTIVE or (len(word) > 4 and ACCUSATIVE.search(word) is not None)
+
+
+def _proverb(masked: str, open_at: int, close_at: int) -> bool:
+    """Whether a quoted span is a proverb or saying, which no speaker of the text says though it may end a sentence
+    with a verb ("Бір мақал бар: «Білекті бірді жығар, …»", "«Бірлік бар жерде тірлік бар» дегендей, …"): a word naming
+    a proverb in its sentence before it, or a formula that gives it as a saying after it."""
+    if PROVERB_AFTER.match(masked, close_at):
+        return True
+    return any(PROVERB_WORD.match(fold(word)) for word in masked[sentence_start(masked, open_at):open_at].split())
 
 
 def _spoken(text: str, open_at: int, close_at: int) -> bool:
