@@ -160,6 +160,9 @@ INDIRECT_RU = re.compile(
 )
 # "Дарқан ҚАЛЕТАЕВ:" alone, or followed by its quote: "Саясат НҰРБЕК: – Біз …".
 SPEAKER_LINE = re.compile(r"\s*(?P<name>[^\s:.!?…؟«»–—]+(?:[ \xa0][^\s:.!?…؟«»–—]+){0,2})\s*:\s*(?P<rest>.*)$", re.S)
+# A turn of an interview that names no person: a label of a word or two, a colon and a dash ("Abai.kz: – …?",
+# "Тілші: – …?": the outlet's, the reporter's question).
+LABEL_LINE = re.compile(r"\s*[^\s:«»–—]+(?:[ \xa0][^\s:«»–—]+)?\s*:\s*[–—-]\s*\S")
 # A speaker line whose name follows a role phrase in lower case: "Білім және ғылым министрі Ерлан Сағадиев: – …".
 ROLE_SPEAKER_LINE = re.compile(r"\s*(?P<name>[^\s:.!?…؟«»–—]+(?:[ \xa0][^\s:.!?…؟«»–—]+){2,8})\s*:\s*(?P<rest>[–—-].*)$", re.S)
 SENTENCE_END = re.compile(r"[.!?…؟]+(?=\s|$)")

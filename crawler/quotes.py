@@ -51,6 +51,7 @@ from crawler.quote_words import (
     INDIRECT_TAIL,
     INLINE_ATTRIBUTION,
     INTERRUPTING,
+    LABEL_LINE,
     LEADING_DASH,
     LISTED_NEXT,
     OTHER_QUOTES,
@@ -248,6 +249,7 @@ class _Paragraph:
     left_open: _Open | None = None  # the quote still open when the paragraph ends
     closes: _Candidate | None = None  # the candidate that closes the quote left open before it
     turn: Who | None = None  # the speaker whose interview line opens the paragraph
+    asked: bool = False  # a question line of the outlet's ("Abai.kz: – …?"): the interview is questions and answers
 
 
 def _read_paragraph(index: int, text: str, script: str, waiting: Who | None, pending: _Open | None) -> _Paragraph:
@@ -267,6 +269,8 @@ def _read_paragraph(index: int, text: str, script: str, waiting: Who | None, pen
     line = speaker_line(text, script)
     if line and line[1] == len(text):
         return _Paragraph([], masked, speaker_line=line[0], turn=line[0])
+    if line is None and LABEL_LINE.match(text):  # the outlet's turn: it ends an answer and quotes no one
+        return _Paragraph([], masked, turn=Who(), asked=text.rstrip().endswith(("?", "؟")))
     said = SAID_BEFORE.search(masked) if not spans and masked.rstrip().endswith(":") else None
     if said:  # "Министр Дархан Қалетаев былай деді:" and the dash paragraph after it is the speech
         return _Paragraph([], masked, speaker_line=who_in(masked, text, sentence_start(masked, said.start()), said.start(), script))
@@ -312,7 +316,7 @@ def _goes_on(text: str, script: str, kind: QuoteKind) -> bool:
     and no verb of saying, which tells of speech ("Сарапшы … деді.") rather than goes on with it."""
     inner = text.lstrip().removeprefix("«") if kind == "inline" else text
     return (text.rstrip().endswith(tuple(ENDS)) and _paired(inner) and LEADING_DASH.match(text) is None
-            and speaker_line(text, script) is None and SPEECH_VERB.search(text) is None)
+            and speaker_line(text, script) is None and LABEL_LINE.match(text) is None and SPEECH_VERB.search(text) is None)
 
 
 def _paired(text: str) -> bool:
@@ -401,6 +405,7 @@ def extract_quotes(paragraphs: list[str]) -> list[Quote]:
     quotes: list[Quote] = []
     waiting: Who | None = None
     pending: _Open | None = None
+    asked = False
     for index, text in enumerate(paragraphs):
         script = script_of(text)
         para = _read_paragraph(index, text, script, waiting, pending)
@@ -410,21 +415,22 @@ def extract_quotes(paragraphs: list[str]) -> list[Quote]:
         if pending:
             quotes += _closed(pending, para, found, paragraphs)
         quotes.extend(found)
-        waiting, pending = para.speaker_line, para.left_open
+        waiting, pending, asked = para.speaker_line, para.left_open, asked or para.asked
         if pending and pending.kind == "block" and pending.answer_of is None:
             pending.answer_of = found[0] if found else None
     if pending and pending.answer_of:
-        quotes += _last_answer(pending, pending.answer_of, paragraphs)
+        quotes += _last_answer(pending, pending.answer_of, paragraphs, asked)
     return quotes
 
 
-def _last_answer(pending: _Open, answer: Quote, paragraphs: list[str]) -> list[Quote]:
+def _last_answer(pending: _Open, answer: Quote, paragraphs: list[str], asked: bool) -> list[Quote]:
     """The paragraphs the article's last interview answer goes on in: no next speaker's line closes it, so those
     up to the first that does not speak in the first or second person ("Біз…", "…айтамын", "Сіз…"); the
-    reporter's closing lines ("Жиын осымен аяқталды.") do not."""
+    reporter's closing lines ("Жиын осымен аяқталды.") do not. When the outlet asked the questions ("Abai.kz: –
+    …?"), the interview has no narrator to close it: all of them, in the third person too."""
     kept = []
     for at, start, end in pending.parts:
-        if not _speaking(paragraphs[at][start:end]):
+        if not asked and not _speaking(paragraphs[at][start:end]):
             break
         kept.append(Quote(paragraphs[at][start:end], answer.speaker, answer.speaker_role, answer.kind, at, start, end))
     return kept
