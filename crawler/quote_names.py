@@ -356,8 +356,8 @@ def _name_in(words: tuple[str, ...], latin: bool) -> tuple[int, int, str] | None
     if any(droppable(w) for w in chosen[:-1]) or (LATIN.search(" ".join(chosen)) is not None) != latin:
         return None  # "Open Government Partnership" in a Cyrillic text
     chosen[-1] = strip_case(chosen[-1])
-    if fold(chosen[-1]) in CAPITAL_STOPS:
-        return None  # "Жиында Қазақстан": at the meeting, Kazakhstan
+    if fold(chosen[-1]) in CAPITAL_STOPS or fold(chosen[-1]) in PRONOUNS:
+        return None  # "Жиында Қазақстан": at the meeting, Kazakhstan; "витамин С. Ол …": a letter, then "he"
     return pick, pick + size, normal_case(" ".join(chosen))
 
 

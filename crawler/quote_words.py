@@ -168,8 +168,12 @@ ROLE_SPEAKER_LINE = re.compile(r"\s*(?P<name>[^\s:.!?…؟«»–—]+(?:[ \xa0]
 SENTENCE_END = re.compile(r"[.!?…؟]+(?=\s|$)")
 _UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІÁÓÚÝÄÖÜÇĞŞÑİƏ"
 _CAPITALISED = rf"[{_UPPER}](?:[^\W\d_]|['’-](?=[^\W\d_]))+"
-# The capital comes first and the look-behind after it: far faster than a leading look-behind.
-NAME_RUN = re.compile(rf"[{_UPPER}](?<![\w'’-].)(?:[^\W\d_]|['’-](?=[^\W\d_]))+(?:[ \xa0]{_CAPITALISED})+(?![\w'’-])")
+# The capital comes first and the look-behind after it: far faster than a leading look-behind. The first word may
+# be an initial or two before the surname ("Т. Дүйсенованың", "А.Н. Букейхан").
+NAME_RUN = re.compile(
+    rf"[{_UPPER}](?<![\w'’-].)(?:(?:[^\W\d_]|['’-](?=[^\W\d_]))+|\.(?:[{_UPPER}]\.)?(?=[ \xa0]))"
+    rf"(?:[ \xa0]{_CAPITALISED})+(?![\w'’-])"
+)
 CAPITAL_WORD = re.compile(rf"[{_UPPER}](?<![\w'’-].)(?:[^\W\d_]|['’-](?=[^\W\d_]))+(?![\w'’-])")
 TOKEN = re.compile(r"«[^«»]*»|[^\s,.;:!?()«»…؟،\"“”]+|[,.;:!?()…؟،]")
 GENITIVE = re.compile(r"(?:[тдн][ыі]ң|[tdn][yi]ng|[تدن]ىڭ)$")
