@@ -204,7 +204,7 @@ def _check_errors(report: HealthReport, earlier: list[dict[str, Any]], limits: T
     if again := sum(_dead_again(last).values()):
         kinds += f"; and {again} dead links checked again, not counted"
     if not requests:
-        why = ("requests not counted (a distributed run's workers made them), so no error rate"
+        why = ("no requests counted with the items its workers sent, so no error rate"
                if "ingest" in (last.get("args") or {}) else "no requests made, so no error rate")
         report.findings.append(Finding("note", "errors", f"{int(last.get('errors') or 0)} errors ({kinds}); {why}"))
         return

@@ -25,7 +25,7 @@ from conftest import free_port, start_redis
 from warcio.archiveiterator import ArchiveIterator
 
 from benchmarks.synthetic import SyntheticMirror, make_mirror
-from crawler.distributed.codec import decode, encode_item, encode_page
+from crawler.distributed.codec import decode, encode_item, encode_page, encode_stats
 from crawler.distributed.dupefilter import CanonicalDupeFilter
 from crawler.distributed.ingest import WORKERS_SOURCE, Ingester
 from crawler.distributed.keys import Keys
@@ -258,6 +258,11 @@ def test_a_crawl_with_redis_stores_the_same_rows_as_one_without(redis_url, tmp_p
                 "select url, stage, kind from errors order by url"):
         assert rows(shared, sql) == rows(single, sql), sql
     assert len(rows(single, "select key from articles")) == 40
+    # The workers' requests reach the ingested run, as the crawl's reach its own: every page answered 200, and
+    # robots.txt (which the mirror lacks) 404, once per worker that fetched it.
+    [alone_run], [ingested_run] = (Store(db).finished_runs() for db in (single, shared))
+    assert alone_run["requests_by_status"] == {"200": 127, "404": 1}
+    assert ingested_run["requests_by_status"] in ({"200": 127, "404": 1}, {"200": 127, "404": 2})
     assert len(rows(single, "select key from article_variants")) == 120
     assert not unused.exists()
     # The WARC records the workers wrote are found through the rows the ingester stored.
@@ -321,6 +326,39 @@ def test_a_batch_left_uncommitted_is_written_and_one_left_unacknowledged_is_not_
     Ingester(url, db).run()
     assert counts(db)["errors"] == 1 and counts(db)["pages"] == 1 and counts(db)["ingest_batches"] == 1
     assert client.llen(KEYS.processing) == 0 and not client.exists(KEYS.batch)
+
+
+def test_the_workers_request_counts_make_the_ingested_runs_request_report(frontier, tmp_path) -> None:
+    """Counts from two workers are summed into the run's stats, so `health` has an error rate for a distributed run."""
+    url, client = frontier
+    client.rpush(KEYS.items, encode_stats({"downloader/response_status_count/200": 3, "retry/count": 2}), *sample_lines(),
+                 encode_stats({"downloader/response_status_count/200": 1, "downloader/response_status_count/404": 1,
+                               "downloader/exception_type_count/twisted.internet.error.TimeoutError": 2}))
+    db = tmp_path / "archive.sqlite"
+    assert Ingester(url, db).run() == "drained"
+    run = sqlite_utils.Database(db)["crawl_runs"].get(1)
+    assert json.loads(run["requests_by_status"]) == {"200": 4, "404": 1, "TimeoutError": 2}
+    assert json.loads(run["stats"])["retry/count"] == 2
+    assert counts(db)["errors"] == 1  # a stats line is no item, and no bad one
+
+
+def test_the_ingester_waits_for_live_workers_before_it_calls_the_crawl_finished(frontier, tmp_path) -> None:
+    """A closing worker sends its last counts after the frontier is done, before its heartbeat goes."""
+    url, client = frontier
+    client.sadd(KEYS.dupefilter, "seen")  # a crawl was seeded; nothing queued, nothing leased
+    client.sadd(KEYS.workers, "w1")
+    client.set(KEYS.heartbeat("w1"), "1", px=60_000)
+    ingester = Ingester(url, tmp_path / "archive.sqlite")
+    assert not ingester.crawl_finished()
+    client.delete(KEYS.heartbeat("w1"))  # it closed (or died and its heartbeat expired)
+    assert ingester.crawl_finished()
+
+
+def test_a_stats_line_takes_names_and_whole_numbers_only() -> None:
+    assert decode(encode_stats({"retry/count": 2})) == ("stats", {"retry/count": 2})
+    for data in ({"retry/count": "2"}, {"retry/count": 1.5}, {"retry/count": True}, ["retry/count"]):
+        with pytest.raises(FrontierError, match="whole numbers"):
+            decode(json.dumps({"type": "stats", "data": data}))
 
 
 def test_a_malformed_line_becomes_an_error_row_and_the_rest_is_stored(frontier, tmp_path) -> None:
@@ -456,3 +494,14 @@ def test_a_worker_whose_site_is_down_exits_1(redis_url: str, tmp_path: Path) -> 
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1, result.stdout + result.stderr[-3000:]
     assert "  nothing fetched: every page request failed (exit 1); is the site, or the mirror server, up?" in result.stdout
+    # The data team sees it too, where the archive is: in what `ingest` says, and in `health`'s error rate.
+    db = tmp_path / "archive.sqlite"
+    ingest = subprocess.run(cli("ingest", "--redis", f"{redis_url}/9", "--db", str(db)), cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert ingest.returncode == 1, ingest.stdout + ingest.stderr[-3000:]
+    assert "  nothing fetched: every page request failed (exit 1); is the site, or the mirror server, up?" in ingest.stdout
+    health = subprocess.run(cli("health", "--db", str(db)), cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert health.returncode == 1, health.stdout + health.stderr[-3000:]
+    # As for a crawl on one machine: 4 pages refused after their retries, and robots.txt's request (5 requests).
+    assert "ALARM    errors          80.0% of 5 requests (connection_refused 4); no comparable earlier run to compare with;" \
+           " 80.0% failed as when a site is down: is it, or is it refusing the crawler?" in health.stdout, health.stdout

@@ -220,11 +220,11 @@ def test_runs_of_the_same_scripts_and_categories_in_another_order_are_comparable
 
 
 def test_a_run_that_counted_no_requests_reports_its_errors_without_a_rate() -> None:
-    ingested = {**run(2, {"title": 1.0}, errors={"http_404": 66}), "requests_by_status": {}}  # a distributed run's record
+    ingested = {**run(2, {"title": 1.0}, errors={"http_404": 66}), "requests_by_status": {}}  # older workers' items
     ingested["args"] = {**ingested["args"], "ingest": "redis://127.0.0.1:6379/0"}
     [errors] = [f for f in check([ingested, run(1, {"title": 1.0})]).findings if f.subject == "errors"]
     assert (errors.level, errors.message) == (
-        "note", "66 errors (http_404 66); requests not counted (a distributed run's workers made them), so no error rate")
+        "note", "66 errors (http_404 66); no requests counted with the items its workers sent, so no error rate")
     idle = {**run(2, {"title": 1.0}), "requests_by_status": {}}  # a run with nothing to ask for
     [errors] = [f for f in check([idle, run(1, {"title": 1.0})]).findings if f.subject == "errors"]
     assert errors.message == "0 errors (none); no requests made, so no error rate"

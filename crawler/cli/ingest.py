@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler import settings as default_settings
 from crawler.cli.common import SPIDERS, counted
+from crawler.cli.crawl_summary import _nothing_fetched
 from crawler.errors import ConfigError
 from crawler.storage import Store
 
@@ -41,6 +42,7 @@ def ingest_profile(value: str) -> Profile | None:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
+    from crawler.crawl import answered
     from crawler.distributed.ingest import Ingester, stop_on_signals
 
     store = Store(args.db)
@@ -50,10 +52,20 @@ def run_ingest(args: argparse.Namespace) -> int:
     summary = store.run_summary(ingester.run_id) if ingester.run_id is not None else None
     run = summary["run"] if summary else {}
     print(f"Ingested {counted(ingester.items, 'item')} in {counted(ingester.batches, 'batch', 'batches')} into {args.db} ({reason})")
-    if summary:
-        errors = ", ".join(f"{kind} {n}" for kind, n in summary["errors_by_kind"].items()) or "none"
-        print(f"  articles  {run['articles_new']} new, {run['articles_updated']} updated, {run['articles_unchanged']} unchanged"
-              f"  ({counted(summary['variants'], 'page')} in {counted(summary['scripts'], 'script')})")
-        print(f"  errors    {run['errors']} ({errors})")
-        print(f"  archive   {summary['warc_records']} WARC records indexed, {summary['observations']} count observations")
-    return 130 if reason == "stopped" else 0
+    if not summary:
+        return 130 if reason == "stopped" else 0
+    errors = ", ".join(f"{kind} {n}" for kind, n in summary["errors_by_kind"].items()) or "none"
+    stats = ingester.host.stats.get_stats()
+    print(f"  articles  {run['articles_new']} new, {run['articles_updated']} updated, {run['articles_unchanged']} unchanged"
+          f"  ({counted(summary['variants'], 'page')} in {counted(summary['scripts'], 'script')})")
+    print(f"  errors    {run['errors']} ({errors})")
+    print(f"  pages     {int(stats.get('downloader/response_count', 0))} fetched by the workers")
+    print(f"  archive   {summary['warc_records']} WARC records indexed, {summary['observations']} count observations")
+    if reason == "stopped":
+        return 130
+    # The workers' requests, counted as their items came: a site down all along is told as a crawl tells it.
+    counted_requests = int(stats.get("downloader/request_count", 0))  # none from workers that did not send them (older ones)
+    if counted_requests and (why := _nothing_fetched({**summary, "answered": answered(stats)})) is not None:
+        print(f"  nothing fetched: {why}")
+        return 1
+    return 0

@@ -1,9 +1,12 @@
 """Items on the wire between workers and the ingester: one JSON object per item, tagged with its type.
 
 Workers push what their spider yields (`ArticleItem`, `LinksSeen`,
-`PageUrl`, `PageError`) and the `pages` rows of the WARC records they
-wrote; the ingester turns each line back into the same dataclass, so the
-pipelines see exactly what a single-machine crawl would have handed them.
+`PageUrl`, `PageError`), the `pages` rows of the WARC records they
+wrote and the counts of their requests (responses by status, download
+exceptions, retries); the ingester turns each line back into the same
+dataclass, so the pipelines see exactly what a single-machine crawl would
+have handed them, and adds the counts to its run's stats, as a crawl's
+downloader does to its own.
 JSON rather than pickle because the ingester must never run code a worker
 (or anyone who can write to Redis) chose.
 """
@@ -24,6 +27,8 @@ ITEM_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in (ArticleItem, L
 _NESTED: dict[str, type[Any]] = {cls.__name__: cls for cls in (Quote, BestMaterial, UrlSeen, Observation)}
 # A `pages` row (crawler/warc.py): where one fetched response sits in which WARC file.
 PAGE = "page"
+# Scrapy stats counted by a worker since its last such line (`{"downloader/response_status_count/200": 12, ...}`).
+STATS = "stats"
 
 
 def encode_item(item: Any) -> str:
@@ -39,8 +44,13 @@ def encode_page(row: dict[str, Any]) -> str:
     return json.dumps({"type": PAGE, "data": row}, ensure_ascii=False)
 
 
+def encode_stats(counts: dict[str, int]) -> str:
+    """Stats a worker counted (name → increment) as a JSON line."""
+    return json.dumps({"type": STATS, "data": counts}, ensure_ascii=False)
+
+
 def decode(raw: bytes | str) -> tuple[str, Any]:
-    """(type tag, value) of one line: the dataclass for items, the dict for a page row."""
+    """(type tag, value) of one line: the dataclass for items, the dict for a page row or for stats."""
     try:
         message = json.loads(raw)
         kind, data = message["type"], message["data"]
@@ -48,9 +58,18 @@ def decode(raw: bytes | str) -> tuple[str, Any]:
         raise FrontierError(f"not an item from a worker: {str(raw)[:200]!r} ({err})") from err
     if kind == PAGE:
         return kind, data
+    if kind == STATS:
+        return kind, _counts(data)
     if kind not in ITEM_TYPES:
         raise FrontierError(f"unknown item type {kind!r} from a worker; known: {', '.join([*ITEM_TYPES, PAGE])}")
     return kind, _build(ITEM_TYPES[kind], data)
+
+
+def _counts(data: Any) -> dict[str, int]:
+    """A stats line's counts, checked: names and whole numbers only (they are added to the ingester's stats)."""
+    if not isinstance(data, dict) or not all(isinstance(k, str) and type(v) is int for k, v in data.items()):
+        raise FrontierError(f"stats from a worker must map names to whole numbers, not {str(data)[:200]!r}")
+    return data
 
 
 def _build(cls: type[Any], data: dict[str, Any]) -> Any:

@@ -5,6 +5,8 @@ profile's, `egemen:items`, for `ingest --spider egemen`); `ingest` takes them in
 batches and runs each through ITEM_PIPELINES (validate → normalize → dedupe →
 store, the very classes a single-machine crawl runs), stores the WARC
 `pages` rows beside them, and commits the batch in one SQLite transaction.
+The workers' request counts that come with the items go into the run's
+stats, so its report has them as a crawl's has its own (crawler/runstats.py).
 
 Nothing is lost and nothing is stored twice, whenever the ingester is
 stopped or killed: a batch is moved (atomically, in Redis) to
@@ -36,7 +38,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 
 from crawler import settings as project_settings
 from crawler.distributed import scripts
-from crawler.distributed.codec import PAGE, decode
+from crawler.distributed.codec import PAGE, STATS, decode
 from crawler.distributed.keys import Keys, connect, redact
 from crawler.errors import ConfigError, FrontierError
 from crawler.parsers.abai import SITE as ABAI_SITE
@@ -181,9 +183,10 @@ class Ingester:
                            others[0])
 
     def crawl_finished(self) -> bool:
-        """A crawl was seeded, nothing is queued or leased (no worker can push more), and no item waits."""
+        """A crawl was seeded, nothing is queued or leased (no worker can push more items), no worker is alive to
+        push its last counts as it closes (crawler/distributed/pipeline.py), and no item waits."""
         return (bool(self.server.exists(self.keys.dupefilter)) and scripts.crawl_done(self.server, self.keys)
-                and self.server.llen(self.keys.items) == 0)
+                and not scripts.live_workers(self.server, self.keys) and self.server.llen(self.keys.items) == 0)
 
     # -- one batch ------------------------------------------------------------
 
@@ -201,6 +204,9 @@ class Ingester:
                     continue
                 if kind == PAGE:
                     pages.append({**value, "crawl_run": value.get("crawl_run") or self.run_id})
+                elif kind == STATS:
+                    for name, count in value.items():
+                        self.host.stats.inc_value(name, count)
                 else:
                     self._process(value)
             assert self.store_pipeline is not None

@@ -79,6 +79,12 @@ def crawl_done(server: redis.Redis, keys: Keys) -> bool:
     return bool(server.eval(DONE, 2, keys.requests, keys.workers, keys.lease("")))
 
 
+def live_workers(server: redis.Redis, keys: Keys) -> list[str]:
+    """The workers whose heartbeat has not expired: running, or killed less than REDIS_WORKER_TIMEOUT ago."""
+    members = sorted(raw.decode() if isinstance(raw, bytes) else str(raw) for raw in server.smembers(keys.workers))
+    return [worker for worker in members if server.exists(keys.heartbeat(worker))]
+
+
 def recover_dead_workers(server: redis.Redis, keys: Keys, alive: str | None = None) -> dict[str, int]:
     """Put the leases of workers whose heartbeat expired back in the queue; return worker → requests moved."""
     moved = {}
