@@ -76,6 +76,11 @@ _MONTH_DAY_YEAR = re.compile(
 )
 # "17/03/2018 12:40", "17.03.2018, 12:40", "4. 2. 2022" (German typesetting puts a (thin) space after each dot)
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})(?:\.\s?|/)(\d{1,2})(?:\.\s?|/)(\d{4})(?:,?\s+(\d{1,2}):(\d{2}))?(?!\d)")
+# "07.11.23", "7.11.23 г.", "07.11.23, 14:35": day, month and a two-digit year, between dots only ("11/07/23" is
+# month-first on American pages), and not inside a longer dotted number ("v2.10.15", "1.10.12.5").
+_SHORT_YEAR = re.compile(
+    rf"(?<![\w.])(\d{{1,2}})\.(\d{{1,2}})\.(\d{{2}})(?!\d|\.\d)\.?(?:\s*г\.)?(?:,?\s+(?:(?:{_AT})\s+)?(\d{{1,2}}):(\d{{2}}))?",
+)
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 
@@ -160,6 +165,24 @@ def local_dates(text: str, numeric: int) -> Iterator[tuple[datetime, bool]]:
     for match in islice(_NUMERIC.finditer(text), numeric):
         if moment := _build(int(match[3]), int(match[2]), int(match[1]), match[4], match[5]):
             yield moment, match[4] is not None
+
+
+def short_year_date(text: str, latest: date) -> tuple[datetime, bool] | None:
+    """The first dotted day-first date with a two-digit year in `text` ("07.11.23", "7.11.23 г."): (naive datetime,
+    has_time), the latest day with those digits that is not after `latest`.
+
+    A two-digit year names its century only against a day the page existed by (when it was fetched): "07.11.23" is
+    2023 on a page read in 2024, and "07.11.25" on a page read in March 2025 is no coming event's day but 1925's,
+    which a caller's oldest plausible year turns down.
+    """
+    for match in _SHORT_YEAR.finditer(text.translate(_DIGITS)):
+        year = latest.year - (latest.year - int(match[3])) % 100
+        day, month = int(match[1]), int(match[2])
+        if year == latest.year and (month, day) > (latest.month, latest.day):
+            year -= 100
+        if moment := _build(year, month, day, match[4], match[5]):
+            return moment, match[4] is not None
+    return None
 
 
 def parse_datetime(text: str, tz: str = DEFAULT_TZ, *, fallback: bool = True, now: datetime | None = None) -> datetime | None:

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 from parsel import Selector
 
-from crawler.dates import MONTHS, _fold, parse_date, parse_datetime, parse_local
+from crawler.dates import MONTHS, _fold, parse_date, parse_datetime, parse_local, short_year_date
 from crawler.parsers.generic import parse_article
 from crawler.parsers.pubdates import headline_date, printed
 
@@ -105,6 +105,25 @@ def test_twelve_am_is_just_past_midnight(text: str) -> None:
 def test_day_first_dates_keep_the_time_after_at(text: str, expected: datetime) -> None:
     # The day-month-year pattern knew the Kazakh and Russian words for "at", not the English or German ones.
     assert parse_local(text) == (expected, True)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("07.11.23", (datetime(2023, 11, 7), False)),
+    ("7.11.23 г.", (datetime(2023, 11, 7), False)),
+    ("Опубликовано 7.11.23 г. в 14:35", (datetime(2023, 11, 7, 14, 35), True)),
+    ("mardi 10.12.19", (datetime(2019, 12, 10), False)),
+    ("01.03.24", (datetime(2024, 3, 1), False)),  # the last day itself
+    ("07.11.98", (datetime(1998, 11, 7), False)),
+    ("02.03.24", (datetime(1924, 3, 2), False)),  # after the last day: a century back, too old for any caller
+    ("11/07/23", None),  # month-first on American pages
+    ("v2.10.15", None),
+    ("1.10.12.5", None),
+    ("07.11.2023", None),  # a full year is `parse_local`'s
+    ("31.02.23", None),
+])
+def test_a_two_digit_year_is_the_latest_day_with_those_digits_up_to_the_last_day(
+        text: str, expected: tuple[datetime, bool] | None) -> None:
+    assert short_year_date(text, date(2024, 3, 1)) == expected
 
 
 ARTICLE_PAGE = """<!doctype html>

@@ -1,5 +1,7 @@
 """Which publication date a page gets when its declared, printed and guessed dates disagree."""
 
+from datetime import date
+
 import pytest
 
 from crawler.parsers.generic import page_selector, parse_article
@@ -113,3 +115,33 @@ def test_the_headline_search_skips_a_hidden_heading(hidden: str) -> None:
     """A screen-reader-only or hidden `<h1>` ahead of the article is not its headline: the date beside the shown
     one is."""
     assert headline_day("<p>27.01.2022</p>", before=hidden) == "2022-01-27"
+
+
+FETCHED = "2023-11-08T09:30:00+00:00"
+
+
+@pytest.mark.parametrize("dateline", ["<p>07.11.23</p>", '<span class="date">07.11.23, 14:35</span>',
+                                      "<p>Опубликовано 7.11.23 г. в 14:35</p>"])
+def test_a_dateline_with_a_two_digit_year_dates_a_page_by_its_fetch_time(dateline: str) -> None:
+    """The headline's dateline wins the vote, not htmldate's guess alone."""
+    item = parse_article(page("", dateline=dateline), URL, FETCHED)
+    assert item.published_at is not None and item.published_at.startswith("2023-11-07")
+    assert item.strategies["published_at"] == "headline"
+
+
+def test_a_two_digit_year_is_not_read_without_the_last_day_the_page_can_have() -> None:
+    """Nothing on the page says which century "07.11.23" is in; the clock of a later re-parse is no date of it."""
+    sel = page_selector(page("", dateline="<p>07.11.23</p>"))
+    assert headline_date(sel, "UTC") is None
+    found = headline_date(sel, "UTC", date(2023, 11, 8))
+    assert found is not None and found.date() == date(2023, 11, 7)
+
+
+@pytest.mark.parametrize(("dateline", "body"), [
+    ("<p>15.03.2025</p>", ""),
+    ("", "<p>Das nächste Konzert im Stadtpark findet am 15. März 2025 ab 19 Uhr statt, bei freiem Eintritt.</p>"),
+])
+def test_a_day_after_the_page_was_fetched_is_no_publication_date(dateline: str, body: str) -> None:
+    """A coming event's day, beside the headline or read by htmldate in the text, does not date a page fetched
+    months before it."""
+    assert parse_article(page("", dateline=dateline, body=body), URL, "2024-11-08T09:30:00+00:00").published_at is None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -22,7 +22,7 @@ from lxml import html as lxml_html
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from crawler.dates import fetch_time, iso, parse_datetime
+from crawler.dates import fetch_time, iso, parse_datetime, zone
 from crawler.errors import ParseError
 from crawler.items import ArticleItem
 from crawler.language import detect_language, detect_script
@@ -66,7 +66,8 @@ def page_selector(html: str) -> Selector:
 
 def parse_article(html: str, url: str, fetched_at: str | None = None, *, tz: str = "UTC",
                   overrides: Mapping[str, str] | None = None, today: date | None = None) -> ArticleItem:
-    """Parse an article page of any host. Pure; `tz` applies to dates printed without an offset.
+    """Parse an article page of any host. Pure; `tz` applies to dates printed without an offset, and no date after
+    `today` (by default the day after `fetched_at`, see `_last_day`) is the page's.
 
     Raises ParseError when the page has no title.
     """
@@ -148,6 +149,7 @@ def _canonical(url: str, meta: PageMetadata) -> str:
 def _dates(item: ArticleItem, sel: Selector, html: str, url: str, meta: PageMetadata,
            picked: Picked, tz: str, today: date | None) -> None:
     fetched = fetch_time(item.fetched_at)  # what "today, 16:01" counts from
+    today = today or _last_day(fetched, tz)
     moment = parse_datetime(picked.published_at, tz, now=fetched) if picked.published_at else None
     how: str | None = "selector" if moment else None
     if moment is None:
@@ -159,6 +161,12 @@ def _dates(item: ArticleItem, sel: Selector, html: str, url: str, meta: PageMeta
         item.modified_at, item.strategies["modified_at"] = iso(modified), "selector"
     elif (modified := modification_date(meta, tz, today)) is not None:
         item.modified_at, item.strategies["modified_at"] = iso(modified), "meta"
+
+
+def _last_day(fetched: datetime | None, tz: str) -> date | None:
+    """The last day a page fetched at `fetched` can be dated: the day after its fetch in `tz`, since a page in a zone
+    ahead of the site's may already print tomorrow. A later day on it is a coming event's, no publication date."""
+    return fetched.astimezone(zone(tz)).date() + timedelta(days=1) if fetched else None
 
 
 def _people_and_labels(item: ArticleItem, sel: Selector, meta: PageMetadata, picked: Picked, url: str) -> None:

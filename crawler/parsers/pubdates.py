@@ -8,7 +8,9 @@ date and byline elements, read by our exact Kazakh/Russian/English patterns
 `<time datetime>` element of the article's own text; htmldate's heuristics
 over the whole page (publication date, not the latest one); and a date in
 the URL path. A time printed without an offset gets the site's time zone; an
-explicit offset always wins. A day without a time is midnight local time.
+explicit offset always wins. A day without a time is midnight local time. No
+layer dates a page after `today`, the last day it can have, which also says
+the century of a printed two-digit year ("07.11.23").
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from crawler.dates import local_dates, localize, parse_datetime, parse_local
+from crawler.dates import local_dates, localize, parse_datetime, parse_local, short_year_date
 from crawler.parsers.common import node_text
 from crawler.parsers.metadata import PageMetadata, page_elements
 from crawler.parsers.titles import CONTENT_H1, shown
@@ -148,7 +150,7 @@ def headline_date(sel: Selector, tz: str, today: date | None = None) -> datetime
     beside = [e for e in _beside(block) if not _larger_than(e, HEADLINE_BLOCK) and _dateline(e, around, in_article)]
     for element in lines + beside:
         text = node_text(element)
-        if len(text) <= DATELINE and not UPDATED_WORDS.search(text) and (found := parse_local(text)):
+        if len(text) <= DATELINE and not UPDATED_WORDS.search(text) and (found := _read(text, today)):
             if moment := _plausible(localize(found[0], tz), today):
                 return moment
     return None
@@ -191,7 +193,7 @@ def printed(sel: Selector, tz: str, today: date | None = None) -> datetime | Non
     for node in nodes:
         text = node_text(node)
         label = PUBLISHED_WORDS.search(text) if len(text) <= 300 else None
-        if label and (found := parse_local(text[label.end():])):
+        if label and (found := _read(text[label.end():], today)):
             if moment := _plausible(localize(found[0], tz), today):
                 return moment
     for node in nodes:
@@ -207,8 +209,14 @@ def _printed_in(node: HtmlElement, tz: str, today: date | None) -> datetime | No
     text = node_text(node)
     if not text or len(text) > 200 or UPDATED_WORDS.search(text):
         return None
-    found = parse_local(text)
+    found = _read(text, today)
     return _plausible(localize(found[0], tz), today) if found else None
+
+
+def _read(text: str, today: date | None) -> tuple[datetime, bool] | None:
+    """The first known-format date printed in `text`; one with a two-digit year ("07.11.23") only when `today`, the
+    last day the page can be dated, says its century."""
+    return parse_local(text) or (short_year_date(text, today) if today else None)
 
 
 def in_url(url: str, tz: str, today: date | None = None) -> datetime | None:
@@ -290,7 +298,7 @@ def publication_date(sel: Selector, html: str, url: str, meta: PageMetadata, tz:
         ("page", declared(generic, tz, today)),
         ("headline", headline_date(sel, tz, today)),
         ("text", printed(sel, tz, today)),
-        ("heuristic", guessed(html, url, tz) if heuristic else None),
+        ("heuristic", _plausible(guessed(html, url, tz), today) if heuristic else None),
         ("url", in_url(url, tz, today)),
     ]
     found = [(layer, moment) for layer, moment in candidates if moment is not None]
