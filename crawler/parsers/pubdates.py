@@ -234,8 +234,9 @@ def in_url(url: str, tz: str, today: date | None = None) -> datetime | None:
 LINK_TARGET = re.compile(r"""\bhref\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
 
 
-def guessed(html: str, url: str, tz: str) -> datetime | None:
-    """htmldate's estimate of the original publication date (whole page, extensive search), links left out.
+def guessed(html: str, url: str, tz: str, today: date | None = None) -> datetime | None:
+    """htmldate's estimate of the original publication date (whole page, extensive search), links left out, none
+    after `today` (htmldate's own bound is the clock of the parse, no day of the page).
 
     A sidebar's link to an older article (`/news/2019/11/old-story.html`)
     dates that article, not this page: read, it gave an undated page
@@ -243,7 +244,8 @@ def guessed(html: str, url: str, tz: str) -> datetime | None:
     """
     from htmldate import find_date
 
-    found = find_date(LINK_TARGET.sub("", html), url=url, original_date=True, extensive_search=True)
+    found = find_date(LINK_TARGET.sub("", html), url=url, original_date=True, extensive_search=True,
+                      max_date=today.isoformat() if today else None)
     if not found:
         return None
     moment = localize(datetime.fromisoformat(found), tz)
@@ -298,7 +300,7 @@ def publication_date(sel: Selector, html: str, url: str, meta: PageMetadata, tz:
         ("page", declared(generic, tz, today)),
         ("headline", headline_date(sel, tz, today)),
         ("text", printed(sel, tz, today)),
-        ("heuristic", _plausible(guessed(html, url, tz), today) if heuristic else None),
+        ("heuristic", guessed(html, url, tz, today) if heuristic else None),
         ("url", in_url(url, tz, today)),
     ]
     found = [(layer, moment) for layer, moment in candidates if moment is not None]
