@@ -245,6 +245,18 @@ def test_body_html_drops_the_occurrence_the_body_drops() -> None:
     assert "<h2>Berlin</h2>" in item.body_html and "<p>Berlin</p>" not in item.body_html
 
 
+@pytest.mark.parametrize("pointer", ["READ MORE: Two diagnosed with plague in Beijing", "Related post: Pickled sprouts",
+                                     "Also on rt.com Journalists threatened with sedition arrests", "More:"])
+def test_a_pointer_to_another_story_inside_the_text_leaves_the_body(pointer: str) -> None:
+    """A "READ MORE: …" line between two paragraphs links another story (dev set: express.co.uk, rt.com and two more)."""
+    para = "Die Stadt plant neue Radwege entlang der großen Straßen, sagte die Senatorin am Montag vor der Presse. "
+    html = (f"<html><head><title>Radwege | Zeitung</title></head><body><article><h1>Radwege</h1>"
+            f"<p>{para * 2}</p><p>{pointer}</p><p>{para * 3}</p></article></body></html>")
+    item = generic.parse_article(html, "https://zeitung.example/a/1")
+    assert item.paragraphs == [(para * 2).strip(), (para * 3).strip()]
+    assert pointer not in item.body_html
+
+
 def test_a_hostile_attribute_in_a_headline_costs_nothing() -> None:
     """parsel's .attrib fails on an attribute named "\x1b"; the page still parses."""
     html = ("<html><head><title>Stadtrat | Zeitung</title></head><body><article><h1><span class='kicker' \x1b='x'>Corona"

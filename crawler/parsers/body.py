@@ -25,7 +25,7 @@ from crawler.parsers.sitenames import squash
 # Lines that belong to the page's furniture, not to the text (whole-line matches only).
 FURNITURE = re.compile(
     r"^(?:share|teilen|drucken|print|e-?mail|tweet|facebook|twitter|whatsapp|telegram|pinterest|linkedin|"
-    r"read more|mehr lesen|weiterlesen|advertisement|anzeige|werbung|реклама|жарнама|comments?|kommentare?)"
+    r"more|read more|mehr lesen|weiterlesen|advertisement|anzeige|werbung|реклама|жарнама|comments?|kommentare?)"
     r"(?:\s+(?:this|on|via|article|artikel))*\s*:?$",
     re.IGNORECASE,
 )
@@ -34,6 +34,12 @@ PROMO = re.compile(
     r"^(?:like this (?:story|article)|share (?:this|it)|subscribe|sign up|follow (?:us|him|her|them)|get the latest|"
     r"also on |read (?:also|more|next)|related(?: articles| stories)?:|more (?:stories|news)|"
     r"abonnieren|jetzt abonnieren|folgen sie|teilen sie|подписывайтесь|жазылыңыз)",
+    re.IGNORECASE,
+)
+# A pointer to another story, anywhere in the text ("READ MORE: …", "Related post: …", "Also on rt.com …").
+POINTER = re.compile(
+    r"^(?:(?:read (?:also|more|next)|see also|related(?: \w+)?|читайте также|см\. также|lesen sie auch|mehr zum thema)\s*:"
+    r"|also on [\w-]+(?:\.[\w-]+)+\s)",
     re.IGNORECASE,
 )
 TAGS_LABEL = re.compile(r"^(?:tags|schlagwörter|schlagworte|теги|тегтер|тэги|keywords)\s*:?$", re.IGNORECASE)
@@ -148,13 +154,13 @@ def _prune(root: HtmlElement, extracted: list[str], kept: list[str]) -> None:
 def cleanup(paragraphs: list[str], title: str | None = None) -> list[str]:
     """Our rules on top of the extractor.
 
-    Anywhere: no furniture lines ("Share", "Print"), no paragraph repeated
+    Anywhere: no furniture lines ("Share", "Print"), no pointer to another story, no paragraph repeated
     in a row. At the top: no repeated headline (unless it is all there is), no lone date line. At the
     end: no date line, tag list, or call to share, subscribe or follow.
     """
     kept: list[str] = []
     for paragraph in paragraphs:
-        if not paragraph or FURNITURE.match(paragraph) or (kept and kept[-1] == paragraph):
+        if not paragraph or FURNITURE.match(paragraph) or POINTER.match(paragraph) or (kept and kept[-1] == paragraph):
             continue
         kept.append(paragraph)
     while kept and ((title and len(kept) > 1 and _same(kept[0], title)) or _date_line(kept[0])):
