@@ -257,6 +257,20 @@ def test_a_pointer_to_another_story_inside_the_text_leaves_the_body(pointer: str
     assert pointer not in item.body_html
 
 
+def test_an_embedded_tweet_stays_in_the_body() -> None:
+    """Twitter's embed code in a site's "embed" wrapper: the tweet is text the article quotes (dev set: nj.com,
+    news.sky.com), not furniture to drop with its wrapper."""
+    para = "The state's new slogan for an anti-drug campaign drew a large share of attention on social media on Monday. "
+    tweet = ('<div class="social-media-embed"><blockquote class="twitter-tweet"><p lang="en">on. meth. dot. com.</p>'
+             '— tall glass of coquito (@_orabora) <a href="https://twitter.com/_orabora/status/1">November 19, 2019</a>'
+             '</blockquote></div>')
+    html = (f"<html><head><title>Meth. We're on it | Paper</title></head><body><article><h1>Meth. We're on it</h1>"
+            f"<p>{para * 2}</p>{tweet}<p>{para * 3}</p></article></body></html>")
+    item = generic.parse_article(html, "https://paper.example/2019/11/slogan.html")
+    assert item.paragraphs[1:3] == ["on. meth. dot. com.", "— tall glass of coquito (@_orabora) November 19, 2019"]
+    assert "on. meth. dot. com." in item.body_html
+
+
 def test_a_hostile_attribute_in_a_headline_costs_nothing() -> None:
     """parsel's .attrib fails on an attribute named "\x1b"; the page still parses."""
     html = ("<html><head><title>Stadtrat | Zeitung</title></head><body><article><h1><span class='kicker' \x1b='x'>Corona"

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 from parsel import Selector
 
@@ -45,6 +46,8 @@ POINTER = re.compile(
 TAGS_LABEL = re.compile(r"^(?:tags|schlagwörter|schlagworte|теги|тегтер|тэги|keywords)\s*:?$", re.IGNORECASE)
 DATE_LINE = re.compile(r"^(?:updated|published|posted|aktualisiert|veröffentlicht|обновлено|опубликовано)\b.*\d", re.IGNORECASE)
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# Twitter's embed code, the same on every site that embeds a tweet.
+TWEETS = XPath('//blockquote[contains(concat(" ", normalize-space(@class), " "), " twitter-tweet ")]')
 # Tags of trafilatura's HTML conversion whose text is one paragraph.
 HTML_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "td", "th")
 
@@ -98,8 +101,8 @@ def _trafilatura(html: str, url: str) -> tuple[list[str], HtmlElement] | None:
     from trafilatura.xml import xmltotxt
 
     # Links stay out: keeping them changes trafilatura's link-density filtering (F1 0.91 instead of 0.97 on the dev set).
-    document = bare_extraction(html, url=url, favor_precision=True, include_comments=False, include_links=False,
-                               include_images=False, with_metadata=False)
+    document = bare_extraction(_with_tweets_unwrapped(html), url=url, favor_precision=True, include_comments=False,
+                               include_links=False, include_images=False, with_metadata=False)
     body = getattr(document, "body", None)
     if body is None or not len(body):
         return None
@@ -113,6 +116,38 @@ def _trafilatura(html: str, url: str) -> tuple[list[str], HtmlElement] | None:
     from lxml import html as lxml_html
 
     return [p for p in paragraphs if p], lxml_html.fromstring(lxml_html.tostring(container, encoding="unicode"))
+
+
+def _with_tweets_unwrapped(html: str) -> str | HtmlElement:
+    """The page for trafilatura, each embedded tweet out of the wrappers that hold nothing else.
+
+    A tweet the article embeds is text it quotes, but sites wrap it in a
+    "widget" or "embed" container, which trafilatura drops as page furniture.
+    """
+    if "twitter-tweet" not in html:
+        return html
+    from trafilatura.utils import load_html
+
+    tree = load_html(html)
+    if tree is None:
+        return html
+    for tweet in TWEETS(tree):
+        _unwrap(tweet)
+    return tree
+
+
+def _unwrap(element: HtmlElement) -> None:
+    """Put `element` in the place of its outermost ancestor whose text is all `element`'s."""
+    text = element.text_content().strip()
+    wrapper = element
+    for ancestor in element.iterancestors():
+        if ancestor.getparent() is None or ancestor.text_content().strip() != text:
+            break
+        wrapper = ancestor
+    parent = wrapper.getparent()
+    if wrapper is not element and parent is not None:
+        element.tail = wrapper.tail
+        parent.replace(wrapper, element)
 
 
 def _prune(root: HtmlElement, extracted: list[str], kept: list[str]) -> None:
