@@ -246,9 +246,11 @@ def test_body_html_drops_the_occurrence_the_body_drops() -> None:
 
 
 @pytest.mark.parametrize("pointer", ["READ MORE: Two diagnosed with plague in Beijing", "Related post: Pickled sprouts",
-                                     "Also on rt.com Journalists threatened with sedition arrests", "More:"])
+                                     "Also on rt.com Journalists threatened with sedition arrests", "More:",
+                                     "[Related: Dreamforce keynote: AI and integration]", "You may also like..."])
 def test_a_pointer_to_another_story_inside_the_text_leaves_the_body(pointer: str) -> None:
-    """A "READ MORE: …" line between two paragraphs links another story (dev set: express.co.uk, rt.com and two more)."""
+    """A "READ MORE: …" line between two paragraphs links other stories (dev set: express.co.uk, rt.com, crn.com,
+    cleveland.com and three more)."""
     para = "Die Stadt plant neue Radwege entlang der großen Straßen, sagte die Senatorin am Montag vor der Presse. "
     html = (f"<html><head><title>Radwege | Zeitung</title></head><body><article><h1>Radwege</h1>"
             f"<p>{para * 2}</p><p>{pointer}</p><p>{para * 3}</p></article></body></html>")

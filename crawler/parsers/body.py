@@ -37,10 +37,11 @@ PROMO = re.compile(
     r"abonnieren|jetzt abonnieren|folgen sie|teilen sie|подписывайтесь|жазылыңыз)",
     re.IGNORECASE,
 )
-# A pointer to another story, anywhere in the text ("READ MORE: …", "Related post: …", "Also on rt.com …").
+# A pointer to other stories, anywhere in the text ("READ MORE: …", "[Related: …]", "Also on rt.com …", "You may
+# also like...").
 POINTER = re.compile(
-    r"^(?:(?:read (?:also|more|next)|see also|related(?: \w+)?|читайте также|см\. также|lesen sie auch|mehr zum thema)\s*:"
-    r"|also on [\w-]+(?:\.[\w-]+)+\s)",
+    r"^[\[(]?(?:(?:read (?:also|more|next)|see also|related(?: \w+)?|читайте также|см\. также|lesen sie auch"
+    r"|mehr zum thema)\s*:|also on [\w-]+(?:\.[\w-]+)+\s|you (?:may|might) also (?:like|enjoy)\s*(?::|\.\.\.|…)?$)",
     re.IGNORECASE,
 )
 TAGS_LABEL = re.compile(r"^(?:tags|schlagwörter|schlagworte|теги|тегтер|тэги|keywords)\s*:?$", re.IGNORECASE)
