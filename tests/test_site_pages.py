@@ -259,6 +259,20 @@ def test_a_pointer_to_another_story_inside_the_text_leaves_the_body(pointer: str
     assert pointer not in item.body_html
 
 
+@pytest.mark.parametrize("closing", [["paul.takahashi@steppe.example", "twitter.com/paultakahashi"],
+                                     ["Reach the reporters on Twitter at http://twitter.com/MegKinnardAP"],
+                                     ["Have a tip? Amy may be reached at amy@paper.example. Follow her on Twitter."]])
+def test_closing_lines_on_how_to_reach_the_author_leave_the_body(closing: list[str]) -> None:
+    """The reporter's address after the text (dev set: chron.com, ctpost.com, nj.com); a tweet's picture link stays."""
+    para = "New car sales fell ten percent in October as buyers waited for the holiday discounts, dealers said. "
+    last = "Dealers expect sales to recover in December. pic.twitter.com/s96jjh8AlD"
+    html = (f"<html><head><title>Car sales | Paper</title></head><body><article><h1>Car sales</h1>"
+            f"<p>{para * 2}</p><p>{para * 3}</p><p>{last}</p>{''.join(f'<p>{line}</p>' for line in closing)}"
+            f"</article></body></html>")
+    item = generic.parse_article(html, "https://paper.example/business/car-sales.php")
+    assert item.paragraphs == [(para * 2).strip(), (para * 3).strip(), last]
+
+
 def test_an_embedded_tweet_stays_in_the_body() -> None:
     """Twitter's embed code in a site's "embed" wrapper: the tweet is text the article quotes (dev set: nj.com,
     news.sky.com), not furniture to drop with its wrapper."""

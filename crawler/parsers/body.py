@@ -44,6 +44,9 @@ POINTER = re.compile(
     r"|mehr zum thema)\s*:|also on [\w-]+(?:\.[\w-]+)+\s|you (?:may|might) also (?:like|enjoy)\s*(?::|\.\.\.|…)?$)",
     re.IGNORECASE,
 )
+# Where to reach the author: an email address, or a social profile's address (not a tweet's: "pic.twitter.com/…").
+CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w.])(?:twitter|facebook|instagram)\.com/\w++(?!/status)",
+                     re.IGNORECASE)
 TAGS_LABEL = re.compile(r"^(?:tags|schlagwörter|schlagworte|теги|тегтер|тэги|keywords)\s*:?$", re.IGNORECASE)
 DATE_LINE = re.compile(r"^(?:updated|published|posted|aktualisiert|veröffentlicht|обновлено|опубликовано)\b.*\d", re.IGNORECASE)
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -192,7 +195,7 @@ def cleanup(paragraphs: list[str], title: str | None = None) -> list[str]:
 
     Anywhere: no furniture lines ("Share", "Print"), no pointer to another story, no paragraph repeated
     in a row. At the top: no repeated headline (unless it is all there is), no lone date line. At the
-    end: no date line, tag list, or call to share, subscribe or follow.
+    end: no date line, tag list, call to share, subscribe or follow, or line on how to reach the author.
     """
     kept: list[str] = []
     for paragraph in paragraphs:
@@ -202,7 +205,7 @@ def cleanup(paragraphs: list[str], title: str | None = None) -> list[str]:
     while kept and ((title and len(kept) > 1 and _same(kept[0], title)) or _date_line(kept[0])):
         kept.pop(0)
     while kept and (_date_line(kept[-1]) or PROMO.match(kept[-1]) or TAGS_LABEL.match(kept[-1])
-                    or (len(kept) > 1 and TAGS_LABEL.match(kept[-2]))):
+                    or (len(kept) > 1 and TAGS_LABEL.match(kept[-2])) or _contact_line(kept[-1])):
         kept.pop()
     return kept
 
@@ -210,6 +213,12 @@ def cleanup(paragraphs: list[str], title: str | None = None) -> list[str]:
 def _same(a: str, b: str) -> bool:
     """The same words, whatever the punctuation: a headline "Обзор кафе «Кокпар»" repeats the title "Обзор кафе: «Кокпар»"."""
     return squash(a) == squash(b)
+
+
+def _contact_line(paragraph: str) -> bool:
+    """A short line that says where to reach the author ("paul.takahashi@chron.com", "Reach the reporters on Twitter at
+    http://twitter.com/MegKinnardAP")."""
+    return len(paragraph.split()) <= 30 and CONTACT.search(paragraph) is not None
 
 
 def _date_line(paragraph: str) -> bool:
