@@ -273,17 +273,21 @@ def test_closing_lines_on_how_to_reach_the_author_leave_the_body(closing: list[s
     assert item.paragraphs == [(para * 2).strip(), (para * 3).strip(), last]
 
 
-def test_an_embedded_tweet_stays_in_the_body() -> None:
+@pytest.mark.parametrize("last", [False, True], ids=["inside", "last"])
+def test_an_embedded_tweet_stays_in_the_body(last: bool) -> None:
     """Twitter's embed code in a site's "embed" wrapper: the tweet is text the article quotes (dev set: nj.com,
-    news.sky.com), not furniture to drop with its wrapper."""
+    news.sky.com), not furniture to drop with its wrapper; its dated signature line, last on the page, is no date line
+    (thehill.com)."""
     para = "The state's new slogan for an anti-drug campaign drew a large share of attention on social media on Monday. "
     tweet = ('<div class="social-media-embed"><blockquote class="twitter-tweet"><p lang="en">on. meth. dot. com.</p>'
              '— tall glass of coquito (@_orabora) <a href="https://twitter.com/_orabora/status/1">November 19, 2019</a>'
              '</blockquote></div>')
+    paragraphs = f"<p>{para * 2}</p><p>{para * 3}</p>{tweet}" if last else f"<p>{para * 2}</p>{tweet}<p>{para * 3}</p>"
     html = (f"<html><head><title>Meth. We're on it | Paper</title></head><body><article><h1>Meth. We're on it</h1>"
-            f"<p>{para * 2}</p>{tweet}<p>{para * 3}</p></article></body></html>")
+            f"{paragraphs}</article></body></html>")
     item = generic.parse_article(html, "https://paper.example/2019/11/slogan.html")
-    assert item.paragraphs[1:3] == ["on. meth. dot. com.", "— tall glass of coquito (@_orabora) November 19, 2019"]
+    quoted = ["on. meth. dot. com.", "— tall glass of coquito (@_orabora) November 19, 2019"]
+    assert (item.paragraphs[2:] if last else item.paragraphs[1:3]) == quoted
     assert "on. meth. dot. com." in item.body_html
 
 

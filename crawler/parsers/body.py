@@ -52,6 +52,8 @@ DATE_LINE = re.compile(r"^(?:updated|published|posted|aktualisiert|veröffentlic
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Twitter's embed code, the same on every site that embeds a tweet.
 TWEETS = XPath('//blockquote[contains(concat(" ", normalize-space(@class), " "), " twitter-tweet ")]')
+# An embedded tweet's signature line: "— Rep. Ilhan Omar (@Ilhan) November 19, 2019".
+TWEET_SIGNATURE = re.compile(r"^[—–-].*\(@\w+\)")
 # Tags of trafilatura's HTML conversion whose text is one paragraph.
 HTML_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "td", "th")
 
@@ -222,8 +224,9 @@ def _contact_line(paragraph: str) -> bool:
 
 
 def _date_line(paragraph: str) -> bool:
-    """A short line that only says when ("Updated at 1:23 p.m.", "22 de janeiro de 2018 às 0:13")."""
-    if len(paragraph) > 70:
+    """A short line that only says when ("Updated at 1:23 p.m.", "22 de janeiro de 2018 às 0:13"); a tweet's
+    signature, dated too, says who wrote the tweet the text quotes."""
+    if len(paragraph) > 70 or TWEET_SIGNATURE.match(paragraph):
         return False
     if parse_local(paragraph) is not None or DATE_LINE.search(paragraph):
         return len(re.findall(r"[^\W\d_]{4,}", paragraph)) <= 5
