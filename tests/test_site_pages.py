@@ -12,6 +12,7 @@ from conftest import mirror_pages
 from crawler.fixtures import SavedPage
 from crawler.parsers import generic, parse_article
 from crawler.parsers.authors import byline_text, clean_name, find_authors, split_names
+from crawler.parsers.body import cleanup
 from crawler.parsers.titles import choose_title
 from crawler.parsers.metadata import read_metadata
 
@@ -257,6 +258,17 @@ def test_a_pointer_to_another_story_inside_the_text_leaves_the_body(pointer: str
     item = generic.parse_article(html, "https://zeitung.example/a/1")
     assert item.paragraphs == [(para * 2).strip(), (para * 3).strip()]
     assert pointer not in item.body_html
+
+
+def test_a_list_of_links_to_other_stories_leaves_the_body() -> None:
+    """Headlines of other stories, each a whole link, that trafilatura kept as headings after the text (dev set:
+    inexhibit.com, billboard.com); a single linked line, and bare addresses citing sources, stay."""
+    text = ["Flos", "The showroom features a light installation by a London-based designer."]
+    others = ["Design Week: a tribute to Castiglioni", "Seiko's 'The Flow of Time' at the Triennale",
+              "A preview of new design at Zona Santambrogio"]
+    sources = ["http://amzn.to/2iJFhRj", "http://amzn.to/2hZfWFJ", "http://amzn.to/2hWw372"]
+    links = frozenset(["Flos", *others, *sources, "Home"])
+    assert cleanup([*text, *others, *sources], links=links) == [*text, *sources]
 
 
 @pytest.mark.parametrize("closing", [["paul.takahashi@steppe.example", "twitter.com/paultakahashi"],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import re
 from collections import Counter
+from itertools import groupby
 from dataclasses import dataclass, field
 
 from lxml.etree import XPath
@@ -47,6 +48,10 @@ POINTER = re.compile(
 # Where to reach the author: an email address, or a social profile's address (not a tweet's: "pic.twitter.com/…").
 CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w.])(?:twitter|facebook|instagram)\.com/\w++(?!/status)",
                      re.IGNORECASE)
+# A web address as a line's whole text: a link that cites its source, no headline of another story.
+ADDRESS = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+# How many lines in a row, each a link's whole text, make a list of links to other stories.
+LINK_LIST = 3
 TAGS_LABEL = re.compile(r"^(?:tags|schlagwörter|schlagworte|теги|тегтер|тэги|keywords)\s*:?$", re.IGNORECASE)
 DATE_LINE = re.compile(r"^(?:updated|published|posted|aktualisiert|veröffentlicht|обновлено|опубликовано)\b.*\d", re.IGNORECASE)
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -69,20 +74,21 @@ class Body:
 
 
 def extract_body(html: str, url: str, sel: Selector | None = None, title: str | None = None) -> Body:
-    """The body of the page at `url`; `sel` (the parsed page) serves the fallback."""
+    """The body of the page at `url`; `sel` is the parsed page."""
+    sel = sel if sel is not None else Selector(text=html, type="html")
+    links = frozenset(clean(a.text_content()) for a in sel.root.iter("a"))
     found = _trafilatura(html, url)
     if found is not None:
         extracted, root = found
-        paragraphs = cleanup(extracted, title)
+        paragraphs = cleanup(extracted, title, links)
         if paragraphs and not _headline_only(root, paragraphs, title):
             _prune(root, extracted, paragraphs)
             return Body(paragraphs, sanitize(root, url), "trafilatura")
-    sel = sel if sel is not None else Selector(text=html, type="html")
     scope = sel.css("article") or sel.css("body")
     content = densest_paragraph_parent(scope[0]) if scope else None
     if content is None:
         return Body()
-    paragraphs = cleanup([clean(e.text_content()) for e in block_elements(content.root, set())], title)
+    paragraphs = cleanup([clean(e.text_content()) for e in block_elements(content.root, set())], title, links)
     if _headline_only(content.root, paragraphs, title):
         return Body()
     return Body(paragraphs, sanitize(content.root, url), "structure")
@@ -192,11 +198,11 @@ def _prune(root: HtmlElement, extracted: list[str], kept: list[str]) -> None:
         seen[text] += 1
 
 
-def cleanup(paragraphs: list[str], title: str | None = None) -> list[str]:
-    """Our rules on top of the extractor.
+def cleanup(paragraphs: list[str], title: str | None = None, links: frozenset[str] = frozenset()) -> list[str]:
+    """Our rules on top of the extractor; `links` are the texts of the page's links.
 
-    Anywhere: no furniture lines ("Share", "Print"), no pointer to another story, no paragraph repeated
-    in a row. At the top: no repeated headline (unless it is all there is), no lone date line. At the
+    Anywhere: no furniture lines ("Share", "Print"), no pointer to another story, no list of links to
+    other stories, no paragraph repeated in a row. At the top: no repeated headline (unless it is all there is), no lone date line. At the
     end: no date line, tag list, call to share, subscribe or follow, or line on how to reach the author.
     """
     kept: list[str] = []
@@ -204,11 +210,24 @@ def cleanup(paragraphs: list[str], title: str | None = None) -> list[str]:
         if not paragraph or FURNITURE.match(paragraph) or POINTER.match(paragraph) or (kept and kept[-1] == paragraph):
             continue
         kept.append(paragraph)
+    kept = _without_link_lists(kept, links)
     while kept and ((title and len(kept) > 1 and _same(kept[0], title)) or _date_line(kept[0])):
         kept.pop(0)
     while kept and (_date_line(kept[-1]) or PROMO.match(kept[-1]) or TAGS_LABEL.match(kept[-1])
                     or (len(kept) > 1 and TAGS_LABEL.match(kept[-2])) or _contact_line(kept[-1])):
         kept.pop()
+    return kept
+
+
+def _without_link_lists(paragraphs: list[str], links: frozenset[str]) -> list[str]:
+    """`paragraphs` less each run of `LINK_LIST` or more that are each a link's whole text: headlines of other stories
+    ("You may also be interested in..."), which trafilatura keeps when they are headings. A bare address stays: it
+    cites a source."""
+    kept: list[str] = []
+    for listed, run in groupby(paragraphs, lambda p: p in links and not ADDRESS.match(p)):
+        lines = list(run)
+        if not listed or len(lines) < LINK_LIST:
+            kept += lines
     return kept
 
 
