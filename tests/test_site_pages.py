@@ -273,9 +273,11 @@ def test_a_list_of_links_to_other_stories_leaves_the_body() -> None:
 
 @pytest.mark.parametrize("closing", [["paul.takahashi@steppe.example", "twitter.com/paultakahashi"],
                                      ["Reach the reporters on Twitter at http://twitter.com/MegKinnardAP"],
-                                     ["Have a tip? Amy may be reached at amy@paper.example. Follow her on Twitter."]])
-def test_closing_lines_on_how_to_reach_the_author_leave_the_body(closing: list[str]) -> None:
-    """The reporter's address after the text (dev set: chron.com, ctpost.com, nj.com); a tweet's picture link stays."""
+                                     ["Have a tip? Amy may be reached at amy@paper.example. Follow her on Twitter."],
+                                     ["Keith Bradsher contributed reporting from Hong Kong."]])
+def test_closing_notes_on_the_reporters_leave_the_body(closing: list[str]) -> None:
+    """The reporter's address after the text (dev set: chron.com, ctpost.com, nj.com), a credit to another reporter
+    (nytimes.com, foxnews.com); a tweet's picture link stays."""
     para = "New car sales fell ten percent in October as buyers waited for the holiday discounts, dealers said. "
     last = "Dealers expect sales to recover in December. pic.twitter.com/s96jjh8AlD"
     html = (f"<html><head><title>Car sales | Paper</title></head><body><article><h1>Car sales</h1>"

@@ -52,6 +52,8 @@ CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w.])(?:twitter|faceboo
 ADDRESS = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 # How many lines in a row, each a link's whole text, make a list of links to other stories.
 LINK_LIST = 3
+# Who else worked on the story, as its closing line: "Keith Bradsher contributed reporting from Hong Kong."
+CREDIT = re.compile(r"\bcontributed (?:to this (?:report|story|article)|(?:additional )?reporting)\b", re.IGNORECASE)
 TAGS_LABEL = re.compile(r"^(?:tags|schlagwörter|schlagworte|теги|тегтер|тэги|keywords)\s*:?$", re.IGNORECASE)
 DATE_LINE = re.compile(r"^(?:updated|published|posted|aktualisiert|veröffentlicht|обновлено|опубликовано)\b.*\d", re.IGNORECASE)
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -201,9 +203,10 @@ def _prune(root: HtmlElement, extracted: list[str], kept: list[str]) -> None:
 def cleanup(paragraphs: list[str], title: str | None = None, links: frozenset[str] = frozenset()) -> list[str]:
     """Our rules on top of the extractor; `links` are the texts of the page's links.
 
-    Anywhere: no furniture lines ("Share", "Print"), no pointer to another story, no list of links to
-    other stories, no paragraph repeated in a row. At the top: no repeated headline (unless it is all there is), no lone date line. At the
-    end: no date line, tag list, call to share, subscribe or follow, or line on how to reach the author.
+    Anywhere: no furniture lines ("Share", "Print"), no pointer to another story, no list of links to other
+    stories, no paragraph repeated in a row. At the top: no repeated headline (unless it is all there is), no
+    lone date line. At the end: no date line, tag list, call to share, subscribe or follow, line on how to reach
+    the author, or credit to another reporter.
     """
     kept: list[str] = []
     for paragraph in paragraphs:
@@ -214,7 +217,7 @@ def cleanup(paragraphs: list[str], title: str | None = None, links: frozenset[st
     while kept and ((title and len(kept) > 1 and _same(kept[0], title)) or _date_line(kept[0])):
         kept.pop(0)
     while kept and (_date_line(kept[-1]) or PROMO.match(kept[-1]) or TAGS_LABEL.match(kept[-1])
-                    or (len(kept) > 1 and TAGS_LABEL.match(kept[-2])) or _contact_line(kept[-1])):
+                    or (len(kept) > 1 and TAGS_LABEL.match(kept[-2])) or _note_line(kept[-1])):
         kept.pop()
     return kept
 
@@ -236,10 +239,11 @@ def _same(a: str, b: str) -> bool:
     return squash(a) == squash(b)
 
 
-def _contact_line(paragraph: str) -> bool:
-    """A short line that says where to reach the author ("paul.takahashi@chron.com", "Reach the reporters on Twitter at
-    http://twitter.com/MegKinnardAP")."""
-    return len(paragraph.split()) <= 30 and CONTACT.search(paragraph) is not None
+def _note_line(paragraph: str) -> bool:
+    """A short line about the story rather than in it: where to reach the author ("paul.takahashi@chron.com",
+    "Reach the reporters on Twitter at http://twitter.com/MegKinnardAP"), or a credit to another reporter ("Fox
+    News' Jessica Napoli contributed to this report.")."""
+    return len(paragraph.split()) <= 30 and (CONTACT.search(paragraph) or CREDIT.search(paragraph)) is not None
 
 
 def _date_line(paragraph: str) -> bool:
