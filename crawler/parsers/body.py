@@ -1,10 +1,12 @@
 """The article body of any page: trafilatura's main-content extraction, then our own cleanup.
 
-trafilatura (precision mode, without comments) finds the main content; we
-turn its XML into our paragraphs and sanitized HTML, and drop what a body
+trafilatura (precision mode, without comments) finds the main content, with
+the tweets the page embeds taken out of the wrappers it would drop; we turn
+its XML into our paragraphs and sanitized HTML, and drop what a body
 paragraph never is: the headline repeated, a lone date or byline line at the
-top, share and "read more" lines. When trafilatura finds nothing, the
-densest block of `<p>` paragraphs is the body.
+top, share lines, pointers to and lists of other stories, notes on the
+reporters at the end. When trafilatura finds nothing, the densest block of
+`<p>` paragraphs is the body.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from __future__ import annotations
 import copy
 import re
 from collections import Counter
-from itertools import groupby
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from lxml.etree import XPath
 from lxml.html import HtmlElement
