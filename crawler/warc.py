@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import os
 import zlib
 from collections import deque
 from collections.abc import Iterator
@@ -59,6 +60,8 @@ logger = logging.getLogger(__name__)
 
 # Headers describing a transfer that no longer applies to the stored (de-chunked) body.
 _DROPPED_HEADERS = frozenset({b"transfer-encoding"})
+# Bytes read at a time from the rest of a record that `responses_in` does not keep (a request, a warcinfo).
+CHUNK = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,21 +229,46 @@ class ResponseRecord:
 
 
 def responses_in(path: Path) -> Iterator[ResponseRecord]:
-    """Every response record of a WARC file (a crawl's or an export's), in order; a damaged one ends it with StorageError."""
+    """Every response record of a WARC file (a crawl's or an export's), in order; a damaged or truncated one ends it
+    with StorageError."""
     read = 0  # records read whole
     try:
         with path.open("rb") as handle:
-            for record in ArchiveIterator(handle):
-                if record.rec_type == "response" and record.http_headers is not None:
+            records = ArchiveIterator(handle)
+            for record in records:
+                response = record.rec_type == "response" and record.http_headers is not None
+                body = record.content_stream().read() if response else b""
+                _check_whole_block(record, path, read + 1)
+                if response:
                     http, head = record.http_headers, record.rec_headers
                     yield ResponseRecord(head.get_header("WARC-Record-ID"), head.get_header("WARC-Target-URI"),
-                                         head.get_header("WARC-Date"), int(http.get_statuscode()), list(http.headers),
-                                         record.content_stream().read())
+                                         head.get_header("WARC-Date"), int(http.get_statuscode()), list(http.headers), body)
                 read += 1
+            # A file cut before a record's headers are whole ends warcio's iteration as if it had ended there.
+            left = os.fstat(handle.fileno()).st_size - records.offset
+            if left > 0:
+                raise StorageError(f"cannot read {path}: its record {read + 1} is truncated"
+                                   f" (the file's last {left} bytes are no whole record)")
     except OSError as err:
         raise StorageError(f"cannot read {path}: {err.strerror or err}") from err
     except DAMAGED as err:
         raise StorageError(f"cannot read {path}: its record {read + 1} is {damage(err)}") from err
+
+
+def _check_whole_block(record: Any, path: Path, number: int) -> None:
+    """Read the rest of a record's block, and refuse the record when the file ends first.
+
+    A file cut inside a gzip member (or a plain WARC cut inside a record) reads
+    without an error from warcio or zlib, as far as it goes: the page would be
+    parsed short, as if whole. Only what its block reader still had to give,
+    by the record's Content-Length, shows it.
+    """
+    while record.raw_stream.read(CHUNK):
+        pass
+    missing = record.raw_stream.limit
+    if missing:
+        raise StorageError(f"cannot read {path}: its record {number} is truncated"
+                           f" (the file ends {missing} bytes before the record does)")
 
 
 # What reading a damaged record raises: warcio's own errors, those of the gzip member or HTTP head it cuts, and

@@ -3,9 +3,11 @@ time, one gzip member each so a `pages` row reads one back, rotation by size, ba
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
+import random
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -256,3 +258,32 @@ def test_a_record_without_its_target_uri_is_damaged_not_a_traceback(tmp_path: Pa
         handle.write(member)
     with pytest.raises(StorageError, match=r": damaged \(AttributeError\)$"):
         read_response(path, offset, len(member))
+
+
+# Where a copy of a WARC file stopped: inside a page's body (its record's headers whole), inside the head of a
+# record, or inside the request record after a whole response; and what the reader says of it.
+CUTS = {
+    "page body": (0.5, 4, r"the file ends \d+ bytes before the record does"),
+    "record head": (0.03, 4, r"the file's last \d+ bytes are no whole record"),
+    "request": (1.005, 5, r"the file's last \d+ bytes are no whole record"),
+}
+
+
+@pytest.mark.parametrize("cut", CUTS)
+def test_a_file_that_ends_inside_a_record_is_truncated_not_read_short(tmp_path: Path, cut: str) -> None:
+    """warcio reads a file cut inside a gzip member as far as it goes, without an error: the page it cuts was
+    parsed short by `extract`, as if whole, or the file just seemed to end before it."""
+    from crawler.errors import StorageError
+    from crawler.warc import responses_in
+
+    body = HTML + base64.b64encode(random.Random(7).randbytes(6000))  # compresses little: a cut lands in the body
+    files = WarcFiles(tmp_path, "x", 10**9)
+    rows = [files.write(exchange(f"https://abai.kz/post/{n}", body)) for n in range(2)]
+    files.close()
+    part, number, reason = CUTS[cut]
+    path = Path(rows[1]["warc_file"])
+    path.write_bytes(path.read_bytes()[:rows[1]["warc_offset"] + int(rows[1]["warc_length"] * part)])
+    read: list[str] = []
+    with pytest.raises(StorageError, match=rf"^cannot read {re.escape(str(path))}: its record {number} is truncated \({reason}\)$"):
+        read.extend(record.url for record in responses_in(path))
+    assert read == ["https://abai.kz/post/0", "https://abai.kz/post/1"][:number - 3]
