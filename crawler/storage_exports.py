@@ -110,6 +110,16 @@ class ExportReads(Connected):
         sql, params = self.export_query(table, selection)
         return int(self.db.execute(f"select count(*) from ({sql})", params).fetchone()[0])
 
+    def articles_without_pages(self, selection: Selection) -> list[str]:
+        """Keys of the selected articles with no selected `pages` row: crawled with WARC off, or before the WARC index.
+
+        A WARC or WACZ export has no raw page of theirs to hand on.
+        """
+        articles, params = self.export_query("articles", selection)
+        pages, page_params = self.export_query("pages", selection)
+        sql = f"select a.key from ({articles}) a where not exists (select 1 from ({pages}) p where p.key = a.key) order by a.key"
+        return [row[0] for row in self.db.execute(sql, [*params, *page_params])]
+
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """Reads inside see one state of the database, even while a crawl writes (WAL): an export's tables agree."""

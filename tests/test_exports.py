@@ -442,6 +442,25 @@ def test_warc_export_refuses_a_record_that_changed_since_the_crawl(archive: Path
     assert not (tmp_path / "out").exists()  # the partial export is removed
 
 
+def test_a_warc_export_names_the_selected_articles_it_has_no_raw_page_of(archive: Path, tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Pages crawled with WARC_ENABLED off (or before the WARC index) have no record: the export said nothing of
+    those articles, and an archivist took "12 pages" for all of them."""
+    assert export(archive, tmp_path / "whole", "--format", "warc") == 0
+    assert json.loads((tmp_path / "whole" / "manifest.json").read_text(encoding="utf-8"))["articles_without_pages"] == []
+    assert "warning" not in capsys.readouterr().err
+    copy = tmp_path / "db"
+    shutil.copytree(archive.parent, copy)
+    database = sqlite_utils.Database(copy / archive.name)
+    database.execute("delete from pages where key in ('abai.kz:100000', 'abai.kz:67473')").connection.commit()
+    assert export(copy / archive.name, tmp_path / "out", "--format", "warc") == 0
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["articles_without_pages"] == ["abai.kz:100000", "abai.kz:67473"]
+    assert manifest["counts"] == {"pages": 10}
+    assert ("warning: 2 of the selected articles have no fetched page in the WARC files (crawled with WARC_ENABLED off,"
+            " or before the WARC index): abai.kz:100000, abai.kz:67473; manifest.json lists them") in capsys.readouterr().err
+
+
 def test_wacz_export_is_a_valid_wacz_with_titled_pages(archive: Path, tmp_path: Path) -> None:
     import zipfile
 

@@ -58,6 +58,8 @@ def run_export(args: argparse.Namespace) -> int:
         result = export(store, options, progress)
     finally:
         progress.close()
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     counts = ", ".join(f"{n} {table}" for table, n in result.counts.items())
     size = sum(f["bytes"] for f in result.files) / 1e6
     bag = ", as a BagIt bag" if result.bagged else ""

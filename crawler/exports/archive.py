@@ -46,7 +46,7 @@ def export_archive(store: Store, selection: Selection, out: OutDir, fmt: str, pr
     """Write the selected articles' fetched pages as WARC + CDXJ (`warc`) or as one WACZ file (`wacz`)."""
     if not store.has_table(TABLE):
         raise ExportError(f"{store.path} has no pages table (schema before WARC capture): nothing to export as {fmt}")
-    written = Written([TABLE])
+    written = Written([TABLE], without_pages=store.articles_without_pages(selection))
     progress.start(TABLE, store.export_count(TABLE, selection))
     with _scratch(out) if fmt == "wacz" else contextlib.nullcontext(None) as scratch:
         prefix = f"{SCRATCH}/" if scratch else ""

@@ -54,6 +54,8 @@ class ExportResult:
     counts: dict[str, int]
     files: list[dict[str, Any]]
     bagged: bool
+    warnings: list[str] = field(default_factory=list)
+    """What the user should know of a finished export: selected articles it could not hold whole."""
 
 
 def selection_from(site: str | None = None, since: str | None = None, until: str | None = None,
@@ -102,7 +104,15 @@ def export(store: Store, options: ExportOptions, progress: Progress | None = Non
         except BaseException:
             out.discard()
             raise
-    return ExportResult(out.root, options.format, written.counts, files, options.bag)
+    return ExportResult(out.root, options.format, written.counts, files, options.bag, _warnings(written))
+
+
+def _warnings(written: Written) -> list[str]:
+    if not written.without_pages:
+        return []
+    shown = ", ".join(written.without_pages[:3]) + (", …" if len(written.without_pages) > 3 else "")
+    return [f"{len(written.without_pages)} of the selected articles have no fetched page in the WARC files"
+            f" (crawled with WARC_ENABLED off, or before the WARC index): {shown}; manifest.json lists them"]
 
 
 def _manifest(store: Store, options: ExportOptions, written: Written, files: list[dict[str, Any]]) -> dict[str, Any]:
@@ -123,6 +133,8 @@ def _manifest(store: Store, options: ExportOptions, written: Written, files: lis
         "counts": written.counts,
         "files": files,
     }
+    if written.without_pages is not None:
+        manifest["articles_without_pages"] = written.without_pages
     if options.format == "csv":
         manifest["csv"] = {
             "encoding": "utf-8", "null": "empty cell",

@@ -56,6 +56,8 @@ class Written:
     tables: list[str]
     files: list[tuple[str, str | None, int | None]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    without_pages: list[str] | None = None
+    """Of a WARC or WACZ export, the selected articles it holds no raw page of (their keys); None for tables."""
 
 
 def exported_tables(store: Store) -> list[str]:
