@@ -20,7 +20,7 @@ from typing import Any
 from crawler.dates import fetch_time
 from crawler.encoding import read_page
 from crawler.errors import ConfigError, ParseError, StorageError
-from crawler.parsers import abai, parse_article, spellings
+from crawler.parsers import PARSER_VERSION, abai, parse_article, spellings
 from crawler.urls import is_web_url
 
 UNREADABLE = "cannot read"
@@ -77,7 +77,9 @@ def extract_warc(path: Path) -> Iterator[dict[str, Any]]:
             pages += 1
             source = {"warc_file": str(path), "warc_record_id": record.record_id}
             fetched = fetch_time(record.date)  # "…Z" in WARC, "…+00:00" as the crawl stamps its items
-            yield {**source, **_parsed(html, record.url, fetched.isoformat(timespec="seconds") if fetched else None, source)}
+            parsed = _parsed(html, record.url, fetched.isoformat(timespec="seconds") if fetched else None, source)
+            # Which parser read the record, as the archive's rows say it: the two can then be compared, or told apart.
+            yield {**source, "parser_version": PARSER_VERSION, **parsed}
     except StorageError as err:
         yield {"path": str(path), "error": f"{UNREADABLE}: {str(err).removeprefix(f'cannot read {path}: ')}"}
         return

@@ -231,7 +231,7 @@ def test_extract_parses_every_html_page_of_a_warc_file_handed_over_without_its_a
     assert [(r["warc_file"], r["warc_record_id"], r["url"]) for r in records] == [
         (str(alone), p["warc_record_id"], p["url"]) for p in pages]
     articles = {r["url"]: r for r in records if "title" in r}  # the others are listings: {url, entries, …}
-    fields = ("key", "script", "title", "body", "published_at", "views", "fetched_at")
+    fields = ("key", "script", "title", "body", "published_at", "views", "fetched_at", "parser_version")
     assert {url: tuple(record[f] for f in fields) for url, record in articles.items()} == {
         v["url"]: tuple(v[f] for f in fields) for v in table(crawled, VARIANTS)}
 
