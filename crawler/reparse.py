@@ -57,6 +57,8 @@ class ReparseReport:
     failed_articles: int = 0
     listing_pages: int = 0
     observations: int = 0
+    without_pages: int = 0
+    """Stored variants with no fetched page to read (crawled with WARC off): not reparsed, whatever `since`."""
 
     @property
     def reparsed(self) -> int:
@@ -82,6 +84,7 @@ def reparse(store: Store, *, site: str | None = None, since: str | None = None, 
     if gone and not {row["site"] for row in sources} - set(gone):
         raise ConfigError(f"{_gone(*next(iter(gone.items())))}: pass it as --profile FILE")
     report.articles = len({row["key"] for row in sources})
+    report.without_pages = store.count_variants_without_pages(site)
     progress = progress or NoProgress()
     progress.start("article pages", len(sources))
     batch: list[ArticleItem] = []

@@ -103,6 +103,17 @@ class Reads(Connected):
             {"site": site, "since": since},
         ))
 
+    def count_variants_without_pages(self, site: str | None = None) -> int:
+        """Stored variants (of `site`) with no page `reparse_sources` could read them from: crawled with WARC off."""
+        return int(self.db.execute(
+            """select count(*) from article_variants v join articles a on a.key = v.key
+               where (:site is null or a.site = :site)
+                 and not exists (select 1 from pages where url = v.url and status = 200)
+                 and not exists (select 1 from pages where url in (select url from urls where canonical_url = v.url)
+                                   and fetched_at = v.fetched_at and status = 200)""",
+            {"site": site},
+        ).fetchone()[0])
+
     def count_pages(self, kind: str, *, site: str | None = None, since: str | None = None) -> int:
         """How many rows `pages` yields."""
         return int(self.db.execute(f"select count(*) from pages where {_FETCHED}", _fetched(kind, site, since)).fetchone()[0])

@@ -236,6 +236,19 @@ def test_extract_parses_every_html_page_of_a_warc_file_handed_over_without_its_a
         v["url"]: tuple(v[f] for f in fields) for v in table(crawled, VARIANTS)}
 
 
+def test_reparse_counts_the_stored_pages_it_has_no_warc_record_of(crawled: Path, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Pages crawled with WARC_ENABLED off have none: reparse said "0 article pages of 0 articles" of a full archive."""
+    shutil.copytree(crawled.parent, tmp_path / "copy")
+    db = tmp_path / "copy" / crawled.name
+    sqlite3.connect(db).execute("delete from pages where key = 'abai.kz:124675'").connection.commit()
+    result = Result(capsys, "reparse", "--db", str(db), "--dry-run")
+    assert result.returncode == 0 and result.stdout.startswith("Reparsed 9 article pages of 9 articles")
+    assert ("  no record  3 article pages not reparsed: the WARC files hold none of theirs (crawled with WARC_ENABLED off,"
+            " or before the WARC index)") in result.stdout.splitlines()
+    assert "no record" not in Result(capsys, "reparse", "--db", str(crawled), "--dry-run").stdout
+
+
 def test_reparse_names_a_truncated_warc_file_and_counts_only_the_pages_it_reparsed(
         crawled: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from crawler.storage import Store

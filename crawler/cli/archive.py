@@ -95,6 +95,8 @@ def format_reparse(report: Any, db: Path, dry_run: bool) -> str:
         f"  failed     {len(report.failed)} pages ({report.failed_articles} articles, {len(report.failed) - report.failed_articles} listings)",
         *(printable(f"    {url}: {reason}") for url, reason in report.failed[:10]),
         f"  metrics    {report.observations} count observations from {report.listing_pages} listing pages",
+        *([f"  no record  {report.without_pages} article pages not reparsed: the WARC files hold none of theirs"
+           " (crawled with WARC_ENABLED off, or before the WARC index)"] if report.without_pages else []),
         f"  database   {db}",
     ]
     return "\n".join(lines)
