@@ -241,3 +241,14 @@ def test_a_byline_of_initials_keeps_its_capitals_where_they_belong() -> None:
     html = ("<html><body><article><h1 class='post-title'>Тақырып</h1><div class='post-content'><p>Мәтін.</p>"
             "<p>Дайындаған Ж.ДӘДЕБАЙ</p></div></article></body></html>")
     assert parse_abai_article(html, "https://abai.kz/post/1").authors == ["Ж.Дәдебай"]
+
+
+@pytest.mark.parametrize("page", ARTICLES, ids=[p.path.name for p in ARTICLES])
+def test_letters_typed_decomposed_give_the_same_body_and_quotes(page: SavedPage) -> None:
+    """A page typed with combining marks ("и" + U+0306 for "й", "y" + U+0301 for "ý", "ي" + U+0654 for "ئ")
+    lost its quotes, and those found counted offsets in characters the stored (NFC) body no longer had."""
+    import unicodedata
+
+    typed = parse_article(unicodedata.normalize("NFD", page.html()), page.url, page.fetched_at)
+    expected = parse_article(page.html(), page.url, page.fetched_at)
+    assert (typed.body, typed.quotes) == (expected.body, expected.quotes)

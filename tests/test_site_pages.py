@@ -386,3 +386,19 @@ def test_declared_names(head: str, body: str, expected: list[str]) -> None:
     url = "https://example-news.de/artikel/1"
     sel = generic.page_selector(f"<html><head><title>Seite</title>{head}</head><body><h1>Titel</h1>{body}</body></html>")
     assert find_authors(sel, read_metadata(sel, url), url) == (expected, "meta")
+
+
+def test_a_body_typed_with_combining_marks_is_stored_composed_with_its_quotes() -> None:
+    """The generic parser's body as the archive stores it (NFC), and its quotes read from that body: typed
+    decomposed ("и" + U+0306 for "й", as a Mac may type it), "дейді" went unmatched and offsets overshot."""
+    import unicodedata
+
+    page = ("<html lang='kk'><head><title>Жаңалық</title></head><body><article><h1>Ауыл мектебі жаңа ғимаратқа көшті</h1>"
+            "<p>Мектеп директоры бүгін ата-аналармен кездесті және жаңа ғимараттың есігін ашты.</p>"
+            "<p>«Балаларымыз енді жылы сыныптарда оқиды», – дейді мектеп директоры Айгүл Сейітқызы.</p>"
+            "<p>Ғимарат құрылысы екі жылға созылды, оған облыстық бюджеттен қаржы бөлінді.</p></article></body></html>")
+    url = "https://news.example.kz/2024/05/mektep"
+    typed = parse_article(unicodedata.normalize("NFD", page), url)
+    expected = parse_article(page, url)
+    assert expected.quotes and expected.quotes[0].speaker == "Айгүл Сейітқызы"
+    assert (typed.body, typed.quotes) == (expected.body, expected.quotes)

@@ -28,7 +28,7 @@ from crawler.items import ArticleItem
 from crawler.language import detect_language, detect_script
 from crawler.parsers.authors import find_authors, split_names
 from crawler.parsers.body import cleanup, extract_body
-from crawler.parsers.common import block_elements, clean, to_int, visible_texts
+from crawler.parsers.common import block_elements, clean, composed, to_int, visible_texts
 from crawler.parsers.metadata import PageMetadata, read_metadata
 from crawler.parsers.pubdates import declared, modification_date, publication_date
 from crawler.parsers.sanitize import sanitize
@@ -94,7 +94,7 @@ def parse_article(html: str, url: str, fetched_at: str | None = None, *, tz: str
     else:
         body = extract_body(html, url, sel, title)
         paragraphs, body_html, how = body.paragraphs, body.html, body.strategy
-    item.body, item.body_html = "\n\n".join(paragraphs), body_html
+    item.body, item.body_html = composed("\n\n".join(paragraphs)), body_html
     if how and paragraphs:
         item.strategies["body"] = how
     item.script = detect_script(item.body or title)
