@@ -11,11 +11,12 @@ them again without the database that indexed them.
 from __future__ import annotations
 
 import gzip
+import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.dates import fetch_time
 from crawler.encoding import read_page
@@ -23,20 +24,33 @@ from crawler.errors import ConfigError, ParseError, StorageError
 from crawler.parsers import PARSER_VERSION, abai, parse_article, spellings
 from crawler.urls import is_web_url
 
+if TYPE_CHECKING:
+    from crawler.warc import ResponseRecord
+
 UNREADABLE = "cannot read"
 NO_URL = "no URL"  # with UNREADABLE and BAD_PROFILE, errors of the input, not of the page: exit 2
 BAD_PROFILE = "site profile"
+ZIP_MAGIC = b"PK"  # how a zip file, and so a WACZ, begins
 
 
 def is_warc(path: Path) -> bool:
-    """Whether a file is a WARC file, gzipped or not (False for one that cannot be read: `extract_one` reports it)."""
+    """Whether a file is a WARC file, gzipped or not, or a WACZ holding WARC files (False for one that cannot be
+    read: `extract_one` reports it)."""
     try:
         with path.open("rb") as raw:
             head = raw.read(2)
             raw.seek(0)
+            if head == ZIP_MAGIC:
+                return bool(_wacz_warcs(path))
             return (gzip.GzipFile(fileobj=raw).read(5) if head == b"\x1f\x8b" else raw.read(5)) == b"WARC/"
-    except (OSError, EOFError, zlib.error):
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile):
         return False
+
+
+def _wacz_warcs(path: Path) -> list[str]:
+    """The WARC files a WACZ (a zip) holds under `archive/`, in its order."""
+    with zipfile.ZipFile(path) as wacz:
+        return [name for name in wacz.namelist() if name.startswith("archive/") and name.endswith((".warc", ".warc.gz"))]
 
 
 def extract_one(path: Path, url: str | None, fetched_at: str | None, content_type: str | None = None) -> dict[str, Any]:
@@ -60,14 +74,13 @@ def extract_one(path: Path, url: str | None, fetched_at: str | None, content_typ
 
 
 def extract_warc(path: Path) -> Iterator[dict[str, Any]]:
-    """Each HTML page a WARC file holds, parsed, with the file and record it came from; then an error for a damaged
-    record, or for a file that holds no HTML page at all."""
+    """Each HTML page a WARC file (or a WACZ's WARC files) holds, parsed, with the file and record it came from; then
+    an error for a damaged record, or for a file that holds no HTML page at all."""
     from crawler.reparse import text_response  # scrapy's response classes: only for WARC files
-    from crawler.warc import responses_in
 
     pages = 0
     try:
-        for record in responses_in(path):
+        for where, record in _records(path):
             if record.status != 200 or _feed_or_robots(record.url, record.headers):
                 continue  # redirects, error answers, robots.txt and feeds are no pages
             try:  # typed as the crawl typed it: by its Content-Type, else by its body
@@ -75,16 +88,39 @@ def extract_warc(path: Path) -> Iterator[dict[str, Any]]:
             except StorageError:
                 continue  # an image, a PDF
             pages += 1
-            source = {"warc_file": str(path), "warc_record_id": record.record_id}
+            source = {"warc_file": where, "warc_record_id": record.record_id}
             fetched = fetch_time(record.date)  # "…Z" in WARC, "…+00:00" as the crawl stamps its items
             parsed = _parsed(html, record.url, fetched.isoformat(timespec="seconds") if fetched else None, source)
             # Which parser read the record, as the archive's rows say it: the two can then be compared, or told apart.
             yield {**source, "parser_version": PARSER_VERSION, **parsed}
     except StorageError as err:
-        yield {"path": str(path), "error": f"{UNREADABLE}: {str(err).removeprefix(f'cannot read {path}: ')}"}
+        detail = str(err).removeprefix(f"cannot read {path}").removeprefix(": ").removeprefix("#")  # a WACZ's: its file
+        yield {"path": str(path), "error": f"{UNREADABLE}: {detail}"}
         return
     if not pages:
         yield {"path": str(path), "error": "no page answered with status 200 among its records"}
+
+
+def _records(path: Path) -> Iterator[tuple[str, ResponseRecord]]:
+    """(where, record) of each response of a WARC file, or of each WARC file of a WACZ (`WACZ#archive/NAME`)."""
+    from crawler.warc import read_responses, responses_in
+
+    try:
+        with path.open("rb") as head:
+            zipped = head.read(2) == ZIP_MAGIC  # not zipfile.is_zipfile: it finds a zip's end record in gzip data too
+    except OSError as err:
+        raise StorageError(f"cannot read {path}: {err.strerror or err}") from err
+    if not zipped:
+        yield from ((str(path), record) for record in responses_in(path))
+        return
+    try:
+        with zipfile.ZipFile(path) as wacz:
+            for name in _wacz_warcs(path):
+                where = f"{path}#{name}"
+                with wacz.open(name) as stream:
+                    yield from ((where, record) for record in read_responses(stream, wacz.getinfo(name).file_size, where))
+    except (OSError, zipfile.BadZipFile) as err:  # a member whose CRC fails, a zip cut short
+        raise StorageError(f"cannot read {path}: {err}") from err
 
 
 def _feed_or_robots(url: str, headers: list[tuple[str, str]]) -> bool:

@@ -231,31 +231,37 @@ class ResponseRecord:
 def responses_in(path: Path) -> Iterator[ResponseRecord]:
     """Every response record of a WARC file (a crawl's or an export's), in order; a damaged or truncated one ends it
     with StorageError."""
-    read = 0  # records read whole
     try:
         with path.open("rb") as handle:
-            records = ArchiveIterator(handle)
-            for record in records:
-                response = record.rec_type == "response" and record.http_headers is not None
-                body = record.content_stream().read() if response else b""
-                _check_whole_block(record, path, read + 1)
-                if response:
-                    http, head = record.http_headers, record.rec_headers
-                    yield ResponseRecord(head.get_header("WARC-Record-ID"), head.get_header("WARC-Target-URI"),
-                                         head.get_header("WARC-Date"), int(http.get_statuscode()), list(http.headers), body)
-                read += 1
-            # A file cut before a record's headers are whole ends warcio's iteration as if it had ended there.
-            left = os.fstat(handle.fileno()).st_size - records.offset
-            if left > 0:
-                raise StorageError(f"cannot read {path}: its record {read + 1} is truncated"
-                                   f" (the file's last {left} bytes are no whole record)")
+            yield from read_responses(handle, os.fstat(handle.fileno()).st_size, str(path))
     except OSError as err:
         raise StorageError(f"cannot read {path}: {err.strerror or err}") from err
+
+
+def read_responses(stream: IO[bytes], size: int, name: str) -> Iterator[ResponseRecord]:
+    """Every response record of the WARC file `stream` reads (`size` bytes; `name` in errors), as `responses_in`."""
+    read = 0  # records read whole
+    try:
+        records = ArchiveIterator(stream)
+        for record in records:
+            response = record.rec_type == "response" and record.http_headers is not None
+            body = record.content_stream().read() if response else b""
+            _check_whole_block(record, name, read + 1)
+            if response:
+                http, head = record.http_headers, record.rec_headers
+                yield ResponseRecord(head.get_header("WARC-Record-ID"), head.get_header("WARC-Target-URI"),
+                                     head.get_header("WARC-Date"), int(http.get_statuscode()), list(http.headers), body)
+            read += 1
+        # A file cut before a record's headers are whole ends warcio's iteration as if it had ended there.
+        left = size - records.offset
+        if left > 0:
+            raise StorageError(f"cannot read {name}: its record {read + 1} is truncated"
+                               f" (the file's last {left} bytes are no whole record)")
     except DAMAGED as err:
-        raise StorageError(f"cannot read {path}: its record {read + 1} is {damage(err)}") from err
+        raise StorageError(f"cannot read {name}: its record {read + 1} is {damage(err)}") from err
 
 
-def _check_whole_block(record: Any, path: Path, number: int) -> None:
+def _check_whole_block(record: Any, name: str, number: int) -> None:
     """Read the rest of a record's block, and refuse the record when the file ends first.
 
     A file cut inside a gzip member (or a plain WARC cut inside a record) reads
@@ -267,7 +273,7 @@ def _check_whole_block(record: Any, path: Path, number: int) -> None:
         pass
     missing = record.raw_stream.limit
     if missing:
-        raise StorageError(f"cannot read {path}: its record {number} is truncated"
+        raise StorageError(f"cannot read {name}: its record {number} is truncated"
                            f" (the file ends {missing} bytes before the record does)")
 
 

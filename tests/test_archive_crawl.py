@@ -236,6 +236,24 @@ def test_extract_parses_every_html_page_of_a_warc_file_handed_over_without_its_a
         v["url"]: tuple(v[f] for f in fields) for v in table(crawled, VARIANTS)}
 
 
+def test_extract_reads_the_warc_files_inside_a_wacz_export(crawled: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A WACZ is a zip of WARC files: it was read as one HTML page ("no URL"; with --url, zip bytes parsed)."""
+    assert Result(capsys, "export", "--db", str(crawled), "--format", "wacz", "--out", str(tmp_path / "out")).returncode == 0
+    wacz = tmp_path / "out" / "archive.wacz"
+    result = Result(capsys, "extract", str(wacz))
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    pages = table(crawled, "select url, warc_record_id from pages where key in (select key from articles) order by key, id")
+    assert [(r["warc_file"], r["warc_record_id"], r["url"]) for r in records] == [
+        (f"{wacz}#archive/newsarchive-export-00000.warc.gz", p["warc_record_id"], p["url"]) for p in pages]
+    fields = ("key", "script", "title", "body", "published_at", "fetched_at", "parser_version")
+    assert {r["url"]: tuple(r[f] for f in fields) for r in records} == {
+        v["url"]: tuple(v[f] for f in fields) for v in table(crawled, VARIANTS)}
+    refused = Result(capsys, "extract", str(wacz), "--url", "https://abai.kz/post/100000")
+    assert refused.returncode == 2 and "--url and --fetched-at do not apply" in refused.stderr
+
+
 def test_reparse_counts_the_stored_pages_it_has_no_warc_record_of(crawled: Path, tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     """Pages crawled with WARC_ENABLED off have none: reparse said "0 article pages of 0 articles" of a full archive."""
