@@ -330,19 +330,19 @@ def test_csv_neutralizes_formula_cells_unless_raw(tmp_path: Path) -> None:
 
 
 def test_a_long_body_and_line_separators_read_back_and_verify(tmp_path: Path) -> None:
-    """A 200,000-character field is past Python's default CSV field limit, and U+2028 splits a line for
-    `str.splitlines()`: verify reads the first, JSON Lines escapes the second."""
+    """A 200,000-character field is past Python's default CSV field limit, and U+2028, U+2029 and U+0085 split a
+    line for `str.splitlines()`: verify reads the first, JSON Lines escapes the others."""
     db = tmp_path / "a.sqlite"
     body = "Абай Құнанбайұлы — ақын. " * 8000
     item = ArticleItem(url="https://abai.kz/post/7", site="abai.kz", article_id="7", key="abai.kz:7", script="cyrl",
-                       language="kk", title="Бір\u2028екі\u2029үш", body=body)
+                       language="kk", title="Бір\u2028екі\u2029үш\x85төрт", body=body)
     Store(db).save_articles([item])
     for fmt in ("csv", "jsonl"):
         assert export(db, tmp_path / fmt, "--format", fmt) == 0
         assert verify(tmp_path / fmt)[0] == 0, verify(tmp_path / fmt)
     (line,) = (tmp_path / "jsonl" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
-    assert '"title": "Бір\\u2028екі\\u2029үш"' in line
-    assert (json.loads(line)["title"], json.loads(line)["body"]) == ("Бір\u2028екі\u2029үш", body)
+    assert '"title": "Бір\\u2028екі\\u2029үш\\u0085төрт"' in line
+    assert (json.loads(line)["title"], json.loads(line)["body"]) == ("Бір\u2028екі\u2029үш\x85төрт", body)
 
 
 # -- the command line ----------------------------------------------------------------

@@ -40,12 +40,16 @@ BATCH_BYTES = 8 * 1024 * 1024
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Line breaks to `str.splitlines()` that JSON leaves raw (it escapes those below U+0020), with their escapes.
+LINE_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
 def json_line(record: Any) -> bytes:
-    """One JSON Lines record in UTF-8, with U+2028 and U+2029 escaped: raw they are valid JSON, but
-    `str.splitlines()` and JavaScript before ES2019 end a line at them, and the record with it."""
+    """One JSON Lines record in UTF-8, with U+0085, U+2028 and U+2029 escaped: raw they are valid JSON, but
+    `str.splitlines()` (and JavaScript before ES2019, at the last two) ends a line at them, and the record with it."""
     text = json.dumps(record, ensure_ascii=False)
-    if "\u2028" in text or "\u2029" in text:
-        text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    for char, escape in LINE_BREAKS.items():
+        text = text.replace(char, escape)
     return text.encode("utf-8") + b"\n"
 
 
