@@ -17,6 +17,7 @@ import pytest
 
 from conftest import mirror_pages
 from crawler.parsers import PARSER_VERSION, parse_article
+from crawler.schema import TABLES
 from crawler.storage import Store
 
 pytest.importorskip("datasette", reason="the optional `datasette` extra is not installed")
@@ -91,6 +92,12 @@ def test_articles_table_has_its_description_and_facets(datasette: str, archive: 
     assert {v["value"] for v in facets["script"]["results"]} == {"cyrl", "latn", "arab"}
     meta = get(datasette, "/-/metadata.json")
     assert "merged from its script variants" in meta["databases"]["newsarchive"]["tables"]["articles"]["description"]
+
+
+def test_every_table_of_the_schema_has_a_description() -> None:
+    """The README promises a description of every table; a table added to the schema needs one here too."""
+    tables = json.loads(METADATA.read_text(encoding="utf-8"))["databases"]["newsarchive"]["tables"]
+    assert {name for name, table in tables.items() if table.get("description")} == set(TABLES)
 
 
 def test_search_finds_articles_over_http(datasette: str) -> None:
