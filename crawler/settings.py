@@ -122,6 +122,8 @@ REDIS_ITEMS_KEY = "%(spider)s:items"
 REDIS_WORKER_TIMEOUT = 30.0
 # Seconds between a worker's heartbeats, checks for new work and recovery of dead workers' requests.
 REDIS_POLL_INTERVAL = 0.5
+# A worker that has not reached Redis for this many seconds stops (`redis_unreachable`, exit 1) rather than try forever.
+REDIS_OUTAGE_LIMIT = 60.0
 # A worker's name in Redis (`<spider>:workers`); empty = host-pid.
 REDIS_WORKER_ID = ""
 

@@ -25,6 +25,7 @@ from conftest import free_port, start_redis
 from warcio.archiveiterator import ArchiveIterator
 
 from benchmarks.synthetic import SyntheticMirror, make_mirror
+from crawler import settings
 from crawler.distributed.codec import decode, encode_item, encode_page, encode_stats
 from crawler.distributed.dupefilter import CanonicalDupeFilter
 from crawler.distributed.ingest import WORKERS_SOURCE, Ingester
@@ -505,3 +506,13 @@ def test_a_worker_whose_site_is_down_exits_1(redis_url: str, tmp_path: Path) -> 
     # As for a crawl on one machine: 4 pages refused after their retries, and robots.txt's request (5 requests).
     assert "ALARM    errors          80.0% of 5 requests (connection_refused 4); no comparable earlier run to compare with;" \
            " 80.0% failed as when a site is down: is it, or is it refusing the crawler?" in health.stdout, health.stdout
+
+
+def test_worker_settings_are_documented_as_set() -> None:
+    """docs/distributed.md's table of worker settings names settings crawler/settings.py sets, at their defaults."""
+    table = (ROOT / "docs" / "distributed.md").read_text(encoding="utf-8").split("Settings (`crawler/settings.py`", 1)[1]
+    documented = dict(re.findall(r"^\| `([A-Z_]+)` \| `([^`]*)` \|", table, re.M))
+    assert {"REDIS_WORKER_TIMEOUT", "REDIS_OUTAGE_LIMIT", "REDIS_POLL_INTERVAL", "REDIS_ITEMS_KEY"} <= set(documented)
+    for name, value in documented.items():
+        default = getattr(settings, name, None)
+        assert (float(value) if isinstance(default, float) else value) == default, name
