@@ -145,6 +145,7 @@ CASES: list[tuple[list[str], str]] = [
     (["export", "--db", "{bad}/good.sqlite", "--format", "parquet", "--out", "{bad}/o", "--raw-csv"], "--raw-csv is for --format csv"),
     (["export", "verify", "{bad}/nowhere"], "no export folder at"),
     (["export", "verify", "{bad}/badmirror"], "not an export"),
+    (["export", "verify"], "error: export verify: the following arguments are required: dir"),
     # fixtures
     (["fixtures", "check", "nosuch.kz"], "no fixture mirror of 'nosuch.kz' in tests/fixtures/sites; known: abai.kz, "),
     (["fixtures", "check", "{bad}/nowhere"], "no manifest.jsonl in fixture folder {bad}/nowhere"),

@@ -33,7 +33,9 @@ def add_export_parser(commands: Any) -> None:
     export.add_argument("--raw-csv", action="store_true", help="do not neutralize CSV cells a spreadsheet would run as formulas")
     export.add_argument("--bag", action="store_true", help="wrap the export as a BagIt bag for handoff")
     export.set_defaults(run=run_export)
-    verify = export.add_subparsers(dest="export_command", title="subcommand", metavar="verify DIR").add_parser(
+    # prog: by default argparse prefixes `verify` with the whole two-line usage above, in its help and its errors
+    verify = export.add_subparsers(dest="export_command", title="subcommand", metavar="verify DIR",
+                                   prog=export.prog).add_parser(
         "verify", help="recompute an export's manifest (and bag) and report every difference")
     verify.add_argument("dir", type=Path, help="an export folder")
     verify.set_defaults(run=run_export_verify)
