@@ -367,9 +367,9 @@ def test_a_crawl_whose_profile_matches_no_article_link_says_so_and_exits_1(tmp_p
     ({}, False),
 ])
 def test_when_a_crawl_found_no_article_link(listed: dict[str, int], found: bool) -> None:
-    from crawler.cli.crawl_summary import _no_article_links
+    from crawler.cli.crawl_summary import no_article_links
 
-    assert (_no_article_links({"listed": listed}) is not None) is found
+    assert (no_article_links({"listed": listed}) is not None) is found
 
 
 def test_a_since_run_of_a_sitemap_index_whose_sitemaps_are_all_older_is_no_failure(tmp_path: Path) -> None:
@@ -395,6 +395,6 @@ def test_a_since_run_of_a_sitemap_index_whose_sitemaps_are_all_older_is_no_failu
     (5, {"timeout": 80}, None),  # pages answered: health judges the rest
 ])
 def test_when_a_crawl_fetched_nothing(answered: int, errors: dict[str, int], why: str | None) -> None:
-    from crawler.cli.crawl_summary import _nothing_fetched
+    from crawler.cli.crawl_summary import nothing_fetched
 
-    assert _nothing_fetched({"answered": answered, "errors_by_kind": errors}) == why
+    assert nothing_fetched({"answered": answered, "errors_by_kind": errors}) == why

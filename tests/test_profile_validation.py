@@ -257,8 +257,8 @@ def test_a_profile_that_cannot_be_read_fails_its_sites_pages_too(
 
 def test_a_site_option_written_in_unicode_names_the_stored_ascii_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from crawler import settings
-    from crawler.cli.common import _checked_site
+    from crawler.cli.common import checked_site
 
     write_profile(tmp_path, top='site = "қазақ.kz"', profile='start_urls = ["https://қазақ.kz/"]', name="қазақ.kz.toml")
     monkeypatch.setattr(settings, "SEEDS_DIR", tmp_path)
-    assert _checked_site("қазақ.kz") == _checked_site("xn--80aau21bd") == "xn--80aau21bd.kz"
+    assert checked_site("қазақ.kz") == checked_site("xn--80aau21bd") == "xn--80aau21bd.kz"

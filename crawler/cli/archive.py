@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler import settings as default_settings
-from crawler.cli.common import _checked_site, printable
+from crawler.cli.common import checked_site, printable
 from crawler.errors import ConfigError
 from crawler.storage import Store
 
@@ -66,7 +66,7 @@ def run_reparse(args: argparse.Namespace) -> int:
     since = _checked_date(args.since, "--since")
     profile = load_profile(args.profile) if args.profile else None
     store = Store(args.db, create=False)
-    site = _checked_site(args.site, store) or (profile.site if profile else None)
+    site = checked_site(args.site, store) or (profile.site if profile else None)
     if profile is not None and site != profile.site:
         raise ConfigError(f"--profile {args.profile} is of {profile.site}, not of --site {site}")
     if not args.dry_run:

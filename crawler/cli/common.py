@@ -25,7 +25,7 @@ def counted(number: int, noun: str, plural: str | None = None) -> str:
     return f"{number} {noun if number == 1 else plural or noun + 's'}"
 
 
-def _checked_site(value: str | None, store: Store | None = None) -> str | None:
+def checked_site(value: str | None, store: Store | None = None) -> str | None:
     """A --site value: a site with a seed file (seeds/<site>.toml), the name `crawl` knows it by (`abai`, `egemen`), or
     a site `store` holds crawls of (`crawl site --profile FILE` outside seeds/); or None."""
     from crawler.parsers.abai import SITE as ABAI
@@ -50,7 +50,8 @@ def _checked_site(value: str | None, store: Store | None = None) -> str | None:
         raise ConfigError(f"unknown site {value!r}; known: {', '.join(known) or 'none'} (or abai, or a profile's name)") from None
 
 
-def _settings_overrides(items: list[str]) -> dict[str, str]:
+def settings_overrides(items: list[str]) -> dict[str, str]:
+    """The Scrapy settings of repeated `-s NAME=VALUE` options (crawl, fixtures record), a malformed one refused."""
     overrides = {}
     for item in items:
         name, sep, value = item.partition("=")

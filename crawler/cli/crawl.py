@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crawler import settings as default_settings
-from crawler.cli.common import SPIDERS, _settings_overrides
-from crawler.cli.crawl_summary import SITE_DOWN, _no_article_links, _nothing_fetched, exit_status, format_summary
+from crawler.cli.common import SPIDERS, settings_overrides
+from crawler.cli.crawl_summary import SITE_DOWN, no_article_links, nothing_fetched, exit_status, format_summary
 from crawler.errors import ConfigError
 from crawler.parsers import abai
 
@@ -62,7 +62,7 @@ def run_crawl(args: argparse.Namespace) -> int:
         mirror = args.mirror or bundled_mirror(profile.site if profile else args.spider)
     options = {"max_articles": args.max_articles, "since": args.since, "categories": args.categories, "scripts": args.scripts,
                "refresh": args.refresh or None, "stop_after_known": args.stop_after_known, "revisit_ages": args.revisit_ages}
-    overrides = _settings_overrides(args.set)
+    overrides = settings_overrides(args.set)
     if args.debug:
         args.log_level = "DEBUG"  # `--debug crawl`: Scrapy's debug log too
     spider = profile.name if profile else args.spider
@@ -73,7 +73,7 @@ def run_crawl(args: argparse.Namespace) -> int:
     result["selectors"] = sorted(profile.overrides) if profile else []
     print(format_summary(result))
     status = exit_status(result["finish_reason"])
-    return 1 if status == 0 and (_nothing_fetched(result) or _no_article_links(result)) else status
+    return 1 if status == 0 and (nothing_fetched(result) or no_article_links(result)) else status
 
 
 def crawl_profile(spider: str, path: Path | None) -> Profile | None:

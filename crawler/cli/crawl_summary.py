@@ -11,7 +11,7 @@ from crawler.cli.common import counted
 SITE_DOWN = "every page request failed (exit 1); is the site, or the mirror server, up?"
 
 
-def _nothing_fetched(result: dict[str, Any]) -> str | None:
+def nothing_fetched(result: dict[str, Any]) -> str | None:
     """Why no page answered, when none did: the site (or the mirror server) is down, refusing every connection or
     answering every page with a 5xx or a timeout, robots.txt or not; or robots.txt forbids every page asked for.
     The run finished, and a cron job must see it. Not a run whose pages were all gone (404s): that is an answer."""
@@ -27,7 +27,7 @@ def _nothing_fetched(result: dict[str, Any]) -> str | None:
     return None
 
 
-def _no_article_links(result: dict[str, Any]) -> str | None:
+def no_article_links(result: dict[str, Any]) -> str | None:
     """Why the run found no article to fetch, when the listings, sitemaps and feeds it read held no article link at
     all: the site's rules (a profile's `article_patterns`, `start_urls`) match none of its links, or the site answers
     error pages with 200. A run that found links and skipped them all (stored, gone, before --since) is not one."""
@@ -66,9 +66,9 @@ def format_summary(result: dict[str, Any]) -> str:
         f"  database  {result['db']}",
     ]
     lines += _selector_lines(result)
-    if (why := _nothing_fetched(result)) is not None:
+    if (why := nothing_fetched(result)) is not None:
         lines.append(f"  nothing fetched: {why}")
-    elif (why := _no_article_links(result)) is not None:
+    elif (why := no_article_links(result)) is not None:
         lines.append(f"  nothing found: {why}")
     since = result.get("since") or {}
     if any(since.values()):

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler import settings as default_settings
-from crawler.cli.common import _checked_site, counted
+from crawler.cli.common import checked_site, counted
 from crawler.errors import ConfigError
 from crawler.storage import Store
 
@@ -49,7 +49,7 @@ def run_export(args: argparse.Namespace) -> int:
     if args.raw_csv and args.format != "csv":
         raise ConfigError(f"--raw-csv is for --format csv, not {args.format}")
     store = Store(args.db, create=False)
-    selection = selection_from(_checked_site(args.site, store), args.since, args.until, args.category, args.script)
+    selection = selection_from(checked_site(args.site, store), args.since, args.until, args.category, args.script)
     for name, close in store.unknown_categories(selection.categories, selection.site).items():  # a typo would export nothing, silently
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         of = f" of {selection.site}" if selection.site else ""

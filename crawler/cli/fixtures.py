@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from crawler.cli.common import _checked_site, _settings_overrides, counted
+from crawler.cli.common import checked_site, counted, settings_overrides
 from crawler.errors import ConfigError
 from crawler.interrupts import terminate_as_interrupt
 from crawler.storage import Store
@@ -57,7 +57,7 @@ def run_fixtures_record(args: argparse.Namespace) -> int:
         urls = list(dict.fromkeys([*args.urls, *(_missing_pages(args.missing, args.site) if args.missing else [])]))
         if not urls:
             raise ConfigError("nothing to record: give URLs, or --missing DB of a crawl that found pages missing")
-        result = record(urls, directory, args.site, args.kind, _settings_overrides(args.set))
+        result = record(urls, directory, args.site, args.kind, settings_overrides(args.set))
     for page, expected in result.saved:
         note = f"{page.status} {page.kind}"
         if expected is not None:
@@ -79,7 +79,7 @@ def _missing_pages(db: Path, site: str) -> list[str]:
     from crawler.incremental import GONE_KINDS
 
     store = Store(db, create=False)
-    checked = _checked_site(site, store)
+    checked = checked_site(site, store)
     if checked is None or checked not in store.stored_sites():
         raise ConfigError(f"{db} holds no crawl of {site}")
     return store.missing_pages(checked, GONE_KINDS)
@@ -148,7 +148,7 @@ def _fixture_dir(value: str, sites_dir: Path | None) -> Path:
     if (directory / MANIFEST).is_file() or Path(value).name != value:  # a folder: saved_pages says what it lacks
         return directory
     try:
-        named = fixtures.site_dir(_checked_site(value) or value, sites_dir)
+        named = fixtures.site_dir(checked_site(value) or value, sites_dir)
     except ConfigError:
         named = directory
     if (named / MANIFEST).is_file():

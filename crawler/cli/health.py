@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler import settings as default_settings
-from crawler.cli.common import _checked_site
+from crawler.cli.common import checked_site
 from crawler.errors import ConfigError
 from crawler.storage import Store
 
@@ -41,7 +41,7 @@ def run_health(args: argparse.Namespace) -> int:
     if not (0 < args.max_drop <= 1 and args.max_error_rise > 0):
         raise ConfigError("--max-drop must be a share in (0, 1] and --max-error-rise above 0")
     store = Store(args.db, create=False)
-    site = _checked_site(args.site, store) or next(iter(store.finished_runs(limit=1)), {}).get("site")
+    site = checked_site(args.site, store) or next(iter(store.finished_runs(limit=1)), {}).get("site")
     runs = store.finished_runs(site, limit=args.runs * 4 + 1)
     if not runs:
         raise ConfigError(f"no finished crawl run{f' of {site}' if site else ''} in {args.db}")

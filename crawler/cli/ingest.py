@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler import settings as default_settings
 from crawler.cli.common import SPIDERS, counted
-from crawler.cli.crawl_summary import _nothing_fetched
+from crawler.cli.crawl_summary import nothing_fetched
 from crawler.errors import ConfigError
 from crawler.storage import Store
 
@@ -65,7 +65,7 @@ def run_ingest(args: argparse.Namespace) -> int:
         return 130
     # The workers' requests, counted as their items came: a site down all along is told as a crawl tells it.
     counted_requests = int(stats.get("downloader/request_count", 0))  # none from workers that did not send them (older ones)
-    if counted_requests and (why := _nothing_fetched({**summary, "answered": answered(stats)})) is not None:
+    if counted_requests and (why := nothing_fetched({**summary, "answered": answered(stats)})) is not None:
         print(f"  nothing fetched: {why}")
         return 1
     return 0
