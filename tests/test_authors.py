@@ -90,3 +90,11 @@ def test_a_closing_line_in_bold_is_no_signature() -> None:
                  "<b>Frohe Weihnachten</b>"):
         assert signed_by(line) == [], line
     assert signed_by("<em>Anna-Lena von Hoff</em>") == ["Anna-Lena von Hoff"]
+
+
+def test_a_label_or_button_beside_a_byline_is_no_name() -> None:
+    """"Veröffentlicht am <date>" cut at its date left the label ("Veröffentlicht"); a profile button is no name either."""
+    body = '<div class="post-date-author">Veröffentlicht am 8. Februar 2022</div>'
+    assert authors_of(body, '<meta name="author" content="Tierschutz-Team">') == ["Tierschutz-Team"]
+    assert authors_of('<div class="author-info">Zuletzt geändert am: 15.10.2021</div>') == []
+    assert authors_of('<a class="profile-link" rel="author" href="/u/1">Afficher mon profil complet</a>') == []

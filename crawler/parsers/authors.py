@@ -52,11 +52,18 @@ LEAD_WORDS = re.compile(
     r"vom|text|texte|autor(?:in|innen|en)?|auteurs?|authors?|redakteur(?:in)?)\b\s*:?\s*",
     re.IGNORECASE,
 )
+# Words of the labels and buttons around a byline, in the languages we read: "Veröffentlicht am …", "Zuletzt geändert
+# am …", "Afficher mon profil", "Mis à jour le …". A name cut at its date keeps the label before it ("Veröffentlicht").
+UI_LABELS = (
+    "published|updated|modified|edited|show|view|veröffentlicht|aktualisiert|geändert|bearbeitet|zuletzt|anzeigen|"
+    "ansehen|publié|publiée|modifié|afficher|voir|publicado|actualizado|modificado|pubblicato|aggiornato|modificato|"
+    "mostra|gepubliceerd|bijgewerkt|bekijk|опубликовано|обновлено|изменено|показать|жарияланды|жаңартылды|көрсету"
+)
 # A number standing alone is a date or a count ("November 9", "3 Kommentare"); one inside a login is not ("Bo2man").
 NOT_NAMES = re.compile(
     r"https?:|www\.|@|©|\[at\]|\d{2,}|(?<!\w)\d(?!\w)|admin|\b(?:guest|anonymous|unknown|"
     r"kommentar|comments?|share|teilen|more|mehr|read|lesen|follow|folgen|minute|minuten|"
-    r"lesezeit|updated|aktualisiert|posted|on|profil|profile|published|publicado|hace)\b",
+    rf"lesezeit|posted|on|profil|profile|hace|{UI_LABELS})\b",
     re.IGNORECASE,
 )
 _SPLIT = re.compile(r"\s*(?:,|;|\||/|&|\band\b|\bund\b|\bи\b|\bжәне\b|\bet\b|\by\b)\s*", re.IGNORECASE)
