@@ -98,3 +98,18 @@ def test_a_label_or_button_beside_a_byline_is_no_name() -> None:
     assert authors_of(body, '<meta name="author" content="Tierschutz-Team">') == ["Tierschutz-Team"]
     assert authors_of('<div class="author-info">Zuletzt geändert am: 15.10.2021</div>') == []
     assert authors_of('<a class="profile-link" rel="author" href="/u/1">Afficher mon profil complet</a>') == []
+    assert authors_of('<a class="author-all-posts" href="/autoren/tierschutz-team/">Alle Beiträge</a>') == []
+
+
+def test_an_author_box_with_a_bio_names_the_person_of_its_name_element_not_pieces_of_the_bio() -> None:
+    body = ('<div class="author-box"><span class="author-name">Jane Doe</span>'
+            '<p>Jane Doe is a reporter who covers floods, rivers and the weather for us.</p></div>')
+    assert authors_of(body) == ["Jane Doe"]
+    bio = ('<div class="author-info"><h3>Autor</h3><p class="author-bio">Alles über Lautsprecher, Heimkino und HiFi-Trends. '
+           'Zudem haben wir jede Menge praktische Tipps und Tricks für zu Hause.</p></div>')
+    assert authors_of(bio, '<meta name="author" content="Teufel Blog Redaktion">') == ["Teufel Blog Redaktion"]
+
+
+def test_a_byline_with_its_time_is_no_sentence() -> None:
+    body = '<div class="byline">By Grace Zokovitch | PUBLISHED: November 8, 2023 at 4:56 p.m.</div>'
+    assert authors_of(body) == ["Grace Zokovitch"]

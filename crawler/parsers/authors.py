@@ -52,12 +52,14 @@ LEAD_WORDS = re.compile(
     r"vom|text|texte|autor(?:in|innen|en)?|auteurs?|authors?|redakteur(?:in)?)\b\s*:?\s*",
     re.IGNORECASE,
 )
-# Words of the labels and buttons around a byline, in the languages we read: "Veröffentlicht am …", "Zuletzt geändert
-# am …", "Afficher mon profil", "Mis à jour le …". A name cut at its date keeps the label before it ("Veröffentlicht").
+# Words of the labels, buttons and links around a byline, in the languages we read: "Veröffentlicht am …", "Zuletzt
+# geändert am …", "Afficher mon profil", "Alle Beiträge" (the author's page). A name cut at its date keeps the label
+# before it ("Veröffentlicht").
 UI_LABELS = (
     "published|updated|modified|edited|show|view|veröffentlicht|aktualisiert|geändert|bearbeitet|zuletzt|anzeigen|"
     "ansehen|publié|publiée|modifié|afficher|voir|publicado|actualizado|modificado|pubblicato|aggiornato|modificato|"
-    "mostra|gepubliceerd|bijgewerkt|bekijk|опубликовано|обновлено|изменено|показать|жарияланды|жаңартылды|көрсету"
+    "mostra|gepubliceerd|bijgewerkt|bekijk|опубликовано|обновлено|изменено|показать|жарияланды|жаңартылды|көрсету|"
+    "posts|beiträge|articles|artículos|articoli|статьи|мақалалар"
 )
 # A number standing alone is a date or a count ("November 9", "3 Kommentare"); one inside a login is not ("Bo2man").
 NOT_NAMES = re.compile(
@@ -213,12 +215,31 @@ def _people_in(node: Selector, sites: list[str], orgs: list[str] | None) -> list
         return []
     inner = node.xpath(".//*[@itemprop='name']")
     text = node_text(inner[0]) if inner else node_text(node)
-    if not text or len(text) > 150:
+    if not text or len(text) > 150 or _prose(text):
         return []
     names = split_names(text)
     if orgs is not None:
         orgs += [n for n in names if _organisation(n, sites)]
     return [n for n in names if not _organisation(n, sites)]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _prose(text: str) -> bool:
+    """A byline element's text that holds a sentence: an author box's bio ("… Zudem haben wir jede Menge Tipps
+    für zu Hause.") or a notice, whose pieces between commas and "und" are no names.
+
+    A sentence ends in a stop and has six words or more, three of them small words: lower case, of three letters
+    or more ("ist", "und", "werden"). A byline's date has not: "By Grace Zokovitch | PUBLISHED: November 8, 2023
+    at 4:56 p.m." ("by", "at" are shorter).
+    """
+    for sentence in _SENTENCE_END.split(text):
+        words = sentence.split()
+        small = sum(len(w) >= 3 and w.isalpha() and w.islower() for w in words)
+        if sentence.endswith((".", "!", "?")) and len(words) >= 6 and small >= 3:
+            return True
+    return False
 
 
 def byline_text(sel: Selector, sites: list[str]) -> list[str]:
