@@ -113,3 +113,9 @@ def test_an_author_box_with_a_bio_names_the_person_of_its_name_element_not_piece
 def test_a_byline_with_its_time_is_no_sentence() -> None:
     body = '<div class="byline">By Grace Zokovitch | PUBLISHED: November 8, 2023 at 4:56 p.m.</div>'
     assert authors_of(body) == ["Grace Zokovitch"]
+
+
+def test_a_column_line_names_its_writer_and_spells_out_a_declared_first_name() -> None:
+    head = '<meta name="author" content="Nils">'
+    assert authors_of("<p><strong>Eine Kolumne von Nils Pickert</strong></p>", head) == ["Nils Pickert"]
+    assert authors_of("<p><em>Column by Jane Doe</em></p>") == ["Jane Doe"]

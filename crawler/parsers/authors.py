@@ -30,11 +30,11 @@ BYLINE = (
 # Up to four words of a name, "und"/"and" not among them: it joins two names ("Autoren Jelko Djuren und Jutta Klaukien").
 _NAME = r"[^\W\d_][\w.'’-]*(?:\s+(?!(?:und|and)\s)[^\W\d_][\w.'’-]*){0,3}"
 # A short printed line that is a byline: "By Jane Doe", "Posted by Konstantin @ 12:00", "von Klaus Stanjek", "Von: Götz
-# Warnke", "Text von Christian Seiler". An "Autor" without its colon must have the name end the line or a list ("Autor Nikolai Huke", "Автор Иван
+# Warnke", "Text von Christian Seiler", "Eine Kolumne von Nils Pickert". An "Autor" without its colon must have the name end the line or a list ("Autor Nikolai Huke", "Автор Иван
 # Петров, фото: ТАСС"): "Autor Schlink: Wahl …" is a headline.
 BYLINE_TEXT = re.compile(
     r"^(?:(?:posted|written|geschrieben|erstellt|verfasst|eingestellt|blog|beitrag|blogbeitrag|gastbeitrag|ein|"
-    r"artikel|article|post|story|report|reported|interview|kommentar|text|texte)\s+){0,2}"
+    r"eine|artikel|article|post|story|report|reported|interview|kommentar|kolumne|column|text|texte)\s+){0,2}"
     r"(?P<label>автор(?:ы)?|autor(?:in|innen|en)?|by|von|vom|par|por|text(?=:))(?P<colon>:)?"
     rf"\s+(?P<name>{_NAME}(?:\s+(?:und|and)\s+{_NAME})?)",
     re.IGNORECASE,
