@@ -119,3 +119,9 @@ def test_a_column_line_names_its_writer_and_spells_out_a_declared_first_name() -
     head = '<meta name="author" content="Nils">'
     assert authors_of("<p><strong>Eine Kolumne von Nils Pickert</strong></p>", head) == ["Nils Pickert"]
     assert authors_of("<p><em>Column by Jane Doe</em></p>") == ["Jane Doe"]
+
+
+def test_a_declared_login_of_first_and_last_name_takes_the_name_the_page_prints() -> None:
+    head = '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"@type": "Person", "name": "marta.kowalski"}}</script>'
+    assert authors_of("<p>The bridge stays closed until Monday. (Marta J. Kowalski)</p>", head) == ["Marta J. Kowalski"]
+    assert authors_of("<p>The bridge stays closed until Monday.</p>", head) == ["marta.kowalski"]

@@ -349,7 +349,25 @@ def _spelled_out(name: str, sel: Selector, sites: list[str]) -> str:
         words = printed.split()
         if len(words) > 1 and (words[0] == name or squash(printed) == squash(name)):
             return printed
-    return name
+    return _login_spelled_out(name, sel) or name
+
+
+# A login of a first and a last name: "christian.stadtfeld", "jane_doe", "max-mustermann".
+_LOGIN = re.compile(r"(?P<first>[^\W\d_]{2,})[._-](?P<last>[^\W\d_]{2,})")
+
+
+def _login_spelled_out(login: str, sel: Selector) -> str | None:
+    """The name a login of first and last name stands for, as the page prints it: "christian.stadtfeld" is the
+    "(Christian P. Stadtfeld)" that signs the text, a middle name or initial between the two allowed."""
+    parts = _LOGIN.fullmatch(login)
+    body = next(iter(sel.xpath("//body")), None)
+    if not parts or body is None:
+        return None
+    pattern = rf"\b{parts['first']}(?:\s+[^\W\d_][\w'’-]*\.?)?\s+{parts['last']}\b"
+    for found in re.finditer(pattern, node_text(body), re.IGNORECASE):
+        if all(word[:1].isupper() for word in found[0].split()):
+            return found[0]
+    return None
 
 
 def _unseen(names: list[str], sel: Selector) -> bool:
