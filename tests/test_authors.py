@@ -125,3 +125,11 @@ def test_a_declared_login_of_first_and_last_name_takes_the_name_the_page_prints(
     head = '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"@type": "Person", "name": "marta.kowalski"}}</script>'
     assert authors_of("<p>The bridge stays closed until Monday. (Marta J. Kowalski)</p>", head) == ["Marta J. Kowalski"]
     assert authors_of("<p>The bridge stays closed until Monday.</p>", head) == ["marta.kowalski"]
+
+
+def test_a_declared_first_name_takes_the_full_name_its_bio_opens_with() -> None:
+    head = '<meta name="author" content="Stefanus">'
+    box = ('<div class="byline"><span class="author">Stefanus</span> 26. Januar 2022</div>'
+           '<div class="author-bio">{} Seit 2002 auf dem Mountainbike unterwegs und in den Alpen zu Hause.</div>')
+    assert authors_of(box.format("Stefanus Stahl - Maschinenbauer und Abenteurer."), head) == ["Stefanus Stahl"]
+    assert authors_of(box.format("Stefanus Ich bin Maschinenbauer und Abenteurer."), head) == ["Stefanus"]

@@ -343,13 +343,14 @@ def _spelled_out(name: str, sel: Selector, sites: list[str]) -> str:
 
     Blog software declares an account's display name, often a first name or a login,
     while the byline prints the person: "Todd" is "By Todd Bates", "arianschlichenmayer"
-    is "von Arian Schlichenmayer". (A bio is no help: "Jessie Ich bin …" is no surname.)
+    is "von Arian Schlichenmayer". A login of two names ("christian.stadtfeld") takes the name the page prints
+    for it, and a first name the full name its bio opens with ("Stefanus Stahl - Maschinenbauer").
     """
     for printed in printed_authors(sel, sites) + byline_text(sel, sites):
         words = printed.split()
         if len(words) > 1 and (words[0] == name or squash(printed) == squash(name)):
             return printed
-    return _login_spelled_out(name, sel) or name
+    return _login_spelled_out(name, sel) or _bio_spelled_out(name, sel) or name
 
 
 # A login of a first and a last name: "christian.stadtfeld", "jane_doe", "max-mustermann".
@@ -376,6 +377,22 @@ def _unseen(names: list[str], sel: Selector) -> bool:
     body = next(iter(sel.xpath("//body")), None)
     shown = node_text(body).casefold() if body is not None else ""
     return not any(name.casefold() in shown for name in names)
+
+
+# What follows the full name that opens a bio: a dash before the person's roles, or "is" ("Hi, ich bin" is no surname).
+_BIO_OPENING = r"\s+(?P<surname>[^\W\d_][\w'’-]+)\s+(?:[-–—]|ist|is|est|es|è|war|was)\s"
+
+
+def _bio_spelled_out(first_name: str, sel: Selector) -> str | None:
+    """The full name a byline element's bio opens with: "Stefanus Stahl - Maschinenbauer, …", "Nils Pickert ist
+    freier Autor". Not any capitalised word after the first name: "Jessie Ich bin …" names no "Ich", and
+    "Tine Hi, ich bin Tine" no "Hi"."""
+    opening = re.compile(rf"(?:^|\s){re.escape(first_name)}{_BIO_OPENING}")
+    for node in sel.xpath(BYLINE)[:20]:
+        found = opening.search(node_text(node))
+        if found and found["surname"][:1].isupper():
+            return f"{first_name} {found['surname']}"
+    return None
 
 
 # A paragraph that is one emphasised line, the last text of its block or set to the right:
