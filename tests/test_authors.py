@@ -133,3 +133,18 @@ def test_a_declared_first_name_takes_the_full_name_its_bio_opens_with() -> None:
            '<div class="author-bio">{} Seit 2002 auf dem Mountainbike unterwegs und in den Alpen zu Hause.</div>')
     assert authors_of(box.format("Stefanus Stahl - Maschinenbauer und Abenteurer."), head) == ["Stefanus Stahl"]
     assert authors_of(box.format("Stefanus Ich bin Maschinenbauer und Abenteurer."), head) == ["Stefanus"]
+
+
+def test_the_breadcrumbs_in_a_byline_are_not_its_person() -> None:
+    body = ('<div class="article-author"><time>Donnerstag, 4. November 2021</time> von <address class="author">'
+            '<a rel="author" href="/impressum">Automagazin Redaktion</a></address> <ul itemscope '
+            'itemtype="http://schema.org/BreadcrumbList">in Rubrik: <li itemprop="itemListElement" itemscope '
+            'itemtype="http://schema.org/ListItem"><span itemprop="name">Hyundai</span></li></ul></div>')
+    assert authors_of(body) == ["Automagazin Redaktion"]
+    person = ('<div class="byline" itemprop="author" itemscope itemtype="http://schema.org/Person">'
+              'Text: <span itemprop="name">Jane Doe</span></div>')
+    assert authors_of(person) == ["Jane Doe"]
+
+
+def test_a_weekday_alone_is_no_name() -> None:
+    assert authors_of('<div class="article-author"><time>Donnerstag, 4. November 2021</time></div>') == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from itertools import chain, islice
+from collections.abc import Iterator
 from typing import Any
 
 from lxml import etree
@@ -86,6 +87,8 @@ ROLES = frozenset(
     "korrespondent korrespondentin correspondent journalist journalistin contributor columnist kolumnist kolumnistin "
     "редактор корреспондент журналист обозреватель тілші шолушы".split()
 )
+# A word that is no name by itself: a role, a weekday ("Donnerstag, 4. November 2021"), a credit.
+NO_NAME_ALONE = ROLES | ENDS_NAME
 ENDS_NAME_BEFORE_DATE = frozenset("am um on at le el la il in im the is den der".split())
 # Name particles written in lower case ("Walter von Aachen", "Jose de la Cruz").
 PARTICLES = frozenset("von van de la del der da di du le ten ter zu y".split())
@@ -106,7 +109,7 @@ def clean_name(text: str) -> str | None:
     text = " ".join(words)  # cut first: "Bo2man am 29.12.2010" is a name and its date
     if len(text) < 3 or NOT_NAMES.search(text) or not re.search(r"[^\W\d_]", text):
         return None
-    if len(words) > 5 or (len(words) == 1 and words[0].lower() in ROLES):
+    if len(words) > 5 or (len(words) == 1 and words[0].lower() in NO_NAME_ALONE):
         return None
     return text
 
@@ -213,14 +216,27 @@ def _people_in(node: Selector, sites: list[str], orgs: list[str] | None) -> list
     """People one byline element names (its itemprop=name, if it has one); newsroom names go to `orgs`."""
     if node.xpath("ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')]"):
         return []
-    inner = node.xpath(".//*[@itemprop='name']")
-    text = node_text(inner[0]) if inner else node_text(node)
+    inner = next(_own_names(node.root), None)
+    text = node_text(inner) if inner is not None else node_text(node)
     if not text or len(text) > 150 or _prose(text):
         return []
     names = split_names(text)
     if orgs is not None:
         orgs += [n for n in names if _organisation(n, sites)]
     return [n for n in names if not _organisation(n, sites)]
+
+
+def _own_names(byline: etree._Element) -> Iterator[etree._Element]:
+    """The byline element's itemprop=name elements that name its person: not those of an item nested in it
+    that is not an author, such as the breadcrumbs beside the name ("in Rubrik: <span itemprop=name>Hyundai")."""
+    for name in byline.iterfind(".//*[@itemprop='name']"):
+        scope = next((a for a in name.iterancestors() if a.get("itemscope") is not None), None)
+        if scope is None or byline not in scope.iterancestors() or _author_item(scope):
+            yield name
+
+
+def _author_item(item: etree._Element) -> bool:
+    return "author" in (item.get("itemprop") or "") or "Person" in (item.get("itemtype") or "")
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
