@@ -148,3 +148,10 @@ def test_the_breadcrumbs_in_a_byline_are_not_its_person() -> None:
 
 def test_a_weekday_alone_is_no_name() -> None:
     assert authors_of('<div class="article-author"><time>Donnerstag, 4. November 2021</time></div>') == []
+
+
+def test_a_teasers_or_a_comments_author_is_not_the_articles() -> None:
+    body = ('<div class="slider"><span class="slider-teaser__author">Manfred Prisching</span></div>'
+            '<p>Von Ursula Baatz</p>')
+    assert authors_of(body) == ["Ursula Baatz"]
+    assert authors_of('<span class="comment-author">Max Leser</span>') == []

@@ -212,9 +212,13 @@ def printed_authors(sel: Selector, sites: list[str], orgs: list[str] | None = No
     return found
 
 
+# A byline of someone else's text: a comment's, or a teaser's of another article ("slider-teaser-opinion__author").
+OTHERS_BYLINE = "ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment') or contains(@class, 'teaser')]"
+
+
 def _people_in(node: Selector, sites: list[str], orgs: list[str] | None) -> list[str]:
     """People one byline element names (its itemprop=name, if it has one); newsroom names go to `orgs`."""
-    if node.xpath("ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')]"):
+    if node.xpath(OTHERS_BYLINE):
         return []
     inner = next(_own_names(node.root), None)
     text = node_text(inner) if inner is not None else node_text(node)
