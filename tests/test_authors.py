@@ -155,3 +155,8 @@ def test_a_teasers_or_a_comments_author_is_not_the_articles() -> None:
             '<p>Von Ursula Baatz</p>')
     assert authors_of(body) == ["Ursula Baatz"]
     assert authors_of('<span class="comment-author">Max Leser</span>') == []
+
+
+def test_a_team_after_a_dash_is_not_part_of_the_last_name() -> None:
+    body = '<span class="byline-author">Posted by Nathan Parker and Kiran C Nair - Chrome Safe Browsing team</span>'
+    assert authors_of(body) == ["Nathan Parker", "Kiran C Nair"]

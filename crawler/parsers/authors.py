@@ -89,6 +89,8 @@ ROLES = frozenset(
 )
 # A word that is no name by itself: a role, a weekday ("Donnerstag, 4. November 2021"), a credit.
 NO_NAME_ALONE = ROLES | ENDS_NAME
+# A dash between spaces ends a name: the team, place or site follows ("Kiran C Nair - Chrome Safe Browsing team").
+DASHES = frozenset("-–—")
 ENDS_NAME_BEFORE_DATE = frozenset("am um on at le el la il in im the is den der".split())
 # Name particles written in lower case ("Walter von Aachen", "Jose de la Cruz").
 PARTICLES = frozenset("von van de la del der da di du le ten ter zu y".split())
@@ -116,7 +118,7 @@ def clean_name(text: str) -> str | None:
 
 def _ends_name(words: list[str], index: int) -> bool:
     word = words[index].lower().strip(".,:")
-    if word in ENDS_NAME or (word in ROLES and index >= 2):
+    if word in ENDS_NAME or word in DASHES or (word in ROLES and index >= 2):
         return True
     following = words[index + 1] if index + 1 < len(words) else ""
     return word in ENDS_NAME_BEFORE_DATE and (not following or following[:1].isdigit())
