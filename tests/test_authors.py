@@ -160,3 +160,8 @@ def test_a_teasers_or_a_comments_author_is_not_the_articles() -> None:
 def test_a_team_after_a_dash_is_not_part_of_the_last_name() -> None:
     body = '<span class="byline-author">Posted by Nathan Parker and Kiran C Nair - Chrome Safe Browsing team</span>'
     assert authors_of(body) == ["Nathan Parker", "Kiran C Nair"]
+
+
+def test_a_heading_classed_as_author_is_the_blogs_name_not_its_byline() -> None:
+    body = '<h1 class="site-title vcard author">Kriminalarchiv</h1><h4 class="vcard author">vom Krimiblogger</h4>'
+    assert authors_of(body) == ["Krimiblogger"]

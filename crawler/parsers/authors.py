@@ -20,12 +20,14 @@ from crawler.parsers.metadata import PageMetadata
 from crawler.parsers.sitenames import holds_site, names_site, site_names, squash
 from crawler.parsers.titles import SHOWN_H1
 
-# Byline elements: rel=author links, <address> and <byline>, and elements whose class, id or test id says author or byline.
+# Byline elements: rel=author links, <address> and <byline>, and elements whose class, id or test id says author or byline
+# (not an <h1>: the headline, a section's or the blog's name, though a theme may class it "vcard author").
 _KEYS = "translate(concat(@class, ' ', @id, ' ', @data-testid), 'AUTHORBYLINEV', 'authorbylinev')"
 BYLINE = (
     "//a[@rel='author'] | //*[contains(concat(' ', normalize-space(@rel), ' '), ' author ')][not(self::link)]"
     " | //*[@itemprop='author'] | //body//address | //byline"
-    " | //body//*[not(self::article or self::section or self::main or self::body or self::html or self::ul or self::ol)]"
+    " | //body//*[not(self::article or self::section or self::main or self::body or self::html or self::ul or self::ol"
+    " or self::h1)]"
     f"[contains({_KEYS}, 'author') or contains({_KEYS}, 'byline') or contains({_KEYS}, 'autor')]"
 )
 # Up to four words of a name, "und"/"and" not among them: it joins two names ("Autoren Jelko Djuren und Jutta Klaukien").
