@@ -99,6 +99,8 @@ def test_a_label_or_button_beside_a_byline_is_no_name() -> None:
     assert authors_of('<div class="author-info">Zuletzt geändert am: 15.10.2021</div>') == []
     assert authors_of('<a class="profile-link" rel="author" href="/u/1">Afficher mon profil complet</a>') == []
     assert authors_of('<a class="author-all-posts" href="/autoren/tierschutz-team/">Alle Beiträge</a>') == []
+    assert authors_of('<a class="author-email-link" href="mailto:news@example.org">Sende uns eine E-Mail</a>') == []
+    assert authors_of('<a class="author-more" href="/autor/efe">Más del autor</a>') == []
 
 
 def test_an_author_box_with_a_bio_names_the_person_of_its_name_element_not_pieces_of_the_bio() -> None:

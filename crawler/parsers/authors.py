@@ -56,13 +56,13 @@ LEAD_WORDS = re.compile(
     re.IGNORECASE,
 )
 # Words of the labels, buttons and links around a byline, in the languages we read: "Veröffentlicht am …", "Zuletzt
-# geändert am …", "Afficher mon profil", "Alle Beiträge" (the author's page). A name cut at its date keeps the label
-# before it ("Veröffentlicht").
+# geändert am …", "Afficher mon profil", "Alle Beiträge" and "Más del autor" (the author's page), "Sende uns eine
+# E-Mail". A name cut at its date keeps the label before it ("Veröffentlicht").
 UI_LABELS = (
     "published|updated|modified|edited|show|view|veröffentlicht|aktualisiert|geändert|bearbeitet|zuletzt|anzeigen|"
     "ansehen|publié|publiée|modifié|afficher|voir|publicado|actualizado|modificado|pubblicato|aggiornato|modificato|"
     "mostra|gepubliceerd|bijgewerkt|bekijk|опубликовано|обновлено|изменено|показать|жарияланды|жаңартылды|көрсету|"
-    "posts|beiträge|articles|artículos|articoli|статьи|мақалалар"
+    "posts|beiträge|articles|artículos|articoli|статьи|мақалалар|e-mail|email|más|più"
 )
 # A number standing alone is a date or a count ("November 9", "3 Kommentare"); one inside a login is not ("Bo2man").
 NOT_NAMES = re.compile(
