@@ -167,3 +167,9 @@ def test_a_team_after_a_dash_is_not_part_of_the_last_name() -> None:
 def test_a_heading_classed_as_author_is_the_blogs_name_not_its_byline() -> None:
     body = '<h1 class="site-title vcard author">Kriminalarchiv</h1><h4 class="vcard author">vom Krimiblogger</h4>'
     assert authors_of(body) == ["Krimiblogger"]
+
+
+def test_a_link_whose_url_spells_its_text_is_a_headline_not_a_byline() -> None:
+    teaser = '<ul><li><a href="/2024/05/von-hexen-henkern-und-vampiren">Von Hexen, Henkern und Vampiren in Bernau</a></li></ul>'
+    assert authors_of(teaser) == []
+    assert authors_of('<p><a href="/autor/jane-doe">Von Jane Doe</a></p>') == ["Jane Doe"]

@@ -285,7 +285,8 @@ def byline_text(sel: Selector, sites: list[str]) -> list[str]:
         if not 5 <= len(block) <= 80:
             continue
         match = BYLINE_TEXT.match(block)
-        if not match or (not match["colon"] and (_in_running_text(node, block) or _headline_after(match, block))):
+        if not match or (not match["colon"] and (_in_running_text(node, block) or _headline_after(match, block)
+                                                 or _headline_link(node, block))):
             continue
         words = match["name"].split()[:2]
         if words[0][:1].isupper() and all(w[:1].isupper() or w in PARTICLES for w in words[1:]):
@@ -332,6 +333,13 @@ def _headline_after(match: re.Match[str], block: str) -> bool:
     """An "Autor" without its colon followed by more than a list separator: a headline ("Autor Schlink: Wahl …")."""
     rest = block[match.end():].strip()
     return match["label"].lower() in AUTHOR_LABELS and bool(rest) and rest[0] not in ",;|·•–—-"
+
+
+def _headline_link(node: Any, block: str) -> bool:
+    """A link to another article whose URL spells its text, a headline: "<a href="/von-hexen-henkern-und-vampiren">Von
+    Hexen, Henkern und Vampiren</a>". A byline's link goes to its writer's page ("/author/jane-doe")."""
+    slug = "-".join(re.findall(r"[^\W_]+", block.casefold())[:2])
+    return node.tag == "a" and slug in (node.get("href") or "").casefold()
 
 
 def _in_running_text(node: Any, block: str) -> bool:
