@@ -173,3 +173,12 @@ def test_a_link_whose_url_spells_its_text_is_a_headline_not_a_byline() -> None:
     teaser = '<ul><li><a href="/2024/05/von-hexen-henkern-und-vampiren">Von Hexen, Henkern und Vampiren in Bernau</a></li></ul>'
     assert authors_of(teaser) == []
     assert authors_of('<p><a href="/autor/jane-doe">Von Jane Doe</a></p>') == ["Jane Doe"]
+
+
+def test_a_publication_or_a_newsroom_is_no_person_beside_one() -> None:
+    """A name opening with an article ("The Washington Post", "El Sol de México") is a publication's, and "Redacción",
+    "Redação", "Redazione", "Rédaction" a newsroom's, as "Redaktion" is: kept only when no person is named."""
+    for org in ("The Washington Post", "El Sol de México", "Redacción LR", "Redação"):
+        assert authors_of("", f'<meta name="author" content="Ana Gómez, {org}">') == ["Ana Gómez"], org
+    assert authors_of("", '<meta name="author" content="Der Spendenteddy">') == ["Der Spendenteddy"]
+    assert authors_of('<a class="author-source" href="https://wsj.com/x">Lire l’article original</a>') == []

@@ -62,7 +62,7 @@ UI_LABELS = (
     "published|updated|modified|edited|show|view|veröffentlicht|aktualisiert|geändert|bearbeitet|zuletzt|anzeigen|"
     "ansehen|publié|publiée|modifié|afficher|voir|publicado|actualizado|modificado|pubblicato|aggiornato|modificato|"
     "mostra|gepubliceerd|bijgewerkt|bekijk|опубликовано|обновлено|изменено|показать|жарияланды|жаңартылды|көрсету|"
-    "posts|beiträge|articles|artículos|articoli|статьи|мақалалар|e-mail|email|más|più"
+    "posts|beiträge|articles|artículos|articoli|статьи|мақалалар|e-mail|email|más|più|lire|leer|leggi|читать"
 )
 # A number standing alone is a date or a count ("November 9", "3 Kommentare"); one inside a login is not ("Bo2man").
 NOT_NAMES = re.compile(
@@ -72,9 +72,12 @@ NOT_NAMES = re.compile(
     re.IGNORECASE,
 )
 _SPLIT = re.compile(r"\s*(?:,|;|\||/|&|\band\b|\bund\b|\bи\b|\bжәне\b|\bet\b|\by\b)\s*", re.IGNORECASE)
-# A newsroom rather than a person: kept only when no person is named.
-DESK = re.compile(r"redaktion|editorial|\bstaff\b|\bteam\b|newsdesk|desk\b|\bnews\b|agentur|agency|ag[eê]ncia|"
-                  r"press(?:e)?stelle|\b(?:gmbh|e\.\s?v|d\.o\.o|ltd|llc|inc)\b", re.IGNORECASE)
+# A newsroom or a publication rather than a person: kept only when no person is named. A person's name opens with no
+# article: "The Washington Post", "El Sol de México", "Der Spendenteddy" are publications or mascots. (Not "Le", "Les":
+# "Le Van Thanh", "Les Paul".)
+DESK = re.compile(r"redaktion|editorial|redacci[oó]n|reda[cç][aã]o|redazione|r[ée]daction|редакция|\bstaff\b|\bteam\b|"
+                  r"newsdesk|desk\b|\bnews\b|agentur|agency|ag[eê]ncia|press(?:e)?stelle|\b(?:gmbh|e\.\s?v|d\.o\.o|ltd|llc|inc)\b|"
+                  r"^(?:the|die|der|das|el|la|il|los|las)\s", re.IGNORECASE)
 # Words that end a name in a byline line: always ("Jane Doe Thursday", "… Illustration von"), or when
 # a date or nothing follows ("R. R. am", "Matthieu Hy le 3 mai").
 ENDS_NAME = frozenset(
