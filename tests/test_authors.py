@@ -182,3 +182,7 @@ def test_a_publication_or_a_newsroom_is_no_person_beside_one() -> None:
         assert authors_of("", f'<meta name="author" content="Ana Gómez, {org}">') == ["Ana Gómez"], org
     assert authors_of("", '<meta name="author" content="Der Spendenteddy">') == ["Der Spendenteddy"]
     assert authors_of('<a class="author-source" href="https://wsj.com/x">Lire l’article original</a>') == []
+
+
+def test_a_label_word_of_one_language_that_is_a_surname_in_another_is_a_name() -> None:
+    assert authors_of("", '<meta name="author" content="Thijs van Leer">') == ["Thijs van Leer"]

@@ -62,7 +62,7 @@ UI_LABELS = (
     "published|updated|modified|edited|show|view|veröffentlicht|aktualisiert|geändert|bearbeitet|zuletzt|anzeigen|"
     "ansehen|publié|publiée|modifié|afficher|voir|publicado|actualizado|modificado|pubblicato|aggiornato|modificato|"
     "mostra|gepubliceerd|bijgewerkt|bekijk|опубликовано|обновлено|изменено|показать|жарияланды|жаңартылды|көрсету|"
-    "posts|beiträge|articles|artículos|articoli|статьи|мақалалар|e-mail|email|más|più|lire|leer|leggi|читать"
+    "posts|beiträge|articles|artículos|articoli|статьи|мақалалар|e-mail|email|más|più|lire|leggi|читать"
 )
 # A number standing alone is a date or a count ("November 9", "3 Kommentare"); one inside a login is not ("Bo2man").
 NOT_NAMES = re.compile(
