@@ -8,8 +8,8 @@ dates, e-mail addresses, "| Site") and of values that are not names at all
 from __future__ import annotations
 
 import re
-from itertools import chain, islice
 from collections.abc import Iterator
+from itertools import chain, islice
 from typing import Any
 
 from lxml import etree
@@ -33,8 +33,8 @@ BYLINE = (
 # Up to four words of a name, "und"/"and" not among them: it joins two names ("Autoren Jelko Djuren und Jutta Klaukien").
 _NAME = r"[^\W\d_][\w.'’-]*(?:\s+(?!(?:und|and)\s)[^\W\d_][\w.'’-]*){0,3}"
 # A short printed line that is a byline: "By Jane Doe", "Posted by Konstantin @ 12:00", "von Klaus Stanjek", "Von: Götz
-# Warnke", "Text von Christian Seiler", "Eine Kolumne von Nils Pickert". An "Autor" without its colon must have the name end the line or a list ("Autor Nikolai Huke", "Автор Иван
-# Петров, фото: ТАСС"): "Autor Schlink: Wahl …" is a headline.
+# Warnke", "Text von Christian Seiler", "Eine Kolumne von Nils Pickert". An "Autor" without its colon must have the name
+# end the line or a list ("Autor Nikolai Huke", "Автор Иван Петров, фото: ТАСС"): "Autor Schlink: Wahl …" is a headline.
 BYLINE_TEXT = re.compile(
     r"^(?:(?:posted|written|geschrieben|erstellt|verfasst|eingestellt|blog|beitrag|blogbeitrag|gastbeitrag|ein|"
     r"eine|artikel|article|post|story|report|reported|interview|kommentar|kolumne|column|text|texte)\s+){0,2}"
@@ -76,8 +76,8 @@ _SPLIT = re.compile(r"\s*(?:,|;|\||/|&|\band\b|\bund\b|\bи\b|\bжәне\b|\bet\
 # article: "The Washington Post", "El Sol de México", "Der Spendenteddy" are publications or mascots. (Not "Le", "Les":
 # "Le Van Thanh", "Les Paul".)
 DESK = re.compile(r"redaktion|editorial|redacci[oó]n|reda[cç][aã]o|redazione|r[ée]daction|редакция|\bstaff\b|\bteam\b|"
-                  r"newsdesk|desk\b|\bnews\b|agentur|agency|ag[eê]ncia|press(?:e)?stelle|\b(?:gmbh|e\.\s?v|d\.o\.o|ltd|llc|inc)\b|"
-                  r"^(?:the|die|der|das|el|la|il|los|las)\s", re.IGNORECASE)
+                  r"newsdesk|desk\b|\bnews\b|agentur|agency|ag[eê]ncia|press(?:e)?stelle|"
+                  r"\b(?:gmbh|e\.\s?v|d\.o\.o|ltd|llc|inc)\b|^(?:the|die|der|das|el|la|il|los|las)\s", re.IGNORECASE)
 # Words that end a name in a byline line: always ("Jane Doe Thursday", "… Illustration von"), or when
 # a date or nothing follows ("R. R. am", "Matthieu Hy le 3 mai").
 ENDS_NAME = frozenset(
@@ -220,7 +220,8 @@ def printed_authors(sel: Selector, sites: list[str], orgs: list[str] | None = No
 
 
 # A byline of someone else's text: a comment's, or a teaser's of another article ("slider-teaser-opinion__author").
-OTHERS_BYLINE = "ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment') or contains(@class, 'teaser')]"
+OTHERS_BYLINE = ("ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')"
+                 " or contains(@class, 'teaser')]")
 
 
 def _people_in(node: Selector, sites: list[str], orgs: list[str] | None) -> list[str]:
