@@ -11,8 +11,9 @@ import pytest
 from conftest import mirror_pages
 from crawler.fixtures import SavedPage
 from crawler.parsers import generic, parse_article
-from crawler.parsers.authors import byline_text, clean_name, find_authors, split_names
+from crawler.parsers.authors import byline_text, find_authors
 from crawler.parsers.body import cleanup
+from crawler.parsers.names import clean_name, split_names
 from crawler.parsers.titles import choose_title
 from crawler.parsers.metadata import read_metadata
 

@@ -26,10 +26,11 @@ from crawler.dates import fetch_time, iso, parse_datetime, zone
 from crawler.errors import ParseError
 from crawler.items import ArticleItem
 from crawler.language import detect_language, detect_script
-from crawler.parsers.authors import find_authors, split_names
+from crawler.parsers.authors import find_authors
 from crawler.parsers.body import cleanup, extract_body
 from crawler.parsers.common import block_elements, clean, composed, to_int, visible_texts
 from crawler.parsers.metadata import PageMetadata, read_metadata
+from crawler.parsers.names import split_names
 from crawler.parsers.pubdates import declared, modification_date, publication_date
 from crawler.parsers.sanitize import sanitize
 from crawler.parsers.titles import choose_title
