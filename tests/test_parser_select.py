@@ -21,7 +21,7 @@ from crawler.parsers.abai import parse_article as parse_abai_article
 from crawler.parsers.abai import read_article
 from crawler.parsers.abai import selectors as S
 from crawler.parsers.abai.article import _INDEXED
-from crawler.parsers.common import parse_html, visible_texts
+from crawler.parsers.common import clean, parse_html, visible_texts
 from crawler.parsers.sanitize import sanitize
 from crawler.parsers.select import (
     PageIndex,
@@ -88,6 +88,16 @@ def test_visible_texts_of_a_tree_deeper_than_python_recurses() -> None:
     root = parse_html("<div>" + "<span>x" * 5000 + "</span>" * 5000 + "</div>")  # libxml2 nests 2,045 of them
     assert max(len(list(e.iterancestors())) for e in root.iter()) > sys.getrecursionlimit()
     assert visible_texts(root) == VISIBLE_TEXT(root)
+
+
+def test_clean_collapses_ascii_whitespace_only_whatever_other_spaces_a_text_holds() -> None:
+    # clean() takes a shortcut through str.split() when a text holds no whitespace but ASCII's: every other
+    # character str.split() splits on must send it the long way, which keeps them inside the text.
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    for space in [*spaces, "\xad"]:
+        for text in (f"a{space}b", f" \t{space}a \n b{space}\r", f"{space}", f"a  b{space}"):
+            assert clean(text) == re.sub(r"[ \t\r\n\f\v]+", " ", text.replace("\xad", "")).strip(), repr(text)
+    assert clean("a\u00a0 \n b") == "a\u00a0 b"
 
 
 def test_selectors_beyond_tags_and_classes_go_to_xpath() -> None:
