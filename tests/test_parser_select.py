@@ -21,7 +21,7 @@ from crawler.parsers.abai import parse_article as parse_abai_article
 from crawler.parsers.abai import read_article
 from crawler.parsers.abai import selectors as S
 from crawler.parsers.abai.article import _INDEXED
-from crawler.parsers.common import clean, parse_html, visible_texts
+from crawler.parsers.common import clean, may_hold_text, page_text, parse_html, visible_texts
 from crawler.parsers.sanitize import sanitize
 from crawler.parsers.select import (
     PageIndex,
@@ -88,6 +88,27 @@ def test_visible_texts_of_a_tree_deeper_than_python_recurses() -> None:
     root = parse_html("<div>" + "<span>x" * 5000 + "</span>" * 5000 + "</div>")  # libxml2 nests 2,045 of them
     assert max(len(list(e.iterancestors())) for e in root.iter()) > sys.getrecursionlimit()
     assert visible_texts(root) == VISIBLE_TEXT(root)
+
+
+DOCUMENT_TEXT = etree.XPath("string(/)")
+
+
+@pytest.mark.parametrize("html", [
+    *(page.html() for page in PAGES),
+    "<html><body>a</body></html>  b  <p>c</p> d",  # after a stray </html>: a second <html> beside the first
+    "<!-- x -->t<html><body>a&amp;b</body></html><!-- y -->z", "</html>q<div>r</div>s<!--c-->t<?pi x?>u",
+    "<!DOCTYPE html> hi <script>s</script><style>t</style>", "", "x",
+], ids=[*(p.path.name for p in PAGES), "stray-html", "comments", "stray-html-first", "doctype", "empty", "text"])
+def test_page_text_is_xpaths_string_of_the_document(html: str) -> None:
+    root = parse_html(html)
+    assert page_text(root) == DOCUMENT_TEXT(root).encode()
+
+
+def test_a_heading_may_be_on_a_page_only_when_its_words_are_there_spaced_by_xml_space() -> None:
+    text = page_text(parse_html("<div><h3>Көп\n  оқылған</h3><p>Үздік\u00a0материалдар</p></div>"))
+    assert may_hold_text(text, "Көп оқылған")
+    assert not may_hold_text(text, "Үздік материалдар")  # a no-break space is no XML space
+    assert not may_hold_text(text, "Көп оқылғандар")
 
 
 def test_clean_collapses_ascii_whitespace_only_whatever_other_spaces_a_text_holds() -> None:

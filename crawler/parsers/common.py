@@ -251,26 +251,39 @@ def parse_html(text: str) -> HtmlElement:
     return root
 
 
-_ALL_TEXT = etree.XPath("string(/)")
+def top_level(root: HtmlElement, *tags: Any) -> list[Any]:
+    """The nodes beside `root` at its document's top level, `root` among them, in document order (of `tags` only,
+    when given): libxml2 puts what follows a stray `</html>` (a counter script, a widget's markup) in a second
+    `<html>` beside the first."""
+    before = list(root.itersiblings(*tags, preceding=True))
+    return [*reversed(before), root, *root.itersiblings(*tags)]
 
 
-def page_text(root: HtmlElement) -> str:
-    """Every text node of the element's document, concatenated (XPath `string(/)`)."""
-    return str(_ALL_TEXT(root))
+def page_text(root: HtmlElement) -> bytes:
+    """Every text node of the element's document, concatenated (XPath `string(/)`), in UTF-8.
+
+    As bytes because its one use is to search it: lxml hands libxml2's UTF-8
+    over as is, where `string(/)` decodes ~50,000 characters into a str, and a
+    search of UTF-8 bytes finds exactly the text's matches (the encoding is
+    self-synchronizing).
+    """
+    # An element's text with its tail: what follows a top-level node up to the next is a top-level text node too.
+    return b"".join(etree.tostring(node, method="text", encoding="utf-8") if isinstance(node.tag, str)
+                    else (node.tail or "").encode() for node in top_level(root))
 
 
-def may_hold_text(text_of_page: str, normalized: str) -> bool:
+def may_hold_text(text_of_page: bytes, normalized: str) -> bool:
     """False when no text node of a page (given as `page_text`) can normalize-space to `normalized`.
 
     Such a text node holds the words of `normalized` separated by XML space, so
     the page's text does too: a cheap test before a costly XPath over every element.
     """
     words = normalized.split(" ")
-    if max(words, key=len) not in text_of_page:  # a plain substring search first: much faster than the regex
+    if max(words, key=len).encode() not in text_of_page:  # a plain substring search first: much faster than the regex
         return False
     return _word_run(tuple(words)).search(text_of_page) is not None
 
 
 @lru_cache(maxsize=64)
-def _word_run(words: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("[ \t\r\n]+".join(re.escape(w) for w in words))
+def _word_run(words: tuple[str, ...]) -> re.Pattern[bytes]:
+    return re.compile(b"[ \t\r\n]+".join(re.escape(w.encode()) for w in words))

@@ -18,7 +18,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from crawler.parsers.common import ARTICLE_TYPES, clean, node_text
+from crawler.parsers.common import ARTICLE_TYPES, clean, node_text, top_level
 from crawler.urls import join_url
 
 # JSON-LD types that describe the page's main content when no article type is present.
@@ -92,12 +92,9 @@ def page_elements(sel: Selector, *tags: str) -> Iterator[HtmlElement]:
     lxml walks the tree for one tag name in C; an XPath such as `//meta[@content]`
     costs five times as much on a 1,000-element page, and reading a page's
     metadata asks for its metas, scripts and links. The walk starts at every
-    top-level element, not only the root: libxml2 puts what follows a stray
-    `</html>` (a counter script, a widget's markup) in a second `<html>` beside it.
+    top-level element (`top_level`), not only the root.
     """
-    root = sel.root.getroottree().getroot()
-    before = reversed(list(root.itersiblings(etree.Element, preceding=True)))
-    for top in (*before, root, *root.itersiblings(etree.Element)):
+    for top in top_level(sel.root.getroottree().getroot(), etree.Element):
         yield from top.iter(*tags)
 
 

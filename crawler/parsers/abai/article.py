@@ -271,7 +271,7 @@ class _Page:
     # -- sidebars -------------------------------------------------------------
 
     @cached_property
-    def text(self) -> str:
+    def text(self) -> bytes:
         return page_text(self.root)
 
     def sidebar(self, css: str, headings: tuple[str, ...]) -> tuple[list[BestMaterial] | None, str | None]:
@@ -279,7 +279,8 @@ class _Page:
         block = self.css(css)
         if block:
             return _sidebar_items(block[0], self.url), "selector"
-        for heading in (spelled for heading in headings for spelled in (heading, heading.upper())):
+        # Arabic script has no capitals: its heading once.
+        for heading in dict.fromkeys(spelled for heading in headings for spelled in (heading, heading.upper())):
             if not may_hold_text(self.text, heading):
                 continue  # the XPath below tests every element of the page: skip it when it cannot match
             found = _heading_parents(heading)(self.root) or _heading_parents(heading, whole=True)(self.root)
