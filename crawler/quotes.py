@@ -45,7 +45,7 @@ from crawler.quote_words import (
     DASHES,
     GUILLEMET,
     ENDS,
-    INDIRECT_MARKERS,
+    INDIRECT_MARKERS_BY_CORE,
     INDIRECT_RU,
     LETTERS,
     INDIRECT_TAIL,
@@ -196,7 +196,7 @@ def _dash_candidates(text: str, start: int, script: str) -> list[_Candidate]:
 def _indirect_markers(text: str) -> list[tuple[int, int, int]]:
     """(who_start, who_end, text_start) of each "…-тың айтуынша, " or "По словам …, " in the text."""
     found: list[tuple[int, int, int]] = []
-    for marker in INDIRECT_MARKERS:
+    for marker in (m for core, markers in INDIRECT_MARKERS_BY_CORE.items() if core in text for m in markers):
         at = text.find(marker)
         while at >= 0:
             tail = INDIRECT_TAIL.match(text, at + len(marker))

@@ -11,6 +11,7 @@ import pytest
 
 from crawler.items import Quote
 from crawler.quote_names import Registry, normal_case
+from crawler.quote_words import INDIRECT_MARKERS, INDIRECT_MARKERS_BY_CORE
 from crawler.quotes import extract_quotes
 
 QUOTE_FIXTURES = Path(__file__).parent / "fixtures" / "quotes"
@@ -173,6 +174,14 @@ def test_russian_otmetila_ona() -> None:
 def test_russian_genitive_name_after_po_mneniyu_is_put_back_in_the_nominative() -> None:
     (quote,) = extract_quotes(["По мнению аналитика Дмитрия Соколова, рынок восстановится."])
     assert summary(quote) == (0, "indirect", "Дмитрий Соколов", "аналитик")
+
+
+def test_every_indirect_marker_is_searched_once_in_a_paragraph_holding_its_ending() -> None:
+    # A marker missing from INDIRECT_MARKERS_BY_CORE would never be found, one under two cores found twice.
+    assert sorted(m for markers in INDIRECT_MARKERS_BY_CORE.values() for m in markers) == sorted(INDIRECT_MARKERS)
+    for marker in INDIRECT_MARKERS:
+        (quote,) = extract_quotes([f"Министр Дархан Қалетаевтың {marker}, жоба биыл аяқталады."])
+        assert (quote.kind, quote.text) == ("indirect", "жоба биыл аяқталады"), marker
 
 
 def test_kazakh_genitive_suffix_is_stripped_from_names() -> None:
