@@ -152,6 +152,13 @@ def test_a_pages_own_drop_attribute_drops_nothing() -> None:
     assert sanitize(root.find(".//div"), "https://abai.kz/") == '<p>one</p><p>two</p>'
 
 
+def test_sanitize_drops_control_characters_around_what_it_removes_and_ignores_those_of_comments() -> None:
+    root = parse_html("<div><p>a\x1bb<script>x</script>\x07c<span>d\x0c</span></p><!-- \x1b -->e</div>")
+    assert sanitize(root.find(".//div"), "https://abai.kz/") == "<p>abcd</p>e"
+    root = parse_html("<div><p>a<!-- \x1b -->b<span>c</span></p></div>")
+    assert sanitize(root.find(".//div"), "https://abai.kz/") == "<p>abc</p>"
+
+
 def test_the_parsers_index_holds_every_class_the_body_exclusions_are_anchored_on() -> None:
     parts = [part.strip() for part in S.NOT_BODY.split(",")]
     assert all(anchor_class(part) in _INDEXED for part in parts), parts

@@ -66,7 +66,12 @@ def sanitize(container: HtmlElement, base_url: str, drop: Iterable[HtmlElement] 
     return html[len("<div>") : -len("</div>")].strip()
 
 
+_STRING = etree.XPath("string()")
+
+
 def _drop_control_characters(tree: HtmlElement) -> None:
+    if _NOT_XML.search(_STRING(tree)) is None:
+        return  # no text node holds one (comments and the tree's own tail go anyway): one search, not two a node
     for element in tree.iter():
         if element.text and _NOT_XML.search(element.text):
             element.text = _NOT_XML.sub("", element.text)
