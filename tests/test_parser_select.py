@@ -21,7 +21,7 @@ from crawler.parsers.abai import parse_article as parse_abai_article
 from crawler.parsers.abai import read_article
 from crawler.parsers.abai import selectors as S
 from crawler.parsers.abai.article import _INDEXED
-from crawler.parsers.common import clean, may_hold_text, page_text, parse_html, visible_texts
+from crawler.parsers.common import clean, may_hold_text, page_text, parse_html, string_value, visible_texts
 from crawler.parsers.sanitize import sanitize
 from crawler.parsers.select import (
     PageIndex,
@@ -75,6 +75,16 @@ def test_visible_texts_are_xpaths_visible_text_nodes(page: SavedPage) -> None:
     root = parse_html(page.html())
     for element in root.iter(etree.Element):
         assert visible_texts(element) == VISIBLE_TEXT(element)
+
+
+ELEMENT_STRING = etree.XPath("string()")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.path.name for p in PAGES])
+def test_string_value_is_xpaths_string_of_the_element(page: SavedPage) -> None:
+    root = parse_html(page.html())
+    for element in root.iter(etree.Element):
+        assert string_value(element) == ELEMENT_STRING(element)
 
 
 def test_visible_texts_skip_scripts_styles_and_comments_but_keep_their_tails() -> None:

@@ -18,6 +18,8 @@ from urllib.parse import urljoin
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.parsers.common import string_value
+
 KEPT_TAGS = frozenset(
     "p h2 h3 h4 h5 h6 blockquote ul ol li a img strong em b i u br figure figcaption "
     "table thead tbody tr td th".split()
@@ -66,11 +68,8 @@ def sanitize(container: HtmlElement, base_url: str, drop: Iterable[HtmlElement] 
     return html[len("<div>") : -len("</div>")].strip()
 
 
-_STRING = etree.XPath("string()")
-
-
 def _drop_control_characters(tree: HtmlElement) -> None:
-    if _NOT_XML.search(_STRING(tree)) is None:
+    if _NOT_XML.search(string_value(tree)) is None:
         return  # no text node holds one (comments and the tree's own tail go anyway): one search, not two a node
     for element in tree.iter():
         if element.text and _NOT_XML.search(element.text):

@@ -43,6 +43,7 @@ from crawler.parsers.common import (
     page_text,
     parse_html,
     person_names,
+    string_value,
     to_int,
 )
 from crawler.parsers.metadata import json_ld_article
@@ -57,7 +58,6 @@ _INDEXED = frozenset(
                                   S.CONTENT, S.BEST_MATERIALS, S.MOST_READ,
                                   *(part.strip() for part in S.NOT_BODY.split(",")))) if c
 )
-_STRING = etree.XPath("string()")
 
 
 def parse_article(html: str, url: str, fetched_at: str | None = None) -> ArticleItem:
@@ -218,7 +218,7 @@ class _Page:
 
     def authors(self) -> tuple[list[str] | None, str | None]:
         return first_of(
-            ("selector", lambda: [a for a in (clean(_STRING(e)) for e in self.css(S.AUTHOR)) if a]),
+            ("selector", lambda: [a for a in (clean(string_value(e)) for e in self.css(S.AUTHOR)) if a]),
             ("text", lambda: self.body.authors),
             ("meta", lambda: person_names(self.ld.get("author")) or _split_names(meta_content(self.sel, "author"))),
         )

@@ -14,7 +14,7 @@ from itertools import islice
 from lxml.html import HtmlElement
 
 from crawler.parsers.abai import patterns as P
-from crawler.parsers.common import block_elements, block_text, clean
+from crawler.parsers.common import block_elements, block_text, clean, string_value
 from crawler.quote_names import normal_case
 
 
@@ -66,10 +66,10 @@ def tail_after(body: Body, content: HtmlElement) -> None:
     after = Body()
     signed: list[str] = []  # lines that may be a signature, until the source line says they are
     for node in (content, *islice(content.iterancestors(), P.TAIL_LEVELS)):
-        following = list(islice((e for e in node.itersiblings() if isinstance(e.tag, str) and clean(e.text_content())),
+        following = list(islice((e for e in node.itersiblings() if isinstance(e.tag, str) and clean(string_value(e))),
                                 P.MAX_TAIL_ELEMENTS))
         for element in following:
-            said, lines = Body(), _lines(element) if len(element.text_content()) <= P.MAX_HEAD else []
+            said, lines = Body(), _lines(element) if len(string_value(element)) <= P.MAX_HEAD else []
             if lines and all(_tail_line(said, line) for line in lines):
                 names = _signature(signed) if said.source else []
                 if signed and not names:
