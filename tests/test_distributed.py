@@ -26,7 +26,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from benchmarks.synthetic import SyntheticMirror, make_mirror
 from crawler import settings
-from crawler.distributed.codec import decode, encode_item, encode_page, encode_stats
+from crawler.distributed.codec import Counts, decode, encode_item, encode_page, encode_stats
 from crawler.distributed.dupefilter import CanonicalDupeFilter
 from crawler.distributed.ingest import WORKERS_SOURCE, Ingester
 from crawler.distributed.keys import Keys
@@ -332,9 +332,10 @@ def test_a_batch_left_uncommitted_is_written_and_one_left_unacknowledged_is_not_
 def test_the_workers_request_counts_make_the_ingested_runs_request_report(frontier, tmp_path) -> None:
     """Counts from two workers are summed into the run's stats, so `health` has an error rate for a distributed run."""
     url, client = frontier
-    client.rpush(KEYS.items, encode_stats({"downloader/response_status_count/200": 3, "retry/count": 2}), *sample_lines(),
-                 encode_stats({"downloader/response_status_count/200": 1, "downloader/response_status_count/404": 1,
-                               "downloader/exception_type_count/twisted.internet.error.TimeoutError": 2}))
+    client.rpush(KEYS.items, encode_stats(Counts("w1", 1, {"downloader/response_status_count/200": 3, "retry/count": 2})),
+                 *sample_lines(),
+                 encode_stats(Counts("w2", 1, {"downloader/response_status_count/200": 1, "downloader/response_status_count/404": 1,
+                                               "downloader/exception_type_count/twisted.internet.error.TimeoutError": 2})))
     db = tmp_path / "archive.sqlite"
     assert Ingester(url, db).run() == "drained"
     run = sqlite_utils.Database(db)["crawl_runs"].get(1)
@@ -356,10 +357,14 @@ def test_the_ingester_waits_for_live_workers_before_it_calls_the_crawl_finished(
 
 
 def test_a_stats_line_takes_names_and_whole_numbers_only() -> None:
-    assert decode(encode_stats({"retry/count": 2})) == ("stats", {"retry/count": 2})
-    for data in ({"retry/count": "2"}, {"retry/count": 1.5}, {"retry/count": True}, ["retry/count"]):
+    line = Counts("w1", 1, {"retry/count": 2})
+    assert decode(encode_stats(line)) == ("stats", line)
+    for counts in ({"retry/count": "2"}, {"retry/count": 1.5}, {"retry/count": True}, ["retry/count"]):
         with pytest.raises(FrontierError, match="whole numbers"):
-            decode(json.dumps({"type": "stats", "data": data}))
+            decode(json.dumps({"type": "stats", "data": {"stream": "w1", "number": 1, "counts": counts}}))
+    for stream, number in ((None, 1), ("w1", "1"), ("w1", True)):
+        with pytest.raises(FrontierError, match="stream and number"):
+            decode(json.dumps({"type": "stats", "data": {"stream": stream, "number": number, "counts": {}}}))
 
 
 def test_a_malformed_line_becomes_an_error_row_and_the_rest_is_stored(frontier, tmp_path) -> None:
@@ -516,3 +521,40 @@ def test_worker_settings_are_documented_as_set() -> None:
     for name, value in documented.items():
         default = getattr(settings, name, None)
         assert (float(value) if isinstance(default, float) else value) == default, name
+
+
+def test_a_stats_line_that_reaches_redis_twice_is_counted_once(frontier, tmp_path, monkeypatch) -> None:
+    """A push whose reply was lost (a timeout after Redis ran it) is sent again: by redis-py, which retries it, or by
+    the pipeline, whose next push carried the same counts; the ingester counted those requests twice."""
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+    from twisted.internet import defer
+
+    from crawler.distributed import pipeline
+
+    url, client = frontier
+    crawler = get_crawler(Spider, {"REDIS_URL": url})
+    crawler.spider = Spider("abai")
+    queue = pipeline.ItemQueuePipeline.from_crawler(crawler)
+    replies = ["lost", "retried", "ok"]
+
+    def push_in_line(function, lines):  # no thread, no reactor: Redis runs each push, and its reply is as told
+        function(lines)
+        reply = replies.pop(0)
+        if reply == "retried":
+            function(lines)  # redis-py sent it again after a timeout
+        return defer.fail(redis.TimeoutError("Timeout reading from socket")) if reply == "lost" else defer.succeed(None)
+
+    monkeypatch.setattr(pipeline, "deferToThread", push_in_line)
+    monkeypatch.setattr(pipeline, "maybe_deferred_to_future", lambda deferred: deferred)
+    item = PageError("https://abai.kz/post/1", "download", "http_404", "Not Found")
+    failed = []
+    for _ in range(3):
+        crawler.stats.inc_value("downloader/request_count")
+        defer.Deferred.fromCoroutine(queue.process_item(item)).addErrback(failed.append)
+    assert [failure.type for failure in failed] == [redis.TimeoutError]
+    crawler.stats.inc_value("downloader/request_count")
+    queue.close_spider()
+    db = tmp_path / "archive.sqlite"
+    assert Ingester(url, db).run() == "drained"
+    assert json.loads(sqlite_utils.Database(db)["crawl_runs"].get(1)["stats"])["downloader/request_count"] == 4

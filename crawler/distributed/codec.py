@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import typing
+from dataclasses import dataclass
 from typing import Any
 
 from crawler.errors import FrontierError
@@ -31,6 +32,24 @@ PAGE = "page"
 STATS = "stats"
 
 
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """One stats line: what a worker counted since its previous line, numbered in that worker's stream.
+
+    A push can reach Redis twice (redis-py sends it again when its reply is
+    lost; the worker sends a failed push's line again), and counts, unlike
+    items, are not deduplicated by what they hold: the ingester adds a line
+    only when its number is past the last it added of its stream.
+    """
+
+    stream: str
+    """The worker process's own name for its lines, new each start: a worker's id (host-pid) can come back."""
+    number: int
+    """1, 2, … in the order the worker pushes them (one push at a time)."""
+    counts: dict[str, int]
+    """Stat name → increment."""
+
+
 def encode_item(item: Any) -> str:
     """One item (a dataclass of `ITEM_TYPES`) as a JSON line: {"type": class name, "data": fields}."""
     name = type(item).__name__
@@ -44,13 +63,13 @@ def encode_page(row: dict[str, Any]) -> str:
     return json.dumps({"type": PAGE, "data": row}, ensure_ascii=False)
 
 
-def encode_stats(counts: dict[str, int]) -> str:
-    """Stats a worker counted (name → increment) as a JSON line."""
-    return json.dumps({"type": STATS, "data": counts}, ensure_ascii=False)
+def encode_stats(line: Counts) -> str:
+    """Stats a worker counted, numbered in its stream, as a JSON line."""
+    return json.dumps({"type": STATS, "data": dataclasses.asdict(line)}, ensure_ascii=False)
 
 
 def decode(raw: bytes | str) -> tuple[str, Any]:
-    """(type tag, value) of one line: the dataclass for items, the dict for a page row or for stats."""
+    """(type tag, value) of one line: the dataclass for items and stats (`Counts`), the dict for a page row."""
     try:
         message = json.loads(raw)
         kind, data = message["type"], message["data"]
@@ -65,11 +84,15 @@ def decode(raw: bytes | str) -> tuple[str, Any]:
     return kind, _build(ITEM_TYPES[kind], data)
 
 
-def _counts(data: Any) -> dict[str, int]:
-    """A stats line's counts, checked: names and whole numbers only (they are added to the ingester's stats)."""
-    if not isinstance(data, dict) or not all(isinstance(k, str) and type(v) is int for k, v in data.items()):
+def _counts(data: Any) -> Counts:
+    """A stats line, checked: a stream's name, its number, and counts of names and whole numbers only (they are added
+    to the ingester's stats)."""
+    counts = data.get("counts") if isinstance(data, dict) else None
+    if not isinstance(counts, dict) or not all(isinstance(k, str) and type(v) is int for k, v in counts.items()):
         raise FrontierError(f"stats from a worker must map names to whole numbers, not {str(data)[:200]!r}")
-    return data
+    if not isinstance(data.get("stream"), str) or type(data.get("number")) is not int:
+        raise FrontierError(f"stats from a worker need their stream and number, not {str(data)[:200]!r}")
+    return Counts(data["stream"], data["number"], counts)
 
 
 def _build(cls: type[Any], data: dict[str, Any]) -> Any:

@@ -38,7 +38,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 
 from crawler import settings as project_settings
 from crawler.distributed import scripts
-from crawler.distributed.codec import PAGE, STATS, decode
+from crawler.distributed.codec import PAGE, STATS, Counts, decode
 from crawler.distributed.keys import Keys, connect, redact
 from crawler.errors import ConfigError, FrontierError
 from crawler.parsers.abai import SITE as ABAI_SITE
@@ -132,6 +132,8 @@ class Ingester:
         self.store_pipeline: StorePipeline | None = None
         self.items = 0
         self.batches = 0
+        self.counted: dict[str, int] = {}
+        """A worker's stream → the number of its last stats line this run added."""
 
     # -- running ------------------------------------------------------------
 
@@ -205,8 +207,7 @@ class Ingester:
                 if kind == PAGE:
                     pages.append({**value, "crawl_run": value.get("crawl_run") or self.run_id})
                 elif kind == STATS:
-                    for name, count in value.items():
-                        self.host.stats.inc_value(name, count)
+                    self._add_counts(value)
                 else:
                     self._process(value)
             assert self.store_pipeline is not None
@@ -219,6 +220,15 @@ class Ingester:
         self.items += len(raw)
         self.batches += 1
         self.host.stats.inc_value("ingest/items", len(raw))
+
+    def _add_counts(self, line: Counts) -> None:
+        """A worker's counts into the run's stats, unless this run added the line already (a push sent twice)."""
+        if line.number <= self.counted.get(line.stream, 0):
+            self.host.stats.inc_value("ingest/stats_repeated")
+            return
+        self.counted[line.stream] = line.number
+        for name, count in line.counts.items():
+            self.host.stats.inc_value(name, count)
 
     def _process(self, item: Any) -> None:
         """One item through the pipelines in order, with the signals Scrapy would send."""

@@ -7,24 +7,30 @@ through the same pipeline classes a single-machine crawl uses.
 
 The worker's request counts (responses by status, download exceptions,
 retries) travel the same way: each push carries what was counted since the
-last one, ahead of the item, so the ingester's run has the counts behind
-the items and errors it stores, and `health` an error rate for it. A
-request's counts are in Redis before its lease ends, as its items are; what
-no item followed (the last redirects) is sent when the worker closes,
-before it leaves the frontier (Scrapy closes the pipelines first).
+last one, as a numbered line ahead of the item, so the ingester's run has
+the counts behind the items and errors it stores, and `health` an error rate
+for it. A line that reaches Redis twice (a push retried after its reply was
+lost) is added once (crawler/distributed/codec.py `Counts`). A request's
+counts are in Redis before its lease ends, as its items are; what no item
+followed (the last redirects) is sent when the worker closes, before it
+leaves the frontier (Scrapy closes the pipelines first). A killed worker's
+counts since its last push are lost; the requests it held are fetched, and
+counted, again by another worker.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import redis
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy_redis.pipelines import RedisPipeline
+from twisted.internet.defer import DeferredLock
 from twisted.internet.threads import deferToThread
 
-from crawler.distributed.codec import encode_item, encode_stats
+from crawler.distributed.codec import Counts, encode_item, encode_stats
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -43,52 +49,66 @@ class ItemQueuePipeline(RedisPipeline):  # type: ignore[misc]  # scrapy-redis sh
     crawler: Crawler
     sent: dict[str, int]
     """Forwarded stat → the value the ingester has been sent so far."""
+    stream: str
+    lines: int
+    """Stats lines numbered so far (`Counts.number`)."""
+    unsent: list[str]
+    """Stats lines whose push failed, sent again as they were: if one did reach Redis, the ingester skips its copy."""
+    one_push: DeferredLock
+    """Pushes go one at a time, so a stream's lines reach Redis in their numbers' order."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ItemQueuePipeline:
         pipeline: ItemQueuePipeline = cls.from_settings(crawler.settings)
         pipeline.crawler = crawler
         pipeline.sent = {}
+        pipeline.stream = uuid.uuid4().hex
+        pipeline.lines = 0
+        pipeline.unsent = []
+        pipeline.one_push = DeferredLock()
         return pipeline
 
     async def process_item(self, item: Any) -> Any:
         """Push in a thread (a remote Redis must not stall the reactor); done before the item's request is."""
-        counts = self._take_counts()
-        lines = [encode_stats(counts)] if counts else []
+        await maybe_deferred_to_future(self.one_push.acquire())
         try:
-            await maybe_deferred_to_future(deferToThread(self._push, [*lines, encode_item(item)]))
-        except redis.RedisError:
-            self._give_back(counts)  # the next push sends them
-            raise
+            lines = [*self.unsent, *self._stats_line()]
+            try:
+                await maybe_deferred_to_future(deferToThread(self._push, [*lines, encode_item(item)]))
+            except redis.RedisError:
+                self.unsent = lines  # the next push sends them
+                raise
+            self.unsent = []
+        finally:
+            self.one_push.release()
         self.crawler.stats.inc_value("redis/items")
         return item
 
     def close_spider(self, spider: Spider | None = None) -> None:
         """Send the counts no item followed; in line: the worker leaves the frontier right after."""
-        counts = self._take_counts()
-        if not counts:
+        lines = [*self.unsent, *self._stats_line()]
+        if not lines:
             return
         try:
-            self._push([encode_stats(counts)])
+            self._push(lines)
         except redis.RedisError as err:
-            logger.warning("Could not send the counts of this worker's last %d requests to Redis (%s): the ingester's "
-                           "run will not count them", counts.get("downloader/request_count", 0), err)
+            logger.warning("Could not send the counts of this worker's last requests to Redis (%s): the ingester's "
+                           "run will not count them", err)
 
     def _push(self, lines: list[str]) -> None:
         spider = self.crawler.spider
         assert spider is not None  # items and counts come only while a spider crawls
         self.server.rpush(self.key % {"spider": spider.name}, *lines)
 
-    def _take_counts(self) -> dict[str, int]:
-        """The forwarded stats counted since the last push (name → increment), now taken as sent."""
+    def _stats_line(self) -> list[str]:
+        """The line of the forwarded stats counted since the last one (name → increment), now taken as sent; or none."""
         assert self.crawler.stats is not None
         counts = {}
         for name, value in self.crawler.stats.get_stats().items():
             if name.startswith(FORWARDED_STATS) and type(value) is int and value != self.sent.get(name, 0):
                 counts[name] = value - self.sent.get(name, 0)
                 self.sent[name] = value
-        return counts
-
-    def _give_back(self, counts: dict[str, int]) -> None:
-        for name, count in counts.items():
-            self.sent[name] -= count
+        if not counts:
+            return []
+        self.lines += 1
+        return [encode_stats(Counts(self.stream, self.lines, counts))]
