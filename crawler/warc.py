@@ -254,11 +254,26 @@ def read_responses(stream: IO[bytes], size: int, name: str) -> Iterator[Response
             read += 1
         # A file cut before a record's headers are whole ends warcio's iteration as if it had ended there.
         left = size - records.offset
-        if left > 0:
+        if left > 0 and not _nothing_from(stream, records.offset):
             raise StorageError(f"cannot read {name}: its record {read + 1} is truncated"
                                f" (the file's last {left} bytes are no whole record)")
     except DAMAGED as err:
         raise StorageError(f"cannot read {name}: its record {read + 1} is {damage(err)}") from err
+
+
+def _nothing_from(stream: IO[bytes], offset: int) -> bool:
+    """Whether the bytes after the last whole record hold no record: blank lines or empty gzip members, which a
+    writer may close a file with (warcio stops before them), and not the head of one cut short."""
+    stream.seek(offset)
+    rest = stream.read(CHUNK + 1)
+    if len(rest) > CHUNK:
+        return False
+    while rest.startswith(b"\x1f\x8b"):
+        member = zlib.decompressobj(wbits=31)
+        if member.decompress(rest, CHUNK).strip() or not member.eof:
+            return False
+        rest = member.unused_data
+    return not rest.strip()
 
 
 def _check_whole_block(record: Any, name: str, number: int) -> None:
@@ -271,7 +286,9 @@ def _check_whole_block(record: Any, name: str, number: int) -> None:
     """
     while record.raw_stream.read(CHUNK):
         pass
-    missing = record.raw_stream.limit
+    # No block reader of a length: no Content-Length to hold the file to (warcio's empty record for blank lines
+    # after the last gzip member).
+    missing = getattr(record.raw_stream, "limit", 0)
     if missing:
         raise StorageError(f"cannot read {name}: its record {number} is truncated"
                            f" (the file ends {missing} bytes before the record does)")

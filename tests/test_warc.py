@@ -287,3 +287,17 @@ def test_a_file_that_ends_inside_a_record_is_truncated_not_read_short(tmp_path: 
     with pytest.raises(StorageError, match=rf"^cannot read {re.escape(str(path))}: its record {number} is truncated \({reason}\)$"):
         read.extend(record.url for record in responses_in(path))
     assert read == ["https://abai.kz/post/0", "https://abai.kz/post/1"][:number - 3]
+
+
+@pytest.mark.parametrize("after", ["an empty gzip member", "blank lines"])
+def test_a_whole_file_with_nothing_after_its_last_record_is_no_truncated_one(tmp_path: Path, after: str) -> None:
+    """A closing empty gzip member (a writer that opened one more, `cat` of an empty file) or blank lines hold no
+    record: the file is whole, and was refused as truncated."""
+    from crawler.warc import responses_in
+
+    files = WarcFiles(tmp_path, "x", 10**9)
+    rows = [files.write(exchange(f"https://abai.kz/post/{n}")) for n in range(2)]
+    files.close()
+    path = Path(rows[0]["warc_file"])
+    path.write_bytes(path.read_bytes() + (gzip.compress(b"") if after == "an empty gzip member" else b"\r\n\r\n"))
+    assert [record.url for record in responses_in(path)] == ["https://abai.kz/post/0", "https://abai.kz/post/1"]
