@@ -34,23 +34,23 @@ ZIP_MAGIC = b"PK"  # how a zip file, and so a WACZ, begins
 
 
 def is_warc(path: Path) -> bool:
-    """Whether a file is a WARC file, gzipped or not, or a WACZ holding WARC files (False for one that cannot be
-    read: `extract_one` reports it)."""
+    """Whether a file is a WARC file, gzipped or not, or a zip, read as a WACZ: never one HTML page (False for one
+    that cannot be read: `extract_one` reports it)."""
     try:
         with path.open("rb") as raw:
             head = raw.read(2)
             raw.seek(0)
             if head == ZIP_MAGIC:
-                return bool(_wacz_warcs(path))
+                return True
             return (gzip.GzipFile(fileobj=raw).read(5) if head == b"\x1f\x8b" else raw.read(5)) == b"WARC/"
-    except (OSError, EOFError, zlib.error, zipfile.BadZipFile):
+    except (OSError, EOFError, zlib.error):
         return False
 
 
-def _wacz_warcs(path: Path) -> list[str]:
-    """The WARC files a WACZ (a zip) holds under `archive/`, in its order."""
-    with zipfile.ZipFile(path) as wacz:
-        return [name for name in wacz.namelist() if name.startswith("archive/") and name.endswith((".warc", ".warc.gz"))]
+def _wacz_warcs(wacz: zipfile.ZipFile) -> list[str]:
+    """The WARC files a zip holds, in its order: a WACZ's under `archive/`, or anywhere (a WACZ's folder zipped
+    whole, `crawl/archive/…`; a zip of WARC files)."""
+    return [name for name in wacz.namelist() if name.lower().endswith((".warc", ".warc.gz"))]
 
 
 def extract_one(path: Path, url: str | None, fetched_at: str | None, content_type: str | None = None) -> dict[str, Any]:
@@ -115,7 +115,9 @@ def _records(path: Path) -> Iterator[tuple[str, ResponseRecord]]:
         return
     try:
         with zipfile.ZipFile(path) as wacz:
-            for name in _wacz_warcs(path):
+            if not (names := _wacz_warcs(wacz)):
+                raise StorageError(f"cannot read {path}: a zip holding no WARC file (.warc, .warc.gz), so no WACZ")
+            for name in names:
                 where = f"{path}#{name}"
                 with wacz.open(name) as stream:
                     yield from ((where, record) for record in read_responses(stream, wacz.getinfo(name).file_size, where))

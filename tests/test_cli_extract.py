@@ -97,8 +97,9 @@ def test_extract_bad_input_is_reported_not_raised(tmp_path: Path) -> None:
     warc = tmp_path / "run.warc.gz"
     warc.write_bytes(gzip.compress(b"WARC/1.1\r\nWARC-Type: warcinfo\r\nContent-Length: 0\r\n\r\n\r\n\r\n"))
     result = run("extract", str(warc), "--url", "https://abai.kz/post/1")
-    assert (result.returncode, result.stderr.strip()) == (2, f"error: {warc} is a WARC file: its records give each page's"
-                                                             " URL and fetch time, so --url and --fetched-at do not apply")
+    assert (result.returncode, result.stderr.strip()) == (2, f"error: {warc} is a WARC file (or a WACZ): its records give"
+                                                             " each page's URL and fetch time, so --url and --fetched-at"
+                                                             " do not apply")
     result = run("extract", str(warc))
     message = "no page answered with status 200 among its records"
     assert (result.returncode, result.stderr.strip()) == (1, f"error: {warc}: {message}")
@@ -176,21 +177,26 @@ def test_a_mirror_page_is_decoded_by_the_charset_it_was_served_with(tmp_path: Pa
         assert [item["title"] for item in lines(result.stdout)] == [title]
 
 
-def test_extract_types_a_warc_response_as_the_crawl_did_without_its_content_type(tmp_path: Path) -> None:
-    """A page served without Content-Type is HTML by its body, as Scrapy typed it for the crawl; robots.txt is skipped."""
+def write_warc(warc: Path) -> Path:
+    """A gzipped WARC file of robots.txt and the seed article, served without Content-Type."""
     import io
 
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     page = (SITES / "abai.kz" / "pages" / "post-100000.html").read_bytes()
-    warc = tmp_path / "bare.warc.gz"
     with warc.open("wb") as handle:
         writer = WARCWriter(handle, gzip=True)
         for url, headers, body in [("https://abai.kz/robots.txt", [("Content-Type", "text/plain")], b"User-agent: *\n"),
                                    ("https://abai.kz/post/100000", [("Content-Length", str(len(page)))], page)]:
             http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
             writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http))
+    return warc
+
+
+def test_extract_types_a_warc_response_as_the_crawl_did_without_its_content_type(tmp_path: Path) -> None:
+    """A page served without Content-Type is HTML by its body, as Scrapy typed it for the crawl; robots.txt is skipped."""
+    warc = write_warc(tmp_path / "bare.warc.gz")
     result = run("extract", str(warc))
     assert result.returncode == 0, result.stderr
     (record,) = lines(result.stdout)
@@ -227,3 +233,26 @@ def test_a_broken_profile_fails_its_own_sites_pages_and_extract_goes_on(tmp_path
     assert records[0]["error"].startswith(f"site profile: cannot read site profile {seeds / 'steppe.example.toml'}: ")
     assert (records[1]["url"], records[1]["title"]) == ("https://other.example/a/1", "Жаңа кітапхана ашылды")
 
+
+
+def test_a_zip_is_read_for_its_warc_files_wherever_they_sit_and_never_as_one_page(tmp_path: Path, capsys) -> None:
+    """A WACZ's folder zipped whole keeps its WARC files under `crawl/archive/`: it was taken for one HTML page ('no
+    URL'; with --url its zip bytes were parsed, exit 0), as was a zip of no WARC file at all."""
+    import zipfile
+
+    from crawler.cli import main
+
+    nested, pages = tmp_path / "crawl.zip", tmp_path / "pages.zip"
+    with zipfile.ZipFile(nested, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("crawl/datapackage.json", "{}")
+        zipped.write(write_warc(tmp_path / "bare.warc.gz"), "crawl/archive/data.warc.gz")
+    with zipfile.ZipFile(pages, "w") as zipped:
+        zipped.write(PAGES / "post-100000.html", "post-100000.html")
+    assert main(["extract", str(nested)]) == 0
+    (record,) = lines(capsys.readouterr().out)
+    assert (record["warc_file"], record["url"]) == (f"{nested}#crawl/archive/data.warc.gz", "https://abai.kz/post/100000")
+    assert main(["extract", str(pages)]) == 2
+    (record,) = lines(capsys.readouterr().out)
+    assert record == {"path": str(pages), "error": "cannot read: a zip holding no WARC file (.warc, .warc.gz), so no WACZ"}
+    assert main(["extract", str(pages), "--url", "https://abai.kz/post/100000"]) == 2
+    assert "is a WARC file (or a WACZ): its records give each page's URL" in capsys.readouterr().err

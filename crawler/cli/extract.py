@@ -19,7 +19,8 @@ from crawler.urls import is_web_url
 def add_extract_parser(commands: Any) -> None:
     extract = commands.add_parser("extract", help="parse saved pages (or a WARC file's) and print one JSON object per page")
     extract.add_argument("paths", nargs="*", type=Path,
-                         help="HTML files (.html or .html.gz), or WARC files (.warc, .warc.gz: each page of their records)")
+                         help="HTML files (.html or .html.gz), or WARC files (.warc, .warc.gz: each page of their records) "
+                              "or a WACZ (a zip: each page of its WARC files)")
     extract.add_argument("--url", help="the page's URL (with one PATH); picks the parser by host")
     extract.add_argument("--manifest", type=Path,
                          help="JSON Lines file of {path, url, key?} (or a fixture mirror's manifest); paths relative to it")
@@ -54,7 +55,7 @@ def _extracted(args: argparse.Namespace, fetched_at: str | None) -> Iterator[tup
     for path, entry in _extract_jobs(args):
         if is_warc(path):
             if args.url or args.fetched_at:
-                raise ConfigError(f"{path} is a WARC file: its records give each page's URL and fetch time, "
+                raise ConfigError(f"{path} is a WARC file (or a WACZ): its records give each page's URL and fetch time, "
                                   "so --url and --fetched-at do not apply")
             yield path, entry, extract_warc(path)
         else:
