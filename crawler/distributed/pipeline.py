@@ -70,11 +70,12 @@ class ItemQueuePipeline(RedisPipeline):  # type: ignore[misc]  # scrapy-redis sh
 
     async def process_item(self, item: Any) -> Any:
         """Push in a thread (a remote Redis must not stall the reactor); done before the item's request is."""
+        line = encode_item(item)  # an item it cannot send fails before any counts are taken
         await maybe_deferred_to_future(self.one_push.acquire())
         try:
             lines = [*self.unsent, *self._stats_line()]
             try:
-                await maybe_deferred_to_future(deferToThread(self._push, [*lines, encode_item(item)]))
+                await maybe_deferred_to_future(deferToThread(self._push, [*lines, line]))
             except redis.RedisError:
                 self.unsent = lines  # the next push sends them
                 raise
