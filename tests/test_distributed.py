@@ -558,3 +558,24 @@ def test_a_stats_line_that_reaches_redis_twice_is_counted_once(frontier, tmp_pat
     db = tmp_path / "archive.sqlite"
     assert Ingester(url, db).run() == "drained"
     assert json.loads(sqlite_utils.Database(db)["crawl_runs"].get(1)["stats"])["downloader/request_count"] == 5
+
+
+def test_a_batch_that_failed_to_commit_has_its_counts_in_the_run_that_stores_it(frontier, tmp_path, monkeypatch) -> None:
+    """The failed run's report counted the requests behind items it did not store, and the next run, which stores
+    them, counted them again."""
+    import sqlite3
+
+    url, client = frontier
+    client.rpush(KEYS.items, encode_stats(Counts("w1", 1, {"downloader/request_count": 3})), *sample_lines())
+    db = tmp_path / "archive.sqlite"
+
+    def disk_full(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Store, "mark_batch_ingested", disk_full)
+    with pytest.raises(Exception, match="disk is full"):
+        Ingester(url, db).run()
+    monkeypatch.undo()
+    assert Ingester(url, db).run() == "drained"
+    runs = sqlite_utils.Database(db)["crawl_runs"].rows
+    assert {run["id"]: json.loads(run["stats"]).get("downloader/request_count") for run in runs} == {1: None, 2: 3}

@@ -195,6 +195,7 @@ class Ingester:
     def _write(self, batch_id: str, raw: list[Any]) -> None:
         """Every item of the batch through the pipelines, its page rows, and its id: one commit; then the ack."""
         store = self._store()
+        counts: list[Counts] = []  # added once the batch is committed: a run counts the requests behind what it stored
         with store.transaction():
             pages = []
             for line in raw:
@@ -207,7 +208,7 @@ class Ingester:
                 if kind == PAGE:
                     pages.append({**value, "crawl_run": value.get("crawl_run") or self.run_id})
                 elif kind == STATS:
-                    self._add_counts(value)
+                    counts.append(value)
                 else:
                     self._process(value)
             assert self.store_pipeline is not None
@@ -216,6 +217,8 @@ class Ingester:
                 store.save_pages(pages)
                 self.host.stats.inc_value("warc/records", len(pages))
             store.mark_batch_ingested(batch_id, len(raw), self.run_id)
+        for line in counts:
+            self._add_counts(line)
         self.server.delete(self.keys.processing, self.keys.batch)
         self.items += len(raw)
         self.batches += 1
