@@ -303,7 +303,9 @@ def test_ingest_stores_every_kind_of_item_as_the_pipelines_do(frontier, tmp_path
     url, client = frontier
     client.rpush(KEYS.items, *sample_lines())
     db = tmp_path / "new" / "archive.sqlite"  # in a folder not made yet: the ingester makes it, as a crawl does
-    assert Ingester(url, db).run() == "drained"
+    ingester = Ingester(url, db)
+    assert ingester.run() == "drained"
+    assert (ingester.items, ingester.records) == (3, 1)  # the page row is no item
     assert counts(db) == {"articles": 1, "article_variants": 1, "quotes": 15, "urls": 2, "errors": 1, "pages": 1,
                           "ingest_batches": 1}
     database = sqlite_utils.Database(db)
@@ -337,7 +339,9 @@ def test_the_workers_request_counts_make_the_ingested_runs_request_report(fronti
                  encode_stats(Counts("w2", 1, {"downloader/response_status_count/200": 1, "downloader/response_status_count/404": 1,
                                                "downloader/exception_type_count/twisted.internet.error.TimeoutError": 2})))
     db = tmp_path / "archive.sqlite"
-    assert Ingester(url, db).run() == "drained"
+    ingester = Ingester(url, db)
+    assert ingester.run() == "drained"
+    assert (ingester.items, ingester.records) == (3, 3)  # count lines are no items
     run = sqlite_utils.Database(db)["crawl_runs"].get(1)
     assert json.loads(run["requests_by_status"]) == {"200": 4, "404": 1, "TimeoutError": 2}
     assert json.loads(run["stats"])["retry/count"] == 2

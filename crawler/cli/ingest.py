@@ -51,7 +51,8 @@ def run_ingest(args: argparse.Namespace) -> int:
     reason = ingester.run(follow=args.follow, stop=stop_on_signals())
     summary = store.run_summary(ingester.run_id) if ingester.run_id is not None else None
     run = summary["run"] if summary else {}
-    print(f"Ingested {counted(ingester.items, 'item')} in {counted(ingester.batches, 'batch', 'batches')} into {args.db} ({reason})")
+    print(f"Ingested {counted(ingester.items, 'item')} (and {counted(ingester.records, 'page or count record')}) in "
+          f"{counted(ingester.batches, 'batch', 'batches')} into {args.db} ({reason})")
     if not summary:
         return 130 if reason == "stopped" else 0
     errors = ", ".join(f"{kind} {n}" for kind, n in summary["errors_by_kind"].items()) or "none"

@@ -131,6 +131,9 @@ class Ingester:
         self.pipelines: list[Any] = []
         self.store_pipeline: StorePipeline | None = None
         self.items = 0
+        """Items the workers sent, through the pipelines: no page row or count line, which only come with them."""
+        self.records = 0
+        """The page rows and count lines that came with them."""
         self.batches = 0
         self.counted: dict[str, int] = {}
         """A worker's stream → the number of its last stats line this run added."""
@@ -196,6 +199,7 @@ class Ingester:
         """Every item of the batch through the pipelines, its page rows, and its id: one commit; then the ack."""
         store = self._store()
         counts: list[Counts] = []  # added once the batch is committed: a run counts the requests behind what it stored
+        items = 0
         with store.transaction():
             pages = []
             for line in raw:
@@ -211,6 +215,7 @@ class Ingester:
                     counts.append(value)
                 else:
                     self._process(value)
+                    items += 1
             assert self.store_pipeline is not None
             self.store_pipeline.flush()
             if pages:
@@ -220,7 +225,8 @@ class Ingester:
         for line in counts:
             self._add_counts(line)
         self.server.delete(self.keys.processing, self.keys.batch)
-        self.items += len(raw)
+        self.items += items
+        self.records += len(pages) + len(counts)
         self.batches += 1
         self.host.stats.inc_value("ingest/items", len(raw))
 
