@@ -288,6 +288,17 @@ def test_closing_notes_on_the_reporters_leave_the_body(closing: list[str]) -> No
     assert item.paragraphs == [(para * 2).strip(), (para * 3).strip(), last]
 
 
+def test_a_long_last_paragraph_without_spaces_is_checked_for_an_address_in_linear_time() -> None:
+    """A text without spaces between its words (Chinese, Thai) or a hostile run of letters, last in the body: the
+    address search tried it from every letter (60,000 letters took about 10 s); the bound only catches that."""
+    import time
+
+    last = "字" * 60_000
+    started = time.perf_counter()
+    assert cleanup(["Erster Absatz.", last]) == ["Erster Absatz.", last]
+    assert time.perf_counter() - started < 1.0
+
+
 @pytest.mark.parametrize("last", [False, True], ids=["inside", "last"])
 def test_an_embedded_tweet_stays_in_the_body(last: bool) -> None:
     """Twitter's embed code in a site's "embed" wrapper: the tweet is text the article quotes (dev set: nj.com,

@@ -48,8 +48,9 @@ POINTER = re.compile(
     re.IGNORECASE,
 )
 # Where to reach the author: an email address, or a social profile's address (not a tweet's: "pic.twitter.com/…").
-CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w.])(?:twitter|facebook|instagram)\.com/\w++(?!/status)",
-                     re.IGNORECASE)
+# An address starts where its characters do, so a long run of them is read once, not from each of its letters.
+CONTACT = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w.])(?:twitter|facebook|instagram)\.com/\w++"
+                     r"(?!/status)", re.IGNORECASE)
 # A web address as a line's whole text: a link that cites its source, no headline of another story.
 ADDRESS = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 # How many lines in a row, each a link's whole text, make a list of links to other stories.
