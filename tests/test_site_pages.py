@@ -272,6 +272,21 @@ def test_a_list_of_links_to_other_stories_leaves_the_body() -> None:
     assert cleanup([*text, *others, *sources], links=links) == [*text, *sources]
 
 
+@pytest.mark.parametrize(("host", "kept"), [("https://www.nature.example", True), ("", False),
+                                            ("https://www.paper.example", False), ("https://blogs.paper.example", False)])
+def test_linked_titles_of_other_sites_are_the_articles_sources(host: str, kept: bool) -> None:
+    """Three linked headlines in a row are other stories of the site (its own host, a subdomain, a relative link);
+    titles that link other sites are the studies or sources the article cites, and stay."""
+    para = "The panel reviewed the evidence on sea-level rise gathered over the last two decades by several teams. "
+    titles = ["Global burden of coastal flooding, 2019", "Climate sensitivity revisited by three teams",
+              "A new look at Antarctic ice loss"]
+    listed = "".join(f'<h3><a href="{host}/study/{i}">{title}</a></h3>' for i, title in enumerate(titles))
+    html = (f"<html><head><title>Sea level | Paper</title></head><body><article><h1>Sea level</h1><p>{para * 2}</p>"
+            f"<p>{para * 3}</p><h2>The studies</h2>{listed}<p>{para * 2}</p></article></body></html>")
+    item = generic.parse_article(html, "https://paper.example/2024/05/sea-level")
+    assert [title for title in titles if title in item.paragraphs] == (titles if kept else [])
+
+
 @pytest.mark.parametrize("closing", [["paul.takahashi@steppe.example", "twitter.com/paultakahashi"],
                                      ["Reach the reporters on Twitter at http://twitter.com/MegKinnardAP"],
                                      ["Have a tip? Amy may be reached at amy@paper.example. Follow her on Twitter."],

@@ -25,6 +25,7 @@ from crawler.dates import parse_local
 from crawler.parsers.common import block_elements, clean, densest_paragraph_parent
 from crawler.parsers.sanitize import sanitize
 from crawler.parsers.sitenames import squash
+from crawler.urls import join_url, site_of
 
 # Lines that belong to the page's furniture, not to the text (whole-line matches only).
 FURNITURE = re.compile(
@@ -81,7 +82,7 @@ class Body:
 def extract_body(html: str, url: str, sel: Selector | None = None, title: str | None = None) -> Body:
     """The body of the page at `url`; `sel` is the parsed page."""
     sel = sel if sel is not None else Selector(text=html, type="html")
-    links = frozenset(clean(a.text_content()) for a in sel.root.iter("a"))
+    links = _site_links(sel.root, url)
     found = _trafilatura(html, url)
     if found is not None:
         extracted, root = found
@@ -109,6 +110,19 @@ def _headline_only(root: HtmlElement, paragraphs: list[str], title: str | None) 
         return False
     return all(element.tag in HEADINGS for element in root.iter() if isinstance(element.tag, str)
                and ((element.text or "").strip() or any((child.tail or "").strip() for child in element)))
+
+
+def _site_links(root: HtmlElement, url: str) -> frozenset[str]:
+    """The texts of the page's links to its own site (its host, a subdomain or the domain above): other stories'
+    headlines. Titles linking other sites are sources the article cites (studies, a reading list), its own text."""
+    site = site_of(url)
+    texts = set()
+    for link in root.iter("a"):
+        target = join_url(url, link.get("href") or "")
+        host = site_of(target) if target else ""
+        if host and (host == site or host.endswith("." + site) or site.endswith("." + host)):
+            texts.add(clean(link.text_content()))
+    return frozenset(texts)
 
 
 def _trafilatura(html: str, url: str) -> tuple[list[str], HtmlElement] | None:
@@ -204,7 +218,7 @@ def _prune(root: HtmlElement, extracted: list[str], kept: list[str]) -> None:
 
 
 def cleanup(paragraphs: list[str], title: str | None = None, links: frozenset[str] = frozenset()) -> list[str]:
-    """Our rules on top of the extractor; `links` are the texts of the page's links.
+    """Our rules on top of the extractor; `links` are the texts of the page's links to its own site.
 
     Anywhere: no furniture lines ("Share", "Print"), no pointer to another story, no list of links to other
     stories, no paragraph repeated in a row. At the top: no repeated headline (unless it is all there is), no
