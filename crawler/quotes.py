@@ -159,13 +159,24 @@ def _names(text: str, open_at: int, close_at: int) -> bool:
     return word in COLLECTIVE or (len(word) > 4 and ACCUSATIVE.search(word) is not None)
 
 
+# How many words before a quoted span introduce it as a proverb: "Бір мақал бар:", "Халық даналығы:", "Мақалда
+# айтылғандай:", "…мынадай мақалы бар:".
+PROVERB_LEAD = 2
+
+
 def _proverb(masked: str, open_at: int, close_at: int) -> bool:
     """Whether a quoted span is a proverb or saying, which no speaker of the text says though it may end a sentence
     with a verb ("Бір мақал бар: «Білекті бірді жығар, …»", "«Бірлік бар жерде тірлік бар» дегендей, …"): a word naming
-    a proverb in its sentence before it, or a formula that gives it as a saying after it."""
+    a proverb among the words that introduce it (`PROVERB_LEAD`), or a formula that gives it as a saying after it.
+
+    Not a proverb word further back in the sentence: there proverbs are a topic or a person's work, and the span a
+    speaker's words ("Профессор мақал-мәтелдердің маңызы туралы айтты: «…»", "Мақал жинаған ғалым Серік Ахметов:
+    «…»").
+    """
     if PROVERB_AFTER.match(masked, close_at):
         return True
-    return any(PROVERB_WORD.match(fold(word)) for word in masked[sentence_start(masked, open_at):open_at].split())
+    lead = masked[sentence_start(masked, open_at):open_at].split()[-PROVERB_LEAD:]
+    return any(PROVERB_WORD.match(fold(word)) for word in lead)
 
 
 def _spoken(text: str, open_at: int, close_at: int) -> bool:
