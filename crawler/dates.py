@@ -81,6 +81,8 @@ _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})(?:\.\s?|/)(\d{1,2})(?:\.\s?|/)(\d{4})(?
 _SHORT_YEAR = re.compile(
     rf"(?<![\w.])(\d{{1,2}})\.(\d{{1,2}})\.(\d{{2}})(?!\d|\.\d)\.?(?:\s*г\.)?(?:,?\s+(?:(?:{_AT})\s+)?(\d{{1,2}}):(\d{{2}}))?",
 )
+# The word before a dotted number that makes it a release's, no day: "Version 2.10.15", "ver. 1.12.23", "нұсқа 3.11.22".
+_VERSION = re.compile(r"\b(?:version|versión|versione|ver\.|версия|версии|нұсқа|нұсқасы)\s*$", re.IGNORECASE)
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 
@@ -173,9 +175,11 @@ def short_year_date(text: str, latest: date) -> tuple[datetime, bool] | None:
 
     A two-digit year names its century only against a day the page existed by (when it was fetched): "07.11.23" is
     2023 on a page read in 2024, and "07.11.25" on a page read in March 2025 is no coming event's day but 1925's,
-    which a caller's oldest plausible year turns down.
+    which a caller's oldest plausible year turns down. A number after "version" is a release's ("Version 2.10.15").
     """
     for match in _SHORT_YEAR.finditer(text.translate(_DIGITS)):
+        if _VERSION.search(text, 0, match.start()):
+            continue
         year = latest.year - (latest.year - int(match[3])) % 100
         day, month = int(match[1]), int(match[2])
         if year == latest.year and (month, day) > (latest.month, latest.day):

@@ -117,6 +117,9 @@ def test_day_first_dates_keep_the_time_after_at(text: str, expected: datetime) -
     ("02.03.24", (datetime(1924, 3, 2), False)),  # after the last day: a century back, too old for any caller
     ("11/07/23", None),  # month-first on American pages
     ("v2.10.15", None),
+    ("Version 2.10.15", None),  # a release's number, in a download page's meta line
+    ("Firefox ver. 1.12.23 · 80 MB", None),
+    ("Жаңа нұсқа 3.11.22", None),
     ("1.10.12.5", None),
     ("07.11.2023", None),  # a full year is `parse_local`'s
     ("31.02.23", None),
