@@ -1,5 +1,7 @@
 """Authors of small news pages: how bylines, dates beside them, bios and declared names are told apart."""
 
+import pytest
+
 from crawler.parsers.generic import parse_article
 
 
@@ -135,6 +137,17 @@ def test_a_declared_first_name_takes_the_full_name_its_bio_opens_with() -> None:
            '<div class="author-bio">{} Seit 2002 auf dem Mountainbike unterwegs und in den Alpen zu Hause.</div>')
     assert authors_of(box.format("Stefanus Stahl - Maschinenbauer und Abenteurer."), head) == ["Stefanus Stahl"]
     assert authors_of(box.format("Stefanus Ich bin Maschinenbauer und Abenteurer."), head) == ["Stefanus"]
+
+
+@pytest.mark.parametrize("bio", ["Das ist mein Blog über Berge.", "Hier ist mein Blog.", "Es war einmal ein Rad.",
+                                 "This is my blog about mountains.", "Here is where I write."])
+def test_a_bio_that_opens_with_a_sentence_of_its_own_spells_out_no_surname(bio: str) -> None:
+    """A first word that opens a sentence ("Das ist …", "This is …") is no surname, capitalised before "is" though;
+    the same word before another language's "is" may be ("Das is a reporter": a Bengali surname)."""
+    head = '<meta name="author" content="Stefanus">'
+    box = '<div class="byline"><span class="author">Stefanus</span></div><div class="author-bio">Stefanus {}</div>'
+    assert authors_of(box.format(bio), head) == ["Stefanus"]
+    assert authors_of(box.format("Das is a reporter."), head) == ["Stefanus Das"]
 
 
 def test_the_breadcrumbs_in_a_byline_are_not_its_person() -> None:

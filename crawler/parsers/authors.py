@@ -305,18 +305,28 @@ def _unseen(names: list[str], sel: Selector) -> bool:
 
 
 # What follows the full name that opens a bio: a dash before the person's roles, or "is" ("Hi, ich bin" is no surname).
-_BIO_OPENING = r"\s+(?P<surname>[^\W\d_][\w'’-]+)\s+(?:[-–—]|ist|is|est|es|è|war|was)\s"
+_BIO_OPENING = r"\s+(?P<surname>[^\W\d_][\w'’-]+)\s+(?P<verb>[-–—]|ist|is|est|es|è|war|was)\s"
+# Subjects of a sentence of the bio's own, capitalised before its "is" but no surname ("Anna Das ist mein Blog",
+# "Anna This is my blog"), by the verb's language: "Anita Das is a reporter" keeps her surname.
+_GERMAN_SUBJECTS = frozenset("das dies dieses es er sie hier heute jetzt dort".split())
+_ENGLISH_SUBJECTS = frozenset("this that it he she here there today now".split())
+_SUBJECTS_BEFORE = {
+    "ist": _GERMAN_SUBJECTS, "war": _GERMAN_SUBJECTS, "is": _ENGLISH_SUBJECTS, "was": _ENGLISH_SUBJECTS,
+    "est": frozenset("ce cela il elle ici".split()), "es": frozenset("esto eso él ella aquí hoy".split()),
+    "è": frozenset("questo lui lei qui oggi".split()),
+}
 
 
 def _bio_spelled_out(first_name: str, sel: Selector) -> str | None:
     """The full name a byline element's bio opens with: "Stefanus Stahl - Maschinenbauer, …", "Nils Pickert ist
-    freier Autor". Not any capitalised word after the first name: "Jessie Ich bin …" names no "Ich", and
-    "Tine Hi, ich bin Tine" no "Hi"."""
+    freier Autor". Not any capitalised word after the first name: "Jessie Ich bin …" names no "Ich", "Tine Hi,
+    ich bin Tine" no "Hi", and "Anna Das ist mein Blog" no "Das"."""
     opening = re.compile(rf"(?:^|\s){re.escape(first_name)}{_BIO_OPENING}")
     for node in sel.xpath(BYLINE)[:20]:
         found = opening.search(node_text(node))
-        if found and found["surname"][:1].isupper():
-            return f"{first_name} {found['surname']}"
+        surname = found["surname"] if found else ""
+        if found and surname[:1].isupper() and surname.casefold() not in _SUBJECTS_BEFORE.get(found["verb"], ()):
+            return f"{first_name} {surname}"
     return None
 
 
