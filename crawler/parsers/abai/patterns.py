@@ -55,7 +55,7 @@ SURNAME = re.compile(rf"(?:{SURNAME_ENDINGS}|улы|кызы|бай|енко|uli
 PLACE_WORD = re.compile(
     r"^(?:қала|облыс|аудан|ауыл|кент|өңір|университет|институт|академия|мектеп|мектебі|колледж|орталық|орталығы|"
     r"qala|oblys|audan|aýdan|auyl|aýyl|kent|universitet|institut|akademiya|mektep|mektebi|ortalyq|ortalyghy|"
-    r"قالا|وبلىس|اۋدان|اۋىل|город|область|район|село|университет)(?:сы|ы|і|sy|y|i|سى|ى)?$"
+    r"قالا|وبلىس|اۋدان|اۋىل|город|область|район|село)(?:сы|ы|і|sy|y|i|سى|ى)?$"
 )
 COMMENTS_LINE = re.compile(r"^\d+\s+(?:пікір|pikir|پىكىر)$")
 BEST_MATERIALS_HEADINGS = ("Үздік материалдар", "Ýzdik materialdar", "ٴۇزدىك ماتەريالدار", "ۇزدىك ماتەريالدار")
