@@ -119,6 +119,13 @@ def test_a_byline_with_its_time_is_no_sentence() -> None:
     assert authors_of(body) == ["Grace Zokovitch"]
 
 
+def test_a_byline_that_goes_on_in_a_sentence_still_names_its_writers() -> None:
+    """A byline element that opens with "By …" is no bio, though a sentence on the reporting follows the names."""
+    body = ('<p class="byline">By Jane Doe, The Times, and John Roe, who reported from the border for this story.'
+            '</p>')
+    assert authors_of(body) == ["Jane Doe", "John Roe"]
+
+
 def test_a_column_line_names_its_writer_and_spells_out_a_declared_first_name() -> None:
     head = '<meta name="author" content="Nils">'
     assert authors_of("<p><strong>Eine Kolumne von Nils Pickert</strong></p>", head) == ["Nils Pickert"]

@@ -119,12 +119,25 @@ def _people_in(node: Selector, sites: list[str], orgs: list[str] | None) -> list
         return []
     inner = next(_own_names(node.root), None)
     text = node_text(inner) if inner is not None else node_text(node)
-    if not text or len(text) > 150 or _prose(text):
+    if not text or len(text) > 150:
         return []
     names = split_names(text)
+    if _prose(text):  # a bio or a notice; or a byline that goes on in a sentence: its full names only
+        names = [n for n in names if _full_name(n)] if _byline_opening(text) else []
     if orgs is not None:
         orgs += [n for n in names if _organisation(n, sites)]
     return [n for n in names if not _organisation(n, sites)]
+
+
+def _full_name(name: str) -> bool:
+    """Two words or more, capitalised as a name is: "Jane Doe", "Walter von Aachen", not "Heimkino"."""
+    words = name.split()
+    return len(words) >= 2 and _name_cased(words)
+
+
+def _name_cased(words: list[str]) -> bool:
+    """Whether words are capitalised as a name's: each word but a particle after the first ("Walter von Aachen")."""
+    return bool(words) and words[0][:1].isupper() and all(w[:1].isupper() or w in PARTICLES for w in words[1:])
 
 
 def _own_names(byline: etree._Element) -> Iterator[etree._Element]:
@@ -145,7 +158,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 def _prose(text: str) -> bool:
     """A byline element's text that holds a sentence: an author box's bio ("… Zudem haben wir jede Menge Tipps
-    für zu Hause.") or a notice, whose pieces between commas and "und" are no names.
+    für zu Hause.") or a notice, whose pieces between commas and "und" are no names ("Heimkino"), unless full
+    names after a byline's label ("By Jane Doe, The Times, and John Roe, who reported from …").
 
     A sentence ends in a stop and has six words or more, three of them small words: lower case, of three letters
     or more ("ist", "und", "werden"). A byline's date has not: "By Grace Zokovitch | PUBLISHED: November 8, 2023
@@ -177,16 +191,21 @@ def byline_text(sel: Selector, sites: list[str]) -> list[str]:
         seen.add(node)
         if not 5 <= len(block) <= 80:
             continue
-        match = BYLINE_TEXT.match(block)
+        match = _byline_opening(block)
         if not match or (not match["colon"] and (_in_running_text(node, block) or _headline_after(match, block)
                                                  or _headline_link(node, block))):
             continue
-        words = match["name"].split()[:2]
-        if words[0][:1].isupper() and all(w[:1].isupper() or w in PARTICLES for w in words[1:]):
-            names = [n for n in split_names(re.split(r"\s+(?:@|on|am|um|\|)\s+", match["name"])[0]) if not _site_byline(n, sites)]
-            if names:
-                return names
+        names = [n for n in split_names(re.split(r"\s+(?:@|on|am|um|\|)\s+", match["name"])[0]) if not _site_byline(n, sites)]
+        if names:
+            return names
     return []
+
+
+def _byline_opening(text: str) -> re.Match[str] | None:
+    """`text` opening as a byline does ("By Jane Doe", "Von Anna Weber"): its label, then a name's capitalised words
+    ("Autor Alles über Lautsprecher, …" is a heading over a bio)."""
+    match = BYLINE_TEXT.match(text)
+    return match if match and _name_cased(match["name"].split()[:2]) else None
 
 
 # A meta line beside the headline that dates the page and names its writer: "11.12.2019 - Amelie Loevenich",
