@@ -303,6 +303,13 @@ def test_closing_notes_on_the_reporters_leave_the_body(closing: list[str]) -> No
     assert item.paragraphs == [(para * 2).strip(), (para * 3).strip(), last]
 
 
+@pytest.mark.parametrize("last", ["Anyone with information is asked to email tips@police.example.",
+                                  "For tickets and the full program, write to info@lakefestival.example."])
+def test_a_closing_line_that_gives_readers_an_office_address_stays(last: str) -> None:
+    """An address of an office or a service (tips@, info@) is the story's news for its readers, not the author's."""
+    assert cleanup(["The festival opens on Friday by the lake.", last]) == ["The festival opens on Friday by the lake.", last]
+
+
 def test_a_long_last_paragraph_without_spaces_is_checked_for_an_address_in_linear_time() -> None:
     """A text without spaces between its words (Chinese, Thai) or a hostile run of letters, last in the body: the
     address search tried it from every letter (60,000 letters took about 10 s); the bound only catches that."""

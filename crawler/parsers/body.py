@@ -48,10 +48,14 @@ POINTER = re.compile(
     r"|mehr zum thema)\s*:|also on [\w-]+(?:\.[\w-]+)+\s|you (?:may|might) also (?:like|enjoy)\s*(?::|\.\.\.|…)?$)",
     re.IGNORECASE,
 )
-# Where to reach the author: an email address, or a social profile's address (not a tweet's: "pic.twitter.com/…").
-# An address starts where its characters do, so a long run of them is read once, not from each of its letters.
-CONTACT = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w.])(?:twitter|facebook|instagram)\.com/\w++"
-                     r"(?!/status)", re.IGNORECASE)
+# Where to reach the author: a personal email address, or a social profile's address (not a tweet's:
+# "pic.twitter.com/…"). An office's address (tips@, info@) is one the story gives its readers. An address starts where
+# its characters do, so a long run of them is read once, not from each of its letters.
+CONTACT = re.compile(
+    r"(?<![\w.+-])(?!(?:info|tips?|news|contact|press|media|tickets?|events?|hello|help|support|service|office|sales"
+    r"|letters|feedback|admin)@)[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w.])(?:twitter|facebook|instagram)\.com/\w++(?!/status)",
+    re.IGNORECASE,
+)
 # A web address as a line's whole text: a link that cites its source, no headline of another story.
 ADDRESS = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 # How many lines in a row, each a link's whole text, make a list of links to other stories.
