@@ -261,6 +261,12 @@ def test_a_pointer_to_another_story_inside_the_text_leaves_the_body(pointer: str
     assert pointer not in item.body_html
 
 
+def test_a_sentence_also_on_a_day_is_no_pointer_to_a_site() -> None:
+    """"Also on rt.com …" points to a site; "Also on Nov.12 …", typed without its space, is a day of the story."""
+    line = "Also on Nov.12 police arrested two more suspects in the case."
+    assert cleanup(["The council met on Monday.", line, "It adjourned at noon."])[1:2] == [line]
+
+
 def test_a_list_of_links_to_other_stories_leaves_the_body() -> None:
     """Headlines of other stories, each a whole link, that trafilatura kept as headings after the text (dev set:
     inexhibit.com, billboard.com); a single linked line, and bare addresses citing sources, stay."""

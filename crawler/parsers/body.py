@@ -41,11 +41,11 @@ PROMO = re.compile(
     r"abonnieren|jetzt abonnieren|folgen sie|teilen sie|подписывайтесь|жазылыңыз)",
     re.IGNORECASE,
 )
-# A pointer to other stories, anywhere in the text ("READ MORE: …", "[Related: …]", "Also on rt.com …", "You may
-# also like...").
+# A pointer to other stories, anywhere in the text ("READ MORE: …", "[Related: …]", "Also on rt.com …", whose
+# address ends in letters, not "Also on Nov.12 …"; "You may also like...").
 POINTER = re.compile(
     r"^[\[(]?(?:(?:read (?:also|more|next)|see also|related(?: \w+)?|читайте также|см\. также|lesen sie auch"
-    r"|mehr zum thema)\s*:|also on [\w-]+(?:\.[\w-]+)+\s|you (?:may|might) also (?:like|enjoy)\s*(?::|\.\.\.|…)?$)",
+    r"|mehr zum thema)\s*:|also on [\w-]+(?:\.[^\W\d_]{2,})+\s|you (?:may|might) also (?:like|enjoy)\s*(?::|\.\.\.|…)?$)",
     re.IGNORECASE,
 )
 # Where to reach the author: a personal email address, or a social profile's address (not a tweet's:
