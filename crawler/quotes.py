@@ -18,8 +18,10 @@ the text so far. Spelling variants of one person ("Дархан Қалетаев
 
 The word lists and patterns live in `quote_words.py`, the people of the text
 (names, roles, spelling variants) in `quote_names.py`, what an attribution or
-an interview line says of its speaker in `quote_speakers.py`; this module finds
-the quotes and resolves their speakers. Pure: no I/O, all state within one call.
+an interview line says of its speaker in `quote_speakers.py`, the quotes one
+paragraph holds on its own in `quote_candidates.py`; this module walks the
+paragraphs — quotes over several of them, interview turns and answers — and
+resolves the speakers. Pure: no I/O, all state within one call.
 """
 
 from __future__ import annotations
@@ -28,6 +30,15 @@ import re
 from dataclasses import dataclass, field
 
 from crawler.items import Quote, QuoteKind
+from crawler.quote_candidates import (
+    Candidate,
+    dash_candidates,
+    guillemet_spans,
+    indirect_candidates,
+    inline_candidates,
+    mask,
+    trim,
+)
 from crawler.quote_names import (
     Mention,
     Person,
@@ -36,30 +47,24 @@ from crawler.quote_names import (
     fold,
     script_of,
 )
-from crawler.quote_speakers import Who, as_subject, sentence_end, sentence_start, speaker_line, who_after, who_in
+from crawler.quote_speakers import (
+    Who,
+    as_subject,
+    sentence_start,
+    speaker_line,
+    who_after,
+    who_in,
+)
 from crawler.quote_words import (
-    ACCUSATIVE,
-    COLLECTIVE,
-    CONTINUATION,
-    DASH_ATTRIBUTION,
     DASHES,
-    GUILLEMET,
     ENDS,
-    INDIRECT_MARKERS_BY_CORE,
-    INDIRECT_RU,
-    LETTERS,
-    INDIRECT_TAIL,
+    GUILLEMET,
     INLINE_ATTRIBUTION,
-    INTERRUPTING,
     LABEL_LINE,
     LEADING_DASH,
-    LISTED_NEXT,
-    OTHER_QUOTES,
-    PROVERB_AFTER,
-    PROVERB_WORD,
-    RUSSIAN_INDIRECT_WORDS,
-    SAID_BEFORE,
+    LETTERS,
     NOT_SPEAKING,
+    SAID_BEFORE,
     SENTENCE_END,
     SPEAKING_ENDING,
     SPEAKING_WORDS,
@@ -67,171 +72,6 @@ from crawler.quote_words import (
 )
 
 __all__ = ["extract_quotes"]
-
-
-# --------------------------------------------------------------------------
-# Quote candidates in one paragraph
-# --------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Candidate:
-    """A quote found in a paragraph, its speaker not yet resolved."""
-
-    kind: QuoteKind
-    start: int
-    end: int
-    who: Who
-
-
-def _trim(text: str, start: int, end: int, chars: str = " \t\n") -> tuple[int, int]:
-    """Shrink [start, end) past surrounding `chars`."""
-    while start < end and text[start] in chars:
-        start += 1
-    while end > start and text[end - 1] in chars:
-        end -= 1
-    return start, end
-
-
-def _guillemet_spans(text: str) -> list[tuple[int, int]]:
-    """Top-level «…» spans (nested guillemets included; a stray « left open hides no other), and straight or
-    curly quotes outside them ("Біз жеңеміз" деді Айдос Сарым, «Nur Otan» мүшесі)."""
-    pairs: list[tuple[int, int]] = []
-    opened: list[int] = []
-    at = text.find("«")
-    while at >= 0:
-        if text[at] == "«":
-            opened.append(at)
-        elif opened:
-            pairs.append((opened.pop(), at + 1))
-        at = min((i for i in (text.find("«", at + 1), text.find("»", at + 1)) if i >= 0), default=-1)
-    spans: list[tuple[int, int]] = []
-    for start, end in sorted(pairs):
-        if not spans or start >= spans[-1][1]:  # not inside the span before it
-            spans.append((start, end))
-    if '"' in text or "“" in text:
-        spans = sorted(spans + [m.span() for m in OTHER_QUOTES.finditer(text)
-                                if not any(start < m.end() and m.start() < end for start, end in spans)])
-    return spans
-
-
-def _mask(text: str, spans: list[tuple[int, int]]) -> str:
-    """The text with the given spans blanked out (offsets kept)."""
-    for start, end in spans:
-        text = text[:start] + " " * (end - start) + text[end:]
-    return text
-
-
-def _inline_candidates(text: str, masked: str, spans: list[tuple[int, int]], script: str) -> list[_Candidate]:
-    """«…» деді ол / «…», — сказал он / Министр: «…» — guillemet spans that are quotes."""
-    found: list[_Candidate] = []
-    for open_at, close_at in spans:
-        if _names(text, open_at, close_at) or _proverb(masked, open_at, close_at):
-            continue
-        attribution = INLINE_ATTRIBUTION.match(text, close_at)
-        interrupted = INTERRUPTING.search(text, open_at + 1, close_at - 1) if attribution is None else None
-        if interrupted is not None:  # both halves, each a quote of the speaker named between them
-            who = who_after(text, text, interrupted, script)
-            found += [_Candidate("inline", *_trim(text, open_at + 1, interrupted.start()), who),
-                      _Candidate("inline", *_trim(text, interrupted.end(), close_at - 1), who)]
-            continue
-        if attribution is None and not (text[:open_at].rstrip().endswith(":") and _spoken(text, open_at, close_at)):
-            continue  # a name: «Нұр Отан» партиясы, «Рейтер» агенттігі; after a colon, a list of them
-        who = who_after(masked, text, attribution, script) if attribution else Who()
-        if who.name is None and who.role_stem is None and not who.nobody:
-            who = who_in(masked, text, sentence_start(masked, open_at), open_at, script)
-        kind: QuoteKind = "question" if attribution and attribution.group("ask") else "inline"
-        start, end = _trim(text, open_at + 1, close_at - 1)
-        found.append(_Candidate(kind, start, end, who))
-    return found
-
-
-def _names(text: str, open_at: int, close_at: int) -> bool:
-    """Whether a short «…» names what the word before it is (бұл кезеңді «ақтаңдақ» деп есептейді: this period
-    they call "a blank spot"; адамдарды қазақ «шала қазақ» дейді), rather than quote what someone said."""
-    inner = text[open_at + 1:close_at - 1].strip()
-    before = text[:open_at].split()[-1:]
-    if not before or before[0].endswith((*ENDS, ":")):
-        return False  # after a sentence's end the «…» starts a new one
-    if len(inner.split()) > 3 or inner.endswith(tuple(ENDS)):
-        return False  # a sentence of its own
-    word = fold(before[0].strip(",;"))
-    return word in COLLECTIVE or (len(word) > 4 and ACCUSATIVE.search(word) is not None)
-
-
-# How many words before a quoted span introduce it as a proverb: "Бір мақал бар:", "Халық даналығы:", "Мақалда
-# айтылғандай:", "…мынадай мақалы бар:".
-PROVERB_LEAD = 2
-
-
-def _proverb(masked: str, open_at: int, close_at: int) -> bool:
-    """Whether a quoted span is a proverb or saying, which no speaker of the text says though it may end a sentence
-    with a verb ("Бір мақал бар: «Білекті бірді жығар, …»", "«Бірлік бар жерде тірлік бар» дегендей, …"): a word naming
-    a proverb among the words that introduce it (`PROVERB_LEAD`), or a formula that gives it as a saying after it.
-
-    Not a proverb word further back in the sentence: there proverbs are a topic or a person's work, and the span a
-    speaker's words ("Профессор мақал-мәтелдердің маңызы туралы айтты: «…»", "Мақал жинаған ғалым Серік Ахметов:
-    «…»").
-    """
-    if PROVERB_AFTER.match(masked, close_at):
-        return True
-    lead = masked[sentence_start(masked, open_at):open_at].split()[-PROVERB_LEAD:]
-    return any(PROVERB_WORD.match(fold(word)) for word in lead)
-
-
-def _spoken(text: str, open_at: int, close_at: int) -> bool:
-    """Whether a «…» after a colon reads as speech ("Министр: «Біз жеңеміз.»"), not as names ("партиялар
-    қатысады: «Nur Otan», «Ақ жол»", "Жоба атауы: «Рухани жаңғыру»"): a sentence, or four words or more, and
-    not one of a list of guillemet spans."""
-    inner = text[open_at + 1:close_at - 1].strip()
-    if LISTED_NEXT.match(text, close_at):
-        return False
-    return inner.endswith(tuple(ENDS)) or len(inner.split()) >= 4 or SAID_BEFORE.search(text, 0, open_at) is not None
-
-
-def _dash_candidates(text: str, start: int, script: str) -> list[_Candidate]:
-    """– …, – дейді. (– continued.) — dash speech from `start` (after the paragraph's dash, or at the start of a
-    paragraph that goes on with a dash quote of the paragraph before) closed by an attribution."""
-    attribution = DASH_ATTRIBUTION.search(text, start)
-    if attribution is None:
-        return []
-    who = who_after(text, text, attribution, script)
-    kind: QuoteKind = "question" if attribution.group("ask") else "dash"
-    found = [_Candidate(kind, *_trim(text, start, attribution.start(), " \t\n,،"), who)]
-    more = CONTINUATION.match(text, attribution.end())
-    if more:
-        found.append(_Candidate("dash", *_trim(text, more.end(), len(text)), who))
-    return found
-
-
-def _indirect_markers(text: str) -> list[tuple[int, int, int]]:
-    """(who_start, who_end, text_start) of each "…-тың айтуынша, " or "По словам …, " in the text."""
-    found: list[tuple[int, int, int]] = []
-    for marker in (m for core, markers in INDIRECT_MARKERS_BY_CORE.items() if core in text for m in markers):
-        at = text.find(marker)
-        while at >= 0:
-            tail = INDIRECT_TAIL.match(text, at + len(marker))
-            if tail and not (at and text[at - 1].isalpha()):
-                found.append((sentence_start(text, at), at, tail.end()))
-            at = text.find(marker, at + 1)
-    if any(word in text for word in RUSSIAN_INDIRECT_WORDS):
-        found += [(*m.span("who"), m.end()) for m in INDIRECT_RU.finditer(text)]
-    return sorted(found)
-
-
-def _indirect_candidates(text: str, masked: str, script: str) -> list[_Candidate]:
-    """Оның айтуынша, … / По словам Петрова, … — reported speech, kind "indirect"."""
-    found: list[_Candidate] = []
-    for who_lo, who_hi, text_at in _indirect_markers(masked):
-        start, end = _trim(text, text_at, sentence_end(masked, text_at))
-        if end > start:
-            found.append(_Candidate("indirect", start, end, who_in(masked, text, who_lo, who_hi, script)))
-    return found
-
-
-# --------------------------------------------------------------------------
-# The article
-# --------------------------------------------------------------------------
 
 
 # A quote may run over this many paragraphs: the one that opens it, those it goes on in and the one that closes it.
@@ -254,11 +94,11 @@ class _Open:
 class _Paragraph:
     """Quote candidates of one paragraph and the text left for finding names."""
 
-    candidates: list[_Candidate]
+    candidates: list[Candidate]
     masked: str
     speaker_line: Who | None = None  # a bare "Name SURNAME:" line, waiting for its dash paragraph
     left_open: _Open | None = None  # the quote still open when the paragraph ends
-    closes: _Candidate | None = None  # the candidate that closes the quote left open before it
+    closes: Candidate | None = None  # the candidate that closes the quote left open before it
     turn: Who | None = None  # the speaker whose interview line opens the paragraph
     asked: bool = False  # a question line of the outlet's ("Abai.kz: – …?"): the interview is questions and answers
 
@@ -266,15 +106,15 @@ class _Paragraph:
 def _read_paragraph(index: int, text: str, script: str, waiting: Who | None, pending: _Open | None) -> _Paragraph:
     """Find the quotes of one paragraph; `waiting` is the speaker of a preceding bare speaker line, `pending` the
     quote the paragraphs before left open."""
-    spans = _guillemet_spans(text)
-    masked = _mask(text, spans)
+    spans = guillemet_spans(text)
+    masked = mask(text, spans)
     if pending:
         closing = _closing(text, spans, script, pending) if pending.kind != "block" else None
         if closing:
             return closing
         if (len(pending.parts) < MAX_SPAN - 1 and _goes_on(text, script, pending.kind)  # and no quote of its own:
-                and not (_inline_candidates(text, masked, spans, script) or _indirect_candidates(text, masked, script))):
-            pending.parts.append((index, *_trim(text, 0, len(text), " \t\n«")))
+                and not (inline_candidates(text, masked, spans, script) or indirect_candidates(text, masked, script))):
+            pending.parts.append((index, *trim(text, 0, len(text), " \t\n«")))
             pending.reopened.add(text.lstrip().startswith("«"))
             return _Paragraph([], masked, left_open=pending)
     line = speaker_line(text, script)
@@ -292,13 +132,13 @@ def _read_paragraph(index: int, text: str, script: str, waiting: Who | None, pen
         speaker, lead = line[0], LEADING_DASH.match(text, line[1])
         block_start = lead.end() if lead else line[1]
     if speaker and block_start >= 0 and not text.rstrip().endswith(";"):  # "– мемлекеттік тілді дамыту;": a list
-        start, end = _trim(text, block_start, len(text))
-        return _Paragraph([_Candidate("block", start, end, speaker)], _mask(text, [(start, end)]),
+        start, end = trim(text, block_start, len(text))
+        return _Paragraph([Candidate("block", start, end, speaker)], mask(text, [(start, end)]),
                           left_open=_Open("block", []), turn=line[0] if line else None)
-    dashed = _dash_candidates(text, lead.end(), script) if lead else []
+    dashed = dash_candidates(text, lead.end(), script) if lead else []
     if dashed:
-        return _Paragraph(dashed, _mask(text, [(c.start, c.end) for c in dashed]))
-    found = _inline_candidates(text, masked, spans, script) + _indirect_candidates(text, masked, script)
+        return _Paragraph(dashed, mask(text, [(c.start, c.end) for c in dashed]))
+    found = inline_candidates(text, masked, spans, script) + indirect_candidates(text, masked, script)
     opened = _opening(text, lead)
     left_open = _Open("dash" if lead else "inline", [(index, *opened)]) if opened else None
     return _Paragraph(found, masked, left_open=left_open)
@@ -313,12 +153,12 @@ def _opening(text: str, lead: re.Match[str] | None) -> tuple[int, int] | None:
     if not end.endswith(tuple(ENDS)):
         return None  # "– мемлекеттік тілді дамыту," a list; "«Нұр Отан партиясы" a typo
     if lead:
-        return None if end.endswith(("?", "؟")) else _trim(text, lead.end(), len(text))
+        return None if end.endswith(("?", "؟")) else trim(text, lead.end(), len(text))
     at = text.rfind("«")
     before = text[:at].rstrip()
     if at < 0 or "»" in text[at:] or (before and not before.endswith((":", *ENDS, *DASHES))):
         return None
-    return _trim(text, at + 1, len(text))
+    return trim(text, at + 1, len(text))
 
 
 def _goes_on(text: str, script: str, kind: QuoteKind) -> bool:
@@ -349,24 +189,24 @@ def _closing(text: str, spans: list[tuple[int, int]], script: str, pending: _Ope
     « left open before it a typo ("Шымкентте «Болашақ бағдарламасы …").
     """
     if pending.kind == "dash":
-        found = [] if LEADING_DASH.match(text) else _dash_candidates(text, 0, script)
+        found = [] if LEADING_DASH.match(text) else dash_candidates(text, 0, script)
         part = text[found[0].start:found[0].end] if found else ""
         if not part or part.endswith("»") or not _paired(part) or SPEECH_VERB.search(part):
             return None  # "… сөйледі. «Бұл маңызды жоба», – деді ол.": a quote of its own after narrative
-        return _Paragraph(found, _mask(text, [(c.start, c.end) for c in found]), closes=found[0])
+        return _Paragraph(found, mask(text, [(c.start, c.end) for c in found]), closes=found[0])
     if pending.reopened - {text.lstrip().startswith("«")}:
         return None
     close_at = text.find("»")
     head = text[:close_at].lstrip().removeprefix("«")
     attribution = INLINE_ATTRIBUTION.match(text, close_at + 1) if close_at >= 0 and "«" not in head else None
-    start, end = _trim(text, 0, close_at, " \t\n«")
+    start, end = trim(text, 0, close_at, " \t\n«")
     if attribution is None or end <= start:
         return None
     later = [span for span in spans if span[0] > close_at]
-    masked = _mask(text, [(0, close_at + 1), *later])
+    masked = mask(text, [(0, close_at + 1), *later])
     ask: QuoteKind = "question" if attribution.group("ask") else "inline"
-    closing = _Candidate(ask, start, end, who_after(masked, text, attribution, script))
-    return _Paragraph([closing, *_inline_candidates(text, masked, later, script)], masked, closes=closing)
+    closing = Candidate(ask, start, end, who_after(masked, text, attribution, script))
+    return _Paragraph([closing, *inline_candidates(text, masked, later, script)], masked, closes=closing)
 
 
 def _speaker(who: Who, registry: Registry, context: list[Person]) -> tuple[Person | None, str | None]:
