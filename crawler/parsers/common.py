@@ -89,9 +89,9 @@ _HIDDEN = frozenset(("script", "style"))
 
 
 def node_text(node: Selector | HtmlElement) -> str:
-    """Visible text of a node (a parsel Selector or an lxml element), whitespace collapsed."""
+    """Visible text of a node (a parsel Selector or an lxml element), whitespace collapsed, letters composed (`composed`)."""
     root = node.root if isinstance(node, Selector) else node
-    return clean(" ".join(visible_texts(root)))
+    return composed(clean(" ".join(visible_texts(root))))
 
 
 def string_value(element: HtmlElement) -> str:
@@ -131,11 +131,11 @@ def visible_texts(root: HtmlElement) -> list[str]:
 
 
 def meta_content(sel: Selector, *names: str) -> str | None:
-    """Content of the first `<meta>` whose property or name is one of `names`."""
+    """Content of the first `<meta>` whose property or name is one of `names`, as text (`composed`): not for URLs."""
     for name in names:
         value = sel.xpath(f'//meta[@property="{name}" or @name="{name}"]/@content').get()
         if value and value.strip():
-            return clean(value)
+            return composed(clean(value))
     return None
 
 
@@ -143,7 +143,7 @@ ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNewsArticle", "Bl
 
 
 def person_names(value: Any) -> list[str]:
-    """Names of the Person objects (or plain strings) in a JSON-LD author value."""
+    """Names of the Person objects (or plain strings) in a JSON-LD author value, composed (`composed`)."""
     items = value if isinstance(value, list) else [value]
     names = []
     for item in items:
@@ -151,7 +151,7 @@ def person_names(value: Any) -> list[str]:
             names.append(clean(item))
         elif isinstance(item, dict) and item.get("@type", "Person") == "Person" and item.get("name"):
             names.append(clean(str(item["name"])))
-    return [n for n in names if n]
+    return [composed(n) for n in names if n]
 
 
 _LINE_BREAKING = ("br", "script", "style", "noscript", "template", etree.Comment, etree.ProcessingInstruction)
@@ -187,16 +187,48 @@ def block_text(block: HtmlElement) -> str:
 
 
 def composed(text: str) -> str:
-    """Body text with its letters composed (NFC), as the archive stores the body, before bylines and quotes are read.
+    """Text with its letters composed (NFC), as the archive stores it, before patterns read it.
 
     A letter typed as a base and a combining mark ("й" as "и" + U+0306, "ý"
     as "y" + U+0301, "ئ" as "ي" + U+0654, accents typed on a Mac) is one
-    character once stored: the byline and speech-verb patterns, written
-    composed ("Дайындаған", "дейді"), missed it, and quote offsets counted in
-    the typed paragraph pointed past their quote in the stored body. Not for
-    URLs: a server names a file by the bytes it was given.
+    character once stored: the patterns, written composed ("Дайындаған",
+    "дейді", "Қыркүйек"), missed it, and quote offsets counted in the typed
+    paragraph pointed past their quote in the stored body. Not for URLs: a
+    server names a file by the bytes it was given.
     """
     return unicodedata.normalize("NFC", text)
+
+
+# What of an HTML page is markup, not text: a comment, a script or style with its content, a tag with its attribute
+# values (quoted ones may hold a ">"; a quote left open is a character), a doctype or processing instruction.
+_MARKUP = re.compile(
+    r"<!--.*?(?:-->|\Z)"
+    r"|<(script|style)\b(?:[^<>\"']++|\"[^\"]*+\"|'[^']*+'|[\"'])*+>.*?(?:</\1\s*>|\Z)"
+    r"|</?[A-Za-z!?](?:[^<>\"']++|\"[^\"]*+\"|'[^']*+'|[\"'])*+>",
+    re.DOTALL | re.IGNORECASE,
+)
+
+
+def with_text_composed(html: str) -> str:
+    """The page with its text's letters composed (`composed`), its markup as typed: the links and image sources in its
+    attributes, and its scripts (JSON-LD's URLs), stay the bytes the server was given.
+
+    For a parser that hands the page's HTML to others (trafilatura, htmldate) as well as reading it.
+    """
+    if unicodedata.is_normalized("NFC", html):
+        return html
+    parts, end = [], 0
+    for markup in _MARKUP.finditer(html):
+        parts += [composed(html[end : markup.start()]), markup[0]]
+        end = markup.end()
+    parts.append(composed(html[end:]))
+    return "".join(parts)
+
+
+def typed_forms(text: str) -> tuple[str, ...]:
+    """`text` composed, then decomposed (NFD) when that differs: the spellings of a word an XPath looks for in the
+    page's own text, which is not composed ("saǵat", "Ýzdik materialdar" typed with combining marks)."""
+    return tuple(dict.fromkeys((text, unicodedata.normalize("NFD", text))))
 
 
 def block_elements(root: HtmlElement, excluded: set[int]) -> list[HtmlElement]:

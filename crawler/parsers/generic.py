@@ -28,7 +28,7 @@ from crawler.items import ArticleItem
 from crawler.language import detect_language, detect_script
 from crawler.parsers.authors import find_authors
 from crawler.parsers.body import cleanup, extract_body
-from crawler.parsers.common import block_elements, clean, composed, to_int, visible_texts
+from crawler.parsers.common import block_elements, clean, composed, to_int, visible_texts, with_text_composed
 from crawler.parsers.metadata import PageMetadata, read_metadata
 from crawler.parsers.names import split_names
 from crawler.parsers.pubdates import declared, modification_date, publication_date
@@ -72,6 +72,7 @@ def parse_article(html: str, url: str, fetched_at: str | None = None, *, tz: str
 
     Raises ParseError when the page has no title.
     """
+    html = with_text_composed(html)  # a page typed with combining marks parses as its composed twin
     sel = page_selector(html)
     meta = read_metadata(sel, url)
     picked = overridden(sel, overrides or {}, url)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from urllib.parse import urljoin
@@ -18,7 +19,7 @@ from urllib.parse import urljoin
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.parsers.common import string_value
+from crawler.parsers.common import composed, string_value
 
 KEPT_TAGS = frozenset(
     "p h2 h3 h4 h5 h6 blockquote ul ol li a img strong em b i u br figure figcaption "
@@ -49,7 +50,7 @@ def sanitize(container: HtmlElement, base_url: str, drop: Iterable[HtmlElement] 
                 element.attrib.pop(_DROP_MARK, None)
             else:
                 element.set(_DROP_MARK, before)
-    _drop_control_characters(tree)  # else moving text around (drop_tag, drop_tree) raises on them
+    _clean_text(tree)
     for element in list(tree.iter()):
         if element is tree or not isinstance(element.tag, str):
             if not isinstance(element.tag, str):  # comments, processing instructions
@@ -68,14 +69,17 @@ def sanitize(container: HtmlElement, base_url: str, drop: Iterable[HtmlElement] 
     return html[len("<div>") : -len("</div>")].strip()
 
 
-def _drop_control_characters(tree: HtmlElement) -> None:
-    if _NOT_XML.search(string_value(tree)) is None:
-        return  # no text node holds one (comments and the tree's own tail go anyway): one search, not two a node
+def _clean_text(tree: HtmlElement) -> None:
+    """The tree's text without the control characters XML forbids (else moving text around, `drop_tag` and
+    `drop_tree`, raises on them) and with its letters composed, as the body's text is (`composed`); attributes as typed."""
+    text = string_value(tree)
+    if _NOT_XML.search(text) is None and unicodedata.is_normalized("NFC", text):
+        return  # no text node needs it (comments and the tree's own tail go anyway): two checks, not four a node
     for element in tree.iter():
-        if element.text and _NOT_XML.search(element.text):
-            element.text = _NOT_XML.sub("", element.text)
-        if element.tail and _NOT_XML.search(element.tail):
-            element.tail = _NOT_XML.sub("", element.tail)
+        if element.text:
+            element.text = composed(_NOT_XML.sub("", element.text))
+        if element.tail:
+            element.tail = composed(_NOT_XML.sub("", element.tail))
 
 
 def _keep_safe_attributes(element: HtmlElement, base_url: str) -> None:

@@ -35,6 +35,7 @@ from crawler.parsers.common import (
     block_elements,
     block_text,
     clean,
+    composed,
     densest_paragraph_parent,
     first_of,
     may_hold_text,
@@ -45,6 +46,7 @@ from crawler.parsers.common import (
     person_names,
     string_value,
     to_int,
+    typed_forms,
 )
 from crawler.parsers.metadata import json_ld_article
 from crawler.parsers.sanitize import sanitize
@@ -171,7 +173,7 @@ class _Page:
         return first_of(
             ("selector", lambda: _text(self.css(S.TITLE))),
             ("structure", lambda: _text(self.css("article h1")) or next(filter(None, map(_headline, self.css("h1"))), None)),
-            ("meta", lambda: clean(self.ld.get("headline")) or meta_content(self.sel, "og:title")),
+            ("meta", lambda: composed(clean(self.ld.get("headline"))) or meta_content(self.sel, "og:title")),
             ("meta", lambda: P.TITLE_SUFFIX.sub("", _text(self.css("title")) or "")),
         )
 
@@ -179,7 +181,7 @@ class _Page:
         return first_of(
             ("selector", lambda: _text(self.css(S.CATEGORY))),
             ("text", lambda: self._head("category")),
-            ("meta", lambda: clean(_first(self.ld.get("articleSection"))) or meta_content(self.sel, "article:section")),
+            ("meta", lambda: composed(clean(_first(self.ld.get("articleSection")))) or meta_content(self.sel, "article:section")),
         )
 
     def views(self) -> tuple[int | None, str | None]:
@@ -218,7 +220,7 @@ class _Page:
 
     def authors(self) -> tuple[list[str] | None, str | None]:
         return first_of(
-            ("selector", lambda: [a for a in (clean(string_value(e)) for e in self.css(S.AUTHOR)) if a]),
+            ("selector", lambda: [a for a in (composed(clean(string_value(e))) for e in self.css(S.AUTHOR)) if a]),
             ("text", lambda: self.body.authors),
             ("meta", lambda: person_names(self.ld.get("author")) or _split_names(meta_content(self.sel, "author"))),
         )
@@ -279,8 +281,9 @@ class _Page:
         block = self.css(css)
         if block:
             return _sidebar_items(block[0], self.url), "selector"
-        # Arabic script has no capitals: its heading once.
-        for heading in dict.fromkeys(spelled for heading in headings for spelled in (heading, heading.upper())):
+        # Arabic script has no capitals: its heading once. The page's text is as typed: composed or not.
+        for heading in dict.fromkeys(typed for heading in headings for spelled in (heading, heading.upper())
+                                     for typed in typed_forms(spelled)):
             if not may_hold_text(self.text, heading):
                 continue  # the XPath below tests every element of the page: skip it when it cannot match
             found = _heading_parents(heading)(self.root) or _heading_parents(heading, whole=True)(self.root)
@@ -343,8 +346,8 @@ def _linking(item: Subtree, base_url: str, names: Callable[[str], object]) -> li
 
 
 def _deepest_containing(words: tuple[str, ...]) -> str:
-    """XPath for the innermost elements whose text contains one of `words`."""
-    test = " or ".join(f"contains(., '{w}')" for w in words)
+    """XPath for the innermost elements whose text contains one of `words`, typed composed or not."""
+    test = " or ".join(f"contains(., '{w}')" for word in words for w in typed_forms(word))
     return f"//body//*[{test}][not(*[{test}])]"
 
 
