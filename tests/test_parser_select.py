@@ -68,23 +68,17 @@ def test_subtree_answers_as_parsel(page: SavedPage) -> None:
 
 
 VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
+# Each text reader of crawler.parsers beside the XPath it stands in for (and must answer as).
+TEXT_READERS = {"visible_texts": (visible_texts, VISIBLE_TEXT), "string_value": (string_value, etree.XPath("string()"))}
 
 
+@pytest.mark.parametrize("reader", TEXT_READERS)
 @pytest.mark.parametrize("page", PAGES, ids=[p.path.name for p in PAGES])
-def test_visible_texts_are_xpaths_visible_text_nodes(page: SavedPage) -> None:
+def test_text_readers_answer_as_their_xpath_on_every_element(page: SavedPage, reader: str) -> None:
+    read, xpath = TEXT_READERS[reader]
     root = parse_html(page.html())
     for element in root.iter(etree.Element):
-        assert visible_texts(element) == VISIBLE_TEXT(element)
-
-
-ELEMENT_STRING = etree.XPath("string()")
-
-
-@pytest.mark.parametrize("page", PAGES, ids=[p.path.name for p in PAGES])
-def test_string_value_is_xpaths_string_of_the_element(page: SavedPage) -> None:
-    root = parse_html(page.html())
-    for element in root.iter(etree.Element):
-        assert string_value(element) == ELEMENT_STRING(element)
+        assert read(element) == xpath(element)
 
 
 def test_visible_texts_skip_scripts_styles_and_comments_but_keep_their_tails() -> None:
