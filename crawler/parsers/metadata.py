@@ -18,7 +18,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from crawler.parsers.common import ARTICLE_TYPES, clean, node_text, top_level
+from crawler.parsers.common import ARTICLE_TYPES, clean, composed, node_text, top_level
 from crawler.urls import join_url
 
 # JSON-LD types that describe the page's main content when no article type is present.
@@ -150,7 +150,18 @@ def _text(value: Any) -> str | None:
         value = value.get("@value") or value.get("name")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
-    return clean(_unescape(value)) if isinstance(value, str) and value.strip() else None
+    return _as_text(_unescape(value)) if isinstance(value, str) and value.strip() else None
+
+
+def _as_text(value: str) -> str:
+    """A declared value (a meta's content, a JSON-LD string) read as text: whitespace collapsed, letters composed.
+
+    A page typed with combining marks declares them too ("Қыркүйек" with its
+    "й" as "и" + U+0306 in og:title, a JSON-LD author): composed, its title,
+    names and tags are its composed twin's (`composed`). Not for URLs
+    (og:image, og:url, JSON-LD's image): a server names a file by the bytes it was given.
+    """
+    return composed(clean(value))
 
 
 def _unescape(text: str) -> str:
@@ -170,7 +181,7 @@ def _names(value: Any, index: dict[str, dict[str, Any]]) -> list[str]:
         if isinstance(item, dict) and "name" not in item and isinstance(item.get("@id"), str):
             item = index.get(item["@id"], item)
         if isinstance(item, str):
-            names.append(clean(_unescape(item)))
+            names.append(_as_text(_unescape(item)))
         elif isinstance(item, dict):
             name = item.get("name")
             if isinstance(name, list):
@@ -178,7 +189,7 @@ def _names(value: Any, index: dict[str, dict[str, Any]]) -> list[str]:
             if not isinstance(name, str) and (item.get("givenName") or item.get("familyName")):
                 name = f"{item.get('givenName', '')} {item.get('familyName', '')}"
             if isinstance(name, str):
-                names.append(clean(_unescape(name)))
+                names.append(_as_text(_unescape(name)))
     return [n for n in names if n]
 
 
@@ -198,7 +209,7 @@ def _keywords(value: Any) -> list[str]:
         values = [v for v in value if isinstance(v, str)]
     else:
         return []
-    tags = [clean(_unescape(v)) for v in values]
+    tags = [_as_text(_unescape(v)) for v in values]
     return [t for t in tags if t and not t.startswith("/") and "://" not in t]
 
 
@@ -239,7 +250,7 @@ def _item_value(node: Selector) -> str | None:
     for attr in ("content", "datetime", "value"):
         value = node.root.get(attr)  # not .attrib: see meta_index
         if value and value.strip():
-            return clean(value)
+            return _as_text(value)
     return node_text(node) or None
 
 
@@ -299,7 +310,8 @@ def _item_types(element: HtmlElement) -> set[str]:
 
 
 def meta_index(sel: Selector) -> dict[str, list[str]]:
-    """Contents of every `<meta>`, by its lower-cased property, name and itemprop (one pass over the page)."""
+    """Contents of every `<meta>`, by its lower-cased property, name and itemprop (one pass over the page), as typed:
+    a URL as the page gave it, text perhaps with combining marks (`_as_text`)."""
     index: dict[str, list[str]] = {}
     for attrs in page_elements(sel, "meta"):
         # lxml's get(); parsel's .attrib copies every attribute, and a name like "\x1b" makes that raise
@@ -331,7 +343,8 @@ _CONTENT_LANGUAGE_LOWER = str.maketrans("CONTENTLAGU", "contentlagu")
 
 
 def _read_meta_tags(sel: Selector, url: str, meta: PageMetadata) -> None:
-    index = meta_index(sel)
+    typed = meta_index(sel)  # the image's and the page's URLs are read as typed
+    index = {name: [composed(value) for value in values] for name, values in typed.items()}  # the rest as text (`_as_text`)
     for source, name in (("og", "og:title"), ("twitter", "twitter:title"), ("meta", "title"),
                          ("meta", "dc.title"), ("meta", "citation_title"), ("meta", "parsely-title")):
         if value := _first_meta(index, name):
@@ -358,7 +371,7 @@ def _read_meta_tags(sel: Selector, url: str, meta: PageMetadata) -> None:
             if values:
                 meta.tags = list(dict.fromkeys(values))
                 break
-    image = _first_meta(index, "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
+    image = _first_meta(typed, "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src")
     meta.image = meta.image or (join_url(url, image) if image else None)
     meta.site_name = meta.site_name or _first_meta(index, "og:site_name", "application-name", "apple-mobile-web-app-title")
     meta.description = _first_meta(index, "og:description", "description", "twitter:description")
@@ -368,7 +381,7 @@ def _read_meta_tags(sel: Selector, url: str, meta: PageMetadata) -> None:
     if meta.language:
         meta.language = meta.language.strip().replace("_", "-").split("-")[0].lower() or None
     canonical = next((link.get("href") for link in page_elements(sel, "link")
-                      if link.get("rel") == "canonical" and link.get("href") is not None), None) or _first_meta(index, "og:url")
+                      if link.get("rel") == "canonical" and link.get("href") is not None), None) or _first_meta(typed, "og:url")
     meta.canonical = join_url(url, canonical.strip()) if canonical and canonical.strip() else None
     og_type = (_first_meta(index, "og:type") or "").lower()
     meta.article_typed = meta.article_typed or og_type == "article"
