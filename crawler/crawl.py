@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 from crawler import CLI_LOG_HANDLER
 from crawler import settings as project_settings
 from crawler.errors import ConfigError, CrawlerError, StorageError
+from crawler.interrupts import handlers_restored
 from crawler.incremental import INCREMENTAL_OPTIONS, IncrementalParams
 from crawler.mirror import Mirror, offline_settings, source_of, with_mirror
 from crawler.profiles import Profile
@@ -50,9 +51,13 @@ def _without_traceback(record: logging.LogRecord) -> bool:
 
 class _Process(CrawlerProcess):
     """Scrapy's process, knowing whether a second Ctrl-C or SIGTERM stopped it at once: it then closes nothing,
-    its stats have no finish reason, and the run stays unfinished."""
+    its stats have no finish reason, and the run stays unfinished. Once it ends, Ctrl-C and SIGTERM act as before it."""
 
     forced = False
+
+    def start(self, stop_after_crawl: bool = True, install_signal_handlers: bool = True) -> None:
+        with handlers_restored():
+            super().start(stop_after_crawl, install_signal_handlers)
 
     def _signal_kill(self, signum: int, frame: Any) -> None:
         self.forced = True

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import FrameType
 
 Handler = Callable[[int, FrameType | None], object]
@@ -32,15 +32,33 @@ def interrupts_deferred() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def handlers_restored() -> Iterator[None]:
+    """Inside, code may take Ctrl-C and SIGTERM for itself; afterwards the handlers from before come back. Scrapy's
+    process leaves its own behind, which do nothing once its reactor has stopped: the work after a crawl (saving what
+    `fixtures record` fetched, a crawl's summary) would not stop on Ctrl-C or `kill`."""
+    with _restored((signal.SIGINT, signal.SIGTERM)):
+        yield
+
+
+@contextlib.contextmanager
 def _handled(handlers: dict[signal.Signals, Handler]) -> Iterator[None]:
-    """`handlers` installed inside, the previous ones back afterwards. Only the main thread may set handlers:
-    elsewhere the signals keep theirs."""
+    """`handlers` installed inside, the previous ones back afterwards."""
+    with _restored(handlers) as settable:
+        for signum, handler in handlers.items() if settable else ():
+            signal.signal(signum, handler)
+        yield
+
+
+@contextlib.contextmanager
+def _restored(signums: Iterable[signal.Signals]) -> Iterator[bool]:
+    """The handlers of `signums` as they are now, put back afterwards; yields whether they may be set here. Only the
+    main thread may set handlers: elsewhere the signals keep theirs."""
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield False
         return
-    previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
+    previous = {signum: signal.getsignal(signum) for signum in signums}
     try:
-        yield
+        yield True
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)

@@ -384,3 +384,28 @@ def test_the_pages_an_offline_crawl_found_missing_are_recorded_with_missing(tmp_
     nothing = cli("fixtures", "record", "--sites-dir", str(tmp_path / "sites"), "--site", "abai.kz")
     assert (nothing.returncode, nothing.stderr.strip()) == (
         2, "error: nothing to record: give URLs, or --missing DB of a crawl that found pages missing")
+
+
+AFTER_A_FETCH = """
+import os, signal, time
+from crawler.interrupts import terminate_as_interrupt
+from crawler.record import fetch
+
+with terminate_as_interrupt():  # as `python -m crawler` runs every command
+    fetch([], "abai.kz", {})
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            os.kill(os.getpid(), signum)
+            time.sleep(5)
+            print("ignored", signum.name)
+        except KeyboardInterrupt:
+            print("interrupted", signum.name)
+"""
+
+
+def test_ctrl_c_and_sigterm_still_stop_the_work_after_the_fetch() -> None:
+    """Saving what was fetched (a parse per page, minutes for many) stops on Ctrl-C or `kill`: Scrapy's handlers,
+    left behind by its process, did nothing once its reactor had stopped, and the command ran on to its end."""
+    result = subprocess.run([sys.executable, "-c", AFTER_A_FETCH], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stdout.splitlines() == ["interrupted SIGINT", "interrupted SIGTERM"], result.stderr[-2000:]
+
