@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import json
 import mimetypes
+import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -157,7 +158,18 @@ def write_expected(page: SavedPage, data: dict[str, Any]) -> None:
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write expected JSON: 2-space indent, text as is (not \\u-escaped), so reviews read it."""
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    _write_whole(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Replace `path` with `text` all at once: a write that fails halfway (a full disk) or is interrupted leaves the
+    file as it was, not cut short, and the manifest lists every page recorded before."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,7 +367,7 @@ def save_page(directory: Path, response: RecordedResponse, kind: str | None = No
         lines.append(line)
     else:
         lines[at] = line
-    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _write_whole(manifest, "\n".join(lines) + "\n")
     return next(p for p in saved_pages(directory) if canonical_url(p.url) == key)
 
 

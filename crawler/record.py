@@ -36,6 +36,7 @@ from crawler.fixtures import (
     save_page,
     write_expected,
 )
+from crawler.interrupts import interrupts_deferred
 from crawler.mirror import with_mirror
 from crawler.spiders.abai import fetched_time
 from crawler.urls import site_of
@@ -102,13 +103,16 @@ def record_file(path: Path, url: str, directory: Path, site: str, kind: str | No
 
 def _save(result: RecordResult, directory: Path, response: RecordedResponse, kind: str | None,
           source: str | None = None) -> None:
-    """Save one response and its expected JSON, noting how that JSON changed since the page's last recording."""
-    page = save_page(directory, response, kind, source)
-    before, expected = _previous(page), parse_saved(page)
-    if expected is not None:
-        write_expected(page, expected)
-        if before is not None and (diffs := diff_fields({**before, "fetched_at": None}, {**expected, "fetched_at": None})):
-            result.changed[page.url] = diffs
+    """Save one response and its expected JSON, noting how that JSON changed since the page's last recording. Ctrl-C
+    waits until both are written: a page in the manifest without its JSON fails `fixtures check`."""
+    with interrupts_deferred():
+        page = save_page(directory, response, kind, source)
+        before, expected = _previous(page), parse_saved(page)
+        if expected is not None:
+            write_expected(page, expected)
+    if expected is not None and before is not None and (
+            diffs := diff_fields({**before, "fetched_at": None}, {**expected, "fetched_at": None})):
+        result.changed[page.url] = diffs
     result.saved.append((page, expected))
 
 

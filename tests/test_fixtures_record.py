@@ -409,3 +409,53 @@ def test_ctrl_c_and_sigterm_still_stop_the_work_after_the_fetch() -> None:
     result = subprocess.run([sys.executable, "-c", AFTER_A_FETCH], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.stdout.splitlines() == ["interrupted SIGINT", "interrupted SIGTERM"], result.stderr[-2000:]
 
+
+SAVE_UNDER_A_SIZE_LIMIT = """
+import resource, sys
+from pathlib import Path
+from crawler.fixtures import RecordedResponse, save_page
+
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), resource.RLIM_INFINITY))
+page = RecordedResponse("https://abai.kz/post/1", 200, {"Content-Type": "text/html"}, b"<p>x</p>", "2024-05-01T00:00:00+00:00")
+try:
+    save_page(Path(sys.argv[1]), page)
+except OSError as err:
+    print(err.strerror)
+"""
+
+
+def test_a_manifest_that_cannot_be_written_whole_stays_as_it_was(tmp_path: Path) -> None:
+    """A full disk while a page's line goes in (here a file size limit, which fails the same way): the manifest of every
+    page recorded before is kept, not cut at the limit, with the pages it lists beside it."""
+    site = tmp_path / "abai.kz"
+    site.mkdir()
+    shutil.copy(SITES / "abai.kz" / "manifest.jsonl", site)
+    before = (site / "manifest.jsonl").read_bytes()
+    result = subprocess.run([sys.executable, "-c", SAVE_UNDER_A_SIZE_LIMIT, str(site), str(len(before) // 2)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stdout == "File too large\n", result.stderr[-2000:]
+    assert (site / "manifest.jsonl").read_bytes() == before
+    assert sorted(path.name for path in site.iterdir()) == ["manifest.jsonl", "pages"]
+
+
+def test_ctrl_c_while_a_page_is_saved_leaves_it_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while a recorded page is parsed for its expected JSON: the page is saved with its JSON, then the command
+    stops; not a page in the manifest whose expected JSON `fixtures check` reports missing."""
+    import os
+    import signal
+
+    from crawler import record
+
+    def parse_interrupted(page: Any) -> Any:
+        os.kill(os.getpid(), signal.SIGINT)
+        return parse_saved(page)
+
+    parse_saved = record.parse_saved
+    monkeypatch.setattr(record, "parse_saved", parse_interrupted)
+    page = tmp_path / "saved.html"
+    page.write_text(ARTICLE.format(title="Жаңа кітапхана ашылды"), encoding="utf-8")
+    sites = tmp_path / "sites"
+    with pytest.raises(KeyboardInterrupt):
+        record.record_file(page, "https://qamshy.kz/article/1.html", sites / "qamshy.kz", "qamshy.kz")
+    [entry] = read_manifest(sites / "qamshy.kz")
+    assert (sites / "qamshy.kz" / entry["file"]).with_suffix(".json").is_file()
