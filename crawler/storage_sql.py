@@ -13,6 +13,8 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.db import jsonify_if_needed, quote_identifier
 
+from crawler.errors import StorageError
+
 # Values sqlite-utils' `jsonify_if_needed` passes through unchanged: skipping the call for them is most of its cost.
 _PLAIN = frozenset({str, int, float, type(None), bytes})
 # Rows in one INSERT at most (fewer when SQLite's limit on parameters says so). A cached statement keeps
@@ -76,9 +78,11 @@ class Connected:
         try:
             yield
             self.db.conn.commit()  # inside: a commit that fails (disk full) rolls back like any other error
-        except BaseException:
+        except BaseException as err:
             self.db.conn.rollback()
             self._transaction_ended(committed=False)
+            if isinstance(err, sqlite3.OperationalError) and getattr(err, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+                raise StorageError(f"cannot write to database {self.path}: {err}") from err  # one line, not a traceback
             raise
         self._transaction_ended(committed=True)
 

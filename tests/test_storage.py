@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -108,6 +109,17 @@ def test_a_batch_whose_commit_fails_counts_no_article(store: Store) -> None:
         store.db.execute("insert into quotes (key, script, position, text) values ('abai.kz:no-such', 'cyrl', 0, 'x')")
     assert store.finish_run(run, {})["articles_new"] == 0
 
+
+
+def test_a_full_disk_is_a_storage_error_naming_the_database(store: Store) -> None:
+    """A batch the disk has no room for (here: a page limit, which SQLite reports alike): one line that names the
+    file, as `ingest` and `reparse` print it, not a traceback of sqlite3's; the batch rolls back."""
+    run = store.start_run("abai", {})
+    store.db.execute(f"PRAGMA max_page_count = {store.db.execute('PRAGMA page_count').fetchone()[0]}")
+    with pytest.raises(StorageError, match=f"^cannot write to database {re.escape(str(store.path))}: database or disk is full$"):
+        with store.transaction():
+            store.save_articles([item(body_html="<p>" + "word " * 20_000 + "</p>")], run)
+    assert store.db.execute("select count(*) from articles").fetchone()[0] == 0
 
 def test_a_runs_summary_counts_its_own_sites_rows_when_another_sites_crawl_runs_beside_it(store: Store) -> None:
     """Crawls of two sites may share a database at the same time; each summary counts only its own site."""
