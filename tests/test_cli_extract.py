@@ -256,3 +256,12 @@ def test_a_zip_is_read_for_its_warc_files_wherever_they_sit_and_never_as_one_pag
     assert record == {"path": str(pages), "error": "cannot read: a zip holding no WARC file (.warc, .warc.gz), so no WACZ"}
     assert main(["extract", str(pages), "--url", "https://abai.kz/post/100000"]) == 2
     assert "is a WARC file (or a WACZ): its records give each page's URL" in capsys.readouterr().err
+
+
+def test_output_to_a_full_disk_is_one_line_and_exit_2() -> None:
+    """`extract … > out.jsonl` on a full disk (/dev/full): one line that says so, not a traceback, and no second
+    one when Python flushes the output at exit."""
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "crawler", "extract", str(PAGES / "post-100000.html")],
+                                cwd=ROOT, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert (result.returncode, result.stderr) == (2, "error: cannot write the output: No space left on device\n")

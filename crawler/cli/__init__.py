@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import signal
@@ -47,10 +48,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         if not _reader_gone():
             raise  # another pipe than our output's
-        # `extract … | head`: stop quietly with SIGPIPE's status, as Unix tools do; stdout goes to /dev/null
-        # so that flushing it at exit does not fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # `extract … | head`: stop quietly with SIGPIPE's status, as Unix tools do.
+        _drop_output()
         return 128 + signal.SIGPIPE
+    except OSError as err:
+        if err.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        # `extract … > out.jsonl` on a full disk (the commands name the files they write themselves).
+        print(f"error: cannot write {err.filename or 'the output'}: {err.strerror}", file=sys.stderr)
+        _drop_output()
+        return 2
+
+
+def _drop_output() -> None:
+    """Send standard output to /dev/null, so that flushing what is left of it at exit does not fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _reader_gone() -> bool:
