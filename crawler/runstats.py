@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
+from crawler.fulldisk import stopping_when_full
 from crawler.items import ArticleItem, filled
 from crawler.storage import Store
 
@@ -34,6 +35,7 @@ class RunReport:
     """Counts filled fields and their strategies of every article page that reached the store; saves the report."""
 
     def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
         self.db_path = crawler.settings.get("DB_PATH")
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
@@ -52,7 +54,9 @@ class RunReport:
             return
         stats.setdefault("finish_reason", reason)
         report = {**run_report(stats), "site": getattr(spider, "site", None)}
-        Store(stats.get("newsarchive/db_path") or self.db_path).save_run_report(int(run_id), stats, report)
+        store = Store(stats.get("newsarchive/db_path") or self.db_path)
+        with stopping_when_full(self.crawler, f"the run report into {store.path}"):
+            store.save_run_report(int(run_id), stats, report)
 
     def item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
         if not isinstance(item, ArticleItem):

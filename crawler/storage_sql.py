@@ -14,6 +14,7 @@ import sqlite_utils
 from sqlite_utils.db import jsonify_if_needed, quote_identifier
 
 from crawler.errors import StorageError
+from crawler.fulldisk import is_disk_full
 
 # Values sqlite-utils' `jsonify_if_needed` passes through unchanged: skipping the call for them is most of its cost.
 _PLAIN = frozenset({str, int, float, type(None), bytes})
@@ -81,7 +82,7 @@ class Connected:
         except BaseException as err:
             self.db.conn.rollback()
             self._transaction_ended(committed=False)
-            if isinstance(err, sqlite3.OperationalError) and getattr(err, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            if is_disk_full(err):
                 raise StorageError(f"cannot write to database {self.path}: {err}") from err  # one line, not a traceback
             raise
         self._transaction_ended(committed=True)

@@ -42,6 +42,7 @@ from warcio.warcwriter import WARCWriter
 
 from crawler import __version__
 from crawler.errors import StorageError
+from crawler.fulldisk import is_disk_full, stop_crawl, stopping_when_full
 from crawler.mirror import source_of
 from crawler.parsers.abai import SITE as ABAI
 from crawler.parsers.abai import article_ref
@@ -388,7 +389,12 @@ class WarcMiddleware:
                   "kind": page_kind(request, request.url)}
         self.crawler.stats.inc_value("warc/records")
         if self.writer is None:
-            self._archive(run_id, exchange, labels)
+            try:
+                self._archive(run_id, exchange, labels)
+            except Exception as err:  # the file, or the index in `pages`
+                if is_disk_full(err):
+                    stop_crawl(self.crawler, err, f"{request.url} into its WARC file")
+                raise
         else:
             self._settle(self.MAX_QUEUED)
             self.queued.append((request.url, self.writer.submit(self._archive, run_id, exchange, labels)))
@@ -410,9 +416,13 @@ class WarcMiddleware:
         while self.queued and (len(self.queued) > keep or self.queued[0][1].done()):
             url, future = self.queued.popleft()
             error = future.exception()
-            if error is not None:
+            if error is None:
+                continue
+            self.crawler.stats.inc_value("warc/errors")
+            if is_disk_full(error):
+                stop_crawl(self.crawler, error, f"{url} into its WARC file")
+            else:
                 logger.error("Could not archive %s in WARC: %s", url, error, exc_info=error)
-                self.crawler.stats.inc_value("warc/errors")
 
     def flush(self) -> None:
         """Make the records durable, then index them: a `pages` row never points past the file's end."""
@@ -437,7 +447,8 @@ class WarcMiddleware:
             return
         self.closed = True
         if self.writer is None:
-            self._close()
+            with stopping_when_full(self.crawler, f"the index of its WARC records into {self.db_path}"):
+                self._close()
             return
         self.queued.append(("(closing the WARC files)", self.writer.submit(self._close)))  # the writer owns them
         self.drain()

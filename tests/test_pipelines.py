@@ -82,6 +82,42 @@ def test_a_batch_that_cannot_be_stored_is_recorded_and_later_batches_go_on(tmp_p
     assert store.run()["finished_at"]  # the run is closed all the same
 
 
+
+def test_a_full_disk_stops_the_crawl_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """A batch the disk has no room for: the crawl closes (disk_full), said once without a traceback; the batch's
+    errors rows and the run's counts need the room that is missing, and their failures said it again, an item's whole
+    repr in each (the next run fetches those articles as new)."""
+    import sqlite3
+
+    from crawler.errors import StorageError
+
+    def no_room(*args: object, **kwargs: object) -> None:
+        full = sqlite3.OperationalError("database or disk is full")
+        full.sqlite_errorcode = sqlite3.SQLITE_FULL
+        raise StorageError("cannot write to database a.sqlite: database or disk is full") from full
+
+    monkeypatch.setattr("scrapy.utils.defer.is_asyncio_available", lambda: False)  # no reactor: the close runs at once
+    crawler = get_crawler(settings_dict={"DB_PATH": str(tmp_path / "a.sqlite"), "STORE_BATCH_SIZE": 1})
+    reasons: list[str] = []
+
+    class Engine:
+        async def close_spider_async(self, *, reason: str) -> None:
+            reasons.append(reason)
+
+    crawler.engine = Engine()  # type: ignore[assignment]
+    pipeline = StorePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    assert pipeline.store is not None
+    for name in ("save_articles", "record_error", "finish_run"):
+        monkeypatch.setattr(pipeline.store, name, no_room)
+    pipeline.process_item(article())
+    pipeline.process_item(article(url="https://abai.kz/post/2", key="abai.kz:2", article_id="2"))
+    pipeline.close_spider()
+    assert reasons == ["disk_full"]
+    assert [(r.levelname, r.exc_info) for r in caplog.records] == [("ERROR", None)]
+    assert caplog.records[0].getMessage().startswith("Could not write a batch of 1 articles: cannot write to database")
+
 def test_normalize_composes_unicode_and_dedupes_authors() -> None:
     decomposed = unicodedata.normalize("NFD", "Әшімбаев")
     item = NormalizePipeline().process_item(article(title=f"  {decomposed} ", authors=["А Б", "А Б", " "]))

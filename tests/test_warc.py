@@ -301,3 +301,47 @@ def test_a_whole_file_with_nothing_after_its_last_record_is_no_truncated_one(tmp
     path = Path(rows[0]["warc_file"])
     path.write_bytes(path.read_bytes() + (gzip.compress(b"") if after == "an empty gzip member" else b"\r\n\r\n"))
     assert [record.url for record in responses_in(path)] == ["https://abai.kz/post/0", "https://abai.kz/post/1"]
+
+
+class Engine:
+    """The engine's side a full disk uses: closing the spider, with its reason."""
+
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+
+    async def close_spider_async(self, *, reason: str) -> None:
+        self.reasons.append(reason)
+
+
+@pytest.mark.parametrize("thread", [True, False])
+def test_a_full_disk_stops_the_crawl_in_one_line(tmp_path: Path, thread: bool, monkeypatch: pytest.MonkeyPatch,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """No room for the WARC file: the crawl closes (finish reason disk_full, exit 1) with one line that says so; it
+    fetched every page of the site before, a traceback logged for each, and ended as if it had run well."""
+    import errno
+
+    def no_room(self: WarcFiles, exchange: Exchange) -> dict[str, object]:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(WarcFiles, "write", no_room)
+    monkeypatch.setattr("scrapy.utils.defer.is_asyncio_available", lambda: False)  # no reactor: the close runs at once
+    crawler = crawler_for(tmp_path, WARC_THREAD=thread)
+    crawler.engine = engine = Engine()  # type: ignore[assignment]
+    crawler.stats.set_value("newsarchive/crawl_run", Store(tmp_path / "db" / "archive.sqlite").start_run("abai", {}))
+    middleware = WarcMiddleware.from_crawler(crawler)
+    for n in range(3):
+        request = Request(f"https://abai.kz/post/{n}")
+        response = HtmlResponse(request.url, body=HTML, request=request)
+        if thread:
+            middleware.process_response(request, response)
+        else:
+            with pytest.raises(OSError):  # in line, the page is a download error
+                middleware.process_response(request, response)
+    middleware.close()
+    assert engine.reasons == ["disk_full"]
+    [line] = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert line.getMessage() == ("Could not write https://abai.kz/post/0 into its WARC file: [Errno 28] No space left on "
+                                 "device; stopping the crawl: nothing more can be stored. Free some space and run the same "
+                                 "command to go on")
+    assert line.exc_info is None
+    assert crawler.stats.get_value("warc/errors") == (3 if thread else None)  # in line, each is a download error instead

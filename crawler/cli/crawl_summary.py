@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from crawler.cli.common import counted
+from crawler.fulldisk import DISK_FULL
 
 
 SITE_DOWN = "every page request failed (exit 1); is the site, or the mirror server, up?"
@@ -90,9 +91,11 @@ def _selector_lines(result: dict[str, Any]) -> list[str]:
 
 
 def _unfinished_summary(result: dict[str, Any]) -> str:
-    """A crawl stopped before it could close (a second Ctrl-C): its run has no counts, and its last pages may be lost."""
+    """A crawl stopped before it could close (a second Ctrl-C, a full disk): its run has no counts, and its last pages
+    may be lost."""
     run = result["run"]
-    how = "at once by a second interrupt" if result.get("finish_reason") == "forced" else "before it could close"
+    how = {"forced": "at once by a second interrupt", DISK_FULL: "on a full disk"}.get(result.get("finish_reason") or "",
+                                                                                 "before it could close")
     return "\n".join([
         f"Crawl of {run['spider']} ({result['source']}) stopped {how}: run {run['id']} is left unfinished",
         f"  pages     {result['pages']} fetched; the last of them may not be stored",
@@ -121,6 +124,8 @@ def _incremental_lines(result: dict[str, Any]) -> list[str]:
     elif (result.get("finish_reason") or "").startswith("closespider_"):
         lines.append(f"  stopped at the limit it was given ({result['finish_reason']}): "
                      "the links it requested and did not reach are new to the next run")
+    elif result.get("finish_reason") == DISK_FULL:
+        lines.append("  stopped early: the disk is full (see the log); free some space and run the same command to go on")
     elif exit_status(result.get("finish_reason")) == 1:
         lines.append(f"  stopped early ({result.get('finish_reason')}): see the log")
     return lines

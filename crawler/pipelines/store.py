@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.http import Response
 
+from crawler.fulldisk import is_disk_full, stop_crawl, stopping_when_full
 from crawler.items import ArticleItem, LinksSeen, Observation, PageError, PageUrl, UrlSeen
 from crawler.mirror import source_of
 from crawler.parsers import PARSER_VERSION
@@ -71,7 +72,8 @@ class StorePipeline:
         elif isinstance(item, PageUrl):
             self.page_urls.append(item)
         elif isinstance(item, PageError):
-            self.store.record_error(item.url, item.stage, item.kind, item.reason, self.run_id)
+            with stopping_when_full(self.crawler, f"the error of {item.url} into {self.store.path}"):
+                self.store.record_error(item.url, item.stage, item.kind, item.reason, self.run_id)
             self.crawler.stats.inc_value(f"errors/{item.stage}/{item.kind}")
         # A sitemap's LinksSeen may carry thousands of links: they count too.
         if len(self.pending) + self.listings >= self.batch_size or len(self.links) >= self.batch_size * 100:
@@ -116,6 +118,9 @@ class StorePipeline:
 
     def _failed(self, error: Exception) -> None:
         assert self.store is not None
+        if is_disk_full(error):  # recording its articles in `errors` needs the room that is missing
+            stop_crawl(self.crawler, error, f"a batch of {len(self.pending)} articles")  # the error names the file
+            return
         logger.error("Could not store a batch of %d articles, %d links and %d counts; its articles are in `errors`",
                      len(self.pending), len(self.links), len(self.observations), exc_info=error)
         self.crawler.stats.inc_value("store/failed_batches")
@@ -135,4 +140,5 @@ class StorePipeline:
         self.crawler.signals.send_catch_log(signal=run_closing, spider=spider)
         self.flush()
         stats = self.crawler.stats.get_stats()
-        self.store.finish_run(self.run_id, stats)
+        with stopping_when_full(self.crawler, f"the run's counts into {self.store.path}"):
+            self.store.finish_run(self.run_id, stats)
