@@ -10,6 +10,7 @@ import json
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -310,3 +311,23 @@ def test_a_crawl_stores_what_reparse_and_extract_read_of_a_page_declaring_more(t
                    "image": "https://abai.kz/content/uploads/2018/09/nur-otan.jpg", "tags": '["Nur Otan"]'}
     reparsed = cli("reparse", "--db", str(db))
     assert reparsed.returncode == 0 and "  changed    0 pages (none)" in reparsed.stdout, reparsed.stdout
+
+
+def test_an_interrupted_reparse_says_what_it_left_and_how_to_go_on(tampered: Path, capsys: pytest.CaptureFixture[str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C halfway through a long reparse: exit 130 and a line saying what is kept, not a bare 'interrupted'."""
+    from crawler import reparse
+
+    extract, calls = reparse.extract, []
+
+    def interrupted_at_the_third(*args: Any) -> Any:
+        calls.append(args)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return extract(*args)
+
+    monkeypatch.setattr(reparse, "extract", interrupted_at_the_third)
+    result = Result(capsys, "reparse", "--db", str(tampered))
+    assert result.returncode == 130
+    assert result.stderr.splitlines()[-1] == (
+        "interrupted: the batches reparsed before it are stored; run the same command again to reparse them all")

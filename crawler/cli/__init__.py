@@ -42,8 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {' '.join(str(err).splitlines())}", file=sys.stderr)  # one line, whatever the message
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as err:  # a command may say what it left and how to go on
+        print(f"interrupted: {err}" if str(err) else "interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         if not _reader_gone():

@@ -78,6 +78,9 @@ def run_reparse(args: argparse.Namespace) -> int:
         try:
             report = reparse(store, site=site, since=since, dry_run=args.dry_run,
                              batch_size=default_settings.STORE_BATCH_SIZE, profile=profile, progress=progress)
+        except KeyboardInterrupt:  # each batch commits whole: what was written stays, and the next run skips nothing
+            done = "nothing was written (--dry-run)" if args.dry_run else "the batches reparsed before it are stored"
+            raise KeyboardInterrupt(f"{done}; run the same command again to reparse them all") from None
         finally:
             progress.close()
     print(format_reparse(report, args.db, args.dry_run))
