@@ -10,7 +10,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, Quote
 from crawler.pipelines.dedupe import DedupePipeline
 from crawler.pipelines.normalize import NormalizePipeline
 from crawler.pipelines.store import StorePipeline
@@ -31,6 +31,7 @@ def article(**changes) -> ArticleItem:
         ({"title": None}, "no_title"),
         ({"url": "/post/1"}, "bad_url"),
         ({"key": "other.kz:1"}, "bad_key"),
+        ({"key": "abai.kzx:1"}, "bad_key"),  # another site whose name starts with this one's
         ({"published_at": "19 Қыркүйек"}, "bad_date"),
         ({"published_at": "2018-09-19T16:01:00"}, "bad_date"),
         ({"views": -1}, "bad_count"),
@@ -119,9 +120,18 @@ def test_a_full_disk_stops_the_crawl_in_one_line(tmp_path: Path, monkeypatch: py
     assert caplog.records[0].getMessage().startswith("Could not write a batch of 1 articles: cannot write to database")
 
 def test_normalize_composes_unicode_and_dedupes_authors() -> None:
-    decomposed = unicodedata.normalize("NFD", "Әшімбаев")
-    item = NormalizePipeline().process_item(article(title=f"  {decomposed} ", authors=["А Б", "А Б", " "]))
-    assert item.title == "Әшімбаев" and item.authors == ["А Б"]
+    decomposed = unicodedata.normalize("NFD", "Қайырбек")  # "й" decomposes ("Ә", "ң", "і" have no NFD form)
+    assert decomposed != "Қайырбек"
+    item = NormalizePipeline().process_item(article(title=f"  {decomposed} ", authors=["А Б", "А Б", " ", decomposed,
+                                                                                        "Қайырбек"]))
+    assert item.title == "Қайырбек" and item.authors == ["А Б", "Қайырбек"]
+
+
+def test_normalize_composes_quote_text() -> None:
+    quote = Quote(text=unicodedata.normalize("NFD", "Айдос"), speaker=None, speaker_role=None, kind="inline", paragraph=0,
+                  start=0, end=5)
+    item = NormalizePipeline().process_item(article(quotes=[quote]))
+    assert item.quotes[0].text == "Айдос"
 
 
 def test_dedupe_drops_the_second_copy_of_a_variant() -> None:
@@ -132,3 +142,13 @@ def test_dedupe_drops_the_second_copy_of_a_variant() -> None:
     with pytest.raises(DropItem):
         pipeline.process_item(article())
     assert crawler.stats.get_value("articles/duplicate") == 1
+
+
+def test_a_second_page_claiming_a_url_another_claim_holds_is_rejected_not_stored() -> None:
+    """Two template pages naming one URL as canonical: the first is kept; neither is the page itself, so no swap."""
+    pipeline = DedupePipeline.from_crawler(get_crawler())
+    claimed = {"url": "canonical"}
+    first = pipeline.process_item(article(title="Бірінші", strategies=claimed))
+    with pytest.raises(InvalidItem) as caught:
+        pipeline.process_item(article(title="Екінші", strategies=claimed))
+    assert first.title == "Бірінші" and caught.value.kind == "canonical_conflict"
