@@ -62,6 +62,10 @@ def test_generic_canonicalize_drops_tracking_and_sorts_query() -> None:
     assert site_of("https://www.Example.com:8080/x") == "example.com"
 
 
+def test_canonicalize_drops_upper_case_tracking_blank_parameters_and_a_bare_front_controller() -> None:
+    assert canonicalize("https://x.kz/index.php?UTM_Source=a&empty=&b=1") == "https://x.kz/?b=1"
+
+
 def test_an_internationalized_host_is_one_site_however_a_link_spells_it() -> None:
     import scrapy
 
