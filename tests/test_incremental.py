@@ -19,9 +19,10 @@ import sqlite_utils
 
 import faultserver as fs
 from conftest import SITES, cli, copy_archive, crawl_seen, fetched_variants, mirror_pages, run_row, scrapy_crawl
-from crawler.incremental import RevisitPolicy, parse_ages
+from crawler.incremental import Frontier, IncrementalParams, RevisitPolicy, parse_ages
 from crawler.mirror import Mirror, MirrorServer
 from crawler.parsers import canonical_url
+from crawler.storage_reads import VariantState
 
 ROOT = Path(__file__).resolve().parent.parent
 ROBOTS = "https://abai.kz/robots.txt"
@@ -223,3 +224,64 @@ def test_revisit_ages_parse() -> None:
     assert parse_ages("30, 1,7") == (1.0, 7.0, 30.0)
     assert parse_ages(["2", "14"]) == (2.0, 14.0)
     assert parse_ages("none") == ()
+    assert parse_ages("0") == ()
+
+
+@pytest.mark.parametrize(("fetched_after", "now_after"), [(1.0, 1.5), (7.0, 7.5)])
+def test_a_page_fetched_at_the_moment_an_age_is_reached_is_not_due_for_it(fetched_after: float, now_after: float) -> None:
+    fetched, now = PUBLISHED + timedelta(days=fetched_after), PUBLISHED + timedelta(days=now_after)
+    assert RevisitPolicy((1, 7, 30)).due(PUBLISHED, fetched, now) is False
+
+
+# -- the frontier's decisions, on a stub of the archive -------------------------------
+
+STARTED = PUBLISHED + timedelta(days=100)
+
+
+class ArchiveStub:
+    """The two reads `Frontier.plan` makes of the archive: stored variants and URLs that answered 404 or 410."""
+
+    def __init__(self, states: list[VariantState], gone: set[str] = frozenset()) -> None:
+        self.states = {(state.key, state.script): state for state in states}
+        self.gone = gone
+
+    def variant_states(self, keys) -> dict[tuple[str, str], VariantState]:
+        wanted = set(keys)
+        return {ident: state for ident, state in self.states.items() if ident[0] in wanted}
+
+    def failed_urls(self, urls, kinds, since: str) -> set[str]:
+        return set(urls) & self.gone
+
+
+def stored(key: str, script: str = "cyrl", fetched_after: float = 40.0, first_seen_after: float = 0.5) -> VariantState:
+    """A variant of an article published at PUBLISHED, first stored and last fetched that many days after it."""
+    first_seen = (PUBLISHED + timedelta(days=first_seen_after)).isoformat()
+    return VariantState(key=key, script=script, url=f"https://x.kz/{key}/{script}", published_at=PUBLISHED.isoformat(),
+                        article_first_seen=first_seen, first_seen=first_seen,
+                        fetched_at=(PUBLISHED + timedelta(days=fetched_after)).isoformat())
+
+
+def frontier(archive: ArchiveStub, stop_after_known: int = 3) -> Frontier:
+    return Frontier(archive, IncrementalParams(stop_after_known=stop_after_known), started_at=STARTED,  # type: ignore[arg-type]
+                    now=STARTED + timedelta(hours=1))
+
+
+def test_due_fresh_and_gone_stored_articles_make_the_streak_and_repeated_entries_leave_it_alone() -> None:
+    """A stored page due for a revisit was stored before all the same; an entry an earlier page of the series listed
+    (a feed of the latest, repeated) neither adds to the streak nor ends it."""
+    archive = ArchiveStub([stored("fresh"), stored("due", fetched_after=5.0), stored("gone")], gone={"https://x.kz/gone"})
+    plan = frontier(archive)
+    entries = [("fresh", "cyrl", "https://x.kz/fresh"), ("due", "cyrl", "https://x.kz/due"),
+               ("gone", "cyrl", "https://x.kz/gone"), ("latest", "cyrl", "https://x.kz/latest")]
+    assert plan.plan("part/1", entries, fresh={"fresh", "due", "gone"}) == ["fresh", "due", "gone", "new"]
+    assert plan.keep_paging("part/1") is False
+
+
+def test_a_listed_url_that_answered_404_is_new_when_this_job_stored_its_article() -> None:
+    archive = ArchiveStub([stored("mine", first_seen_after=100.01)], gone={"https://x.kz/mine"})
+    assert frontier(archive).plan("part/1", [("mine", "cyrl", "https://x.kz/mine")], fresh={"mine"}) == ["new"]
+
+
+def test_an_entry_of_unknown_script_is_judged_by_its_latest_fetched_variant() -> None:
+    archive = ArchiveStub([stored("a", "latn", fetched_after=40.0), stored("a", "cyrl", fetched_after=5.0)])
+    assert frontier(archive).plan("part/1", [("a", None, "https://x.kz/a")], fresh={"a"}) == ["fresh"]
