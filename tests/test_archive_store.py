@@ -146,3 +146,26 @@ def test_the_index_merges_its_segments_sixteen_at_a_time(store: Store) -> None:
                                      body=f"Мәтін {n}. {words}")])
     assert segments() == 10
     assert len(store.search("мәтін", limit=50)) == 10
+
+
+def test_an_older_fetch_of_an_unchanged_page_never_moves_the_articles_fetch_time_back(store: Store) -> None:
+    """An older WARC ingested after a newer crawl: the article's `fetched_at` only moves forward."""
+    store.save_articles([item(fetched_at=T2)], 1, parser_version=1)
+    assert store.save_articles([item(fetched_at=T1)], 2, parser_version=1) == ["unchanged"]
+    assert row(store, "articles", "key = 'abai.kz:7'")["fetched_at"] == T2
+
+
+def test_a_changed_page_keeps_the_first_seen_of_its_variant(store: Store) -> None:
+    store.save_articles([item(fetched_at=T1)], 1, parser_version=1)
+    store.db.execute("update article_variants set first_seen = ?", [T1])
+    store.db.conn.commit()
+    assert store.save_articles([item(fetched_at=T2, title="Жаңа тақырып")], 2, parser_version=1) == ["updated"]
+    assert row(store, "article_variants")["first_seen"] == T1
+
+
+def test_a_url_seen_again_moves_its_last_seen_and_keeps_its_first_seen(store: Store) -> None:
+    sighting = ("https://abai.kz/post/7", "https://abai.kz/post/7", "abai.kz:7", "cyrl")
+    store.save_urls([sighting], now=T1)
+    store.save_urls([sighting], now=T2)
+    url = row(store, "urls", "url = 'https://abai.kz/post/7'")
+    assert (url["first_seen"], url["last_seen"]) == (T1, T2)
