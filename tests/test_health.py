@@ -297,3 +297,21 @@ def test_a_strategy_shift_is_a_warning() -> None:
     [warning] = report.warnings
     assert warning.subject == "published_at"
     assert "strategy selector fills 0%, was 100% (now text 100%)" in warning.message
+
+
+def test_the_baseline_is_the_last_five_comparable_runs() -> None:
+    runs = [run(id, {"title": 1.0}) for id in range(8, 0, -1)]
+    assert check(runs).baseline == [7, 6, 5, 4, 3]
+
+
+def test_fewer_errors_than_min_errors_are_no_alarm_however_high_their_rate() -> None:
+    """2 parse errors in 10 requests is 20 %, but two pages are no pattern: neither the rate nor the kind alarms."""
+    report = check([run(2, {"title": 1.0}, errors={"parse_error": 2}, requests=10), run(1, {"title": 1.0})])
+    [errors] = [f for f in report.findings if f.subject == "errors"]
+    assert (errors.level, errors.message) == ("ok", "20.0% of 10 requests (parse_error 2), was 0.0%")
+
+
+def test_a_run_that_ended_early_is_a_warning() -> None:
+    stopped = {**run(2, {"title": 1.0}), "finish_reason": "shutdown"}
+    assert [(f.subject, f.message) for f in check([stopped, run(1, {"title": 1.0})]).warnings] == [
+        ("run", "run 2 ended early (shutdown)")]
