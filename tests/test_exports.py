@@ -935,3 +935,37 @@ def test_a_full_disk_or_a_folder_it_may_not_write_is_one_line_and_the_previous_e
     monkeypatch.setattr(Path, "open", refused)
     assert export(archive, tmp_path / "other", "--format", "csv") == 2
     assert capsys.readouterr().err.strip() == f"error: cannot write in {tmp_path / 'other'}: Permission denied"
+
+
+def test_csv_neutralizes_cells_opening_with_a_tab_or_carriage_return() -> None:
+    from crawler.exports.tables import csv_cell
+
+    assert [csv_cell(v) for v in ("\t=1+1", "\r=1+1", "1+1")] == ["'\t=1+1", "'\r=1+1", "1+1"]
+
+
+def test_key_groups_skip_the_groups_of_articles_passed_over_only_when_asked() -> None:
+    from crawler.exports.tables import KeyGroups
+
+    rows = [{"key": "a", "n": 1}, {"key": "b", "n": 2}, {"key": "c", "n": 3}]
+    assert KeyGroups(rows).take("b") == []  # the next group is a's
+    groups = KeyGroups(rows)
+    assert groups.take("b", skip_before=True) == [{"n": 2}] and groups.take("c") == [{"n": 3}] and groups.exhausted()
+
+
+def test_child_rows_out_of_article_key_order_fail_the_jsonl_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Rows nest by walking both tables in key order: one out of order would silently lose its quotes."""
+    db = tmp_path / "a.sqlite"
+    Store(db).save_articles([
+        ArticleItem(url=f"https://abai.kz/post/{n}", site="abai.kz", article_id=str(n), key=f"abai.kz:{n}", script="cyrl",
+                    language="kk", title=f"Тақырып {n}", body="Сөз.", quotes=[Quote("Сөз", None, None, "inline", 0, 0, 3)])
+        for n in (7, 8)])
+    export_rows = Store.export_rows
+
+    def quotes_reversed(self: Store, table: str, selection: Any) -> Any:
+        rows = list(export_rows(self, table, selection))
+        return iter(rows[::-1] if table == "quotes" else rows)
+
+    monkeypatch.setattr(Store, "export_rows", quotes_reversed)
+    assert export(db, tmp_path / "out", "--format", "jsonl") != 0
+    assert "quotes rows came out of article-key order" in capsys.readouterr().err
