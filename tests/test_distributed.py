@@ -29,7 +29,7 @@ from crawler import settings
 from crawler.distributed.codec import Counts, decode, encode_item, encode_page, encode_stats
 from crawler.distributed.dupefilter import CanonicalDupeFilter
 from crawler.distributed.ingest import WORKERS_SOURCE, Ingester
-from crawler.distributed.keys import Keys
+from crawler.distributed.keys import Keys, connect, redact
 from crawler.errors import FrontierError, StorageError
 from crawler.fingerprint import CanonicalRequestFingerprinter
 from crawler.items import LinksSeen, PageError, PageUrl, UrlSeen
@@ -411,6 +411,18 @@ def test_items_cross_redis_as_the_same_dataclasses() -> None:
     assert decode(lines[3])[0] == "page"
     with pytest.raises(FrontierError):
         decode(b'{"type": "Pickle", "data": {}}')
+    with pytest.raises(FrontierError, match="item field 'reason' is missing"):  # a worker of another version
+        decode(json.dumps({"type": "PageError", "data": {"url": "https://abai.kz/post/1", "stage": "download",
+                                                         "kind": "http_404"}}))
+
+
+def test_a_redis_password_is_never_shown_nor_recorded() -> None:
+    """Messages and `crawl_runs.args` carry the Redis URL as redacted: a password there would sit in logs and exports."""
+    assert redact("redis://user:s3cret@127.0.0.1:6380/2") == "redis://user:***@127.0.0.1:6380/2"
+    assert redact("redis://127.0.0.1:6380/2") == "redis://127.0.0.1:6380/2"
+    with pytest.raises(FrontierError) as refused:
+        connect("redis://:s3cret@127.0.0.1:1/0")  # nothing listens on port 1
+    assert "s3cret" not in str(refused.value) and ":***@127.0.0.1:1/0" in str(refused.value)
 
 
 def test_what_a_page_says_of_the_url_it_was_fetched_from_crosses_redis_and_outlasts_the_links_guess(
