@@ -104,3 +104,11 @@ def test_a_comment_sections_count_and_dates_are_no_head() -> None:
             "</section></article></body></html>")
     item = parse_article(html, "https://abai.kz/post/1")
     assert (item.published_at, item.views, item.comments) == (None, None, 2)
+
+
+def test_an_author_meta_tag_naming_two_people_gives_two_authors() -> None:
+    """The last fallback: no byline in the page, a `<meta name=author>` of names joined by a comma or "және"."""
+    html = ("<html><head><meta name='author' content='Айдос Сарым және Ерлан Ерланов, Гүлнар Мұхтарқызы'></head><body>"
+            "<article><h1 class='post-title'>Тақырып</h1><div class='post-content'><p>Мәтін.</p></div></article></body></html>")
+    item = parse_article(html, "https://abai.kz/post/1")
+    assert (item.authors, item.strategies.get("authors")) == (["Айдос Сарым", "Ерлан Ерланов", "Гүлнар Мұхтарқызы"], "meta")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from crawler.parsers.abai.urls import article_ref, article_url, canonical
+from crawler.parsers.abai.urls import article_ref, article_url, canonical, part_id
 from crawler.urls import canonicalize, site_of
 
 SAME_ARTICLE = [
@@ -46,6 +46,13 @@ def test_listing_keeps_only_the_page_parameter() -> None:
 def test_non_article_pages_have_no_ref() -> None:
     for url in ("https://abai.kz/", "https://abai.kz/lt", "https://abai.kz/post/", "https://abai.kz/post/12x"):
         assert article_ref(url) is None
+
+
+def test_a_section_id_is_read_in_every_script_and_only_on_abai_kz() -> None:
+    assert [part_id(u) for u in ("http://www.abai.kz/part/3?page=2", "https://abai.kz/lt/part/3", "https://abai.kz/tt/part/3")] == [
+        "3", "3", "3"]
+    assert part_id("https://evil.example/part/3") is None and part_id("https://abai.kz/post/3") is None
+    assert article_ref("https://evil.example/post/124675") is None
 
 
 def test_article_url_builds_each_script() -> None:
