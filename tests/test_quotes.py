@@ -278,3 +278,29 @@ def test_annotated_case(case: dict[str, Any]) -> None:
         assert case["paragraphs"][quote.paragraph][quote.start : quote.end] == quote.text
         if "speaker_role" in gold:
             assert quote.speaker_role == gold["speaker_role"]
+
+
+# --- the bounds of a quote left open ---------------------------------------------------------
+
+OPENING = ["Қоғамдық даму министрі Дархан Қалетаев жиында сөз сөйледі.", "«Бізде қолдау жүйесі бар."]
+CLOSING = "Бұл маңызды», – деді министр."
+
+
+def test_a_quote_left_open_spans_at_most_four_paragraphs() -> None:
+    """Past four, the » is more likely a typo's than the end of a speech that long: nothing is quoted."""
+    middle = ["Оны әрі қарай дамыту керек.", "Біз ұйымдармен бірге жұмыс істейміз.", "Жоба келесі жылы басталады."]
+    four = extract_quotes([*OPENING, *middle[:2], CLOSING])
+    assert [(q.paragraph, q.speaker) for q in four] == [(n, "Дархан Қалетаев") for n in (1, 2, 3, 4)]
+    assert extract_quotes([*OPENING, *middle, CLOSING]) == []
+
+
+@pytest.mark.parametrize("middle", [
+    "«Оны әрі қарай дамыту керек.",  # reopened with «, but the closing paragraph is not: no one long quote
+    "Оны » әрі « қарай дамыту керек.",  # a » before any « is no paired text to go on with
+])
+def test_a_paragraph_that_cannot_go_on_with_an_open_quote_leaves_it_unclosed(middle: str) -> None:
+    assert extract_quotes([*OPENING, middle, CLOSING]) == []
+
+
+def test_an_empty_quote_is_no_quote() -> None:
+    assert extract_quotes(["Министр Дархан Қалетаев: «», – деді ол.", "– , – деді ол."]) == []
