@@ -10,6 +10,7 @@ import pytest
 
 from conftest import mirror_pages
 from crawler.fixtures import SavedPage
+from crawler.items import ArticleItem
 from crawler.parsers import generic, parse_article
 from crawler.parsers.authors import byline_text, find_authors
 from crawler.parsers.body import cleanup
@@ -442,3 +443,34 @@ def test_a_body_typed_with_combining_marks_is_stored_composed_with_its_quotes() 
     expected = parse_article(page, url)
     assert expected.quotes and expected.quotes[0].speaker == "Айгүл Сейітқызы"
     assert (typed.body, typed.quotes) == (expected.body, expected.quotes)
+
+
+@pytest.mark.parametrize(("href", "expected", "claims"), [
+    ("https://news.example.org/2024/04/02/rivers-rise", "https://news.example.org/2024/04/02/rivers-rise", True),
+    ("https://aggregator.example/2024/rivers", "https://news.example.org/2024/04/02/rivers", False),  # another site's
+    ("https://news.example.org/", "https://news.example.org/2024/04/02/rivers", False),  # a template's home page
+])
+def test_rel_canonical_names_the_page_only_on_its_own_site_and_below_its_home(href: str, expected: str,
+                                                                              claims: bool) -> None:
+    """An item stored under a URL it was not fetched from says so (`strategies["url"]`): the dedupe weighs the claim."""
+    html = NEWS_PAGE.replace("</head>", f'<link rel="canonical" href="{href}"></head>')
+    item = generic.parse_article(html, "https://news.example.org/2024/04/02/rivers")
+    assert (item.url, item.strategies.get("url") == "canonical") == (expected, claims)
+
+
+@pytest.mark.parametrize(("declared", "kept"), [("2024-04-04T01:00:00+05:00", True), ("2024-04-05T01:00:00+05:00", False)])
+def test_a_page_may_be_dated_up_to_the_day_after_its_fetch_in_the_sites_zone(declared: str, kept: bool) -> None:
+    """Fetched at 04:00 on 3 April in Almaty: 4 April may already be printed further east, 5 April is a coming event's."""
+    html = NEWS_PAGE.replace("2024-04-02T08:00:00-05:00", declared).replace("2024-04-03T09:00:00-05:00", declared)
+    item = generic.parse_article(html, "https://news.example.org/weather/rivers", "2024-04-02T23:00:00+00:00",
+                                 tz="Asia/Almaty")
+    assert item.published_at == (declared if kept else None)
+
+
+def test_fill_takes_author_names_only_from_the_tags_that_give_names() -> None:
+    """`article:author` is mostly a profile URL and `twitter:creator` a handle: a site parser's item takes neither."""
+    html = ('<html><head><meta name="twitter:creator" content="@dailyexample"><meta property="article:author" '
+            'content="Jo Brown"><meta name="author" content="Ann Lee"></head><body><h1>T</h1></body></html>')
+    item = generic.fill(ArticleItem(url="https://abai.kz/post/1", site="abai.kz", article_id="1", key="abai.kz:1",
+                                    script="cyrl", language="kk", title="T"), generic.page_selector(html))
+    assert (item.authors, item.strategies.get("authors")) == (["Ann Lee"], "meta")
