@@ -92,3 +92,24 @@ def test_a_daily_run_stops_paging_once_its_new_articles_are_behind_it(tmp_path: 
         listing_pages = {url for url, _ in server.requests[before:] if "/part/1" in url}
     assert sqlite_utils.Database(db)["articles"].count == 200
     assert listing_pages == {"https://abai.kz/part/1", "https://abai.kz/part/1?page=2"}  # of 10
+
+
+def test_a_listing_page_stops_its_series_only_when_all_its_new_dated_entries_are_older() -> None:
+    from crawler.since import SincePaging
+
+    paging = SincePaging()
+    assert paging.page("part/1", "p2", older=[True, False], waiting=0) is False  # one card still in range
+    assert paging.page("part/1", "p3", older=[True, True], waiting=5) is True  # dates decide; undated ones do not
+
+
+def test_undated_entries_stop_their_series_once_every_one_came_back_older() -> None:
+    from crawler.since import SincePaging
+
+    paging = SincePaging()
+    assert paging.fresh("part/1", ["a", "b"]) == {"a", "b"} and paging.fresh("part/1", ["b", "c"]) == {"c"}
+    assert paging.page("part/1", "p2", older=[], waiting=2) is False
+    assert paging.article("p2", too_old=True) is None
+    assert paging.article("p2", too_old=True) == "part/1"  # the page's last, and all were older
+    assert paging.page("part/2", "q2", older=[], waiting=2) is False
+    assert paging.article("q2", too_old=False) is None  # one in range: the page no longer waits
+    assert paging.article("q2", too_old=True) is None
