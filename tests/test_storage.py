@@ -148,6 +148,7 @@ def test_unanswered_failures_are_the_urls_failing_since_their_last_answer(store:
         store.save_pages([{"url": url, "status": status, "kind": "listing", "fetched_at": at}])
 
     failed("https://x.kz/busy", "2026-05-02T00:00:00+00:00", "timeout")
+    answered("https://x.kz/busy", "2026-05-03T00:00:00+00:00", 503)  # an error response answers nothing
     failed("https://x.kz/fetched", "2026-05-02T00:00:00+00:00")
     answered("https://x.kz/fetched", "2026-05-03T00:00:00+00:00", 200)
     failed("https://x.kz/moved", "2026-05-04T00:00:00+00:00")
@@ -163,6 +164,18 @@ def test_unanswered_failures_are_the_urls_failing_since_their_last_answer(store:
     failed("https://x.kz/unreachable", "2026-05-06T00:00:00+00:00", "no_route_error")  # a kind we do not name
     found = store.unanswered_failures("2026-05-01T00:00:00+00:00", PERMANENT_KINDS)
     assert found == ["https://x.kz/busy", "https://x.kz/moved", "https://x.kz/throttled", "https://x.kz/unreachable"]
+
+
+def test_failed_urls_are_those_of_the_kinds_asked_for_at_or_after_a_time(store: Store) -> None:
+    """The dead links an incremental run skips (crawler/incremental.py `gone`): 404 or 410 within GONE_RETRY_DAYS."""
+    for url, kind, at in (("https://x.kz/a", "http_404", "2026-05-02T00:00:00+00:00"),
+                          ("https://x.kz/b", "http_410", "2026-04-01T00:00:00+00:00"),  # before `since`
+                          ("https://x.kz/c", "http_500", "2026-05-02T00:00:00+00:00")):  # not a kind asked for
+        store.db["errors"].insert({"url": url, "stage": "download", "kind": kind, "reason": kind, "occurred_at": at})
+    urls = ["https://x.kz/a", "https://x.kz/b", "https://x.kz/c", "https://x.kz/d"]
+    assert store.failed_urls(urls, ("http_404", "http_410"), since="2026-05-02T00:00:00+00:00") == {"https://x.kz/a"}
+    assert store.failed_urls(urls, ("http_404", "http_410"), since="2026-03-01T00:00:00+00:00") == {
+        "https://x.kz/a", "https://x.kz/b"}
 
 
 def test_a_page_that_keeps_answering_an_error_page_with_200_stops_being_asked_for_after_resume_days(store: Store) -> None:
