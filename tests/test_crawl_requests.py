@@ -113,3 +113,16 @@ def test_undated_entries_stop_their_series_once_every_one_came_back_older() -> N
     assert paging.page("part/2", "q2", older=[], waiting=2) is False
     assert paging.article("q2", too_old=False) is None  # one in range: the page no longer waits
     assert paging.article("q2", too_old=True) is None
+
+
+def test_a_fingerprint_is_one_per_canonical_url_method_and_body() -> None:
+    from scrapy import Request
+
+    from crawler.fingerprint import CanonicalRequestFingerprinter
+
+    fingerprint = CanonicalRequestFingerprinter().fingerprint
+    page = fingerprint(Request("https://abai.kz/post/1"))
+    assert fingerprint(Request("http://www.abai.kz/index.php/post/1/?utm_source=x#c")) == page
+    assert page not in {fingerprint(Request("https://abai.kz/post/1", method="POST")),
+                        fingerprint(Request("https://abai.kz/post/1", method="POST", body=b"q=1")),
+                        fingerprint(Request("https://abai.kz/post/2"))}
