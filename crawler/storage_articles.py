@@ -96,13 +96,15 @@ class _Plan:
         self.written[(item.key, variant["script"])] = item
 
     def touch(self, key: str, script: str, now: str, fetched_at: str) -> None:
-        """An unchanged page fetched again: only its `last_seen` and `fetched_at` move (the article's fetch time only forward).
+        """An unchanged page fetched again: only its `last_seen` and `fetched_at` move, the fetch times only forward (an
+        older WARC ingested after a newer crawl must not make a page look unfetched since, due for a revisit).
 
         A row already planned for an upsert takes the change in place; any
         other gets an UPDATE, run before the upserts, which a later write of
         the same row in this batch then overwrites as it would have.
         """
-        self.variants[key][script].update(last_seen=now, fetched_at=fetched_at)
+        variant = self.variants[key][script]
+        variant.update(last_seen=now, fetched_at=max(variant.get("fetched_at") or "", fetched_at))
         if (key, script) not in self.written:
             self.variant_touches.append((now, fetched_at, key, script))
         article = self.articles.get(key)
@@ -207,8 +209,8 @@ class ArticleWrites(Connected):
                          plan.article_touches)
         self._write_rows("articles", list(plan.articles.values()), upsert=("key",))
         self._write_rows("article_revisions", plan.revisions)
-        conn.executemany("update article_variants set last_seen = ?, fetched_at = ? where key = ? and script = ?",
-                         plan.variant_touches)
+        conn.executemany("update article_variants set last_seen = ?, fetched_at = max(coalesce(fetched_at, ''), ?) "
+                         "where key = ? and script = ?", plan.variant_touches)
         self._write_rows("article_variants", [plan.variants[key][script] for key, script in plan.written],
                          upsert=("key", "script"))
         conn.executemany("delete from quotes where key = ? and script = ?", list(plan.written))

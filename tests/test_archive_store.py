@@ -148,11 +148,14 @@ def test_the_index_merges_its_segments_sixteen_at_a_time(store: Store) -> None:
     assert len(store.search("мәтін", limit=50)) == 10
 
 
-def test_an_older_fetch_of_an_unchanged_page_never_moves_the_articles_fetch_time_back(store: Store) -> None:
-    """An older WARC ingested after a newer crawl: the article's `fetched_at` only moves forward."""
+def test_an_older_fetch_of_an_unchanged_page_never_moves_a_fetch_time_back(store: Store) -> None:
+    """An older WARC ingested after a newer crawl: the article's and the variant's `fetched_at` only move forward."""
     store.save_articles([item(fetched_at=T2)], 1, parser_version=1)
     assert store.save_articles([item(fetched_at=T1)], 2, parser_version=1) == ["unchanged"]
     assert row(store, "articles", "key = 'abai.kz:7'")["fetched_at"] == T2
+    assert row(store, "article_variants")["fetched_at"] == T2
+    assert store.save_articles([item(fetched_at=T2), item(fetched_at=T1)], 3, parser_version=1) == ["unchanged"] * 2
+    assert row(store, "article_variants")["fetched_at"] == T2  # the same in one batch
 
 
 def test_a_changed_page_keeps_the_first_seen_of_its_variant(store: Store) -> None:
