@@ -336,7 +336,9 @@ class WarcMiddleware:
     the stats); without one, as under `scrapy check` or `scrapy shell`,
     nothing is archived. With WARC_THREAD on, files and `pages` are written
     only by the writer thread (SQLite connections stay in their thread), at
-    most MAX_QUEUED responses behind the crawl; a record that fails to be
+    most MAX_QUEUED responses and MAX_QUEUED_BYTES of their bodies behind the
+    crawl (a page may be as large as DOWNLOAD_MAXSIZE: thirty-two of them
+    would hold half a gigabyte while the writer lags); a record that fails to be
     written is logged and counted (`warc/errors`), and the crawl goes on.
     The writer finishes before the store pipeline stores the run's stats, so
     they count the failures of the last queued records too. Written in line
@@ -345,6 +347,7 @@ class WarcMiddleware:
     """
 
     MAX_QUEUED = 32
+    MAX_QUEUED_BYTES = 32 * 1024 * 1024
     THREADED = True  # False: always in line, whatever WARC_THREAD says
 
     def __init__(self, crawler: Crawler) -> None:
@@ -364,7 +367,8 @@ class WarcMiddleware:
         self.store: Store | None = None
         threaded = self.THREADED and settings.getbool("WARC_THREAD", True)
         self.writer = ThreadPoolExecutor(1, "warc-writer") if threaded else None
-        self.queued: deque[tuple[str, Future[None]]] = deque()
+        self.queued: deque[tuple[str, int, Future[None]]] = deque()
+        self.queued_bytes = 0
         self.closed = False
         crawler.signals.connect(self.close, signal=run_closing)
         crawler.signals.connect(self.close, signal=signals.spider_closed)
@@ -396,8 +400,10 @@ class WarcMiddleware:
                     stop_crawl(self.crawler, err, f"{request.url} into its WARC file")
                 raise
         else:
-            self._settle(self.MAX_QUEUED)
-            self.queued.append((request.url, self.writer.submit(self._archive, run_id, exchange, labels)))
+            size = len(response.body)
+            self._settle(self.MAX_QUEUED, self.MAX_QUEUED_BYTES - size)
+            self.queued.append((request.url, size, self.writer.submit(self._archive, run_id, exchange, labels)))
+            self.queued_bytes += size
         return response
 
     def _archive(self, run_id: int, exchange: Exchange, labels: dict[str, Any]) -> None:
@@ -409,12 +415,14 @@ class WarcMiddleware:
 
     def drain(self) -> None:
         """Wait until every queued response is in its file (and, batch by batch, in `pages`)."""
-        self._settle(0)
+        self._settle(0, 0)
 
-    def _settle(self, keep: int) -> None:
-        """Account for finished writes; wait for the oldest while more than `keep` are queued."""
-        while self.queued and (len(self.queued) > keep or self.queued[0][1].done()):
-            url, future = self.queued.popleft()
+    def _settle(self, keep: int, room: int) -> None:
+        """Account for finished writes; wait for the oldest while more than `keep` responses, or more than `room`
+        bytes of their bodies, are queued."""
+        while self.queued and (len(self.queued) > keep or self.queued_bytes > room or self.queued[0][2].done()):
+            url, size, future = self.queued.popleft()
+            self.queued_bytes -= size
             error = future.exception()
             if error is None:
                 continue
@@ -450,7 +458,7 @@ class WarcMiddleware:
             with stopping_when_full(self.crawler, f"the index of its WARC records into {self.db_path}"):
                 self._close()
             return
-        self.queued.append(("(closing the WARC files)", self.writer.submit(self._close)))  # the writer owns them
+        self.queued.append(("(closing the WARC files)", 0, self.writer.submit(self._close)))  # the writer owns them
         self.drain()
         self.writer.shutdown()
 

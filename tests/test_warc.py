@@ -9,6 +9,7 @@ import hashlib
 import json
 import random
 import re
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -194,6 +195,30 @@ def test_in_line_and_threaded_writers_archive_alike(tmp_path: Path, thread: bool
     for row in rows:
         url, status, _, body = read_response(resolve(store.path, row["warc_file"]), row["warc_offset"], row["warc_length"])
         assert (url, status, body) == (row["url"], 200, HTML)
+
+
+def test_the_writer_thread_holds_a_bounded_number_of_bytes_behind_the_crawl(tmp_path: Path) -> None:
+    """Large pages wait for a lagging writer sooner: the bodies queued for it stay under MAX_QUEUED_BYTES."""
+    crawler = crawler_for(tmp_path, STORE_BATCH_SIZE=100)
+    crawler.stats.set_value("newsarchive/crawl_run", Store(tmp_path / "db" / "archive.sqlite").start_run("abai", {}))
+    middleware = WarcMiddleware.from_crawler(crawler)
+    middleware.MAX_QUEUED_BYTES = 1024 * 1024
+    archive = middleware._archive
+
+    def slow_archive(*args: object) -> None:
+        time.sleep(0.02)  # a writer behind the crawl
+        archive(*args)  # type: ignore[arg-type]
+
+    middleware._archive = slow_archive  # type: ignore[method-assign]
+    body = HTML + b"<!--" + b"x" * 256 * 1024 + b"-->"
+    held = []
+    for n in range(12):  # 3 MiB in all, under MAX_QUEUED responses
+        request = Request(f"https://abai.kz/post/{n}")
+        middleware.process_response(request, HtmlResponse(request.url, body=body, request=request))
+        held.append(middleware.queued_bytes)
+    middleware.close()
+    assert max(held) <= middleware.MAX_QUEUED_BYTES
+    assert len(list(Store(tmp_path / "db" / "archive.sqlite").rows("select id from pages"))) == 12
 
 
 def test_a_record_that_cannot_be_written_is_logged_and_counted(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
