@@ -621,7 +621,8 @@ def test_sigterm_removes_a_half_written_export_like_ctrl_c(archive: Path, tmp_pa
 
     out = tmp_path / "out"
     result = signalled_export(signal.SIGTERM, "article_variants", archive, out, "--format", "csv")
-    assert (result.returncode, result.stderr.splitlines()[-1:]) == (130, ["interrupted"])
+    assert (result.returncode, result.stderr.splitlines()[-1:]) == (
+        130, [f"interrupted: no partial export left in {out}; run the same command again to start over"])
     assert not out.exists()
 
 
@@ -675,7 +676,8 @@ def test_a_force_that_fails_leaves_the_export_it_was_replacing_as_it_was(archive
     assert export(archive, out, "--format", "csv", *bag) == 0
     before = tree(out)
     stopped = signalled_export(signal.SIGTERM, "article_variants", archive, out, "--format", "csv", "--force")
-    assert (stopped.returncode, stopped.stderr.splitlines()[-1:]) == (130, ["interrupted"])
+    assert (stopped.returncode, stopped.stderr.splitlines()[-1:]) == (
+        130, [f"interrupted: {out} holds the export it was replacing, as it was; run the same command again to start over"])
     assert tree(out) == before and verify(out)[0] == 0
 
 
@@ -731,12 +733,32 @@ def test_a_second_ctrl_c_waits_until_the_replaced_export_is_back(archive: Path, 
     assert tree(out) == before and verify(out)[0] == 0
 
 
+def test_a_ctrl_c_while_bagging_says_the_export_is_kept_but_its_bag_may_be_half_made(
+        archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from crawler.exports import run
+
+    def ctrl_c(*args: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "make_bag", ctrl_c)
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", "jsonl", "--bag") == 130
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"interrupted: the export in {out} is finished but its bag may be half made; remove the folder and run the "
+        "same command again")
+    assert verify(out)[0] == 0  # not bagged, but whole
+
+
 def test_a_ctrl_c_after_the_manifest_waits_until_the_replaced_export_is_gone(archive: Path, tmp_path: Path,
-                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                             monkeypatch: pytest.MonkeyPatch,
+                                                                             capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     assert export(archive, out, "--format", "csv") == 0
     interrupted_before(monkeypatch, "_remove_tree")
+    capsys.readouterr()
     assert export(archive, out, "--format", "jsonl", "--force") == 130
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"interrupted: the export in {out} is finished and kept (its manifest.json is written)")
     assert sorted(p.name for p in out.iterdir()) == ["articles.jsonl", "manifest.json"]
     assert verify(out)[0] == 0
 

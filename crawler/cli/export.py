@@ -55,9 +55,15 @@ def run_export(args: argparse.Namespace) -> int:
         of = f" of {selection.site}" if selection.site else ""
         print(f"warning: no stored article{of} has the category {name!r}{hint}", file=sys.stderr)
     options = ExportOptions(args.format, args.out, selection, force=args.force, raw_csv=args.raw_csv, bag=args.bag)
+    replacing = args.force and args.out.is_dir() and any(args.out.iterdir())
     progress = progress_for(sys.stderr)
     try:
         result = export(store, options, progress)
+    except KeyboardInterrupt as err:  # before its manifest, `export` removed what it wrote and put back what it replaced
+        if str(err):  # after it: `export` says what is left
+            raise
+        left = f"{args.out} holds the export it was replacing, as it was" if replacing else f"no partial export left in {args.out}"
+        raise KeyboardInterrupt(f"{left}; run the same command again to start over") from None
     finally:
         progress.close()
     for warning in result.warnings:

@@ -123,6 +123,11 @@ class OutDir:
             if previous is not None:
                 _remove_tree(previous)
 
+    @property
+    def finished(self) -> bool:
+        """Whether `finish` has taken the in-progress mark away: from then on the export is kept, whatever stops it."""
+        return self.journal is None
+
     def _unlock(self) -> None:
         if self._lock is not None:
             self._lock.close()

@@ -101,10 +101,19 @@ def export(store: Store, options: ExportOptions, progress: Progress | None = Non
         except OSError as err:  # a full disk, a folder that went read-only: the files go, the error in one line
             out.discard()
             raise ExportError(f"cannot write the export in {out.root}: {err.strerror or err}") from err
-        except BaseException:
+        except BaseException as err:
+            if isinstance(err, KeyboardInterrupt) and out.finished:  # stopped past the manifest: the export stays
+                raise KeyboardInterrupt(_kept(out.root, options.bag)) from None
             out.discard()
             raise
     return ExportResult(out.root, options.format, written.counts, files, options.bag, _warnings(written))
+
+
+def _kept(root: Path, bag: bool) -> str:
+    """What an export interrupted after its manifest leaves: itself, finished, and perhaps a half-made bag."""
+    if bag:
+        return f"the export in {root} is finished but its bag may be half made; remove the folder and run the same command again"
+    return f"the export in {root} is finished and kept (its manifest.json is written)"
 
 
 def _warnings(written: Written) -> list[str]:
