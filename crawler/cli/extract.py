@@ -13,6 +13,7 @@ from typing import Any
 from crawler.cli.common import printable
 from crawler.errors import ConfigError
 from crawler.extract import BAD_PROFILE, NO_URL, UNREADABLE, extract_one, extract_warc, is_warc
+from crawler.progress import BarProgress, NoProgress, Progress
 from crawler.urls import is_web_url
 
 
@@ -36,7 +37,19 @@ def run_extract(args: argparse.Namespace) -> int:
     if args.url is not None and not is_web_url(args.url):
         raise ConfigError(f"--url must be an absolute http(s) URL such as https://abai.kz/post/1, not {args.url!r}")
     fetched_at = None if args.fetched_at is None else _checked_time(args.fetched_at, "--fetched-at")
+    progress = BarProgress(sys.stderr) if sys.stderr.isatty() else NoProgress()
+    try:
+        failures, bad_input = _print_records(args, fetched_at, progress)
+    finally:
+        progress.close()
+    return 2 if bad_input else 1 if failures else 0  # an unreadable file or one without a URL is bad input; an unparsable page, a result
+
+
+def _print_records(args: argparse.Namespace, fetched_at: str | None, progress: Progress) -> tuple[int, int]:
+    """Print each page's JSON object (and its error on standard error), counting them on `progress`; (failures, bad
+    input) of them. The count shows only on a terminal: standard error piped keeps only the errors, for scripts."""
     failures = bad_input = 0
+    progress.start("pages", None)  # a WARC file's are not known until it is read
     for path, entry, records in _extracted(args, fetched_at):
         for record in records:
             if (key := entry.get("key")) is not None:
@@ -47,7 +60,9 @@ def run_extract(args: argparse.Namespace) -> int:
                 where = f"{path}: {record['url']}" if "warc_file" in record else str(path)
                 print(printable(f"error: {where}: {record['error']}"), file=sys.stderr)
             print(json.dumps(record, ensure_ascii=False), flush=True)
-    return 2 if bad_input else 1 if failures else 0  # an unreadable file or one without a URL is bad input; an unparsable page, a result
+            progress.advance(1)
+    progress.finish()
+    return failures, bad_input
 
 
 def _extracted(args: argparse.Namespace, fetched_at: str | None) -> Iterator[tuple[Path, dict[str, Any], Iterator[dict[str, Any]]]]:
