@@ -315,6 +315,19 @@ def test_ingest_stores_every_kind_of_item_as_the_pipelines_do(frontier, tmp_path
     assert client.llen(KEYS.items) == 0 and client.llen(KEYS.processing) == 0
 
 
+def test_ingest_counts_the_items_it_writes_on_standard_error(frontier, tmp_path, capsys) -> None:
+    """`ingest` (even `--follow`, for hours) said nothing until it ended: it counts the items each batch commits, a
+    bar on a terminal, plain lines otherwise (every 10,000 items, and one at the end)."""
+    from crawler.cli import main
+
+    url, client = frontier
+    client.rpush(KEYS.items, *sample_lines())
+    assert main(["ingest", "--redis", url, "--db", str(tmp_path / "archive.sqlite")]) == 0
+    output = capsys.readouterr()
+    assert output.err.splitlines() == ["ingest: items: 3 items written"]
+    assert output.out.startswith("Ingested 3 items")
+
+
 def test_a_batch_left_uncommitted_is_written_and_one_left_unacknowledged_is_not_written_twice(frontier, tmp_path) -> None:
     """What a killed ingester leaves in `processing`: written by the next one if not committed, else dropped."""
     url, client = frontier

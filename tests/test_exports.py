@@ -584,6 +584,14 @@ def test_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
     lines.finish()
     assert log.getvalue().splitlines() == [f"export: quotes: {n}/20000 rows" for n in range(2000, 20000, 2000)] + [
         "export: quotes: 20000 rows written"]
+    unknown = io.StringIO()  # how many will come is not known (`ingest`): a line per STEPPED_FROM rows
+    lines = progress_for(unknown, "ingest", "items", "written")
+    lines.start("items", None)
+    for _ in range(5):
+        lines.advance(5000)
+    lines.finish()
+    assert unknown.getvalue().splitlines() == [
+        "ingest: items: 10000 items", "ingest: items: 20000 items", "ingest: items: 25000 items written"]
 
 
 # -- interrupted and killed exports ------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,11 +45,16 @@ def ingest_profile(value: str) -> Profile | None:
 def run_ingest(args: argparse.Namespace) -> int:
     from crawler.crawl import answered
     from crawler.distributed.ingest import Ingester, stop_on_signals
+    from crawler.progress import progress_for
 
     store = Store(args.db)
     store.check_writable()
-    ingester = Ingester(args.redis, args.db, profile=args.profile, batch_size=args.batch_size)
-    reason = ingester.run(follow=args.follow, stop=stop_on_signals())
+    progress = progress_for(sys.stderr, "ingest", "items", "written")
+    ingester = Ingester(args.redis, args.db, profile=args.profile, batch_size=args.batch_size, progress=progress)
+    try:
+        reason = ingester.run(follow=args.follow, stop=stop_on_signals())
+    finally:
+        progress.close()
     summary = store.run_summary(ingester.run_id) if ingester.run_id is not None else None
     run = summary["run"] if summary else {}
     print(f"Ingested {counted(ingester.items, 'item')} (and {counted(ingester.records, 'page or count record')}) in "

@@ -43,12 +43,14 @@ from crawler.distributed.keys import Keys, connect, redact
 from crawler.errors import ConfigError, FrontierError
 from crawler.parsers.abai import SITE as ABAI_SITE
 from crawler.pipelines.store import StorePipeline
+from crawler.progress import NoProgress
 from crawler.sitelock import site_lock
 
 if TYPE_CHECKING:
     import redis
 
     from crawler.profiles import Profile
+    from crawler.progress import Progress
     from crawler.storage import Store
 
 logger = logging.getLogger(__name__)
@@ -108,8 +110,10 @@ class Ingester:
     """Drains one spider's items from Redis into one database, batch by batch, exactly once."""
 
     def __init__(self, redis_url: str, db: Path, *, profile: Profile | None = None, batch_size: int = 500,
-                 lock_ttl: float = 30.0, poll: float = 0.5, settings: Settings | None = None) -> None:
-        """The items of the abai spider's crawl, or with `profile`, of that site profile's (`<profile.name>:items`)."""
+                 lock_ttl: float = 30.0, poll: float = 0.5, settings: Settings | None = None,
+                 progress: Progress | None = None) -> None:
+        """The items of the abai spider's crawl, or with `profile`, of that site profile's (`<profile.name>:items`);
+        `progress` counts the items each batch commits (how many will come is not known)."""
         if batch_size < 1:
             raise ConfigError("--batch-size must be at least 1")
         self.server: redis.Redis = connect(redis_url)
@@ -135,6 +139,7 @@ class Ingester:
         self.records = 0
         """The page rows and count lines that came with them."""
         self.batches = 0
+        self.progress = progress or NoProgress()
         self.counted: dict[str, int] = {}
         """A worker's stream → the number of its last stats line this run added."""
 
@@ -153,8 +158,10 @@ class Ingester:
             reason = "cancelled"
             try:
                 self._open()
+                self.progress.start("items", None)
                 self._recover()
                 reason = self._drain(follow, stop)
+                self.progress.finish()
             finally:
                 self._close(reason)
                 self.server.eval(RELEASE, 1, self.keys.ingester, self.token)
@@ -229,6 +236,7 @@ class Ingester:
         self.records += len(pages) + len(counts)
         self.batches += 1
         self.host.stats.inc_value("ingest/items", len(raw))
+        self.progress.advance(items)
 
     def _add_counts(self, line: Counts) -> None:
         """A worker's counts into the run's stats, unless this run added the line already (a push sent twice)."""
