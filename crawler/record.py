@@ -13,7 +13,7 @@ same hops.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 
 MAX_REDIRECTS = 5
 
+Saved = Callable[[SavedPage, dict[str, Any] | None, list[FieldDiff] | None], None]
+"""Told of each page as soon as it is saved: the page, its expected JSON, and how that changed since its last recording."""
+
 
 @dataclass
 class RecordResult:
@@ -61,8 +64,9 @@ class RecordResult:
 
 
 def record(urls: list[str], directory: Path, site: str, kind: str | None = None,
-           overrides: dict[str, Any] | None = None) -> RecordResult:
-    """Fetch `urls` and save each response, and its expected JSON, into the fixture folder `directory`."""
+           overrides: dict[str, Any] | None = None, saved: Saved | None = None) -> RecordResult:
+    """Fetch `urls` and save each response, and its expected JSON, into the fixture folder `directory`, telling
+    `saved` of each page as it is saved: an interrupted recording has said which pages it kept."""
     check_site_urls(urls, site)
     responses, failed = fetch(urls, site, overrides or {})
     result = RecordResult(failed=failed)
@@ -73,11 +77,12 @@ def record(urls: list[str], directory: Path, site: str, kind: str | None = None,
     for response in responses:
         unique.setdefault(response.url, response)  # a redirect's target that was also asked for came twice: one page
     for response in unique.values():
-        _save(result, directory, response, kind if response.url in requested else None)
+        _save(result, directory, response, kind if response.url in requested else None, saved=saved)
     return result
 
 
-def record_file(path: Path, url: str, directory: Path, site: str, kind: str | None = None) -> RecordResult:
+def record_file(path: Path, url: str, directory: Path, site: str, kind: str | None = None,
+                saved: Saved | None = None) -> RecordResult:
     """Save a page kept on disk (a browser's "Save page as", a page written by hand) as the 200 answer of `url`.
 
     For pages the crawler cannot fetch from here. The page is served as HTML,
@@ -97,23 +102,25 @@ def record_file(path: Path, url: str, directory: Path, site: str, kind: str | No
     now = datetime.now(UTC).isoformat(timespec="seconds")
     result = RecordResult()
     _save(result, directory, RecordedResponse(url, 200, {"Content-Type": content_type}, body, now), kind,
-          source=f"file {path.name}, saved {now[:10]}")
+          source=f"file {path.name}, saved {now[:10]}", saved=saved)
     return result
 
 
 def _save(result: RecordResult, directory: Path, response: RecordedResponse, kind: str | None,
-          source: str | None = None) -> None:
+          source: str | None = None, saved: Saved | None = None) -> None:
     """Save one response and its expected JSON, noting how that JSON changed since the page's last recording. Ctrl-C
-    waits until both are written: a page in the manifest without its JSON fails `fixtures check`."""
+    waits until both are written, and `saved` told: a page in the manifest without its JSON fails `fixtures check`."""
     with interrupts_deferred():
         page = save_page(directory, response, kind, source)
         before, expected = _previous(page), parse_saved(page)
         if expected is not None:
             write_expected(page, expected)
-    if expected is not None and before is not None and (
-            diffs := diff_fields({**before, "fetched_at": None}, {**expected, "fetched_at": None})):
-        result.changed[page.url] = diffs
-    result.saved.append((page, expected))
+        if expected is not None and before is not None and (
+                diffs := diff_fields({**before, "fetched_at": None}, {**expected, "fetched_at": None})):
+            result.changed[page.url] = diffs
+        result.saved.append((page, expected))
+        if saved is not None:
+            saved(page, expected, result.changed.get(page.url))
 
 
 def _previous(page: SavedPage) -> dict[str, Any] | None:

@@ -459,3 +459,38 @@ def test_ctrl_c_while_a_page_is_saved_leaves_it_whole(tmp_path: Path, monkeypatc
         record.record_file(page, "https://qamshy.kz/article/1.html", sites / "qamshy.kz", "qamshy.kz")
     [entry] = read_manifest(sites / "qamshy.kz")
     assert (sites / "qamshy.kz" / entry["file"]).with_suffix(".json").is_file()
+
+
+def test_each_page_is_told_as_it_is_saved_and_an_interruption_says_how_many_were(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C while the second of two fetched pages is saved: the first one's line is out already (they all came at the
+    end, so an interrupted recording named none of the pages it had kept), and the interruption counts them."""
+    import os
+    import signal
+
+    from crawler import record
+    from crawler.fixtures import RecordedResponse
+
+    urls = ["https://qamshy.kz/article/1.html", "https://qamshy.kz/article/2.html"]
+    fetched = [RecordedResponse(url, 200, {"Content-Type": "text/html; charset=utf-8"},
+                                ARTICLE.format(title=f"Жаңалық {n}").encode(), "2024-05-01T06:00:00+00:00")
+               for n, url in enumerate(urls, 1)]
+    monkeypatch.setattr(record, "fetch", lambda *args: (fetched, []))
+    parse_saved = record.parse_saved
+
+    before_the_second: list[str] = []
+
+    def parse_interrupted(page: Any) -> Any:
+        if page.url == urls[1]:
+            before_the_second.extend(capsys.readouterr().out.splitlines())
+            os.kill(os.getpid(), signal.SIGINT)
+        return parse_saved(page)
+
+    monkeypatch.setattr(record, "parse_saved", parse_interrupted)
+    sites = tmp_path / "sites"
+    assert main(["fixtures", "record", *urls, "--site", "qamshy.kz", "--sites-dir", str(sites)]) == 130
+    out, err = capsys.readouterr()
+    assert [line.split(" → ")[0] for line in before_the_second + out.splitlines()] == [f"saved {url}" for url in urls]
+    assert before_the_second[0].startswith(f"saved {urls[0]} → ")  # told before the next page was saved
+    assert err.splitlines()[-1] == (f"interrupted: 2 pages saved in {sites / 'qamshy.kz'} before it (listed above); "
+                                    "run the same command again to record them all")

@@ -6,12 +6,15 @@ import argparse
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.cli.common import checked_site, counted, settings_overrides
 from crawler.errors import ConfigError
 from crawler.interrupts import terminate_as_interrupt
 from crawler.storage import Store
+
+if TYPE_CHECKING:
+    from crawler.fixtures import FieldDiff, SavedPage
 
 
 def add_fixtures_parser(commands: Any) -> None:
@@ -49,29 +52,42 @@ def run_fixtures_record(args: argparse.Namespace) -> int:
     from crawler.record import record, record_file  # imports Scrapy and Twisted: only when recording
 
     directory = fixtures.site_dir(args.site, args.sites_dir)
-    if args.file is not None:
-        if len(args.urls) != 1 or args.set or args.missing:
-            raise ConfigError("--file goes with exactly one URL, the page's address, and no -s or --missing (nothing is fetched)")
-        result = record_file(args.file, args.urls[0], directory, args.site, args.kind)
-    else:
-        urls = list(dict.fromkeys([*args.urls, *(_missing_pages(args.missing, args.site) if args.missing else [])]))
-        if not urls:
-            raise ConfigError("nothing to record: give URLs, or --missing DB of a crawl that found pages missing")
-        result = record(urls, directory, args.site, args.kind, settings_overrides(args.set))
-    for page, expected in result.saved:
-        note = f"{page.status} {page.kind}"
-        if expected is not None:
-            refused = f", the parser refuses it: {expected['error']}" if "error" in expected else ""
-            note += f"; expected {page.expected_path.relative_to(directory)}{refused}"
-        print(f"saved {page.url} → {_near(page.path)} ({note})")
-        if diffs := result.changed.get(page.url):
+    saved: list[SavedPage] = []
+
+    def show(page: SavedPage, expected: dict[str, Any] | None, diffs: list[FieldDiff] | None) -> None:
+        saved.append(page)
+        print(_saved_line(page, expected, directory), flush=True)
+        if diffs:
             print(f"  changed since the last recording: {_differing(diffs)}")
-            print(fixtures.format_diffs(diffs, indent="    "))
+            print(fixtures.format_diffs(diffs, indent="    "), flush=True)
+
+    try:
+        if args.file is not None:
+            if len(args.urls) != 1 or args.set or args.missing:
+                raise ConfigError("--file goes with exactly one URL, the page's address, and no -s or --missing (nothing is fetched)")
+            result = record_file(args.file, args.urls[0], directory, args.site, args.kind, saved=show)
+        else:
+            urls = list(dict.fromkeys([*args.urls, *(_missing_pages(args.missing, args.site) if args.missing else [])]))
+            if not urls:
+                raise ConfigError("nothing to record: give URLs, or --missing DB of a crawl that found pages missing")
+            result = record(urls, directory, args.site, args.kind, settings_overrides(args.set), saved=show)
+    except KeyboardInterrupt:  # each page is saved whole with its expected JSON (record._save)
+        raise KeyboardInterrupt(f"{counted(len(saved), 'page')} saved in {_near(directory)} before it (listed above); "
+                                "run the same command again to record them all") from None
     for url, reason in result.failed:
         print(f"error: {url}: {reason}", file=sys.stderr)
     if result.saved:
         print(f"Review the new pages and expected JSON in {_near(directory)} before committing.")
     return 1 if result.failed else 0
+
+
+def _saved_line(page: SavedPage, expected: dict[str, Any] | None, directory: Path) -> str:
+    """`saved URL → FILE (STATUS KIND; expected JSON)`: what `fixtures record` says of each page it saved."""
+    note = f"{page.status} {page.kind}"
+    if expected is not None:
+        refused = f", the parser refuses it: {expected['error']}" if "error" in expected else ""
+        note += f"; expected {page.expected_path.relative_to(directory)}{refused}"
+    return f"saved {page.url} → {_near(page.path)} ({note})"
 
 
 def _missing_pages(db: Path, site: str) -> list[str]:
