@@ -608,3 +608,48 @@ def test_a_batch_that_failed_to_commit_has_its_counts_in_the_run_that_stores_it(
     assert Ingester(url, db).run() == "drained"
     runs = sqlite_utils.Database(db)["crawl_runs"].rows
     assert {run["id"]: json.loads(run["stats"]).get("downloader/request_count") for run in runs} == {1: None, 2: 3}
+
+
+def test_a_request_found_while_redis_is_away_is_queued_once_it_answers(frontier, monkeypatch) -> None:
+    """Scrapy stops a crawl whose start requests fail to be scheduled ("shutdown", exit 130): a worker that lost Redis
+    for a moment while reading them stopped as if interrupted, and the request was gone."""
+    from types import SimpleNamespace
+
+    from scrapy import Spider
+    from scrapy.http import Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.distributed import scheduler as module
+
+    class Ticks:  # the scheduler's poll, run by hand: no reactor in this process
+        running = False
+
+        def __init__(self, tick: object) -> None:
+            pass
+
+        def start(self, interval: float, now: bool = True) -> None:
+            self.running = True
+
+        def stop(self) -> None:
+            self.running = False
+
+    monkeypatch.setattr(module, "LoopingCall", Ticks)
+    url, client = frontier
+    crawler = get_crawler(Spider, {"REDIS_URL": url, "REDIS_WORKER_ID": "held",
+                                   "DUPEFILTER_CLASS": "crawler.distributed.dupefilter.CanonicalDupeFilter"})
+    crawler.engine = SimpleNamespace(_slot=SimpleNamespace(inprogress=set(), closing=None,  # type: ignore[assignment]
+                                                           nextcall=SimpleNamespace(schedule=lambda: None)))
+    scheduler = module.LeasingScheduler.from_crawler(crawler)
+    scheduler.open(Spider.from_crawler(crawler, "abai"))
+    enqueue = scheduler._enqueue
+
+    def away(*args: object, **kwargs: object) -> object:
+        raise redis.ConnectionError("Redis is away")
+
+    scheduler._enqueue = away
+    assert scheduler.enqueue_request(Request("https://abai.kz/post/1")) is True  # held, no error
+    assert client.zcard(KEYS.requests) == 0
+    scheduler._enqueue = enqueue  # Redis answers again
+    scheduler._tick()
+    assert client.zcard(KEYS.requests) == 1 and not scheduler.held
+    scheduler.close("finished")

@@ -24,6 +24,7 @@ import os
 import socket
 import time
 import warnings
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -60,6 +61,9 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
     """Seconds without Redis after which the worker stops (reason `redis_unreachable`, exit 1) rather than wait on."""
     unreachable_since: float | None
     leases: dict[Request, bytes]
+    held: deque[Request]
+    """Requests found while Redis was away, queued there once it answers: a short outage loses none, and one while the
+    spider's start requests are read does not stop the crawl as if interrupted (Scrapy stops on an error there)."""
     """Requests handed to the engine and not yet released → their encoded form (the field in the lease hash)."""
     _ticker: LoopingCall | None
 
@@ -76,6 +80,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         instance.outage_limit = settings.getfloat("REDIS_OUTAGE_LIMIT", 60.0)
         instance.unreachable_since = None
         instance.leases = {}
+        instance.held = deque()
         instance._ticker = None
         return instance
 
@@ -103,7 +108,16 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
     # -- the queue ----------------------------------------------------------
 
     def enqueue_request(self, request: Request) -> bool:
-        """Queue `request` unless its fingerprint was seen; the fingerprint and the request go in together."""
+        """Queue `request` unless its fingerprint was seen; the fingerprint and the request go in together. Without
+        Redis, hold it until Redis answers again (`held`)."""
+        try:
+            return self._queue(request)
+        except redis.RedisError as err:
+            self.held.append(request)
+            self._unreachable(err)
+            return True
+
+    def _queue(self, request: Request) -> bool:
         data = self.queue._encode_request(request)
         score = -request.priority
         if request.dont_filter:
@@ -168,6 +182,9 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         if self._ticker.running:
             self._ticker.stop()
         if reason == "redis_unreachable":  # nothing to tell Redis, which the leases' timeout looks after
+            if self.held:
+                logger.warning("Worker %s stopped with %d requests it found while Redis was away, not queued: the "
+                               "pages that link them queue them again when crawled anew", self.worker, len(self.held))
             return
         self.release_finished()
         if self.leases:
@@ -189,6 +206,9 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
             self.release_finished()
             self._beat()
             self._recover()
+            while self.held:
+                self._queue(self.held[0])
+                self.held.popleft()
         except redis.RedisError as err:
             self._unreachable(err)
             return
