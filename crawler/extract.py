@@ -25,7 +25,7 @@ from crawler.parsers import PARSER_VERSION, abai, parse_article, spellings
 from crawler.urls import is_web_url
 
 if TYPE_CHECKING:
-    from crawler.warc import ResponseRecord
+    from crawler.warc_reads import ResponseRecord
 
 UNREADABLE = "cannot read"
 NO_URL = "no URL"  # with UNREADABLE and BAD_PROFILE, errors of the input, not of the page: exit 2
@@ -103,7 +103,7 @@ def extract_warc(path: Path) -> Iterator[dict[str, Any]]:
 
 def _records(path: Path) -> Iterator[tuple[str, ResponseRecord]]:
     """(where, record) of each response of a WARC file, or of each WARC file of a WACZ (`WACZ#archive/NAME`)."""
-    from crawler.warc import read_responses, responses_in
+    from crawler.warc_reads import read_responses, responses_in
 
     try:
         with path.open("rb") as head:

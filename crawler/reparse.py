@@ -26,7 +26,7 @@ from crawler.pipelines.normalize import NormalizePipeline
 from crawler.pipelines.validate import InvalidItem, ValidatePipeline
 from crawler.progress import NoProgress, Progress
 from crawler.storage import VARIANT_FIELDS, Store
-from crawler.warc import read_response, resolve
+from crawler.warc_reads import read_response, resolve
 
 if TYPE_CHECKING:
     from crawler.profiles import Profile

@@ -25,7 +25,7 @@ from crawler.parsers.abai import parse_article, parse_listing
 from crawler.reparse import COMPARED_FIELDS, comparable
 from crawler.seeds import site_names
 from crawler.settings import SEEDS_DIR
-from crawler.warc import read_response, resolve
+from crawler.warc_reads import read_response, resolve
 
 MIRROR = SITES / "abai.kz"
 

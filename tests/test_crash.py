@@ -32,7 +32,7 @@ import faultserver as fs
 from conftest import SITES, mirror_pages
 from crawler.mirror import Mirror, offline_settings, setting_args
 from crawler.parsers.abai import article_ref
-from crawler.warc import read_response, resolve
+from crawler.warc_reads import read_response, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 KILLS = {"rerun": 3, "jobdir": 2}  # crawls SIGKILLed before the one that runs to the end

@@ -36,7 +36,7 @@ from crawler.items import LinksSeen, PageError, PageUrl, UrlSeen
 from crawler.mirror import Mirror, MirrorServer
 from crawler.parsers import parse_article
 from crawler.storage import Store
-from crawler.warc import resolve
+from crawler.warc_reads import resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PAGE = ROOT / "tests" / "fixtures" / "sites" / "abai.kz" / "pages" / "post-100000.html"

@@ -22,7 +22,8 @@ from conftest import cli
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.storage import Store
-from crawler.warc import Exchange, WarcFiles, WarcMiddleware, read_response, resolve
+from crawler.warc import Exchange, WarcFiles, WarcMiddleware
+from crawler.warc_reads import read_response, resolve
 
 FETCHED = datetime(2024, 11, 23, 6, 0, 5, tzinfo=UTC)
 HTML = "<html><head><title>Мақала</title></head><body><p>Қазақ тілі</p></body></html>".encode()
@@ -299,7 +300,7 @@ def test_a_file_that_ends_inside_a_record_is_truncated_not_read_short(tmp_path: 
     """warcio reads a file cut inside a gzip member as far as it goes, without an error: the page it cuts was
     parsed short by `extract`, as if whole, or the file just seemed to end before it."""
     from crawler.errors import StorageError
-    from crawler.warc import responses_in
+    from crawler.warc_reads import responses_in
 
     body = HTML + base64.b64encode(random.Random(7).randbytes(6000))  # compresses little: a cut lands in the body
     files = WarcFiles(tmp_path, "x", 10**9)
@@ -318,7 +319,7 @@ def test_a_file_that_ends_inside_a_record_is_truncated_not_read_short(tmp_path: 
 def test_a_whole_file_with_nothing_after_its_last_record_is_no_truncated_one(tmp_path: Path, after: str) -> None:
     """A closing empty gzip member (a writer that opened one more, `cat` of an empty file) or blank lines hold no
     record: the file is whole, and was refused as truncated."""
-    from crawler.warc import responses_in
+    from crawler.warc_reads import responses_in
 
     files = WarcFiles(tmp_path, "x", 10**9)
     rows = [files.write(exchange(f"https://abai.kz/post/{n}")) for n in range(2)]

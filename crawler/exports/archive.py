@@ -28,7 +28,7 @@ from crawler.errors import ExportError
 from crawler.exports.outdir import SCRATCH
 from crawler.exports.tables import KeyGroups, Written, json_line
 from crawler.storage import Selection, Store
-from crawler.warc import DAMAGED, damage
+from crawler.warc_reads import DAMAGED, damage
 
 if TYPE_CHECKING:
     from crawler.exports.outdir import OutDir
@@ -69,7 +69,7 @@ def export_archive(store: Store, selection: Selection, out: OutDir, fmt: str, pr
 
 def _copy_records(store: Store, selection: Selection, out: OutDir, prefix: str, progress: Progress) -> list[tuple[str, int]]:
     """Copy each selected page's response record; return (file name, records) of the WARC files written."""
-    from crawler.warc import resolve
+    from crawler.warc_reads import resolve
 
     warcs: list[tuple[str, int]] = []
     target: BinaryIO | None = None
