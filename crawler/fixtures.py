@@ -27,7 +27,7 @@ from crawler.errors import ConfigError, ParseError
 from crawler.mirror import MANIFEST, Mirror
 from crawler.parsers import abai, canonical_url, is_abai, parse_article, parse_listing, spellings
 from crawler.profiles import profile_for_url
-from crawler.urls import is_web_url, site_of
+from crawler.urls import is_web_url, on_site, site_of
 
 # Kinds of page whose parse is kept as expected JSON.
 PARSED_KINDS = ("article", "listing", "home")
@@ -295,8 +295,7 @@ def check_site_urls(urls: list[str], site: str) -> None:
     for url in urls:
         if not is_web_url(url):
             raise ConfigError(f"not an http(s) URL: {url!r}")
-        host = site_of(url)
-        if host != site.lower() and not host.endswith("." + site.lower()):
+        if not on_site(site_of(url), site.lower()):
             raise ConfigError(f"{url} is not on site {site}")
 
 

@@ -30,7 +30,7 @@ from crawler import settings as project_settings
 from crawler.dates import zone
 from crawler.errors import ConfigError
 from crawler.parsers.generic import OVERRIDABLE, overridden, page_selector
-from crawler.urls import ascii_host, is_web_url, site_of
+from crawler.urls import ascii_host, is_web_url, on_site, site_of
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class Profile:
 
     def allows(self, url: str) -> bool:
         host = site_of(url)
-        return any(host == d.removeprefix("www.") or host.endswith("." + d.removeprefix("www.")) for d in self.allowed_domains)
+        return any(on_site(host, d.removeprefix("www.")) for d in self.allowed_domains)
 
 
 def load_profile(path: Path | str) -> Profile:

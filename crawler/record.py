@@ -39,7 +39,7 @@ from crawler.fixtures import (
 from crawler.interrupts import interrupts_deferred
 from crawler.mirror import with_mirror
 from crawler.spiders.abai import fetched_time
-from crawler.urls import site_of
+from crawler.urls import on_site, site_of
 
 if TYPE_CHECKING:
     from scrapy.http import Response
@@ -173,7 +173,7 @@ class RecordSpider(scrapy.Spider):
         location = response.headers.get("Location")
         if 300 <= response.status < 400 and location and hops < MAX_REDIRECTS:
             target = response.urljoin(location.decode("latin-1"))
-            if site_of(target) == self.site or site_of(target).endswith("." + self.site):
+            if on_site(site_of(target), self.site):
                 # Not filtered: http → https is the same page to the dupe filter, and its line replaces the 301's.
                 yield self._request(target, hops + 1, dont_filter=True)
 

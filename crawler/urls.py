@@ -41,6 +41,11 @@ def site_of(url: str) -> str:
     return ascii_host(host).rstrip(".").removeprefix("www.")  # after IDNA, which reads "。" as a dot too
 
 
+def on_site(host: str, site: str) -> bool:
+    """Whether `host` (as `site_of` gives it) is `site` or one of its subdomains ("news.abai.kz" on "abai.kz")."""
+    return host == site or host.endswith("." + site)
+
+
 def ascii_host(host: str) -> str:
     """An internationalized host name in the ASCII (punycode) form requests carry: "қазақ.kz" → "xn--80aau21bd.kz".
 

@@ -25,7 +25,7 @@ from crawler.dates import parse_local
 from crawler.parsers.common import block_elements, clean, densest_paragraph_parent
 from crawler.parsers.sanitize import sanitize
 from crawler.parsers.sitenames import squash
-from crawler.urls import join_url, site_of
+from crawler.urls import join_url, on_site, site_of
 
 # Lines that belong to the page's furniture, not to the text (whole-line matches only).
 FURNITURE = re.compile(
@@ -124,7 +124,7 @@ def _site_links(root: HtmlElement, url: str) -> frozenset[str]:
     for link in root.iter("a"):
         target = join_url(url, link.get("href") or "")
         host = site_of(target) if target else ""
-        if host and (host == site or host.endswith("." + site) or site.endswith("." + host)):
+        if host and (on_site(host, site) or on_site(site, host)):
             texts.add(clean(link.text_content()))
     return frozenset(texts)
 

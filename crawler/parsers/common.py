@@ -89,9 +89,9 @@ _HIDDEN = frozenset(("script", "style"))
 
 
 def node_text(node: Selector | HtmlElement) -> str:
-    """Visible text of a node (a parsel Selector or an lxml element), whitespace collapsed, letters composed (`composed`)."""
+    """Visible text of a node (a parsel Selector or an lxml element), as text (`as_text`)."""
     root = node.root if isinstance(node, Selector) else node
-    return composed(clean(" ".join(visible_texts(root))))
+    return as_text(" ".join(visible_texts(root)))
 
 
 def string_value(element: HtmlElement) -> str:
@@ -131,11 +131,11 @@ def visible_texts(root: HtmlElement) -> list[str]:
 
 
 def meta_content(sel: Selector, *names: str) -> str | None:
-    """Content of the first `<meta>` whose property or name is one of `names`, as text (`composed`): not for URLs."""
+    """Content of the first `<meta>` whose property or name is one of `names`, as text (`as_text`): not for URLs."""
     for name in names:
         value = sel.xpath(f'//meta[@property="{name}" or @name="{name}"]/@content').get()
         if value and value.strip():
-            return composed(clean(value))
+            return as_text(value)
     return None
 
 
@@ -143,15 +143,15 @@ ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNewsArticle", "Bl
 
 
 def person_names(value: Any) -> list[str]:
-    """Names of the Person objects (or plain strings) in a JSON-LD author value, composed (`composed`)."""
+    """Names of the Person objects (or plain strings) in a JSON-LD author value, as text (`as_text`)."""
     items = value if isinstance(value, list) else [value]
     names = []
     for item in items:
         if isinstance(item, str):
-            names.append(clean(item))
+            names.append(as_text(item))
         elif isinstance(item, dict) and item.get("@type", "Person") == "Person" and item.get("name"):
-            names.append(clean(str(item["name"])))
-    return [composed(n) for n in names if n]
+            names.append(as_text(str(item["name"])))
+    return [n for n in names if n]
 
 
 _LINE_BREAKING = ("br", "script", "style", "noscript", "template", etree.Comment, etree.ProcessingInstruction)
@@ -163,7 +163,7 @@ def block_text(block: HtmlElement) -> str:
     whitespace-collapsed and its letters composed (`composed`); no script, style or comment text (an ad's
     `adsbygoogle.push` inside the body)."""
     if next(block.iter(*_LINE_BREAKING), None) is None:
-        return composed(clean(string_value(block)))  # most paragraphs: libxml2's string(), much cheaper than the walk
+        return as_text(string_value(block))  # most paragraphs: libxml2's string(), much cheaper than the walk
     lines: list[list[str]] = [[]]
     hidden = 0
     for event, node in etree.iterwalk(block, events=("start", "end", "comment", "pi")):
@@ -197,6 +197,12 @@ def composed(text: str) -> str:
     server names a file by the bytes it was given.
     """
     return unicodedata.normalize("NFC", text)
+
+
+def as_text(value: str | None) -> str:
+    """A string read from the page as text (an element's, a meta's content, a JSON-LD value): whitespace collapsed
+    (`clean`), letters composed (`composed`). Not for URLs: a server names a file by the bytes it was given."""
+    return composed(clean(value))
 
 
 # What of an HTML page is markup, not text: a comment, a script or style with its content, a tag with its attribute

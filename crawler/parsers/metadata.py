@@ -18,7 +18,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from crawler.parsers.common import ARTICLE_TYPES, clean, composed, node_text, top_level
+from crawler.parsers.common import ARTICLE_TYPES, as_text, clean, composed, node_text, top_level
 from crawler.urls import join_url
 
 # JSON-LD types that describe the page's main content when no article type is present.
@@ -150,18 +150,8 @@ def _text(value: Any) -> str | None:
         value = value.get("@value") or value.get("name")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
-    return _as_text(_unescape(value)) if isinstance(value, str) and value.strip() else None
+    return as_text(_unescape(value)) if isinstance(value, str) and value.strip() else None
 
-
-def _as_text(value: str) -> str:
-    """A declared value (a meta's content, a JSON-LD string) read as text: whitespace collapsed, letters composed.
-
-    A page typed with combining marks declares them too ("Қыркүйек" with its
-    "й" as "и" + U+0306 in og:title, a JSON-LD author): composed, its title,
-    names and tags are its composed twin's (`composed`). Not for URLs
-    (og:image, og:url, JSON-LD's image): a server names a file by the bytes it was given.
-    """
-    return composed(clean(value))
 
 
 def _unescape(text: str) -> str:
@@ -181,7 +171,7 @@ def _names(value: Any, index: dict[str, dict[str, Any]]) -> list[str]:
         if isinstance(item, dict) and "name" not in item and isinstance(item.get("@id"), str):
             item = index.get(item["@id"], item)
         if isinstance(item, str):
-            names.append(_as_text(_unescape(item)))
+            names.append(as_text(_unescape(item)))
         elif isinstance(item, dict):
             name = item.get("name")
             if isinstance(name, list):
@@ -189,7 +179,7 @@ def _names(value: Any, index: dict[str, dict[str, Any]]) -> list[str]:
             if not isinstance(name, str) and (item.get("givenName") or item.get("familyName")):
                 name = f"{item.get('givenName', '')} {item.get('familyName', '')}"
             if isinstance(name, str):
-                names.append(_as_text(_unescape(name)))
+                names.append(as_text(_unescape(name)))
     return [n for n in names if n]
 
 
@@ -209,7 +199,7 @@ def _keywords(value: Any) -> list[str]:
         values = [v for v in value if isinstance(v, str)]
     else:
         return []
-    tags = [_as_text(_unescape(v)) for v in values]
+    tags = [as_text(_unescape(v)) for v in values]
     return [t for t in tags if t and not t.startswith("/") and "://" not in t]
 
 
@@ -250,7 +240,7 @@ def _item_value(node: Selector) -> str | None:
     for attr in ("content", "datetime", "value"):
         value = node.root.get(attr)  # not .attrib: see meta_index
         if value and value.strip():
-            return _as_text(value)
+            return as_text(value)
     return node_text(node) or None
 
 
@@ -311,7 +301,7 @@ def _item_types(element: HtmlElement) -> set[str]:
 
 def meta_index(sel: Selector) -> dict[str, list[str]]:
     """Contents of every `<meta>`, by its lower-cased property, name and itemprop (one pass over the page), as typed:
-    a URL as the page gave it, text perhaps with combining marks (`_as_text`)."""
+    a URL as the page gave it, text perhaps with combining marks (`as_text`)."""
     index: dict[str, list[str]] = {}
     for attrs in page_elements(sel, "meta"):
         # lxml's get(); parsel's .attrib copies every attribute, and a name like "\x1b" makes that raise
@@ -344,7 +334,7 @@ _CONTENT_LANGUAGE_LOWER = str.maketrans("CONTENTLAGU", "contentlagu")
 
 def _read_meta_tags(sel: Selector, url: str, meta: PageMetadata) -> None:
     typed = meta_index(sel)  # the image's and the page's URLs are read as typed
-    index = {name: [composed(value) for value in values] for name, values in typed.items()}  # the rest as text (`_as_text`)
+    index = {name: [composed(value) for value in values] for name, values in typed.items()}  # the rest as text (`as_text`)
     for source, name in (("og", "og:title"), ("twitter", "twitter:title"), ("meta", "title"),
                          ("meta", "dc.title"), ("meta", "citation_title"), ("meta", "parsely-title")):
         if value := _first_meta(index, name):

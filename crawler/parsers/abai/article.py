@@ -32,10 +32,10 @@ from crawler.parsers.abai import selectors as S
 from crawler.parsers.abai.tail import Body, split_tail, tail_after
 from crawler.parsers.abai.urls import SITE, article_key, article_ref, canonical, part_id
 from crawler.parsers.common import (
+    as_text,
     block_elements,
     block_text,
     clean,
-    composed,
     densest_paragraph_parent,
     first_of,
     may_hold_text,
@@ -173,7 +173,7 @@ class _Page:
         return first_of(
             ("selector", lambda: _text(self.css(S.TITLE))),
             ("structure", lambda: _text(self.css("article h1")) or next(filter(None, map(_headline, self.css("h1"))), None)),
-            ("meta", lambda: composed(clean(self.ld.get("headline"))) or meta_content(self.sel, "og:title")),
+            ("meta", lambda: as_text(self.ld.get("headline")) or meta_content(self.sel, "og:title")),
             ("meta", lambda: P.TITLE_SUFFIX.sub("", _text(self.css("title")) or "")),
         )
 
@@ -181,7 +181,7 @@ class _Page:
         return first_of(
             ("selector", lambda: _text(self.css(S.CATEGORY))),
             ("text", lambda: self._head("category")),
-            ("meta", lambda: composed(clean(_first(self.ld.get("articleSection")))) or meta_content(self.sel, "article:section")),
+            ("meta", lambda: as_text(_first(self.ld.get("articleSection"))) or meta_content(self.sel, "article:section")),
         )
 
     def views(self) -> tuple[int | None, str | None]:
@@ -220,7 +220,7 @@ class _Page:
 
     def authors(self) -> tuple[list[str] | None, str | None]:
         return first_of(
-            ("selector", lambda: [a for a in (composed(clean(string_value(e))) for e in self.css(S.AUTHOR)) if a]),
+            ("selector", lambda: [a for a in (as_text(string_value(e)) for e in self.css(S.AUTHOR)) if a]),
             ("text", lambda: self.body.authors),
             ("meta", lambda: person_names(self.ld.get("author")) or _split_names(meta_content(self.sel, "author"))),
         )
