@@ -1,5 +1,7 @@
 """Headlines of small news pages: how kickers, site names and sections are told from the headline."""
 
+import pytest
+
 from crawler.parsers.generic import parse_article
 
 
@@ -76,54 +78,49 @@ def test_a_last_title_part_with_more_words_than_a_long_site_name_is_the_headline
     assert title_of(head, body) == "The spring races at the lake"
 
 
-def test_a_headline_declared_as_the_site_name_is_no_site_name() -> None:
-    head = ('<meta property="og:site_name" content="Flood waters recede in the valley | Example Times">'
-            '<meta property="og:title" content="Flood waters recede in the valley | Example Times">')
-    body = "<article><h1>Flood waters recede in the valley</h1></article>"
-    assert title_of(head, body) == "Flood waters recede in the valley"
+# Site names told from headlines: (head, body, the page's URL, the title expected).
+SITE_NAME_CASES = {
+    "a_headline_declared_as_the_site_name_is_no_site_name": (
+        '<meta property="og:site_name" content="Flood waters recede in the valley | Example Times">'
+        '<meta property="og:title" content="Flood waters recede in the valley | Example Times">',
+        "<article><h1>Flood waters recede in the valley</h1></article>",
+        "https://news.example.org/2024/05/story", "Flood waters recede in the valley"),
+    "a_site_name_that_repeats_the_declared_title_names_no_part_of_it": (
+        '<meta property="og:site_name" content="Night trains return to the mountains - My Little Diary">'
+        '<meta property="og:title" content="Night trains return to the mountains - My Little Diary">',
+        "<header><h1>My Little Diary</h1></header><article><h2>Night trains return to the mountains</h2></article>",
+        "https://blog.example.net/2024/05/story", "Night trains return to the mountains"),
+    "a_headline_that_opens_with_the_brand_is_no_site_name": (
+        "<title>Run Windows on Mac - Parallels Desktop 15 Virtual Machine for Mac</title>",
+        "<main><h1>Parallels Desktop 15 for Mac</h1></main>",
+        "https://www.parallels.com/products/desktop/", "Parallels Desktop 15 for Mac"),
+    "a_short_headline_holding_a_short_host_name_is_no_logo": (
+        "<title>Wechsel im Vorstand | ZEIT ONLINE</title>",
+        "<header><h1><a href='/'>ZEIT ONLINE</a></h1></header><article><h1>Zeit für Veränderung</h1></article>",
+        "https://www.zeit.de/wirtschaft/2024-05/vorstand", "Zeit für Veränderung"),
+    "a_site_name_with_a_generic_word_is_still_the_site": (
+        "<title>Жаңа кітап жарық көрді | Abai.kz ақпараттық порталы</title>",
+        "<h1>Abai.kz ақпараттық порталы</h1><article><p>Мәтін</p></article>",
+        "https://abai.kz/post/12345", "Жаңа кітап жарық көрді"),
+    "a_tagline_holding_the_host_name_that_the_declared_title_ends_with_is_the_logo": (
+        "<title>Alles hat seine Zeit | Marktplatz für ein gutes Leben</title>",
+        "<div><h1>Marktplatz für ein gutes Leben</h1></div><article><h1>Alles hat seine Zeit</h1></article>",
+        "https://marktplatz.example.org/alles-hat-seine-zeit/", "Alles hat seine Zeit"),
+    "a_dash_is_no_word_of_an_unconfirmed_h1": (
+        "<title>Mieder und Schnürbrust: Shops und Designer | Example Shop</title>",
+        "<main><h1>Korsetts – Deutschland</h1></main>",
+        "https://www.example-shop.de/korsetts/", "Mieder und Schnürbrust: Shops und Designer"),
+    "a_headline_ending_in_a_domain_name_is_no_site_name": (
+        "<title>Hochauflösende Schneekarten auf Gipfelbuch.ch | Example News</title>",
+        "<article><h1>Hochauflösende Schneekarten auf Gipfelbuch.ch</h1></article>",
+        "https://news.example.org/2024/05/story", "Hochauflösende Schneekarten auf Gipfelbuch.ch"),
+}
 
 
-def test_a_site_name_that_repeats_the_declared_title_names_no_part_of_it() -> None:
-    head = ('<meta property="og:site_name" content="Night trains return to the mountains - My Little Diary">'
-            '<meta property="og:title" content="Night trains return to the mountains - My Little Diary">')
-    body = "<header><h1>My Little Diary</h1></header><article><h2>Night trains return to the mountains</h2></article>"
-    assert title_of(head, body, "https://blog.example.net/2024/05/story") == "Night trains return to the mountains"
-
-
-def test_a_headline_that_opens_with_the_brand_is_no_site_name() -> None:
-    head = "<title>Run Windows on Mac - Parallels Desktop 15 Virtual Machine for Mac</title>"
-    body = "<main><h1>Parallels Desktop 15 for Mac</h1></main>"
-    assert title_of(head, body, "https://www.parallels.com/products/desktop/") == "Parallels Desktop 15 for Mac"
-
-
-def test_a_short_headline_holding_a_short_host_name_is_no_logo() -> None:
-    head = "<title>Wechsel im Vorstand | ZEIT ONLINE</title>"
-    body = "<header><h1><a href='/'>ZEIT ONLINE</a></h1></header><article><h1>Zeit für Veränderung</h1></article>"
-    assert title_of(head, body, "https://www.zeit.de/wirtschaft/2024-05/vorstand") == "Zeit für Veränderung"
-
-
-def test_a_site_name_with_a_generic_word_is_still_the_site() -> None:
-    head = "<title>Жаңа кітап жарық көрді | Abai.kz ақпараттық порталы</title>"
-    body = "<h1>Abai.kz ақпараттық порталы</h1><article><p>Мәтін</p></article>"
-    assert title_of(head, body, "https://abai.kz/post/12345") == "Жаңа кітап жарық көрді"
-
-
-def test_a_tagline_holding_the_host_name_that_the_declared_title_ends_with_is_the_logo() -> None:
-    head = "<title>Alles hat seine Zeit | Marktplatz für ein gutes Leben</title>"
-    body = "<div><h1>Marktplatz für ein gutes Leben</h1></div><article><h1>Alles hat seine Zeit</h1></article>"
-    assert title_of(head, body, "https://marktplatz.example.org/alles-hat-seine-zeit/") == "Alles hat seine Zeit"
-
-
-def test_a_dash_is_no_word_of_an_unconfirmed_h1() -> None:
-    head = "<title>Mieder und Schnürbrust: Shops und Designer | Example Shop</title>"
-    body = "<main><h1>Korsetts – Deutschland</h1></main>"
-    assert title_of(head, body, "https://www.example-shop.de/korsetts/") == "Mieder und Schnürbrust: Shops und Designer"
-
-
-def test_a_headline_ending_in_a_domain_name_is_no_site_name() -> None:
-    head = "<title>Hochauflösende Schneekarten auf Gipfelbuch.ch | Example News</title>"
-    body = "<article><h1>Hochauflösende Schneekarten auf Gipfelbuch.ch</h1></article>"
-    assert title_of(head, body) == "Hochauflösende Schneekarten auf Gipfelbuch.ch"
+@pytest.mark.parametrize("case", SITE_NAME_CASES)
+def test_site_names_and_headlines_are_told_apart(case: str) -> None:
+    head, body, url, expected = SITE_NAME_CASES[case]
+    assert title_of(head, body, url) == expected
 
 
 def test_a_title_part_ending_in_another_sites_domain_is_no_site_part() -> None:
