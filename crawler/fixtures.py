@@ -14,7 +14,6 @@ from __future__ import annotations
 import difflib
 import json
 import mimetypes
-import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 from crawler import settings as project_settings
 from crawler.encoding import read_page
 from crawler.errors import ConfigError, ParseError
+from crawler.files import write_whole
 from crawler.mirror import MANIFEST, Mirror
 from crawler.parsers import abai, canonical_url, is_abai, parse_article, parse_listing, spellings
 from crawler.profiles import profile_for_url
@@ -158,18 +158,8 @@ def write_expected(page: SavedPage, data: dict[str, Any]) -> None:
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write expected JSON: 2-space indent, text as is (not \\u-escaped), so reviews read it."""
-    _write_whole(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    write_whole(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
-
-def _write_whole(path: Path, text: str) -> None:
-    """Replace `path` with `text` all at once: a write that fails halfway (a full disk) or is interrupted leaves the
-    file as it was, not cut short, and the manifest lists every page recorded before."""
-    partial = path.with_name(path.name + ".partial")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,7 +356,7 @@ def save_page(directory: Path, response: RecordedResponse, kind: str | None = No
         lines.append(line)
     else:
         lines[at] = line
-    _write_whole(manifest, "\n".join(lines) + "\n")
+    write_whole(manifest, "\n".join(lines) + "\n")
     return next(p for p in saved_pages(directory) if canonical_url(p.url) == key)
 
 

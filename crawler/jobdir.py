@@ -31,6 +31,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.crawl import clear_jobdir, has_job
 from crawler.errors import ConfigError
+from crawler.files import write_whole
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -106,9 +107,7 @@ def _claim(jobdir: Path, owner: dict[str, Any]) -> None:
     if isinstance(saved, dict) and saved != owner:
         raise ConfigError(f"JOBDIR {jobdir} holds a paused crawl {_difference(saved, owner)}: resume it with the "
                           "command that started it, or give this crawl another --jobdir")
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(owner, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
-    temporary.replace(path)
+    write_whole(path, json.dumps(owner, ensure_ascii=False, sort_keys=True) + "\n")
 
 
 def _difference(saved: dict[str, Any], owner: dict[str, Any]) -> str:
