@@ -149,7 +149,7 @@ def _parsed(html: str, url: str, fetched_at: str | None, source: dict[str, str])
 
 def _may_be_article(url: str) -> bool:
     """False for a page of a site with a profile whose article patterns match neither the URL nor its canonical form."""
-    from crawler.profiles import profile_for_url  # reads seeds/ once
+    from crawler.site_profiles import profile_for_url  # reads seeds/ once
 
     profile = profile_for_url(url)
     return profile is None or any(profile.may_be_article(form) for form in spellings(url))

@@ -26,7 +26,7 @@ from crawler.errors import ConfigError, ParseError
 from crawler.files import write_whole
 from crawler.mirror import MANIFEST, Mirror
 from crawler.parsers import abai, canonical_url, is_abai, parse_article, parse_listing, spellings
-from crawler.profiles import profile_for_url
+from crawler.site_profiles import profile_for_url
 from crawler.urls import is_web_url, on_site, site_of
 
 # Kinds of page whose parse is kept as expected JSON.

@@ -6,33 +6,27 @@ the site's language and time zone, and optional per-field CSS/XPath
 selectors that beat the generic extraction. `load_profile` reads one file
 and checks it strictly (unknown keys, types, URLs, patterns, selectors), so
 that a mistake fails at load, in one line naming file and key, rather than
-as a crawl that quietly finds nothing; `find_profile` finds one by name
-(`qamshy`, `qamshy.kz`); `profile_for_url` gives the parsers a site's time
-zone and selectors.
+as a crawl that quietly finds nothing. Finding a profile by name or by a
+page's URL is `crawler/site_profiles.py`.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
 from cssselect import SelectorError
 
-from crawler import settings as project_settings
 from crawler.dates import zone
 from crawler.errors import ConfigError
 from crawler.parsers.generic import OVERRIDABLE, overridden, page_selector
 from crawler.urls import ascii_host, is_web_url, on_site, site_of
-
-logger = logging.getLogger(__name__)
 
 # The keys a profile file may hold, at its top level and in [profile]: any other is a misspelling.
 TOP_LEVEL_KEYS = frozenset({"site", "language", "timezone", "allowed_domains", "profile", "overrides"})
@@ -294,116 +288,3 @@ def _check_starts(profile: Profile, spec: _Table) -> None:
         for i, url in enumerate(urls):
             if not profile.allows(url):
                 raise spec.error(f"{key}[{i}]", f"{url!r} is outside allowed_domains {list(profile.allowed_domains)}")
-
-
-def profile_files(seeds_dir: Path | str | None = None) -> list[Path]:
-    """Every seed file of the seeds folder that is a site profile."""
-    folder = Path(seeds_dir or project_settings.SEEDS_DIR)
-    return [p for p in sorted(folder.glob("*.toml")) if _has_profile(p)]
-
-
-def _has_profile(path: Path) -> bool:
-    """Whether a seed file is a site profile; one that cannot be read may be, and loading it says what is wrong."""
-    try:
-        return "profile" in tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return True
-
-
-def find_profile(name: str, seeds_dir: Path | str | None = None) -> Profile:
-    """The profile called `name` (its short name, its site, or its file name without `.toml`).
-
-    Two profiles answering to `name` are an error naming both files: taking
-    the first would crawl whichever sorts first. A profile that fails to load
-    is passed over, unless no other answers: it may be the one asked for.
-    """
-    folder = Path(seeds_dir or project_settings.SEEDS_DIR)
-    profiles: list[Profile] = []
-    broken: list[ConfigError] = []
-    for path in profile_files(folder):
-        try:
-            profiles.append(load_profile(path))
-        except ConfigError as err:
-            broken.append(err)
-    found = [p for p in profiles if name in (p.name, p.site, p.path.stem)]
-    if len(found) > 1:
-        files = " and ".join(str(p.path) for p in found)
-        raise ConfigError(f"{files}: profile.name: both answer to {name!r}; give each profile its own name")
-    if found:
-        return found[0]
-    if broken:
-        raise broken[0]
-    raise UnknownProfile(name, folder, sorted(p.name for p in profiles))
-
-
-class UnknownProfile(ConfigError):
-    """No profile in `folder` answers to `name`; `known` are the names that do."""
-
-    def __init__(self, name: str, folder: Path, known: list[str]) -> None:
-        super().__init__(f"no site profile named {name!r} in {folder}; known: {', '.join(known) or 'none'}")
-        self.name, self.folder, self.known = name, folder, known
-
-
-def resolve_profile(value: Profile | str | Path) -> Profile:
-    """A profile given as a Profile, a path to a `.toml` file, or a name from the seeds folder."""
-    if isinstance(value, Profile):
-        return value
-    path = Path(value)
-    return load_profile(path) if path.suffix == ".toml" or path.exists() else find_profile(str(value))
-
-
-@dataclass(frozen=True)
-class _Seeds:
-    """The seeds folder's profiles by site, and the error of each profile file that failed to load, by the site it names."""
-
-    profiles: dict[str, Profile]
-    broken: dict[str, ConfigError]
-
-
-@lru_cache(maxsize=1)
-def _by_site(seeds_dir: str) -> _Seeds:
-    seeds = _Seeds({}, {})
-    for path in profile_files(seeds_dir):
-        try:
-            profile = load_profile(path)
-        except ConfigError as err:
-            # It fails the crawl that names it, and a parse of its own site's pages (`profile_for_url`); the
-            # other sites' pages go on, the log saying so once (the result is cached).
-            logger.warning("site profile not used: %s", err)
-            if site := _named_site(path):
-                seeds.broken[site] = err
-            continue
-        seeds.profiles[profile.site] = profile
-    return seeds
-
-
-def _named_site(path: Path) -> str | None:
-    """The host a profile file that fails to load is for: the `site` it names, when it can be read that far (a URL
-    given for it too), else its file name's (`<site>.toml`)."""
-    try:
-        site = tomllib.loads(path.read_text(encoding="utf-8")).get("site")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        site = None
-    if not isinstance(site, str) or not site.strip():
-        site = path.name.removesuffix(".toml")
-    site = site.strip()
-    return site_of(site if "://" in site else f"https://{site}/") if "." in site else None
-
-
-def profile_for_url(url: str) -> Profile | None:
-    """The profile of the site `url` belongs to, if the seeds folder has one (read once per process).
-
-    A profile of the site that fails to load raises its ConfigError: parsed
-    without its time zone and selectors, the site's pages would come out
-    wrong without a word (and `fixtures check --accept` would write that down
-    as expected).
-    """
-    seeds = _by_site(str(project_settings.SEEDS_DIR))
-    host = site_of(url)
-    while host:
-        if host in seeds.profiles:
-            return seeds.profiles[host]
-        if host in seeds.broken:
-            raise seeds.broken[host]
-        host = host.partition(".")[2] if "." in host.partition(".")[2] else ""
-    return None

@@ -60,20 +60,17 @@ def fixture_seeds(pytestconfig: pytest.Config) -> Iterator[Path]:
     the site had no profile, and `--update-expected` write that down.
     """
     from crawler import settings
-    from crawler.profiles import _by_site
 
     folder = pytestconfig.rootpath / str(pytestconfig.getini("fixture_seeds"))
     if not folder.is_dir() or folder.resolve() == Path(settings.SEEDS_DIR).resolve():
         yield Path(settings.SEEDS_DIR)
         return
     before = settings.SEEDS_DIR
-    settings.SEEDS_DIR = str(folder)
-    _by_site.cache_clear()
+    settings.SEEDS_DIR = str(folder)  # profiles are read once per folder (`crawler.site_profiles`)
     try:
         yield folder
     finally:
         settings.SEEDS_DIR = before
-        _by_site.cache_clear()
 
 
 @pytest.fixture

@@ -128,7 +128,8 @@ def site_profiles(store: Store, sites: dict[str, str], given: Profile | None) ->
     offset would move by its UTC offset, and be written back so: such a
     site's pages are not reparsed (`reparse` refuses it).
     """
-    from crawler.profiles import load_profile, profile_for_url
+    from crawler.profiles import load_profile
+    from crawler.site_profiles import profile_for_url
 
     found = {given.site: given} if given is not None else {}
     gone: dict[str, str] = {}

@@ -10,7 +10,8 @@ import pytest
 from conftest import SITES
 from crawler.discovery import next_page, read_feed, read_sitemap, robots_sitemaps
 from crawler.errors import ConfigError
-from crawler.profiles import find_profile, load_profile, profile_for_url
+from crawler.profiles import load_profile
+from crawler.site_profiles import find_profile, profile_for_url
 
 
 def test_every_profile_in_seeds_loads_and_matches_its_mirror_urls() -> None:

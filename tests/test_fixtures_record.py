@@ -319,18 +319,13 @@ def test_a_www_spelling_of_an_article_is_an_article_when_the_profile_names_only_
     canonical URL): recorded as a "page", that article would drop out of `fixtures check` without a word."""
     from crawler import settings
     from crawler.fixtures import guess_kind
-    from crawler.profiles import _by_site
 
     (tmp_path / "steppe.example.toml").write_text(
         'site = "steppe.example"\n[profile]\nstart_urls = ["https://steppe.example/news"]\n'
         'article_patterns = ["^https://steppe\\\\.example/news/\\\\d+$"]\n', encoding="utf-8")
     monkeypatch.setattr(settings, "SEEDS_DIR", tmp_path)
-    _by_site.cache_clear()
-    try:
-        kinds = [guess_kind(url, 200) for url in ("https://steppe.example/news/1", "https://www.steppe.example/news/1",
-                                                  "http://www.steppe.example/news", "https://steppe.example/about")]
-    finally:
-        _by_site.cache_clear()
+    kinds = [guess_kind(url, 200) for url in ("https://steppe.example/news/1", "https://www.steppe.example/news/1",
+                                              "http://www.steppe.example/news", "https://steppe.example/about")]
     assert kinds == ["article", "article", "listing", "page"]
 
 

@@ -11,7 +11,8 @@ from cssselect import SelectorError
 
 from crawler.errors import ConfigError
 from crawler.parsers.generic import parse_article
-from crawler.profiles import find_profile, load_profile
+from crawler.profiles import load_profile
+from crawler.site_profiles import find_profile
 
 SITE = 'site = "steppe.example"'
 START = 'start_urls = ["https://steppe.example/"]'
@@ -214,19 +215,14 @@ def test_a_profile_the_parsers_cannot_use_fails_its_own_sites_pages_and_no_other
     names it once."""
     from crawler import settings
     from crawler.parsers import parse_article
-    from crawler.profiles import _by_site
 
     broken = write_profile(tmp_path, profile='start_urls = "https://steppe.example/"', name="steppe.example.toml")
     monkeypatch.setattr(settings, "SEEDS_DIR", tmp_path)
-    _by_site.cache_clear()
     html = "<html><head><title>Тақырып</title></head><body><h1>Тақырып</h1><p>Мәтін.</p></body></html>"
-    try:
-        with caplog.at_level("WARNING", logger="crawler.profiles"):
-            with pytest.raises(ConfigError, match=f"^{re.escape(str(broken))}: profile.start_urls: must be an array"):
-                parse_article(html, "https://www.steppe.example/news/1")
-            assert parse_article(html, "https://other.example/news/1").title == "Тақырып"
-    finally:
-        _by_site.cache_clear()
+    with caplog.at_level("WARNING", logger="crawler.site_profiles"):
+        with pytest.raises(ConfigError, match=f"^{re.escape(str(broken))}: profile.start_urls: must be an array"):
+            parse_article(html, "https://www.steppe.example/news/1")
+        assert parse_article(html, "https://other.example/news/1").title == "Тақырып"
     assert [r.getMessage() for r in caplog.records] == [
         f"site profile not used: {broken}: profile.start_urls: must be an array of strings, not a string "
         f"('https://steppe.example/'); write ['https://steppe.example/']"]
@@ -242,17 +238,12 @@ def test_a_profile_that_cannot_be_read_fails_its_sites_pages_too(
     time zone, silently."""
     from crawler import settings
     from crawler.parsers import parse_article
-    from crawler.profiles import _by_site
 
     (tmp_path / "steppe.example.toml").write_text(text, encoding="utf-8")
     monkeypatch.setattr(settings, "SEEDS_DIR", tmp_path)
-    _by_site.cache_clear()
     html = "<html><head><title>Тақырып</title></head><body><h1>Тақырып</h1><p>Мәтін.</p></body></html>"
-    try:
-        with pytest.raises(ConfigError, match=problem):
-            parse_article(html, "https://steppe.example/news/1")
-    finally:
-        _by_site.cache_clear()
+    with pytest.raises(ConfigError, match=problem):
+        parse_article(html, "https://steppe.example/news/1")
 
 
 def test_a_site_option_written_in_unicode_names_the_stored_ascii_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

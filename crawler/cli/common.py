@@ -29,7 +29,7 @@ def checked_site(value: str | None, store: Store | None = None) -> str | None:
     """A --site value: a site with a seed file (seeds/<site>.toml), the name `crawl` knows it by (`abai`, `egemen`), or
     a site `store` holds crawls of (`crawl site --profile FILE` outside seeds/); or None."""
     from crawler.parsers.abai import SITE as ABAI
-    from crawler.profiles import find_profile
+    from crawler.site_profiles import find_profile
     from crawler.seeds import site_names
 
     if value is None:

@@ -80,7 +80,8 @@ def crawl_profile(spider: str, path: Path | None) -> Profile | None:
     """The site profile a `crawl` names: `site --profile FILE`, or a profile's name; None for abai's own spider."""
     from difflib import get_close_matches
 
-    from crawler.profiles import UnknownProfile, find_profile, load_profile
+    from crawler.profiles import load_profile
+    from crawler.site_profiles import UnknownProfile, find_profile
 
     if spider in SPIDERS:
         if path is not None:

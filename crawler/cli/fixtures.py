@@ -104,7 +104,7 @@ def _missing_pages(db: Path, site: str) -> list[str]:
 def _spider_of(site: str) -> str:
     """How `scrapy crawl` names the spider of a site: abai's own, the `site` spider with the site's profile, else a placeholder."""
     from crawler.parsers.abai import SITE as ABAI
-    from crawler.profiles import find_profile
+    from crawler.site_profiles import find_profile
 
     if site == ABAI:
         return "abai"

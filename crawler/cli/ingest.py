@@ -34,7 +34,7 @@ def ingest_profile(value: str) -> Profile | None:
     """`ingest --spider`: None for abai's own spider, else the site profile named; a bad one is a usage error."""
     if value in SPIDERS:
         return None
-    from crawler.profiles import resolve_profile
+    from crawler.site_profiles import resolve_profile
 
     try:
         return resolve_profile(value)

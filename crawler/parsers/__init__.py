@@ -49,7 +49,7 @@ def parse_article(html: str, url: str, fetched_at: str | None = None, *, tz: str
     if is_abai(url):
         item, root = abai.read_article(html, url, fetched_at)
         return in_zone(generic.fill(item, Selector(root=root), tz=DEFAULT_TZ), DEFAULT_TZ)  # the page parsed once
-    from crawler.profiles import profile_for_url  # reads seeds/ once; imported late (profiles import the parsers)
+    from crawler.site_profiles import profile_for_url  # reads seeds/ once; imported late (profiles import the parsers)
 
     profile = profile_for_url(url) if tz is None or overrides is None else None
     site_zone = tz or (profile.timezone if profile else None)

@@ -54,7 +54,8 @@ from crawler.items import ArticleItem, LinksSeen, PageError, PageUrl, Script, Ur
 from crawler.middlewares.robots import RobotsWatch, has_robots_rules
 from crawler.parsepool import ParsePool
 from crawler.parsers import canonical_url, parse_article
-from crawler.profiles import Profile, resolve_profile
+from crawler.profiles import Profile
+from crawler.site_profiles import resolve_profile
 from crawler.spiders.abai import fetched_time
 from crawler.since import SincePaging, stop_series
 from crawler.spiders.params import SiteParams
