@@ -19,7 +19,8 @@ import lxml.html
 import pytest
 
 from conftest import FIXTURES, mirror_pages
-from crawler.parsers import parse_article
+from crawler.items import ArticleItem
+from crawler.parsers import generic, parse_article
 from crawler.parsers.common import with_text_composed
 from crawler.urls import canonicalize
 
@@ -155,3 +156,18 @@ def test_a_decomposed_pages_image_urls_stay_as_typed(url: str) -> None:
     item = parse_article(html, url, "2024-11-23T06:00:00+00:00")
     assert item.title == "Қыркүйек айы"
     assert (item.images, item.image) == ([image], image)
+
+
+@pytest.mark.parametrize("page", [
+    "<html><head><title>{}</title></head><body><p>Ауылдағы жаңа мектепке биыл үш жүз оқушы барады.</p></body></html>",
+    "<html><body><h1>{}</h1><p>Ауылдағы жаңа мектепке биыл үш жүз оқушы барады.</p></body></html>",
+], ids=["title", "h1"])
+def test_fill_reads_a_decomposed_title_as_its_composed_twin(page: str) -> None:
+    """`fill` reads the site parser's tree, whose text is as typed: the `<title>` (or an unconfirmed `<h1>`) it gives
+    an item whose site parser found none is composed, as its other fields are."""
+    def filled(form: Literal["NFC", "NFD"]) -> ArticleItem:
+        item = ArticleItem(url="https://abai.kz/post/1", site="abai.kz", article_id="1", key="abai.kz:1",
+                           script="cyrl", language="kk", title=None)
+        return generic.fill(item, generic.page_selector(page.format(unicodedata.normalize(form, DECLARED["title"]))))
+
+    assert filled("NFD").title == filled("NFC").title == DECLARED["title"]

@@ -17,7 +17,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from crawler.parsers.common import clean, node_text
+from crawler.parsers.common import as_text, clean, node_text
 from crawler.parsers.sitenames import SEPARATOR, names_site, norm, site_names, site_parts, squash
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ def shown(element: HtmlElement) -> bool:
 
 
 def _seen_text(element: HtmlElement) -> str:
-    """The text of an element without what its hidden descendants hold."""
+    """The text of an element without what its hidden descendants hold, as text (`as_text`)."""
     seen = []
     for text in _TEXTS(element):
         owner = text.getparent().getparent() if text.is_tail else text.getparent()
@@ -180,7 +180,7 @@ def _seen_text(element: HtmlElement) -> str:
             owner = owner.getparent()
         if owner is element:
             seen.append(text)
-    return clean(" ".join(seen))
+    return as_text(" ".join(seen))
 
 
 def _prominent_h1(sel: Selector, logos: list[str], references: list[str]) -> str | None:
@@ -284,7 +284,8 @@ def choose_title(sel: Selector, meta: PageMetadata, url: str) -> tuple[str | Non
     """
     sites = site_names(meta, url)
     declared = [t for source in DECLARED for s, t in meta.titles if s == source and t and len(t) <= MAX_LENGTH]
-    doc_title = clean(" ".join(sel.xpath("//head/title//text()").getall())) or clean(sel.xpath("//title/text()").get())
+    # As text (`as_text`): `generic.fill` reads a site parser's tree, whose text is as typed, composed or not.
+    doc_title = as_text(" ".join(sel.xpath("//head/title//text()").getall())) or as_text(sel.xpath("//title/text()").get())
     references = [*declared, *([doc_title] if doc_title else [])]
     shown = [t for t in _shown_texts(sel) if not names_site(t, sites) and not _declared_site_part(t, references, sites)]
     graded = [(_confirmation(t, references, sites), -i, t) for i, t in enumerate(shown)]
