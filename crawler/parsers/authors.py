@@ -16,7 +16,7 @@ from parsel import Selector
 
 from crawler.parsers.common import node_text
 from crawler.parsers.metadata import PageMetadata
-from crawler.parsers.names import DESK, split_names
+from crawler.parsers.names import newsroom, split_names
 from crawler.parsers.sitenames import holds_site, names_site, site_names, squash
 from crawler.parsers.titles import SHOWN_H1
 
@@ -56,7 +56,7 @@ SOURCES = ("jsonld", "microdata", "meta", "jsonld-page")
 
 def _organisation(name: str, sites: list[str]) -> bool:
     """A newsroom's name, not a person's: a site's or desk's name, or a byline holding the site's ("unocero - Alberto Ávila")."""
-    return _site_byline(name, sites) or bool(DESK.search(name))
+    return _site_byline(name, sites) or newsroom(name)
 
 
 def _site_byline(name: str, sites: list[str]) -> bool:

@@ -37,12 +37,15 @@ NOT_NAMES = re.compile(
     re.IGNORECASE,
 )
 _SPLIT = re.compile(r"\s*(?:,|;|\||/|&|\band\b|\bund\b|\bи\b|\bжәне\b|\bet\b|\by\b)\s*", re.IGNORECASE)
-# A newsroom or a publication rather than a person: kept only when no person is named. A person's name opens with no
-# article: "The Washington Post", "El Sol de México", "Der Spendenteddy" are publications or mascots. (Not "Le", "Les":
-# "Le Van Thanh", "Les Paul".)
+# A newsroom rather than a person: kept only when no person is named.
 DESK = re.compile(r"redaktion|editorial|redacci[oó]n|reda[cç][aã]o|redazione|r[ée]daction|редакция|\bstaff\b|\bteam\b|"
                   r"newsdesk|desk\b|\bnews\b|agentur|agency|ag[eê]ncia|press(?:e)?stelle|"
-                  r"\b(?:gmbh|e\.\s?v|d\.o\.o|ltd|llc|inc)\b|^(?:the|die|der|das|el|la|il|los|las)\s", re.IGNORECASE)
+                  r"\b(?:gmbh|e\.\s?v|d\.o\.o|ltd|llc|inc)\b", re.IGNORECASE)
+# A publication's name opens with an article: "The Washington Post", "El Sol de México", "Der Spendenteddy" (a
+# mascot). (Not "Le", "Les": "Le Van Thanh", "Les Paul".)
+ARTICLE = re.compile(r"(?:the|die|der|das|el|la|il|los|las)\s", re.IGNORECASE)
+# Articles that also open persons' names ("El Hadji Diouf", "La Toya Jackson", the Vietnamese "La Văn Cầu").
+NAME_OPENERS = frozenset({"el", "la"})
 # Words that end a name in a byline line: always ("Jane Doe Thursday", "… Illustration von"), or when
 # a date or nothing follows ("R. R. am", "Matthieu Hy le 3 mai").
 ENDS_NAME = frozenset(
@@ -110,6 +113,21 @@ WRITER_LABELS = frozenset("text texte texts words autor autorin author authors �
 PICTURE_LABELS = frozenset(
     "foto fotos photo photos bild bilder image images illustration illustrationen grafik video kamera фото сурет".split()
 )
+
+
+def newsroom(name: str) -> bool:
+    """A newsroom's or a publication's name rather than a person's: kept only when no person is named.
+
+    After "El" or "La", three words or more, each capitalised, are a person's name ("El Hassan Benali"): a
+    publication's is shorter ("El País", "La Repubblica") or holds a word in lower case ("El Sol de México").
+    The few publications of that shape ("El Nuevo Herald") read as a person's name beside another person.
+    """
+    if DESK.search(name):
+        return True
+    if not ARTICLE.match(name):
+        return False
+    words = name.split()
+    return words[0].casefold() not in NAME_OPENERS or len(words) < 3 or not all(w[:1].isupper() for w in words)
 
 
 def _credited_writer(text: str) -> str:
