@@ -204,15 +204,16 @@ def test_a_publication_or_a_newsroom_is_no_person_beside_one() -> None:
     assert authors_of('<a class="author-source" href="https://wsj.com/x">Lire l’article original</a>') == []
 
 
-@pytest.mark.parametrize("person", ["El Hassan Benali", "La Toya Jackson", "La Văn Cầu"])
+@pytest.mark.parametrize("person", ["El Hassan Benali", "La Toya Jackson", "La Văn Cầu", "Le Van Thanh"])
 def test_a_persons_name_opening_as_an_article_does_is_a_person_beside_another(person: str) -> None:
-    """Three capitalised words after "El" or "La" are a name; a publication's is shorter or holds a particle."""
+    """Three capitalised words after "El", "La" or "Le" are a name; a publication's is shorter or holds a particle."""
     assert authors_of("", f'<meta name="author" content="Ana Gómez, {person}">') == ["Ana Gómez", person]
     assert authors_of(f'<div class="byline">By {person} and Ana Gómez</div>') == [person, "Ana Gómez"]
 
 
-@pytest.mark.parametrize("publication", ["El País", "La Repubblica", "La Voz de Galicia", "El Sol de México"])
-def test_a_publication_opening_with_el_or_la_is_no_person_beside_one(publication: str) -> None:
+@pytest.mark.parametrize("publication", ["El País", "La Repubblica", "La Voz de Galicia", "El Sol de México", "Le Monde",
+                                         "Le Journal de Québec"])
+def test_a_publication_opening_with_el_la_or_le_is_no_person_beside_one(publication: str) -> None:
     assert authors_of("", f'<meta name="author" content="Ana Gómez, {publication}">') == ["Ana Gómez"]
     assert authors_of(f'<div class="byline">By {publication} and Ana Gómez</div>') == ["Ana Gómez"]
     assert authors_of("", f'<meta name="author" content="{publication}">') == [publication]

@@ -41,11 +41,12 @@ _SPLIT = re.compile(r"\s*(?:,|;|\||/|&|\band\b|\bund\b|\bи\b|\bжәне\b|\bet\
 DESK = re.compile(r"redaktion|editorial|redacci[oó]n|reda[cç][aã]o|redazione|r[ée]daction|редакция|\bstaff\b|\bteam\b|"
                   r"newsdesk|desk\b|\bnews\b|agentur|agency|ag[eê]ncia|press(?:e)?stelle|"
                   r"\b(?:gmbh|e\.\s?v|d\.o\.o|ltd|llc|inc)\b", re.IGNORECASE)
-# A publication's name opens with an article: "The Washington Post", "El Sol de México", "Der Spendenteddy" (a
-# mascot). (Not "Le", "Les": "Le Van Thanh", "Les Paul".)
-ARTICLE = re.compile(r"(?:the|die|der|das|el|la|il|los|las)\s", re.IGNORECASE)
-# Articles that also open persons' names ("El Hadji Diouf", "La Toya Jackson", the Vietnamese "La Văn Cầu").
-NAME_OPENERS = frozenset({"el", "la"})
+# A publication's name opens with an article: "The Washington Post", "El Sol de México", "Le Monde", "Der
+# Spendenteddy" (a mascot). (Not "Les": "Les Carpenter" and "Les Echos" have the same shape.)
+ARTICLE = re.compile(r"(?:the|die|der|das|el|la|le|il|los|las)\s", re.IGNORECASE)
+# Articles that also open persons' names ("El Hadji Diouf", "La Toya Jackson", the Vietnamese "La Văn Cầu", "Le Van
+# Thanh").
+NAME_OPENERS = frozenset({"el", "la", "le"})
 # Words that end a name in a byline line: always ("Jane Doe Thursday", "… Illustration von"), or when
 # a date or nothing follows ("R. R. am", "Matthieu Hy le 3 mai").
 ENDS_NAME = frozenset(
@@ -118,8 +119,8 @@ PICTURE_LABELS = frozenset(
 def newsroom(name: str) -> bool:
     """A newsroom's or a publication's name rather than a person's: kept only when no person is named.
 
-    After "El" or "La", three words or more, each capitalised, are a person's name ("El Hassan Benali"): a
-    publication's is shorter ("El País", "La Repubblica") or holds a word in lower case ("El Sol de México").
+    After "El", "La" or "Le", three words or more, each capitalised, are a person's name ("El Hassan Benali"): a
+    publication's is shorter ("El País", "Le Monde") or holds a word in lower case ("El Sol de México").
     The few publications of that shape ("El Nuevo Herald") read as a person's name beside another person.
     """
     if DESK.search(name):
