@@ -92,13 +92,15 @@ NOT_ROLES = (
     "министрлі", "ministrli", "مينيسترلى", "әкімдік", "әкімшіл", "әkimdik", "әkimshil", "акимат",
     "басшылы", "ректорат", "посольств",
 )
-# Words that end a role phrase when read backwards from a name.
 # "And" inside an institution's name ("Білім және ғылым министрлігі"), which otherwise stops a role phrase.
 AND_WORDS = frozenset({"және", "jәne", "jáne", "جانە"})
+# Words that end a role phrase when read backwards from a name. Among them the turn to speak, which a roundtable's
+# report gives a speaker before their role ("Келесі сөз кезегі сарапшы Талғат Қалиевке берілді": the next turn went
+# to the expert Talgat Qaliev): a case ending does not stop it, and no office's name holds it.
 CHAIN_STOPS = frozenset(
-    "және мен пен бен ал әрі бірақ бұл осы сол бүгін кеше сондай-ақ да де та те "
-    "jәne men pen ben al biraq búl osy býgin keshe "
-    "جانە مەن پەن بەن ال بۇل "
+    "және мен пен бен ал әрі бірақ бұл осы сол бүгін кеше сондай-ақ да де та те кезек кезегі кезегін "
+    "jәne men pen ben al biraq búl osy býgin keshe kezek kezegi kezegin "
+    "جانە مەن پەن بەن ال بۇل كەزەك كەزەگى كەزەگىن "
     "и а но в на по с о об от для это также".split()
 )
 # Capitalised words that are never part of a person's name, though a sentence may start with them ("Кеше Астана
