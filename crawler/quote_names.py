@@ -31,6 +31,7 @@ from crawler.quote_words import (
     MAX_INSIDE,
     NAME_LIKE_ROLES,
     NAME_RUN,
+    NAME_WORD,
     NOMINATIVE_FEMALE,
     NOMINATIVE_MALE,
     NOT_ROLES,
@@ -47,7 +48,6 @@ from crawler.quote_words import (
     TOKEN,
     VERB_WORD,
     VERBAL_NOUN,
-    WORD,
 )
 
 # --------------------------------------------------------------------------
@@ -363,7 +363,7 @@ def _name_in(words: tuple[str, ...], latin: bool) -> tuple[int, int, str] | None
 
 def _person_in_run(run: re.Match[str], script: str) -> tuple[int, int, str] | None:
     """The person's name inside a run of capitalised words, as (start, end, name)."""
-    spans = [m.span() for m in WORD.finditer(run.string, run.start(), run.end())]
+    spans = [m.span() for m in NAME_WORD.finditer(run.string, run.start(), run.end())]
     found = _name_in(tuple(run.string[a:b] for a, b in spans), script == "latn")
     return (spans[found[0]][0], spans[found[1] - 1][1], found[2]) if found else None
 

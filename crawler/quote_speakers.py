@@ -31,6 +31,7 @@ from crawler.quote_words import (
     GENITIVE,
     GENITIVE_PRONOUNS,
     NAME_LIKE_ROLES,
+    NAME_WORD,
     PLACE_ENDING,
     PLURAL,
     PRONOUNS,
@@ -165,5 +166,5 @@ def _role_speaker_line(text: str, script: str) -> tuple[Who, int] | None:
 def as_subject(mention: Mention, text: str) -> bool:
     """Whether a name is written as it is (the one who acts), not with a case ending ("Тоқаевтың жолдауына": to
     Tokayev's address, "Әшімбаевпен кездескен": who met Äshimbaev): only the former is who "ол" (he, she) is."""
-    written = text[mention.start:mention.end].split()
+    written = NAME_WORD.findall(text, mention.start, mention.end)  # "Ә.Нұрмағанбет": the initial, the surname
     return bool(written) and fold(written[-1]) == fold(mention.name.split()[-1])

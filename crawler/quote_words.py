@@ -174,10 +174,10 @@ SENTENCE_END = re.compile(r"[.!?…؟]+(?=\s|$)")
 _UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІÁÓÚÝÄÖÜÇĞŞÑİƏ"
 _CAPITALISED = rf"[{_UPPER}](?:[^\W\d_]|['’-](?=[^\W\d_]))+"
 # The capital comes first and the look-behind after it: far faster than a leading look-behind. The first word may
-# be an initial or two before the surname ("Т. Дүйсенованың", "А.Н. Букейхан").
+# be an initial or two before the surname, with a space or none ("Т. Дүйсенованың", "А.Н. Букейхан", "Ә.Нұрмағанбет").
 NAME_RUN = re.compile(
-    rf"[{_UPPER}](?<![\w'’-].)(?:(?:[^\W\d_]|['’-](?=[^\W\d_]))+|\.(?:[{_UPPER}]\.)?(?=[ \xa0]))"
-    rf"(?:[ \xa0]{_CAPITALISED})+(?![\w'’-])"
+    rf"[{_UPPER}](?<![\w'’-].)(?:(?:[^\W\d_]|['’-](?=[^\W\d_]))+(?:[ \xa0]{_CAPITALISED})+"
+    rf"|\.(?:[{_UPPER}]\.)?[ \xa0]?{_CAPITALISED}(?:[ \xa0]{_CAPITALISED})*)(?![\w'’-])"
 )
 CAPITAL_WORD = re.compile(rf"[{_UPPER}](?<![\w'’-].)(?:[^\W\d_]|['’-](?=[^\W\d_]))+(?![\w'’-])")
 TOKEN = re.compile(r"«[^«»]*»|[^\s,.;:!?()«»…؟،\"“”]+|[,.;:!?()…؟،]")
@@ -213,7 +213,9 @@ VERBAL_NOUN = re.compile(r"(?<=\w{3})(?:у|ю|u|ý|ۋ)$")
 # A comma a role phrase's tokens were joined around: "даму , инновациялар" → "даму, инновациялар".
 INSIDE_COMMA = re.compile(r"\s+([,،])")
 VERB_WORD = re.compile(rf"(?:{'|'.join(SAY_VERBS + ASK_VERBS)}|деп|dep|دەپ)", re.I)
-WORD = re.compile(r"\S+")
+# The words of a run of capitalised words; initials glued to the surname are a word of their own, so
+# "Ә.Нұрмағанбет" is the name "Ә. Нұрмағанбет", as spelled with a space.
+NAME_WORD = re.compile(rf"(?:[{_UPPER}]\.)+(?=[{_UPPER}][^\W\d_])|\S+")
 LETTERS = re.compile(r"[^\W\d_]+")
 OTHER_QUOTES = re.compile(r'"[^"\n]+"|“[^“”\n]+”|„[^“”\n]+[“”]')
 LATIN_DIGRAPH_H = re.compile(r"(?<=[A-Z])h")  # "SYILYGhY": abai.kz writes Ғ as Gh even in capitals
