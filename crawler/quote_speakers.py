@@ -30,6 +30,7 @@ from crawler.quote_words import (
     DASHES,
     GENITIVE,
     GENITIVE_PRONOUNS,
+    INTERVIEW_WORD,
     NAME_LIKE_ROLES,
     NAME_WORD,
     PLACE_ENDING,
@@ -39,6 +40,7 @@ from crawler.quote_words import (
     ROLE_SPEAKER_LINE,
     SPEAKER_LINE,
     SURNAME_END,
+    THANKS,
 )
 
 
@@ -161,6 +163,14 @@ def _role_speaker_line(text: str, script: str) -> tuple[Who, int] | None:
     if fold(" ".join(text[match.start("name"):mentions[0].start].split())) != fold(mentions[0].role):
         return None
     return Who(mentions[0].name, mentions[0].role), match.start("rest")
+
+
+def closing_thanks(text: str) -> bool:
+    """Whether a paragraph opens with the interviewer's thanks for the interview ("Сұхбатыңызға рахмет!", "– Әңгімеңізге
+    рахмет!"): the outlet's last turn, unlabelled, which like a labelled one ends the answer before it and quotes no
+    one. Not after a colon: "Айдос САРЫМ: – Сұхбатқа шақырғаныңызға рахмет." is the guest's answer."""
+    first = text[:sentence_end(text, 0)]
+    return ":" not in first and THANKS.search(first) is not None and INTERVIEW_WORD.search(first) is not None
 
 
 def as_subject(mention: Mention, text: str) -> bool:

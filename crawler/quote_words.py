@@ -168,6 +168,12 @@ SPEAKER_LINE = re.compile(r"\s*(?P<name>[^\s:.!?…؟«»–—]+(?:[ \xa0][^\s:
 # A turn of an interview that names no person: a label of a word or two, a colon and a dash ("Abai.kz: – …?",
 # "Тілші: – …?": the outlet's, the reporter's question).
 LABEL_LINE = re.compile(r"\s*[^\s:«»–—]+(?:[ \xa0][^\s:«»–—]+)?\s*:\s*[–—-]\s*\S")
+# The interviewer's thanks for the interview, which close it without a label ("Сұхбатыңызға рахмет!", "Әңгімеңізге
+# көп рахмет!", "Спасибо за интервью!"): a word of thanks and a word for the interview, in one sentence.
+THANKS = re.compile(r"(?<!\w)(?:рахмет|рақмет|rahmet|raqmet|rakhmet|راحمەت|راقمەت|спасибо|благодар)", re.I)
+INTERVIEW_WORD = re.compile(
+    r"(?<!\w)(?:сұхбат|әңгіме|súhbat|suhbat|sýhbat|ángime|әngime|angime|سۇحبات|[ءٴ]?اڭگىمە|интервью|бесед)", re.I
+)
 # A speaker line whose name follows a role phrase in lower case: "Білім және ғылым министрі Ерлан Сағадиев: – …".
 ROLE_SPEAKER_LINE = re.compile(r"\s*(?P<name>[^\s:.!?…؟«»–—]+(?:[ \xa0][^\s:.!?…؟«»–—]+){2,8})\s*:\s*(?P<rest>[–—-].*)$", re.S)
 SENTENCE_END = re.compile(r"[.!?…؟]+(?=\s|$)")

@@ -50,6 +50,7 @@ from crawler.quote_names import (
 from crawler.quote_speakers import (
     Who,
     as_subject,
+    closing_thanks,
     sentence_start,
     speaker_line,
     who_after,
@@ -108,6 +109,8 @@ def _read_paragraph(index: int, text: str, script: str, waiting: Who | None, pen
     quote the paragraphs before left open."""
     spans = guillemet_spans(text)
     masked = mask(text, spans)
+    if pending and pending.kind == "block" and not spans and closing_thanks(text):
+        return _Paragraph([], masked, turn=Who())  # the interviewer's last turn, unlabelled: it ends the answer
     if pending:
         closing = _closing(text, spans, script, pending) if pending.kind != "block" else None
         if closing:
