@@ -279,15 +279,17 @@ def extract_quotes(paragraphs: list[str]) -> list[Quote]:
 
 def _last_answer(pending: _Open, answer: Quote, paragraphs: list[str], asked: bool) -> list[Quote]:
     """The paragraphs the article's last interview answer goes on in: no next speaker's line closes it, so those
-    up to the first that does not speak in the first or second person ("Біз…", "…айтамын", "Сіз…"); the
-    reporter's closing lines ("Жиын осымен аяқталды.") do not. When the outlet asked the questions ("Abai.kz: –
-    …?"), the interview has no narrator to close it: all of them, in the third person too."""
-    kept = []
-    for at, start, end in pending.parts:
-        if not asked and not _speaking(paragraphs[at][start:end]):
-            break
-        kept.append(Quote(paragraphs[at][start:end], answer.speaker, answer.speaker_role, answer.kind, at, start, end))
-    return kept
+    up to the last that speaks in the first or second person ("…айтамын", "Сіз…"). The reporter's closing lines
+    ("Жиын осымен аяқталды.") do not, and the speaker's voice after a line in the third person ("Стандарттар да
+    керек.") says the answer went on through it, as a next speaker's line would: a roundtable's report has a
+    narrator, who does not step out and back in. When the outlet asked the questions ("Abai.kz: – …?"), the
+    interview has no narrator to close it: all of them, in the third person too."""
+    parts = pending.parts
+    if not asked:
+        speaking = [n for n, (at, start, end) in enumerate(parts) if _speaking(paragraphs[at][start:end])]
+        parts = parts[: speaking[-1] + 1] if speaking else []
+    return [Quote(paragraphs[at][start:end], answer.speaker, answer.speaker_role, answer.kind, at, start, end)
+            for at, start, end in parts]
 
 
 def _speaking(text: str) -> bool:
