@@ -7,10 +7,15 @@ for its standard error stream, so library callers and tests get
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress as RichProgress, TaskID
 
 
@@ -74,9 +79,9 @@ class LineProgress:
 
 
 class BarProgress:
-    """A rich progress bar per task, drawn on a terminal. What the command prints meanwhile to standard error, and to
-    standard output when that is a terminal too, shows above the bars; standard output sent to a file or a pipe
-    (`extract … > items.jsonl`) stays there."""
+    """A rich progress bar per task, drawn on a terminal. What the command prints or logs meanwhile to standard error,
+    and prints to standard output when that is a terminal too, shows above the bars; standard output sent to a file or
+    a pipe (`extract … > items.jsonl`) stays there."""
 
     def __init__(self, stream: TextIO) -> None:
         from rich.console import Console
@@ -86,11 +91,15 @@ class BarProgress:
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
             console=Console(file=stream), transient=False, redirect_stdout=sys.stdout.isatty(),
         )
+        self.stream = stream
         self.task: TaskID | None = None
+        self.drawn = contextlib.ExitStack()
+        """What `close` undoes once the bar is drawn: the log handlers sent through its console."""
 
     def start(self, label: str, total: int | None) -> None:
         if self.task is None:
             self.bar.start()
+            self.drawn.enter_context(logs_above(self.bar.console, self.stream))
         self.task = self.bar.add_task(label, total=total)
 
     def advance(self, rows: int) -> None:
@@ -102,8 +111,40 @@ class BarProgress:
             self.bar.refresh()
 
     def close(self) -> None:
-        """Stop drawing; the bars stay on screen."""
+        """Stop drawing; the bars stay on screen, and log lines go to the terminal straight again."""
         self.bar.stop()
+        self.drawn.close()
+
+
+@contextlib.contextmanager
+def logs_above(console: Console, stream: TextIO) -> Iterator[None]:
+    """While a bar is drawn on `stream`, the root logger's handlers that write there (`basicConfig`'s, Scrapy's) print
+    through the bar's `console`, above the bar: written straight to the terminal, a warning landed in the middle of
+    the bar's line. Their format, level and filters stay; their stream is put back after."""
+    above = _AboveTheBar(console)
+    moved = [h for h in logging.root.handlers if isinstance(h, logging.StreamHandler) and h.stream is stream]
+    for handler in moved:
+        handler.setStream(above)
+    try:
+        yield
+    finally:
+        for handler in moved:
+            if handler.stream is above:
+                handler.setStream(stream)
+
+
+class _AboveTheBar(io.TextIOBase):
+    """A stream for a log handler: each record it writes is printed by the console of a live bar, above the bar, long
+    lines left for the terminal to wrap (not broken at its width, which would cut a URL in two)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def write(self, text: str) -> int:
+        from rich.text import Text
+
+        self.console.print(Text.from_ansi(text.removesuffix("\n")), soft_wrap=True)
+        return len(text)
 
 
 def progress_for(stream: TextIO, command: str = "export", unit: str = "rows", done: str = "written") -> LineProgress | BarProgress:

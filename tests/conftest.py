@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import select
 import shutil
 import socket
 import sqlite3
@@ -52,6 +54,40 @@ def read_manifest(directory: Path) -> list[dict[str, Any]]:
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     """The command line in a subprocess (a crawl runs Twisted's reactor, which starts once per process)."""
     return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def on_a_terminal(*args: str) -> tuple[str, str]:
+    """`python -m crawler ARGS` with standard error on a terminal and standard output to a pipe: (output, what the
+    terminal got)."""
+    leader, follower = os.openpty()
+    with subprocess.Popen([sys.executable, "-m", "crawler", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=follower, text=True) as process:
+        os.close(follower)
+        drawn = terminal_output(leader, 60)
+        output = process.stdout.read() if process.stdout else ""
+    return output, drawn
+
+
+def terminal_output(leader: int, quiet: float) -> str:
+    """All a pseudo-terminal's leader end `leader` receives until its follower end is closed, or nothing came for `quiet`
+    seconds (one read may return a first redraw only); the leader is closed."""
+    received = b""
+    while select.select([leader], [], [], quiet)[0]:
+        try:
+            chunk = os.read(leader, 1 << 16)
+        except OSError:  # the follower end is closed and drained (Linux: EIO)
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(leader)
+    return received.decode("utf-8", "replace")
+
+
+def screen_lines(drawn: str) -> list[str]:
+    """The lines a terminal shows of `drawn`: each line's text after its last carriage return (a bar's redraw starts
+    with one), escape sequences (colours, erase) dropped."""
+    return [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", line.rstrip("\r")).rpartition("\r")[2] for line in drawn.split("\n")]
 
 
 def as_reader(command: list[str]) -> list[str]:

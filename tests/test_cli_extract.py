@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import SITES
+from conftest import SITES, on_a_terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = SITES / "abai.kz" / "pages"
@@ -260,30 +260,6 @@ def test_output_to_a_full_disk_is_one_line_and_exit_2() -> None:
         result = subprocess.run([sys.executable, "-m", "crawler", "extract", str(PAGES / "post-100000.html")],
                                 cwd=ROOT, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
     assert (result.returncode, result.stderr) == (2, "error: cannot write the output: No space left on device\n")
-
-
-def on_a_terminal(*args: str) -> tuple[str, str]:
-    """`python -m crawler ARGS` with standard error on a terminal and standard output to a pipe: (output, what the
-    terminal got)."""
-    import os
-    import select
-
-    leader, follower = os.openpty()
-    with subprocess.Popen([sys.executable, "-m", "crawler", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                          stderr=follower, text=True) as process:
-        os.close(follower)
-        drawn = b""
-        while select.select([leader], [], [], 60)[0]:
-            try:
-                chunk = os.read(leader, 1 << 16)
-            except OSError:  # the command ended and the terminal is drained (Linux: EIO)
-                break
-            if not chunk:
-                break
-            drawn += chunk
-        output = process.stdout.read() if process.stdout else ""
-    os.close(leader)
-    return output, drawn.decode("utf-8", "replace")
 
 
 def test_extract_counts_its_pages_on_a_terminal_while_its_output_goes_to_a_file(tmp_path: Path) -> None:

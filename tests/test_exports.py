@@ -549,51 +549,6 @@ def test_an_export_reads_one_snapshot_while_a_crawl_writes(archive: Path, tmp_pa
     assert sqlite_utils.Database(db)["article_variants"].count == 13  # the write did land, after the snapshot
 
 
-def test_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
-    import os
-    import select
-
-    from crawler.progress import BarProgress, LineProgress, progress_for
-
-    leader, follower = os.openpty()
-    with open(follower, "w", encoding="utf-8") as terminal:
-        bar = progress_for(terminal)
-        assert isinstance(bar, BarProgress)
-        bar.start("quotes", 15)
-        bar.advance(15)
-        bar.finish()
-        bar.close()
-    received = b""
-    while select.select([leader], [], [], 0.5)[0]:  # all the terminal got: one read may return its first redraw only
-        try:
-            chunk = os.read(leader, 1 << 16)
-        except OSError:  # the follower end is closed and drained (Linux: EIO)
-            break
-        if not chunk:
-            break
-        received += chunk
-    os.close(leader)
-    drawn = received.decode("utf-8", "replace")
-    assert "quotes" in drawn and "15/15" in drawn and "━" in drawn
-    log = io.StringIO()
-    lines = progress_for(log)
-    assert isinstance(lines, LineProgress)
-    lines.start("quotes", 20_000)
-    for _ in range(20):
-        lines.advance(1000)
-    lines.finish()
-    assert log.getvalue().splitlines() == [f"export: quotes: {n}/20000 rows" for n in range(2000, 20000, 2000)] + [
-        "export: quotes: 20000 rows written"]
-    unknown = io.StringIO()  # how many will come is not known (`ingest`): a line per STEPPED_FROM rows
-    lines = progress_for(unknown, "ingest", "items", "written")
-    lines.start("items", None)
-    for _ in range(5):
-        lines.advance(5000)
-    lines.finish()
-    assert unknown.getvalue().splitlines() == [
-        "ingest: items: 10000 items", "ingest: items: 20000 items", "ingest: items: 25000 items written"]
-
-
 # -- interrupted and killed exports ------------------------------------------------
 
 # Runs `main(argv[3:])` with a progress that sends signal argv[1] to its own process at the first rows of
