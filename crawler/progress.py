@@ -25,7 +25,9 @@ class Progress(Protocol):
 
     def start(self, label: str, total: int | None) -> None: ...
 
-    def advance(self, rows: int) -> None: ...
+    def advance(self, rows: int, note: str = "") -> None:
+        """`rows` more done; `note`, when given, tells what else the task has done so far (`batches: 3`, of `ingest`),
+        shown beside its count until the next one."""
 
     def finish(self) -> None: ...
 
@@ -36,7 +38,7 @@ class NoProgress:
     def start(self, label: str, total: int | None) -> None:
         pass
 
-    def advance(self, rows: int) -> None:
+    def advance(self, rows: int, note: str = "") -> None:
         pass
 
     def finish(self) -> None:
@@ -55,24 +57,29 @@ class LineProgress:
 
     def __init__(self, stream: TextIO, command: str = "export", unit: str = "rows", done: str = "written") -> None:
         self.stream, self.command, self.unit, self.done_word = stream, command, unit, done
-        self.label, self.done, self.step, self.next_mark = "", 0, 0, 0
+        self.label, self.note, self.done, self.step, self.next_mark = "", "", 0, 0, 0
         self.total: int | None = 0
 
     def start(self, label: str, total: int | None) -> None:
-        self.label, self.total, self.done = label, total, 0
+        self.label, self.note, self.total, self.done = label, "", total, 0
         self.step = self.STEPPED_FROM if total is None else total // 10 if total >= self.STEPPED_FROM else 0
         self.next_mark = self.step
 
-    def advance(self, rows: int) -> None:
-        self.done += rows
+    def advance(self, rows: int, note: str = "") -> None:
+        self.done, self.note = self.done + rows, note or self.note
         if self.step and self.done >= self.next_mark and (self.total is None or self.done < self.total):
             of = "" if self.total is None else f"/{self.total}"
-            print(f"{self.command}: {self.label}: {self.done}{of} {self.unit}", file=self.stream, flush=True)
+            self._print(f"{self.done}{of} {self.unit}")
             while self.next_mark <= self.done:
                 self.next_mark += self.step
 
     def finish(self) -> None:
-        print(f"{self.command}: {self.label}: {self.done} {self.unit} {self.done_word}", file=self.stream, flush=True)
+        self._print(f"{self.done} {self.unit} {self.done_word}")
+
+    def _print(self, count: str) -> None:
+        """`COMMAND: TASK: COUNT (NOTE)`, at once: a log tailed meanwhile has it."""
+        note = f" ({self.note})" if self.note else ""
+        print(f"{self.command}: {self.label}: {count}{note}", file=self.stream, flush=True)
 
     def close(self) -> None:
         pass
@@ -89,6 +96,7 @@ class BarProgress:
 
         self.bar: RichProgress = RichProgress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            TextColumn("{task.fields[note]}"),
             console=Console(file=stream), transient=False, redirect_stdout=sys.stdout.isatty(),
         )
         self.stream = stream
@@ -100,11 +108,14 @@ class BarProgress:
         if self.task is None:
             self.bar.start()
             self.drawn.enter_context(logs_above(self.bar.console, self.stream))
-        self.task = self.bar.add_task(label, total=total)
+        self.task = self.bar.add_task(label, total=total, note="")
 
-    def advance(self, rows: int) -> None:
+    def advance(self, rows: int, note: str = "") -> None:
         if self.task is not None:
-            self.bar.advance(self.task, rows)
+            if note:
+                self.bar.update(self.task, advance=rows, note=note)
+            else:
+                self.bar.advance(self.task, rows)
 
     def finish(self) -> None:
         if self.task is not None:

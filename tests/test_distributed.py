@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import redis
 import sqlite_utils
-from conftest import free_port, start_redis
+from conftest import free_port, screen_lines, start_redis, terminal_output
 from warcio.archiveiterator import ArchiveIterator
 
 from benchmarks.synthetic import SyntheticMirror, make_mirror
@@ -324,8 +324,26 @@ def test_ingest_counts_the_items_it_writes_on_standard_error(frontier, tmp_path,
     client.rpush(KEYS.items, *sample_lines())
     assert main(["ingest", "--redis", url, "--db", str(tmp_path / "archive.sqlite")]) == 0
     output = capsys.readouterr()
-    assert output.err.splitlines() == ["ingest: items: 3 items written"]
+    assert output.err.splitlines() == ["ingest: items: 3 items written (batches: 1)"]
     assert output.out.startswith("Ingested 3 items")
+
+
+def test_the_ingest_bar_counts_the_batches_committed_beside_the_items(frontier, tmp_path) -> None:
+    """On a terminal the bar counted items alone: how far the batches (the commits, `--batch-size`) had come showed
+    only in the summary at the end. Here 3 items and a page row in batches of 2: two batches."""
+    import os
+
+    from crawler.progress import progress_for
+
+    url, client = frontier
+    client.rpush(KEYS.items, *sample_lines())
+    leader, follower = os.openpty()
+    with open(follower, "w", encoding="utf-8") as terminal:
+        progress = progress_for(terminal, "ingest", "items", "written")
+        Ingester(url, tmp_path / "archive.sqlite", batch_size=2, progress=progress).run()
+        progress.close()
+    bar = [line for line in screen_lines(terminal_output(leader, 0.5)) if "━" in line][-1]
+    assert bar.startswith("items ━") and bar.split()[-3:] == ["3/?", "batches:", "2"], bar
 
 
 def test_a_batch_left_uncommitted_is_written_and_one_left_unacknowledged_is_not_written_twice(frontier, tmp_path) -> None:

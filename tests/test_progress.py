@@ -43,14 +43,15 @@ def test_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
     lines.finish()
     assert log.getvalue().splitlines() == [f"export: quotes: {n}/20000 rows" for n in range(2000, 20000, 2000)] + [
         "export: quotes: 20000 rows written"]
-    unknown = io.StringIO()  # how many will come is not known (`ingest`): a line per STEPPED_FROM rows
+    unknown = io.StringIO()  # how many will come is not known (`ingest`): a line per STEPPED_FROM rows, with the note
     lines = progress_for(unknown, "ingest", "items", "written")
     lines.start("items", None)
-    for _ in range(5):
-        lines.advance(5000)
+    for batch in range(1, 6):
+        lines.advance(5000, note=f"batches: {batch}")
     lines.finish()
     assert unknown.getvalue().splitlines() == [
-        "ingest: items: 10000 items", "ingest: items: 20000 items", "ingest: items: 25000 items written"]
+        "ingest: items: 10000 items (batches: 2)", "ingest: items: 20000 items (batches: 4)",
+        "ingest: items: 25000 items written (batches: 5)"]
 
 
 def test_a_line_logged_while_a_bar_is_drawn_shows_whole_above_it() -> None:

@@ -113,7 +113,7 @@ class Ingester:
                  lock_ttl: float = 30.0, poll: float = 0.5, settings: Settings | None = None,
                  progress: Progress | None = None) -> None:
         """The items of the abai spider's crawl, or with `profile`, of that site profile's (`<profile.name>:items`);
-        `progress` counts the items each batch commits (how many will come is not known)."""
+        `progress` counts the items each batch commits (how many will come is not known), and the batches."""
         if batch_size < 1:
             raise ConfigError("--batch-size must be at least 1")
         self.server: redis.Redis = connect(redis_url)
@@ -236,7 +236,7 @@ class Ingester:
         self.records += len(pages) + len(counts)
         self.batches += 1
         self.host.stats.inc_value("ingest/items", len(raw))
-        self.progress.advance(items)
+        self.progress.advance(items, note=f"batches: {self.batches}")
 
     def _add_counts(self, line: Counts) -> None:
         """A worker's counts into the run's stats, unless this run added the line already (a push sent twice)."""
