@@ -1,4 +1,5 @@
-"""How long commands (`export`, `reparse`, `extract`, `ingest`) report their progress: a rich bar on a terminal, plain lines otherwise.
+"""How long commands (`export`, `reparse`, `extract`, `ingest`, `fixtures record`) report their progress: a rich bar on
+a terminal, plain lines otherwise.
 
 The work only calls `start`/`advance`/`finish`; the CLI picks the reporter
 for its standard error stream, so library callers and tests get

@@ -38,12 +38,15 @@ from crawler.fixtures import (
 )
 from crawler.interrupts import interrupts_deferred
 from crawler.mirror import with_mirror
+from crawler.progress import NoProgress
 from crawler.spiders.abai import fetched_time
 from crawler.urls import on_site, site_of
 
 if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
+
+    from crawler.progress import Progress
 
 MAX_REDIRECTS = 5
 
@@ -64,11 +67,13 @@ class RecordResult:
 
 
 def record(urls: list[str], directory: Path, site: str, kind: str | None = None,
-           overrides: dict[str, Any] | None = None, saved: Saved | None = None) -> RecordResult:
-    """Fetch `urls` and save each response, and its expected JSON, into the fixture folder `directory`, telling
-    `saved` of each page as it is saved: an interrupted recording has said which pages it kept."""
+           overrides: dict[str, Any] | None = None, saved: Saved | None = None,
+           progress: Progress | None = None) -> RecordResult:
+    """Fetch `urls`, counting them on `progress` as they come, and save each response, and its expected JSON, into the
+    fixture folder `directory`, telling `saved` of each page as it is saved: an interrupted recording has said which
+    pages it kept."""
     check_site_urls(urls, site)
-    responses, failed = fetch(urls, site, overrides or {})
+    responses, failed = fetch(urls, site, overrides or {}, progress)
     result = RecordResult(failed=failed)
     requested = set(urls)
     order = {url: i for i, url in reversed(list(enumerate(urls)))}
@@ -132,8 +137,11 @@ def _previous(page: SavedPage) -> dict[str, Any] | None:
     return before if isinstance(before, dict) else None
 
 
-def fetch(urls: list[str], site: str, overrides: dict[str, Any]) -> tuple[list[RecordedResponse], list[tuple[str, str]]]:
-    """Run a Scrapy crawl of exactly `urls` (plus same-site redirect targets) with the project's settings."""
+def fetch(urls: list[str], site: str, overrides: dict[str, Any],
+          progress: Progress | None = None) -> tuple[list[RecordedResponse], list[tuple[str, str]]]:
+    """Run a Scrapy crawl of exactly `urls` (plus same-site redirect targets) with the project's settings, counting on
+    `progress` each URL whose answer came (at the end of its redirects) or whose fetch failed."""
+    progress = progress or NoProgress()
     settings = Settings()
     settings.setmodule(project_settings, priority="project")
     settings.set("ITEM_PIPELINES", {}, priority="cmdline")  # nothing goes to the archive
@@ -142,20 +150,23 @@ def fetch(urls: list[str], site: str, overrides: dict[str, Any]) -> tuple[list[R
     responses: list[RecordedResponse] = []
     failed: list[tuple[str, str]] = []
     process = scrapy_process(settings)
-    process.crawl(RecordSpider, urls=urls, site=site, responses=responses, failed=failed)
+    process.crawl(RecordSpider, urls=urls, site=site, responses=responses, failed=failed, progress=progress)
+    progress.start("pages", len(urls))  # once Scrapy's log handler is in place: a bar then shows its lines above it
     process.start()
+    progress.finish()
     return responses, failed
 
 
 class RecordSpider(scrapy.Spider):
-    """Requests the given URLs once each, keeps every response whatever its status."""
+    """Requests the given URLs once each, keeps every response whatever its status, and counts on `progress` each URL
+    done (answered at the end of its redirects, or failed)."""
 
     name = "newsarchive-record"
 
     def __init__(self, urls: list[str], site: str, responses: list[RecordedResponse],
-                 failed: list[tuple[str, str]], **kwargs: Any) -> None:
+                 failed: list[tuple[str, str]], progress: Progress, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.urls, self.site, self.responses, self.failed = urls, site, responses, failed
+        self.urls, self.site, self.responses, self.failed, self.progress = urls, site, responses, failed, progress
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.urls:
@@ -176,7 +187,10 @@ class RecordSpider(scrapy.Spider):
             if on_site(site_of(target), self.site):
                 # Not filtered: http → https is the same page to the dupe filter, and its line replaces the 301's.
                 yield self._request(target, hops + 1, dont_filter=True)
+                return
+        self.progress.advance(1)
 
     def lost(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         self.failed.append((request.url, f"{type(failure.value).__name__}: {failure.value}"))
+        self.progress.advance(1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from unittest.mock import ANY
 
 import pytest
 
-from conftest import SITES, cli, read_manifest
+from conftest import SITES, cli, free_port, on_a_terminal, read_manifest, screen_lines
 from crawler import settings as project_settings
 from crawler.cli import main
 from crawler.fixtures import saved_pages
@@ -149,6 +150,33 @@ def test_record_saves_each_page_with_its_manifest_line(recorded) -> None:
     assert (site_dir / first["file"]).read_text(encoding="utf-8") == ARTICLE.format(title="Бірінші жаңалық")
     assert (lines["/gone"]["status"], lines["/gone"]["kind"]) == (404, "not_found")
     assert lines["/"]["kind"] == "home"
+
+
+def test_the_fetch_is_told_on_standard_error_before_any_page_is_saved(recorded) -> None:
+    """`record` said nothing while it fetched (its first line came with the first page saved, after the whole fetch):
+    standard error not on a terminal gets a line as the fetch starts and one when it is done, a redirect and its target
+    one page (on a terminal: see below)."""
+    _, _, result = recorded
+    lines = result.stderr.splitlines()
+    assert lines[:2] == ["fixtures record: fetching 4 pages of 127.0.0.1", "fixtures record: pages: 4 pages done"], lines
+    assert result.stdout.splitlines()[0].startswith("saved ")
+
+
+def test_on_a_terminal_a_bar_counts_the_pages_fetched_and_scrapys_log_lines_show_whole_above_it(tmp_path: Path) -> None:
+    """A page whose server is down (a closed port) makes Scrapy log errors while the bar is drawn: each is a line of its
+    own above the bar, not written into the bar's line."""
+    (tmp_path / "a.html").write_text(ARTICLE.format(title="Жаңа бет"), encoding="utf-8")
+    with PageServer({"/a": Route(tmp_path / "a.html")}) as server:
+        down = f"http://127.0.0.1:{free_port()}/b"
+        output, drawn = on_a_terminal("fixtures", "record", f"{server.base}/a", down, "--site", "127.0.0.1",
+                                      "--sites-dir", str(tmp_path / "sites"))
+    lines = screen_lines(drawn)
+    assert lines[0] == "fixtures record: fetching 2 pages of 127.0.0.1", lines
+    bars = [line for line in lines if "━" in line]
+    assert bars and bars[-1].startswith("pages ━") and "2/2" in bars[-1], lines
+    logged = [line for line in lines if "ERROR: Gave up retrying" in line]
+    assert logged and all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[scrapy", line) for line in logged), lines
+    assert f"error: {down}: " in drawn and output.startswith(f"saved {server.base}/a → ")
 
 
 def test_redirects_are_saved_as_they_came_and_their_target_too(recorded) -> None:

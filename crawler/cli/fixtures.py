@@ -15,6 +15,7 @@ from crawler.storage import Store
 
 if TYPE_CHECKING:
     from crawler.fixtures import FieldDiff, SavedPage
+    from crawler.record import RecordResult, Saved
 
 
 def add_fixtures_parser(commands: Any) -> None:
@@ -49,7 +50,7 @@ def add_fixtures_parser(commands: Any) -> None:
 
 def run_fixtures_record(args: argparse.Namespace) -> int:
     from crawler import fixtures
-    from crawler.record import record, record_file  # imports Scrapy and Twisted: only when recording
+    from crawler.record import record_file  # imports Scrapy and Twisted: only when recording
 
     directory = fixtures.site_dir(args.site, args.sites_dir)
     saved: list[SavedPage] = []
@@ -70,7 +71,7 @@ def run_fixtures_record(args: argparse.Namespace) -> int:
             urls = list(dict.fromkeys([*args.urls, *(_missing_pages(args.missing, args.site) if args.missing else [])]))
             if not urls:
                 raise ConfigError("nothing to record: give URLs, or --missing DB of a crawl that found pages missing")
-            result = record(urls, directory, args.site, args.kind, settings_overrides(args.set), saved=show)
+            result = _fetch_and_record(urls, directory, args, show)
     except KeyboardInterrupt:  # each page is saved whole with its expected JSON (record._save)
         raise KeyboardInterrupt(f"{counted(len(saved), 'page')} saved in {_near(directory)} before it (listed above); "
                                 "run the same command again to record them all") from None
@@ -79,6 +80,23 @@ def run_fixtures_record(args: argparse.Namespace) -> int:
     if result.saved:
         print(f"Review the new pages and expected JSON in {_near(directory)} before committing.")
     return 1 if result.failed else 0
+
+
+def _fetch_and_record(urls: list[str], directory: Path, args: argparse.Namespace, show: Saved) -> RecordResult:
+    """`record` of `urls`, told on standard error: a start line, then the pages fetched (a bar on a terminal, else a
+    line when the fetch is done). It said nothing until the first page was saved, after the whole fetch."""
+    from crawler.fixtures import check_site_urls
+    from crawler.progress import progress_for
+    from crawler.record import record
+
+    check_site_urls(urls, args.site)  # a URL off the site, or a bad -s, is one line, no fetch announced before it
+    overrides = settings_overrides(args.set)
+    print(f"fixtures record: fetching {counted(len(urls), 'page')} of {args.site}", file=sys.stderr, flush=True)
+    progress = progress_for(sys.stderr, "fixtures record", "pages", "done")
+    try:
+        return record(urls, directory, args.site, args.kind, overrides, saved=show, progress=progress)
+    finally:
+        progress.close()
 
 
 def _saved_line(page: SavedPage, expected: dict[str, Any] | None, directory: Path) -> str:
