@@ -21,7 +21,6 @@ from scrapy import Request, signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.robotstxt import ProtegoRobotParser, RobotParser
 from scrapy.utils.httpobj import urlparse_cached
-from twisted.internet.defer import Deferred
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -104,11 +103,21 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     Requests to a host made while its robots.txt is being fetched all await
     one Deferred: the first gets the parser, the others the value its
     callback returned, None, which lets them through unjudged (a `Disallow: /`
-    site had its first listing pages in every script fetched). After the
-    wait, the parser is read from where the middleware stored it.
+    site had its first listing pages in every script fetched). So the parsers
+    are also kept here, by host, as the `robots_parsed` signal announces each
+    one (before the waiters resume), and a request gets its host's parser from
+    here; a host whose fetch failed has none, as in Scrapy.
     """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.parsed: dict[str, RobotParser] = {}
+        crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
+
+    def robots_parsed(self, robotparser: RobotParser, request: Request) -> None:
+        """Signal handler: `robotparser` is the robots.txt of the host of `request`."""
+        self.parsed[urlparse_cached(request).netloc] = robotparser
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         parser = await super().robot_parser(request)
-        stored = self._parsers.get(urlparse_cached(request).netloc, parser)
-        return parser if isinstance(stored, Deferred) else stored
+        return self.parsed.get(urlparse_cached(request).netloc, parser)
