@@ -212,6 +212,23 @@ def test_a_second_ctrl_c_stops_at_once_and_says_the_run_is_unfinished(tmp_path: 
     assert "None" not in out
 
 
+def test_scrapy_still_arms_the_private_second_interrupt_handler_the_crawl_overrides() -> None:
+    """`crawl._Process` tells a forced stop by overriding `_signal_kill`, private in Scrapy 2.19 (no public way marks
+    a second interrupt). Renamed, the override would never run and a forced stop would read as a failure (exit 1):
+    this fails first, and says why."""
+    import inspect
+
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.crawl import _Process
+
+    assert callable(getattr(CrawlerProcess, "_signal_kill", None)), \
+        "Scrapy has no CrawlerProcess._signal_kill: crawler/crawl.py's _Process needs another way to see a second interrupt"
+    assert "install_shutdown_handlers(self._signal_kill)" in inspect.getsource(CrawlerProcess._signal_shutdown), \
+        "Scrapy's first-interrupt handler no longer arms _signal_kill for the second: see crawler/crawl.py's _Process"
+    assert "_signal_kill" in vars(_Process)
+
+
 def test_a_resumed_job_that_found_nothing_new_still_says_what_it_requested(tmp_path: Path) -> None:
     from crawler.cli.crawl_summary import _incremental_lines
 
