@@ -696,20 +696,60 @@ def test_a_second_ctrl_c_waits_until_the_replaced_export_is_back(archive: Path, 
     assert tree(out) == before and verify(out)[0] == 0
 
 
-def test_a_ctrl_c_while_bagging_says_the_export_is_kept_but_its_bag_may_be_half_made(
-        archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from crawler.exports import run
+@pytest.mark.parametrize("replacing", [False, True])
+def test_a_ctrl_c_while_bagging_leaves_no_half_made_bag(archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str], replacing: bool) -> None:
+    """Ctrl-C (a real SIGINT) as bagit hashes the files it has moved into data/: the export goes whole, as one
+    stopped before its manifest does, or the bag it was replacing is back as it was; the message says which."""
+    import signal
 
-    def ctrl_c(*args: Any) -> None:
-        raise KeyboardInterrupt
+    import bagit
 
-    monkeypatch.setattr(run, "make_bag", ctrl_c)
     out = tmp_path / "out"
-    assert export(archive, out, "--format", "jsonl", "--bag") == 130
-    assert capsys.readouterr().err.splitlines()[-1] == (
-        f"interrupted: the export in {out} is finished but its bag may be half made; remove the folder and run the "
-        "same command again")
-    assert verify(out)[0] == 0  # not bagged, but whole
+    if replacing:
+        assert export(archive, out, "--format", "csv", "--bag") == 0
+    before = tree(out) if replacing else None
+    hash_files = bagit.make_manifests
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        os.kill(os.getpid(), signal.SIGINT)
+        return hash_files(*args, **kwargs)
+
+    monkeypatch.setattr(bagit, "make_manifests", interrupted)
+    capsys.readouterr()
+    assert export(archive, out, "--format", "jsonl", "--bag", *(["--force"] if replacing else [])) == 130
+    left = f"{out} holds the export it was replacing, as it was" if replacing else f"no partial export left in {out}"
+    assert capsys.readouterr().err.splitlines()[-1] == f"interrupted: {left}; run the same command again to start over"
+    if replacing:
+        assert tree(out) == before and verify(out)[0] == 0
+    else:
+        assert not out.exists()
+
+
+# Runs `main(argv[1:])`, killed (SIGKILL) as bagit begins hashing the files it moved into data/.
+KILLED_WHILE_BAGGING = """
+import os, signal, sys
+import bagit
+from crawler.cli import main
+
+bagit.make_manifests = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_force_replaces_what_an_export_killed_while_bagging_left(archive: Path, tmp_path: Path) -> None:
+    """The bag was being made in the export's scratch folder, which the export's in-progress list names: the next
+    --force puts the bag that export was replacing back, then replaces it."""
+    import signal
+
+    out = tmp_path / "out"
+    assert export(archive, out, "--format", "csv", "--bag") == 0
+    killed = subprocess.run([sys.executable, "-c", KILLED_WHILE_BAGGING, "export", "--db", str(archive), "--out", str(out),
+                             "--format", "jsonl", "--bag", "--force"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert killed.returncode == -signal.SIGKILL
+    assert (out / ".scratch" / "data" / "manifest.json").is_file()  # killed midway through the bag, as meant
+    assert export(archive, out, "--format", "jsonl", "--force") == 0
+    assert sorted(p.name for p in out.iterdir()) == ["articles.jsonl", "manifest.json"] and verify(out)[0] == 0
 
 
 def test_a_ctrl_c_after_the_manifest_waits_until_the_replaced_export_is_gone(archive: Path, tmp_path: Path,

@@ -17,7 +17,6 @@ import contextlib
 import hashlib
 import io
 import json
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,7 +47,7 @@ def export_archive(store: Store, selection: Selection, out: OutDir, fmt: str, pr
         raise ExportError(f"{store.path} has no pages table (schema before WARC capture): nothing to export as {fmt}")
     written = Written([TABLE], without_pages=store.articles_without_pages(selection))
     progress.start(TABLE, store.export_count(TABLE, selection))
-    with _scratch(out) if fmt == "wacz" else contextlib.nullcontext(None) as scratch:
+    with out.scratch() if fmt == "wacz" else contextlib.nullcontext(None) as scratch:
         prefix = f"{SCRATCH}/" if scratch else ""
         warcs = _copy_records(store, selection, out, prefix, progress)
         progress.finish()
@@ -164,7 +163,7 @@ def _write_index(out: OutDir, warcs: list[Path]) -> None:
     except ImportError as err:
         raise ExportError("WARC exports need cdxj-indexer: pip install 'newsarchive[export]'") from err
 
-    with out.create(INDEX_NAME) as binary, io.TextIOWrapper(binary, encoding="utf-8", newline="\n") as text, _scratch(out):
+    with out.create(INDEX_NAME) as binary, io.TextIOWrapper(binary, encoding="utf-8", newline="\n") as text, out.scratch():
         # Records named, not left to CDXJIndexer.DEFAULT_RECORDS: py-wacz adds "warcinfo" to that list when imported,
         # so after a WACZ export in the same process the index would list each file's warcinfo record too.
         CDXJIndexer(output=text, inputs=[str(path) for path in warcs], sort=True, records="response").process_all()
@@ -221,19 +220,3 @@ def _page_list(store: Store, selection: Selection) -> Iterator[dict[str, Any]]:
 def _warc_date(iso: str) -> str:
     """A stored ISO 8601 time as a WARC-Date (UTC, `Z`), the form py-wacz parses."""
     return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@contextlib.contextmanager
-def _scratch(out: OutDir) -> Iterator[Path]:
-    """A scratch folder inside the export, also made the temporary folder, so sort spills stay under --out."""
-    folder = out.path(SCRATCH)
-    folder.mkdir(exist_ok=True)
-    previous = tempfile.tempdir
-    tempfile.tempdir = str(folder)
-    try:
-        yield folder
-    finally:
-        tempfile.tempdir = previous
-        for path in sorted(folder.rglob("*"), key=lambda p: -len(p.parts)):
-            path.rmdir() if path.is_dir() and not path.is_symlink() else path.unlink()
-        folder.rmdir()

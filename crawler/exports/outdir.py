@@ -17,8 +17,11 @@ the old export as it was.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO
 
@@ -30,7 +33,8 @@ MANIFEST = "manifest.json"
 IN_PROGRESS = ".newsarchive-export-in-progress"
 # An export's list of its files is this long at most (a few hundred names); a larger "marker" is no export's.
 MAX_MARKER_BYTES = 1 << 20
-# Scratch folder inside the export for WACZ inputs and sort spills (files of any name); removed before the manifest.
+# Scratch folder inside the export for WACZ inputs, sort spills and the bag being made (files of any name); removed
+# before the export is finished.
 SCRATCH = ".scratch"
 # Where `--force` keeps the export it replaces until the new one is whole (unmarked: it is never "written").
 PREVIOUS = ".newsarchive-previous-export"
@@ -109,9 +113,9 @@ class OutDir:
     def finish(self) -> None:
         """The manifest is written: the folder is a finished export, no longer marked as unfinished; the replaced one goes.
 
-        From here on the export is kept: a later failure (making its bag) does not remove it, nor bring back the
-        one it replaced. A Ctrl-C meanwhile waits until that one is gone; killed meanwhile, the next `--force`
-        removes the rest.
+        From here on the export is kept (a bag, too, is made before): a later failure does not remove it, nor
+        bring back the one it replaced. A Ctrl-C meanwhile waits until that one is gone; killed meanwhile, the
+        next `--force` removes the rest.
         """
         with interrupts_deferred():
             if self.journal is not None:
@@ -155,6 +159,16 @@ class OutDir:
 
     def create(self, name: str) -> BinaryIO:
         """A new file for binary writing; an existing path (file or link) is never replaced."""
+        target = self._new_path(name)
+        try:
+            handle = open(target, "xb")
+        except FileExistsError as err:
+            raise ExportError(f"{target} already exists; not overwriting it") from err
+        self.created.append(target)
+        return handle
+
+    def _new_path(self, name: str) -> Path:
+        """Where `name` goes, listed in the journal, its missing folders made (and recorded as created)."""
         target = self.path(name)
         for parent in reversed(target.relative_to(self.root).parents[:-1]):
             folder = self.root / parent
@@ -162,12 +176,44 @@ class OutDir:
                 folder.mkdir()
                 self.created.append(folder)
         self.path(name)  # the folders now exist: check again that none of them leads outside
+        return target
+
+    @contextlib.contextmanager
+    def scratch(self) -> Iterator[Path]:
+        """`SCRATCH`, listed as the export's, also made the temporary folder (so sort spills stay under --out);
+        removed afterwards with all it holds, whatever stops the block (a second Ctrl-C waits until it is gone)."""
+        folder = self.path(SCRATCH)
+        folder.mkdir(exist_ok=True)
+        previous = tempfile.tempdir
+        tempfile.tempdir = str(folder)
         try:
-            handle = open(target, "xb")
-        except FileExistsError as err:
-            raise ExportError(f"{target} already exists; not overwriting it") from err
-        self.created.append(target)
-        return handle
+            yield folder
+        finally:
+            tempfile.tempdir = previous
+            with interrupts_deferred():
+                for path in sorted(folder.rglob("*"), key=lambda p: -len(p.parts)):
+                    path.rmdir() if path.is_dir() and not path.is_symlink() else path.unlink()
+                folder.rmdir()
+
+    @contextlib.contextmanager
+    def rebuilt(self, names: list[str]) -> Iterator[Path]:
+        """The files `names` moved into a scratch folder, to be remade there (into a bag); what that folder then
+        holds moves to the same paths at the top.
+
+        Until `finish` the export is unfinished, so a stop midway needs no undoing here: the files are either
+        at the top, which `discard` (or a killed export's next `--force`) removes, or in the scratch folder,
+        which goes with it. The move back waits for a Ctrl-C, so every file it moved is recorded as created.
+        """
+        with self.scratch() as folder:
+            _move(self.root, folder, [self.root / name for name in names])
+            yield folder
+            with interrupts_deferred():
+                for source in _files(folder):
+                    target = self._new_path(source.relative_to(folder).as_posix())
+                    if target.exists() or target.is_symlink():
+                        raise ExportError(f"{target} already exists; not overwriting it")
+                    source.rename(target)
+                    self.created.append(target)
 
     def discard(self) -> None:
         """Remove every file and folder this export created (after a failure), put back the export it was

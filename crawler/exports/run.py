@@ -1,10 +1,11 @@
 """One export from start to finish: check the options, write the files, the manifest, and the bag.
 
 Files go into a folder prepared by `OutDir` (empty, or holding only a
-previous export when forced); `manifest.json` is written last, so a folder
-with a manifest holds a finished export. When anything fails, or the export
-is interrupted (Ctrl-C, SIGTERM), the files this export created are removed
-again; a killed one leaves its in-progress marker, which `--force` recognizes.
+previous export when forced); `manifest.json` is written last (and, with
+`--bag`, the bag made around it), so a folder with a manifest holds a finished
+export. When anything fails, or the export is interrupted (Ctrl-C, SIGTERM),
+before that, the files this export created are removed again; a killed one
+leaves its in-progress marker, which `--force` recognizes.
 """
 
 from __future__ import annotations
@@ -95,25 +96,19 @@ def export(store: Store, options: ExportOptions, progress: Progress | None = Non
                     written = export_archive(store, options.selection, out, options.format, progress)
                 files = [file_entry(out, name, table, rows) for name, table, rows in written.files]
                 write_manifest(out, _manifest(store, options, written, files))
-            out.finish()
             if options.bag:
-                make_bag(out.root, options)
+                make_bag(out, options, [MANIFEST, *(str(entry["path"]) for entry in files)])
+            out.finish()
         except OSError as err:  # a full disk, a folder that went read-only: the files go, the error in one line
             out.discard()
             raise ExportError(f"cannot write the export in {out.root}: {err.strerror or err}") from err
         except BaseException as err:
-            if isinstance(err, KeyboardInterrupt) and out.finished:  # stopped past the manifest: the export stays
-                raise KeyboardInterrupt(_kept(out.root, options.bag)) from None
+            if isinstance(err, KeyboardInterrupt) and out.finished:  # stopped past the manifest (and bag): the export stays
+                kept = f"the export in {out.root} is finished and kept (its manifest.json is written)"
+                raise KeyboardInterrupt(kept) from None
             out.discard()
             raise
     return ExportResult(out.root, options.format, written.counts, files, options.bag, _warnings(written))
-
-
-def _kept(root: Path, bag: bool) -> str:
-    """What an export interrupted after its manifest leaves: itself, finished, and perhaps a half-made bag."""
-    if bag:
-        return f"the export in {root} is finished but its bag may be half made; remove the folder and run the same command again"
-    return f"the export in {root} is finished and kept (its manifest.json is written)"
 
 
 def _warnings(written: Written) -> list[str]:
@@ -157,15 +152,21 @@ def _versions(packages: tuple[str, ...]) -> dict[str, str]:
     return {name: metadata.version(name) for name in packages}
 
 
-def make_bag(root: Path, options: ExportOptions) -> None:
-    """Turn the finished export into a BagIt bag: files move to data/, sha256 manifests around them."""
+def make_bag(out: OutDir, options: ExportOptions, names: list[str]) -> None:
+    """Turn the written export (its files `names`) into a BagIt bag: files move to data/, sha256 manifests around them.
+
+    bagit makes the bag in place, moving the files one by one and then hashing them all: in the export folder,
+    a stop midway would leave half a bag. So it makes it in a scratch folder, before the export is finished:
+    stopped, the export is discarded whole (or its replaced one put back), as before its manifest.
+    """
     import bagit
 
     info = {
         "Source-Organization": "newsarchive",
         "External-Description": f"newsarchive {__version__} {options.format} export; see data/{MANIFEST}",
     }
-    try:
-        bagit.make_bag(str(root), bag_info=info, checksums=["sha256"])
-    except (bagit.BagError, RuntimeError, OSError) as err:
-        raise ExportError(f"cannot make a bag of {root}: {err}") from err
+    with out.rebuilt(names) as folder:
+        try:
+            bagit.make_bag(str(folder), bag_info=info, checksums=["sha256"])
+        except (bagit.BagError, RuntimeError, OSError) as err:
+            raise ExportError(f"cannot make a bag of {out.root}: {err}") from err
