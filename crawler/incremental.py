@@ -196,15 +196,14 @@ class Frontier:
         (`RETRIED_PARSE_KINDS`: an error page served as a success), ended its series for that run, and the runs after
         it stop paging above it once they see `stop_after_known` stored
         articles in a row: what was listed only past it would wait for a
-        `--refresh` pass. It stays a resume point until it is fetched (a
+        `--refresh` pass. It stays a resume point until it answers (it showed
+        its links: `errors.answered_at`, recorded with WARC off too; or a
         response below 400 in the WARC index, `pages`) or fails otherwise
         (404, robots.txt, ...), and for at most `resume_days` after it first
         failed: a newest-first listing shifts as articles are published, so
         by then its page N shows other articles than it did, and a page
         failing for that long is broken, not busy (its errors show in
-        `health`). With WARC off nothing records a fetch, so a page's first
-        failure ever starts that bound. A full pass has none: it pages every
-        listing to its end.
+        `health`). A full pass has none: it pages every listing to its end.
         """
         return self._unanswered(is_listing)
 

@@ -82,7 +82,10 @@ TABLES: dict[str, dict[str, Any]] = {
         "indexes": [["speaker"]],
     },
     "errors": {
-        "columns": {"id": int, "crawl_run": int, "url": str, "stage": str, "kind": str, "reason": str, "occurred_at": str},
+        # answered_at: when the page answered a later fetch (a listing that showed its links), which ends it as a
+        # resume point (crawler/incremental.py) where no `pages` row records that fetch (WARC_ENABLED off).
+        "columns": {"id": int, "crawl_run": int, "url": str, "stage": str, "kind": str, "reason": str, "occurred_at": str,
+                    "answered_at": str},
         "pk": "id",
         "indexes": [["crawl_run"], ["url"], ["occurred_at"]],
     },

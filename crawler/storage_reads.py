@@ -202,8 +202,10 @@ class Reads(Connected):
         """URLs that failed since they last answered, first at or after `since` (ISO 8601 UTC); oldest first.
 
         Failed: a download error, or a parse error of `parse_kinds` (a page
-        that answered 2xx with nothing in it). "Answered" is a response below
-        400 in the WARC index (`pages`) fetched after the error, so a redirect
+        that answered 2xx with nothing in it). "Answered" is an error row's
+        `answered_at` (a listing page that later showed its links, recorded
+        with WARC off too), or a response below 400 in the WARC index
+        (`pages`) fetched after the error, so a redirect
         whose target then failed still counts as failed (the error is filed
         under the URL first asked for); a 2xx fetch counts only when its run
         found no parse error of those kinds in it, so a page that keeps
@@ -217,7 +219,7 @@ class Reads(Connected):
         permanent, parse = list(permanent_kinds), list(parse_kinds)
         failed = f"(stage = 'download' or (stage = 'parse' and kind in ({marks(parse)})))"
         sql = f"""select url from errors e
-                  where {failed}
+                  where {failed} and answered_at is null
                     and url in (select url from errors where {failed} and occurred_at >= ?)
                     and occurred_at >= coalesce(
                       (select max(fetched_at) from pages p where p.url = e.url and p.status < 400

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlite_utils
@@ -230,6 +230,18 @@ class RunBook(Connected):
             self.db.table("errors").insert(
                 {"crawl_run": run_id, "url": url, "stage": stage, "kind": kind, "reason": reason[:2000], "occurred_at": utcnow()}
             )
+
+    def mark_answered(self, urls: Iterable[str], now: str | None = None) -> None:
+        """The pages at `urls` answered (a listing showed its links): their failures so far are answered now.
+
+        A failed listing page stays a resume point until it answers
+        (`Reads.unanswered_failures`); the `pages` row of its fetch says so
+        too, but there is none with WARC_ENABLED off.
+        """
+        with self._batch():
+            at = now or utcnow()
+            self.db.conn.executemany("update errors set answered_at = ? where url = ? and answered_at is null",
+                                     [(at, url) for url in dict.fromkeys(urls)])
 
     # -- distributed ingest (crawler/distributed/ingest.py) -----------------
 

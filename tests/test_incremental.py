@@ -167,6 +167,22 @@ def test_a_run_resumes_paging_at_a_listing_page_that_failed_before(
     assert "incremental/resumed" not in run_row(db, 3)["stats"]
 
 
+def test_without_warc_a_listing_page_that_answered_is_no_resume_point_on_the_next_run(server, tmp_path: Path) -> None:
+    """With WARC_ENABLED off no `pages` row says that the failed page answered later: its error rows do
+    (`errors.answered_at`), else every run of LISTING_RESUME_DAYS asks for it again."""
+    db, failing, no_warc = tmp_path / "archive.sqlite", "https://abai.kz/tt/part/1?page=2", {"WARC_ENABLED": False}
+    broken = fs.Fault("/tt/part/1?page=2", fs.status(500), linked=False)
+    with fs.FaultServer(Mirror(SITES / "abai.kz"), [broken], home=False) as faulty:
+        scrapy_crawl("abai", faulty.address, db, "stop_after_known=1", settings=no_warc)
+    asked = []
+    for _ in range(2):
+        before = len(server.requests)
+        scrapy_crawl("abai", server.address, db, "stop_after_known=1", settings=no_warc)
+        asked.append(failing in {canonical_url(url) for url, _ in server.requests[before:]})
+    assert asked == [True, False]
+    assert sqlite_utils.Database(db)["pages"].count == 0
+
+
 def test_a_run_asks_again_for_an_article_page_that_failed_before(server, tmp_path: Path) -> None:
     """202845 is listed in Arabic script only on page 3, past stored articles: after a 503 on every try, no
     incremental run would page down to it again. The next run asks for it, and the one after that does not."""

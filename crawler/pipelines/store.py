@@ -43,7 +43,7 @@ class StorePipeline:
         self.links: list[UrlSeen] = []
         self.page_urls: list[PageUrl] = []
         self.observations: list[Observation] = []
-        self.listings = 0  # LinksSeen items buffered in `links` and `observations`
+        self.listings: list[str] = []  # the pages of the LinksSeen items buffered in `links` and `observations`
         self.store: Store | None = None
         self.run_id: int | None = None
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
@@ -68,7 +68,7 @@ class StorePipeline:
         elif isinstance(item, LinksSeen):
             self.links.extend(item.links)
             self.observations.extend(item.observations)
-            self.listings += 1
+            self.listings.append(item.page_url)
         elif isinstance(item, PageUrl):
             self.page_urls.append(item)
         elif isinstance(item, PageError):
@@ -76,7 +76,7 @@ class StorePipeline:
                 self.store.record_error(item.url, item.stage, item.kind, item.reason, self.run_id)
             self.crawler.stats.inc_value(f"errors/{item.stage}/{item.kind}")
         # A sitemap's LinksSeen may carry thousands of links: they count too.
-        if len(self.pending) + self.listings >= self.batch_size or len(self.links) >= self.batch_size * 100:
+        if len(self.pending) + len(self.listings) >= self.batch_size or len(self.links) >= self.batch_size * 100:
             self.flush()
         return item
 
@@ -92,6 +92,8 @@ class StorePipeline:
         nested = self.store.db.conn.in_transaction
         try:
             with self.store.transaction():
+                if self.listings:  # they answered: a failed one is no resume point now
+                    self.store.mark_answered(self.listings)
                 if self.links:
                     self.store.save_urls([(seen.url, seen.canonical_url, seen.key, seen.script) for seen in self.links])
                 if self.page_urls:  # after the sightings: what a page says of its URL replaces what a link said
@@ -114,7 +116,7 @@ class StorePipeline:
             self.page_urls.clear()
             self.observations.clear()
             self.pending.clear()
-            self.listings = 0
+            self.listings.clear()
 
     def _failed(self, error: Exception) -> None:
         assert self.store is not None
