@@ -14,7 +14,9 @@ A page that answered 404 or 410 is not asked again for `GONE_RETRY_DAYS`.
 A listing page that failed (its paging ended there) is where later runs
 resume paging until it is fetched (`Frontier.resume_points`).
 A link is known as the stored page it led to (`Frontier.known_pages`), even
-when that page is stored under another URL's key. All of this state lives in
+when that page is stored under another URL's key. A page a run with --since
+fetched and dropped as older keeps its date (`Frontier.published`), so the
+next runs need not fetch it to learn it again. All of this state lives in
 the database (`article_variants`, `articles`, `errors`, `urls`), not in a
 side file; a paused job (JOBDIR) keeps its own part of it in Scrapy's spider
 state (`open_frontier`). Both spiders use it: abai's and the `site` spider of
@@ -176,6 +178,16 @@ class Frontier:
         """
         return self.store.url_pages(urls)
 
+    def published(self, keys: Collection[str]) -> dict[str, str]:
+        """Key → publication date the archive knows of the page under it: its stored article's, else the one it gave
+        when a run fetched it and dropped it as older than --since.
+
+        A listing that prints no dates tells an article's only once it is
+        fetched: without the record, each run with --since would fetch the
+        same old pages again to drop them again.
+        """
+        return self.store.known_dates(keys)
+
     def gone(self, urls: Sequence[str]) -> set[str]:
         """The URLs that answered 404 or 410 within `gone_retry_days` (none in a full pass), as listed articles are skipped."""
         if self.params.refresh:
@@ -309,6 +321,11 @@ def decide(frontier: Frontier | None, series: str, entries: Sequence[tuple[str, 
 def known_pages(frontier: Frontier | None, urls: Sequence[str]) -> dict[str, tuple[str, str]]:
     """`frontier.known_pages`; without a frontier (a run with no archive to read) none."""
     return frontier.known_pages(urls) if frontier else {}
+
+
+def published(frontier: Frontier | None, keys: Collection[str]) -> dict[str, str]:
+    """`frontier.published`; without a frontier (a run with no archive to read) none."""
+    return frontier.published(keys) if frontier else {}
 
 
 def gone(frontier: Frontier | None, urls: Sequence[str]) -> set[str]:

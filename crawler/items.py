@@ -179,8 +179,10 @@ class UrlSeen:
 class PageUrl:
     """A URL an article page was fetched from, as the page it leads to: a row of `urls`.
 
-    The site spider yields one with each page's item, for the URL it asked
-    for and each it was redirected through: filed under the page's key, which
+    The site spider yields one with each page's item (and for a page
+    dropped as older than --since, whose date saves the next runs its
+    fetch; so does the abai spider), for the URL it asked for and each it
+    was redirected through: filed under the page's key, which
     may be another URL's (the page's `<link rel=canonical>` named another
     article of the site, a slug, an AMP page's article; a permanent redirect
     led there), else under the URL's own. The page is authoritative: this
@@ -199,6 +201,8 @@ class PageUrl:
     """The page's script, as its item's (None for a URL filed as its own page)."""
     fetched_at: str | None = None
     """When the page was fetched (as its `pages` row says; None without WARC)."""
+    published_at: str | None = None
+    """The page's publication date (ISO 8601 with offset), as its item's: kept for a page dropped as older than --since."""
 
 
 ObservationKind = Literal["article", "listing", "best_materials", "feed"]

@@ -63,7 +63,10 @@ TABLES: dict[str, dict[str, Any]] = {
         "indexes": [["url"], ["key", "script", "url", "first_seen", "fetched_at", "last_seen"]],
     },
     "urls": {
-        "columns": {"url": str, "canonical_url": str, "key": str, "script": str, "first_seen": str, "last_seen": str},
+        # published_at: the date the page last fetched from the URL gave, kept even when --since dropped the page, so
+        # that the next runs with --since do not fetch it again to learn it (crawler/incremental.py `published`).
+        "columns": {"url": str, "canonical_url": str, "key": str, "script": str, "first_seen": str, "last_seen": str,
+                    "published_at": str},
         "pk": "url",
         "indexes": [["key"], ["canonical_url"]],
     },

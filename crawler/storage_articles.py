@@ -47,9 +47,10 @@ quotes_sql = partial(insert_sql, "quotes", QUOTE_COLUMNS, (), False)
 sidebar_sql = partial(insert_sql, "best_materials", SIDEBAR_COLUMNS, (), False)
 # The row of a URL an article page was fetched from, as the page tells it: its canonical URL, key and script
 # replace what a listing's sighting of the URL said (`_save_urls` only adds rows).
-_PAGE_URL_SQL = """insert into urls (url, canonical_url, key, script, first_seen, last_seen) values (?, ?, ?, ?, ?, ?)
+_PAGE_URL_SQL = """insert into urls (url, canonical_url, key, script, published_at, first_seen, last_seen)
+    values (?, ?, ?, ?, ?, ?, ?)
     on conflict (url) do update set canonical_url = excluded.canonical_url, key = excluded.key,
-    script = excluded.script, last_seen = excluded.last_seen"""
+    script = excluded.script, published_at = excluded.published_at, last_seen = excluded.last_seen"""
 # The `pages` rows of one fetch of a URL take the key `urls` files it under (one its parsed page may have set after the
 # response was indexed under the key its link gave): the rows of the run, and the row fetched at that time (an ingester
 # may store a worker's record in one run and its page in the next). Other fetches keep theirs: a page whose canonical
@@ -258,9 +259,10 @@ class ArticleWrites(Connected):
             at = now or utcnow()
             self._save_urls([(url, canonical, key, script, at) for url, canonical, key, script in sightings])
 
-    def save_page_urls(self, page_urls: Iterable[tuple[str, str, str, str | None, str | None]], run_id: int | None,
-                       now: str | None = None) -> None:
-        """Record the URLs article pages were fetched from: (url as requested, canonical url, key, script, fetched at).
+    def save_page_urls(self, page_urls: Iterable[tuple[str, str, str, str | None, str | None, str | None]],
+                       run_id: int | None, now: str | None = None) -> None:
+        """Record the URLs article pages were fetched from: (url as requested, canonical url, key, script, published at,
+        fetched at).
 
         A fetched page is authoritative about its key, where its link only
         guesses: its row replaces a listing's sighting of the URL (which never
@@ -270,7 +272,7 @@ class ArticleWrites(Connected):
         rows = list(page_urls)
         with self._batch():
             at = now or utcnow()
-            self.db.conn.executemany(_PAGE_URL_SQL, [(*row[:4], at, at) for row in rows])
+            self.db.conn.executemany(_PAGE_URL_SQL, [(*row[:5], at, at) for row in rows])
             self.db.conn.executemany(_PAGES_KEY_SQL, [(url, run_id, fetched) for url, *_, fetched in rows])
 
     def _save_urls(self, sightings: list[tuple[str, str, str, str | None, str]]) -> None:

@@ -176,6 +176,22 @@ class Reads(Connected):
         return (f"{self._STATE_SQL} where a.site = ? and +v.script in ({marks(range(scripts))}) and "
                 "julianday(coalesce(v.fetched_at, v.last_seen)) < julianday(coalesce(a.published_at, a.first_seen)) + ?")
 
+    def known_dates(self, keys: Iterable[str]) -> dict[str, str]:
+        """Key → publication date of the page the archive knows under it, for the keys it knows a date of.
+
+        The stored article's, else the latest a page filed under the key gave
+        when fetched (`urls.published_at`): a page dropped as older than
+        --since is stored nowhere else.
+        """
+        found: dict[str, str] = {}
+        for chunk in chunks(list(dict.fromkeys(keys))):
+            sql = f"""select key, max(published_at) from urls where key in ({marks(chunk)}) and published_at is not null
+                      group by key"""
+            found.update(self.db.execute(sql, chunk).fetchall())
+            sql = f"select key, published_at from articles where key in ({marks(chunk)}) and published_at is not null"
+            found.update(self.db.execute(sql, chunk).fetchall())
+        return found
+
     def url_pages(self, urls: Iterable[str]) -> dict[str, tuple[str, str]]:
         """URL → (canonical URL, key) of the page the archive files it under (`urls`), for the URLs it has a row of.
 

@@ -458,15 +458,18 @@ def test_a_redis_password_is_never_shown_nor_recorded() -> None:
 
 def test_what_a_page_says_of_the_url_it_was_fetched_from_crosses_redis_and_outlasts_the_links_guess(
         frontier, tmp_path) -> None:
-    """A site profile's page whose rel=canonical names another URL (`PageUrl`), queued by a worker after a listing's sighting."""
+    """A site profile's page whose rel=canonical names another URL (`PageUrl`), queued by a worker after a listing's
+    sighting; its date with it, which runs with --since read."""
     url, client = frontier
-    fetched = PageUrl("https://egemen.kz/article/1-old", "https://egemen.kz/article/1-new", "egemen.kz:/article/1-new", "cyrl")
+    fetched = PageUrl("https://egemen.kz/article/1-old", "https://egemen.kz/article/1-new", "egemen.kz:/article/1-new", "cyrl",
+                      published_at="2024-05-02T10:30:00+05:00")
     assert decode(encode_item(fetched)) == ("PageUrl", fetched)
     seen = LinksSeen("https://egemen.kz/", [UrlSeen(fetched.url, fetched.url, "egemen.kz:/article/1-old", None)])
     client.rpush(KEYS.items, encode_item(seen), encode_item(fetched), encode_item(seen))
     db = tmp_path / "archive.sqlite"
     assert Ingester(url, db).run() == "drained"
     assert Store(db).url_pages([fetched.url]) == {fetched.url: (fetched.canonical_url, fetched.key)}
+    assert Store(db).known_dates([fetched.key]) == {fetched.key: "2024-05-02T10:30:00+05:00"}
 
 
 def test_the_dupe_filter_fingerprints_canonical_urls(frontier) -> None:

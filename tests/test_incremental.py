@@ -134,6 +134,20 @@ def test_refresh_is_a_full_pass(server, archive: Path, first_run) -> None:
     assert run["args"]["refresh"] is True
 
 
+def test_an_undated_listed_article_found_older_than_since_is_not_fetched_again(server, tmp_path: Path) -> None:
+    """The listings print no date for 67688, 67670, 67473, 100000 (2018) or lt/51637 (2017): a run with --since
+    fetches each and drops it as older. The date it gave is kept (`urls.published_at`), so the next run with
+    --since knows it as the card's date and asks for none of them; a run without --since fetches them."""
+    db, old = tmp_path / "archive.sqlite", {"https://abai.kz/post/67688", "https://abai.kz/post/67670",
+                                            "https://abai.kz/post/67473", "https://abai.kz/post/100000",
+                                            "https://abai.kz/lt/post/51637"}
+    first = crawl_seen("abai", server, db, "since=2020-01-01")
+    assert old <= first and not {key for key, _ in fetched_variants(db, 1)} & {"abai.kz:67688", "abai.kz:51637"}
+    assert crawl_seen("abai", server, db, "since=2020-01-01") & ARTICLES == set()
+    assert run_row(db, 2)["stats"].get("articles/too_old") is None
+    assert old <= crawl_seen("abai", server, db)
+
+
 @pytest.mark.parametrize(("answer", "asked", "kind"), [
     (fs.status(500), 3, "http_500"),  # asked, then retried twice
     (fs.page("<html><body><h1>Сервис уақытша қолжетімсіз</h1></body></html>".encode()), 1, "empty_listing"),

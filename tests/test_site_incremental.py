@@ -283,7 +283,7 @@ def test_a_due_page_with_a_cyrillic_canonical_filed_as_its_own_page_is_revisited
     asked = safe_url_string(url)
     assert list(store.rows("select key, url from article_variants")) == [{"key": "egemen.kz:" + urlsplit(asked).path, "url": asked}]
     # a revisit that met a temporary redirect filed the URL as its own page
-    store.save_page_urls([(asked, canonical_url(asked), "egemen.kz:" + urlsplit(asked).path, None, None)], 2)
+    store.save_page_urls([(asked, canonical_url(asked), "egemen.kz:" + urlsplit(asked).path, None, None, None)], 2)
     assert asked in started(db, revisit_ages="1,7")[1]
 
 
@@ -292,7 +292,7 @@ def test_a_link_spelled_otherwise_follows_the_page_when_it_changes_its_mind(rena
     spelled = "https://egemen.kz/article/370004-saiabaq-ashyldy?utm_source=rss"
     store = Store(renamed_archive)
     store.save_urls([(spelled, RENAMED, RENAMED_KEY, None)])  # seen while the page named RENAMED
-    store.save_page_urls([(FIRST_SLUG, FIRST_SLUG, FIRST_SLUG_KEY, "cyrl", None)], 2)  # now it names itself
+    store.save_page_urls([(FIRST_SLUG, FIRST_SLUG, FIRST_SLUG_KEY, "cyrl", None, None)], 2)  # now it names itself
     assert started(renamed_archive)[0]._pages_of([spelled]) == [(FIRST_SLUG, FIRST_SLUG_KEY)]
 
 
@@ -357,6 +357,17 @@ def test_a_due_article_published_before_since_is_not_revisited(server, archive: 
     set_fetched_at(archive, A370003, "2024-05-03T10:00:00+00:00")
     fetched = crawl_seen("site", server, archive, f"profile={listings_only}", "stop_after_known=1", "since=2024-05-04")
     assert A370003 not in fetched and "incremental/revisit" not in run_row(archive, 2)["stats"]
+
+
+def test_an_undated_listed_article_found_older_than_since_is_not_fetched_again(server, tmp_path: Path,
+                                                                               listings_only: Path) -> None:
+    """The listing prints no dates: a run with --since fetches its three articles (of February and May 2024) and
+    drops them as older. The dates they gave are kept (`urls.published_at`), so the next run asks for none."""
+    db, profile = tmp_path / "archive.sqlite", f"profile={listings_only}"
+    assert crawl_seen("site", server, db, profile, "since=2024-05-04") & ARTICLES == {A370001, A370002, A370003}
+    assert sqlite_utils.Database(db)["articles"].count == 0
+    assert crawl_seen("site", server, db, profile, "since=2024-05-04") & ARTICLES == set()
+    assert crawl_seen("site", server, db, profile) & ARTICLES == {A370001, A370002, A370003}
 
 
 @pytest.mark.parametrize(("answer", "asked", "kind"), [

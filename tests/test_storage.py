@@ -226,7 +226,7 @@ def test_a_url_is_filed_under_the_key_its_fetched_page_gives_whatever_its_links_
                "crawl_run": 1}
     store.save_pages([earlier])  # an earlier run's record, when the page named itself canonical: it keeps its key
     response = {**earlier, "fetched_at": "2026-05-02T00:00:00+00:00", "crawl_run": 2}
-    writes = [lambda: store.save_page_urls([(link, page, key, "cyrl", response["fetched_at"])], page_run),
+    writes = [lambda: store.save_page_urls([(link, page, key, "cyrl", None, response["fetched_at"])], page_run),
               lambda: store.save_pages([response])]
     for write in writes if page_first else writes[::-1]:
         write()

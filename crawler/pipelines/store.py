@@ -98,7 +98,7 @@ class StorePipeline:
                     self.store.save_urls([(seen.url, seen.canonical_url, seen.key, seen.script) for seen in self.links])
                 if self.page_urls:  # after the sightings: what a page says of its URL replaces what a link said
                     self.store.save_page_urls(
-                        [(p.url, p.canonical_url, p.key, p.script, p.fetched_at) for p in self.page_urls], self.run_id)
+                        [(p.url, p.canonical_url, p.key, p.script, p.published_at, p.fetched_at) for p in self.page_urls], self.run_id)
                 if self.observations:
                     self.store.save_observations(self.observations, self.run_id)
                 statuses = self.store.save_articles(self.pending, self.run_id, PARSER_VERSION) if self.pending else []

@@ -29,10 +29,11 @@ from crawler.incremental import (
     decide,
     keep_paging,
     open_frontier,
+    published,
     resume_points,
     retries,
 )
-from crawler.items import ArticleItem, LinksSeen, PageError, UrlSeen
+from crawler.items import ArticleItem, LinksSeen, PageError, PageUrl, UrlSeen
 from crawler.parsepool import ParsePool
 from crawler.parsers import parse_article  # abai's parser, then what the page declares (as reparse and extract do)
 from crawler.parsers.abai import article_ref, parse_listing
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from twisted.python.failure import Failure
+
+    from crawler.items import ListingEntry
 
 logger = logging.getLogger(__name__)
 
@@ -178,19 +181,20 @@ class AbaiSpider(scrapy.Spider):
         yield from LinksSeen.of(response.url, links, listing.observations(fetched_time(response), response.url))
         fresh = self.since.fresh(series, (entry.key for entry, _ in entries))
         decisions = decide(self.frontier, series, [(entry.key, script, entry.url) for entry, script in entries], fresh)
+        dates = self._dates([entry for entry, _ in entries])
         waiting = 0  # undated new entries requested: their articles tell whether the listing reached --since
-        for (entry, script), decision in zip(entries, decisions, strict=True):
-            if self._too_old(entry.published_at):
+        for (entry, script), day, decision in zip(entries, dates, decisions, strict=True):
+            if self._too_old(day):
                 continue
             if decision not in FETCH:
                 self.crawler.stats.inc_value(f"incremental/skipped_{decision}")
             elif entry.url not in self.requested and not self._full():
                 self.requested.add(entry.url)
                 self.crawler.stats.inc_value(f"incremental/{decision}")
-                waiting += entry.key in fresh and entry.published_at is None
+                waiting += entry.key in fresh and day is None
                 yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.failed,
                                      cb_kwargs={"listing": response.url}, priority=ARTICLE_PRIORITY)
-        older = [self._too_old(entry.published_at) for entry, _ in entries if entry.key in fresh and entry.published_at]
+        older = [self._too_old(day) for (entry, _), day in zip(entries, dates, strict=True) if entry.key in fresh and day]
         if self.params.since and fresh and self.since.page(series, response.url, older=older, waiting=waiting):
             stop_series(self.exhausted, series, self.crawler.stats)
         if listing.next_page and series not in self.exhausted and not self._full():
@@ -198,6 +202,16 @@ class AbaiSpider(scrapy.Spider):
                 yield self._listing(listing.next_page, series)
             else:
                 self.crawler.stats.inc_value("incremental/stopped_paging")
+
+    def _dates(self, entries: list[ListingEntry]) -> list[str | None]:
+        """Each entry's publication date: its card's, else (with --since) the one the archive knows of its article.
+
+        The archive knows the date of a stored article, and of one a run with
+        --since fetched and dropped as older: a card that prints no date does
+        not send each run to fetch that page again (`Frontier.published`).
+        """
+        known = published(self.frontier, [e.key for e in entries if e.published_at is None]) if self.params.since else {}
+        return [entry.published_at or known.get(entry.key) for entry in entries]
 
     async def parse_article(self, response: Response, listing: str | None = None) -> AsyncIterator[Any]:
         """Article page → ArticleItem (or a PageError saying why not).
@@ -224,6 +238,8 @@ class AbaiSpider(scrapy.Spider):
             stop_series(self.exhausted, reached, self.crawler.stats)
         if too_old:
             self.crawler.stats.inc_value("articles/too_old")
+            # Its date is kept (in `urls`): the next runs with --since know it without fetching the page again.
+            yield PageUrl(response.url, item.url, item.key, item.script, response.meta.get("fetched_at"), item.published_at)
             return
         yield item
 

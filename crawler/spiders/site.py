@@ -47,6 +47,7 @@ from crawler.incremental import (
     keep_paging,
     known_pages,
     open_frontier,
+    published,
     resume_points,
     retries,
 )
@@ -326,8 +327,11 @@ class SiteSpider(scrapy.Spider):
 
         Every link is a sighting (`LinksSeen`), fetched or not, of the page
         the archive files its URL under (`_pages_of`). One that was asked for
-        already, dated before --since by a sitemap or feed, or past
-        --max-articles is not requested.
+        already, dated before --since by a sitemap, a feed or the archive (a
+        stored article, or a page an earlier run dropped as older), or past
+        --max-articles is not requested; the archive's dates of the entries
+        new to the series decide, like the dates a card prints, whether it
+        reached --since.
         """
         links: list[UrlSeen] = []
         entries: list[tuple[str, str | None, str]] = []
@@ -337,9 +341,12 @@ class SiteSpider(scrapy.Spider):
             entries.append((key, None, requested))
         fresh = self.since.fresh(series, (seen.key for seen in links))
         decisions = decide(self.frontier, series, entries, fresh)
+        # The date the archive knows of each linked page (--since only): a link tells none.
+        dates = {key: day for key, text in published(self.frontier, [seen.key for seen in links]).items()
+                 if (day := parse_time(text))} if self.params.since else {}
         waiting = 0
         for seen, (_, _, url), decision in zip(links, entries, decisions, strict=True):
-            if seen.canonical_url in self.known_old:
+            if seen.canonical_url in self.known_old or self._too_old(dates.get(seen.key)):
                 continue
             if decision not in FETCH:
                 self._stat(f"incremental/skipped_{decision}")
@@ -348,7 +355,8 @@ class SiteSpider(scrapy.Spider):
                 self._stat(f"incremental/{decision}")
                 waiting += seen.key in fresh
                 yield self._article(url, seen.key, page_url)
-        if self.params.since and fresh and self.since.page(series, page_url, older=[], waiting=waiting):
+        older = [self._too_old(day) for key, day in dates.items() if key in fresh]
+        if self.params.since and fresh and self.since.page(series, page_url, older=older, waiting=waiting):
             stop_series(self.exhausted, series, self.crawler.stats)
         yield from LinksSeen.of(page_url, links)
 
@@ -397,9 +405,9 @@ class SiteSpider(scrapy.Spider):
             # the last of its listing page's new articles came back, and all were older
             stop_series(self.exhausted, reached, self.crawler.stats)
         if too_old:
-            self._stat("articles/too_old")
-            return
-        yield item
+            self._stat("articles/too_old")  # not stored, but its URLs are, with its date: the next runs need not fetch it
+        else:
+            yield item
         for fetched_from in self._fetched_from(response, item):
             yield fetched_from
 
@@ -413,15 +421,17 @@ class SiteSpider(scrapy.Spider):
         is no article, such as a section; a temporary redirect) each URL is
         filed as its own page, fetched again, rather than skipped for good as
         that one. Filed on every fetch, so a row an earlier fetch wrote
-        follows the page when it changes its mind.
+        follows the page when it changes its mind. A URL filed under the page
+        carries its date too (`published_at`), which a run with --since reads.
         """
         permanent = set(response.meta.get("redirect_reasons", [])) <= PERMANENT_REDIRECTS
         is_page = self.profile.may_be_article(item.url)
+        fetched_at = response.meta.get("fetched_at")
         for url in dict.fromkeys([*response.meta.get("redirect_urls", []), response.url]):
-            page = (item.url, item.key, item.script) if is_page and (url == response.url or permanent) \
-                else (*link_page(url), None)
+            filed = is_page and (url == response.url or permanent)
+            page = (item.url, item.key, item.script) if filed else (*link_page(url), None)
             for form in dict.fromkeys([url, canonical_url(url)]):  # as requested, and as other spellings find it
-                yield PageUrl(form, *page, response.meta.get("fetched_at"))
+                yield PageUrl(form, *page, fetched_at, item.published_at if filed else None)
 
     def failed(self, failure: Failure) -> Iterator[PageError]:
         """Errback: every failed request becomes a row in `errors`."""
