@@ -20,6 +20,15 @@ def terminate_as_interrupt() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def stop_requested() -> Iterator[threading.Event]:
+    """Inside, Ctrl-C and SIGTERM set the event it yields, for a loop that finishes its step and stops cleanly (`ingest`
+    ends its batch); the previous handlers come back afterwards, so that a caller in the same process still stops."""
+    stop = threading.Event()
+    with _handled({signal.SIGINT: lambda signum, frame: stop.set(), signal.SIGTERM: lambda signum, frame: stop.set()}):
+        yield stop
+
+
+@contextlib.contextmanager
 def interrupts_deferred() -> Iterator[None]:
     """Inside, Ctrl-C and SIGTERM wait: a step that must not stop halfway (removing a folder, putting one back)
     finishes, and KeyboardInterrupt comes after it, unless the step failed, whose error goes on as it is."""

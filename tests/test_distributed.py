@@ -328,6 +328,20 @@ def test_ingest_counts_the_items_it_writes_on_standard_error(frontier, tmp_path,
     assert output.out.startswith("Ingested 3 items")
 
 
+def test_ingest_gives_ctrl_c_back_when_it_ends(frontier, tmp_path) -> None:
+    """While it runs, Ctrl-C and SIGTERM ask `ingest` to end its batch and stop; it left them so, and a caller in the
+    same process (a test, a script) then ignored Ctrl-C: the suite's next Ctrl-C test saw its export run to the end."""
+    import signal
+
+    from crawler.cli import main
+
+    url, client = frontier
+    client.rpush(KEYS.items, *sample_lines())
+    before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    assert main(["ingest", "--redis", url, "--db", str(tmp_path / "archive.sqlite")]) == 0
+    assert {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)} == before
+
+
 def test_the_ingest_bar_counts_the_batches_committed_beside_the_items(frontier, tmp_path) -> None:
     """On a terminal the bar counted items alone: how far the batches (the commits, `--batch-size`) had come showed
     only in the summary at the end. Here 3 items and a page row in batches of 2: two batches."""

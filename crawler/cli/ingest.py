@@ -44,7 +44,8 @@ def ingest_profile(value: str) -> Profile | None:
 
 def run_ingest(args: argparse.Namespace) -> int:
     from crawler.crawl import answered
-    from crawler.distributed.ingest import Ingester, stop_on_signals
+    from crawler.distributed.ingest import Ingester
+    from crawler.interrupts import stop_requested
     from crawler.progress import progress_for
 
     store = Store(args.db)
@@ -52,7 +53,8 @@ def run_ingest(args: argparse.Namespace) -> int:
     progress = progress_for(sys.stderr, "ingest", "items", "written")
     ingester = Ingester(args.redis, args.db, profile=args.profile, batch_size=args.batch_size, progress=progress)
     try:
-        reason = ingester.run(follow=args.follow, stop=stop_on_signals())
+        with stop_requested() as stop:
+            reason = ingester.run(follow=args.follow, stop=stop)
     finally:
         progress.close()
     summary = store.run_summary(ingester.run_id) if ingester.run_id is not None else None

@@ -21,7 +21,6 @@ committed) or writes it (it was not). One ingester runs at a time: it holds
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
 import uuid
@@ -330,15 +329,3 @@ class Ingester:
         if not self.server.eval(RENEW, 1, self.keys.ingester, self.token, self.lock_ttl_ms):
             raise FrontierError(f"lost {self.keys.ingester} (this ingester stalled longer than its hold): "
                                 "stopped so that two ingesters never write at once; run it again")
-
-
-def stop_on_signals() -> threading.Event:
-    """An event set by SIGTERM or SIGINT: the ingester finishes its batch and stops cleanly."""
-    stop = threading.Event()
-
-    def handler(signum: int, frame: Any) -> None:
-        stop.set()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, handler)
-    return stop
