@@ -30,6 +30,7 @@ from crawler.quote_words import (
     DASHES,
     GENITIVE,
     GENITIVE_PRONOUNS,
+    INITIALS,
     INTERVIEW_WORD,
     NAME_LIKE_ROLES,
     NAME_WORD,
@@ -95,7 +96,8 @@ def _lone_name(word: str) -> bool:
 def who_after(masked: str, text: str, rest: re.Match[str], script: str) -> Who:
     """The speaker named after the verb: "дейді саясаттанушы Айдос Сарым", "دەدى ايدوس سارىم"."""
     lo, hi = rest.span("rest")
-    words = masked[lo:hi].split()
+    hi = _name_end(masked, lo, hi)
+    words = NAME_WORD.findall(masked, lo, hi)  # "دەدى ا.نۇرماعانبەت": the initial, the surname
     if words and fold(words[0].strip(",.;:")) in COLLECTIVE:
         return Who(nobody=True)
     if script != "arab" or not words or fold(words[0]) in PRONOUNS:
@@ -110,6 +112,19 @@ def who_after(masked: str, text: str, rest: re.Match[str], script: str) -> Who:
     if 0 <= role_at < len(words) - 1:
         return Who(" ".join(words[role_at + 1 : role_at + 3]), " ".join(words[: role_at + 1]))
     return who_in(masked, text, lo, hi, script)
+
+
+def _name_end(masked: str, lo: int, hi: int) -> int:
+    """Where the words after the verb, masked[lo:hi], end: at the first lone capital and dot that start no name, as
+    at a sentence's end. The rest of an attribution goes on over initials ("деді Ә. Нұрмағанбет."); they start the
+    speaker's name right after the verb or a role noun ("деді сарапшы Ә. Нұрмағанбет"), but after another word the
+    letter ends a sentence ("деді жаттықтырушы, жеребеде түскен топ Б. Жарыс ертең басталады.": the group drawn is B.
+    The race starts tomorrow)."""
+    for initials in INITIALS.finditer(masked, lo, hi):
+        before = masked[lo:initials.start()].split()
+        if before and not role_stem(before[-1]):
+            return initials.start() + 1
+    return hi
 
 
 def sentence_start(text: str, pos: int) -> int:

@@ -122,8 +122,20 @@ LIST_SEPARATOR = re.compile(r"\s*(?:,|және|мен|пен|бен|jәne|men|pe
 
 DASHES = "–—-"
 ENDS = ".!?…؟"
+_UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІÁÓÚÝÄÖÜÇĞŞÑİƏ"
+_ARABIC_LETTERS = "\u0621-\u064A\u0671-\u06FF"
+# A name's initials, before the next word of the name with a space or none ("Ә. Нұрмағанбет", "А. Н. Бөкейхан",
+# "Ә.Нұрмағанбет", "ا.ن. بۋكەيحان"): a lone capital (any letter in Arabic script, which has no capitals) and its dot,
+# which ends no sentence. Case-sensitive under re.I: "т.б." (and so on) is no initial.
+_INITIALS = (
+    rf"(?-i:(?<![\w'’.-])[{_UPPER}{_ARABIC_LETTERS}]\.(?:[ \xa0]?[{_UPPER}{_ARABIC_LETTERS}]\.)*"
+    rf"(?=[ \xa0]?[{_UPPER}{_ARABIC_LETTERS}]))"
+)
+INITIALS = re.compile(_INITIALS)
 _VERB = rf"(?:(?P<ask>{'|'.join(ASK_VERBS)})|(?P<say>{'|'.join(SAY_VERBS)}))(?!\w)"
-_REST = rf"(?P<rest>[^{ENDS}«»\n]*)"
+# What follows the verb up to the sentence's end, over the dots of initials ("деді Ә. Нұрмағанбет."). Initials first:
+# the lone capital would otherwise end the rest at its dot.
+_REST = rf"(?P<rest>(?:{_INITIALS}|[^{ENDS}«»\n])*)"
 # What may follow a closing guillemet: «…», – деді ол.
 INLINE_ATTRIBUTION = re.compile(rf"[\s,،.!?…؟]*(?:[{DASHES}]\s*)?{_VERB}{_REST}", re.I)
 # The closing attribution inside a dash paragraph: – …, – дейді.
@@ -177,13 +189,12 @@ INTERVIEW_WORD = re.compile(
 # A speaker line whose name follows a role phrase in lower case: "Білім және ғылым министрі Ерлан Сағадиев: – …".
 ROLE_SPEAKER_LINE = re.compile(r"\s*(?P<name>[^\s:.!?…؟«»–—]+(?:[ \xa0][^\s:.!?…؟«»–—]+){2,8})\s*:\s*(?P<rest>[–—-].*)$", re.S)
 SENTENCE_END = re.compile(r"[.!?…؟]+(?=\s|$)")
-_UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІÁÓÚÝÄÖÜÇĞŞÑİƏ"
 _CAPITALISED = rf"[{_UPPER}](?:[^\W\d_]|['’-](?=[^\W\d_]))+"
 # The capital comes first and the look-behind after it: far faster than a leading look-behind. The first word may
-# be an initial or two before the surname, with a space or none ("Т. Дүйсенованың", "А.Н. Букейхан", "Ә.Нұрмағанбет").
+# be an initial or two before the surname, with a space or none ("Т. Дүйсенованың", "А. Н. Бөкейхан", "Ә.Нұрмағанбет").
 NAME_RUN = re.compile(
     rf"[{_UPPER}](?<![\w'’-].)(?:(?:[^\W\d_]|['’-](?=[^\W\d_]))+(?:[ \xa0]{_CAPITALISED})+"
-    rf"|\.(?:[{_UPPER}]\.)?[ \xa0]?{_CAPITALISED}(?:[ \xa0]{_CAPITALISED})*)(?![\w'’-])"
+    rf"|\.(?:[ \xa0]?[{_UPPER}]\.)?[ \xa0]?{_CAPITALISED}(?:[ \xa0]{_CAPITALISED})*)(?![\w'’-])"
 )
 CAPITAL_WORD = re.compile(rf"[{_UPPER}](?<![\w'’-].)(?:[^\W\d_]|['’-](?=[^\W\d_]))+(?![\w'’-])")
 TOKEN = re.compile(r"«[^«»]*»|[^\s,.;:!?()«»…؟،\"“”]+|[,.;:!?()…؟،]")
@@ -219,13 +230,13 @@ VERBAL_NOUN = re.compile(r"(?<=\w{3})(?:у|ю|u|ý|ۋ)$")
 # A comma a role phrase's tokens were joined around: "даму , инновациялар" → "даму, инновациялар".
 INSIDE_COMMA = re.compile(r"\s+([,،])")
 VERB_WORD = re.compile(rf"(?:{'|'.join(SAY_VERBS + ASK_VERBS)}|деп|dep|دەپ)", re.I)
-# The words of a run of capitalised words; initials glued to the surname are a word of their own, so
-# "Ә.Нұрмағанбет" is the name "Ә. Нұрмағанбет", as spelled with a space.
-NAME_WORD = re.compile(rf"(?:[{_UPPER}]\.)+(?=[{_UPPER}][^\W\d_])|\S+")
+# The words of a name; its initials are one word, apart from the surname they may be glued to, so "Ә.Нұрмағанбет"
+# is the name "Ә. Нұрмағанбет", as spelled with a space, and "А. Н. Бөкейхан" a name of two words like "А.Н. Бөкейхан".
+NAME_WORD = re.compile(rf"{_INITIALS}|\S+")
 LETTERS = re.compile(r"[^\W\d_]+")
 OTHER_QUOTES = re.compile(r'"[^"\n]+"|“[^“”\n]+”|„[^“”\n]+[“”]')
 LATIN_DIGRAPH_H = re.compile(r"(?<=[A-Z])h")  # "SYILYGhY": abai.kz writes Ғ as Gh even in capitals
-ARABIC = re.compile(r"[\u0621-\u064A\u0671-\u06FF]")
+ARABIC = re.compile(rf"[{_ARABIC_LETTERS}]")
 LATIN = re.compile(r"[A-Za-zÁÓÚÝáóúýÄÖÜäöüÇĞŞÑçğşñİı]")
 KAZAKH_LETTERS = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
 SKELETON = str.maketrans("әғқңөұүһіё", "агкноуухие")
