@@ -116,15 +116,19 @@ def who_after(masked: str, text: str, rest: re.Match[str], script: str) -> Who:
 
 def _name_end(masked: str, lo: int, hi: int) -> int:
     """Where the words after the verb, masked[lo:hi], end: at the first lone capital and dot that start no name, as
-    at a sentence's end. The rest of an attribution goes on over initials ("деді Ә. Нұрмағанбет."); they start the
-    speaker's name right after the verb or a role noun ("деді сарапшы Ә. Нұрмағанбет"), but after another word the
-    letter ends a sentence ("деді жаттықтырушы, жеребеде түскен топ Б. Жарыс ертең басталады.": the group drawn is B.
-    The race starts tomorrow)."""
+    at a sentence's end. The rest of an attribution goes on over initials ("деді Ә. Нұрмағанбет.")."""
     for initials in INITIALS.finditer(masked, lo, hi):
-        before = masked[lo:initials.start()].split()
-        if before and not role_stem(before[-1]):
+        if not _starts_name(masked[lo:initials.start()].split()):
             return initials.start() + 1
     return hi
+
+
+def _starts_name(before: list[str]) -> bool:
+    """Whether initials after these words (those after the verb, or a speaker line's) start the speaker's name: with
+    none before them, or a role noun ("деді сарапшы Ә. Нұрмағанбет", "Экономист Ә. НҰРМАҒАНБЕТ:"). After another
+    word a lone capital and dot end a sentence ("деді жаттықтырушы, жеребеде түскен топ Б. Жарыс ертең басталады.":
+    the group drawn is B. The race starts tomorrow; "Жоба Б. Мақсаты: – …": project B. Its aim: …)."""
+    return not before or role_stem(before[-1]) is not None
 
 
 def sentence_start(text: str, pos: int) -> int:
@@ -150,8 +154,9 @@ def speaker_line(text: str, script: str) -> tuple[Who, int] | None:
     match = SPEAKER_LINE.match(text)
     if match is None:
         return _role_speaker_line(text, script)
-    words, rest = match.group("name").split(), match.group("rest")
-    if any(fold(w) in PRONOUNS or is_verb(fold(w)) for w in words):
+    words, rest = NAME_WORD.findall(match.group("name")), match.group("rest")  # "Ә.НҰРМАҒАНБЕТ": two words
+    if any(fold(w) in PRONOUNS or is_verb(fold(w)) or (w.endswith(".") and not _starts_name(words[:at]))
+           for at, w in enumerate(words)):
         return None
     if script != "arab" and (len(words) < 2 or not all(w[0].isupper() for w in words)):
         return None

@@ -176,7 +176,9 @@ INDIRECT_RU = re.compile(
     r"(?:словам|мнению|оценке|утверждению)\s+[^,.!?«»]{2,80}?)\s*,\s*"
 )
 # "Дарқан ҚАЛЕТАЕВ:" alone, or followed by its quote: "Саясат НҰРБЕК: – Біз …".
-SPEAKER_LINE = re.compile(r"\s*(?P<name>[^\s:.!?…؟«»–—]+(?:[ \xa0][^\s:.!?…؟«»–—]+){0,2})\s*:\s*(?P<rest>.*)$", re.S)
+# A word of a speaker line's name: no sentence's end in it but the dots of initials ("Ә. НҰРМАҒАНБЕТ", "Ә.НҰРМАҒАНБЕТ").
+_LINE_WORD = rf"(?:{_INITIALS}|[^\s:.!?…؟«»–—])+"
+SPEAKER_LINE = re.compile(rf"\s*(?P<name>{_LINE_WORD}(?:[ \xa0]{_LINE_WORD}){{0,2}})\s*:\s*(?P<rest>.*)$", re.S)
 # A turn of an interview that names no person: a label of a word or two, a colon and a dash ("Abai.kz: – …?",
 # "Тілші: – …?": the outlet's, the reporter's question).
 LABEL_LINE = re.compile(r"\s*[^\s:«»–—]+(?:[ \xa0][^\s:«»–—]+)?\s*:\s*[–—-]\s*\S")
@@ -186,8 +188,9 @@ THANKS = re.compile(r"(?<!\w)(?:рахмет|рақмет|rahmet|raqmet|rakhmet|
 INTERVIEW_WORD = re.compile(
     r"(?<!\w)(?:сұхбат|әңгіме|súhbat|suhbat|sýhbat|ángime|әngime|angime|سۇحبات|[ءٴ]?اڭگىمە|интервью|бесед)", re.I
 )
-# A speaker line whose name follows a role phrase in lower case: "Білім және ғылым министрі Ерлан Сағадиев: – …".
-ROLE_SPEAKER_LINE = re.compile(r"\s*(?P<name>[^\s:.!?…؟«»–—]+(?:[ \xa0][^\s:.!?…؟«»–—]+){2,8})\s*:\s*(?P<rest>[–—-].*)$", re.S)
+# A speaker line whose name follows a role phrase in lower case: "Білім және ғылым министрі Ерлан Сағадиев: – …",
+# "Қаржы министрі Т. Дүйсенова: – …".
+ROLE_SPEAKER_LINE = re.compile(rf"\s*(?P<name>{_LINE_WORD}(?:[ \xa0]{_LINE_WORD}){{2,8}})\s*:\s*(?P<rest>[–—-].*)$", re.S)
 SENTENCE_END = re.compile(r"[.!?…؟]+(?=\s|$)")
 _CAPITALISED = rf"[{_UPPER}](?:[^\W\d_]|['’-](?=[^\W\d_]))+"
 # The capital comes first and the look-behind after it: far faster than a leading look-behind. The first word may
