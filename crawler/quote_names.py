@@ -335,7 +335,7 @@ def _may_be_name(token: str, script: str, kazakh: bool) -> bool:
 def droppable(word: str) -> bool:
     """A capitalised word that opens a run but is no part of the name: "Сарапшы", "Төрағасының"."""
     folded = fold(word)
-    if folded in CAPITAL_STOPS or GENITIVE.search(folded):
+    if (folded in CAPITAL_STOPS and not word.endswith(".")) or GENITIVE.search(folded):  # "А. Петров": no "а" (and)
         return True
     stem = role_stem(word)
     return stem is not None and stem not in NAME_LIKE_ROLES
