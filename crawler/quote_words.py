@@ -173,7 +173,7 @@ INDIRECT_TAIL = re.compile(r"\s*[,،]\s*")
 RUSSIAN_INDIRECT_WORDS = ("словам", "мнению", "оценке", "утверждению")
 INDIRECT_RU = re.compile(
     r"(?<!\w)[Пп]о\s+(?P<who>(?:его|её|ее|их)\s+(?:словам|мнению)|"
-    r"(?:словам|мнению|оценке|утверждению)\s+[^,.!?«»]{2,80}?)\s*,\s*"
+    rf"(?:словам|мнению|оценке|утверждению)\s+(?:{_INITIALS}|[^,.!?«»]){{2,80}}?)\s*,\s*"  # "По словам А. Петрова,"
 )
 # "Дарқан ҚАЛЕТАЕВ:" alone, or followed by its quote: "Саясат НҰРБЕК: – Біз …".
 # A word of a speaker line's name: no sentence's end in it but the dots of initials ("Ә. НҰРМАҒАНБЕТ", "Ә.НҰРМАҒАНБЕТ").
