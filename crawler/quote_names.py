@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from crawler.quote_russian import russian_nominative
 from crawler.quote_words import (
     ACCUSATIVE,
     AND_WORDS,
@@ -20,7 +21,6 @@ from crawler.quote_words import (
     CAPITAL_STOPS,
     CASE_STOP,
     CHAIN_STOPS,
-    FEMALE_GENITIVE,
     GENITIVE,
     GENITIVE_PRONOUNS,
     INSIDE_COMMA,
@@ -32,8 +32,6 @@ from crawler.quote_words import (
     NAME_LIKE_ROLES,
     NAME_RUN,
     NAME_WORD,
-    NOMINATIVE_FEMALE,
-    NOMINATIVE_MALE,
     NOT_ROLES,
     OTHER_CASE,
     PATRONYMIC,
@@ -227,22 +225,6 @@ class Mention:
     role: str | None
 
 
-def _nominative_word(word: str, female: bool) -> str:
-    """A Russian word from the genitive back to the nominative: "Соколова" → "Соколов"."""
-    for old, new in NOMINATIVE_FEMALE if female else NOMINATIVE_MALE:
-        if word.endswith(old):
-            return word[: len(word) - len(old)] + new
-    return word
-
-
-def _russian_nominative(name: str, head_only: bool = False) -> str:
-    """"Дмитрия Соколова" → "Дмитрий Соколов", "Ирины Смирновой" → "Ирина Смирнова"; a role by its head."""
-    female = bool(FEMALE_GENITIVE.search(name)) and not head_only
-    words = name.split()
-    changed = words[:1] if head_only else words
-    return " ".join([_nominative_word(word, female) for word in changed] + words[len(changed) :])
-
-
 def _possessive(word: str) -> bool:
     """Whether a word ends with the possessive of a compound's head: "министрі" (министр-і), "облысы" (облыс-ы)."""
     folded, stem = fold(word), role_stem(word)
@@ -397,7 +379,7 @@ def find_mentions(masked: str, text: str, lo: int, hi: int, script: str) -> list
         start, end, name = person
         role, plural = _role_before(text, start, script, kazakh)
         if not kazakh and RUSSIAN_GENITIVE_CONTEXT.search(text, max(0, start - 60), start):
-            name, role = _russian_nominative(name), role and _russian_nominative(role, head_only=True)
+            name, role = russian_nominative(name), role and russian_nominative(role, head_only=True)
         if role is None and list_role and found and LIST_SEPARATOR.fullmatch(text[found[-1].end : start]):
             role = list_role
         elif role is not None:
