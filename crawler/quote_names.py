@@ -326,7 +326,7 @@ def droppable(word: str) -> bool:
 @lru_cache(maxsize=4096)
 def _name_in(words: tuple[str, ...], latin: bool) -> tuple[int, int, str] | None:
     """(first, last + 1, name) of the person's name inside a run of capitalised words."""
-    first = next((i for i, w in enumerate(words) if not droppable(w)), len(words))
+    first = next((i for i, w in enumerate(words) if not droppable(w) and not _ended_sentence(words, i)), len(words))
     if len(words) - first < 2:
         return None
     # The last word pair ending in a surname: "Мажилиса Ирина Смирнова" → "Ирина Смирнова".
@@ -341,6 +341,14 @@ def _name_in(words: tuple[str, ...], latin: bool) -> tuple[int, int, str] | None
     if fold(chosen[-1]) in CAPITAL_STOPS or fold(chosen[-1]) in PRONOUNS:
         return None  # "Жиында Қазақстан": at the meeting, Kazakhstan; "витамин С. Ол …": a letter, then "he"
     return pick, pick + size, normal_case(" ".join(chosen))
+
+
+def _ended_sentence(words: tuple[str, ...], at: int) -> bool:
+    """Whether words[at] is a letter that ended a sentence, not an initial: a word no name holds follows it
+    ("витамин С. Сарапшы Айдос Сарым …": vitamin C. The expert …), though not a surname in the genitive
+    ("Т. Дүйсенованың")."""
+    after = words[at + 1] if at + 1 < len(words) else ""
+    return words[at].endswith(".") and droppable(after) and not GENITIVE.search(fold(after))
 
 
 def _person_in_run(run: re.Match[str], script: str) -> tuple[int, int, str] | None:
