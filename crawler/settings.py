@@ -124,6 +124,9 @@ REDIS_WORKER_TIMEOUT = 30.0
 REDIS_POLL_INTERVAL = 0.5
 # A worker that has not reached Redis for this many seconds stops (`redis_unreachable`, exit 1) rather than try forever.
 REDIS_OUTAGE_LIMIT = 60.0
+# Seconds a worker waits for Redis to connect or answer one call before taking it as unreachable; a worker stopping
+# without Redis stops within about three times this.
+REDIS_TIMEOUT = 5.0
 # A worker's name in Redis (`<spider>:workers`); empty = host-pid.
 REDIS_WORKER_ID = ""
 

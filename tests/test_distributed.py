@@ -688,3 +688,48 @@ def test_a_request_found_while_redis_is_away_is_queued_once_it_answers(frontier,
     scheduler._tick()
     assert client.zcard(KEYS.requests) == 1 and not scheduler.held
     scheduler.close("finished")
+
+
+STOP_BOUND = 10.0  # seconds a worker told to stop may take with REDIS_TIMEOUT=1 and Redis gone (1-4 s measured)
+
+
+@pytest.mark.parametrize("outage", ["killed", "frozen"])
+def test_a_worker_stopped_while_redis_is_gone_stops_within_seconds_and_says_what_it_did_not_send(
+        redis_url: str, tmp_path: Path, outage: str) -> None:  # redis_url: skip without redis-server
+    """A stopping worker pushes its last items and counts and gives its lease back. To a Redis that did not answer
+    (frozen, as a lost host is), each call waited 30 s and was tried again, with the reactor blocked: SIGTERM took
+    minutes; to one that refused (killed), it printed tracebacks and exited 130 as if everything had been sent."""
+    redis_server, port = start_redis(tmp_path)
+    client = redis.Redis(port=port)
+    command = cli("crawl", "abai", "--redis", f"redis://127.0.0.1:{port}/0", "--offline", "--db", str(tmp_path / "w.sqlite"),
+                  "-s", "REDIS_TIMEOUT=1", "-s", "REDIS_WORKER_ID=gone", "-s", "DOWNLOAD_DELAY=0.5",
+                  "-s", "CONCURRENT_REQUESTS=1")
+    process = spawn(command, tmp_path / "worker.log")
+    try:
+        wait_for(lambda: client.exists(KEYS.lease("gone")) or process.poll() is not None, "the worker to hold a lease")
+        redis_server.send_signal(signal.SIGKILL if outage == "killed" else signal.SIGSTOP)
+        time.sleep(1.0)  # the worker meets the outage mid-crawl
+        stopped = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        while process.poll() is None and time.monotonic() - stopped < STOP_BOUND:
+            time.sleep(0.1)
+        took = time.monotonic() - stopped
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        redis_server.send_signal(signal.SIGCONT)
+    try:
+        output = output_of(process)
+        assert took < STOP_BOUND and process.returncode == 1, f"exit {process.returncode} after {took:.1f} s:\n{output[-3000:]}"
+        [line] = [line for line in output.splitlines() if line.startswith("  redis ")]
+        said = re.fullmatch(r"  redis     did not answer as the worker stopped \(.+\); not sent: [^;]+"
+                            r"(; another worker takes back its (\d+) leased requests? once its heartbeat expires"
+                            r" \(REDIS_WORKER_TIMEOUT\))? \(exit 1\)", line)
+        assert said, line
+        if outage == "frozen":  # Redis back: the lease the worker names is there for the others to take back
+            assert client.hlen(KEYS.lease("gone")) == int(said.group(2) or 0)
+        assert "close failure" not in output and "Error caught on signal handler" not in output, output[-3000:]
+    finally:
+        redis_server.kill()
+        redis_server.wait(timeout=10)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from crawler import settings as default_settings
 from crawler.cli.common import SPIDERS, settings_overrides
-from crawler.cli.crawl_summary import SITE_DOWN, no_article_links, nothing_fetched, exit_status, format_summary
+from crawler.cli.crawl_summary import (SITE_DOWN, exit_status, format_summary, no_article_links, nothing_fetched,
+                                      redis_gone)
 from crawler.errors import ConfigError
 from crawler.parsers import abai
 
@@ -116,14 +117,18 @@ def run_worker(args: argparse.Namespace, spider: str, profile: Profile | None, m
           "from stopped workers")
     print(f"  items     {r['items']} items and the index rows of {r['warc_records']} WARC records sent to Redis for"
           f" `ingest`; WARC files in {r['warc_dir']}")
+    status = exit_status(r["finish_reason"])
+    if r["redis_gone"]:
+        print(f"  redis     {redis_gone(r['redis_gone'], r['unsent'])}")
+        status = 1
     if r["tried"] and not r["answered"] and r["unanswered"]:
         print(f"  nothing fetched: {SITE_DOWN}")
-        return exit_status(r["finish_reason"]) or 1
+        return status or 1
     if r["seen_before"] and not r["pages"] and r["finish_reason"] == "finished":
         print(f"  nothing to do: the crawl in Redis had run to its end before ({r['seen_before']} requests seen, none queued);"
               f" to crawl again once `ingest` has drained {r['spider']}:items, delete its frontier:"
               f" redis-cli del {r['spider']}:requests {r['spider']}:dupefilter")
-    return exit_status(r["finish_reason"])
+    return status
 
 
 def bundled_mirror(spider: str) -> Path:

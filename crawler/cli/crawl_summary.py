@@ -48,6 +48,21 @@ def exit_status(reason: str | None) -> int:
     return 130 if reason in ("shutdown", "forced") else 1
 
 
+# What a worker stopping without Redis may leave unsent (crawler/distributed/leaving.py), as its summary names it.
+UNSENT_NOUNS = {"items": ("item", "items"), "count_lines": ("line of request counts", "lines of request counts"),
+                "index_rows": ("WARC index row", "WARC index rows"),
+                "held": ("request found meanwhile, not queued", "requests found meanwhile, not queued")}
+
+
+def redis_gone(error: str, unsent: dict[str, int]) -> str:
+    """What a worker that stopped while Redis did not answer could not send, and what becomes of its requests."""
+    lost = [counted(unsent[kind], one, many) for kind, (one, many) in UNSENT_NOUNS.items() if unsent.get(kind)]
+    leased = unsent.get("leased", 0)
+    taken_back = (f"; another worker takes back its {counted(leased, 'leased request')} once its heartbeat expires"
+                  " (REDIS_WORKER_TIMEOUT)") if leased else ""
+    return f"did not answer as the worker stopped ({error}); not sent: {', '.join(lost) or 'nothing'}{taken_back} (exit 1)"
+
+
 def format_summary(result: dict[str, Any]) -> str:
     run = result["run"]
     if run.get("finished_at") is None:

@@ -7,9 +7,12 @@ Every key starts with the spider's name (`abai`, or a site profile's:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import redis
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.retry import Retry
 
 from crawler.errors import FrontierError
 
@@ -78,6 +81,21 @@ def connect(url: str) -> redis.Redis:
     except (redis.RedisError, ValueError) as err:
         raise FrontierError(f"cannot reach Redis at {redact(url)}: {err}") from err
     return client
+
+
+def worker_params(timeout: float) -> dict[str, Any]:
+    """REDIS_PARAMS of a worker's clients: at most `timeout` seconds to connect or for an answer, and no second try
+    after a timeout.
+
+    scrapy-redis's defaults (30 s, and redis-py's retries, timeouts
+    included) held a worker for minutes on each call to a Redis that does not
+    answer, with its reactor blocked: Ctrl-C and SIGTERM waited too. A refused
+    or reset connection (Redis restarting) is still tried again, within
+    about two seconds; a call that timed out is left to the worker's own
+    retries (the next poll, the next push).
+    """
+    retry = Retry(ExponentialWithJitterBackoff(cap=1.0, base=0.01), 3, supported_errors=(redis.ConnectionError,))
+    return {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry_on_timeout": False, "retry": retry}
 
 
 def redact(url: str) -> str:

@@ -15,7 +15,8 @@ counts are in Redis before its lease ends, as its items are; what no item
 followed (the last redirects) is sent when the worker closes, before it
 leaves the frontier (Scrapy closes the pipelines first). A killed worker's
 counts since its last push are lost; the requests it held are fetched, and
-counted, again by another worker.
+counted, again by another worker. A worker stopping without Redis sends
+nothing after its first failed push (crawler/distributed/leaving.py).
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 import redis
+from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy_redis.pipelines import RedisPipeline
 from twisted.internet.defer import DeferredLock
 from twisted.internet.threads import deferToThread
 
 from crawler.distributed.codec import Counts, encode_item, encode_stats
+from crawler.distributed.leaving import failed, gone, unsent
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -73,11 +76,16 @@ class ItemQueuePipeline(RedisPipeline):  # type: ignore[misc]  # scrapy-redis sh
         line = encode_item(item)  # an item it cannot send fails before any counts are taken
         await maybe_deferred_to_future(self.one_push.acquire())
         try:
+            if gone(self.crawler):
+                unsent(self.crawler, "items", 1)
+                raise DropItem("not sent: Redis did not answer as this worker stopped; its page stays leased, and "
+                               "another worker fetches it again", log_level="INFO")
             lines = [*self.unsent, *self._stats_line()]
             try:
                 await maybe_deferred_to_future(deferToThread(self._push, [*lines, line]))
-            except redis.RedisError:
+            except redis.RedisError as err:
                 self.unsent = lines  # the next push sends them
+                failed(self.crawler, err)
                 raise
             self.unsent = []
         finally:
@@ -90,11 +98,13 @@ class ItemQueuePipeline(RedisPipeline):  # type: ignore[misc]  # scrapy-redis sh
         lines = [*self.unsent, *self._stats_line()]
         if not lines:
             return
-        try:
-            self._push(lines)
-        except redis.RedisError as err:
-            logger.warning("Could not send the counts of this worker's last requests to Redis (%s): the ingester's "
-                           "run will not count them", err)
+        if not gone(self.crawler):
+            try:
+                self._push(lines)
+                return
+            except redis.RedisError as err:
+                failed(self.crawler, err)
+        unsent(self.crawler, "count_lines", len(lines))
 
     def _push(self, lines: list[str]) -> None:
         spider = self.crawler.spider

@@ -15,6 +15,10 @@ died after fetching it) but never lost.
 Workers also share the end of the crawl: a worker with nothing to do stays
 open while other workers hold leases (their pages may still yield new
 requests) and closes once the queue is empty and nothing is leased.
+
+A worker that stops while Redis does not answer leaves its lease where it is
+(crawler/distributed/leaving.py): the requests in it are fetched again by
+another worker once its heartbeat expires.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from twisted.internet.task import LoopingCall
 
 from crawler.distributed import scripts
 from crawler.distributed.keys import Keys
+from crawler.distributed.leaving import failed, gone, unsent
 from crawler.errors import FrontierError
 
 if TYPE_CHECKING:
@@ -109,11 +114,15 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
 
     def enqueue_request(self, request: Request) -> bool:
         """Queue `request` unless its fingerprint was seen; the fingerprint and the request go in together. Without
-        Redis, hold it until Redis answers again (`held`)."""
+        Redis, hold it until Redis answers again (`held`); once Redis is gone for a stopping worker, without trying."""
+        if gone(self.crawler):
+            self.held.append(request)
+            return True
         try:
             return self._queue(request)
         except redis.RedisError as err:
             self.held.append(request)
+            failed(self.crawler, err)
             self._unreachable(err)
             return True
 
@@ -176,16 +185,22 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
                 self.stats.inc_value("redis/released", len(done))
 
     def close(self, reason: str) -> None:
-        """Leave the frontier: unfinished leases go back to the queue; the queue and dupe filter stay (persistent)."""
+        """Leave the frontier: unfinished leases go back to the queue; the queue and dupe filter stay (persistent).
+        Without Redis, the lease stays in Redis, and the requests in it go to another worker when the heartbeat expires."""
         if self._ticker is None:  # open() failed: nothing was leased
             return
         if self._ticker.running:
             self._ticker.stop()
-        if reason == "redis_unreachable":  # nothing to tell Redis, which the leases' timeout looks after
-            if self.held:
-                logger.warning("Worker %s stopped with %d requests it found while Redis was away, not queued: the "
-                               "pages that link them queue them again when crawled anew", self.worker, len(self.held))
-            return
+        if not gone(self.crawler):
+            try:
+                self._leave(reason)
+                return
+            except redis.RedisError as err:
+                failed(self.crawler, err, stopped=True)
+        unsent(self.crawler, "leased", len(self.leases))
+        unsent(self.crawler, "held", len(self.held))
+
+    def _leave(self, reason: str) -> None:
         self.release_finished()
         if self.leases:
             given = self._give_back(keys=[self.queue.key, self.lease_key], args=list(self.leases.values()))
@@ -202,6 +217,8 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
 
     def _tick(self) -> None:
         """Every poll interval: finish leases, renew the heartbeat, recover dead workers, and look for new work."""
+        if gone(self.crawler):  # stopping, and Redis did not answer: nothing more is tried
+            return
         try:
             self.release_finished()
             self._beat()
@@ -210,6 +227,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
                 self._queue(self.held[0])
                 self.held.popleft()
         except redis.RedisError as err:
+            failed(self.crawler, err)
             self._unreachable(err)
             return
         self.unreachable_since = None
@@ -226,6 +244,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
             logger.warning("Worker %s cannot reach Redis (%s); trying again in %.1f s", self.worker, err, self.interval)
             return
         logger.error("Worker %s has not reached Redis for %.0f s (%s): stopping", self.worker, now - self.unreachable_since, err)
+        failed(self.crawler, err, stopped=True)
         if self._ticker is not None and self._ticker.running:
             self._ticker.stop()
         engine = getattr(self.crawler, "engine", None)

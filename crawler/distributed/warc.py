@@ -9,20 +9,22 @@ subclass gives it run 0 and names its files after the worker; it overrides
 `WarcMiddleware._run_id`, `_files` and `flush`). A row names its file
 relative to the worker's database folder (`warc/<worker>/…warc.gz`), so
 once the files are copied or mounted beside the ingester's database,
-`reparse` finds every record.
+`reparse` finds every record. Stopping without Redis, it keeps the rows
+it could not push and counts them (crawler/distributed/leaving.py).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import redis
 from scrapy_redis.connection import from_settings
 
 from crawler.distributed.codec import encode_page
+from crawler.distributed.leaving import failed, gone, unsent
 from crawler.warc import WarcFiles, WarcMiddleware
 
 if TYPE_CHECKING:
-    import redis
     from scrapy.crawler import Crawler
 
 
@@ -55,13 +57,27 @@ class RedisWarcMiddleware(WarcMiddleware):
         return self.files
 
     def flush(self) -> None:
-        """The records made durable in their file, then their rows pushed for the ingester."""
+        """The records made durable in their file, then their rows pushed for the ingester; a push that fails fails
+        the response, as a record that cannot be written does, except once the files are closing."""
         if not self.pending:
             return
         assert self.files is not None
         self.files.flush()
+        if gone(self.crawler):
+            return
         spider = self.crawler.spider
         assert spider is not None  # rows are only written while a spider crawls
         key = self.key % {"spider": spider.name}
-        self.server.rpush(key, *(encode_page(row) for row in self.pending))
+        try:
+            self.server.rpush(key, *(encode_page(row) for row in self.pending))
+        except redis.RedisError as err:
+            failed(self.crawler, err)
+            if not self.closed:
+                raise
+            return
         self.pending = []
+
+    def _close(self) -> None:
+        """The files closed; the rows no push took counted as not sent."""
+        super()._close()
+        unsent(self.crawler, "index_rows", len(self.pending))

@@ -20,7 +20,8 @@ from typing import Any
 from scrapy.settings import Settings
 
 from crawler.crawl import answered, crawl_settings, scrapy_process, spider_for
-from crawler.distributed.keys import Keys, connect, redact
+from crawler.distributed.leaving import GONE, unsent_counts
+from crawler.distributed.keys import Keys, connect, redact, worker_params
 from crawler.distributed.scheduler import default_worker_id
 from crawler.errors import ConfigError
 from crawler.incremental import INCREMENTAL_OPTIONS
@@ -56,6 +57,8 @@ def worker_settings(redis_url: str, *, db: Path, mirror: Path | None = None, log
         "EXTENSIONS": {**settings.getdict("EXTENSIONS"), "crawler.runstats.RunReport": None},
     }, priority="cmdline")
     settings.setdict(with_mirror(overrides), priority="cmdline")
+    settings.set("REDIS_PARAMS", {**worker_params(settings.getfloat("REDIS_TIMEOUT")), **settings.getdict("REDIS_PARAMS")},
+                 priority="cmdline")
     return settings
 
 
@@ -92,6 +95,7 @@ def run_worker(spider: str, *, redis_url: str, db: Path, mirror: Path | None = N
         "pages_per_second": pages / seconds if seconds else 0.0, "items": int(stats.get("redis/items", 0)),
         "warc_records": int(stats.get("warc/records", 0)), "warc_dir": settings.get("WARC_DIR"),
         "recovered": int(stats.get("redis/recovered", 0)),
+        "redis_gone": stats.get(GONE), "unsent": unsent_counts(stats),
         "seen_before": seen_before, "answered": answered(stats),
         "tried": int(stats.get("downloader/request_count", 0)) - int(stats.get("robotstxt/request_count", 0)),
         # no answer, or one a site that is down gives (a 5xx): not a redirect another worker follows, nor a 404
