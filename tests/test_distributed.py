@@ -733,3 +733,34 @@ def test_a_worker_stopped_while_redis_is_gone_stops_within_seconds_and_says_what
     finally:
         redis_server.kill()
         redis_server.wait(timeout=10)
+
+
+def test_a_lease_whose_release_failed_stays_the_workers_to_release_or_give_back(frontier, monkeypatch) -> None:
+    """The worker forgot a finished request as it asked Redis to end its lease, before Redis answered: when it did not,
+    the request stayed in the lease hash, unknown to the worker (never released, counted or given back)."""
+    from types import SimpleNamespace
+
+    from scrapy import Spider
+    from scrapy.http import Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.distributed import scheduler as module
+
+    monkeypatch.setattr(module, "LoopingCall", lambda tick: SimpleNamespace(start=lambda *a, **k: None, running=False))
+    url, client = frontier
+    crawler = get_crawler(Spider, {"REDIS_URL": url, "REDIS_WORKER_ID": "w1",
+                                   "DUPEFILTER_CLASS": "crawler.distributed.dupefilter.CanonicalDupeFilter"})
+    crawler.engine = SimpleNamespace(_slot=SimpleNamespace(inprogress=set(), closing=None))  # type: ignore[assignment]
+    scheduler = module.LeasingScheduler.from_crawler(crawler)
+    scheduler.open(Spider.from_crawler(crawler, "abai"))
+    scheduler.enqueue_request(Request("https://abai.kz/post/1"))
+    request = scheduler.next_request()
+    assert request is not None and client.hlen(KEYS.lease("w1")) == 1  # fetched; the engine is done with it
+    server = scheduler.server
+    scheduler.server = SimpleNamespace(hdel=lambda *args: (_ for _ in ()).throw(redis.ConnectionError("Redis is away")))
+    with pytest.raises(redis.ConnectionError):
+        scheduler.release_finished()
+    assert list(scheduler.leases) == [request]
+    scheduler.server = server  # Redis answers again
+    scheduler.release_finished()
+    assert not scheduler.leases and client.hlen(KEYS.lease("w1")) == 0

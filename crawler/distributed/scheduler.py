@@ -180,7 +180,9 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
             return
         done = [request for request in self.leases if request not in slot.inprogress]
         if done:
-            self.server.hdel(self.lease_key, *(self.leases.pop(request) for request in done))
+            self.server.hdel(self.lease_key, *(self.leases[request] for request in done))
+            for request in done:  # only once Redis ended their leases: else the next poll, or close(), tries again
+                del self.leases[request]
             if self.stats:
                 self.stats.inc_value("redis/released", len(done))
 
