@@ -125,8 +125,10 @@ REDIS_POLL_INTERVAL = 0.5
 # A worker that has not reached Redis for this many seconds stops (`redis_unreachable`, exit 1) rather than try forever.
 REDIS_OUTAGE_LIMIT = 60.0
 # Seconds a worker waits for Redis to connect or answer one call before taking it as unreachable; a worker stopping
-# without Redis stops within about three times this.
+# without Redis is held by it about twice this at most.
 REDIS_TIMEOUT = 5.0
+# Seconds between a worker's pushes of the request counts no item took: a killed worker loses at most this many.
+REDIS_COUNTS_INTERVAL = 5.0
 # A worker's name in Redis (`<spider>:workers`); empty = host-pid.
 REDIS_WORKER_ID = ""
 

@@ -11,6 +11,7 @@ import json
 import pickle
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -764,3 +765,25 @@ def test_a_lease_whose_release_failed_stays_the_workers_to_release_or_give_back(
     scheduler.server = server  # Redis answers again
     scheduler.release_finished()
     assert not scheduler.leases and client.hlen(KEYS.lease("w1")) == 0
+
+
+def test_a_killed_workers_request_counts_reach_redis_within_the_counts_interval(redis_url: str, tmp_path: Path) -> None:
+    """Counts went only ahead of an item and at close: a worker killed while its requests yielded no item (a site
+    that stalls, retries, redirects) took all its counts since its last item with it."""
+    url = f"{redis_url}/10"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    with socket.socket() as silent:  # a site that takes connections and never answers: requests made, no item
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        process = spawn(cli("crawl", "abai", "--redis", url, "--offline", "--db", str(tmp_path / "w.sqlite"),
+                            "-s", f"MIRROR_ADDRESS=127.0.0.1:{silent.getsockname()[1]}", "-s", "REDIS_WORKER_ID=quiet",
+                            "-s", "REDIS_COUNTS_INTERVAL=0.5"), tmp_path / "quiet.log")
+        try:
+            wait_for(lambda: client.llen(KEYS.items) or process.poll() is not None, "the worker's counts in Redis",
+                     timeout=20)
+        finally:
+            process.kill()
+            process.wait(timeout=10)
+    kind, line = decode(client.lindex(KEYS.items, 0))
+    assert kind == "stats" and line.counts.get("downloader/request_count") == 1, line

@@ -11,12 +11,15 @@ last one, as a numbered line ahead of the item, so the ingester's run has
 the counts behind the items and errors it stores, and `health` an error rate
 for it. A line that reaches Redis twice (a push retried after its reply was
 lost) is added once (crawler/distributed/codec.py `Counts`). A request's
-counts are in Redis before its lease ends, as its items are; what no item
-followed (the last redirects) is sent when the worker closes, before it
-leaves the frontier (Scrapy closes the pipelines first). A killed worker's
-counts since its last push are lost; the requests it held are fetched, and
-counted, again by another worker. A worker stopping without Redis sends
-nothing after its first failed push (crawler/distributed/leaving.py).
+counts are in Redis before its lease ends, as its items are. Counts no item
+took (requests that failed and are retried, redirects, pages with no item
+yet) go on their own every REDIS_COUNTS_INTERVAL seconds, in line as the
+heartbeat is, and the rest when the worker closes, before it leaves the
+frontier (Scrapy closes the pipelines first). So a killed worker loses at
+most its last REDIS_COUNTS_INTERVAL seconds of counts (and those of a push
+in flight); the requests it held are fetched, and counted, again by another
+worker. A worker stopping without Redis sends nothing after its first
+failed push (crawler/distributed/leaving.py).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy_redis.pipelines import RedisPipeline
 from twisted.internet.defer import DeferredLock
+from twisted.internet.task import LoopingCall
 from twisted.internet.threads import deferToThread
 
 from crawler.distributed.codec import Counts, encode_item, encode_stats
@@ -59,6 +63,8 @@ class ItemQueuePipeline(RedisPipeline):  # type: ignore[misc]  # scrapy-redis sh
     """Stats lines whose push failed, sent again as they were: if one did reach Redis, the ingester skips its copy."""
     one_push: DeferredLock
     """Pushes go one at a time, so a stream's lines reach Redis in their numbers' order."""
+    interval: float
+    timer: LoopingCall | None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ItemQueuePipeline:
@@ -69,7 +75,13 @@ class ItemQueuePipeline(RedisPipeline):  # type: ignore[misc]  # scrapy-redis sh
         pipeline.lines = 0
         pipeline.unsent = []
         pipeline.one_push = DeferredLock()
+        pipeline.interval = crawler.settings.getfloat("REDIS_COUNTS_INTERVAL")
+        pipeline.timer = None
         return pipeline
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        self.timer = LoopingCall(self._counts_on_time)
+        self.timer.start(self.interval, now=False)
 
     async def process_item(self, item: Any) -> Any:
         """Push in a thread (a remote Redis must not stall the reactor); done before the item's request is."""
@@ -95,16 +107,26 @@ class ItemQueuePipeline(RedisPipeline):  # type: ignore[misc]  # scrapy-redis sh
 
     def close_spider(self, spider: Spider | None = None) -> None:
         """Send the counts no item followed; in line: the worker leaves the frontier right after."""
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
+        self._push_counts()
+        unsent(self.crawler, "count_lines", len(self.unsent))
+
+    def _counts_on_time(self) -> None:
+        """Every REDIS_COUNTS_INTERVAL: the counts no item took; not while an item's push, which takes them, is on."""
+        if not self.one_push.locked:
+            self._push_counts()
+
+    def _push_counts(self) -> None:
+        """The count lines not sent yet, pushed in line; kept for the next push if Redis does not take them."""
         lines = [*self.unsent, *self._stats_line()]
-        if not lines:
-            return
-        if not gone(self.crawler):
+        if lines and not gone(self.crawler):
             try:
                 self._push(lines)
-                return
+                lines = []
             except redis.RedisError as err:
                 failed(self.crawler, err)
-        unsent(self.crawler, "count_lines", len(lines))
+        self.unsent = lines
 
     def _push(self, lines: list[str]) -> None:
         spider = self.crawler.spider
