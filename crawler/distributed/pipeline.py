@@ -36,8 +36,8 @@ from twisted.internet.defer import DeferredLock
 from twisted.internet.task import LoopingCall
 from twisted.internet.threads import deferToThread
 
+from crawler.distributed import leaving
 from crawler.distributed.codec import Counts, encode_item, encode_stats
-from crawler.distributed.leaving import failed, gone, unsent
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -88,8 +88,8 @@ class ItemQueuePipeline(RedisPipeline):  # type: ignore[misc]  # scrapy-redis sh
         line = encode_item(item)  # an item it cannot send fails before any counts are taken
         await maybe_deferred_to_future(self.one_push.acquire())
         try:
-            if gone(self.crawler):
-                unsent(self.crawler, "items", 1)
+            if leaving.gone(self.crawler):
+                leaving.unsent(self.crawler, "items", 1)
                 raise DropItem("not sent: Redis did not answer as this worker stopped; its page stays leased, and "
                                "another worker fetches it again", log_level="INFO")
             lines = [*self.unsent, *self._stats_line()]
@@ -97,7 +97,7 @@ class ItemQueuePipeline(RedisPipeline):  # type: ignore[misc]  # scrapy-redis sh
                 await maybe_deferred_to_future(deferToThread(self._push, [*lines, line]))
             except redis.RedisError as err:
                 self.unsent = lines  # the next push sends them
-                failed(self.crawler, err)
+                leaving.failed(self.crawler, err)
                 raise
             self.unsent = []
         finally:
@@ -110,7 +110,7 @@ class ItemQueuePipeline(RedisPipeline):  # type: ignore[misc]  # scrapy-redis sh
         if self.timer is not None and self.timer.running:
             self.timer.stop()
         self._push_counts()
-        unsent(self.crawler, "count_lines", len(self.unsent))
+        leaving.unsent(self.crawler, "count_lines", len(self.unsent))
 
     def _counts_on_time(self) -> None:
         """Every REDIS_COUNTS_INTERVAL: the counts no item took; not while an item's push, which takes them, is on."""
@@ -120,12 +120,12 @@ class ItemQueuePipeline(RedisPipeline):  # type: ignore[misc]  # scrapy-redis sh
     def _push_counts(self) -> None:
         """The count lines not sent yet, pushed in line; kept for the next push if Redis does not take them."""
         lines = [*self.unsent, *self._stats_line()]
-        if lines and not gone(self.crawler):
+        if lines and not leaving.gone(self.crawler):
             try:
                 self._push(lines)
                 lines = []
             except redis.RedisError as err:
-                failed(self.crawler, err)
+                leaving.failed(self.crawler, err)
         self.unsent = lines
 
     def _push(self, lines: list[str]) -> None:

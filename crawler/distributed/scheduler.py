@@ -37,9 +37,8 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
-from crawler.distributed import scripts
+from crawler.distributed import leaving, scripts
 from crawler.distributed.keys import Keys
-from crawler.distributed.leaving import failed, gone, unsent
 from crawler.errors import FrontierError
 
 if TYPE_CHECKING:
@@ -115,14 +114,14 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
     def enqueue_request(self, request: Request) -> bool:
         """Queue `request` unless its fingerprint was seen; the fingerprint and the request go in together. Without
         Redis, hold it until Redis answers again (`held`); once Redis is gone for a stopping worker, without trying."""
-        if gone(self.crawler):
+        if leaving.gone(self.crawler):
             self.held.append(request)
             return True
         try:
             return self._queue(request)
         except redis.RedisError as err:
             self.held.append(request)
-            failed(self.crawler, err)
+            leaving.failed(self.crawler, err)
             self._unreachable(err)
             return True
 
@@ -172,8 +171,9 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         return not scripts.crawl_done(self.server, self.keys)
 
     def release_finished(self) -> None:
-        """End the lease of every request the engine is done with (its items and follow-ups are in Redis by then)."""
-        if not self.leases:
+        """End the lease of every request the engine is done with (its items and follow-ups are in Redis by then); not
+        once Redis is gone for a stopping worker, whose lease then goes to another worker whole."""
+        if not self.leases or leaving.gone(self.crawler):
             return
         slot = self._engine_slot()
         if slot is None:  # no engine to ask: keep the leases; close() gives them back
@@ -193,14 +193,14 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
             return
         if self._ticker.running:
             self._ticker.stop()
-        if not gone(self.crawler):
+        if not leaving.gone(self.crawler):
             try:
                 self._leave(reason)
                 return
             except redis.RedisError as err:
-                failed(self.crawler, err, stopped=True)
-        unsent(self.crawler, "leased", len(self.leases))
-        unsent(self.crawler, "held", len(self.held))
+                leaving.failed(self.crawler, err, stopped=True)
+        leaving.unsent(self.crawler, "leased", len(self.leases))
+        leaving.unsent(self.crawler, "held", len(self.held))
 
     def _leave(self, reason: str) -> None:
         self.release_finished()
@@ -219,7 +219,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
 
     def _tick(self) -> None:
         """Every poll interval: finish leases, renew the heartbeat, recover dead workers, and look for new work."""
-        if gone(self.crawler):  # stopping, and Redis did not answer: nothing more is tried
+        if leaving.gone(self.crawler):  # stopping, and Redis did not answer: nothing more is tried
             return
         try:
             self.release_finished()
@@ -229,7 +229,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
                 self._queue(self.held[0])
                 self.held.popleft()
         except redis.RedisError as err:
-            failed(self.crawler, err)
+            leaving.failed(self.crawler, err)
             self._unreachable(err)
             return
         self.unreachable_since = None
@@ -246,7 +246,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
             logger.warning("Worker %s cannot reach Redis (%s); trying again in %.1f s", self.worker, err, self.interval)
             return
         logger.error("Worker %s has not reached Redis for %.0f s (%s): stopping", self.worker, now - self.unreachable_since, err)
-        failed(self.crawler, err, stopped=True)
+        leaving.failed(self.crawler, err, stopped=True)
         if self._ticker is not None and self._ticker.running:
             self._ticker.stop()
         engine = getattr(self.crawler, "engine", None)

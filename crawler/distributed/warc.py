@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import redis
 from scrapy_redis.connection import from_settings
 
+from crawler.distributed import leaving
 from crawler.distributed.codec import encode_page
-from crawler.distributed.leaving import failed, gone, unsent
 from crawler.warc import WarcFiles, WarcMiddleware
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class RedisWarcMiddleware(WarcMiddleware):
             return
         assert self.files is not None
         self.files.flush()
-        if gone(self.crawler):
+        if leaving.gone(self.crawler):
             return
         spider = self.crawler.spider
         assert spider is not None  # rows are only written while a spider crawls
@@ -71,7 +71,7 @@ class RedisWarcMiddleware(WarcMiddleware):
         try:
             self.server.rpush(key, *(encode_page(row) for row in self.pending))
         except redis.RedisError as err:
-            failed(self.crawler, err)
+            leaving.failed(self.crawler, err)
             if not self.closed:
                 raise
             return
@@ -80,4 +80,4 @@ class RedisWarcMiddleware(WarcMiddleware):
     def _close(self) -> None:
         """The files closed; the rows no push took counted as not sent."""
         super()._close()
-        unsent(self.crawler, "index_rows", len(self.pending))
+        leaving.unsent(self.crawler, "index_rows", len(self.pending))

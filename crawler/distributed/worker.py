@@ -20,8 +20,8 @@ from typing import Any
 from scrapy.settings import Settings
 
 from crawler.crawl import answered, crawl_settings, scrapy_process, spider_for
-from crawler.distributed.leaving import GONE, unsent_counts
 from crawler.distributed.keys import Keys, connect, redact, worker_params
+from crawler.distributed.leaving import GONE, unsent_counts
 from crawler.distributed.scheduler import default_worker_id
 from crawler.errors import ConfigError
 from crawler.incremental import INCREMENTAL_OPTIONS
