@@ -6,7 +6,8 @@ An old article in such a block says nothing about where the list is, and
 stopping at it lost most of the articles in range. So a series stops paging
 only at a page whose entries not listed on an earlier page of the series are
 all older than the date: by the dates their cards print, where they print
-any; else once every undated one requested from that page came back older.
+any; else once every undated one requested from that page came back older
+(one whose date the archive knows counts as come back).
 Listing pages are requested ahead of their articles, so a listing of undated
 cards may read a page or two past the date before its articles say so.
 """
@@ -45,20 +46,29 @@ class SincePaging:
         listed |= new
         return new
 
-    def page(self, series: str, page: str, *, older: list[bool], waiting: int) -> bool:
+    def page(self, series: str, page: str, *, older: list[bool], known: list[bool | None], waiting: int) -> bool:
         """True when `series` stops at `page`.
 
         `older`: for each new entry whose card prints a date, whether it is
         before the date. Where there are any they decide, at once: the part of
-        a listing that prints dates is its own list. Otherwise the `waiting`
-        undated new entries requested from the page decide, as their articles
-        come back (`article`).
+        a listing that prints dates is its own list. Otherwise the undated new
+        entries decide. `known`: for each, whether the date the archive knows
+        of it (an article stored, or dropped as older by an earlier run) is
+        before the date, None where it knows none. All known and older, the
+        series stops at once; one in range keeps it going; else the `waiting`
+        ones requested from the page decide as their articles come back
+        (`article`). A known date is no card's: one old article the archive
+        knows (moved here from another listing) says nothing of the unknown
+        ones beside it.
         """
         if older:
             return all(older)
+        if False in known:
+            return False
         if waiting:
             self._waiting[page] = _Waiting(series, waiting)
-        return False
+            return False
+        return bool(known) and None not in known
 
     def article(self, page: str | None, too_old: bool) -> str | None:
         """An article requested from listing `page` came back: the series it stops, when it was the page's last and all were older."""

@@ -98,8 +98,8 @@ def test_a_listing_page_stops_its_series_only_when_all_its_new_dated_entries_are
     from crawler.since import SincePaging
 
     paging = SincePaging()
-    assert paging.page("part/1", "p2", older=[True, False], waiting=0) is False  # one card still in range
-    assert paging.page("part/1", "p3", older=[True, True], waiting=5) is True  # dates decide; undated ones do not
+    assert paging.page("part/1", "p2", older=[True, False], known=[], waiting=0) is False  # one card still in range
+    assert paging.page("part/1", "p3", older=[True, True], known=[None, False], waiting=5) is True  # dates decide; undated ones do not
 
 
 def test_undated_entries_stop_their_series_once_every_one_came_back_older() -> None:
@@ -107,12 +107,26 @@ def test_undated_entries_stop_their_series_once_every_one_came_back_older() -> N
 
     paging = SincePaging()
     assert paging.fresh("part/1", ["a", "b"]) == {"a", "b"} and paging.fresh("part/1", ["b", "c"]) == {"c"}
-    assert paging.page("part/1", "p2", older=[], waiting=2) is False
+    assert paging.page("part/1", "p2", older=[], known=[None, None], waiting=2) is False
     assert paging.article("p2", too_old=True) is None
     assert paging.article("p2", too_old=True) == "part/1"  # the page's last, and all were older
-    assert paging.page("part/2", "q2", older=[], waiting=2) is False
+    assert paging.page("part/2", "q2", older=[], known=[None, None], waiting=2) is False
     assert paging.article("q2", too_old=False) is None  # one in range: the page no longer waits
     assert paging.article("q2", too_old=True) is None
+
+
+def test_dates_the_archive_knows_of_undated_entries_stop_a_series_only_when_every_one_is_known_and_older() -> None:
+    """A known date is no card's: an old article the archive knows (moved from another listing) beside unknown ones
+    does not stop the series at once; they decide as they come back, or, requested by another series, never."""
+    from crawler.since import SincePaging
+
+    paging = SincePaging()
+    assert paging.page("part/1", "p1", older=[], known=[True, True], waiting=0) is True  # all known, all older
+    assert paging.page("part/2", "q1", older=[], known=[True, False], waiting=0) is False  # one known in range
+    assert paging.page("part/3", "r1", older=[], known=[True, None], waiting=0) is False  # one unknown, asked elsewhere
+    assert paging.page("part/4", "s1", older=[], known=[True, None], waiting=1) is False
+    assert paging.article("s1", too_old=True) == "part/4"  # the unknown one came back older too
+    assert paging.page("part/5", "t1", older=[True], known=[False], waiting=0) is True  # printed dates decide
 
 
 def test_a_fingerprint_is_one_per_canonical_url_method_and_body() -> None:

@@ -370,6 +370,18 @@ def test_an_undated_listed_article_found_older_than_since_is_not_fetched_again(s
     assert crawl_seen("site", server, db, profile) & ARTICLES == {A370001, A370002, A370003}
 
 
+def test_a_listed_article_the_archive_knows_older_does_not_stop_paging_past_the_unknown_ones(
+        server, tmp_path: Path, listings_only: Path) -> None:
+    """Page 1 lists 370002 (February 2024), whose date an earlier run with --since kept (it was listed elsewhere), and
+    370001 (May 2), new to the archive and requested from the homepage first. One known date does not say the listing
+    reached --since while another entry's is unknown: page 2 (370003, of May 3) is read too. It stopped the listing at
+    page 1, as a card's printed date would."""
+    db = tmp_path / "archive.sqlite"
+    key = "egemen.kz:" + urlsplit(A370002).path
+    Store(db).save_page_urls([(A370002, A370002, key, "cyrl", "2024-02-20T09:15:00+06:00", None)], None)
+    fetched = crawl_seen("site", server, db, f"profile={listings_only}", "since=2024-03-01")
+    assert fetched & ARTICLES == {A370001, A370003} and PAGE_2 in fetched
+
 @pytest.mark.parametrize(("answer", "asked", "kind"), [
     (fs.status(500), 3, "http_500"),  # asked, then retried twice
     (fs.page(b"<html><body><h1>Service temporarily unavailable</h1></body></html>"), 1, "empty_listing"),

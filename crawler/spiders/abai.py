@@ -194,8 +194,10 @@ class AbaiSpider(scrapy.Spider):
                 waiting += entry.key in fresh and day is None
                 yield scrapy.Request(entry.url, callback=self.parse_article, errback=self.failed,
                                      cb_kwargs={"listing": response.url}, priority=ARTICLE_PRIORITY)
-        older = [self._too_old(day) for (entry, _), day in zip(entries, dates, strict=True) if entry.key in fresh and day]
-        if self.params.since and fresh and self.since.page(series, response.url, older=older, waiting=waiting):
+        new = [(entry.published_at, day) for (entry, _), day in zip(entries, dates, strict=True) if entry.key in fresh]
+        older = [self._too_old(day) for printed, day in new if printed]
+        known = [self._too_old(day) if day else None for printed, day in new if not printed]  # the archive's date, if any
+        if self.params.since and fresh and self.since.page(series, response.url, older=older, known=known, waiting=waiting):
             stop_series(self.exhausted, series, self.crawler.stats)
         if listing.next_page and series not in self.exhausted and not self._full():
             if keep_paging(self.frontier, series):

@@ -330,8 +330,8 @@ class SiteSpider(scrapy.Spider):
         already, dated before --since by a sitemap, a feed or the archive (a
         stored article, or a page an earlier run dropped as older), or past
         --max-articles is not requested; the archive's dates of the entries
-        new to the series decide, like the dates a card prints, whether it
-        reached --since.
+        new to the series, with the pages requested, decide whether it reached
+        --since (`SincePaging.page`).
         """
         links: list[UrlSeen] = []
         entries: list[tuple[str, str | None, str]] = []
@@ -355,8 +355,8 @@ class SiteSpider(scrapy.Spider):
                 self._stat(f"incremental/{decision}")
                 waiting += seen.key in fresh
                 yield self._article(url, seen.key, page_url)
-        older = [self._too_old(day) for key, day in dates.items() if key in fresh]
-        if self.params.since and fresh and self.since.page(series, page_url, older=older, waiting=waiting):
+        known = [self._too_old(dates[key]) if key in dates else None for key in fresh]
+        if self.params.since and fresh and self.since.page(series, page_url, older=[], known=known, waiting=waiting):
             stop_series(self.exhausted, series, self.crawler.stats)
         yield from LinksSeen.of(page_url, links)
 
