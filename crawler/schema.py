@@ -6,7 +6,8 @@ has to move, a step in `MIGRATIONS`. Opening an older database backs it up
 beside itself and migrates it in place, in one transaction; a newer one is
 refused, since this code cannot know what it would break. Additive changes
 (a new table, column or index in `TABLES`) are applied on every open, so a
-column added here reaches existing databases without a step of its own.
+column added here reaches existing databases without a step of its own;
+a read-only file that lacks only such columns and indexes is read as it is.
 """
 
 from __future__ import annotations
@@ -199,7 +200,7 @@ def ensure_schema(db: sqlite_utils.Database, path: Path) -> None:
         return
     backup = backup_copy(db, path, version) if 0 < version < SCHEMA_VERSION else None
     db.execute("BEGIN IMMEDIATE")  # another connection may be doing this very work: wait for it, then look again
-    indexes_only = False
+    additions_only = False
     try:
         version = int(db.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
@@ -208,10 +209,11 @@ def ensure_schema(db: sqlite_utils.Database, path: Path) -> None:
         if version == SCHEMA_VERSION and not missing:  # done by the other connection
             db.conn.execute("ROLLBACK")
             return
-        indexes_only = version == SCHEMA_VERSION and _only_indexes(missing)
-        if indexes_only:
+        additions_only = version == SCHEMA_VERSION and _only_additions(missing)
+        if additions_only:
             db.conn.execute(f"PRAGMA user_version = {version}")  # a write as it is: a read-only file fails here, unannounced
-            logger.warning("Adding %d index(es) to %s, once: it reads every row of their tables", len(missing), path)
+            if indexes := sum(_sql(step).startswith("CREATE INDEX") for step in missing):
+                logger.warning("Adding %d index(es) to %s, once: it reads every row of their tables", indexes, path)
         for create in missing:
             create(db)
         for step in range(version, SCHEMA_VERSION) if version else ():  # a new file has nothing to move
@@ -221,8 +223,10 @@ def ensure_schema(db: sqlite_utils.Database, path: Path) -> None:
         db.conn.execute("COMMIT")
     except sqlite3.OperationalError as err:
         db.conn.execute("ROLLBACK")
-        if indexes_only and getattr(err, "sqlite_errorname", "") == "SQLITE_READONLY":
-            return  # a current archive on a read-only file reads the same without a newer version's indexes, only slower
+        if additions_only and getattr(err, "sqlite_errorname", "") == "SQLITE_READONLY":
+            # A current archive on a read-only file reads the same without the indexes added since it was made (only
+            # slower) and without the columns (only a crawl, which writes, reads them): export, search, health.
+            return
         raise
     except BaseException:
         db.conn.execute("ROLLBACK")
@@ -279,9 +283,14 @@ def _execute(db: sqlite_utils.Database, sql: str) -> None:
     db.execute(sql)
 
 
-def _only_indexes(steps: list[Callable[[sqlite_utils.Database], Any]]) -> bool:
-    return all(getattr(step, "func", None) is _execute and step.keywords["sql"].startswith("CREATE INDEX")  # type: ignore[attr-defined]
-               for step in steps)
+def _sql(step: Callable[[sqlite_utils.Database], Any]) -> str:
+    """The statement of a step of `_missing` that is one (`_execute`), else ''."""
+    return str(step.keywords["sql"]) if isinstance(step, partial) and step.func is _execute else ""
+
+
+def _only_additions(steps: list[Callable[[sqlite_utils.Database], Any]]) -> bool:
+    """Whether `steps` only add indexes and columns (`_missing` adds a column by ALTER TABLE, and nothing else)."""
+    return all(_sql(step).startswith(("CREATE INDEX", "ALTER TABLE")) for step in steps)
 
 
 def _create_table(db: sqlite_utils.Database, name: str, spec: dict[str, Any]) -> None:

@@ -480,6 +480,29 @@ def test_an_older_archive_on_a_read_only_file_opens_without_its_new_indexes(tmp_
     assert (result.returncode, result.stdout.strip(), result.stderr) == (0, "1", "")
 
 
+
+def test_an_archive_without_the_columns_added_since_its_version_is_read_from_a_read_only_file_and_gains_them_writable(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """`urls.published_at` and `errors.answered_at` came without a new schema version: an archive made before them is
+    still version 4. Read-only, it was refused ("attempt to write a readonly database") by export, search and health,
+    which read neither; opened writable, it gains them, with no word (adding a column reads no row)."""
+    db = tmp_path / "ro.sqlite"
+    store = Store(db)
+    store.save_articles([item()], store.start_run("abai", {}), 1)
+    store.db.execute("alter table urls drop column published_at")
+    store.db.execute("alter table errors drop column answered_at")
+    store.db.conn.close()
+    db.chmod(0o444)
+    export = [sys.executable, "-m", "crawler", "export", "--format", "jsonl", "--out", str(tmp_path / "out"), "--db", str(db)]
+    result = subprocess.run(as_reader(export), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["key"] for line in (tmp_path / "out" / "articles.jsonl").read_text().splitlines()] == ["abai.kz:7"]
+    db.chmod(0o644)
+    with caplog.at_level("WARNING"):
+        reopened = Store(db)
+    assert caplog.records == []
+    assert reopened.known_dates(["abai.kz:7"]) == {"abai.kz:7": item().published_at}
+    assert reopened.unanswered_failures("2000-01-01", PERMANENT_KINDS) == []
 def test_an_archive_in_a_read_only_folder_is_exported_and_searched(tmp_path: Path) -> None:
     """A shared dataset or a mounted snapshot: SQLite cannot make the `-shm` file a WAL archive is read through."""
     folder = tmp_path / "shared"
