@@ -23,7 +23,8 @@ from crawler.seeds import load_seed
 from crawler.sitelock import site_lock
 from crawler.spiders.abai import AbaiSpider, CrawlParams
 from crawler.spiders.params import SiteParams
-from crawler.spiders.site import SITE_OPTIONS, SiteSpider
+from crawler.spiders.site import SiteSpider
+from crawler.spiders.site_articles import SITE_OPTIONS
 from crawler.storage import Store
 
 

@@ -44,7 +44,8 @@ from crawler.middlewares.robots import RobotsWatch
 from crawler.mirror import Mirror, MirrorServer
 from crawler.pipelines.validate import InvalidItem
 from crawler.parsers import canonical_url, parse_article
-from crawler.spiders.site import SiteSpider, page_key
+from crawler.spiders.site import SiteSpider
+from crawler.spiders.site_page_keys import fetched_from, page_key, pages_of
 from crawler.storage import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -264,10 +265,10 @@ def test_a_due_page_whose_url_now_leads_to_another_article_is_not_revisited(rena
 def test_a_link_spelled_otherwise_is_known_by_the_canonical_form_its_fetch_filed(renamed_archive: Path) -> None:
     spider, _ = started(renamed_archive)
     spelled = "http://www.egemen.kz/article/370004-saiabaq-ashyldy?utm_source=rss"
-    assert spider._pages_of([spelled, FIRST_SLUG]) == [(RENAMED, RENAMED_KEY)] * 2
+    assert pages_of(spider.frontier, [spelled, FIRST_SLUG]) == [(RENAMED, RENAMED_KEY)] * 2
     # Fetched under such a spelling, a page files it and its canonical form.
     response = HtmlResponse(spelled, body=RENAMED_PAGE.encode(), encoding="utf-8", request=Request(spelled))
-    filed = [(page.url, page.key) for page in spider._fetched_from(response, parse_article(RENAMED_PAGE, spelled))]
+    filed = [(page.url, page.key) for page in fetched_from(response, parse_article(RENAMED_PAGE, spelled), spider.profile)]
     assert filed == [(spelled, RENAMED_KEY), (FIRST_SLUG, RENAMED_KEY)]
 
 
@@ -293,7 +294,7 @@ def test_a_link_spelled_otherwise_follows_the_page_when_it_changes_its_mind(rena
     store = Store(renamed_archive)
     store.save_urls([(spelled, RENAMED, RENAMED_KEY, None)])  # seen while the page named RENAMED
     store.save_page_urls([(FIRST_SLUG, FIRST_SLUG, FIRST_SLUG_KEY, "cyrl", None, None)], 2)  # now it names itself
-    assert started(renamed_archive)[0]._pages_of([spelled]) == [(FIRST_SLUG, FIRST_SLUG_KEY)]
+    assert pages_of(started(renamed_archive)[0].frontier, [spelled]) == [(FIRST_SLUG, FIRST_SLUG_KEY)]
 
 
 def test_a_link_to_a_page_stored_under_another_url_is_fetched_by_a_refresh_and_indexed_under_its_key(
@@ -330,7 +331,7 @@ def test_a_link_is_filed_under_another_page_only_for_an_article_canonical_or_a_p
     response = HtmlResponse(url, body=html.encode(), encoding="utf-8", request=Request(url, meta=meta))
     item = parse_article(html, url)
     assert item.url == canonical
-    assert [(page.url, page.key) for page in spider._fetched_from(response, item)] == filed
+    assert [(page.url, page.key) for page in fetched_from(response, item, spider.profile)] == filed
 
 
 @pytest.fixture
