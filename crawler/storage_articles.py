@@ -10,7 +10,7 @@ than once per page. All of it is one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
@@ -59,6 +59,11 @@ _PAGE_URL_SQL = """insert into urls (url, canonical_url, key, script, published_
 _PAGES_KEY_SQL = """update pages set key = (select u.key from urls u where u.url = pages.url)
     where url = ? and (crawl_run is ? or fetched_at = ?)
       and exists (select 1 from urls u where u.url = pages.url and u.key is not pages.key)"""
+
+SiteChanged = Callable[[dict[str, Any], ArticleItem], bool]
+"""Asked of a page whose title or body differ from its stored variant's (the row, JSON decoded): whether the site
+changed the page, or only our reading of it did (a site profile edited, a newer parser). The store does not parse;
+its caller does (crawler/revisions.py)."""
 
 
 class _Plan:
@@ -121,24 +126,27 @@ class ArticleWrites(Connected):
     _tally: RunTally
 
     def save_articles(self, items: Iterable[ArticleItem], run_id: int | None = None,
-                      parser_version: int | None = None) -> list[Status]:
+                      parser_version: int | None = None, site_changed: SiteChanged | None = None) -> list[Status]:
         """Upsert a batch of article pages in one transaction; return each one's status.
 
         Every page's counts, and its sidebar's, become `metrics` rows. A page
-        whose title or body changed moves the old ones to `article_revisions`;
-        an unchanged page (same content hash, same parser version) only moves
-        `last_seen` and `fetched_at`, the time of its latest fetch.
+        whose title or body changed moves the old ones to `article_revisions`,
+        unless `site_changed` says only the reading changed: the variant is
+        then overwritten, as `reparse` would. An unchanged page (same content
+        hash, same parser version) only moves `last_seen` and `fetched_at`,
+        the time of its latest fetch.
         """
         items = list(items)
         with self._batch():
             plan = self._plan(items)
-            statuses = [self._plan_save(plan, item, run_id, parser_version) for item in items]
+            statuses = [self._plan_save(plan, item, run_id, parser_version, site_changed) for item in items]
             self._flush(plan)
             if run_id is not None:
                 self._tally.save(self.db, run_id)
         return statuses
 
-    def _plan_save(self, plan: _Plan, item: ArticleItem, run_id: int | None, parser_version: int | None) -> Status:
+    def _plan_save(self, plan: _Plan, item: ArticleItem, run_id: int | None, parser_version: int | None,
+                   site_changed: SiteChanged | None) -> Status:
         now = utcnow()
         script = item.script or "und"
         variant = {name: getattr(item, name) for name in VARIANT_FIELDS}
@@ -159,7 +167,8 @@ class ArticleWrites(Connected):
                 and all(previous.get(name) == variant[name] for name in DECLARED_FIELDS)):
             plan.touch(item.key, script, now, item.fetched_at or now)
         else:
-            if previous and (previous["title"], previous["body"]) != (item.title, item.body):
+            if (previous and (previous["title"], previous["body"]) != (item.title, item.body)
+                    and (site_changed is None or site_changed(previous, item))):
                 self._plan_revision(plan, previous, item.fetched_at or now, run_id)
             variant.update(key=item.key, script=script, crawl_run=run_id, last_seen=now, parser_version=parser_version,
                            first_seen=previous["first_seen"] if previous else now)

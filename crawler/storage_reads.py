@@ -93,15 +93,23 @@ class Reads(Connected):
         after that date.
         """
         return list(self.db.query(
-            """select v.key, v.script, p.* from article_variants v join pages p on p.id = coalesce(
-                 (select id from pages where url = v.url and fetched_at = v.fetched_at and status = 200 order by id desc limit 1),
-                 (select id from pages where url in (select url from urls where canonical_url = v.url)
-                    and fetched_at = v.fetched_at and status = 200 order by id desc limit 1),
+            f"""select v.key, v.script, p.* from article_variants v join pages p on p.id = coalesce(
+                 {_fetch_of("v.url", "v.fetched_at")},
                  (select id from pages where url = v.url and status = 200 order by fetched_at desc, id desc limit 1))
                where (:site is null or p.site = :site) and (:since is null or p.fetched_at >= :since)
                order by v.first_seen, v.key, v.script""",
             {"site": site, "since": since},
         ))
+
+    def fetch_of(self, url: str, fetched_at: str | None) -> dict[str, Any] | None:
+        """The fetched page (`pages` row) that a variant of `url` fetched at `fetched_at` was read from, if indexed.
+
+        Exactly that fetch, as `reparse_sources` finds it first: not the
+        latest page under the URL, which a recrawl has just fetched again.
+        """
+        rows = list(self.db.query(f"select * from pages where id = {_fetch_of(':url', ':fetched_at')}",
+                                  {"url": url, "fetched_at": fetched_at}))
+        return rows[0] if rows else None
 
     def count_variants_without_pages(self, site: str | None = None) -> int:
         """Stored variants (of `site`) with no page `reparse_sources` could read them from: crawled with WARC off."""
@@ -244,6 +252,15 @@ class Reads(Connected):
                   group by url having min(occurred_at) >= ? and sum(kind in ({marks(permanent)})) = 0
                   order by min(occurred_at), url"""
         return [row[0] for row in self.db.execute(sql, [*parse, *parse, since, *parse, since, *permanent])]
+
+
+def _fetch_of(url: str, fetched_at: str) -> str:
+    """SQL for the id of the fetch that stored a variant (SQL expressions of its URL and fetch time): the page with that
+    URL and time, else one fetched then from a URL `urls` files under it (its `pages` row has the URL asked for)."""
+    return f"""coalesce(
+        (select id from pages where url = {url} and fetched_at = {fetched_at} and status = 200 order by id desc limit 1),
+        (select id from pages where url in (select url from urls where canonical_url = {url})
+           and fetched_at = {fetched_at} and status = 200 order by id desc limit 1))"""
 
 
 # The 200 fetches of a kind of page, of a site (or any), since a time (or ever).

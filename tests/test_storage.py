@@ -12,6 +12,7 @@ import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from crawler import storage_articles
 from crawler.errors import StorageError
 from crawler.failures import PERMANENT_KINDS
 from crawler.items import ArticleItem, BestMaterial, Quote
+from crawler.revisions import ReadAgain
 from crawler.storage import SCHEMA_VERSION, Store
 from crawler.storage_rows import decoded
 
@@ -348,6 +350,50 @@ def test_an_article_new_in_its_batch_and_revised_in_it_too(tmp_path: Path, monke
         (item().title, "2025-01-02T00:00:00+00:00"), ("Екінші", "2025-01-03T00:00:00+00:00")]
     # each text from the fetch that first showed it, not from when it was stored (a day later here)
     assert [r["observed_at"] for r in revisions] == ["2025-01-01T00:00:00+00:00", "2025-01-02T00:00:00+00:00"]
+
+
+def test_changed_text_is_a_revision_only_when_the_site_changed_the_page(store: Store) -> None:
+    """`site_changed` is asked about a page whose title or body differ, with the stored row: False (only our reading
+    changed) overwrites the variant without a revision, True keeps the old text as today."""
+    asked: list[tuple[str, str]] = []
+
+    def reading_only(previous: dict[str, Any], page: ArticleItem) -> bool:
+        asked.append((previous["title"], page.title))
+        return False
+
+    store.save_articles([item(fetched_at="2025-01-01T00:00:00+00:00")])
+    assert store.save_articles([item(views=11, fetched_at="2025-01-02T00:00:00+00:00")], site_changed=reading_only) == [
+        "updated"]  # counts alone: not asked
+    assert store.save_articles([item(title="Екінші", fetched_at="2025-01-03T00:00:00+00:00")],
+                               site_changed=reading_only) == ["updated"]
+    assert asked == [(item().title, "Екінші")]
+    assert store.count("article_revisions") == 0 and store.db["articles"].get("abai.kz:7")["title"] == "Екінші"
+    store.save_articles([item(title="Үшінші", fetched_at="2025-01-04T00:00:00+00:00")], site_changed=lambda *_: True)
+    assert [row["title"] for row in store.rows("select title from article_revisions")] == ["Екінші"]
+
+
+def test_the_fetch_of_a_variant_is_that_fetch_not_the_latest(store: Store) -> None:
+    """A recrawl indexes its new fetch before it stores the page: the previous fetch is found by its time, under the
+    variant's URL or one the archive files under it."""
+    url, www = "https://abai.kz/post/7", "https://www.abai.kz/post/7"
+    store.save_urls([(www, url, "abai.kz:7", "cyrl")])
+    store.save_pages([{"url": page_url, "status": 200, "kind": "article", "fetched_at": at, "key": "abai.kz:7",
+                       "site": "abai.kz", "warc_file": "f.warc.gz", "warc_offset": offset}
+                      for offset, (page_url, at) in enumerate([(url, "2025-01-01T00:00:00+00:00"),
+                                                               (www, "2025-01-02T00:00:00+00:00"),
+                                                               (url, "2025-01-03T00:00:00+00:00")])])
+    asked = ("2025-01-01T00:00:00+00:00", "2025-01-02T00:00:00+00:00", "2025-01-05T00:00:00+00:00")
+    assert [(store.fetch_of(url, at) or {}).get("warc_offset") for at in asked] == [0, 1, None]
+
+
+def test_a_previous_fetch_without_a_record_to_read_again_leaves_the_revision(store: Store) -> None:
+    """Crawled with WARC off, or fetched in the same second as the new fetch: no telling, so a revision as before."""
+    store.save_articles([item(fetched_at="2025-01-01T00:00:00+00:00")])
+    read_again = ReadAgain(store)
+    previous = next(store.rows("select * from article_variants"))
+    for fetched_at in ("2025-01-02T00:00:00+00:00", "2025-01-01T00:00:00+00:00"):
+        assert read_again(previous, item(title="Екінші", fetched_at=fetched_at)) is True
+    assert read_again.outcomes == {"unverified": 2}
 
 
 def test_a_fetch_that_reads_less_keeps_what_the_archive_knew(store: Store) -> None:

@@ -88,11 +88,13 @@ WORKERS_SOURCE = "distributed workers: each WARC file's warcinfo names its worke
 
 @dataclass(frozen=True, slots=True)
 class IngestSource:
-    """Stands in for the spider the pipelines are told about: its name, its site, and the run's arguments."""
+    """Stands in for the spider the pipelines are told about: its name, its site, the run's arguments, and the site
+    profile its pages were parsed with (None: abai's spider)."""
 
     name: str
     run_args: dict[str, Any]
     site: str | None = None
+    profile: Profile | None = None
 
 
 class PipelineHost:
@@ -129,7 +131,8 @@ class Ingester:
             settings.setmodule(project_settings, priority="project")
         settings.set("DB_PATH", str(db), priority="cmdline")
         # Where the pages came from is each worker's to say (in its WARC files' warcinfo), not the ingester's settings.
-        source = IngestSource(spider, {"ingest": redact(redis_url), "spider": spider, "source": WORKERS_SOURCE}, site=site)
+        source = IngestSource(spider, {"ingest": redact(redis_url), "spider": spider, "source": WORKERS_SOURCE}, site=site,
+                              profile=profile)
         self.host = PipelineHost(settings, source)
         self.pipelines: list[Any] = []
         self.store_pipeline: StorePipeline | None = None

@@ -1,6 +1,7 @@
 """Write items to the archive in batched transactions, and record the crawl run.
 
-Also listens for items the validate pipeline rejected and writes them to
+A page whose text differs from the stored one is a revision only when the
+site changed it, not our reading (crawler/revisions.py). Also listens for items the validate pipeline rejected and writes them to
 `errors`, so no page is dropped silently.
 """
 
@@ -17,6 +18,7 @@ from crawler.items import ArticleItem, LinksSeen, Observation, PageError, PageUr
 from crawler.mirror import source_of
 from crawler.parsers import PARSER_VERSION
 from crawler.pipelines.validate import InvalidItem, invalid_page
+from crawler.revisions import ReadAgain
 from crawler.storage import Store
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ class StorePipeline:
         self.observations: list[Observation] = []
         self.listings: list[str] = []  # the pages of the LinksSeen items buffered in `links` and `observations`
         self.store: Store | None = None
+        self.read_again: ReadAgain | None = None
         self.run_id: int | None = None
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.item_dropped, signal=invalid_page)
@@ -58,6 +61,7 @@ class StorePipeline:
         spider = spider or self.crawler.spider
         args = {"source": source_of(self.crawler.settings), **getattr(spider, "run_args", {})}
         self.run_id = self.store.start_run(getattr(spider, "name", "?"), args, getattr(spider, "site", None))
+        self.read_again = ReadAgain(self.store, getattr(spider, "profile", None))  # the profile its pages are parsed with
         self.crawler.stats.set_value("newsarchive/crawl_run", self.run_id)
         self.crawler.stats.set_value("newsarchive/db_path", str(self.store.path))
 
@@ -88,7 +92,7 @@ class StorePipeline:
         write; inside a caller's transaction (`ingest`, which retries its
         batch) the failure is the caller's.
         """
-        assert self.store is not None
+        assert self.store is not None and self.read_again is not None
         nested = self.store.db.conn.in_transaction
         try:
             with self.store.transaction():
@@ -101,7 +105,8 @@ class StorePipeline:
                         [(p.url, p.canonical_url, p.key, p.script, p.published_at, p.fetched_at) for p in self.page_urls], self.run_id)
                 if self.observations:
                     self.store.save_observations(self.observations, self.run_id)
-                statuses = self.store.save_articles(self.pending, self.run_id, PARSER_VERSION) if self.pending else []
+                statuses = (self.store.save_articles(self.pending, self.run_id, PARSER_VERSION, self.read_again)
+                            if self.pending else [])
         except Exception as err:
             if nested:
                 raise
@@ -111,7 +116,10 @@ class StorePipeline:
                 self.crawler.stats.inc_value("metrics/observations", len(self.observations))
             for status in statuses:
                 self.crawler.stats.inc_value(f"articles/{status}")
+            for outcome, pages in self.read_again.outcomes.items():
+                self.crawler.stats.inc_value(f"revisions/{outcome}", pages)
         finally:
+            self.read_again.outcomes.clear()
             self.links.clear()
             self.page_urls.clear()
             self.observations.clear()

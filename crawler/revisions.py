@@ -1,0 +1,58 @@
+"""Whether a recrawled page whose text differs from the stored one was changed by the site, or only by our reading.
+
+`article_revisions` records what the site changed. But a stored title or body
+also differs from a new fetch's when the reader changed since it was stored:
+a site profile edited (selectors, time zone), `--profile FILE`, a newer
+parser. `ReadAgain` tells the two apart for the store (`Store.save_articles`
+takes it as its `site_changed`): it reads the previous fetch of the page again
+from its WARC record with the current reader, as `reparse` does. When that
+gives the new fetch's title and body, the page did not change. Only pages
+whose text differs pay for it (one WARC seek, one parse).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from crawler.errors import CrawlerError
+from crawler.reparse import extract
+
+if TYPE_CHECKING:
+    from crawler.items import ArticleItem
+    from crawler.profiles import Profile
+    from crawler.storage import Store
+
+logger = logging.getLogger(__name__)
+
+
+class ReadAgain:
+    """`site_changed` for the store: the previous fetch read again with the current reader (`profile`, else the seeds
+    folder's profile of the page's site, as a crawl parses it), against the new fetch."""
+
+    def __init__(self, store: Store, profile: Profile | None = None) -> None:
+        self.store = store
+        self.profile = profile
+        self.outcomes: Counter[str] = Counter()
+        """Outcome → pages: `site_changed`, `reading_changed` (no revision), `unverified` (no record of the previous
+        fetch to read: a revision, as without this check). The caller turns them into stats and clears them."""
+
+    def __call__(self, previous: dict[str, Any], item: ArticleItem) -> bool:
+        changed = self._site_changed(previous, item)
+        self.outcomes["unverified" if changed is None else "site_changed" if changed else "reading_changed"] += 1
+        return changed is not False
+
+    def _site_changed(self, previous: dict[str, Any], item: ArticleItem) -> bool | None:
+        """Whether the previous fetch, read now, gives another title or body than `item`; None when it cannot be read."""
+        if previous.get("fetched_at") == item.fetched_at:  # fetched in the same second: the two records look alike
+            return None
+        page = self.store.fetch_of(previous["url"], previous.get("fetched_at"))
+        if page is None:  # crawled with WARC off, or before the WARC index
+            return None
+        try:
+            again = extract(self.store.path, page, self.profile)
+        except CrawlerError as err:  # the file gone or cut short, the record not yet written, or no page any more
+            logger.debug("Could not read the previous fetch of %s again (%s): its changed text is a revision", item.url, err)
+            return None
+        return (again.title, again.body) != (item.title, item.body)
