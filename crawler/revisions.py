@@ -1,13 +1,13 @@
 """Whether a recrawled page whose text differs from the stored one was changed by the site, or only by our reading.
 
 `article_revisions` records what the site changed. But a stored title or body
-also differs from a new fetch's when the reader changed since it was stored:
-a site profile edited (selectors, time zone), `--profile FILE`, a newer
-parser. `ReadAgain` tells the two apart for the store (`Store.save_articles`
-takes it as its `site_changed`): it reads the previous fetch of the page again
-from its WARC record with the current reader, as `reparse` does. When that
-gives the new fetch's title and body, the page did not change. Only pages
-whose text differs pay for it (one WARC seek, one parse).
+also differs from a new fetch's when the reader changed since it was stored: a
+site profile's selectors edited, another `--profile FILE`, a newer parser.
+`ReadAgain` tells the two apart for the store (`Store.save_articles` takes it
+as its `site_changed`): it reads the previous fetch of the page again from its
+WARC record with the current reader, as `reparse` does. When that gives the
+new fetch's title and body, the page did not change. Only pages whose text
+differs pay for it (one WARC seek, one parse, in the calling thread).
 """
 
 from __future__ import annotations
