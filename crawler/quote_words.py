@@ -126,10 +126,12 @@ _UPPER = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІÁÓÚÝÄÖÜÇĞŞÑİƏ"
 _ARABIC_LETTERS = "\u0621-\u064A\u0671-\u06FF"
 # A name's initials, before the next word of the name with a space or none ("Ә. Нұрмағанбет", "А. Н. Бөкейхан",
 # "Ә.Нұрмағанбет", "ا.ن. بۋكەيحان"): a lone capital (any letter in Arabic script, which has no capitals) and its dot,
-# which ends no sentence. Case-sensitive under re.I: "т.б." (and so on) is no initial.
+# which ends no sentence. Case-sensitive under re.I: "т.б." (and so on) is no initial. Atomic: a run is read as its
+# longest, once; else each space in "А. Б. В. …" could end one initial or go on with the next, and a pattern that
+# fails after it (no comma after "По словам …", no colon after a speaker line's name) tried every way to split it.
 _INITIALS = (
-    rf"(?-i:(?<![\w'’.-])[{_UPPER}{_ARABIC_LETTERS}]\.(?:[ \xa0]?[{_UPPER}{_ARABIC_LETTERS}]\.)*"
-    rf"(?=[ \xa0]?[{_UPPER}{_ARABIC_LETTERS}]))"
+    rf"(?>(?-i:(?<![\w'’.-])[{_UPPER}{_ARABIC_LETTERS}]\.(?:[ \xa0]?[{_UPPER}{_ARABIC_LETTERS}]\.)*"
+    rf"(?=[ \xa0]?[{_UPPER}{_ARABIC_LETTERS}])))"
 )
 INITIALS = re.compile(_INITIALS)
 _VERB = rf"(?:(?P<ask>{'|'.join(ASK_VERBS)})|(?P<say>{'|'.join(SAY_VERBS)}))(?!\w)"
