@@ -185,8 +185,11 @@ SPEAKER_LINE = re.compile(rf"\s*(?P<name>{_LINE_WORD}(?:[ \xa0]{_LINE_WORD}){{0,
 # "Тілші: – …?": the outlet's, the reporter's question).
 LABEL_LINE = re.compile(r"\s*[^\s:«»–—]+(?:[ \xa0][^\s:«»–—]+)?\s*:\s*[–—-]\s*\S")
 # The interviewer's thanks for the interview, which close it without a label ("Сұхбатыңызға рахмет!", "Әңгімеңізге
-# көп рахмет!", "Спасибо за интервью!"): a word of thanks and a word for the interview, in one sentence.
-THANKS = re.compile(r"(?<!\w)(?:рахмет|рақмет|rahmet|raqmet|rakhmet|راحمەت|راقمەت|спасибо|благодар)", re.I)
+# көп рахмет!", "Спасибо за интервью!"): a word of thanks and a word for the interview, in one sentence. The word
+# itself: not "Алла рахметіне алсын" (God rest his soul) nor "благодаря" (thanks to, owing to) in an answer.
+THANKS = re.compile(
+    r"(?<!\w)(?:(?:рахмет|рақмет|rahmet|raqmet|rakhmet|راحمەت|راقمەت|спасибо)(?!\w)|благодар(?!я(?!\w)))", re.I
+)
 INTERVIEW_WORD = re.compile(
     r"(?<!\w)(?:сұхбат|әңгіме|súhbat|suhbat|sýhbat|ángime|әngime|angime|سۇحبات|[ءٴ]?اڭگىمە|интервью|бесед)", re.I
 )
