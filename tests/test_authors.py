@@ -204,7 +204,7 @@ def test_a_publication_or_a_newsroom_is_no_person_beside_one() -> None:
     assert authors_of('<a class="author-source" href="https://wsj.com/x">Lire l’article original</a>') == []
 
 
-@pytest.mark.parametrize("person", ["El Hassan Benali", "La Toya Jackson", "La Văn Cầu", "Le Van Thanh"])
+@pytest.mark.parametrize("person", ["El Hassan Benali", "La Toya Jackson", "La Văn Cầu", "Le Van Thanh", "Les Carpenter"])
 def test_a_persons_name_opening_as_an_article_does_is_a_person_beside_another(person: str) -> None:
     """Three capitalised words after "El", "La" or "Le" are a name; a publication's is shorter or holds a particle."""
     assert authors_of("", f'<meta name="author" content="Ana Gómez, {person}">') == ["Ana Gómez", person]
@@ -212,8 +212,11 @@ def test_a_persons_name_opening_as_an_article_does_is_a_person_beside_another(pe
 
 
 @pytest.mark.parametrize("publication", ["El País", "La Repubblica", "La Voz de Galicia", "El Sol de México", "Le Monde",
-                                         "Le Journal de Québec"])
-def test_a_publication_opening_with_el_la_or_le_is_no_person_beside_one(publication: str) -> None:
+                                         "Le Journal de Québec", "El Nuevo Herald", "La Prensa Gráfica", "El Diario Vasco",
+                                         "Le Monde Diplomatique", "Les Echos"])
+def test_a_publication_opening_with_an_article_is_no_person_beside_one(publication: str) -> None:
+    """Three capitalised words are a publication's name too when a paper's word follows the article ("Nuevo",
+    "Diario", "Monde"), and "Les" opens one only so ("Les Echos"; "Les Carpenter" is a person)."""
     assert authors_of("", f'<meta name="author" content="Ana Gómez, {publication}">') == ["Ana Gómez"]
     assert authors_of(f'<div class="byline">By {publication} and Ana Gómez</div>') == ["Ana Gómez"]
     assert authors_of("", f'<meta name="author" content="{publication}">') == [publication]

@@ -42,11 +42,18 @@ DESK = re.compile(r"redaktion|editorial|redacci[oó]n|reda[cç][aã]o|redazione|
                   r"newsdesk|desk\b|\bnews\b|agentur|agency|ag[eê]ncia|press(?:e)?stelle|"
                   r"\b(?:gmbh|e\.\s?v|d\.o\.o|ltd|llc|inc)\b", re.IGNORECASE)
 # A publication's name opens with an article: "The Washington Post", "El Sol de México", "Le Monde", "Der
-# Spendenteddy" (a mascot). (Not "Les": "Les Carpenter" and "Les Echos" have the same shape.)
+# Spendenteddy" (a mascot). (Not "Les": "Les Carpenter" is a person; "Les Echos" a paper by its PRESS_WORDS.)
 ARTICLE = re.compile(r"(?:the|die|der|das|el|la|le|il|los|las)\s", re.IGNORECASE)
 # Articles that also open persons' names ("El Hadji Diouf", "La Toya Jackson", the Vietnamese "La Văn Cầu", "Le Van
 # Thanh").
 NAME_OPENERS = frozenset({"el", "la", "le"})
+# A paper's own noun or adjective after its article, which no person's name holds there: a publication's name however
+# long and capitalised ("El Nuevo Herald", "La Prensa Gráfica", "Le Monde Diplomatique", "Les Echos").
+PRESS_WORDS = frozenset(
+    "nuevo nueva diario diário correo mundo prensa voz periódico heraldo noticias gaceta tiempo siglo observador "
+    "informador comercio tercera monde nouvel nouvelle nouvelles journal courrier parisien figaro temps progrès "
+    "dépêche echos gazzetta corriere stampa repubblica giornale messaggero jornal folha".split()
+)
 # Words that end a name in a byline line: always ("Jane Doe Thursday", "… Illustration von"), or when
 # a date or nothing follows ("R. R. am", "Matthieu Hy le 3 mai").
 ENDS_NAME = frozenset(
@@ -120,14 +127,16 @@ def newsroom(name: str) -> bool:
     """A newsroom's or a publication's name rather than a person's: kept only when no person is named.
 
     After "El", "La" or "Le", three words or more, each capitalised, are a person's name ("El Hassan Benali"): a
-    publication's is shorter ("El País", "Le Monde") or holds a word in lower case ("El Sol de México").
-    The few publications of that shape ("El Nuevo Herald") read as a person's name beside another person.
+    publication's is shorter ("El País", "Le Monde") or holds a word in lower case ("El Sol de México"), or a
+    paper's word follows the article ("El Nuevo Herald", "Les Echos": PRESS_WORDS).
     """
     if DESK.search(name):
         return True
+    words = name.split()
+    if len(words) > 1 and words[0].casefold() in NAME_OPENERS | {"les"} and words[1].casefold() in PRESS_WORDS:
+        return True
     if not ARTICLE.match(name):
         return False
-    words = name.split()
     return words[0].casefold() not in NAME_OPENERS or len(words) < 3 or not all(w[:1].isupper() for w in words)
 
 
