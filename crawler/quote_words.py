@@ -50,14 +50,18 @@ INDIRECT_MARKERS_BY_CORE = {core: tuple(m for m in INDIRECT_MARKERS if core in m
 # how the paragraphs an interview's last answer goes on in tell themselves from the reporter's closing lines
 # ("Жиын осымен аяқталды."), with no next speaker's line to say where the answer ends. Not "we" (біз, мы): the
 # outlet's too ("Бұл туралы біз бұған дейін жазған едік"); not "мен": also "and".
-SPEAKING_WORDS = frozenset({
-    "менің", "маған", "мені", "менде", "өзім", "меніңше", "сіз", "сіздер", "сіздің", "сізге", "сен", "сенің",
-    "mening", "meninh", "maghan", "meni", "mende", "ózim", "siz", "sizder", "sizding", "sizge",
-    "مەنىڭ", "ماعان", "سىز",
-    "я", "мне", "меня", "мой", "моя", "мои", "вы", "вам", "вас",
+AS_I_WORDS = frozenset({
+    "менің", "маған", "мені", "менде", "өзім", "меніңше", "mening", "meninh", "maghan", "meni", "mende", "ózim",
+    "مەنىڭ", "ماعان", "я", "мне", "меня", "мой", "моя", "мои",
 })
+SPEAKING_WORDS = AS_I_WORDS | {
+    "сіз", "сіздер", "сіздің", "сізге", "сен", "сенің", "siz", "sizder", "sizding", "sizge", "سىز", "вы", "вам", "вас",
+}
 # A sentence's last word in the first person: "айтамын", "сенімдімін", "жасаймыз", "көрдім".
 SPEAKING_ENDING = re.compile(r"(?:[мпб][ыі][нз]|[дт][ыі]м|[mpb][yi][nz]|[dt][yi]m|[مپب]ى[نز]|[دت]ىم)$")
+# Of those, the singular: "айтамын", "көрдім", not "жасаймыз". A reporter's closing lines may speak to the reader ("Ал
+# сіз қалай ойлайсыз?") or as the outlet's we ("Бұл тақырыпқа әлі ораламыз."), but never as I.
+AS_I_ENDING = re.compile(r"(?:[мпб][ыі]н|[дт][ыі]м|[mpb][yi]n|[dt][yi]m|[مپب]ىن|[دت]ىم)$")
 # Words that end so and are not: nouns (қымыз, қобыз, сабын) and the verbs of the reporter's "we" formulas that
 # end a sentence (назарларыңызға ұсынамыз: we present to you; хабарлаймыз: we report). "Еске саламыз, …" (let us
 # remind you) opens its sentence: its last word is another.

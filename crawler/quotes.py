@@ -57,6 +57,8 @@ from crawler.quote_speakers import (
     who_in,
 )
 from crawler.quote_words import (
+    AS_I_ENDING,
+    AS_I_WORDS,
     DASHES,
     ENDS,
     GUILLEMET,
@@ -279,28 +281,33 @@ def extract_quotes(paragraphs: list[str]) -> list[Quote]:
 
 def _last_answer(pending: _Open, answer: Quote, paragraphs: list[str], asked: bool) -> list[Quote]:
     """The paragraphs the article's last interview answer goes on in: no next speaker's line closes it, so those
-    up to the last that speaks in the first or second person ("…айтамын", "Сіз…"). The reporter's closing lines
-    ("Жиын осымен аяқталды.") do not, and the speaker's voice after a line in the third person ("Стандарттар да
-    керек.") says the answer went on through it, as a next speaker's line would: a roundtable's report has a
-    narrator, who does not step out and back in. When the outlet asked the questions ("Abai.kz: – …?"), the
-    interview has no narrator to close it: all of them, in the third person too."""
+    that speak in the first or second person ("…айтамын", "Сіз…"), up to the first that does not, and on to the
+    last that speaks as I. The reporter's closing lines ("Жиын осымен аяқталды.") do not speak so, and the
+    speaker's I after a line in the third person ("Стандарттар да керек.") says the answer went on through it, as a
+    next speaker's line would: a roundtable's report has a narrator, who does not step out and back in. Its closing
+    lines may speak to the reader or as the outlet's we ("Ал сіз қалай ойлайсыз?", "Тақырыпқа әлі ораламыз."), never
+    as I. When the outlet asked the questions ("Abai.kz: – …?"), the interview has no narrator to close it: all of
+    them, in the third person too."""
     parts = pending.parts
     if not asked:
-        speaking = [n for n, (at, start, end) in enumerate(parts) if _speaking(paragraphs[at][start:end])]
-        parts = parts[: speaking[-1] + 1] if speaking else []
+        texts = [paragraphs[at][start:end] for at, start, end in parts]
+        speaking = next((n for n, text in enumerate(texts) if not _speaking(text)), len(texts))
+        as_i = [n + 1 for n, text in enumerate(texts) if _speaking(text, AS_I_WORDS, AS_I_ENDING)]
+        parts = parts[: max([speaking, *as_i])]
     return [Quote(paragraphs[at][start:end], answer.speaker, answer.speaker_role, answer.kind, at, start, end)
             for at, start, end in parts]
 
 
-def _speaking(text: str) -> bool:
+def _speaking(text: str, pronouns: frozenset[str] = SPEAKING_WORDS, ending: re.Pattern[str] = SPEAKING_ENDING) -> bool:
     """Whether a text speaks as I or to you (a pronoun), or ends a sentence with a verb in the first person: Kazakh
-    puts the verb last, and a possessive inside the sentence ("еліміз": our country) is the outlet's voice too."""
-    if any(fold(word) in SPEAKING_WORDS for word in LETTERS.findall(text)):
+    puts the verb last, and a possessive inside the sentence ("еліміз": our country) is the outlet's voice too. With
+    AS_I_WORDS and AS_I_ENDING: whether it speaks as I."""
+    if any(fold(word) in pronouns for word in LETTERS.findall(text)):
         return True
     for sentence in SENTENCE_END.split(text):
         words = LETTERS.findall(sentence)
         last = fold(words[-1]) if words else ""
-        if len(last) > 4 and last not in NOT_SPEAKING and SPEAKING_ENDING.search(last):
+        if len(last) > 4 and last not in NOT_SPEAKING and ending.search(last):
             return True
     return False
 
