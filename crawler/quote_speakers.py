@@ -88,9 +88,11 @@ def _plural_noun(folded: str) -> bool:
 
 def _lone_name(word: str) -> bool:
     """True for a capitalised word right after the verb that can be a one-word name ("Абай"), not a place or time
-    ("деді Астанада өткен брифингте ол": said at a briefing in Astana)."""
+    ("деді Астанада өткен брифингте ол": said at a briefing in Astana), nor a letter ("сказал И.О. министра": the
+    acting minister; "деді Ә.": an initial whose surname is not there)."""
     folded = fold(word.strip(",;:"))
-    return word[0].isupper() and folded not in PRONOUNS and not droppable(word) and not PLACE_ENDING.search(folded)
+    return (word[0].isupper() and len(folded) > 1 and folded not in PRONOUNS and not droppable(word)
+            and not PLACE_ENDING.search(folded))
 
 
 def who_after(masked: str, text: str, rest: re.Match[str], script: str) -> Who:
