@@ -39,8 +39,8 @@ from crawler.fixtures import (
 from crawler.interrupts import interrupts_deferred
 from crawler.mirror import with_mirror
 from crawler.progress import NoProgress
-from crawler.spiders.abai import fetched_time
 from crawler.urls import on_site, site_of
+from crawler.warc import fetched_time
 
 if TYPE_CHECKING:
     from scrapy.http import Response

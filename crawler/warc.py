@@ -207,6 +207,14 @@ def page_kind(request: Request, url: str) -> str:
     return "article" if page_key(url) else "other"
 
 
+def fetched_time(response: Response) -> str:
+    """When the response arrived: `WarcMiddleware`'s stamp (so items, metrics and `pages` agree), else now."""
+    request = response.request
+    stamped = request.meta.get("fetched_at") if request is not None else None
+    return str(stamped) if stamped else datetime.now(UTC).isoformat(timespec="seconds")
+
+
+
 class WarcMiddleware:
     """Downloader middleware: every response of a crawl run into its WARC file, the index rows into `pages` in batches.
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -40,6 +40,7 @@ from crawler.parsers.abai import article_ref, parse_listing
 from crawler.seeds import SCRIPTS, Seed, load_seed
 from crawler.since import SincePaging, stop_series
 from crawler.spiders.params import max_articles_arg, since_arg
+from crawler.warc import fetched_time
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -256,10 +257,3 @@ class AbaiSpider(scrapy.Spider):
     def _full(self) -> bool:
         limit = self.params.max_articles
         return limit is not None and len(self.requested) >= limit
-
-
-def fetched_time(response: Response) -> str:
-    """When the response arrived: the WARC middleware's stamp (so items, metrics and `pages` agree), else now."""
-    request = response.request
-    stamped = request.meta.get("fetched_at") if request is not None else None
-    return str(stamped) if stamped else datetime.now(UTC).isoformat(timespec="seconds")

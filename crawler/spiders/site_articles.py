@@ -26,10 +26,10 @@ from crawler.parsepool import ParsePool
 from crawler.parsers import parse_article
 from crawler.site_profiles import resolve_profile
 from crawler.since import SincePaging, stop_series
-from crawler.spiders.abai import fetched_time
 from crawler.spiders.params import SiteParams
 from crawler.spiders.site_page_keys import fetched_from, link_page, pages_of
 from crawler.urls import as_requested, join_url
+from crawler.warc import fetched_time
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from crawler.incremental import known_pages
 from crawler.items import PageUrl
-from crawler.parsers import canonical_url
+from crawler.parsers import canonical_url, spellings
 from crawler.urls import site_of
 
 if TYPE_CHECKING:
@@ -85,5 +85,5 @@ def fetched_from(response: Response, item: ArticleItem, profile: Profile) -> Ite
     for url in dict.fromkeys([*response.meta.get("redirect_urls", []), response.url]):
         filed = is_page and (url == response.url or permanent)
         page = (item.url, item.key, item.script) if filed else (*link_page(url), None)
-        for form in dict.fromkeys([url, canonical_url(url)]):  # as requested, and as other spellings find it
+        for form in spellings(url):  # as requested, and as other spellings find it
             yield PageUrl(form, *page, fetched_at, item.published_at if filed else None)
