@@ -1,8 +1,9 @@
 """Write items to the archive in batched transactions, and record the crawl run.
 
 A page whose text differs from the stored one is a revision only when the
-site changed it, not our reading (crawler/revisions.py). Also listens for items the validate pipeline rejected and writes them to
-`errors`, so no page is dropped silently.
+site changed it, not our reading (crawler/revisions.py). Also listens for
+items the validate pipeline rejected and writes them to `errors`, so no page
+is dropped silently.
 """
 
 from __future__ import annotations
