@@ -1,10 +1,12 @@
 """Which publication date a page gets when its declared, printed and guessed dates disagree."""
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from crawler.parsers.generic import page_selector, parse_article
+from crawler.parsers import pubdates
 from crawler.parsers.pubdates import headline_date, printed
 
 URL = "https://news.example.org/politics/a-long-story"
@@ -145,3 +147,29 @@ def test_a_day_after_the_page_was_fetched_is_no_publication_date(dateline: str, 
     """A coming event's day, beside the headline or read by htmldate in the text, does not date a page fetched
     months before it."""
     assert parse_article(page("", dateline=dateline, body=body), URL, "2024-11-08T09:30:00+00:00").published_at is None
+
+
+def test_htmldate_is_asked_only_when_its_vote_could_change_the_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two declared layers agree: htmldate's vote, on any day, cannot outweigh them, so the page pays no heuristics."""
+    head = ('<meta property="article:published_time" content="2020-03-01T08:00:00+06:00">'
+            '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2020-03-01T08:00:00+06:00"}'
+            '</script>')
+    monkeypatch.setattr(pubdates, "guessed", _no_guess)
+    item = parse_article(page(head), URL, "2020-03-05T10:00:00+00:00", tz="Asia/Almaty")
+    assert item.published_at == "2020-03-01T08:00:00+06:00"
+
+
+def test_htmldate_guess_still_writes_a_utc_date_with_the_site_offset_when_that_date_settles_the_vote(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The declared dates outvote any guess, but a guess of the local midnight they declare in UTC is their local
+    twin (`_most_local`): htmldate is still asked, and the date is written at +06:00."""
+    head = ('<meta property="article:published_time" content="2020-03-01T18:00:00Z">'
+            '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2020-03-01T18:00:00Z"}'
+            '</script>')
+    monkeypatch.setattr(pubdates, "guessed", lambda *_: datetime(2020, 3, 2, tzinfo=ZoneInfo("Asia/Almaty")))
+    item = parse_article(page(head), URL, "2020-03-05T10:00:00+00:00", tz="Asia/Almaty")
+    assert item.published_at == "2020-03-02T00:00:00+06:00"
+
+
+def _no_guess(*_: object) -> datetime | None:
+    raise AssertionError("htmldate asked on a page whose date is settled")

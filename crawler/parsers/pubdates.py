@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from itertools import islice, takewhile
 
 from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from crawler.dates import local_dates, localize, parse_datetime, parse_local, short_year_date
+from crawler.dates import local_dates, localize, parse_datetime, parse_local, short_year_date, zone
 from crawler.parsers.common import node_text
 from crawler.parsers.metadata import PageMetadata, page_elements
 from crawler.parsers.titles import CONTENT_H1, shown
@@ -329,8 +329,8 @@ def publication_date(sel: Selector, html: str, url: str, meta: PageMetadata, tz:
 
     Layers: "jsonld", "meta" (meta tags, microdata), "headline" (printed beside the
     headline), "text" (printed elsewhere), "heuristic" (htmldate; skipped when
-    `heuristic` is False) and "url"; the declared modification date votes too
-    when the page prints its day.
+    `heuristic` is False, or when its vote cannot change the outcome: `_settled`) and
+    "url"; the declared modification date votes too when the page prints its day.
     """
     structured = [(s, v) for s, v in meta.published if s.startswith("jsonld")]
     tagged = [(s, v) for s, v in meta.published if not s.startswith("jsonld") and s not in GENERIC_META]
@@ -341,22 +341,64 @@ def publication_date(sel: Selector, html: str, url: str, meta: PageMetadata, tz:
         ("page", declared(generic, tz, today)),
         ("headline", headline_date(sel, tz, today)),
         ("text", printed(sel, tz, today)),
-        ("heuristic", guessed(html, url, tz, today) if heuristic else None),
         ("url", in_url(url, tz, today)),
     ]
     found = [(layer, moment) for layer, moment in candidates if moment is not None]
+    stamped, modified = stamps(sel, tz), modification_date(meta, tz, today)
+    if heuristic and not _settled(found, stamped, modified, tz):
+        guess = guessed(html, url, tz, today)
+        if guess is not None:  # its place is before the URL's date
+            found.insert(len(found) - (bool(found) and found[-1][0] == "url"), ("heuristic", guess))
     if not found:
         return None, None
-    local = [m for _, m in found] + stamps(sel, tz)
-    found = [(layer, _most_local(moment, local)) for layer, moment in found]
-    found += _printed_update(found, modification_date(meta, tz, today), local)
-    found = _without_echo(found)
-    votes: dict[date, float] = {}
-    for layer, moment in found:
-        votes[moment.date()] = votes.get(moment.date(), 0.0) + WEIGHTS[layer]
+    found = _tallied(found, stamped, modified)
+    votes = _votes(found)
     best = max(votes.values())
     day = next(m.date() for _, m in found if votes[m.date()] == best)
     return next((moment, layer) for layer, moment in found if moment.date() == day)
+
+
+def _tallied(found: list[tuple[str, datetime]], stamped: list[datetime],
+             modified: datetime | None) -> list[tuple[str, datetime]]:
+    """The layers' dates as they vote: each written with a local offset another gives it (`_most_local`), the
+    modification date when the page prints its day, htmldate's echo of a generic date tag left out."""
+    local = [m for _, m in found] + stamped
+    found = [(layer, _most_local(moment, local)) for layer, moment in found]
+    found += _printed_update(found, modified, local)
+    return _without_echo(found)
+
+
+def _votes(found: list[tuple[str, datetime]]) -> dict[date, float]:
+    votes: dict[date, float] = {}
+    for layer, moment in found:
+        votes[moment.date()] = votes.get(moment.date(), 0.0) + WEIGHTS[layer]
+    return votes
+
+
+def _settled(found: list[tuple[str, datetime]], stamped: list[datetime], modified: datetime | None, tz: str) -> bool:
+    """Whether htmldate's guess, whatever day it gives, cannot change the date the other layers vote for: it is the
+    dearest layer (a third of a page's parse), and most pages settle without it.
+
+    Its vote adds `WEIGHTS["heuristic"]` to one day, so the leading day must lead
+    every other (and a day no layer gives) by more. Its date, the local midnight
+    of a day, would also be the local twin `_most_local` gives a date declared
+    in UTC at that instant: no such date may be among the layers' or the modification date.
+    """
+    ranked = sorted(_votes(_tallied(found, stamped, modified)).values(), reverse=True) + [0.0, 0.0]
+    if ranked[0] <= ranked[1] + WEIGHTS["heuristic"]:
+        return False
+    in_utc = [m for m in [*(m for _, m in found), modified] if m is not None and not m.utcoffset()]
+    return not any(_midnight_twin(moment, tz) for moment in in_utc)
+
+
+def _midnight_twin(moment: datetime, tz: str) -> bool:
+    """Whether a local midnight in `tz` with an offset of its own equals `moment`, as htmldate's guess would."""
+    days = {moment.date(), moment.astimezone(zone(tz)).date()}
+    for day in days | {d + timedelta(days=1) for d in days} | {d - timedelta(days=1) for d in days}:
+        midnight = localize(datetime.combine(day, time()), tz)
+        if midnight.utcoffset() and midnight == moment:
+            return True
+    return False
 
 
 def _without_echo(found: list[tuple[str, datetime]]) -> list[tuple[str, datetime]]:
