@@ -224,3 +224,14 @@ def test_a_publication_opening_with_an_article_is_no_person_beside_one(publicati
 
 def test_a_label_word_of_one_language_that_is_a_surname_in_another_is_a_name() -> None:
     assert authors_of("", '<meta name="author" content="Thijs van Leer">') == ["Thijs van Leer"]
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ('<p class="ByLine">Jane Doe</p>', ["Jane Doe"]),  # the class's capitals lowered
+    ('<p data-testid="AuthorName">Jane Doe</p>', ["Jane Doe"]),
+    ('<span rel="noopener\tauthor">Jane Doe</span>', ["Jane Doe"]),  # one of the rel's tokens, split at a tab
+    ('<h1 class="vcard author">Jane Doe</h1>', []),  # a headline classed author names no one
+    ('<ul class="authors"><li>Jane Doe</li></ul>', []),
+])
+def test_a_byline_element_is_told_by_its_class_test_id_or_rel(body: str, expected: list[str]) -> None:
+    assert authors_of(body) == expected
