@@ -122,10 +122,11 @@ REDIS_ITEMS_KEY = "%(spider)s:items"
 REDIS_WORKER_TIMEOUT = 30.0
 # Seconds between a worker's heartbeats, checks for new work and recovery of dead workers' requests.
 REDIS_POLL_INTERVAL = 0.5
-# A worker that has not reached Redis for this many seconds stops (`redis_unreachable`, exit 1) rather than try forever.
+# A worker, or `ingest --follow`, that has not reached Redis for this many seconds stops (`redis_unreachable`, exit 1)
+# rather than try forever.
 REDIS_OUTAGE_LIMIT = 60.0
-# Seconds a worker waits for Redis to connect or answer one call before taking it as unreachable; a worker stopping
-# without Redis is held by it about twice this at most.
+# Seconds a worker or `ingest` waits for Redis to connect or answer one call before taking it as unreachable; a worker
+# stopping without Redis is held by it about twice this at most, `ingest` once.
 REDIS_TIMEOUT = 5.0
 # Seconds between a worker's pushes of the request counts no item took: a killed worker loses at most this many.
 REDIS_COUNTS_INTERVAL = 5.0

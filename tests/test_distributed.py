@@ -467,7 +467,7 @@ def test_a_redis_password_is_never_shown_nor_recorded() -> None:
     assert redact("redis://user:s3cret@127.0.0.1:6380/2") == "redis://user:***@127.0.0.1:6380/2"
     assert redact("redis://127.0.0.1:6380/2") == "redis://127.0.0.1:6380/2"
     with pytest.raises(FrontierError) as refused:
-        connect("redis://:s3cret@127.0.0.1:1/0")  # nothing listens on port 1
+        connect("redis://:s3cret@127.0.0.1:1/0", 5.0)  # nothing listens on port 1
     assert "s3cret" not in str(refused.value) and ":***@127.0.0.1:1/0" in str(refused.value)
 
 
@@ -787,3 +787,134 @@ def test_a_killed_workers_request_counts_reach_redis_within_the_counts_interval(
             process.wait(timeout=10)
     kind, line = decode(client.lindex(KEYS.items, 0))
     assert kind == "stats" and line.counts.get("downloader/request_count") == 1, line
+
+
+# -- Redis that stops answering: the ingester and the start-up checks --------------------------------
+
+FROZEN_BOUND = 15.0  # seconds a command may take to give up on a frozen Redis with REDIS_TIMEOUT=1 (1-3 s measured)
+
+
+@pytest.fixture
+def own_redis(redis_url: str, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, redis.Redis]]:
+    """A redis-server of the test's own, to freeze (SIGSTOP) and resume (SIGCONT); its URL and a client."""
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    server, port = start_redis(folder)
+    try:
+        yield server, f"redis://127.0.0.1:{port}/0", redis.Redis(port=port)
+    finally:
+        server.send_signal(signal.SIGCONT)
+        server.kill()
+        server.wait(timeout=10)
+
+
+def freeze(server: subprocess.Popen[bytes]) -> None:
+    """SIGSTOP `server`, and wait until it is stopped: a signal is delivered when the kernel gets to it, and a Redis
+    still running for a moment answers a command the test meant it to miss."""
+    server.send_signal(signal.SIGSTOP)
+    wait_for(lambda: Path(f"/proc/{server.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T",
+             "redis-server to stop", timeout=5)
+
+
+@pytest.mark.parametrize("command", [("crawl", "abai", "--offline"), ("ingest",)])
+def test_a_start_up_check_against_a_frozen_redis_fails_within_seconds(own_redis, tmp_path, command) -> None:
+    """The worker's start-up check and the ingester's PING waited 30 s, tried four times: two minutes for one line."""
+    server, url, _ = own_redis
+    freeze(server)
+    started = time.monotonic()
+    result = subprocess.run(cli(*command, "--redis", url, "--db", str(tmp_path / "db.sqlite"), "-s", "REDIS_TIMEOUT=1"),
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    took = time.monotonic() - started
+    assert (result.returncode, result.stderr.strip()) == (2, f"error: cannot reach Redis at {url}: Timeout reading from socket")
+    assert took < FROZEN_BOUND, f"{took:.1f} s"
+
+
+def test_an_ingest_whose_redis_froze_after_a_commit_ends_within_seconds_and_the_next_stores_nothing_twice(
+        own_redis, tmp_path, monkeypatch) -> None:
+    """Redis frozen between a batch's commit and its acknowledgement: the ingester waited 30 s a try, four tries, on
+    this call and then on giving its hold back. Now the run ends after REDIS_TIMEOUT, says the batch is committed, and
+    the next ingester drops its copy from Redis and writes the rest, each line once."""
+    import threading
+
+    from crawler.distributed.ingest import ingest_settings
+
+    server, url, client = own_redis
+    client.rpush(KEYS.items, *sample_lines())
+    db = tmp_path / "archive.sqlite"
+    commit = Store.mark_batch_ingested
+
+    def commit_then_freeze(store: Store, *args: object) -> None:
+        commit(store, *args)
+        monkeypatch.undo()  # the first batch's only
+        freeze(server)
+
+    monkeypatch.setattr(Store, "mark_batch_ingested", commit_then_freeze)
+    thaw = threading.Timer(2 * FROZEN_BOUND, server.send_signal, (signal.SIGCONT,))  # the code before: 2 minutes
+    thaw.start()
+    ingester = Ingester(url, db, batch_size=2, lock_ttl=2.0, settings=ingest_settings({"REDIS_TIMEOUT": "1"}))
+    started = time.monotonic()
+    try:
+        reason = ingester.run()
+    finally:
+        took = time.monotonic() - started
+        thaw.cancel()
+        server.send_signal(signal.SIGCONT)
+    assert took < FROZEN_BOUND and reason == "redis_unreachable", f"{reason} after {took:.1f} s"
+    assert ingester.batches == 1 and ingester.in_hand is not None and ingester.in_hand[1]  # committed, not acknowledged
+    assert client.llen(KEYS.items) == 2  # (its acknowledgement, sent, reached Redis as it woke up, or not: either is fine)
+    assert sqlite_utils.Database(db)["crawl_runs"].get(1)["finish_reason"] == "redis_unreachable"
+    wait_for(lambda: not client.exists(KEYS.ingester), "the first ingester's hold to expire", timeout=10)
+    assert Ingester(url, db, batch_size=2).run() == "drained"
+    assert counts(db) == {"articles": 1, "article_variants": 1, "quotes": 15, "urls": 2, "errors": 1, "pages": 1,
+                          "ingest_batches": 2}
+    assert client.llen(KEYS.processing) == 0 and not client.exists(KEYS.batch)
+
+
+@pytest.mark.parametrize("outage", ["answers again", "stays away", "stopped meanwhile"])
+def test_ingest_follow_waits_for_a_frozen_redis_up_to_the_outage_limit(own_redis, tmp_path, outage) -> None:
+    """`ingest --follow` and a Redis that stops answering: it waited two minutes a call, then ended with a traceback,
+    and Ctrl-C or SIGTERM waited as long. Now it tries again after a growing wait, saying so: Redis back within
+    REDIS_OUTAGE_LIMIT, it goes on; not, it stops with one line (exit 1); a stop meanwhile ends it at once."""
+    server, url, client = own_redis
+    client.sadd(KEYS.dupefilter, "seen")  # a crawl was seeded, and a worker is alive: the crawl is not finished
+    client.sadd(KEYS.workers, "w1")
+    client.set(KEYS.heartbeat("w1"), "1", px=600_000)
+    client.rpush(KEYS.items, *sample_lines())
+    limit = "3" if outage == "stays away" else "120"
+    process = ingester(url, tmp_path / "archive.sqlite", "--follow", "-s", "REDIS_TIMEOUT=1", "-s", f"REDIS_OUTAGE_LIMIT={limit}")
+    try:
+        wait_for(lambda: not client.exists(KEYS.items, KEYS.processing) or process.poll() is not None,
+                 "the first batch to be committed and acknowledged")
+        freeze(server)
+        if outage != "stays away":
+            wait_for(lambda: "did not answer" in output_of(process) or process.poll() is not None, "ingest to wait",
+                     timeout=FROZEN_BOUND)
+        if outage == "answers again":
+            server.send_signal(signal.SIGCONT)
+            wait_for(lambda: "answers again" in output_of(process) or process.poll() is not None, "ingest to go on",
+                     timeout=FROZEN_BOUND)
+            client.rpush(KEYS.items, encode_item(PageError("https://abai.kz/post/2", "download", "http_404", "Not Found")))
+            client.delete(KEYS.heartbeat("w1"))  # the worker is gone: the crawl is finished once its item is stored
+        elif outage == "stopped meanwhile":
+            process.send_signal(signal.SIGTERM)
+        stopped = time.monotonic()
+        process.wait(timeout=FROZEN_BOUND + (int(limit) if outage == "stays away" else 0))
+        took = time.monotonic() - stopped
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        server.send_signal(signal.SIGCONT)
+    output = output_of(process)
+    if outage == "answers again":
+        assert process.returncode == 0 and "(finished)" in output, output[-3000:]
+        assert counts(tmp_path / "archive.sqlite")["errors"] == 2 and client.llen(KEYS.items) == 0
+        return
+    assert process.returncode == 1, output[-3000:]
+    [line] = [line for line in output.splitlines() if line.startswith("error: ")]
+    waited = r" for \d+ s \(REDIS_OUTAGE_LIMIT\)" if outage == "stays away" else ""
+    assert re.fullmatch(rf"error: Redis at {re.escape(url)} did not answer \(.+\){waited}: ingest stopped; kept: 1 batch"
+                        r" \(3 items\) committed(; a batch it may have taken waits in abai:items:processing for the next"
+                        r" ingest to write)?; its hold \(abai:ingester\) expires within 30 s \(exit 1\)", line), line
+    if outage == "stopped meanwhile":
+        assert took < 5, f"{took:.1f} s from SIGTERM to exit"

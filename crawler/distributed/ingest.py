@@ -16,6 +16,14 @@ rows; only then is the processing list deleted. A restarted ingester finds a
 leftover batch and either deletes it (its id is in the database: it was
 committed) or writes it (it was not). One ingester runs at a time: it holds
 `<spider>:ingester`, a key that expires if it dies.
+
+Redis that stops answering holds the ingester up at most REDIS_TIMEOUT a
+call (keys.client_params). Without `--follow` the run then ends
+(`redis_unreachable`); with it, the ingester tries again after a growing
+wait (crawler/distributed/outage.py) and ends only once Redis has not
+answered for REDIS_OUTAGE_LIMIT seconds, as a worker does. Either way the
+batch in hand stays in `processing`, for the next ingester or, once Redis
+answers again, for this one to write or drop as on a restart.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import redis
 from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.settings import Settings
@@ -39,6 +48,7 @@ from crawler import settings as project_settings
 from crawler.distributed import scripts
 from crawler.distributed.codec import PAGE, STATS, Counts, decode
 from crawler.distributed.keys import Keys, connect, redact
+from crawler.distributed.outage import Outage
 from crawler.errors import ConfigError, FrontierError
 from crawler.parsers.abai import SITE as ABAI_SITE
 from crawler.pipelines.store import StorePipeline
@@ -46,8 +56,6 @@ from crawler.progress import NoProgress
 from crawler.sitelock import site_lock
 
 if TYPE_CHECKING:
-    import redis
-
     from crawler.profiles import Profile
     from crawler.progress import Progress
     from crawler.storage import Store
@@ -107,6 +115,14 @@ class PipelineHost:
         self.spider = spider
 
 
+def ingest_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """The project's settings, with `overrides` (`ingest -s NAME=VALUE`: REDIS_TIMEOUT, REDIS_OUTAGE_LIMIT, …)."""
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    settings.setdict(overrides or {}, priority="cmdline")
+    return settings
+
+
 class Ingester:
     """Drains one spider's items from Redis into one database, batch by batch, exactly once."""
 
@@ -117,7 +133,10 @@ class Ingester:
         `progress` counts the items each batch commits (how many will come is not known), and the batches."""
         if batch_size < 1:
             raise ConfigError("--batch-size must be at least 1")
-        self.server: redis.Redis = connect(redis_url)
+        settings = ingest_settings() if settings is None else settings
+        self.server: redis.Redis = connect(redis_url, settings.getfloat("REDIS_TIMEOUT"))
+        self.redis_url = redact(redis_url)
+        self.outage = Outage(settings.getfloat("REDIS_OUTAGE_LIMIT"), first_wait=poll)
         spider, site = (profile.name, profile.site) if profile else ("abai", ABAI_SITE)
         self.keys = Keys(spider)
         self.site = site
@@ -126,9 +145,6 @@ class Ingester:
         self.lock_ttl_ms = int(lock_ttl * 1000)
         self.poll = poll
         self.token = uuid.uuid4().hex
-        if settings is None:
-            settings = Settings()
-            settings.setmodule(project_settings, priority="project")
         settings.set("DB_PATH", str(db), priority="cmdline")
         # Where the pages came from is each worker's to say (in its WARC files' warcinfo), not the ingester's settings.
         source = IngestSource(spider, {"ingest": redact(redis_url), "spider": spider, "source": WORKERS_SOURCE}, site=site,
@@ -144,46 +160,88 @@ class Ingester:
         self.progress = progress or NoProgress()
         self.counted: dict[str, int] = {}
         """A worker's stream → the number of its last stats line this run added."""
+        self.in_hand: tuple[str, bool] | None = None
+        """The batch taken from Redis and not acknowledged yet: its id, and whether it is committed."""
 
     # -- running ------------------------------------------------------------
 
     def run(self, follow: bool = False, stop: threading.Event | None = None) -> str:
-        """Drain the items; with `follow`, keep going until the crawl is finished. Return why it stopped.
+        """Drain the items; with `follow`, keep going until the crawl is finished. Return why it stopped: "drained",
+        "finished", "stopped" (`stop` was set), or "redis_unreachable" (`self.outage` has what Redis answered).
 
         Holds the site's lock on the database throughout (`crawler.sitelock`):
         a crawl of the site into the same database makes this raise StorageError.
         """
         stop = stop or threading.Event()
         with site_lock(self.db, self.site):
-            self._point_elsewhere()
-            self._acquire()
+            try:
+                self._point_elsewhere()
+                self._acquire()
+            except redis.RedisError as err:
+                raise FrontierError(f"Redis at {self.redis_url} stopped answering as the ingester started: {err}") from err
             reason = "cancelled"
             try:
                 self._open()
                 self.progress.start("items", None)
-                self._recover()
                 reason = self._drain(follow, stop)
                 self.progress.finish()
             finally:
                 self._close(reason)
-                self.server.eval(RELEASE, 1, self.keys.ingester, self.token)
+                self._release()
         return reason
 
     def _drain(self, follow: bool, stop: threading.Event) -> str:
+        """Step after step until there is nothing to do or `stop`; a failed Redis call ends it, or with `follow`
+        waits (stop-able) until Redis answers, and then first takes up what was left as a restart would."""
+        resume = True
         while not stop.is_set():
-            self._renew()
-            batch_id = uuid.uuid4().hex
-            raw = self.server.eval(TAKE_BATCH, 3, self.keys.items, self.keys.processing, self.keys.batch,
-                                   self.batch_size, batch_id)
-            if raw:
-                self._write(batch_id, raw)
+            try:
+                if resume:
+                    self._resume()
+                    resume = False
+                step = self._step(follow)
+            except redis.RedisError as err:
+                wait = self.outage.failed(err)
+                if stop.is_set():
+                    return "stopped"
+                if not follow or wait is None:
+                    return "redis_unreachable"
+                logger.warning("Redis at %s did not answer (%s): trying again in %.1f s; ingest stops if it has not "
+                               "answered for %.0f s (REDIS_OUTAGE_LIMIT)", self.redis_url, self.outage.error, wait,
+                               self.outage.limit)
+                resume = True
+                stop.wait(wait)
                 continue
-            if not follow:
-                return "drained"
-            if self.crawl_finished():
-                return "finished"
-            stop.wait(self.poll)
+            if (down := self.outage.answered()) is not None:
+                logger.warning("Redis at %s answers again after %.0f s: ingest goes on", self.redis_url, down)
+            if step == "idle":
+                stop.wait(self.poll)
+            elif step != "batch":
+                return step
         return "stopped"
+
+    def _step(self, follow: bool) -> str:
+        """One batch taken and written ("batch"), or why none was: "drained", "finished" or "idle" (more may come)."""
+        self._renew()
+        batch_id = uuid.uuid4().hex
+        self.in_hand = (batch_id, False)  # until Redis answers, taken or not is unknown
+        raw = self.server.eval(TAKE_BATCH, 3, self.keys.items, self.keys.processing, self.keys.batch,
+                               self.batch_size, batch_id)
+        if raw:
+            self._write(batch_id, raw)
+            return "batch"
+        self.in_hand = None
+        if not follow:
+            return "drained"
+        return "finished" if self.crawl_finished() else "idle"
+
+    def _resume(self) -> None:
+        """At the start, and once Redis answers after failing: the hold kept (or taken again, if it expired meanwhile
+        and no other ingester took it), and a batch left in `processing` written or dropped."""
+        if not self.server.eval(RENEW, 1, self.keys.ingester, self.token, self.lock_ttl_ms):
+            self._acquire()
+        self._recover()
+        self.in_hand = None
 
     def _point_elsewhere(self) -> None:
         """Warn when this spider has no crawl in Redis but others have items waiting: `--spider` names the wrong one."""
@@ -231,14 +289,16 @@ class Ingester:
                 store.save_pages(pages)
                 self.host.stats.inc_value("warc/records", len(pages))
             store.mark_batch_ingested(batch_id, len(raw), self.run_id)
+        self.in_hand = (batch_id, True)
         for line in counts:
             self._add_counts(line)
-        self.server.delete(self.keys.processing, self.keys.batch)
         self.items += items
         self.records += len(pages) + len(counts)
         self.batches += 1
         self.host.stats.inc_value("ingest/items", len(raw))
         self.progress.advance(items, note=f"batches: {self.batches}")
+        self.server.delete(self.keys.processing, self.keys.batch)  # if Redis misses it, the next _recover drops it
+        self.in_hand = None
 
     def _add_counts(self, line: Counts) -> None:
         """A worker's counts into the run's stats, unless this run added the line already (a push sent twice)."""
@@ -306,7 +366,8 @@ class Ingester:
             return
         stats = self.host.stats
         # Scrapy's words: a run stopped by a signal is a "shutdown"; a drained or finished one "finished".
-        stats.set_value("finish_reason", {"stopped": "shutdown", "cancelled": "cancelled"}.get(reason, "finished"))
+        stats.set_value("finish_reason", {"stopped": "shutdown", "cancelled": "cancelled",
+                                          "redis_unreachable": "redis_unreachable"}.get(reason, "finished"))
         stats.set_value("elapsed_time_seconds", time.monotonic() - self.started)
         for pipeline in self.pipelines:
             if hasattr(pipeline, "close_spider"):
@@ -327,6 +388,17 @@ class Ingester:
             left = max(0, int(self.server.pttl(self.keys.ingester))) / 1000
             raise FrontierError(f"another ingester is writing {self.keys.spider}'s items ({self.keys.ingester} is held); "
                                 f"if it was killed, its hold expires in {left:.0f} s")
+
+    def _release(self) -> None:
+        """Give the hold back; not after a Redis call failed (this one would wait as long), nor if it fails: the hold
+        then expires by itself within the lock's time to live."""
+        if self.outage.error is not None:
+            return
+        try:
+            self.server.eval(RELEASE, 1, self.keys.ingester, self.token)
+        except redis.RedisError as err:  # all is stored: the end of the run is no failure
+            logger.warning("Redis at %s did not answer as ingest gave back %s (%s): it expires within %.0f s",
+                           self.redis_url, self.keys.ingester, err, self.lock_ttl_ms / 1000)
 
     def _renew(self) -> None:
         if not self.server.eval(RENEW, 1, self.keys.ingester, self.token, self.lock_ttl_ms):

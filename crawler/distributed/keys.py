@@ -71,28 +71,30 @@ class Keys:
         return f"{self.spider}:stopped:{worker}"
 
 
-def connect(url: str) -> redis.Redis:
-    """A client for `url` (redis://[:password@]host:port/db), checked with a PING."""
+def connect(url: str, timeout: float) -> redis.Redis:
+    """A client for `url` (redis://[:password@]host:port/db) with `client_params(timeout)`, checked with a PING: a
+    Redis that refuses or does not answer fails here within seconds, with one line."""
     if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
         raise FrontierError(f"--redis takes a URL like redis://127.0.0.1:6379/0, not {url!r}")
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=10, socket_timeout=30)
+        client = redis.Redis.from_url(url, **client_params(timeout))
         client.ping()
     except (redis.RedisError, ValueError) as err:
         raise FrontierError(f"cannot reach Redis at {redact(url)}: {err}") from err
     return client
 
 
-def worker_params(timeout: float) -> dict[str, Any]:
-    """REDIS_PARAMS of a worker's clients: at most `timeout` seconds to connect or for an answer, and no second try
-    after a timeout.
+def client_params(timeout: float) -> dict[str, Any]:
+    """The parameters of every Redis client of ours (a worker's REDIS_PARAMS, the ingester's, the start-up check's):
+    at most `timeout` seconds (REDIS_TIMEOUT) to connect or for an answer, and no second try after a timeout.
 
-    scrapy-redis's defaults (30 s, and redis-py's retries, timeouts
-    included) held a worker for minutes on each call to a Redis that does not
-    answer, with its reactor blocked: Ctrl-C and SIGTERM waited too. A refused
-    or reset connection (Redis restarting) is still tried again, within
-    about two seconds; a call that timed out is left to the worker's own
-    retries (the next poll, the next push).
+    redis-py's and scrapy-redis's defaults (30 s, and three retries,
+    timeouts included) held a worker or an ingester for minutes on each
+    call to a Redis that does not answer, with Ctrl-C and SIGTERM waiting
+    too. A refused or reset connection (Redis restarting) is still tried
+    again, within about two seconds; a call that timed out is left to the
+    caller's own retries (a worker's next poll or push, `ingest --follow`'s
+    wait for Redis).
     """
     retry = Retry(ExponentialWithJitterBackoff(cap=1.0, base=0.01), 3, supported_errors=(redis.ConnectionError,))
     return {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry_on_timeout": False, "retry": retry}

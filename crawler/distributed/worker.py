@@ -17,13 +17,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import redis
 from scrapy.settings import Settings
 
 from crawler.crawl import answered, crawl_settings, scrapy_process, spider_for
-from crawler.distributed.keys import Keys, connect, redact, worker_params
+from crawler.distributed.keys import Keys, client_params, connect, redact
 from crawler.distributed.leaving import GONE, unsent_counts
 from crawler.distributed.scheduler import default_worker_id
-from crawler.errors import ConfigError
+from crawler.errors import ConfigError, FrontierError
 from crawler.incremental import INCREMENTAL_OPTIONS
 from crawler.mirror import Mirror, with_mirror
 from crawler.profiles import Profile
@@ -57,9 +58,19 @@ def worker_settings(redis_url: str, *, db: Path, mirror: Path | None = None, log
         "EXTENSIONS": {**settings.getdict("EXTENSIONS"), "crawler.runstats.RunReport": None},
     }, priority="cmdline")
     settings.setdict(with_mirror(overrides), priority="cmdline")
-    settings.set("REDIS_PARAMS", {**worker_params(settings.getfloat("REDIS_TIMEOUT")), **settings.getdict("REDIS_PARAMS")},
+    settings.set("REDIS_PARAMS", {**client_params(settings.getfloat("REDIS_TIMEOUT")), **settings.getdict("REDIS_PARAMS")},
                  priority="cmdline")
     return settings
+
+
+def crawl_seen_before(redis_url: str, keys: Keys, timeout: float) -> int:
+    """The start-up check: Redis answers (else one line, within `timeout` seconds a call), and how many requests a
+    crawl whose queue is empty saw before (0 while requests are queued: the crawl goes on)."""
+    client = connect(redis_url, timeout)
+    try:
+        return 0 if client.zcard(keys.requests) else int(client.scard(keys.dupefilter))
+    except redis.RedisError as err:
+        raise FrontierError(f"Redis at {redact(redis_url)} stopped answering as the worker started: {err}") from err
 
 
 def run_worker(spider: str, *, redis_url: str, db: Path, mirror: Path | None = None,
@@ -79,9 +90,7 @@ def run_worker(spider: str, *, redis_url: str, db: Path, mirror: Path | None = N
     spider_class, spider_args = spider_for(settings, options, profile)
     if mirror is not None:
         Mirror(mirror)
-    client = connect(redis_url)  # an unreachable Redis fails here, with one line
-    keys = Keys(spider)
-    seen_before = 0 if client.zcard(keys.requests) else int(client.scard(keys.dupefilter))
+    seen_before = crawl_seen_before(redis_url, Keys(spider), settings.getfloat("REDIS_TIMEOUT"))
     process = scrapy_process(settings)
     crawler = process.create_crawler(spider_class)
     process.crawl(crawler, **spider_args, **options)
