@@ -112,3 +112,39 @@ def test_an_author_meta_tag_naming_two_people_gives_two_authors() -> None:
             "<article><h1 class='post-title'>Тақырып</h1><div class='post-content'><p>Мәтін.</p></div></article></body></html>")
     item = parse_article(html, "https://abai.kz/post/1")
     assert (item.authors, item.strategies.get("authors")) == (["Айдос Сарым", "Ерлан Ерланов", "Гүлнар Мұхтарқызы"], "meta")
+
+
+ABAI_PAGES = Path(__file__).parent / "fixtures" / "sites" / "abai.kz" / "pages"
+
+
+@pytest.mark.parametrize(("name", "url", "day"), [
+    ("post-100000.html", "https://abai.kz/post/100000", "2024-11-23"),
+    ("lt-post-51637.html", "https://abai.kz/lt/post/51637", "2024-03-29"),
+    ("tt-post-124675.html", "https://abai.kz/tt/post/124675", "2021-01-23"),
+])
+def test_todays_date_is_read_from_its_line_when_its_class_is_gone(name: str, url: str, day: str) -> None:
+    """The header's line ("Сенбі, 23 Қараша 2024", "Júma, 29 Nauryz 2024", "سەنبى, 23 قاڭتار 2021"): without its class
+    the page had no `page_date`; the weekday tells it from a story's dateline."""
+    html = (ABAI_PAGES / name).read_text(encoding="utf-8")
+    assert parse_article(html, url).page_date == day
+    renamed = parse_article(html.replace('class="text-center date"', 'class="today-box"'), url)
+    assert (renamed.page_date, renamed.strategies["page_date"]) == (day, "text")
+
+
+def test_a_datelines_date_is_no_page_date() -> None:
+    """A place and a date at a story's head ("Алматы, 23 Қараша 2024") is where it was written, not the day served."""
+    html = ("<html><body><h1 class='post-title'>Тақырып</h1><div class='post-content'><p>Алматы, 23 Қараша 2024</p>"
+            "<p>Мәтін.</p></div></body></html>")
+    assert parse_article(html, "https://abai.kz/post/1").page_date is None
+
+
+@pytest.mark.parametrize(("name", "url", "day"), [
+    ("home-2018-03-22.html", "https://abai.kz/", "2018-03-22"),
+    ("tt-part-1.html", "https://abai.kz/tt/part/1", "2026-01-30"),
+])
+def test_a_listings_date_is_read_from_its_line_when_its_class_is_gone(name: str, url: str, day: str) -> None:
+    from crawler.parsers import parse_listing
+
+    html = (ABAI_PAGES / name).read_text(encoding="utf-8")
+    assert parse_listing(html, url).page_date == day
+    assert parse_listing(html.replace('class="text-center date"', 'class="today-box"'), url).page_date == day

@@ -23,13 +23,14 @@ from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from crawler.dates import DEFAULT_TZ, fetch_time, iso, parse_date, parse_datetime, zone
+from crawler.dates import DEFAULT_TZ, fetch_time, iso, parse_datetime, zone
 from crawler.errors import ParseError
 from crawler.items import ArticleItem, BestMaterial
 from crawler.language import detect_language
 from crawler.parsers.abai import patterns as P
 from crawler.parsers.abai import selectors as S
 from crawler.parsers.abai.tail import Body, split_tail, tail_after
+from crawler.parsers.abai.today import day_of, today_by_text
 from crawler.parsers.abai.urls import SITE, article_key, article_ref, canonical, part_id
 from crawler.parsers.common import (
     as_text,
@@ -212,11 +213,7 @@ class _Page:
         )
 
     def page_date(self) -> tuple[str | None, str | None]:
-        def parsed(text: str | None) -> str | None:
-            day = parse_date(text) if text else None
-            return day.isoformat() if day else None
-
-        return first_of(("selector", lambda: parsed(_text(self.css(S.TODAY)))))
+        return first_of(("selector", lambda: day_of(_text(self.css(S.TODAY)))), ("text", lambda: today_by_text(self.root)))
 
     def authors(self) -> tuple[list[str] | None, str | None]:
         return first_of(

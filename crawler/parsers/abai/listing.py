@@ -13,9 +13,10 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.dates import DEFAULT_TZ, iso, parse_date, parse_datetime
+from crawler.dates import DEFAULT_TZ, iso, parse_datetime
 from crawler.items import Listing, ListingEntry
 from crawler.parsers.abai import selectors as S
+from crawler.parsers.abai.today import day_of, today_by_text
 from crawler.parsers.abai.urls import article_key, article_ref, canonical
 from crawler.parsers.common import node_text, parse_html, to_int
 from crawler.parsers.select import Subtree, class_tokens, css_xpath
@@ -51,9 +52,8 @@ def parse_listing(html: str, url: str) -> Listing:
         seen.add(place)
         listing.entries.append(_entry(card, absolute, ref[0], title))
     listing.next_page = _next_page(root, listing.url)
-    today = css_xpath(S.TODAY)(root)
-    day = parse_date(node_text(today[0])) if today else None
-    listing.page_date = day.isoformat() if day else None
+    printed = css_xpath(S.TODAY)(root)
+    listing.page_date = (day_of(node_text(printed[0])) if printed else None) or today_by_text(root)
     return listing
 
 

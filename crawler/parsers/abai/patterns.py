@@ -28,6 +28,10 @@ CLOCK_WORDS = ("сағат", "saghat", "saǵat", "ساعات")
 DATE_LINE = re.compile(r"^\d{1,2}\s+[^\W\d_]+[,،]?\s+\d{4}\s+(?:сағат|saghat|saǵat|ساعات)\s+\d{1,2}:\d{2}$")
 # Today's date, when the head line starts with it: "Сенбі, 23 Қараша 2024 Билік 2852 0 пікір …".
 TODAY_PREFIX = re.compile(r"^[^\W\d_]+[,،]\s*\d{1,2}\s+[^\W\d_]+[,،]?\s+\d{4}\s+")
+# The header's line of today's date, read when its class is gone: a weekday first tells it from a story's dateline
+# ("Алматы, 23 Қараша 2024"). Kazakh weekdays but Friday end in "сенбі" (Дүйсенбі … Жексенбі; "-senbi", "-سەنبى").
+_WEEKDAY = r"(?:[^\W\d_]*(?:енбі|enbi|ەنبى)|Жұма|Júma|Juma|جۇما)"
+TODAY_LINE = re.compile(rf"^{_WEEKDAY}[,،]\s*\d{{1,2}}\s+[^\W\d_]+[,،]?\s+\d{{4}}(?=\s|$)", re.IGNORECASE)
 # "Дайындаған Халима Бұқарқызы" = prepared by; an interview's "Сұхбаттасқан Айбек Сейітов" = interviewed by.
 BYLINE = re.compile(
     r"^(?:Дайындаған|Daiyndaghan|Dayyndaghan|Daıyndaǵan|دايىنداعان|ءدايىنداعان|Сұхбаттасқан|Súhbattasqan|Suhbattasqan|"
