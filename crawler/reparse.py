@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scrapy.http import Headers, TextResponse
+from scrapy.http import Headers, HtmlResponse, TextResponse
 from scrapy.responsetypes import responsetypes
 
+from crawler.encoding import undeclared_codepage
 from crawler.errors import ConfigError, CrawlerError, StorageError
 from crawler.items import ArticleItem, BestMaterial, Observation, Quote
 from crawler.parsers import PARSER_VERSION, is_abai, parse_article, parse_listing
@@ -170,8 +171,8 @@ def stored_response(db_path: Path, page: dict[str, Any]) -> TextResponse:
 
 
 def text_response(url: str, status: int, pairs: list[tuple[str, str]], body: bytes) -> TextResponse:
-    """A stored response (its body unpacked) as the spider received it, decoded as Scrapy decodes it; StorageError
-    for a page that is no text."""
+    """A stored response (its body unpacked) as the spider received it, decoded as the crawl decoded it (Scrapy, or
+    the Cyrillic code page of a page that declares none); StorageError for a page that is no text."""
     headers = Headers()
     for name, value in pairs:
         if name.lower() != "content-encoding":  # the body comes back already unpacked
@@ -180,7 +181,13 @@ def text_response(url: str, status: int, pairs: list[tuple[str, str]], body: byt
     response = cls(url=url, status=status, headers=headers, body=body)
     if not isinstance(response, TextResponse):
         raise StorageError(f"not a text page: {headers.get('Content-Type')!r}")
+    if isinstance(response, HtmlResponse) and (codec := undeclared_codepage(_content_type(headers), body)):
+        return response.replace(encoding=codec)
     return response
+
+
+def _content_type(headers: Headers) -> str:
+    return (headers.get("Content-Type") or b"").decode("latin-1")
 
 
 def _check_whole(path: Path, offset: int, length: int) -> None:

@@ -9,12 +9,20 @@ again from the WARC record of its previous fetch (crawler/revisions.py).
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 
 from conftest import SITES, offline_crawl, run_row
+from crawler.parsers import parse_article
+from crawler.pipelines.normalize import NormalizePipeline
+from crawler.revisions import ReadAgain
+from crawler.storage import Store
+from crawler.warc import Exchange, WarcFiles
+from faultserver import article_html, undeclared
 
 ROOT = Path(__file__).resolve().parent.parent
 A370001 = "https://egemen.kz/article/370001-astanada-zhana-kitaphana-ashyldy"
@@ -84,3 +92,22 @@ def test_without_warc_records_a_changed_reading_is_a_revision_as_before(tmp_path
     assert titles(db)[A370001] == AUTHOR_370001
     assert (A370001, TITLE_370001) in revisions(db) and len(revisions(db)) == len(titles(db))
     assert run_row(db, 2)["stats"]["revisions/unverified"] == len(titles(db))
+
+
+def test_a_page_in_an_undeclared_code_page_is_read_again_as_the_crawl_decoded_it(store: Store) -> None:
+    """A KZ-1048 page that names no charset: the crawl decodes it in KZ-1048 (crawler/middlewares/content.py), and so
+    must its reading again: Scrapy takes this short page for windows-1251, and its misread letters for a change of the site."""
+    html = article_html("Мақала туралы қысқаша",
+                        ["Қазақстанның әдебиеті мен өнері туралы мақала. Ол қазақ тілінде жазылған, әңгіме көп."])
+    url, fetched = "https://abai.kz/post/100000", datetime(2025, 1, 1, tzinfo=UTC)
+    warc = WarcFiles(store.path.parent / "warc", "test", 1 << 30, db_dir=store.path.parent)
+    page = warc.write(Exchange(url, "GET", [], b"", 200, "HTTP/1.1", [("Content-Type", "text/html")],
+                               undeclared(html, "kz1048"), fetched))
+    warc.close()
+    store.save_pages([{**page, "kind": "article", "key": "abai.kz:100000", "site": "abai.kz"}])
+    read_now = NormalizePipeline().process_item(parse_article(html, url, page["fetched_at"]))
+    store.save_articles([replace(read_now, title="Ескі оқылым")])  # as an older reader read it
+    previous = next(store.rows("select * from article_variants"))
+    read_again = ReadAgain(store)
+    assert read_again(previous, replace(read_now, fetched_at="2025-02-01T00:00:00+00:00")) is False
+    assert read_again.outcomes == {"reading_changed": 1}

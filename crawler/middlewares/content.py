@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from scrapy.http import HtmlResponse, Response, TextResponse
 
-from crawler.encoding import cyrillic_codepage, declares_encoding, looks_binary
+from crawler.encoding import looks_binary, undeclared_codepage
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -40,11 +40,10 @@ class ContentSniffMiddleware:
             return Response(**{name: getattr(response, name) for name in Response.attributes})
         if isinstance(response, HtmlResponse):
             content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
-            if not declares_encoding(content_type, response.body):
-                codec = cyrillic_codepage(response.body)
-                if codec:
-                    self._count(f"content/undeclared_{codec}")
-                    return response.replace(encoding=codec)
+            codec = undeclared_codepage(content_type, response.body)
+            if codec:
+                self._count(f"content/undeclared_{codec}")
+                return response.replace(encoding=codec)
         return response
 
     def _count(self, key: str) -> None:
