@@ -138,6 +138,16 @@ def test_a_datelines_date_is_no_page_date() -> None:
     assert parse_article(html, "https://abai.kz/post/1").page_date is None
 
 
+def test_a_storys_line_that_opens_with_a_weekday_is_no_page_date() -> None:
+    """A page printed without the header: a paragraph opening with a weekday and a date ("Senbi, 23 Qarasha 2024 kúni
+    …", a diary's entry) dates the story, not the day the page was served; nor does a comment's or a sidebar's line."""
+    html = (ABAI_PAGES / "lt-post-94535.html").read_text(encoding="utf-8")
+    assert parse_article(html, "https://abai.kz/lt/post/94535").page_date is None
+    dated = html.replace("<p>", "<p>Senbi, 23 Qarasha 2024 kúni Almatyda jıyn ótti. ", 1).replace(
+        "</body>", "<div class='comment'>Júma, 22 Qarasha 2024</div></body>")
+    assert parse_article(dated, "https://abai.kz/lt/post/94535").page_date is None
+
+
 @pytest.mark.parametrize(("name", "url", "day"), [
     ("home-2018-03-22.html", "https://abai.kz/", "2018-03-22"),
     ("tt-part-1.html", "https://abai.kz/tt/part/1", "2026-01-30"),

@@ -213,7 +213,8 @@ class _Page:
         )
 
     def page_date(self) -> tuple[str | None, str | None]:
-        return first_of(("selector", lambda: day_of(_text(self.css(S.TODAY)))), ("text", lambda: today_by_text(self.root)))
+        return first_of(("selector", lambda: day_of(_text(self.css(S.TODAY)))),
+                        ("text", lambda: today_by_text(self.root, next(iter(self.body.elements), None))))
 
     def authors(self) -> tuple[list[str] | None, str | None]:
         return first_of(
