@@ -36,7 +36,8 @@ class ReadAgain:
         self.profile = profile
         self.outcomes: Counter[str] = Counter()
         """Outcome → pages: `site_changed`, `reading_changed` (no revision), `unverified` (no record of the previous
-        fetch to read: a revision, as without this check). The caller turns them into stats and clears them."""
+        fetch to read, or the reader failed on it: a revision, as without this check). The caller turns them into
+        stats and clears them."""
 
     def __call__(self, previous: dict[str, Any], item: ArticleItem) -> bool:
         changed = self._site_changed(previous, item)
@@ -54,5 +55,9 @@ class ReadAgain:
             again = extract(self.store.path, page, self.profile)
         except CrawlerError as err:  # the file gone or cut short, the record not yet written, or no page any more
             logger.debug("Could not read the previous fetch of %s again (%s): its changed text is a revision", item.url, err)
+            return None
+        except Exception:  # a parser's bug on the old page: one page's check lost, not its batch (nor ingest's queue)
+            logger.exception("Reading the previous fetch of %s again failed: its changed text is kept as a revision",
+                             item.url)
             return None
         return (again.title, again.body) != (item.title, item.body)

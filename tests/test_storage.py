@@ -396,6 +396,26 @@ def test_a_previous_fetch_without_a_record_to_read_again_leaves_the_revision(sto
     assert read_again.outcomes == {"unverified": 2}
 
 
+def test_a_reader_that_fails_on_the_previous_fetch_fails_neither_the_batch_nor_the_page(
+        store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A parser's bug on the old page (any exception, not only a CrawlerError) would roll back the whole batch, and
+    hold an ingester's queue on it for good: the page is stored with its old text as a revision, and the error logged."""
+    def broken(*_: Any) -> ArticleItem:
+        raise IndexError("a parser's bug")
+
+    monkeypatch.setattr("crawler.revisions.extract", broken)
+    store.save_pages([{"url": item().url, "status": 200, "kind": "article", "fetched_at": "2025-01-01T00:00:00+00:00",
+                       "key": "abai.kz:7", "site": "abai.kz", "warc_file": "f.warc.gz", "warc_offset": 0, "warc_length": 1}])
+    store.save_articles([item(fetched_at="2025-01-01T00:00:00+00:00")])
+    read_again = ReadAgain(store)
+    assert store.save_articles([item(title="Екінші", fetched_at="2025-01-02T00:00:00+00:00"),
+                                item("latn", fetched_at="2025-01-02T00:00:00+00:00")], site_changed=read_again) == [
+        "updated", "updated"]
+    assert [row["title"] for row in store.rows("select title from article_revisions")] == [item().title]
+    assert read_again.outcomes == {"unverified": 1}
+    assert "IndexError: a parser's bug" in caplog.text
+
+
 def test_a_fetch_that_reads_less_keeps_what_the_archive_knew(store: Store) -> None:
     """A broken selector yields pages without date, category or counts: the stored values stay, marked "kept"."""
     store.save_articles([item(strategies={"published_at": "selector", "title": "selector"})])
