@@ -7,7 +7,10 @@ site profile's selectors edited, another `--profile FILE`, a newer parser.
 as its `site_changed`): it reads the previous fetch of the page again from its
 WARC record with the current reader, as `reparse` does. When that gives the
 new fetch's title and body, the page did not change. Only pages whose text
-differs pay for it (one WARC seek, one parse, in the calling thread).
+differs pay for it (one WARC seek, one parse, in the calling thread). The
+store pipeline has them read before its write transaction (`prepare`):
+parsed inside it, a batch of changed pages held the archive's write lock for
+seconds, which the WARC writer's index waits for (five at most, then fails).
 """
 
 from __future__ import annotations
@@ -38,9 +41,26 @@ class ReadAgain:
         """Outcome → pages: `site_changed`, `reading_changed` (no revision), `unverified` (no record of the previous
         fetch to read, or the reader failed on it: a revision, as without this check). The caller turns them into
         stats and clears them."""
+        self.answers: dict[tuple[int, str, str | None], bool | None] = {}
+        """(id of the item, URL and fetch time of its previous fetch) → `_site_changed`, worked out by `prepare`."""
+
+    def prepare(self, items: list[ArticleItem]) -> None:
+        """Read again the previous fetches of the pages of a batch whose title or body differ from their stored
+        variant's, before the batch is written: the store then asks for answers already known. Until `clear`."""
+        stored = self.store.variants_of(item.key for item in items)
+        for item in items:
+            previous = stored.get(item.key, {}).get(item.script or "und")
+            if previous and (previous["title"], previous["body"]) != (item.title, item.body):
+                self.answers[_asked(previous, item)] = self._site_changed(previous, item)
+
+    def clear(self) -> None:
+        """Forget a batch's outcomes and answers, once the caller counted them (or the batch failed)."""
+        self.outcomes.clear()
+        self.answers.clear()
 
     def __call__(self, previous: dict[str, Any], item: ArticleItem) -> bool:
-        changed = self._site_changed(previous, item)
+        asked = _asked(previous, item)  # not prepared: an earlier page of the batch made `previous`
+        changed = self.answers[asked] if asked in self.answers else self._site_changed(previous, item)
         self.outcomes["unverified" if changed is None else "site_changed" if changed else "reading_changed"] += 1
         return changed is not False
 
@@ -61,3 +81,8 @@ class ReadAgain:
                              item.url)
             return None
         return (again.title, again.body) != (item.title, item.body)
+
+
+def _asked(previous: dict[str, Any], item: ArticleItem) -> tuple[int, str, str | None]:
+    """What `_site_changed` depends on: the new page, and which fetch of it the stored variant was read from."""
+    return id(item), previous["url"], previous.get("fetched_at")

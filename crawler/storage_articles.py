@@ -203,13 +203,18 @@ class ArticleWrites(Connected):
     def _plan(self, items: list[ArticleItem]) -> _Plan:
         """A plan over the stored variants and article rows of the batch's articles, read with one query per table."""
         keys = list(dict.fromkeys(item.key for item in items))
-        variants: dict[str, dict[str, dict[str, Any]]] = {}
         existing: set[str] = set()
         for chunk in chunks(keys):
+            existing.update(r[0] for r in self.db.execute(f"select key from articles where key in ({marks(chunk)})", chunk))
+        return _Plan(self.variants_of(keys), existing)
+
+    def variants_of(self, keys: Iterable[str]) -> dict[str, dict[str, dict[str, Any]]]:
+        """key → script → the stored variant row (JSON decoded) of the articles `keys`, read with a query per 500."""
+        variants: dict[str, dict[str, dict[str, Any]]] = {}
+        for chunk in chunks(list(dict.fromkeys(keys))):
             for row in self.db.query(f"select * from article_variants where key in ({marks(chunk)})", chunk):
                 variants.setdefault(row["key"], {})[row["script"]] = decoded(row)
-            existing.update(r[0] for r in self.db.execute(f"select key from articles where key in ({marks(chunk)})", chunk))
-        return _Plan(variants, existing)
+        return variants
 
     def _flush(self, plan: _Plan) -> None:
         """Write a plan: one statement per table, parents before children (foreign keys), touches before upserts."""

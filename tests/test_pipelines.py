@@ -58,6 +58,33 @@ def test_rejected_items_are_written_to_errors(tmp_path: Path) -> None:
     assert store.db["articles"].count == 1
 
 
+def test_the_previous_fetch_is_read_again_before_the_batch_takes_the_write_lock(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page whose text changed is parsed again from its previous fetch (crawler/revisions.py): outside the batch's
+    transaction, whose write lock the WARC writer's index waits for, five seconds at most."""
+    crawler = get_crawler(settings_dict={"DB_PATH": str(tmp_path / "a.sqlite"), "STORE_BATCH_SIZE": 10})
+    pipeline = StorePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    store = pipeline.store
+    assert store is not None
+    before, now = "2025-01-01T00:00:00+00:00", "2025-01-02T00:00:00+00:00"
+    store.save_pages([{"url": "https://abai.kz/post/1", "status": 200, "kind": "article", "fetched_at": before,
+                       "key": "abai.kz:1", "site": "abai.kz", "warc_file": "f.warc.gz", "warc_offset": 0, "warc_length": 1}])
+    store.save_articles([article(fetched_at=before)])
+    changed = article(title="Жаңа оқылым", fetched_at=now)
+    locked: list[bool] = []
+
+    def read_again(*_: object) -> ArticleItem:
+        locked.append(store.db.conn.in_transaction)
+        return changed  # the old page reads as the new one: only our reading changed
+
+    monkeypatch.setattr("crawler.revisions.extract", read_again)
+    pipeline.process_item(changed)
+    pipeline.close_spider()
+    assert locked == [False]
+    assert store.count("article_revisions") == 0 and crawler.stats.get_value("revisions/reading_changed") == 1
+
+
 def test_a_batch_that_cannot_be_stored_is_recorded_and_later_batches_go_on(tmp_path: Path,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     crawler = get_crawler(settings_dict={"DB_PATH": str(tmp_path / "a.sqlite"), "STORE_BATCH_SIZE": 2})

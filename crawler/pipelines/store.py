@@ -96,6 +96,7 @@ class StorePipeline:
         assert self.store is not None and self.read_again is not None
         nested = self.store.db.conn.in_transaction
         try:
+            self.read_again.prepare(self.pending)  # parses: not while holding the archive's write lock
             with self.store.transaction():
                 if self.listings:  # they answered: a failed one is no resume point now
                     self.store.mark_answered(self.listings)
@@ -120,7 +121,7 @@ class StorePipeline:
             for outcome, pages in self.read_again.outcomes.items():
                 self.crawler.stats.inc_value(f"revisions/{outcome}", pages)
         finally:
-            self.read_again.outcomes.clear()
+            self.read_again.clear()
             self.links.clear()
             self.page_urls.clear()
             self.observations.clear()
