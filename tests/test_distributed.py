@@ -646,37 +646,38 @@ def test_a_batch_that_failed_to_commit_has_its_counts_in_the_run_that_stores_it(
     assert {run["id"]: json.loads(run["stats"]).get("downloader/request_count") for run in runs} == {1: None, 2: 3}
 
 
-def test_a_request_found_while_redis_is_away_is_queued_once_it_answers(frontier, monkeypatch) -> None:
-    """Scrapy stops a crawl whose start requests fail to be scheduled ("shutdown", exit 130): a worker that lost Redis
-    for a moment while reading them stopped as if interrupted, and the request was gone."""
+@pytest.fixture
+def leasing(frontier, tmp_path, monkeypatch) -> tuple[object, redis.Redis]:
+    """A worker's scheduler (worker `w1`) on the test's Redis, with no reactor: its poll is run by hand (`_tick`), and
+    the engine is a stand-in whose slot says which requests are in progress (`inprogress`, empty until a test fills it)."""
     from types import SimpleNamespace
 
     from scrapy import Spider
-    from scrapy.http import Request
     from scrapy.utils.test import get_crawler
 
     from crawler.distributed import scheduler as module
 
-    class Ticks:  # the scheduler's poll, run by hand: no reactor in this process
-        running = False
-
-        def __init__(self, tick: object) -> None:
-            pass
-
-        def start(self, interval: float, now: bool = True) -> None:
-            self.running = True
-
-        def stop(self) -> None:
-            self.running = False
-
-    monkeypatch.setattr(module, "LoopingCall", Ticks)
+    monkeypatch.setattr(module, "LoopingCall", lambda tick: SimpleNamespace(start=lambda *a, **k: None, running=False))
     url, client = frontier
-    crawler = get_crawler(Spider, {"REDIS_URL": url, "REDIS_WORKER_ID": "held",
+    crawler = get_crawler(Spider, {"REDIS_URL": url, "REDIS_WORKER_ID": "w1", "WARC_ENABLED": True,
+                                   "WARC_DIR": str(tmp_path / "warc"), "DB_PATH": str(tmp_path / "w.sqlite"),
+                                   "REDIS_ITEMS_KEY": settings.REDIS_ITEMS_KEY,
                                    "DUPEFILTER_CLASS": "crawler.distributed.dupefilter.CanonicalDupeFilter"})
-    crawler.engine = SimpleNamespace(_slot=SimpleNamespace(inprogress=set(), closing=None,  # type: ignore[assignment]
-                                                           nextcall=SimpleNamespace(schedule=lambda: None)))
+    slot = SimpleNamespace(inprogress=set(), closing=None, nextcall=SimpleNamespace(schedule=lambda: None))
+    crawler.engine = SimpleNamespace(_slot=slot)  # type: ignore[assignment]
+    crawler.spider = Spider.from_crawler(crawler, "abai")
     scheduler = module.LeasingScheduler.from_crawler(crawler)
-    scheduler.open(Spider.from_crawler(crawler, "abai"))
+    slot.scheduler = scheduler
+    scheduler.open(crawler.spider)
+    return scheduler, client
+
+
+def test_a_request_found_while_redis_is_away_is_queued_once_it_answers(leasing) -> None:
+    """Scrapy stops a crawl whose start requests fail to be scheduled ("shutdown", exit 130): a worker that lost Redis
+    for a moment while reading them stopped as if interrupted, and the request was gone."""
+    from scrapy.http import Request
+
+    scheduler, client = leasing
     enqueue = scheduler._enqueue
 
     def away(*args: object, **kwargs: object) -> object:
@@ -736,24 +737,14 @@ def test_a_worker_stopped_while_redis_is_gone_stops_within_seconds_and_says_what
         redis_server.wait(timeout=10)
 
 
-def test_a_lease_whose_release_failed_stays_the_workers_to_release_or_give_back(frontier, monkeypatch) -> None:
+def test_a_lease_whose_release_failed_stays_the_workers_to_release_or_give_back(leasing) -> None:
     """The worker forgot a finished request as it asked Redis to end its lease, before Redis answered: when it did not,
     the request stayed in the lease hash, unknown to the worker (never released, counted or given back)."""
     from types import SimpleNamespace
 
-    from scrapy import Spider
     from scrapy.http import Request
-    from scrapy.utils.test import get_crawler
 
-    from crawler.distributed import scheduler as module
-
-    monkeypatch.setattr(module, "LoopingCall", lambda tick: SimpleNamespace(start=lambda *a, **k: None, running=False))
-    url, client = frontier
-    crawler = get_crawler(Spider, {"REDIS_URL": url, "REDIS_WORKER_ID": "w1",
-                                   "DUPEFILTER_CLASS": "crawler.distributed.dupefilter.CanonicalDupeFilter"})
-    crawler.engine = SimpleNamespace(_slot=SimpleNamespace(inprogress=set(), closing=None))  # type: ignore[assignment]
-    scheduler = module.LeasingScheduler.from_crawler(crawler)
-    scheduler.open(Spider.from_crawler(crawler, "abai"))
+    scheduler, client = leasing
     scheduler.enqueue_request(Request("https://abai.kz/post/1"))
     request = scheduler.next_request()
     assert request is not None and client.hlen(KEYS.lease("w1")) == 1  # fetched; the engine is done with it
@@ -765,6 +756,46 @@ def test_a_lease_whose_release_failed_stays_the_workers_to_release_or_give_back(
     scheduler.server = server  # Redis answers again
     scheduler.release_finished()
     assert not scheduler.leases and client.hlen(KEYS.lease("w1")) == 0
+
+
+@pytest.mark.parametrize("output", ["item", "WARC index row"])
+def test_a_page_whose_output_redis_did_not_take_is_fetched_again(leasing, monkeypatch, output) -> None:
+    """A push that failed mid-crawl (Redis away longer than REDIS_TIMEOUT) was logged as an error, and the page's lease
+    then ended as if its item (or its WARC index row, whose failure failed the response) were in Redis: lost for good."""
+    from types import SimpleNamespace
+
+    from scrapy.http import Request
+    from twisted.internet import defer
+
+    from crawler.distributed import pipeline
+    from crawler.distributed.warc import RedisWarcMiddleware
+
+    scheduler, client = leasing
+    crawler = scheduler.crawler
+    scheduler.enqueue_request(Request("https://abai.kz/post/1"))
+    request = scheduler.next_request()
+    crawler.engine._slot.inprogress.add(request)  # downloaded, being scraped
+    timeout = redis.TimeoutError("Timeout reading from socket")
+    if output == "item":
+        monkeypatch.setattr(pipeline, "deferToThread", lambda function, lines: defer.fail(timeout))
+        monkeypatch.setattr(pipeline, "maybe_deferred_to_future", lambda deferred: deferred)
+        failed: list = []
+        item = PageError("https://abai.kz/post/1", "download", "http_404", "Not Found")
+        defer.Deferred.fromCoroutine(pipeline.ItemQueuePipeline.from_crawler(crawler).process_item(item)).addErrback(
+            failed.append)
+        assert [failure.type for failure in failed] == [redis.TimeoutError]
+    else:
+        middleware = RedisWarcMiddleware(crawler)
+        middleware.files, middleware.pending = SimpleNamespace(flush=lambda: None), [{"url": request.url}]
+        middleware.server = SimpleNamespace(rpush=lambda *lines: (_ for _ in ()).throw(timeout))
+        with pytest.raises(redis.TimeoutError):
+            middleware.flush()
+    crawler.engine._slot.inprogress.clear()  # the engine is done with the page
+    scheduler.release_finished()
+    assert (client.zcard(KEYS.requests), client.hlen(KEYS.lease("w1"))) == (1, 0)  # queued again, not released
+    again = scheduler.next_request()
+    assert again is not None and again.url == request.url
+    scheduler.close("finished")
 
 
 def test_a_killed_workers_request_counts_reach_redis_within_the_counts_interval(redis_url: str, tmp_path: Path) -> None:

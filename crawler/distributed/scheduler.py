@@ -16,7 +16,10 @@ Workers also share the end of the crawl: a worker with nothing to do stays
 open while other workers hold leases (their pages may still yield new
 requests) and closes once the queue is empty and nothing is leased.
 
-A worker that stops while Redis does not answer leaves its lease where it is
+A request whose items or WARC index rows Redis did not take (a push that
+failed mid-crawl) goes back to the queue once done, instead of leaving the
+lease: its page is fetched again, and what it made sent again. A worker that
+stops while Redis does not answer leaves its lease where it is
 (crawler/distributed/leaving.py): the requests in it are fetched again by
 another worker once its heartbeat expires.
 """
@@ -65,10 +68,12 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
     """Seconds without Redis after which the worker stops (reason `redis_unreachable`, exit 1) rather than wait on."""
     unreachable_since: float | None
     leases: dict[Request, bytes]
+    """Requests handed to the engine and not yet released → their encoded form (the field in the lease hash)."""
     held: deque[Request]
     """Requests found while Redis was away, queued there once it answers: a short outage loses none, and one while the
     spider's start requests are read does not stop the crawl as if interrupted (Scrapy stops on an error there)."""
-    """Requests handed to the engine and not yet released → their encoded form (the field in the lease hash)."""
+    redo: set[Request]
+    """Leased requests in progress when a push of items or index rows failed: back to the queue once done, not released."""
     _ticker: LoopingCall | None
 
     @classmethod
@@ -85,6 +90,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         instance.unreachable_since = None
         instance.leases = {}
         instance.held = deque()
+        instance.redo = set()
         instance._ticker = None
         return instance
 
@@ -171,20 +177,41 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         return not scripts.crawl_done(self.server, self.keys)
 
     def release_finished(self) -> None:
-        """End the lease of every request the engine is done with (its items and follow-ups are in Redis by then); not
-        once Redis is gone for a stopping worker, whose lease then goes to another worker whole."""
+        """End the lease of every request the engine is done with (its items and follow-ups are in Redis by then); one
+        whose output Redis did not take goes back to the queue instead. Not once Redis is gone for a stopping worker,
+        whose lease then goes to another worker whole."""
         if not self.leases or leaving.gone(self.crawler):
             return
         slot = self._engine_slot()
         if slot is None:  # no engine to ask: keep the leases; close() gives them back
             return
         done = [request for request in self.leases if request not in slot.inprogress]
-        if done:
-            self.server.hdel(self.lease_key, *(self.leases[request] for request in done))
-            for request in done:  # only once Redis ended their leases: else the next poll, or close(), tries again
-                del self.leases[request]
-            if self.stats:
-                self.stats.inc_value("redis/released", len(done))
+        again = [request for request in done if request in self.redo]
+        if again:
+            self._give_back(keys=[self.queue.key, self.lease_key], args=[self.leases[request] for request in again])
+            logger.warning("Worker %s put %d finished requests back in the queue: Redis did not take their items or "
+                           "WARC index rows", self.worker, len(again))
+            self._forget(again, "redis/redone")
+        released = [request for request in done if request not in again]
+        if released:
+            self.server.hdel(self.lease_key, *(self.leases[request] for request in released))
+            self._forget(released, "redis/released")
+
+    def output_lost(self) -> None:
+        """A push of items or WARC index rows failed: the leased requests in progress may have made them, so each goes
+        back to the queue once done (fetched again, its output sent again; the ingester's upserts absorb what did
+        arrive), instead of leaving its lease with its output lost."""
+        slot = self._engine_slot()
+        if slot is not None:
+            self.redo.update(request for request in slot.inprogress if request in self.leases)
+
+    def _forget(self, requests: list[Request], stat: str) -> None:
+        """Requests whose leases Redis ended: only then, else the next poll, or close(), tries again."""
+        for request in requests:
+            del self.leases[request]
+            self.redo.discard(request)
+        if self.stats:
+            self.stats.inc_value(stat, len(requests))
 
     def close(self, reason: str) -> None:
         """Leave the frontier: unfinished leases go back to the queue; the queue and dupe filter stay (persistent).
@@ -209,6 +236,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
             logger.warning("Worker %s closed (%s) with %d unfinished requests: put them back in the queue",
                            self.worker, reason, given)
             self.leases.clear()
+            self.redo.clear()
         pipe = self.server.pipeline()
         pipe.srem(self.keys.workers, self.worker).delete(self.keys.heartbeat(self.worker))
         pipe.set(self.keys.stopped(self.worker), reason, ex=3600)
@@ -276,3 +304,11 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         """
         engine = getattr(self.crawler, "engine", None)
         return getattr(engine, "_slot", None)
+
+
+def output_lost(crawler: Crawler) -> None:
+    """A push of items or WARC index rows to Redis failed: the worker's scheduler redoes the requests in progress."""
+    engine = getattr(crawler, "engine", None)
+    scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None)
+    if isinstance(scheduler, LeasingScheduler):
+        scheduler.output_lost()

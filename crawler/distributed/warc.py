@@ -22,6 +22,7 @@ from scrapy_redis.connection import from_settings
 
 from crawler.distributed import leaving
 from crawler.distributed.codec import encode_page
+from crawler.distributed.scheduler import output_lost
 from crawler.warc import WarcFiles, WarcMiddleware
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class RedisWarcMiddleware(WarcMiddleware):
         except redis.RedisError as err:
             leaving.failed(self.crawler, err)
             if not self.closed:
+                output_lost(self.crawler)  # the failed response's page is fetched again, not released without its row
                 raise
             return
         self.pending = []
