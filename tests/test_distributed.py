@@ -692,6 +692,35 @@ def test_a_request_found_while_redis_is_away_is_queued_once_it_answers(leasing) 
     scheduler.close("finished")
 
 
+def test_a_request_held_while_redis_was_away_is_queued_before_the_page_that_found_it_is_released(leasing) -> None:
+    """Held requests were queued at the next poll, after the leases had ended: the engine's own next ask released the
+    page that found them first, and a worker killed (or stopped with Redis gone) then lost them; closing before that
+    poll dropped them without a word."""
+    from scrapy.http import Request
+
+    scheduler, client = leasing
+    scheduler.enqueue_request(Request("https://abai.kz/post/1"))
+    page = scheduler.next_request()
+    scheduler.crawler.engine._slot.inprogress.add(page)
+    enqueue = scheduler._enqueue
+    scheduler._enqueue = lambda *args, **kwargs: (_ for _ in ()).throw(redis.ConnectionError("Redis is away"))
+    for found in ("https://abai.kz/post/2", "https://abai.kz/post/3"):  # while the page is parsed
+        scheduler.enqueue_request(Request(found))
+    scheduler.crawler.engine._slot.inprogress.clear()
+    with pytest.raises(redis.ConnectionError):  # Redis still away: the page stays leased
+        scheduler.release_finished()
+    assert client.hlen(KEYS.lease("w1")) == 1
+    scheduler._enqueue = enqueue  # Redis answers again; the engine asks for work before the next poll
+    assert scheduler.next_request() is not None
+    assert not scheduler.held and client.zcard(KEYS.requests) == 1  # one queued, one taken
+    assert client.hlen(KEYS.lease("w1")) == 1  # the page released, the new request leased
+    scheduler._enqueue = lambda *args, **kwargs: (_ for _ in ()).throw(redis.ConnectionError("Redis is away"))
+    scheduler.enqueue_request(Request("https://abai.kz/post/4"))
+    scheduler._enqueue = enqueue
+    scheduler.close("shutdown")  # before any poll
+    assert client.zcard(KEYS.requests) == 2  # post/3, and post/4 (post/2 was done: released)
+
+
 STOP_BOUND = 10.0  # seconds a worker told to stop may take with REDIS_TIMEOUT=1 and Redis gone (1-4 s measured)
 
 

@@ -70,8 +70,9 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
     leases: dict[Request, bytes]
     """Requests handed to the engine and not yet released → their encoded form (the field in the lease hash)."""
     held: deque[Request]
-    """Requests found while Redis was away, queued there once it answers: a short outage loses none, and one while the
-    spider's start requests are read does not stop the crawl as if interrupted (Scrapy stops on an error there)."""
+    """Requests found while Redis was away, queued there once it answers, before any lease ends (the pages that found
+    them stay leased until then): a short outage loses none, and one while the spider's start requests are read does
+    not stop the crawl as if interrupted (Scrapy stops on an error there)."""
     redo: set[Request]
     """Leased requests in progress when a push of items or index rows failed: back to the queue once done, not released."""
     _ticker: LoopingCall | None
@@ -177,13 +178,17 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         return not scripts.crawl_done(self.server, self.keys)
 
     def release_finished(self) -> None:
-        """End the lease of every request the engine is done with (its items and follow-ups are in Redis by then); one
-        whose output Redis did not take goes back to the queue instead. Not once Redis is gone for a stopping worker,
-        whose lease then goes to another worker whole."""
-        if not self.leases or leaving.gone(self.crawler):
+        """End the lease of every request the engine is done with (its items and follow-ups are in Redis by then), once
+        the requests held while Redis was away (found by them, maybe) are queued; one whose output Redis did not take
+        goes back to the queue instead. Not once Redis is gone for a stopping worker, whose lease then goes to another
+        worker whole."""
+        if leaving.gone(self.crawler):
             return
+        while self.held:
+            self._queue(self.held[0])
+            self.held.popleft()
         slot = self._engine_slot()
-        if slot is None:  # no engine to ask: keep the leases; close() gives them back
+        if not self.leases or slot is None:  # no engine to ask: keep the leases; close() gives them back
             return
         done = [request for request in self.leases if request not in slot.inprogress]
         again = [request for request in done if request in self.redo]
@@ -253,9 +258,6 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
             self.release_finished()
             self._beat()
             self._recover()
-            while self.held:
-                self._queue(self.held[0])
-                self.held.popleft()
         except redis.RedisError as err:
             leaving.failed(self.crawler, err)
             self._unreachable(err)
