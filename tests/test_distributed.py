@@ -721,6 +721,37 @@ def test_a_request_held_while_redis_was_away_is_queued_before_the_page_that_foun
     assert client.zcard(KEYS.requests) == 2  # post/3, and post/4 (post/2 was done: released)
 
 
+@pytest.mark.parametrize("then", ["poll", "close"])
+def test_a_request_taken_by_a_take_whose_answer_was_lost_goes_back_to_the_queue(leasing, then) -> None:
+    """A take that timed out (Redis frozen past REDIS_TIMEOUT) ran once Redis woke: the request sat in the worker's
+    lease, unknown to it. Every worker then saw the crawl unfinished, for as long as the worker lived, and when it
+    closed it gave back only the requests it knew of: the page was never fetched."""
+    from scrapy.http import Request
+
+    scheduler, client = leasing
+    scheduler.enqueue_request(Request("https://abai.kz/post/1"))
+    take = scheduler._take
+
+    def answer_lost(*args: object, **kwargs: object) -> object:
+        take(*args, **kwargs)  # Redis ran it
+        raise redis.TimeoutError("Timeout reading from socket")
+
+    scheduler._take = answer_lost
+    with pytest.raises(redis.TimeoutError):
+        scheduler.next_request()
+    scheduler._take = take
+    assert (client.zcard(KEYS.requests), client.hlen(KEYS.lease("w1"))) == (0, 1) and not scheduler.leases
+    if then == "poll":
+        scheduler._tick()
+        assert (client.zcard(KEYS.requests), client.hlen(KEYS.lease("w1"))) == (1, 0)
+        assert scheduler.next_request().url == "https://abai.kz/post/1"  # fetched after all
+        scheduler.release_finished()
+        assert not scheduler.has_pending_requests()  # and the crawl can end
+    else:
+        scheduler.close("shutdown")
+        assert (client.zcard(KEYS.requests), client.hlen(KEYS.lease("w1"))) == (1, 0)
+
+
 STOP_BOUND = 10.0  # seconds a worker told to stop may take with REDIS_TIMEOUT=1 and Redis gone (1-4 s measured)
 
 

@@ -75,6 +75,8 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
     not stop the crawl as if interrupted (Scrapy stops on an error there)."""
     redo: set[Request]
     """Leased requests in progress when a push of items or index rows failed: back to the queue once done, not released."""
+    take_unanswered: bool
+    """A take failed: Redis may have run it, leasing a request this worker never got (a stray), until given back."""
     _ticker: LoopingCall | None
 
     @classmethod
@@ -92,6 +94,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         instance.leases = {}
         instance.held = deque()
         instance.redo = set()
+        instance.take_unanswered = False
         instance._ticker = None
         return instance
 
@@ -150,8 +153,12 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         """The best queued request, now leased to this worker."""
         self.release_finished()
         ttl = int(self.timeout * 1000)
-        data = self._take(keys=[self.queue.key, self.lease_key, self.keys.workers, self.keys.heartbeat(self.worker)],
-                          args=[self.worker, ttl])
+        try:
+            data = self._take(keys=[self.queue.key, self.lease_key, self.keys.workers, self.keys.heartbeat(self.worker)],
+                              args=[self.worker, ttl])
+        except redis.RedisError:
+            self.take_unanswered = True
+            raise
         if data is None:
             return None
         try:
@@ -236,12 +243,13 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
 
     def _leave(self, reason: str) -> None:
         self.release_finished()
-        if self.leases:
-            given = self._give_back(keys=[self.queue.key, self.lease_key], args=list(self.leases.values()))
+        unfinished = self.server.hkeys(self.lease_key)  # strays too (take_unanswered)
+        if unfinished:
+            given = self._give_back(keys=[self.queue.key, self.lease_key], args=unfinished)
             logger.warning("Worker %s closed (%s) with %d unfinished requests: put them back in the queue",
                            self.worker, reason, given)
-            self.leases.clear()
-            self.redo.clear()
+        self.leases.clear()
+        self.redo.clear()
         pipe = self.server.pipeline()
         pipe.srem(self.keys.workers, self.worker).delete(self.keys.heartbeat(self.worker))
         pipe.set(self.keys.stopped(self.worker), reason, ex=3600)
@@ -256,6 +264,8 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
             return
         try:
             self.release_finished()
+            if self.take_unanswered:
+                self._give_back_strays()
             self._beat()
             self._recover()
         except redis.RedisError as err:
@@ -282,6 +292,16 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         engine = getattr(self.crawler, "engine", None)
         if engine is not None:
             deferred_from_coro(engine.close_spider_async(reason="redis_unreachable"))
+
+    def _give_back_strays(self) -> None:
+        """Requests in this worker's lease it never got (a take Redis ran, its answer too late) back to the queue: else
+        they stayed leased to a live worker, never fetched, and no worker saw the crawl end."""
+        strays = set(self.server.hkeys(self.lease_key)) - set(self.leases.values())
+        if strays:
+            given = self._give_back(keys=[self.queue.key, self.lease_key], args=sorted(strays))
+            logger.warning("Worker %s put back in the queue %d requests it took without getting them (Redis answered "
+                           "too late)", self.worker, given)
+        self.take_unanswered = False
 
     def _beat(self) -> None:
         pipe = self.server.pipeline()
