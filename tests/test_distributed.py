@@ -513,6 +513,21 @@ def test_a_bad_redis_or_option_is_one_line_and_exit_2(command, tmp_path) -> None
     assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+@pytest.mark.parametrize(("command", "setting"), [
+    (("ingest",), "REDIS_TIMEOUT=abc"),
+    (("ingest",), "REDIS_OUTAGE_LIMIT=soon"),
+    (("ingest",), "REDIS_TIMEOUT=0"),
+    (("crawl", "abai", "--offline"), "REDIS_TIMEOUT=abc"),
+])
+def test_a_bad_redis_setting_given_with_s_is_one_line_and_exit_2(redis_url, tmp_path, command, setting) -> None:
+    """A traceback and exit 1 (as if Redis had failed) for a typo in `-s`; REDIS_TIMEOUT=0, a socket that never waits,
+    failed as if Redis could not be reached."""
+    result = subprocess.run(cli(*command, "--redis", f"{redis_url}/11", "--db", str(tmp_path / "db.sqlite"), "-s", setting),
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    name, value = setting.split("=")
+    assert (result.returncode, result.stderr.strip()) == (2, f"error: -s {name} takes seconds, more than 0, not {value!r}")
+
+
 def test_a_worker_stopped_by_a_limit_it_was_given_exits_0_as_a_crawl_does(redis_url, tmp_path) -> None:
     """A worker's exit status is `crawl`'s: a CLOSESPIDER_* limit is a normal end, not an interruption (130)."""
     process = spawn(cli("crawl", "abai", "--redis", f"{redis_url}/4", "--offline", "--db", str(tmp_path / "db.sqlite"),

@@ -47,7 +47,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from crawler import settings as project_settings
 from crawler.distributed import scripts
 from crawler.distributed.codec import PAGE, STATS, Counts, decode
-from crawler.distributed.keys import Keys, connect, redact
+from crawler.distributed.keys import Keys, connect, redact, seconds_setting
 from crawler.distributed.outage import Outage
 from crawler.errors import ConfigError, FrontierError
 from crawler.parsers.abai import SITE as ABAI_SITE
@@ -134,9 +134,9 @@ class Ingester:
         if batch_size < 1:
             raise ConfigError("--batch-size must be at least 1")
         settings = ingest_settings() if settings is None else settings
-        self.server: redis.Redis = connect(redis_url, settings.getfloat("REDIS_TIMEOUT"))
+        self.server: redis.Redis = connect(redis_url, seconds_setting(settings, "REDIS_TIMEOUT"))
         self.redis_url = redact(redis_url)
-        self.outage = Outage(settings.getfloat("REDIS_OUTAGE_LIMIT"), first_wait=poll)
+        self.outage = Outage(seconds_setting(settings, "REDIS_OUTAGE_LIMIT"), first_wait=poll)
         spider, site = (profile.name, profile.site) if profile else ("abai", ABAI_SITE)
         self.keys = Keys(spider)
         self.site = site

@@ -7,14 +7,17 @@ Every key starts with the spider's name (`abai`, or a site profile's:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import redis
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
-from crawler.errors import FrontierError
+from crawler.errors import ConfigError, FrontierError
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,19 @@ def client_params(timeout: float) -> dict[str, Any]:
     """
     retry = Retry(ExponentialWithJitterBackoff(cap=1.0, base=0.01), 3, supported_errors=(redis.ConnectionError,))
     return {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry_on_timeout": False, "retry": retry}
+
+
+def seconds_setting(settings: BaseSettings, name: str) -> float:
+    """A setting in seconds read before Scrapy runs (REDIS_TIMEOUT, REDIS_OUTAGE_LIMIT): a bad `-s` value is a usage
+    error (one line, exit 2), not a traceback; and 0, which makes a socket that never waits, is refused."""
+    value = settings.get(name)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = 0.0
+    if not number > 0:  # NaN too
+        raise ConfigError(f"-s {name} takes seconds, more than 0, not {value!r}")
+    return number
 
 
 def redact(url: str) -> str:

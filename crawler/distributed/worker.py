@@ -21,7 +21,7 @@ import redis
 from scrapy.settings import Settings
 
 from crawler.crawl import answered, crawl_settings, scrapy_process, spider_for
-from crawler.distributed.keys import Keys, client_params, connect, redact
+from crawler.distributed.keys import Keys, client_params, connect, redact, seconds_setting
 from crawler.distributed.leaving import GONE, unsent_counts
 from crawler.distributed.scheduler import default_worker_id
 from crawler.errors import ConfigError, FrontierError
@@ -58,8 +58,8 @@ def worker_settings(redis_url: str, *, db: Path, mirror: Path | None = None, log
         "EXTENSIONS": {**settings.getdict("EXTENSIONS"), "crawler.runstats.RunReport": None},
     }, priority="cmdline")
     settings.setdict(with_mirror(overrides), priority="cmdline")
-    settings.set("REDIS_PARAMS", {**client_params(settings.getfloat("REDIS_TIMEOUT")), **settings.getdict("REDIS_PARAMS")},
-                 priority="cmdline")
+    params = client_params(seconds_setting(settings, "REDIS_TIMEOUT"))
+    settings.set("REDIS_PARAMS", {**params, **settings.getdict("REDIS_PARAMS")}, priority="cmdline")
     return settings
 
 
@@ -90,7 +90,7 @@ def run_worker(spider: str, *, redis_url: str, db: Path, mirror: Path | None = N
     spider_class, spider_args = spider_for(settings, options, profile)
     if mirror is not None:
         Mirror(mirror)
-    seen_before = crawl_seen_before(redis_url, Keys(spider), settings.getfloat("REDIS_TIMEOUT"))
+    seen_before = crawl_seen_before(redis_url, Keys(spider), seconds_setting(settings, "REDIS_TIMEOUT"))
     process = scrapy_process(settings)
     crawler = process.create_crawler(spider_class)
     process.crawl(crawler, **spider_args, **options)
