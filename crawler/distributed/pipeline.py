@@ -18,9 +18,10 @@ heartbeat is, and the rest when the worker closes, before it leaves the
 frontier (Scrapy closes the pipelines first). So a killed worker loses at
 most its last REDIS_COUNTS_INTERVAL seconds of counts (and those of a push
 in flight); the requests it held are fetched, and counted, again by another
-worker. An item whose push fails mid-crawl is not lost: its page goes back to the
-queue once done (crawler/distributed/scheduler.py `output_lost`). A worker
-stopping without Redis sends nothing after its first failed push
+worker. An item whose push fails mid-crawl is not lost: the push raises, and
+on Scrapy's item_error the scheduler puts its page back in the queue once
+done (crawler/distributed/scheduler.py `output_lost`). A worker stopping
+without Redis sends nothing after its first failed push
 (crawler/distributed/leaving.py).
 """
 
@@ -40,7 +41,6 @@ from twisted.internet.threads import deferToThread
 
 from crawler.distributed import leaving
 from crawler.distributed.codec import Counts, encode_item, encode_stats
-from crawler.distributed.scheduler import output_lost
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -100,7 +100,6 @@ class ItemQueuePipeline(RedisPipeline):  # type: ignore[misc]  # scrapy-redis sh
                 await maybe_deferred_to_future(deferToThread(self._push, [*lines, line]))
             except redis.RedisError as err:
                 self.unsent = lines  # the next push sends them
-                output_lost(self.crawler)  # the item's page is fetched again, not released without it
                 leaving.failed(self.crawler, err)
                 raise
             self.unsent = []

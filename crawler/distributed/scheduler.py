@@ -35,6 +35,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import redis
+from scrapy import signals
 from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.scheduler import Scheduler
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Request
+    from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +119,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         self._recover()
         self._ticker = LoopingCall(self._tick)
         self._ticker.start(self.interval, now=False)
+        self.crawler.signals.connect(self._item_error, signal=signals.item_error)
         logger.info("Worker %s joined the frontier %s (%d requests queued)", self.worker, self.queue.key, len(self.queue))
 
     # -- the queue ----------------------------------------------------------
@@ -209,13 +212,21 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
             self.server.hdel(self.lease_key, *(self.leases[request] for request in released))
             self._forget(released, "redis/released")
 
-    def output_lost(self) -> None:
-        """A push of items or WARC index rows failed: the leased requests in progress may have made them, so each goes
-        back to the queue once done (fetched again, its output sent again; the ingester's upserts absorb what did
-        arrive), instead of leaving its lease with its output lost."""
+    def output_lost(self, request: Request | None) -> None:
+        """A push of `request`'s items or WARC index rows failed: once done, it goes back to the queue (fetched again,
+        its output sent again; the ingester's upserts absorb what did arrive) instead of leaving its lease with its
+        output lost. A request not known (None, or not leased): every leased request in progress, to be safe."""
+        if request in self.leases:
+            self.redo.add(request)
+            return
         slot = self._engine_slot()
         if slot is not None:
-            self.redo.update(request for request in slot.inprogress if request in self.leases)
+            self.redo.update(leased for leased in slot.inprogress if leased in self.leases)
+
+    def _item_error(self, response: Any, failure: Failure) -> None:
+        """Scrapy's item_error: an item pipeline failed; if it is Redis that did not take the item, `output_lost`."""
+        if isinstance(failure.value, redis.RedisError):
+            self.output_lost(getattr(response, "request", None))
 
     def _forget(self, requests: list[Request], stat: str) -> None:
         """Requests whose leases Redis ended: only then, else the next poll, or close(), tries again."""
@@ -328,9 +339,9 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         return getattr(engine, "_slot", None)
 
 
-def output_lost(crawler: Crawler) -> None:
-    """A push of items or WARC index rows to Redis failed: the worker's scheduler redoes the requests in progress."""
+def output_lost(crawler: Crawler, request: Request) -> None:
+    """A push of `request`'s WARC index rows to Redis failed: the worker's scheduler fetches its page again."""
     engine = getattr(crawler, "engine", None)
     scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None)
     if isinstance(scheduler, LeasingScheduler):
-        scheduler.output_lost()
+        scheduler.output_lost(request)

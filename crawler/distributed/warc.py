@@ -26,7 +26,9 @@ from crawler.distributed.scheduler import output_lost
 from crawler.warc import WarcFiles, WarcMiddleware
 
 if TYPE_CHECKING:
+    from scrapy import Spider
     from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
 
 
 class RedisWarcMiddleware(WarcMiddleware):
@@ -45,6 +47,14 @@ class RedisWarcMiddleware(WarcMiddleware):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisWarcMiddleware:
         return cls(crawler)
+
+    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+        """The response archived; one whose index row Redis did not take fails, and its page is fetched again."""
+        try:
+            return super().process_response(request, response, spider)
+        except redis.RedisError:
+            output_lost(self.crawler, request)
+            raise
 
     def _run_id(self) -> int | None:
         """A worker has no crawl run of its own (0 in its rows): the ingester files them under its run."""
@@ -74,7 +84,6 @@ class RedisWarcMiddleware(WarcMiddleware):
         except redis.RedisError as err:
             leaving.failed(self.crawler, err)
             if not self.closed:
-                output_lost(self.crawler)  # the failed response's page is fetched again, not released without its row
                 raise
             return
         self.pending = []
