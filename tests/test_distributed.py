@@ -707,6 +707,36 @@ def test_a_request_found_while_redis_is_away_is_queued_once_it_answers(leasing) 
     scheduler.close("finished")
 
 
+def test_a_warc_index_row_redis_took_late_is_not_sent_again(leasing) -> None:
+    """A push whose answer came too late (Redis ran it after REDIS_TIMEOUT) left its row pending, and the next push sent
+    it again: two `pages` rows for one record. Its page is fetched again (a new record, a new row), so it is dropped."""
+    from types import SimpleNamespace
+
+    from scrapy.http import HtmlResponse, Request
+
+    from crawler.distributed.warc import RedisWarcMiddleware
+
+    scheduler, client = leasing
+    middleware = RedisWarcMiddleware(scheduler.crawler)
+    server, late = middleware.server, [True]
+
+    def rpush(*args: object) -> object:
+        answer = server.rpush(*args)
+        if late and late.pop():
+            raise redis.TimeoutError("Timeout reading from socket")
+        return answer
+
+    middleware.server = SimpleNamespace(rpush=rpush)
+    for n in (1, 2):
+        request = Request(f"https://abai.kz/post/{n}")
+        try:
+            middleware.process_response(request, HtmlResponse(request.url, body=b"<html></html>", request=request))
+        except redis.TimeoutError:
+            pass
+    rows = [decode(line)[1] for line in client.lrange(KEYS.items, 0, -1)]
+    assert [row["url"] for row in rows] == ["https://abai.kz/post/1", "https://abai.kz/post/2"]
+
+
 def test_a_request_held_while_redis_was_away_is_queued_before_the_page_that_found_it_is_released(leasing) -> None:
     """Held requests were queued at the next poll, after the leases had ended: the engine's own next ask released the
     page that found them first, and a worker killed (or stopped with Redis gone) then lost them; closing before that

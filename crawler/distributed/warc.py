@@ -69,7 +69,8 @@ class RedisWarcMiddleware(WarcMiddleware):
 
     def flush(self) -> None:
         """The records made durable in their file, then their rows pushed for the ingester; a push that fails fails
-        the response, as a record that cannot be written does, except once the files are closing."""
+        the response, as a record that cannot be written does, except once the files are closing. Its rows are not sent
+        again: its page is fetched again, with a new record and row (a row Redis took late would arrive twice)."""
         if not self.pending:
             return
         assert self.files is not None
@@ -83,9 +84,11 @@ class RedisWarcMiddleware(WarcMiddleware):
             self.server.rpush(key, *(encode_page(row) for row in self.pending))
         except redis.RedisError as err:
             leaving.failed(self.crawler, err)
-            if not self.closed:
-                raise
-            return
+            if self.closed:
+                return
+            if not leaving.gone(self.crawler):  # a stopping worker counts them as not sent, and leaves its page leased
+                self.pending = []
+            raise
         self.pending = []
 
     def _close(self) -> None:
