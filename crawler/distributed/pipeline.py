@@ -20,7 +20,7 @@ most its last REDIS_COUNTS_INTERVAL seconds of counts (and those of a push
 in flight); the requests it held are fetched, and counted, again by another
 worker. An item whose push fails mid-crawl is not lost: the push raises, and
 on Scrapy's item_error the scheduler puts its page back in the queue once
-done (crawler/distributed/scheduler.py `output_lost`). A worker stopping
+done (crawler/distributed/scheduler.py `items_lost`). A worker stopping
 without Redis sends nothing after its first failed push
 (crawler/distributed/leaving.py).
 """

@@ -16,9 +16,10 @@ Workers also share the end of the crawl: a worker with nothing to do stays
 open while other workers hold leases (their pages may still yield new
 requests) and closes once the queue is empty and nothing is leased.
 
-A request whose items or WARC index rows Redis did not take (a push that
-failed mid-crawl) goes back to the queue once done, instead of leaving the
-lease: its page is fetched again, and what it made sent again. A worker that
+A request whose items Redis did not take (a push that failed mid-crawl)
+goes back to the queue once done, instead of leaving the lease: its page is
+fetched again, and what it made sent again (one whose WARC index row Redis
+did not take is fetched again as a retry: crawler/distributed/warc.py). A worker that
 stops while Redis does not answer leaves its lease where it is
 (crawler/distributed/leaving.py): the requests in it are fetched again by
 another worker once its heartbeat expires.
@@ -76,7 +77,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
     them stay leased until then): a short outage loses none, and one while the spider's start requests are read does
     not stop the crawl as if interrupted (Scrapy stops on an error there)."""
     redo: set[Request]
-    """Leased requests in progress when a push of items or index rows failed: back to the queue once done, not released."""
+    """Leased requests whose items Redis did not take: back to the queue once done, not released."""
     take_unanswered: bool
     """A take failed: Redis may have run it, leasing a request this worker never got (a stray), until given back."""
     _ticker: LoopingCall | None
@@ -204,18 +205,18 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         again = [request for request in done if request in self.redo]
         if again:
             self._give_back(keys=[self.queue.key, self.lease_key], args=[self.leases[request] for request in again])
-            logger.warning("Worker %s put %d finished requests back in the queue: Redis did not take their items or "
-                           "WARC index rows", self.worker, len(again))
+            logger.warning("Worker %s put %d finished requests back in the queue: Redis did not take their items",
+                           self.worker, len(again))
             self._forget(again, "redis/redone")
         released = [request for request in done if request not in again]
         if released:
             self.server.hdel(self.lease_key, *(self.leases[request] for request in released))
             self._forget(released, "redis/released")
 
-    def output_lost(self, request: Request | None) -> None:
-        """A push of `request`'s items or WARC index rows failed: once done, it goes back to the queue (fetched again,
-        its output sent again; the ingester's upserts absorb what did arrive) instead of leaving its lease with its
-        output lost. A request not known (None, or not leased): every leased request in progress, to be safe."""
+    def items_lost(self, request: Request | None) -> None:
+        """A push of `request`'s items failed: once done, it goes back to the queue (fetched again, its items sent
+        again; the ingester's upserts absorb what did arrive) instead of leaving its lease with its items lost. A
+        request not known (None, or not leased): every leased request in progress, to be safe."""
         if request in self.leases:
             self.redo.add(request)
             return
@@ -224,9 +225,9 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
             self.redo.update(leased for leased in slot.inprogress if leased in self.leases)
 
     def _item_error(self, response: Any, failure: Failure) -> None:
-        """Scrapy's item_error: an item pipeline failed; if it is Redis that did not take the item, `output_lost`."""
+        """Scrapy's item_error: an item pipeline failed; if it is Redis that did not take the item, `items_lost`."""
         if isinstance(failure.value, redis.RedisError):
-            self.output_lost(getattr(response, "request", None))
+            self.items_lost(getattr(response, "request", None))
 
     def _forget(self, requests: list[Request], stat: str) -> None:
         """Requests whose leases Redis ended: only then, else the next poll, or close(), tries again."""
@@ -338,10 +339,3 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         engine = getattr(self.crawler, "engine", None)
         return getattr(engine, "_slot", None)
 
-
-def output_lost(crawler: Crawler, request: Request) -> None:
-    """A push of `request`'s WARC index rows to Redis failed: the worker's scheduler fetches its page again."""
-    engine = getattr(crawler, "engine", None)
-    scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None)
-    if isinstance(scheduler, LeasingScheduler):
-        scheduler.output_lost(request)

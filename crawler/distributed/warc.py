@@ -9,8 +9,10 @@ subclass gives it run 0 and names its files after the worker; it overrides
 `WarcMiddleware._run_id`, `_files` and `flush`). A row names its file
 relative to the worker's database folder (`warc/<worker>/…warc.gz`), so
 once the files are copied or mounted beside the ingester's database,
-`reparse` finds every record. Stopping without Redis, it keeps the rows
-it could not push and counts them (crawler/distributed/leaving.py).
+`reparse` finds every record. A response whose row Redis did not take
+mid-crawl is fetched again, as a retry is (its record stays in the file,
+unindexed). Stopping without Redis, it keeps the rows it could not push and
+counts them (crawler/distributed/leaving.py).
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from scrapy_redis.connection import from_settings
 
 from crawler.distributed import leaving
 from crawler.distributed.codec import encode_page
-from crawler.distributed.scheduler import output_lost
 from crawler.warc import WarcFiles, WarcMiddleware
 
 if TYPE_CHECKING:
@@ -48,13 +49,17 @@ class RedisWarcMiddleware(WarcMiddleware):
     def from_crawler(cls, crawler: Crawler) -> RedisWarcMiddleware:
         return cls(crawler)
 
-    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
-        """The response archived; one whose index row Redis did not take fails, and its page is fetched again."""
+    def process_response(self, request: Request, response: Response,  # type: ignore[override]  # a Request too, as
+                         spider: Spider | None = None) -> Response | Request:  # Scrapy's middlewares may return
+        """The response archived; one whose index row Redis did not take is fetched again, as a retry is, not parsed:
+        it failed, its spider's errback stored a download error for a page that had answered, and its lease ended
+        without its row. A stopping worker without Redis fails it: its page stays leased (leaving.py)."""
         try:
             return super().process_response(request, response, spider)
         except redis.RedisError:
-            output_lost(self.crawler, request)
-            raise
+            if leaving.gone(self.crawler):
+                raise
+            return request.replace(dont_filter=True)  # the dupe filter saw it: as RetryMiddleware does
 
     def _run_id(self) -> int | None:
         """A worker has no crawl run of its own (0 in its rows): the ingester files them under its run."""
