@@ -18,9 +18,9 @@ requests) and closes once the queue is empty and nothing is leased.
 
 A request whose items Redis did not take (a push that failed mid-crawl)
 goes back to the queue once done, instead of leaving the lease: its page is
-fetched again, and what it made sent again (one whose WARC index row Redis
-did not take is fetched again as a retry: crawler/distributed/warc.py). A worker that
-stops while Redis does not answer leaves its lease where it is
+fetched again, and its items sent again (one whose WARC index row Redis did
+not take is fetched again as a retry: crawler/distributed/warc.py). A worker
+that stops while Redis does not answer leaves its lease where it is
 (crawler/distributed/leaving.py): the requests in it are fetched again by
 another worker once its heartbeat expires.
 """
@@ -190,7 +190,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
 
     def release_finished(self) -> None:
         """End the lease of every request the engine is done with (its items and follow-ups are in Redis by then), once
-        the requests held while Redis was away (found by them, maybe) are queued; one whose output Redis did not take
+        the requests held while Redis was away (found by them, maybe) are queued; one whose items Redis did not take
         goes back to the queue instead. Not once Redis is gone for a stopping worker, whose lease then goes to another
         worker whole."""
         if leaving.gone(self.crawler):
@@ -338,4 +338,3 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         """
         engine = getattr(self.crawler, "engine", None)
         return getattr(engine, "_slot", None)
-

@@ -73,9 +73,9 @@ class RedisWarcMiddleware(WarcMiddleware):
         return self.files
 
     def flush(self) -> None:
-        """The records made durable in their file, then their rows pushed for the ingester; a push that fails fails
-        the response, as a record that cannot be written does, except once the files are closing. Its rows are not sent
-        again: its page is fetched again, with a new record and row (a row Redis took late would arrive twice)."""
+        """The records made durable in their file, then their rows pushed for the ingester; a push that fails raises
+        (`process_response` fetches the page again), except once the files are closing. Its rows are not sent again:
+        the new fetch has a new record and row (a row Redis took late would arrive twice)."""
         if not self.pending:
             return
         assert self.files is not None
