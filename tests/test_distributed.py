@@ -83,6 +83,14 @@ def output_of(process: subprocess.Popen[str]) -> str:
     return process.log.read_text(encoding="utf-8", errors="replace")  # type: ignore[attr-defined]
 
 
+def end_and_resume(process: subprocess.Popen[str], redis_server: subprocess.Popen[bytes]) -> None:
+    """The process killed if it still runs, and the Redis server a test froze (SIGSTOP) resumed: the next test needs it."""
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=10)
+    redis_server.send_signal(signal.SIGCONT)
+
+
 def wait_for(condition: object, what: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():  # type: ignore[operator]
@@ -819,10 +827,7 @@ def test_a_worker_stopped_while_redis_is_gone_stops_within_seconds_and_says_what
             time.sleep(0.1)
         took = time.monotonic() - stopped
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
-        redis_server.send_signal(signal.SIGCONT)
+        end_and_resume(process, redis_server)
     try:
         output = output_of(process)
         assert took < STOP_BOUND and process.returncode == 1, f"exit {process.returncode} after {took:.1f} s:\n{output[-3000:]}"
@@ -1041,10 +1046,7 @@ def test_ingest_follow_waits_for_a_frozen_redis_up_to_the_outage_limit(own_redis
         process.wait(timeout=FROZEN_BOUND + (int(limit) if outage == "stays away" else 0))
         took = time.monotonic() - stopped
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
-        server.send_signal(signal.SIGCONT)
+        end_and_resume(process, server)
     output = output_of(process)
     if outage == "answers again":
         assert process.returncode == 0 and "(finished)" in output, output[-3000:]
