@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from crawler.quote_layout import Layout
 from crawler.quote_names import (
     Mention,
     droppable,
@@ -37,7 +38,6 @@ from crawler.quote_words import (
     PLACE_ENDING,
     PLURAL,
     PRONOUNS,
-    SENTENCE_END,
     ROLE_SPEAKER_LINE,
     SPEAKER_LINE,
     SURNAME_END,
@@ -133,20 +133,6 @@ def _starts_name(before: list[str]) -> bool:
     return not before or role_stem(before[-1]) is not None
 
 
-def sentence_start(text: str, pos: int) -> int:
-    """Offset where the sentence holding `pos` begins."""
-    start = 0
-    for match in SENTENCE_END.finditer(text, 0, pos):
-        start = match.end()
-    return start
-
-
-def sentence_end(text: str, pos: int) -> int:
-    """Offset of the punctuation that ends the sentence holding `pos` (or the text's end)."""
-    match = SENTENCE_END.search(text, pos)
-    return match.start() if match else len(text.rstrip())
-
-
 def speaker_line(text: str, script: str) -> tuple[Who, int] | None:
     """The speaker of an interview line ("Дарқан ҚАЛЕТАЕВ:", "Саясат НҰРБЕК: – …") and where its quote starts.
 
@@ -191,7 +177,7 @@ def closing_thanks(text: str) -> bool:
     """Whether a paragraph opens with the interviewer's thanks for the interview ("Сұхбатыңызға рахмет!", "– Әңгімеңізге
     рахмет!"): the outlet's last turn, unlabelled, which like a labelled one ends the answer before it and quotes no
     one. Not after a colon: "Айдос САРЫМ: – Сұхбатқа шақырғаныңызға рахмет." is the guest's answer."""
-    first = text[:sentence_end(text, 0)]
+    first = text[:Layout(text).sentence_end(0)]
     return ":" not in first and THANKS.search(first) is not None and INTERVIEW_WORD.search(first) is not None
 
 

@@ -39,6 +39,7 @@ from crawler.quote_candidates import (
     mask,
     trim,
 )
+from crawler.quote_layout import Layout
 from crawler.quote_names import (
     Mention,
     Person,
@@ -51,7 +52,6 @@ from crawler.quote_speakers import (
     Who,
     as_subject,
     closing_thanks,
-    sentence_start,
     speaker_line,
     who_after,
     who_in,
@@ -129,7 +129,7 @@ def _read_paragraph(index: int, text: str, script: str, waiting: Who | None, pen
         return _Paragraph([], masked, turn=Who(), asked=text.rstrip().endswith(("?", "؟")))
     said = SAID_BEFORE.search(masked) if not spans and masked.rstrip().endswith(":") else None
     if said:  # "Министр Дархан Қалетаев былай деді:" and the dash paragraph after it is the speech
-        return _Paragraph([], masked, speaker_line=who_in(masked, text, sentence_start(masked, said.start()), said.start(), script))
+        return _Paragraph([], masked, speaker_line=who_in(masked, text, Layout(masked).sentence_start(said.start()), said.start(), script))
     speaker: Who | None = waiting
     lead = LEADING_DASH.match(text)
     block_start = lead.end() if lead else -1
