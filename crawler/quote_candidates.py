@@ -22,7 +22,6 @@ from crawler.quote_words import (
     CONTINUATION,
     DASH_ATTRIBUTION,
     ENDS,
-    GUILLEMET,
     INDIRECT_MARKERS_BY_CORE,
     INDIRECT_RU,
     INDIRECT_TAIL,
@@ -71,11 +70,16 @@ def guillemet_spans(text: str) -> list[tuple[int, int]]:
     curly quotes outside them ("Біз жеңеміз" деді Айдос Сарым, «Nur Otan» мүшесі)."""
     pairs: list[tuple[int, int]] = []
     opened: list[int] = []
-    for mark in GUILLEMET.finditer(text):
-        if mark.group() == "«":
-            opened.append(mark.start())
-        elif opened:
-            pairs.append((opened.pop(), mark.end()))
+    opens = text.find("«")
+    closes = text.find("»", opens + 1) if opens >= 0 else -1
+    while opens >= 0 or closes >= 0:  # each mark in turn, each found once
+        if closes < 0 or 0 <= opens < closes:
+            opened.append(opens)
+            opens = text.find("«", opens + 1)
+        else:
+            if opened:
+                pairs.append((opened.pop(), closes + 1))
+            closes = text.find("»", closes + 1)
     spans: list[tuple[int, int]] = []
     for start, end in sorted(pairs):
         if not spans or start >= spans[-1][1]:  # not inside the span before it
@@ -106,11 +110,16 @@ def mask(text: str, spans: list[tuple[int, int]]) -> str:
 
 def inline_candidates(text: str, masked: str, spans: list[tuple[int, int]], script: str) -> list[Candidate]:
     """«…» деді ол / «…», — сказал он / Министр: «…» — guillemet spans that are quotes."""
+    if not spans:
+        return []
     found: list[Candidate] = []
     words, blanked = Layout(text), Layout(masked)
     for (open_at, close_at), after in zip(spans, [0, *(end for _, end in spans)]):
         before = words.words_before(open_at, 1)
-        if _names(text, before, open_at, close_at) or _proverb(blanked, open_at, close_at):
+        if _names(text, before, open_at, close_at):
+            continue
+        sentence = blanked.sentence_start(open_at)
+        if _proverb(blanked, sentence, open_at, close_at):
             continue
         attribution = INLINE_ATTRIBUTION.match(text, close_at)
         interrupted = INTERRUPTING.search(text, open_at + 1, close_at - 1) if attribution is None else None
@@ -123,7 +132,7 @@ def inline_candidates(text: str, masked: str, spans: list[tuple[int, int]], scri
             continue  # a name: «Нұр Отан» партиясы, «Рейтер» агенттігі; after a colon, a list of them
         who = who_after(masked, text, attribution, script) if attribution else Who()
         if who.name is None and who.role_stem is None and not who.nobody:
-            who = who_in(masked, text, blanked.sentence_start(open_at), open_at, script)
+            who = who_in(masked, text, sentence, open_at, script)
         kind: QuoteKind = "question" if attribution and attribution.group("ask") else "inline"
         start, end = trim(text, open_at + 1, close_at - 1)
         found.append(Candidate(kind, start, end, who))
@@ -148,10 +157,11 @@ def _names(text: str, before: list[str], open_at: int, close_at: int) -> bool:
 PROVERB_LEAD = 2
 
 
-def _proverb(blanked: Layout, open_at: int, close_at: int) -> bool:
+def _proverb(blanked: Layout, sentence: int, open_at: int, close_at: int) -> bool:
     """Whether a quoted span is a proverb or saying, which no speaker of the text says though it may end a sentence
     with a verb ("Бір мақал бар: «Білекті бірді жығар, …»", "«Бірлік бар жерде тірлік бар» дегендей, …"): a word naming
-    a proverb among the words that introduce it (`PROVERB_LEAD`), or a formula that gives it as a saying after it.
+    a proverb among the words that introduce it (`PROVERB_LEAD`, within its sentence, which starts at `sentence`), or a
+    formula that gives it as a saying after it.
 
     Not a proverb word further back in the sentence: there proverbs are a topic or a person's work, and the span a
     speaker's words ("Профессор мақал-мәтелдердің маңызы туралы айтты: «…»", "Мақал жинаған ғалым Серік Ахметов:
@@ -159,7 +169,7 @@ def _proverb(blanked: Layout, open_at: int, close_at: int) -> bool:
     """
     if PROVERB_AFTER.match(blanked.text, blanked.past_blanks(close_at)):  # the formula's first letter past the blanks
         return True
-    lead = blanked.words_before(open_at, PROVERB_LEAD, blanked.sentence_start(open_at))
+    lead = blanked.words_before(open_at, PROVERB_LEAD, sentence)
     return any(PROVERB_WORD.match(fold(word)) for word in lead)
 
 
