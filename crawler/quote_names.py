@@ -169,36 +169,51 @@ class Registry:
     page of capitalised words (a German article) registers hundreds of
     "people", and comparing each with all of them cost more than the rest
     of the parse.
+
+    Each person is filed under their first spelling, which no other person
+    has, so that a mention moves them to the end of each file at once (a
+    page of thousands of people, each moved by searching a list, cost
+    seconds), and under the role stems their role holds, so that a role
+    noun finds its person without reading all the others.
     """
 
-    people: list[Person] = field(default_factory=list)
+    people: dict[str, Person] = field(default_factory=dict)  # by name, the most recently mentioned last
     subject: Person | None = None
     spellings: dict[str, Person] = field(default_factory=dict)  # every spelling met, for a fast lookup
-    by_surname: dict[str, list[Person]] = field(default_factory=dict)  # `_surname_key` → people, as ordered in `people`
+    by_surname: dict[str, dict[str, Person]] = field(default_factory=dict)  # `_surname_key` → people, as in `people`
+    by_role: dict[str, dict[str, Person]] = field(default_factory=dict)  # role stem → people whose role holds it, ditto
 
     def find(self, name: str) -> Person | None:
         known = self.spellings.get(name)
         if known:
             return known
-        alike = self.by_surname.get(_surname_key(name), ())
-        return next((p for p in reversed(alike) if _same_person(p.name, name)), None)
+        alike = self.by_surname.get(_surname_key(name), {})
+        return next((p for p in reversed(alike.values()) if _same_person(p.name, name)), None)
 
     def mention(self, name: str, role: str | None) -> Person:
-        person = self.find(name)
-        alike = self.by_surname.setdefault(_surname_key(person.name if person else name), [])
-        if person is None:
-            person = Person(name)
-        else:
-            self.people.remove(person)
-            alike.remove(person)
-        self.people.append(person)
-        alike.append(person)
-        self.spellings[name] = person
+        person = self.find(name) or Person(name)
+        held = _role_stems(person.role)
         person.role = _merge_role(person.role, role)
+        for stem in held - _role_stems(person.role):
+            del self.by_role[stem][person.name]
+        files = [self.people, self.by_surname.setdefault(_surname_key(person.name), {})]
+        files += [self.by_role.setdefault(stem, {}) for stem in _role_stems(person.role)]
+        for people in files:
+            people.pop(person.name, None)
+            people[person.name] = person
+        self.spellings[name] = person
         return person
 
     def with_role(self, stem: str) -> Person | None:
-        return next((p for p in reversed(self.people) if p.role and stem in fold(p.role)), None)
+        """The person mentioned last whose role holds a role stem (one of `ROLE_STEMS`)."""
+        return next(reversed(self.by_role.get(stem, {}).values()), None)
+
+
+@lru_cache(maxsize=1024)
+def _role_stems(role: str | None) -> frozenset[str]:
+    """The role stems a role holds: "Қоғамдық даму министрі" holds "министр"."""
+    folded = fold(role) if role else ""
+    return frozenset(stem for stem in ROLE_STEMS if stem in folded)
 
 
 def _surname_key(name: str) -> str:
