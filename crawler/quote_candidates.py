@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from crawler.items import QuoteKind
 from crawler.quote_layout import Layout
 from crawler.quote_names import fold
-from crawler.quote_speakers import Who, who_after, who_in
+from crawler.quote_speakers import Speakers, Who, who_after
 from crawler.quote_words import (
     ACCUSATIVE,
     COLLECTIVE,
@@ -113,7 +113,7 @@ def inline_candidates(text: str, masked: str, spans: list[tuple[int, int]], scri
     if not spans:
         return []
     found: list[Candidate] = []
-    words, blanked = Layout(text), Layout(masked)
+    words, blanked, speakers = Layout(text), Layout(masked), Speakers(masked, text, script)
     for (open_at, close_at), after in zip(spans, [0, *(end for _, end in spans)]):
         before = words.words_before(open_at, 1)
         if _names(text, before, open_at, close_at):
@@ -132,7 +132,7 @@ def inline_candidates(text: str, masked: str, spans: list[tuple[int, int]], scri
             continue  # a name: «Нұр Отан» партиясы, «Рейтер» агенттігі; after a colon, a list of them
         who = who_after(masked, text, attribution, script) if attribution else Who()
         if who.name is None and who.role_stem is None and not who.nobody:
-            who = who_in(masked, text, sentence, open_at, script)
+            who = speakers.who_in(sentence, open_at)
         kind: QuoteKind = "question" if attribution and attribution.group("ask") else "inline"
         start, end = trim(text, open_at + 1, close_at - 1)
         found.append(Candidate(kind, start, end, who))
@@ -217,10 +217,14 @@ def _indirect_markers(layout: Layout) -> list[tuple[int, int, int]]:
 
 def indirect_candidates(text: str, masked: str, script: str) -> list[Candidate]:
     """Оның айтуынша, … / По словам Петрова, … — reported speech, kind "indirect"."""
-    found: list[Candidate] = []
     blanked = Layout(masked)
-    for who_lo, who_hi, text_at in _indirect_markers(blanked):
+    markers = _indirect_markers(blanked)
+    if not markers:
+        return []
+    found: list[Candidate] = []
+    speakers = Speakers(masked, text, script)
+    for who_lo, who_hi, text_at in markers:
         start, end = trim(text, text_at, blanked.sentence_end(text_at))
         if end > start:
-            found.append(Candidate("indirect", start, end, who_in(masked, text, who_lo, who_hi, script)))
+            found.append(Candidate("indirect", start, end, speakers.who_in(who_lo, who_hi)))
     return found

@@ -26,6 +26,8 @@ _BLANKS = re.compile(r"[\s,،]+")  # what may stand between a quote and the form
 class Layout:
     """One text's sentences, words and blanks; a new question further on reads on from where the last one stopped."""
 
+    __slots__ = ("text", "_read_to", "_sentence_ends", "_sentence_end", "_words", "_blanks")
+
     def __init__(self, text: str) -> None:
         self.text = text
         self._read_to = 0  # the sentence ends before this offset are in `_sentence_ends`

@@ -192,15 +192,15 @@ class Registry:
 
     def mention(self, name: str, role: str | None) -> Person:
         person = self.find(name) or Person(name)
-        held = _role_stems(person.role)
+        key, held = person.name, _role_stems(person.role)
         person.role = _merge_role(person.role, role)
-        for stem in held - _role_stems(person.role):
-            del self.by_role[stem][person.name]
-        files = [self.people, self.by_surname.setdefault(_surname_key(person.name), {})]
-        files += [self.by_role.setdefault(stem, {}) for stem in _role_stems(person.role)]
-        for people in files:
-            people.pop(person.name, None)
-            people[person.name] = person
+        holds = _role_stems(person.role)
+        for stem in held - holds:
+            del self.by_role[stem][key]
+        for people in (self.people, self.by_surname.setdefault(_surname_key(key), {}),
+                       *(self.by_role.setdefault(stem, {}) for stem in holds)):
+            people.pop(key, None)
+            people[key] = person
         self.spellings[name] = person
         return person
 
@@ -373,39 +373,74 @@ def _person_in_run(run: re.Match[str], script: str) -> tuple[int, int, str] | No
     return (spans[found[0]][0], spans[found[1] - 1][1], found[2]) if found else None
 
 
-def _arabic_mentions(masked: str, text: str, lo: int, hi: int) -> list[Mention]:
-    """Arabic script has no capitals: a name is the two words after a role noun."""
-    tokens = list(TOKEN.finditer(masked, lo, hi))
-    found: list[Mention] = []
-    for i, token in enumerate(tokens[:-2]):
-        if not role_stem(token.group()) or GENITIVE.search(fold(token.group())):
-            continue
-        first, last = tokens[i + 1], tokens[i + 2]
-        if any(_stops_chain(t.group(), "arab", False) or role_stem(t.group()) for t in (first, last)):
-            continue
-        role, _ = _role_before(text, first.start(), "arab", False)
-        found.append(Mention(first.start(), last.end(), f"{first.group()} {strip_case(last.group())}", role))
-    return found
+@lru_cache(maxsize=16)
+def _kazakh(text: str) -> bool:
+    """Whether a Cyrillic paragraph is Kazakh, not Russian: it has a Kazakh letter. Asked for each quote's mentions,
+    and a Russian paragraph, having none, is read to its end each time (a str keeps its hash: a hit costs nothing)."""
+    return KAZAKH_LETTERS.search(text) is not None
+
+
+class Mentions:
+    """The people named in masked[lo:hi] (quotes blanked out of the paragraph `text`), with their roles, read on as
+    `hi` grows: a sentence of thousands of quotes asks who each names before it, and reading it from its start for
+    each cost seconds.
+
+    A read goes on from where the last stopped, with what it needs of the
+    mentions before it: the role a list of names shares, and in Arabic
+    script the last two tokens, which a role noun among them makes a name.
+    It reads as one read from `lo` would only when no run of capitalised
+    words or token crosses the offset where the last read stopped.
+    """
+
+    __slots__ = ("masked", "text", "script", "read_to", "_list_role", "_last", "_tokens")
+
+    def __init__(self, masked: str, text: str, lo: int, script: str) -> None:
+        self.masked, self.text, self.script, self.read_to = masked, text, script, lo
+        self._list_role: str | None = None  # the role of a list of names, for the next one in it
+        self._last: Mention | None = None
+        self._tokens: list[re.Match[str]] = []  # Arabic script: the last two tokens read
+
+    def read(self, hi: int) -> list[Mention]:
+        """The people named from where the last read stopped up to `hi`."""
+        lo, self.read_to = self.read_to, max(self.read_to, hi)
+        return self._arabic(lo, hi) if self.script == "arab" else self._capitalised(lo, hi)
+
+    def _capitalised(self, lo: int, hi: int) -> list[Mention]:
+        """Names as runs of capitalised words, with the role before each, or the list's before the first."""
+        found: list[Mention] = []
+        for run in NAME_RUN.finditer(self.masked, lo, hi):
+            person = _person_in_run(run, self.script)
+            if person is None:
+                continue
+            start, end, name = person
+            kazakh = self.script == "latn" or _kazakh(self.text)
+            role, plural = _role_before(self.text, start, self.script, kazakh)
+            if not kazakh and RUSSIAN_GENITIVE_CONTEXT.search(self.text, max(0, start - 60), start):
+                name, role = russian_nominative(name), role and russian_nominative(role, head_only=True)
+            if role is None and self._list_role and self._last and LIST_SEPARATOR.fullmatch(self.text[self._last.end : start]):
+                role = self._list_role
+            elif role is not None:
+                self._list_role = role if plural else None
+            self._last = Mention(start, end, name, role)
+            found.append(self._last)
+        return found
+
+    def _arabic(self, lo: int, hi: int) -> list[Mention]:
+        """Arabic script has no capitals: a name is the two words after a role noun."""
+        tokens = self._tokens + list(TOKEN.finditer(self.masked, lo, hi))
+        self._tokens = tokens[-2:]
+        found: list[Mention] = []
+        for i, token in enumerate(tokens[:-2]):
+            if not role_stem(token.group()) or GENITIVE.search(fold(token.group())):
+                continue
+            first, last = tokens[i + 1], tokens[i + 2]
+            if any(_stops_chain(t.group(), "arab", False) or role_stem(t.group()) for t in (first, last)):
+                continue
+            role, _ = _role_before(self.text, first.start(), "arab", False)
+            found.append(Mention(first.start(), last.end(), f"{first.group()} {strip_case(last.group())}", role))
+        return found
 
 
 def find_mentions(masked: str, text: str, lo: int, hi: int, script: str) -> list[Mention]:
     """People named in text[lo:hi] (quotes blanked out in `masked`), with their roles."""
-    if script == "arab":
-        return _arabic_mentions(masked, text, lo, hi)
-    kazakh = script == "latn" or bool(KAZAKH_LETTERS.search(text))
-    found: list[Mention] = []
-    list_role: str | None = None
-    for run in NAME_RUN.finditer(masked, lo, hi):
-        person = _person_in_run(run, script)
-        if person is None:
-            continue
-        start, end, name = person
-        role, plural = _role_before(text, start, script, kazakh)
-        if not kazakh and RUSSIAN_GENITIVE_CONTEXT.search(text, max(0, start - 60), start):
-            name, role = russian_nominative(name), role and russian_nominative(role, head_only=True)
-        if role is None and list_role and found and LIST_SEPARATOR.fullmatch(text[found[-1].end : start]):
-            role = list_role
-        elif role is not None:
-            list_role = role if plural else None
-        found.append(Mention(start, end, name, role))
-    return found
+    return Mentions(masked, text, lo, script).read(hi)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from crawler.quote_layout import Layout
 from crawler.quote_names import (
     Mention,
+    Mentions,
     droppable,
     find_mentions,
     fold,
@@ -58,26 +59,111 @@ class Who:
 
 def who_in(masked: str, text: str, lo: int, hi: int, script: str) -> Who:
     """The speaker named in text[lo:hi]: a name, a lone surname, a role noun, or nothing."""
-    words = masked[lo:hi].split()
-    folded = [fold(w) for w in words]
-    if folded and (folded[0] in PRONOUNS or any(w in GENITIVE_PRONOUNS for w in folded)):
+    return _Named(masked, text, lo, script).who(hi)
+
+
+class Speakers:
+    """`who_in` for the quotes of one paragraph, in reading order, each asking from its sentence's start: the words
+    up to a quote are read on from the quote before when it is in the same sentence. A sentence of thousands of
+    quotes, read from its start for each, cost seconds."""
+
+    __slots__ = ("masked", "text", "script", "_named")
+
+    def __init__(self, masked: str, text: str, script: str) -> None:
+        self.masked, self.text, self.script = masked, text, script
+        self._named: _Named | None = None  # read so far only up to offsets that `_whole` holds for
+
+    def who_in(self, lo: int, hi: int) -> Who:
+        """The speaker named in text[lo:hi]."""
+        named = self._named
+        if named is None or named.lo != lo or named.hi > hi:
+            named = _Named(self.masked, self.text, lo, self.script)
+        self._named = named if _whole(self.masked, hi) else None
+        return named.who(hi)
+
+
+def _whole(masked: str, at: int) -> bool:
+    """Whether no word, run of capitalised words or token that reading masked[:at] and masked[at:] apart would cut
+    crosses `at`: a space on one side, and no capital across a single space (which a name's run goes on over)."""
+    if at <= 0 or at >= len(masked):
+        return True
+    before, after = masked[at - 1], masked[at]
+    if not (before.isspace() or after.isspace()):
+        return False
+    if before in " \xa0" and after.isupper():
+        return False
+    return not (after in " \xa0" and at + 1 < len(masked) and masked[at + 1].isupper())
+
+
+class _Named:
+    """What masked[lo:hi] says of its speaker as `hi` grows, each part read only as far as `who` needs it, in its
+    order: a pronoun or "оның" (his) says it is the subject, words for a people say nobody, then the first person
+    named (as the subject, else in any case), the first lone surname, the first role noun."""
+
+    __slots__ = ("masked", "text", "lo", "hi", "script", "words", "first", "genitive", "collective", "mentions",
+                 "mention", "subject", "surname_at", "surname", "role_at")
+
+    def __init__(self, masked: str, text: str, lo: int, script: str) -> None:
+        self.masked, self.text, self.lo, self.hi, self.script = masked, text, lo, lo, script
+        self.words: list[str] = []
+        self.first = ""  # the first word, folded
+        self.genitive = False  # a word is a genitive pronoun
+        self.collective = True  # every word is a people's
+        self.mentions: Mentions | None = None  # read once a person named is asked for
+        self.mention: Mention | None = None  # the first person named
+        self.subject: Mention | None = None  # the first person named as the subject
+        self.surname_at, self.surname = lo, ""  # read up to here, and the first lone surname ("" for none yet)
+        self.role_at = 0  # the words before it have no role noun
+
+    def who(self, hi: int) -> Who:
+        if hi > self.hi:
+            words = self.masked[self.hi:hi].split()
+            folded = [fold(w) for w in words]
+            if folded and not self.words:
+                self.first = folded[0]
+            self.words += words
+            self.genitive = self.genitive or not GENITIVE_PRONOUNS.isdisjoint(folded)
+            self.collective = self.collective and COLLECTIVE.issuperset(folded)
+            self.hi = hi
+        if self.words and (self.first in PRONOUNS or self.genitive):
+            return Who()
+        if self.words and self.collective:
+            return Who(nobody=True)  # "Атам қазақ: «…»": a saying, as after "дейді қазақ"
+        mention = self._mention(hi)
+        if mention:
+            return Who(mention.name, mention.role)
+        if self._surname(hi):
+            return Who(self.surname)
+        while self.role_at < len(self.words) and not role_stem(self.words[self.role_at]):
+            self.role_at += 1
+        if self.role_at < len(self.words):
+            word = self.words[self.role_at]
+            role = strip_case(word.strip(",;:"))  # "мамандарының айтуынша" (in the specialists' words)
+            return Who(role_stem=role_stem(word), role=role.lower() if self.role_at == 0 and role.istitle() else role)
         return Who()
-    if folded and all(w in COLLECTIVE for w in folded):
-        return Who(nobody=True)  # "Атам қазақ: «…»": a saying, as after "дейді қазақ"
-    mentions = find_mentions(masked, text, lo, hi, script)
-    mentions = [m for m in mentions if as_subject(m, text)] or mentions
-    if mentions:
-        return Who(mentions[0].name, mentions[0].role)
-    for word in CAPITAL_WORD.finditer(masked, lo, hi):
-        surname = fold(strip_case(word.group()))
-        if (not role_stem(surname) and not _plural_noun(surname)
-                and (GENITIVE.search(fold(word.group())) or SURNAME_END.search(surname))):
-            return Who(normal_case(strip_case(word.group())))
-    role_at = next((i for i, w in enumerate(words) if role_stem(w)), -1)
-    if role_at >= 0:
-        role = strip_case(words[role_at].strip(",;:"))  # "мамандарының айтуынша" (in the specialists' words)
-        return Who(role_stem=role_stem(words[role_at]), role=role.lower() if role_at == 0 and role.istitle() else role)
-    return Who()
+
+    def _mention(self, hi: int) -> Mention | None:
+        """The first person named as the subject, else the first named."""
+        self.mentions = self.mentions or Mentions(self.masked, self.text, self.lo, self.script)
+        if self.subject is None and self.mentions.read_to < hi:
+            for mention in self.mentions.read(hi):
+                self.mention = self.mention or mention
+                if as_subject(mention, self.text):
+                    self.subject = mention
+                    break
+        return self.subject or self.mention
+
+    def _surname(self, hi: int) -> str:
+        """The first capitalised word that reads as a surname alone ("Дорофеевтің"), not a role or a people."""
+        if not self.surname and self.surname_at < hi:
+            for word in CAPITAL_WORD.finditer(self.masked, self.surname_at, hi):
+                surname = fold(strip_case(word.group()))
+                if (not role_stem(surname) and not _plural_noun(surname)
+                        and (GENITIVE.search(fold(word.group())) or SURNAME_END.search(surname))):
+                    self.surname = normal_case(strip_case(word.group()))
+                    break
+            self.surname_at = hi
+        return self.surname
 
 
 def _plural_noun(folded: str) -> bool:
