@@ -40,6 +40,7 @@ from crawler.quote_words import (
     POSSESSIVE_AFTER_VOWEL,
     PRONOUNS,
     ROLE_STEMS,
+    ROLE_STEMS_INSIDE,
     RUSSIAN_GENITIVE_CONTEXT,
     SKELETON,
     SURNAME_END,
@@ -195,10 +196,13 @@ class Registry:
         key, held = person.name, _role_stems(person.role)
         person.role = _merge_role(person.role, role)
         holds = _role_stems(person.role)
-        for stem in held - holds:
-            del self.by_role[stem][key]
-        for people in (self.people, self.by_surname.setdefault(_surname_key(key), {}),
-                       *(self.by_role.setdefault(stem, {}) for stem in holds)):
+        if holds is not held:
+            for stem in held - holds:
+                del self.by_role[stem][key]
+        files = [self.people, self.by_surname.setdefault(_surname_key(key), {})]
+        for stem in holds:
+            files.append(self.by_role.setdefault(stem, {}))
+        for people in files:
             people.pop(key, None)
             people[key] = person
         self.spellings[name] = person
@@ -213,7 +217,7 @@ class Registry:
 def _role_stems(role: str | None) -> frozenset[str]:
     """The role stems a role holds: "Қоғамдық даму министрі" holds "министр"."""
     folded = fold(role) if role else ""
-    return frozenset(stem for stem in ROLE_STEMS if stem in folded)
+    return frozenset(ROLE_STEMS_INSIDE.findall(folded))
 
 
 def _surname_key(name: str) -> str:

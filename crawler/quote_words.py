@@ -161,6 +161,9 @@ PLACE_ENDING = re.compile(
 # A word in the accusative right before «…»: what follows names it (бұл кезеңді «ақтаңдақ» деп есептейді).
 ACCUSATIVE = re.compile(r"(?:ды|ді|ты|ті|ны|ні|dy|di|ty|ti|ny|ni|دى|تى|نى)$")
 GUILLEMET = re.compile("[«»]")
+# Every role stem a folded role holds, overlapping ones too ("директор" holds "ректор"), in one pass: no stem starts
+# another, so at most one starts at each offset.
+ROLE_STEMS_INSIDE = re.compile(f"(?=({'|'.join(map(re.escape, ROLE_STEMS))}))")
 # A proverb or saying, which no speaker of the text says: a word naming one in the sentence before the quote ("Бір
 # мақал бар: «…»", "Халық даналығы: «…»"; not "мақала": an article), or a formula after it ("«…» дегендей,": as the
 # saying goes; "демекші", "деген сөз бар": there is a saying).

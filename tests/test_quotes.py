@@ -12,7 +12,7 @@ import pytest
 
 from crawler.items import Quote
 from crawler.quote_names import Registry, normal_case
-from crawler.quote_words import INDIRECT_MARKERS, INDIRECT_MARKERS_BY_CORE
+from crawler.quote_words import INDIRECT_MARKERS, INDIRECT_MARKERS_BY_CORE, ROLE_STEMS
 from crawler.quotes import extract_quotes
 
 QUOTE_FIXTURES = Path(__file__).parent / "fixtures" / "quotes"
@@ -165,6 +165,12 @@ for number in range(30_000):
         registry.mention(f"{word} {word}ов", "министр")
     assert registry.with_role("сарапшы").name == "Айдос Сарым"
 """
+
+
+def test_no_role_stem_starts_another() -> None:
+    """The registry files a role under every stem it holds, found in one pass (`ROLE_STEMS_INSIDE`), which finds one
+    stem at each offset: a stem that started another would hide it."""
+    assert not [(a, b) for a in ROLE_STEMS for b in ROLE_STEMS if a != b and b.startswith(a)]
 
 
 def test_a_registry_of_thousands_of_people_files_each_mention_at_once() -> None:
