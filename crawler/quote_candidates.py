@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from crawler.items import QuoteKind
 from crawler.quote_layout import Layout
-from crawler.quote_names import fold
+from crawler.quote_names import fold, folded_end
 from crawler.quote_speakers import Speakers, Who, who_after
 from crawler.quote_words import (
     ACCUSATIVE,
@@ -148,8 +148,11 @@ def _names(text: str, before: list[str], open_at: int, close_at: int) -> bool:
         return False  # after a sentence's end the «…» starts a new one
     if len(inner.split()) > 3 or inner.endswith(tuple(ENDS)):
         return False  # a sentence of its own
-    word = fold(before[0].strip(",;"))
-    return word in COLLECTIVE or (len(word) > 4 and ACCUSATIVE.search(word) is not None)
+    word = folded_end(before[0].strip(",;"), _LONGEST_COLLECTIVE)  # a people's word, or one with the ending
+    return word in COLLECTIVE or (len(word) > 4 and ACCUSATIVE.search(word, len(word) - 3) is not None)
+
+
+_LONGEST_COLLECTIVE = max(map(len, COLLECTIVE))
 
 
 # How many words before a quoted span introduce it as a proverb: "Бір мақал бар:", "Халық даналығы:", "Мақалда

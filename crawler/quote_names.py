@@ -54,10 +54,35 @@ from crawler.quote_words import (
 # --------------------------------------------------------------------------
 
 
+# What folding drops from a word: the Arabic-script hamza anywhere, punctuation at its ends.
+_HAMZAS = "ءٴ"
+_PUNCTUATION = "«»\"'“”.,:;!?()…؟،"
+
+
 @lru_cache(maxsize=8192)
 def fold(word: str) -> str:
     """Case-fold a word, drop the Arabic-script hamza and surrounding punctuation."""
-    return word.casefold().replace("ء", "").replace("ٴ", "").strip("«»\"'“”.,:;!?()…؟،")
+    return word.casefold().replace(_HAMZAS[0], "").replace(_HAMZAS[1], "").strip(_PUNCTUATION)
+
+
+# Words up to this long are folded whole, and cached.
+_SHORT_WORD = 64
+
+
+def folded_end(word: str, longer_than: int) -> str:
+    """The end of a word folded, longer than `longer_than` characters, or all of it when it folds to no more; the
+    folded word ends with it, since folding goes character by character and strips only the ends. Quotes glued
+    together («…»«…»…) make one long word before each: folding each whole took seconds, and caching them gigabytes."""
+    if len(word) <= _SHORT_WORD:
+        return fold(word)
+    word = word.rstrip(_HAMZAS + _PUNCTUATION)  # what folding drops from its end anyway
+    size = _SHORT_WORD
+    while size < len(word):
+        end = fold.__wrapped__(word[-size:])
+        if len(end) > longer_than:
+            return end
+        size *= 2
+    return fold.__wrapped__(word)
 
 
 # The parts of a written name that take capitals each: "Қасым-Жомарт", "Ж.ДӘДЕБАЙ".
