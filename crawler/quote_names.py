@@ -446,13 +446,17 @@ class Mentions:
             role, plural = _role_before(self.text, start, self.script, kazakh)
             if not kazakh and RUSSIAN_GENITIVE_CONTEXT.search(self.text, max(0, start - 60), start):
                 name, role = russian_nominative(name), role and russian_nominative(role, head_only=True)
-            if role is None and self._list_role and self._last and LIST_SEPARATOR.fullmatch(self.text[self._last.end : start]):
+            if role is None and self._list_role and self._listed(start):
                 role = self._list_role
             elif role is not None:
                 self._list_role = role if plural else None
             self._last = Mention(start, end, name, role)
             found.append(self._last)
         return found
+
+    def _listed(self, start: int) -> bool:
+        """Whether a name at `start` follows the last one read with only a list's separator between them."""
+        return self._last is not None and LIST_SEPARATOR.fullmatch(self.text[self._last.end : start]) is not None
 
     def _arabic(self, lo: int, hi: int) -> list[Mention]:
         """Arabic script has no capitals: a name is the two words after a role noun."""

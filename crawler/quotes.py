@@ -129,7 +129,8 @@ def _read_paragraph(index: int, text: str, script: str, waiting: Who | None, pen
         return _Paragraph([], masked, turn=Who(), asked=text.rstrip().endswith(("?", "؟")))
     said = SAID_BEFORE.search(masked) if not spans and masked.rstrip().endswith(":") else None
     if said:  # "Министр Дархан Қалетаев былай деді:" and the dash paragraph after it is the speech
-        return _Paragraph([], masked, speaker_line=who_in(masked, text, Layout(masked).sentence_start(said.start()), said.start(), script))
+        sentence = Layout(masked).sentence_start(said.start())
+        return _Paragraph([], masked, speaker_line=who_in(masked, text, sentence, said.start(), script))
     speaker: Who | None = waiting
     lead = LEADING_DASH.match(text)
     block_start = lead.end() if lead else -1
