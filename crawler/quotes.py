@@ -17,11 +17,13 @@ the text so far. Spelling variants of one person ("Дархан Қалетаев
 "Дарқан ҚАЛЕТАЕВ") merge into the first spelling seen.
 
 The word lists and patterns live in `quote_words.py`, the people of the text
-(names, roles, spelling variants) in `quote_names.py`, what an attribution or
-an interview line says of its speaker in `quote_speakers.py`, the quotes one
-paragraph holds on its own in `quote_candidates.py`; this module walks the
-paragraphs — quotes over several of them, interview turns and answers — and
-resolves the speakers. Pure: no I/O, all state within one call.
+in `quote_names.py` (names, roles) and `quote_people.py` (spelling variants,
+who a role noun means), what an attribution or an interview line says of its
+speaker in `quote_speakers.py`, the quotes one paragraph holds on its own in
+`quote_candidates.py`, where a paragraph's sentences and words lie in
+`quote_layout.py`; this module walks the paragraphs — quotes over several of
+them, interview turns and answers — and resolves the speakers. Pure: no I/O,
+all state within one call.
 """
 
 from __future__ import annotations
@@ -42,12 +44,11 @@ from crawler.quote_candidates import (
 from crawler.quote_layout import Layout
 from crawler.quote_names import (
     Mention,
-    Person,
-    Registry,
     find_mentions,
     fold,
     script_of,
 )
+from crawler.quote_people import Person, Registry
 from crawler.quote_speakers import (
     Who,
     as_subject,

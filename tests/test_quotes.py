@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from crawler.items import Quote
-from crawler.quote_names import Registry, normal_case
+from crawler.quote_names import normal_case
+from crawler.quote_people import Registry
 from crawler.quote_words import INDIRECT_MARKERS, INDIRECT_MARKERS_BY_CORE, ROLE_STEMS
 from crawler.quotes import extract_quotes
 
@@ -156,7 +157,7 @@ def test_a_surname_alone_is_the_person_of_that_surname_mentioned_last() -> None:
 # the person's number), each mentioned twice in a row, as a quote's speaker is; the role noun asked for after each
 # is the first person's.
 MANY_PEOPLE = """
-from crawler.quote_names import Registry
+from crawler.quote_people import Registry
 registry = Registry()
 registry.mention("Айдос Сарым", "сарапшы")
 for number in range(30_000):
