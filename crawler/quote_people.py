@@ -20,8 +20,9 @@ __all__ = ["Person", "Registry"]
 
 @lru_cache(maxsize=4096)
 def _skeleton(name: str) -> tuple[str, ...]:
-    """A name's words folded and with Kazakh letters mapped to their Russian bases."""
-    return tuple(fold(w).translate(SKELETON) for w in name.split())
+    """A name's words folded and with Kazakh letters mapped to their Russian bases; a mark that folds to nothing (a
+    straight quote caught in an Arabic-script name) is no word."""
+    return tuple(skeleton for w in name.split() if (skeleton := fold(w).translate(SKELETON)))
 
 
 def _close(a: str, b: str) -> bool:
@@ -43,7 +44,7 @@ def _same_surname(a: str, b: str) -> bool:
 def _same_person(a: str, b: str) -> bool:
     """True when two spellings name one person ("Дархан Қалетаев" ~ "Дарқан ҚАЛЕТАЕВ")."""
     wa, wb = _skeleton(a), _skeleton(b)
-    if not _same_surname(wa[-1], wb[-1]):
+    if not wa or not wb or not _same_surname(wa[-1], wb[-1]):
         return False
     if len(wa) == 1 or len(wb) == 1:
         return True

@@ -372,3 +372,11 @@ def test_a_paragraph_that_cannot_go_on_with_an_open_quote_leaves_it_unclosed(mid
 
 def test_an_empty_quote_is_no_quote() -> None:
     assert extract_quotes(["Министр Дархан Қалетаев: «», – деді ол.", "– , – деді ол."]) == []
+
+
+def test_a_straight_quote_caught_in_an_arabic_script_speakers_name_is_no_word_of_it() -> None:
+    """A '"' after the verb folded to an empty word of the name, and comparing it with the people met before raised
+    IndexError: the whole page failed to parse. It names the person as the name without it does."""
+    said = ["ساراپشى ايدوس سارىم كەلدى.", "«ءيا» دەدى سارىم."]
+    assert extract_quotes([said[0], '«ءيا» دەدى " سارىم.']) == extract_quotes(said)
+    assert extract_quotes(said)[0].speaker == "ايدوس سارىم"
