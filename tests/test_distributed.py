@@ -2,7 +2,7 @@
 
 The Redis server is Debian's `redis-server`, started here on a free loopback
 port (.ci/run installs it). The big test crawls a synthetic abai.kz mirror of
-2,000 articles with three worker processes and kills one of them mid-crawl.
+1,000 articles with three worker processes and kills one of them mid-crawl.
 """
 
 from __future__ import annotations
@@ -104,8 +104,8 @@ def wait_for(condition: object, what: str, timeout: float = 60.0) -> None:
 
 @pytest.fixture(scope="module")
 def big_mirror(tmp_path_factory: pytest.TempPathFactory) -> SyntheticMirror:
-    """2,000 articles in Cyrillic, 20 a listing page: 2,101 pages, every one a 200."""
-    return make_mirror(tmp_path_factory.mktemp("mirror"), 2000, seed=10, scripts=("cyrl",))
+    """1,000 articles in Cyrillic, 20 a listing page: 1,051 pages, every one a 200."""
+    return make_mirror(tmp_path_factory.mktemp("mirror"), 1000, seed=10, scripts=("cyrl",))
 
 
 @pytest.fixture(scope="module")
