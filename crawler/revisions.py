@@ -47,7 +47,7 @@ class ReadAgain:
     def prepare(self, items: list[ArticleItem]) -> None:
         """Read again the previous fetches of the pages of a batch whose title or body differ from their stored
         variant's, before the batch is written: the store then asks for answers already known. Until `clear`."""
-        stored = self.store.variants_of(item.key for item in items)
+        stored = self.store.variants_of((item.key for item in items), ("url", "fetched_at", "title", "body"))
         for item in items:
             previous = stored.get(item.key, {}).get(item.script or "und")
             if previous and (previous["title"], previous["body"]) != (item.title, item.body):

@@ -208,11 +208,13 @@ class ArticleWrites(Connected):
             existing.update(r[0] for r in self.db.execute(f"select key from articles where key in ({marks(chunk)})", chunk))
         return _Plan(self.variants_of(keys), existing)
 
-    def variants_of(self, keys: Iterable[str]) -> dict[str, dict[str, dict[str, Any]]]:
-        """key → script → the stored variant row (JSON decoded) of the articles `keys`, read with a query per 500."""
+    def variants_of(self, keys: Iterable[str], columns: tuple[str, ...] = ()) -> dict[str, dict[str, dict[str, Any]]]:
+        """key → script → the stored variant row (JSON decoded) of the articles `keys`, read with a query per 500; only
+        `columns` (and the key and script) when given, sparing a caller that compares a few fields the rest."""
         variants: dict[str, dict[str, dict[str, Any]]] = {}
+        selected = ", ".join(("key", "script", *columns)) if columns else "*"
         for chunk in chunks(list(dict.fromkeys(keys))):
-            for row in self.db.query(f"select * from article_variants where key in ({marks(chunk)})", chunk):
+            for row in self.db.query(f"select {selected} from article_variants where key in ({marks(chunk)})", chunk):
                 variants.setdefault(row["key"], {})[row["script"]] = decoded(row)
         return variants
 
