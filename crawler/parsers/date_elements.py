@@ -18,7 +18,7 @@ from crawler.parsers.metadata import page_elements
 # Elements that may print a date when their class or id says they hold a date or a byline (`DATE_KEYS`).
 DATE_TAGS = frozenset({"time", "span", "div", "p", "li", "small", "em", "dd"})
 # Words of a date element's class or id (and, for "date", its itemprop), matched in them with ASCII capitals lowered.
-DATE_KEYS = ("publish", "time", "posted", "meta")
+DATE_KEYS = ("date", "publish", "time", "posted", "meta")
 # Containers whose dates are no page's: a navigation bar's clock, an embedded post's quote (Instagram, Twitter).
 DATE_FURNITURE = frozenset({"nav", "blockquote"})
 # Containers of a page's teasers (a sidebar's, the site footer's) outside its article or `<main>`: one inside them
@@ -57,7 +57,7 @@ def date_elements(sel: Selector) -> Iterator[HtmlElement]:
 
 def _date_keys(element: HtmlElement) -> bool:
     keys = f"{element.get('class') or ''} {element.get('id') or ''}".translate(_ASCII_LOWER)
-    return any(key in keys for key in DATE_KEYS) or "date" in keys or "date" in (element.get("itemprop") or "").translate(_ASCII_LOWER)
+    return any(key in keys for key in DATE_KEYS) or "date" in (element.get("itemprop") or "").translate(_ASCII_LOWER)
 
 
 def _outside_date_furniture(element: HtmlElement) -> bool:
