@@ -66,14 +66,15 @@ def declares_encoding(content_type: str, body: bytes) -> bool:
     return bool(read_bom(body)[0] or http_content_type_encoding(content_type) or html_body_declared_encoding(body))
 
 
-def undeclared_codepage(content_type: str, body: bytes) -> str | None:
-    """The Cyrillic code page (`cyrillic_codepage`) of a page that declares no encoding; None for one that does.
+def undeclared_codepage(content_type: bytes | None, body: bytes) -> str | None:
+    """The Cyrillic code page (`cyrillic_codepage`) of a page that declares no encoding (in its Content-Type header, as
+    received, or its body); None for one that does.
 
     The crawl decodes such a page in it (crawler/middlewares/content.py), and
     so must whatever reads its stored response again: Scrapy's own guess
     takes a KZ-1048 page for windows-1251.
     """
-    return None if declares_encoding(content_type, body) else cyrillic_codepage(body)
+    return None if declares_encoding((content_type or b"").decode("latin-1"), body) else cyrillic_codepage(body)
 
 
 def cyrillic_codepage(body: bytes) -> str | None:

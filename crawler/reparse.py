@@ -181,13 +181,9 @@ def text_response(url: str, status: int, pairs: list[tuple[str, str]], body: byt
     response = cls(url=url, status=status, headers=headers, body=body)
     if not isinstance(response, TextResponse):
         raise StorageError(f"not a text page: {headers.get('Content-Type')!r}")
-    if isinstance(response, HtmlResponse) and (codec := undeclared_codepage(_content_type(headers), body)):
+    if isinstance(response, HtmlResponse) and (codec := undeclared_codepage(headers.get("Content-Type"), body)):
         return response.replace(encoding=codec)
     return response
-
-
-def _content_type(headers: Headers) -> str:
-    return (headers.get("Content-Type") or b"").decode("latin-1")
 
 
 def _check_whole(path: Path, offset: int, length: int) -> None:

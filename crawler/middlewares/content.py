@@ -39,8 +39,7 @@ class ContentSniffMiddleware:
             self._count("content/binary_as_text")
             return Response(**{name: getattr(response, name) for name in Response.attributes})
         if isinstance(response, HtmlResponse):
-            content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
-            codec = undeclared_codepage(content_type, response.body)
+            codec = undeclared_codepage(response.headers.get("Content-Type"), response.body)
             if codec:
                 self._count(f"content/undeclared_{codec}")
                 return response.replace(encoding=codec)
