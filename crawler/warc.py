@@ -214,7 +214,6 @@ def fetched_time(response: Response) -> str:
     return str(stamped) if stamped else datetime.now(UTC).isoformat(timespec="seconds")
 
 
-
 class WarcMiddleware:
     """Downloader middleware: every response of a crawl run into its WARC file, the index rows into `pages` in batches.
 
