@@ -19,8 +19,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pytest
 import redis
@@ -82,6 +83,15 @@ def terminal_output(leader: int, quiet: float) -> str:
         received += chunk
     os.close(leader)
     return received.decode("utf-8", "replace")
+
+
+@contextmanager
+def a_terminal(drawn: list[str]) -> Iterator[TextIO]:
+    """A pseudo-terminal to write to; once closed, what it received is appended to `drawn`."""
+    leader, follower = os.openpty()
+    with open(follower, "w", encoding="utf-8") as terminal:
+        yield terminal
+    drawn.append(terminal_output(leader, 0.5))
 
 
 def screen_lines(drawn: str) -> list[str]:

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import redis
 import sqlite_utils
-from conftest import free_port, screen_lines, start_redis, terminal_output
+from conftest import a_terminal, free_port, screen_lines, start_redis
 from warcio.archiveiterator import ArchiveIterator
 
 from benchmarks.synthetic import SyntheticMirror, make_mirror
@@ -354,18 +354,16 @@ def test_ingest_gives_ctrl_c_back_when_it_ends(frontier, tmp_path) -> None:
 def test_the_ingest_bar_counts_the_batches_committed_beside_the_items(frontier, tmp_path) -> None:
     """On a terminal the bar counted items alone: how far the batches (the commits, `--batch-size`) had come showed
     only in the summary at the end. Here 3 items and a page row in batches of 2: two batches."""
-    import os
-
     from crawler.progress import progress_for
 
     url, client = frontier
     client.rpush(KEYS.items, *sample_lines())
-    leader, follower = os.openpty()
-    with open(follower, "w", encoding="utf-8") as terminal:
+    drawn: list[str] = []
+    with a_terminal(drawn) as terminal:
         progress = progress_for(terminal, "ingest", "items", "written")
         Ingester(url, tmp_path / "archive.sqlite", batch_size=2, progress=progress).run()
         progress.close()
-    bar = [line for line in screen_lines(terminal_output(leader, 0.5)) if "━" in line][-1]
+    bar = [line for line in screen_lines(drawn[0]) if "━" in line][-1]
     assert bar.startswith("items ━") and bar.split()[-3:] == ["3/?", "batches:", "2"], bar
 
 

@@ -5,23 +5,10 @@ from __future__ import annotations
 
 import io
 import logging
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TextIO
 
-from conftest import screen_lines, terminal_output
+from conftest import a_terminal, screen_lines
 
 from crawler.progress import BarProgress, LineProgress, progress_for
-
-
-@contextmanager
-def a_terminal(drawn: list[str]) -> Iterator[TextIO]:
-    """A pseudo-terminal to write to; once closed, what it received is appended to `drawn`."""
-    leader, follower = os.openpty()
-    with open(follower, "w", encoding="utf-8") as terminal:
-        yield terminal
-    drawn.append(terminal_output(leader, 0.5))
 
 
 def test_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
