@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ROOT
 
 from crawler.items import Quote
 from crawler.quote_names import normal_case
@@ -21,6 +22,11 @@ QUOTE_FIXTURES = Path(__file__).parent / "fixtures" / "quotes"
 
 def load(name: str) -> Any:
     return json.loads((QUOTE_FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def in_a_child(code: str) -> None:
+    """`code` run in a child Python bounded at a minute: a runaway pattern fails its test rather than hanging the suite."""
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
 
 
 SEED = load("seed.json")
@@ -118,7 +124,7 @@ def test_paragraphs_built_to_backtrack_are_read_at_once() -> None:
     test rather than hanging the suite; the bound is a minute for what takes milliseconds (the figures are
     `python -m benchmarks.quotes`'s)."""
     code = f"from crawler.quotes import extract_quotes\nfor paragraph in {BACKTRACKING!r}:\n    extract_quotes([paragraph])"
-    subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True, timeout=60)
+    in_a_child(code)
 
 
 # Paragraphs of 20,000 quotes or guillemet spans each (a hostile or huge page), as (what repeats, how often): every
@@ -139,7 +145,7 @@ def test_paragraphs_of_thousands_of_quotes_are_read_in_one_pass() -> None:
     here took minutes. Now each paragraph is read once, in a fraction of a second; run in a child process bounded at
     a minute, as above."""
     code = f"from crawler.quotes import extract_quotes\nfor piece, times in {CROWDED!r}:\n    extract_quotes([piece * times])"
-    subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True, timeout=60)
+    in_a_child(code)
 
 
 def test_a_surname_alone_is_the_person_of_that_surname_mentioned_last() -> None:
@@ -175,7 +181,7 @@ def test_quotes_glued_together_are_not_folded_whole() -> None:
     96) and bounded at a minute."""
     code = ("import resource\nresource.setrlimit(resource.RLIMIT_AS, (256 << 20, resource.RLIM_INFINITY))\n"
             "from crawler.quotes import extract_quotes\nextract_quotes(['«Иә»' * 15_000])")
-    subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, check=True, timeout=60)
+    in_a_child(code)
 
 
 def test_no_role_stem_starts_another() -> None:
@@ -187,7 +193,7 @@ def test_no_role_stem_starts_another() -> None:
 def test_a_registry_of_thousands_of_people_files_each_mention_at_once() -> None:
     """A mention moved its person to the end of a list by searching it, and a role noun read every person: 2,000
     people took 0.8 s, so 30,000 would take minutes. Run in a child process bounded at a minute, as above."""
-    subprocess.run([sys.executable, "-c", MANY_PEOPLE], cwd=Path(__file__).resolve().parent.parent, check=True, timeout=60)
+    in_a_child(MANY_PEOPLE)
 
 
 # --- the attribution forms, one by one ------------------------------------------------------
