@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from crawler.quote_layout import Layout
 from crawler.quote_names import (
     Mention,
     Mentions,
@@ -40,6 +39,7 @@ from crawler.quote_words import (
     PLURAL,
     PRONOUNS,
     ROLE_SPEAKER_LINE,
+    SENTENCE_END,
     SPEAKER_LINE,
     SURNAME_END,
     THANKS,
@@ -263,7 +263,7 @@ def closing_thanks(text: str) -> bool:
     """Whether a paragraph opens with the interviewer's thanks for the interview ("Сұхбатыңызға рахмет!", "– Әңгімеңізге
     рахмет!"): the outlet's last turn, unlabelled, which like a labelled one ends the answer before it and quotes no
     one. Not after a colon: "Айдос САРЫМ: – Сұхбатқа шақырғаныңызға рахмет." is the guest's answer."""
-    first = text[:Layout(text).sentence_end(0)]
+    first = SENTENCE_END.split(text, 1)[0]
     return ":" not in first and THANKS.search(first) is not None and INTERVIEW_WORD.search(first) is not None
 
 

@@ -47,6 +47,9 @@ ARTICLE = re.compile(r"(?:the|die|der|das|el|la|le|il|los|las)\s", re.IGNORECASE
 # Articles that also open persons' names ("El Hadji Diouf", "La Toya Jackson", the Vietnamese "La Văn Cầu", "Le Van
 # Thanh").
 NAME_OPENERS = frozenset({"el", "la", "le"})
+# Articles a paper's name may open with before one of `PRESS_WORDS`: those, and "Les" ("Les Echos"), which opens no
+# name of that shape otherwise ("Les Carpenter").
+PRESS_OPENERS = NAME_OPENERS | {"les"}
 # A paper's own noun or adjective after its article, which no person's name holds there: a publication's name however
 # long and capitalised ("El Nuevo Herald", "La Prensa Gráfica", "Le Monde Diplomatique", "Les Echos").
 PRESS_WORDS = frozenset(
@@ -133,7 +136,7 @@ def newsroom(name: str) -> bool:
     if DESK.search(name):
         return True
     words = name.split()
-    if len(words) > 1 and words[0].casefold() in NAME_OPENERS | {"les"} and words[1].casefold() in PRESS_WORDS:
+    if len(words) > 1 and words[0].casefold() in PRESS_OPENERS and words[1].casefold() in PRESS_WORDS:
         return True
     if not ARTICLE.match(name):
         return False
