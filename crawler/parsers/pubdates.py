@@ -277,17 +277,18 @@ def publication_date(sel: Selector, html: str, url: str, meta: PageMetadata, tz:
     ]
     found = [(layer, moment) for layer, moment in candidates if moment is not None]
     stamped, modified = stamps(sel, tz), modification_date(meta, tz, today)
-    if heuristic and not _settled(found, stamped, modified, tz):
+    tallied = _tallied(found, stamped, modified)
+    if heuristic and not _settled(tallied, found, modified, tz):
         guess = guessed(html, url, tz, today)
         if guess is not None:  # its place is before the URL's date
             found.insert(len(found) - (bool(found) and found[-1][0] == "url"), ("heuristic", guess))
-    if not found:
+            tallied = _tallied(found, stamped, modified)
+    if not tallied:
         return None, None
-    found = _tallied(found, stamped, modified)
-    votes = _votes(found)
+    votes = _votes(tallied)
     best = max(votes.values())
-    day = next(m.date() for _, m in found if votes[m.date()] == best)
-    return next((moment, layer) for layer, moment in found if moment.date() == day)
+    day = next(m.date() for _, m in tallied if votes[m.date()] == best)
+    return next((moment, layer) for layer, moment in tallied if moment.date() == day)
 
 
 def _tallied(found: list[tuple[str, datetime]], stamped: list[datetime],
@@ -307,16 +308,18 @@ def _votes(found: list[tuple[str, datetime]]) -> dict[date, float]:
     return votes
 
 
-def _settled(found: list[tuple[str, datetime]], stamped: list[datetime], modified: datetime | None, tz: str) -> bool:
+def _settled(tallied: list[tuple[str, datetime]], found: list[tuple[str, datetime]], modified: datetime | None,
+             tz: str) -> bool:
     """Whether htmldate's guess, whatever day it gives, cannot change the date the other layers vote for: it is the
     dearest layer (a third of a page's parse), and most pages settle without it.
 
     Its vote adds `WEIGHTS["heuristic"]` to one day, so the leading day must lead
     every other (and a day no layer gives) by more. Its date, the local midnight
     of a day, would also be the local twin `_most_local` gives a date declared
-    in UTC at that instant: no such date may be among the layers' or the modification date.
+    in UTC at that instant: no such date may be among the layers' or the modification date. `tallied` is `found`
+    as it votes (`_tallied`).
     """
-    ranked = sorted(_votes(_tallied(found, stamped, modified)).values(), reverse=True) + [0.0, 0.0]
+    ranked = sorted(_votes(tallied).values(), reverse=True) + [0.0, 0.0]
     if ranked[0] <= ranked[1] + WEIGHTS["heuristic"]:
         return False
     in_utc = [m for m in [*(m for _, m in found), modified] if m is not None and not m.utcoffset()]
