@@ -161,7 +161,6 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     write_whole(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-
 @dataclass(frozen=True, slots=True)
 class FieldDiff:
     """One field whose current value differs from the expected one."""
