@@ -147,7 +147,7 @@ class Ingester:
         self.token = uuid.uuid4().hex
         settings.set("DB_PATH", str(db), priority="cmdline")
         # Where the pages came from is each worker's to say (in its WARC files' warcinfo), not the ingester's settings.
-        source = IngestSource(spider, {"ingest": redact(redis_url), "spider": spider, "source": WORKERS_SOURCE}, site=site,
+        source = IngestSource(spider, {"ingest": self.redis_url, "spider": spider, "source": WORKERS_SOURCE}, site=site,
                               profile=profile)
         self.host = PipelineHost(settings, source)
         self.pipelines: list[Any] = []
