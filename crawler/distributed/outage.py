@@ -1,10 +1,10 @@
-"""A Redis that does not answer, as `ingest --follow` waits it out: for how long, and how long to wait before the next try.
+"""A Redis that does not answer: for how long, whether to give up, and how long to wait before the next try.
 
 A worker goes on without Redis for REDIS_OUTAGE_LIMIT seconds, trying every
-poll interval, then stops (crawler/distributed/scheduler.py); the ingester
-keeps the same limit. Its tries wait longer each time (0.5 s doubling, at
-most 5 s): each may itself take REDIS_TIMEOUT against a frozen Redis, and a
-fixed short wait would log a line every half second for a minute.
+poll interval, then stops (crawler/distributed/scheduler.py); `ingest
+--follow` keeps the same limit, its tries waiting longer each time (0.5 s
+doubling, at most 5 s): each may itself take REDIS_TIMEOUT against a frozen
+Redis, and a fixed short wait would log a line every half second for a minute.
 """
 
 from __future__ import annotations

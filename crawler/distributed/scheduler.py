@@ -30,7 +30,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
 import warnings
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -44,6 +43,7 @@ from twisted.internet.task import LoopingCall
 
 from crawler.distributed import leaving, scripts
 from crawler.distributed.keys import Keys
+from crawler.distributed.outage import Outage
 from crawler.errors import FrontierError
 
 if TYPE_CHECKING:
@@ -67,9 +67,9 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
     worker: str
     timeout: float
     interval: float
-    outage_limit: float
-    """Seconds without Redis after which the worker stops (reason `redis_unreachable`, exit 1) rather than wait on."""
-    unreachable_since: float | None
+    outage: Outage
+    """Redis not answering: past REDIS_OUTAGE_LIMIT seconds the worker stops (reason `redis_unreachable`, exit 1)
+    rather than wait on; it tries again every poll interval meanwhile."""
     leases: dict[Request, bytes]
     """Requests handed to the engine and not yet released → their encoded form (the field in the lease hash)."""
     held: deque[Request]
@@ -92,8 +92,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         instance.worker = settings.get("REDIS_WORKER_ID") or default_worker_id()
         instance.timeout = settings.getfloat("REDIS_WORKER_TIMEOUT", 30.0)
         instance.interval = settings.getfloat("REDIS_POLL_INTERVAL", 0.5)
-        instance.outage_limit = settings.getfloat("REDIS_OUTAGE_LIMIT", 60.0)
-        instance.unreachable_since = None
+        instance.outage = Outage(settings.getfloat("REDIS_OUTAGE_LIMIT", 60.0))
         instance.leases = {}
         instance.held = deque()
         instance.redo = set()
@@ -284,20 +283,18 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
             leaving.failed(self.crawler, err)
             self._unreachable(err)
             return
-        self.unreachable_since = None
+        self.outage.answered()
         slot = self._engine_slot()
         if slot is not None and slot.closing is None:
             slot.nextcall.schedule()  # an idle engine only looks at the scheduler every 5 s by itself
 
     def _unreachable(self, err: redis.RedisError) -> None:
-        """Wait out a short Redis outage; past `outage_limit` seconds, stop the worker, which a cron job sees (exit 1)
-        instead of a process that tries forever. Its leases time out, and the other workers take them back."""
-        now = time.monotonic()
-        self.unreachable_since = self.unreachable_since or now
-        if now - self.unreachable_since < self.outage_limit:
+        """Wait out a short Redis outage; past its limit, stop the worker, which a cron job sees (exit 1) instead of a
+        process that tries forever. Its leases time out, and the other workers take them back."""
+        if self.outage.failed(err) is not None:  # the poll's fixed interval, not the outage's growing wait
             logger.warning("Worker %s cannot reach Redis (%s); trying again in %.1f s", self.worker, err, self.interval)
             return
-        logger.error("Worker %s has not reached Redis for %.0f s (%s): stopping", self.worker, now - self.unreachable_since, err)
+        logger.error("Worker %s has not reached Redis for %.0f s (%s): stopping", self.worker, self.outage.seconds(), err)
         leaving.failed(self.crawler, err, stopped=True)
         if self._ticker is not None and self._ticker.running:
             self._ticker.stop()
